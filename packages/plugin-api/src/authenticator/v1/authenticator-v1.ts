@@ -1,0 +1,73 @@
+import type { PluginContext } from '../../plugin-context.ts';
+
+/** What the client sent with USER and PASS. */
+export interface AuthenticationRequest {
+  /** The USER argument, byte-exact. */
+  readonly username: string;
+  /** The PASS argument, byte-exact. Never log it. */
+  readonly password: string;
+}
+
+/**
+ * Per-user permissions. Every flag defaults to true when left out; the server checks them before any storage call
+ * and before any data moves, and answers 550 naming the missing permission.
+ */
+export interface UserPermissions {
+  /** LIST, NLST, MLSD, MLST, STAT <path>. */
+  readonly list?: boolean;
+  /** RETR. */
+  readonly download?: boolean;
+  /** STOR, STOU, APPE to a new file. */
+  readonly upload?: boolean;
+  /** STOR, APPE or REST+STOR over an existing file. */
+  readonly overwrite?: boolean;
+  /** DELE and RMD. */
+  readonly delete?: boolean;
+  /** RNFR/RNTO. */
+  readonly rename?: boolean;
+  /** MKD. */
+  readonly makeDirectory?: boolean;
+  /** MFMT. */
+  readonly setModifiedTime?: boolean;
+}
+
+/** A user the authenticator accepted. Handed to `StorageConnector.openSession`. */
+export interface AuthenticatedUser {
+  /** The user name to log and to show in listings; usually the USER argument. */
+  readonly username: string;
+  /**
+   * The virtual directory the session starts in, relative to the storage root (default "/"). Storage connectors
+   * may also use it, or `attributes`, to choose a per-user root.
+   */
+  readonly homeDirectory?: string;
+  readonly permissions?: UserPermissions;
+  /** Opaque facts for the storage connector (for example a bucket prefix). */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+export type AuthenticationResult =
+  | { readonly outcome: 'accepted'; readonly user: AuthenticatedUser }
+  /** `reason` goes to the log only; the client always sees the same 530 reply. */
+  | { readonly outcome: 'rejected'; readonly reason?: string };
+
+/**
+ * Decides whether a USER/PASS pair may log in.
+ *
+ * Guarantees from the server:
+ * - `authenticate` is called once per PASS, only after a USER in the same session, with that session's context. A
+ *   result is used for that session only: nothing an authenticator returns is shared with another session.
+ * - Calls for different sessions may run concurrently; calls for one session never do.
+ *
+ * Expected outcomes are return values: a wrong password returns `{ outcome: 'rejected' }` (the client gets 530).
+ * Throw `AuthenticationUnavailableError` when the backend cannot answer (the client gets 421 and the connection is
+ * closed, so an outage never looks like a wrong password). Any other thrown error is treated as unavailable too.
+ */
+export interface AuthenticatorV1 {
+  readonly specificationVersion: 'v1';
+  /** A short name for logs, for example "local" or "http-basic". */
+  readonly name: string;
+  /** Called on PASS. Must not throw for wrong credentials. */
+  authenticate(request: AuthenticationRequest, context: PluginContext): Promise<AuthenticationResult>;
+  /** Called once when the server shuts down. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,34 @@
+export { FtpError, type FtpErrorOptions } from './errors/ftp-error.ts';
+export { StorageError, StorageErrorCode, storageError, type StorageErrorOptions } from './errors/storage-error.ts';
+export { AuthenticationUnavailableError } from './errors/authentication-unavailable-error.ts';
+export { PluginVersionError, InvalidOptionError } from './errors/plugin-errors.ts';
+export { silentLogger, type PluginContext, type PluginLogger } from './plugin-context.ts';
+export type {
+  AuthenticatorV1,
+  AuthenticationRequest,
+  AuthenticationResult,
+  AuthenticatedUser,
+  UserPermissions,
+} from './authenticator/v1/authenticator-v1.ts';
+export type { FileEntry } from './storage/v1/file-entry.ts';
+export type {
+  StorageConnectorV1,
+  StorageSessionV1,
+  StorageCallOptions,
+  ReadOptions,
+  WriteOptions,
+  WriteResult,
+  ChecksumAlgorithm,
+} from './storage/v1/storage-connector-v1.ts';
+
+import type { AuthenticatorV1 } from './authenticator/v1/authenticator-v1.ts';
+import type { StorageConnectorV1, StorageSessionV1 } from './storage/v1/storage-connector-v1.ts';
+
+/** The current authenticator contract; moves to a new version only in a major release of this package. */
+export type Authenticator = AuthenticatorV1;
+/** The current storage connector contract. */
+export type StorageConnector = StorageConnectorV1;
+/** The current storage session contract. */
+export type StorageSession = StorageSessionV1;
+/** The specification versions of each contract this package defines. */
+export const supportedSpecificationVersions = Object.freeze(['v1'] as const);

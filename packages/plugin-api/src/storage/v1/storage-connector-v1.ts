@@ -1,0 +1,121 @@
+import type { AuthenticatedUser } from '../../authenticator/v1/authenticator-v1.ts';
+import type { PluginContext } from '../../plugin-context.ts';
+import type { FileEntry } from './file-entry.ts';
+
+/** Options every storage call takes. */
+export interface StorageCallOptions {
+  /** Aborted on ABOR, when the data or control connection drops, and at shutdown. Stop work and reject when it fires. */
+  readonly signal: AbortSignal;
+}
+
+export interface ReadOptions extends StorageCallOptions {
+  /** Byte offset to start from (REST before RETR); 0 for the whole file. Never beyond the file size. */
+  readonly offset: number;
+}
+
+export interface WriteOptions extends StorageCallOptions {
+  /**
+   * 0: replace the file (or create it) with exactly the data given, atomically: readers see the old content or the new,
+   * never a part. Greater than 0: keep the first `offset` bytes of the existing file, drop the rest, and write the data
+   * from there (REST before STOR, a true resume). A connector that cannot resume throws `ENOTSUP` for offset > 0.
+   */
+  readonly offset: number;
+  /** STOU: fail with `EEXIST` if the path already exists instead of replacing it. */
+  readonly exclusive?: boolean;
+}
+
+export interface WriteResult {
+  /** Bytes taken from `data` and stored. */
+  readonly bytesWritten: number;
+}
+
+export type ChecksumAlgorithm = 'SHA-256' | 'SHA-1' | 'MD5' | 'CRC32';
+
+/**
+ * The file operations of one logged-in user. Every path is virtual: absolute, POSIX, normalised (no ".", "..",
+ * empty or trailing segments), "/" being the user's storage root. The server never passes a path above the root,
+ * but a connector must still keep every operation inside its own root (a symlink, a key prefix).
+ *
+ * Errors: throw `StorageError` with the code named on each method; the server maps codes to replies in one place
+ * (ENOENT → 550, ENOSPC → 452, EDQUOT → 552, EBADNAME → 553, EUNAVAILABLE → 450, …). Any other error is logged with
+ * an error id and answered 451 without its message.
+ *
+ * Concurrency: the server may call `stat` and `list` while a `read` or `write` of the same session is running (STAT
+ * during a transfer); it never runs two transfers of one session at once.
+ */
+export interface StorageSessionV1 {
+  /** SIZE, MDTM, MLST, CWD, and checks before RETR/STOR/RNFR. Throws `ENOENT`. Follows symlinks inside the root. */
+  stat(path: string, options: StorageCallOptions): Promise<FileEntry>;
+
+  /**
+   * LIST, NLST, MLSD. Yields the entries of a directory, without "." and "..", in any order, as they are found, so a
+   * directory of any size lists in bounded memory. Throws (when iterated) `ENOENT`, or `ENOTDIR` for a file.
+   */
+  list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry>;
+
+  /**
+   * RETR. Resolves once the file is open, with its content from `offset` as chunks. Errors before any byte moves
+   * (`ENOENT`, `EISDIR`, `EACCES`) must reject the promise, so the client gets 550 before 150. The iterable stops
+   * when `signal` is aborted; the server may also stop iterating early, which must release the file.
+   */
+  read(path: string, options: ReadOptions): Promise<AsyncIterable<Uint8Array>>;
+
+  /**
+   * STOR, STOU and REST+STOR. Consumes `data` (pulling only as fast as it can store, so memory stays bounded) and
+   * resolves only when every byte is durably stored and visible at `path`. If `data` throws, `signal` aborts or
+   * storing fails, it rejects and leaves no partial file where a complete one was expected: with offset 0 the previous
+   * content (or absence) of `path` stays as it was. Throws `EISDIR`, `ENOENT` (parent missing), `EEXIST` (exclusive),
+   * `ENOSPC`, `EDQUOT`, `EBADNAME`, `ENOTSUP` (offset > 0 unsupported).
+   */
+  write(path: string, data: AsyncIterable<Uint8Array>, options: WriteOptions): Promise<WriteResult>;
+
+  /** DELE. Removes a file. Throws `ENOENT`, `EISDIR`. */
+  delete(path: string, options: StorageCallOptions): Promise<void>;
+
+  /** MKD. Creates one directory; the parent must exist. Throws `EEXIST`, `ENOENT`. */
+  makeDirectory(path: string, options: StorageCallOptions): Promise<void>;
+
+  /** RMD. Removes an empty directory; never recursive. Throws `ENOENT`, `ENOTDIR`, `ENOTEMPTY`. */
+  removeDirectory(path: string, options: StorageCallOptions): Promise<void>;
+
+  /**
+   * Optional: APPE. Appends `data` to the end of `path`, creating it if missing. Writes in place: a failed append may
+   * leave the appended part stored (as on any FTP server). Without it, APPE answers 502 and is not in FEAT-related help.
+   */
+  append?(path: string, data: AsyncIterable<Uint8Array>, options: StorageCallOptions): Promise<WriteResult>;
+
+  /**
+   * Optional: RNFR/RNTO. Moves a file or directory; replaces an existing file at `to`. Throws `ENOENT`, `EEXIST`
+   * (directory over something). Without it, RNFR and RNTO answer 502.
+   */
+  rename?(from: string, to: string, options: StorageCallOptions): Promise<void>;
+
+  /** Optional: MFMT. Sets the modification time. Without it, MFMT answers 502 and is left out of FEAT. */
+  setModifiedTime?(path: string, time: Date, options: StorageCallOptions): Promise<void>;
+
+  /**
+   * Optional: HASH. The lower-case hex digest of the whole file. Throws `ENOTSUP` for an algorithm it lacks.
+   * Without it, HASH answers 502 and is left out of FEAT.
+   */
+  checksum?(path: string, algorithm: ChecksumAlgorithm, options: StorageCallOptions): Promise<string>;
+
+  /** Called once when the session ends, after every transfer has settled. */
+  close?(): Promise<void>;
+}
+
+/**
+ * Opens storage for authenticated users. One connector serves the whole server; `openSession` is called once per
+ * successful login, with that login's user.
+ */
+export interface StorageConnectorV1 {
+  readonly specificationVersion: 'v1';
+  /** A short name for logs, for example "fs" or "s3". */
+  readonly name: string;
+  /**
+   * Called after PASS succeeded, before the 230 reply. Throw `StorageError` `EUNAVAILABLE` when the backend cannot be
+   * reached (the client gets 421). The returned session belongs to this user and FTP session alone.
+   */
+  openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1>;
+  /** Called once when the server shuts down. */
+  close?(): Promise<void>;
+}

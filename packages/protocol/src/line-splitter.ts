@@ -1,0 +1,146 @@
+import { Buffer } from 'node:buffer';
+
+/** One result of {@link LineSplitter.push}: a complete command line, or notice that a line was too long. */
+export type SplitterItem = { readonly kind: 'line'; readonly bytes: Buffer } | { readonly kind: 'too-long' };
+
+/** Options for {@link LineSplitter}. */
+export interface LineSplitterOptions {
+  /** Longest accepted line in bytes, not counting the line end. Default {@link defaultMaxLineLength}. */
+  readonly maxLineLength?: number;
+}
+
+/** Default longest command line in bytes (not counting CRLF). */
+export const defaultMaxLineLength = 4096;
+
+const lineFeed = 0x0a;
+const carriageReturn = 0x0d;
+
+// RFC 854 Telnet command bytes. The FTP control connection is a Telnet NVT stream (RFC 959 §4.1.3), so a client
+// may interleave these with command text; ABOR is typically preceded by IAC IP IAC DM (RFC 959 §4.1.3, ABOR).
+const interpretAsCommand = 0xff;
+const telnetWill = 0xfb;
+const telnetDont = 0xfe;
+
+/**
+ * Where the Telnet decoder is: in plain data, right after an IAC, or after IAC WILL/WONT/DO/DONT and waiting for
+ * the option byte that completes the negotiation.
+ */
+type TelnetState = 'data' | 'command' | 'option';
+
+/**
+ * Incremental splitter for the FTP control connection: feeds on raw socket chunks and yields complete command
+ * lines without their line ends, with Telnet commands removed.
+ *
+ * - Lines end with LF; a CR immediately before the LF is dropped, so both CRLF (RFC 959 §4.1) and the bare LF some
+ *   clients send are accepted. A CR anywhere else is kept as data.
+ * - Telnet (RFC 854): IAC IAC is one 0xFF data byte; IAC WILL/WONT/DO/DONT option is removed (three bytes); IAC and
+ *   any other command byte (IP, DM, AO, AYT, SB, SE...) are removed (two bytes). Subnegotiation is simplified: the
+ *   bytes between IAC SB and IAC SE are treated as data, since FTP never negotiates options that use it.
+ * - A line longer than `maxLineLength` bytes produces exactly one `too-long` item as soon as the limit is crossed;
+ *   its remaining bytes up to the next LF are discarded without being stored, so memory stays bounded however long
+ *   the line. Splitting resumes normally after that LF.
+ *
+ * Sequences split across chunks (CR LF, IAC sequences, UTF-8 characters) are handled. The returned line buffers are
+ * copies the caller may keep.
+ */
+export class LineSplitter {
+  readonly #maxLineLength: number;
+  readonly #buffer: Buffer;
+  #length = 0;
+  // A CR is held back instead of being stored: if the next byte is LF it is part of the line end and must not count
+  // towards the length limit, so a line of exactly maxLineLength bytes followed by CRLF is accepted.
+  #hasPendingCarriageReturn = false;
+  #isDiscarding = false;
+  #telnetState: TelnetState = 'data';
+
+  constructor(options: LineSplitterOptions = {}) {
+    const maxLineLength = options.maxLineLength ?? defaultMaxLineLength;
+    if (!Number.isSafeInteger(maxLineLength) || maxLineLength < 1) {
+      throw new RangeError(`maxLineLength must be a positive integer, got ${String(maxLineLength)}`);
+    }
+    this.#maxLineLength = maxLineLength;
+    this.#buffer = Buffer.alloc(maxLineLength);
+  }
+
+  /** Bytes of the current incomplete line held in memory; never more than `maxLineLength`. */
+  get bufferedLength(): number {
+    return this.#length;
+  }
+
+  /** Feeds one chunk from the socket; returns the lines (and too-long notices) it completed, in order. */
+  push(chunk: Uint8Array): SplitterItem[] {
+    const items: SplitterItem[] = [];
+    for (const byte of chunk) {
+      const dataByte = this.#decodeTelnet(byte);
+      if (dataByte !== undefined) {
+        this.#acceptData(dataByte, items);
+      }
+    }
+    return items;
+  }
+
+  /** Runs one byte through the RFC 854 decoder; returns the data byte it yields, if any. */
+  #decodeTelnet(byte: number): number | undefined {
+    switch (this.#telnetState) {
+      case 'data':
+        if (byte === interpretAsCommand) {
+          this.#telnetState = 'command';
+          return undefined;
+        }
+        return byte;
+      case 'command':
+        if (byte === interpretAsCommand) {
+          this.#telnetState = 'data';
+          return byte;
+        }
+        this.#telnetState = byte >= telnetWill && byte <= telnetDont ? 'option' : 'data';
+        return undefined;
+      case 'option':
+        this.#telnetState = 'data';
+        return undefined;
+    }
+  }
+
+  #acceptData(byte: number, items: SplitterItem[]): void {
+    if (byte === lineFeed) {
+      this.#endLine(items);
+      return;
+    }
+    if (this.#isDiscarding) {
+      return;
+    }
+    if (this.#hasPendingCarriageReturn) {
+      // The held CR was not part of a line end: it is data after all.
+      this.#hasPendingCarriageReturn = false;
+      this.#append(carriageReturn, items);
+      if (this.#isDiscarding) {
+        return;
+      }
+    }
+    if (byte === carriageReturn) {
+      this.#hasPendingCarriageReturn = true;
+      return;
+    }
+    this.#append(byte, items);
+  }
+
+  #append(byte: number, items: SplitterItem[]): void {
+    if (this.#length === this.#maxLineLength) {
+      items.push({ kind: 'too-long' });
+      this.#length = 0;
+      this.#isDiscarding = true;
+      return;
+    }
+    this.#buffer[this.#length] = byte;
+    this.#length += 1;
+  }
+
+  #endLine(items: SplitterItem[]): void {
+    if (!this.#isDiscarding) {
+      items.push({ kind: 'line', bytes: Buffer.from(this.#buffer.subarray(0, this.#length)) });
+    }
+    this.#length = 0;
+    this.#hasPendingCarriageReturn = false;
+    this.#isDiscarding = false;
+  }
+}

@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import { formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
+import type { ListingEntry } from './listing-entry.ts';
+
+const now = new Date('2024-06-15T12:00:00Z');
+
+function entry(overrides: Partial<ListingEntry>): ListingEntry {
+  return { name: 'name', type: 'file', size: 1234, modifiedAt: new Date('2024-01-01T12:34:00Z'), ...overrides };
+}
+
+describe('formatListLine', () => {
+  it.each([
+    {
+      name: 'a file with default mode, owner and group',
+      entry: entry({}),
+      options: { now },
+      expected: '-rw-r--r--    1 ftp      ftp          1234 Jan 01 12:34 name',
+    },
+    {
+      name: 'a directory with default mode',
+      entry: entry({ name: 'docs', type: 'directory', size: 4096 }),
+      options: { now },
+      expected: 'drwxr-xr-x    2 ftp      ftp          4096 Jan 01 12:34 docs',
+    },
+    {
+      name: 'a symlink',
+      entry: entry({ name: 'link', type: 'symlink', size: 7 }),
+      options: { now },
+      expected: 'lrwxrwxrwx    1 ftp      ftp             7 Jan 01 12:34 link',
+    },
+    {
+      name: 'an explicit mode, owner and group',
+      entry: entry({ mode: 0o600 }),
+      options: { now, owner: 'owner', group: 'group' },
+      expected: '-rw-------    1 owner    group        1234 Jan 01 12:34 name',
+    },
+    {
+      name: 'a file older than six months (year form)',
+      entry: entry({ modifiedAt: new Date('2023-12-01T08:00:00Z') }),
+      options: { now },
+      expected: '-rw-r--r--    1 ftp      ftp          1234 Dec 01  2023 name',
+    },
+    {
+      name: 'a file dated well in the future (year form)',
+      entry: entry({ modifiedAt: new Date('2024-06-16T12:00:00Z') }),
+      options: { now },
+      expected: '-rw-r--r--    1 ftp      ftp          1234 Jun 16  2024 name',
+    },
+    {
+      name: 'a file a few minutes in the future (time form)',
+      entry: entry({ modifiedAt: new Date('2024-06-15T12:05:00Z') }),
+      options: { now },
+      expected: '-rw-r--r--    1 ftp      ftp          1234 Jun 15 12:05 name',
+    },
+    {
+      name: 'a large size and a name with spaces and a "->"',
+      entry: entry({ size: 123456789012, name: ' a -> b ' }),
+      options: { now },
+      expected: '-rw-r--r--    1 ftp      ftp      123456789012 Jan 01 12:34  a -> b ',
+    },
+    {
+      name: 'a name with line breaks, encoded to stay one line',
+      entry: entry({ name: 'a\r\nb' }),
+      options: { now },
+      expected: '-rw-r--r--    1 ftp      ftp          1234 Jan 01 12:34 a\r\0\0b',
+    },
+    {
+      name: 'an invalid date, shown as the epoch',
+      entry: entry({ modifiedAt: new Date(Number.NaN) }),
+      options: { now },
+      expected: '-rw-r--r--    1 ftp      ftp          1234 Jan 01  1970 name',
+    },
+  ])('formats $name', ({ entry: listingEntry, options, expected }) => {
+    expect(formatListLine(listingEntry, options)).toBe(expected);
+  });
+
+  it('uses English month names whatever the default locale', () => {
+    const months = Array.from({ length: 12 }, (_, month) =>
+      formatListLine(entry({ modifiedAt: new Date(Date.UTC(2020, month, 1)) }), { now }).split(/ +/)[5],
+    );
+    expect(months).toEqual(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
+  });
+});
+
+describe('formatPermissions', () => {
+  it.each([
+    { type: 'file', mode: 0o644, expected: '-rw-r--r--' },
+    { type: 'file', mode: 0o000, expected: '----------' },
+    { type: 'file', mode: 0o777, expected: '-rwxrwxrwx' },
+    { type: 'file', mode: 0o100644, expected: '-rw-r--r--' },
+    { type: 'file', mode: 0o4755, expected: '-rwsr-xr-x' },
+    { type: 'file', mode: 0o4644, expected: '-rwSr--r--' },
+    { type: 'directory', mode: 0o2775, expected: 'drwxrwsr-x' },
+    { type: 'directory', mode: 0o1777, expected: 'drwxrwxrwt' },
+    { type: 'directory', mode: 0o1776, expected: 'drwxrwxrwT' },
+    { type: 'symlink', mode: 0o777, expected: 'lrwxrwxrwx' },
+  ] as const)('formats $type $mode as $expected', ({ type, mode, expected }) => {
+    expect(formatPermissions(type, mode)).toBe(expected);
+  });
+});
+
+describe('formatNlstLine', () => {
+  it.each([
+    ['file.txt', 'file.txt'],
+    [' spaced ', ' spaced '],
+    ['a\nb', 'a\0b'],
+  ])('formats %j as %j', (name, expected) => {
+    expect(formatNlstLine(name)).toBe(expected);
+  });
+});
+
+describe('parseListArguments', () => {
+  it.each([
+    { argument: '', expected: { flags: '', path: '' } },
+    { argument: '-la /x', expected: { flags: 'la', path: '/x' } },
+    { argument: '-a', expected: { flags: 'a', path: '' } },
+    { argument: '-l -a dir', expected: { flags: 'la', path: 'dir' } },
+    { argument: '-la   dir with spaces ', expected: { flags: 'la', path: 'dir with spaces ' } },
+    { argument: '-la ', expected: { flags: 'la', path: '' } },
+    { argument: 'file -name', expected: { flags: '', path: 'file -name' } },
+    { argument: '/dir', expected: { flags: '', path: '/dir' } },
+    { argument: ' -la', expected: { flags: '', path: ' -la' } },
+    { argument: '-', expected: { flags: '', path: '-' } },
+    { argument: '--', expected: { flags: '', path: '--' } },
+    { argument: '-1', expected: { flags: '', path: '-1' } },
+    { argument: '-my-file.txt', expected: { flags: '', path: '-my-file.txt' } },
+    { argument: '-l -my-file.txt', expected: { flags: 'l', path: '-my-file.txt' } },
+    { argument: './-la', expected: { flags: '', path: './-la' } },
+  ])('parses "$argument"', ({ argument, expected }) => {
+    expect(parseListArguments(argument)).toEqual(expected);
+  });
+});

@@ -1,0 +1,40 @@
+import { Buffer } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { parseCommand } from './parse-command.ts';
+
+describe('parseCommand', () => {
+  it.each([
+    { line: 'USER anonymous', verb: 'USER', argument: 'anonymous' },
+    { line: 'user anonymous', verb: 'USER', argument: 'anonymous' },
+    { line: 'Retr file.txt', verb: 'RETR', argument: 'file.txt' },
+    { line: 'NOOP', verb: 'NOOP', argument: '' },
+    { line: 'PWD ', verb: 'PWD', argument: '' },
+    { line: 'STOR  two leading spaces', verb: 'STOR', argument: ' two leading spaces' },
+    { line: 'STOR trailing  ', verb: 'STOR', argument: 'trailing  ' },
+    { line: 'MKD "quoted"', verb: 'MKD', argument: '"quoted"' },
+    { line: 'LIST -la', verb: 'LIST', argument: '-la' },
+    { line: 'RETR dir/ä ö.txt', verb: 'RETR', argument: 'dir/ä ö.txt' },
+    { line: 'CWD \ufeffbom', verb: 'CWD', argument: '\ufeffbom' },
+    { line: 'SITE CHMOD 755 x', verb: 'SITE', argument: 'CHMOD 755 x' },
+    { line: 'ſtor x', verb: 'ſTOR', argument: 'x' },
+    { line: ' USER x', verb: '', argument: 'USER x' },
+    { line: 'USER\tx', verb: 'USER\tX', argument: '' },
+  ])('parses "$line" as verb "$verb" with argument "$argument"', ({ line, verb, argument }) => {
+    expect(parseCommand(Buffer.from(line, 'utf8'))).toEqual({ ok: true, verb, argument });
+  });
+
+  it.each([
+    { name: 'an empty line', bytes: Buffer.from(''), reason: 'empty' },
+    { name: 'only spaces', bytes: Buffer.from('   '), reason: 'empty' },
+    { name: 'tabs and a CR', bytes: Buffer.from(' \t\r'), reason: 'empty' },
+    { name: 'invalid UTF-8', bytes: Buffer.from([0x52, 0x45, 0x54, 0x52, 0x20, 0xc3, 0x28]), reason: 'encoding' },
+    { name: 'a truncated UTF-8 sequence', bytes: Buffer.from([0x43, 0x20, 0xe2, 0x82]), reason: 'encoding' },
+    { name: 'an overlong encoding of "/"', bytes: Buffer.from([0x43, 0x20, 0xc0, 0xaf]), reason: 'encoding' },
+    { name: 'an encoded surrogate', bytes: Buffer.from([0x43, 0x20, 0xed, 0xa0, 0x80]), reason: 'encoding' },
+    { name: 'a NUL in the argument', bytes: Buffer.from('RETR a\0b'), reason: 'nul' },
+    { name: 'a lone NUL', bytes: Buffer.from([0]), reason: 'nul' },
+    { name: 'NUL and invalid UTF-8 together', bytes: Buffer.from([0, 0xff]), reason: 'nul' },
+  ])('refuses $name as $reason', ({ bytes, reason }) => {
+    expect(parseCommand(bytes)).toEqual({ ok: false, reason });
+  });
+});

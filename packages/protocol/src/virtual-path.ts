@@ -1,0 +1,64 @@
+// Virtual paths are what the client sees and what plugins receive (house style 2.3 rule 6): absolute POSIX paths,
+// normalised, where "/" is the user's root. Only "/" separates segments; a backslash is an ordinary name character
+// on POSIX. Nothing is percent-decoded: "%2e%2e" is a literal name, since FTP pathnames are not URLs.
+
+/** Normalises a sequence of segments onto `segments`; ".." at the root stays at the root. */
+function applySegments(segments: string[], path: string): void {
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') {
+      continue;
+    }
+    if (segment === '..') {
+      segments.pop();
+    } else {
+      segments.push(segment);
+    }
+  }
+}
+
+function toPath(segments: readonly string[]): string {
+  return `/${segments.join('/')}`;
+}
+
+/**
+ * Resolves a command argument against the current directory into a normalised absolute virtual path.
+ * An argument starting with "/" is absolute, otherwise relative to `currentDirectory`; an empty argument is the
+ * current directory. Repeated slashes, "." segments and trailing slashes disappear, and ".." removes the previous
+ * segment but never goes above "/", so the result cannot escape the user's root. `currentDirectory` is itself
+ * normalised first, so a malformed one cannot leak through.
+ */
+export function resolveVirtualPath(currentDirectory: string, argument: string): string {
+  const segments: string[] = [];
+  if (!argument.startsWith('/')) {
+    applySegments(segments, currentDirectory);
+  }
+  applySegments(segments, argument);
+  return toPath(segments);
+}
+
+/** The directory containing `path` (normalised first); the parent of "/" is "/". */
+export function parentPath(path: string): string {
+  const segments: string[] = [];
+  applySegments(segments, path);
+  segments.pop();
+  return toPath(segments);
+}
+
+/** The last segment of `path` (normalised first); the base name of "/" is "/", as storage names the root. */
+export function baseName(path: string): string {
+  const segments: string[] = [];
+  applySegments(segments, path);
+  return segments.at(-1) ?? '/';
+}
+
+/**
+ * Joins a directory and a name relative to it, e.g. a listing entry's name to the listed directory. The name is
+ * always taken as relative (a leading "/" does not make it absolute), and the result is normalised and stays
+ * within the root like {@link resolveVirtualPath}.
+ */
+export function joinVirtualPath(directory: string, name: string): string {
+  const segments: string[] = [];
+  applySegments(segments, directory);
+  applySegments(segments, name);
+  return toPath(segments);
+}

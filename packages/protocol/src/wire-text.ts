@@ -1,0 +1,11 @@
+/**
+ * Makes a name safe to place inside one line of a reply or a listing, without losing information:
+ * - LF becomes NUL, the convention of RFC 959 Appendix II for pathnames in a 257 reply, which a client can
+ *   convert back;
+ * - a CR becomes CR NUL, the Telnet NVT form of a bare CR (RFC 854, "CR NUL"), so it can never pair with a
+ *   following LF into a line end.
+ * Everything else, including non-ASCII text (sent as UTF-8, RFC 2640), is left as it is.
+ */
+export function encodeLineBreaks(name: string): string {
+  return name.replace(/[\r\n]/g, (character) => (character === '\n' ? '\0' : '\r\0'));
+}
