@@ -1,0 +1,103 @@
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { bytesFrom, chunksOf, createDeferred, neverAbortedSignal } from '@ftp/plugin-api/testing';
+import { writeAtomically, writeInPlace } from './atomic-write.ts';
+
+const prefix = '.ftp-upload-';
+let directory: string;
+let target: string;
+
+const settings = (signal = neverAbortedSignal, exclusive = false) => ({
+  signal,
+  exclusive,
+  fileMode: 0o644,
+  temporaryPrefix: prefix,
+  fsync: true,
+});
+
+async function temporaryFiles(): Promise<string[]> {
+  return (await readdir(directory)).filter((name) => name.startsWith(prefix));
+}
+
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'storage-fs-atomic-'));
+  target = join(directory, 'target.txt');
+  await writeFile(target, 'old content');
+});
+
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('writeAtomically', () => {
+  it('writes each chunk to a hidden temporary file before pulling the next, then renames it over the target', async () => {
+    const sizesSeen: number[] = [];
+    async function* data(): AsyncGenerator<Uint8Array> {
+      for (const part of ['first ', 'second ', 'third']) {
+        const [temporary] = await temporaryFiles();
+        sizesSeen.push(temporary === undefined ? -1 : (await stat(join(directory, temporary))).size);
+        expect(await readFile(target, 'utf8')).toBe('old content');
+        yield bytesFrom(part);
+      }
+    }
+    expect(await writeAtomically(target, data(), settings())).toBe(18);
+    expect(sizesSeen).toEqual([0, 6, 13]);
+    expect(await readFile(target, 'utf8')).toBe('first second third');
+    expect(await temporaryFiles()).toEqual([]);
+  });
+
+  it('keeps the old content and removes the temporary file when the data throws midway', async () => {
+    async function* data(): AsyncGenerator<Uint8Array> {
+      yield bytesFrom('partial');
+      throw new Error('connection reset');
+    }
+    await expect(writeAtomically(target, data(), settings())).rejects.toThrow('connection reset');
+    expect(await readFile(target, 'utf8')).toBe('old content');
+    expect(await temporaryFiles()).toEqual([]);
+  });
+
+  it('stops at once when the signal aborts while the data is stalled', async () => {
+    const controller = new AbortController();
+    const firstConsumed = createDeferred();
+    async function* data(): AsyncGenerator<Uint8Array> {
+      yield bytesFrom('partial');
+      firstConsumed.resolve();
+      await new Promise(() => {});
+    }
+    const writing = writeAtomically(target, data(), settings(controller.signal));
+    await firstConsumed.promise;
+    controller.abort(new Error('ABOR'));
+    await expect(writing).rejects.toThrow('ABOR');
+    expect(await readFile(target, 'utf8')).toBe('old content');
+    expect(await temporaryFiles()).toEqual([]);
+  });
+
+  it('refuses an exclusive write over an existing file and leaves no temporary file', async () => {
+    await expect(writeAtomically(target, chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).rejects
+      .toMatchObject({ code: 'EEXIST' });
+    expect(await readFile(target, 'utf8')).toBe('old content');
+    const fresh = join(directory, 'fresh.txt');
+    expect(await writeAtomically(fresh, chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).toBe(3);
+    expect(await readFile(fresh, 'utf8')).toBe('new');
+    expect(await temporaryFiles()).toEqual([]);
+  });
+});
+
+describe('writeInPlace', () => {
+  it('cuts the file at the offset and writes from there (REST+STOR)', async () => {
+    const options = { signal: neverAbortedSignal, fileMode: 0o644, fsync: false };
+    expect(await writeInPlace(target, chunksOf(bytesFrom('NEW')), 4, options)).toBe(3);
+    expect(await readFile(target, 'utf8')).toBe('old NEW');
+  });
+
+  it('appends at the end and creates a missing file (APPE)', async () => {
+    const options = { signal: neverAbortedSignal, fileMode: 0o644, fsync: false };
+    await writeInPlace(target, chunksOf(bytesFrom('!')), null, options);
+    expect(await readFile(target, 'utf8')).toBe('old content!');
+    const created = join(directory, 'created.txt');
+    await writeInPlace(created, chunksOf(bytesFrom('abc')), null, options);
+    expect(await readFile(created, 'utf8')).toBe('abc');
+  });
+});

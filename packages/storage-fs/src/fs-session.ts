@@ -1,0 +1,230 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, type Dirent } from 'node:fs';
+import { lstat, mkdir, open, opendir, realpath, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { join } from 'node:path';
+import { addAbortSignal } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import { storageError } from '@ftp/plugin-api';
+import type {
+  ChecksumAlgorithm,
+  FileEntry,
+  ReadOptions,
+  StorageCallOptions,
+  StorageSessionV1,
+  WriteOptions,
+  WriteResult,
+} from '@ftp/plugin-api';
+import { writeAtomically, writeInPlace } from './atomic-write.ts';
+import { errnoOf, mapErrors } from './errno-to-storage-error.ts';
+import { fileEntryFromStats } from './file-entry-from-stats.ts';
+import type { PathJail } from './path-jail.ts';
+import { throwIfAborted } from './write-all.ts';
+
+/** The resolved operator settings a session works with. */
+export interface FsSessionSettings {
+  readonly temporaryPrefix: string;
+  readonly fileMode: number;
+  readonly directoryMode: number;
+  readonly fsync: boolean;
+  readonly readChunkBytes: number;
+  readonly listConcurrency: number;
+}
+
+const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', MD5: 'md5' } as const;
+
+/** One user's view of the file system: every path goes through the jail of that user's root. */
+export class FsSession implements StorageSessionV1 {
+  private readonly jail: PathJail;
+  private readonly settings: FsSessionSettings;
+
+  constructor(jail: PathJail, settings: FsSessionSettings) {
+    this.jail = jail;
+    this.settings = settings;
+  }
+
+  stat(path: string): Promise<FileEntry> {
+    return mapErrors(path, async () => {
+      const found = await this.jail.existing(path);
+      return fileEntryFromStats(found.name === '' ? '/' : found.name, await stat(found.realPath));
+    });
+  }
+
+  async *list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry> {
+    const found = await mapErrors(path, () => this.jail.existing(path));
+    // opendir streams the directory in small batches, so a directory of any size lists in bounded memory.
+    const directory = await mapErrors(path, () => opendir(found.realPath, { bufferSize: 64 }));
+    try {
+      let exhausted = false;
+      while (!exhausted) {
+        throwIfAborted(options.signal);
+        const batch: Dirent[] = [];
+        while (batch.length < this.settings.listConcurrency) {
+          const dirent = await directory.read();
+          if (dirent === null) {
+            exhausted = true;
+            break;
+          }
+          if (!dirent.name.startsWith(this.settings.temporaryPrefix)) batch.push(dirent);
+        }
+        const entries = await Promise.all(batch.map((dirent) => this.entryOf(found.realPath, dirent)));
+        for (const entry of entries) if (entry !== undefined) yield entry;
+      }
+    } finally {
+      await directory.close();
+    }
+  }
+
+  /** The entry for one directory member; undefined for what a client must not see or cannot transfer. */
+  private async entryOf(directoryPath: string, dirent: Dirent): Promise<FileEntry | undefined> {
+    const entryPath = join(directoryPath, dirent.name);
+    try {
+      if (dirent.isSymbolicLink()) {
+        if (!this.jail.contains(await realpath(entryPath))) return undefined;
+      }
+      const stats = await stat(entryPath);
+      if (!stats.isFile() && !stats.isDirectory()) return undefined;
+      return fileEntryFromStats(dirent.name, stats);
+    } catch (error) {
+      // Dangling links and entries removed since the directory was read are left out.
+      const errno = errnoOf(error);
+      if (errno === 'ENOENT' || errno === 'ELOOP' || errno === 'ENOTDIR' || errno === 'EACCES') return undefined;
+      throw error;
+    }
+  }
+
+  read(path: string, options: ReadOptions): Promise<AsyncIterable<Uint8Array>> {
+    return mapErrors(path, async () => {
+      throwIfAborted(options.signal);
+      const found = await this.jail.existing(path);
+      await this.requireFile(found.realPath, path);
+      const handle = await open(found.realPath, 'r');
+      const stream = handle.createReadStream({ start: options.offset, highWaterMark: this.settings.readChunkBytes });
+      // The stream owns the handle (autoClose): ending, destroy on early return() and abort all close the file.
+      return addAbortSignal(options.signal, stream) as AsyncIterable<Uint8Array>;
+    });
+  }
+
+  write(path: string, data: AsyncIterable<Uint8Array>, options: WriteOptions): Promise<WriteResult> {
+    return mapErrors(path, async () => {
+      if (!Number.isSafeInteger(options.offset) || options.offset < 0) throw storageError('EBADNAME', path);
+      throwIfAborted(options.signal);
+      const target = await this.jail.creatable(path);
+      if (target.name === '') throw storageError('EISDIR', path);
+      if (target.existingRealPath !== undefined) {
+        if ((await stat(target.existingRealPath)).isDirectory()) throw storageError('EISDIR', path);
+        if (options.exclusive === true) throw storageError('EEXIST', path);
+      }
+      const { fileMode, fsync, temporaryPrefix } = this.settings;
+      if (options.offset > 0) {
+        if (target.existingRealPath === undefined) throw storageError('ENOENT', path);
+        const bytesWritten = await writeInPlace(target.existingRealPath, data, options.offset, {
+          signal: options.signal,
+          fileMode,
+          fsync,
+        });
+        return { bytesWritten };
+      }
+      // Writing through an in-root symlink replaces the file it points to, not the link.
+      const bytesWritten = await writeAtomically(target.existingRealPath ?? target.entryPath, data, {
+        signal: options.signal,
+        exclusive: options.exclusive === true,
+        fileMode,
+        temporaryPrefix,
+        fsync,
+      });
+      return { bytesWritten };
+    });
+  }
+
+  append(path: string, data: AsyncIterable<Uint8Array>, options: StorageCallOptions): Promise<WriteResult> {
+    return mapErrors(path, async () => {
+      const target = await this.jail.creatable(path);
+      if (target.name === '') throw storageError('EISDIR', path);
+      if (target.existingRealPath !== undefined) await this.requireFile(target.existingRealPath, path);
+      const { fileMode, fsync } = this.settings;
+      const destination = target.existingRealPath ?? target.entryPath;
+      return { bytesWritten: await writeInPlace(destination, data, null, { signal: options.signal, fileMode, fsync }) };
+    });
+  }
+
+  delete(path: string): Promise<void> {
+    return mapErrors(path, async () => {
+      const found = await this.jail.existing(path);
+      if (found.name === '' || (await stat(found.realPath)).isDirectory()) throw storageError('EISDIR', path);
+      // Unlinks the entry itself: deleting an in-root symlink removes the link, not the file it points to.
+      await unlink(found.entryPath);
+    });
+  }
+
+  makeDirectory(path: string): Promise<void> {
+    return mapErrors(path, async () => {
+      const target = await this.jail.creatable(path);
+      if (target.existingRealPath !== undefined) throw storageError('EEXIST', path);
+      await mkdir(target.entryPath, this.settings.directoryMode);
+    });
+  }
+
+  removeDirectory(path: string): Promise<void> {
+    return mapErrors(path, async () => {
+      const found = await this.jail.existing(path);
+      if (found.name === '') throw storageError('EACCES', path);
+      if ((await lstat(found.entryPath)).isSymbolicLink()) throw storageError('ENOTDIR', path);
+      try {
+        await rmdir(found.entryPath);
+      } catch (error) {
+        // POSIX allows EEXIST for a non-empty directory (rmdir(2)); the contract has one code for it.
+        if (errnoOf(error) === 'EEXIST') throw storageError('ENOTEMPTY', path, error);
+        throw error;
+      }
+    });
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return mapErrors(from, async () => {
+      const source = await this.jail.existing(from);
+      if (source.name === '') throw storageError('EACCES', from);
+      const target = await mapErrors(to, () => this.jail.creatable(to));
+      if (target.entryPath === source.entryPath) return;
+      if (target.existingRealPath !== undefined) {
+        const sourceIsDirectory = (await stat(source.realPath)).isDirectory();
+        const targetIsDirectory = (await stat(target.existingRealPath)).isDirectory();
+        if (sourceIsDirectory || targetIsDirectory) throw storageError('EEXIST', to);
+      }
+      await mapErrors(to, () => rename(source.entryPath, target.entryPath));
+    });
+  }
+
+  setModifiedTime(path: string, time: Date): Promise<void> {
+    return mapErrors(path, async () => {
+      const found = await this.jail.existing(path);
+      const stats = await stat(found.realPath);
+      await utimes(found.realPath, stats.atime, time);
+    });
+  }
+
+  checksum(path: string, algorithm: ChecksumAlgorithm, options: StorageCallOptions): Promise<string> {
+    return mapErrors(path, async () => {
+      const found = await this.jail.existing(path);
+      await this.requireFile(found.realPath, path);
+      const stream = createReadStream(found.realPath, { highWaterMark: this.settings.readChunkBytes });
+      addAbortSignal(options.signal, stream);
+      if (algorithm === 'CRC32') {
+        let value = 0;
+        for await (const chunk of stream as AsyncIterable<Buffer>) value = crc32(chunk, value);
+        return value.toString(16).padStart(8, '0');
+      }
+      const hash = createHash(nodeHashNames[algorithm]);
+      for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
+      return hash.digest('hex');
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  /** EISDIR for a directory, EACCES for a device, FIFO or socket (opening a FIFO would block the session). */
+  private async requireFile(realPath: string, virtualPath: string): Promise<void> {
+    const stats = await stat(realPath);
+    if (stats.isDirectory()) throw storageError('EISDIR', virtualPath);
+    if (!stats.isFile()) throw storageError('EACCES', virtualPath);
+  }
+}

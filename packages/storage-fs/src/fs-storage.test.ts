@@ -1,0 +1,114 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
+import {
+  bytesFrom,
+  chunksOf,
+  collect,
+  collectBytes,
+  createTestPluginContext,
+  noAbort,
+  runStorageConformance,
+  storageCodeOf,
+  textFrom,
+} from '@ftp/plugin-api/testing';
+import { createFsStorage } from './index.ts';
+
+runStorageConformance('fs', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'storage-fs-conformance-'));
+  return {
+    connector: createFsStorage({ root: join(base, 'users', '{user}') }),
+    user: { username: 'alice' },
+    cleanup: () => rm(base, { recursive: true, force: true }),
+  };
+});
+
+describe('createFsStorage', () => {
+  let base: string;
+  beforeEach(async () => {
+    base = await mkdtemp(join(tmpdir(), 'storage-fs-'));
+  });
+  afterEach(async () => {
+    await rm(base, { recursive: true, force: true });
+  });
+
+  it('gives each user the directory named after them and creates it', async () => {
+    const connector = createFsStorage({ root: join(base, '{user}', 'files') });
+    const alice = await connector.openSession({ username: 'alice' }, createTestPluginContext());
+    const bob = await connector.openSession({ username: 'bob' }, createTestPluginContext());
+    await alice.write('/note.txt', chunksOf(bytesFrom('from alice')), { ...noAbort, offset: 0 });
+    expect(await readFile(join(base, 'alice', 'files', 'note.txt'), 'utf8')).toBe('from alice');
+    expect(await collect(bob.list('/', noAbort))).toEqual([]);
+    expect(await storageCodeOf(() => bob.stat('/note.txt', noAbort))).toBe('ENOENT');
+  });
+
+  it.each(['', '.', '..', 'a/b', '../etc', 'x..y', 'nul\0byte', 'back\\slash'])(
+    'refuses a session for the unsafe user name %j',
+    async (username) => {
+      const connector = createFsStorage({ root: join(base, '{user}') });
+      expect(await storageCodeOf(() => connector.openSession({ username }, createTestPluginContext()))).toBe('EACCES');
+      expect(await readdir(base)).toEqual([]);
+    },
+  );
+
+  it('refuses a session when createRoot is false and the root is missing', async () => {
+    const connector = createFsStorage({ root: join(base, '{user}'), createRoot: false });
+    const error = await connector.openSession({ username: 'carol' }, createTestPluginContext()).catch((error: unknown) => error);
+    expect(StorageError.isInstance(error) && error.storageCode).toBe('EACCES');
+    await mkdir(join(base, 'carol'));
+    const session = await connector.openSession({ username: 'carol' }, createTestPluginContext());
+    expect(await session.stat('/', noAbort)).toMatchObject({ type: 'directory' });
+  });
+
+  it('uses a root chosen by a function of the user', async () => {
+    const connector = createFsStorage({ root: (user) => join(base, `home-${user.username}`) });
+    const session = await connector.openSession({ username: 'dave' }, createTestPluginContext());
+    await session.makeDirectory('/made', noAbort);
+    expect((await stat(join(base, 'home-dave', 'made'))).isDirectory()).toBe(true);
+  });
+
+  it('rejects invalid options when created', () => {
+    expect(() => createFsStorage({ root: 'relative/path' })).toThrow(InvalidOptionError);
+    expect(() => createFsStorage({ root: base, temporaryPrefix: 'a/b' })).toThrow(InvalidOptionError);
+    expect(() => createFsStorage({ root: base, readChunkBytes: 0 })).toThrow(InvalidOptionError);
+    expect(() => createFsStorage({ root: base, fileMode: 0o10000 })).toThrow(InvalidOptionError);
+  });
+
+  it('closes the file when a reader stops early', async () => {
+    const connector = createFsStorage({ root: base, readChunkBytes: 1024 });
+    const session = await connector.openSession({ username: 'erin' }, createTestPluginContext());
+    await writeFile(join(base, 'big.bin'), Buffer.alloc(1024 * 1024, 7));
+    const openDescriptors = async () => (await readdir('/proc/self/fd')).length;
+    const before = await openDescriptors();
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      for await (const chunk of await session.read('/big.bin', { ...noAbort, offset: 0 })) {
+        expect(chunk.byteLength).toBe(1024);
+        break;
+      }
+    }
+    expect(await openDescriptors()).toBeLessThan(before + 5);
+  });
+
+  it('writes REST+STOR and APPE in place and hides its temporary prefix', async () => {
+    const connector = createFsStorage({ root: base, temporaryPrefix: '.partial-' });
+    const session = await connector.openSession({ username: 'frank' }, createTestPluginContext());
+    await writeFile(join(base, 'resume.bin'), '0123456789');
+    await writeFile(join(base, '.partial-leftover'), 'stale');
+    await session.write('/resume.bin', chunksOf(bytesFrom('XY')), { ...noAbort, offset: 3 });
+    expect(await readFile(join(base, 'resume.bin'), 'utf8')).toBe('012XY');
+    await session.append?.('/resume.bin', chunksOf(bytesFrom('!')), noAbort);
+    expect(textFrom(await collectBytes(await session.read('/resume.bin', { ...noAbort, offset: 0 })))).toBe('012XY!');
+    expect((await collect(session.list('/', noAbort))).map((entry) => entry.name)).toEqual(['resume.bin']);
+    expect(await storageCodeOf(() => session.stat('/.partial-leftover', noAbort))).toBe('EBADNAME');
+  });
+
+  it('refuses virtual paths that are relative or contain ".." or NUL', async () => {
+    const connector = createFsStorage({ root: base });
+    const session = await connector.openSession({ username: 'gina' }, createTestPluginContext());
+    for (const path of ['relative.txt', '/../outside', '/a/../../b', '/nul\0.txt']) {
+      expect(await storageCodeOf(() => session.stat(path, noAbort))).toBe('EBADNAME');
+    }
+  });
+});

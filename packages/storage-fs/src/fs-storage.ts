@@ -1,0 +1,128 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
+import type { AuthenticatedUser, PluginContext, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
+import { errnoOf } from './errno-to-storage-error.ts';
+import { FsSession, type FsSessionSettings } from './fs-session.ts';
+import { openPathJail } from './path-jail.ts';
+
+/** Options of `createFsStorage`. */
+export interface FsStorageOptions {
+  /**
+   * The directory users see as "/": an absolute path, where `{user}` is replaced by the authenticated user's name
+   * (for example "/srv/ftp/{user}"), or a function that returns an absolute path for a user. A user name that is
+   * empty, ".", or contains "/", "\\", ".." or NUL never gets a session.
+   */
+  readonly root: string | ((user: AuthenticatedUser) => string);
+  /** Create the user's root (mkdir -p) when a session opens. Default true; when false a missing root refuses the session. */
+  readonly createRoot?: boolean;
+  /** Start of the names of in-progress uploads; such names are hidden from listings and refused as paths. Default ".ftp-upload-". */
+  readonly temporaryPrefix?: string;
+  /** Permission bits of new files, before the process umask. Default 0o644. */
+  readonly fileMode?: number;
+  /** Permission bits of new directories (and created roots), before the process umask. Default 0o755. */
+  readonly directoryMode?: number;
+  /** fsync every upload and its directory before reporting success. Default true; false trades durability for speed. */
+  readonly fsync?: boolean;
+  /** Size of the chunks `read` yields (the read stream's highWaterMark). Default 256 KiB. */
+  readonly readChunkBytes?: number;
+  /** How many entries `list` stats at once. Default 32. */
+  readonly listConcurrency?: number;
+  /** The connector name in logs. Default "fs". */
+  readonly name?: string;
+}
+
+const placeholder = '{user}';
+
+function positiveInteger(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new InvalidOptionError(option, 'must be a positive integer');
+  return value;
+}
+
+function permissionBits(option: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0 || value > 0o7777) throw new InvalidOptionError(option, 'must be 0 to 0o7777');
+  return value;
+}
+
+function settingsFrom(options: FsStorageOptions): FsSessionSettings {
+  const temporaryPrefix = options.temporaryPrefix ?? '.ftp-upload-';
+  if (temporaryPrefix === '' || /[/\\\0]/.test(temporaryPrefix) || temporaryPrefix === '.' || temporaryPrefix === '..') {
+    throw new InvalidOptionError('temporaryPrefix', 'must be a non-empty file name prefix without "/", "\\" or NUL');
+  }
+  return {
+    temporaryPrefix,
+    fileMode: permissionBits('fileMode', options.fileMode, 0o644),
+    directoryMode: permissionBits('directoryMode', options.directoryMode, 0o755),
+    fsync: options.fsync ?? true,
+    readChunkBytes: positiveInteger('readChunkBytes', options.readChunkBytes, 256 * 1024),
+    listConcurrency: positiveInteger('listConcurrency', options.listConcurrency, 32),
+  };
+}
+
+/** Refuses the session: the user must not get any view of the file system. */
+function refuse(reason: string, cause?: unknown): StorageError {
+  return new StorageError('EACCES', `storage-fs refused the session: ${reason}`, cause === undefined ? {} : { cause });
+}
+
+/** True when a user name is safe to place in a path as one directory name. */
+export function isSafeUsername(username: string): boolean {
+  return username !== '' && username !== '.' && !/[/\\\0]/.test(username) && !username.includes('..');
+}
+
+/** The absolute root directory of `user`, or a refusal. */
+export function rootFor(root: FsStorageOptions['root'], user: AuthenticatedUser): string {
+  let directory: string;
+  if (typeof root === 'function') {
+    directory = root(user);
+  } else if (root.includes(placeholder)) {
+    if (!isSafeUsername(user.username)) throw refuse('the user name cannot name a directory');
+    directory = root.replaceAll(placeholder, user.username);
+  } else {
+    directory = root;
+  }
+  if (typeof directory !== 'string' || !isAbsolute(directory) || directory.includes('\0')) {
+    throw refuse('the root is not an absolute path');
+  }
+  return resolve(directory);
+}
+
+/**
+ * A storage connector on the local file system. Each user sees one directory as "/", jailed with realpath checks
+ * so symlinks cannot lead out of it; uploads are atomic (a hidden temporary file renamed over the target);
+ * APPE and REST+STOR write in place. Offers every optional capability: append, rename, setModifiedTime, checksum.
+ *
+ * @example
+ * ```ts
+ * const storage = createFsStorage({ root: '/srv/ftp/{user}' });
+ * ```
+ */
+export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
+  const root = options.root;
+  if (typeof root !== 'function' && (typeof root !== 'string' || !isAbsolute(root))) {
+    throw new InvalidOptionError('root', 'must be an absolute directory path or a function returning one');
+  }
+  const settings = settingsFrom(options);
+  const createRoot = options.createRoot ?? true;
+
+  async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
+    const directory = rootFor(root, user);
+    try {
+      if (createRoot) await mkdir(directory, { recursive: true, mode: settings.directoryMode });
+      if (!(await stat(directory)).isDirectory()) throw refuse('the root is not a directory');
+      const jail = await openPathJail(directory, settings.temporaryPrefix);
+      context.logger.debug({ root: jail.root }, 'storage-fs session opened');
+      return new FsSession(jail, settings);
+    } catch (error) {
+      if (StorageError.isInstance(error)) throw error;
+      const errno = errnoOf(error);
+      if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EACCES' || errno === 'EPERM') {
+        throw refuse(`the root cannot be used (${errno})`, error);
+      }
+      throw error;
+    }
+  }
+
+  return Object.freeze({ specificationVersion: 'v1' as const, name: options.name ?? 'fs', openSession });
+}

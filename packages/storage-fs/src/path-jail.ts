@@ -1,0 +1,113 @@
+import { lstat, realpath } from 'node:fs/promises';
+import { join, sep } from 'node:path';
+import { storageError } from '@ftp/plugin-api';
+import { errnoOf, errnoToStorageError, mapErrors } from './errno-to-storage-error.ts';
+
+/** An existing entry, found inside the root. */
+export interface ExistingPath {
+  /** The last virtual segment; "" for the root. */
+  readonly name: string;
+  /** The entry itself (its parent resolved, the last segment not followed): what unlink, rmdir and rename act on. */
+  readonly entryPath: string;
+  /** Where the entry leads after following every symlink: what stat, read and utimes act on. */
+  readonly realPath: string;
+}
+
+/** A place to create or replace an entry, its parent directory found inside the root. */
+export interface CreatablePath {
+  readonly name: string;
+  /** The real path of the parent directory joined with the last segment. */
+  readonly entryPath: string;
+  /** The real path of what exists there now, following an in-root symlink; undefined when nothing exists. */
+  readonly existingRealPath: string | undefined;
+}
+
+/**
+ * Keeps every operation of a session under one real directory. The server already normalises paths (no "..", always
+ * absolute); this is defence in depth and, above all, the symlink check the server cannot do: a path is resolved with
+ * realpath(3) and refused with EACCES when the result leaves the root, so a link planted in the root that points
+ * outside cannot be read, listed, written, deleted, renamed or entered through. For paths that do not exist yet the
+ * parent's real path is checked.
+ *
+ * A check and the use that follows are two system calls; a local user who swaps a directory for a symlink between
+ * them could still win the race. FTP clients cannot create symlinks, so this needs local access to the root.
+ */
+export class PathJail {
+  /** The root's own real path. */
+  readonly root: string;
+  private readonly temporaryPrefix: string;
+
+  constructor(realRoot: string, temporaryPrefix: string) {
+    this.root = realRoot;
+    this.temporaryPrefix = temporaryPrefix;
+  }
+
+  /** Validates a virtual path and returns its segments: absolute, no NUL, no "." or "..", no temporary names. */
+  segments(virtualPath: string): string[] {
+    if (!virtualPath.startsWith('/') || virtualPath.includes('\0')) throw storageError('EBADNAME', virtualPath);
+    const segments = virtualPath.split('/').filter((segment) => segment !== '');
+    for (const segment of segments) {
+      if (segment === '.' || segment === '..' || segment.startsWith(this.temporaryPrefix)) {
+        throw storageError('EBADNAME', virtualPath);
+      }
+    }
+    return segments;
+  }
+
+  /** True when `realPath` is the root or below it. */
+  contains(realPath: string): boolean {
+    const rootWithSeparator = this.root.endsWith(sep) ? this.root : this.root + sep;
+    return realPath === this.root || realPath.startsWith(rootWithSeparator);
+  }
+
+  /** The real path of `lexicalPath`, refused with EACCES when it leaves the root. */
+  private async resolveInside(lexicalPath: string, virtualPath: string): Promise<string> {
+    const resolved = await mapErrors(virtualPath, () => realpath(lexicalPath));
+    if (!this.contains(resolved)) throw storageError('EACCES', virtualPath);
+    return resolved;
+  }
+
+  /** Finds an existing entry; ENOENT when missing, EACCES when it or its parent leads out of the root. */
+  async existing(virtualPath: string): Promise<ExistingPath> {
+    const segments = this.segments(virtualPath);
+    const name = segments.pop();
+    if (name === undefined) return { name: '', entryPath: this.root, realPath: this.root };
+    const parent = await this.resolveInside(join(this.root, ...segments), virtualPath);
+    const entryPath = join(parent, name);
+    const realPath = await this.resolveInside(entryPath, virtualPath);
+    return { name, entryPath, realPath };
+  }
+
+  /**
+   * Finds where `virtualPath` would be created. ENOENT when the parent is missing, EACCES when the parent leads out
+   * of the root or an existing entry is a symlink leading out of it (or nowhere: writing through a dangling link
+   * would create its target, wherever it points).
+   */
+  async creatable(virtualPath: string): Promise<CreatablePath> {
+    const segments = this.segments(virtualPath);
+    const name = segments.pop();
+    if (name === undefined) return { name: '', entryPath: this.root, existingRealPath: this.root };
+    const parent = await this.resolveInside(join(this.root, ...segments), virtualPath);
+    const entryPath = join(parent, name);
+    let isSymlink: boolean;
+    try {
+      isSymlink = (await lstat(entryPath)).isSymbolicLink();
+    } catch (error) {
+      if (errnoOf(error) === 'ENOENT') return { name, entryPath, existingRealPath: undefined };
+      throw errnoToStorageError(error, virtualPath);
+    }
+    if (!isSymlink) return { name, entryPath, existingRealPath: entryPath };
+    try {
+      const target = await realpath(entryPath);
+      if (this.contains(target)) return { name, entryPath, existingRealPath: target };
+    } catch {
+      // A dangling link is refused below like an escaping one.
+    }
+    throw storageError('EACCES', virtualPath);
+  }
+}
+
+/** Opens the jail of a root directory, which must exist. */
+export async function openPathJail(root: string, temporaryPrefix: string): Promise<PathJail> {
+  return new PathJail(await realpath(root), temporaryPrefix);
+}
