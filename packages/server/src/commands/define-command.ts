@@ -1,0 +1,38 @@
+import type { StorageSessionV1 } from '@ftp/plugin-api';
+import type { CommandContext } from '../session/command-context.ts';
+
+/** Optional storage methods a command may need; a session whose storage lacks it answers 502 (RFC 959 §4.2). */
+export type StorageCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum';
+
+/** One FTP verb: how the dispatcher guards it and what it does. */
+export interface CommandSpec {
+  /** Upper-case FTP verb. */
+  readonly verb: string;
+  /** Other verbs that run the same command (RFC 775 X* forms such as XPWD). */
+  readonly aliases?: readonly string[];
+  /** Answer 530 unless a user is logged in. */
+  readonly requiresLogin: boolean;
+  /** 'required' answers 501 to an empty argument; 'none' and 'optional' accept what comes (an argument to 'none' is ignored, as vsftpd does). */
+  readonly argument: 'none' | 'optional' | 'required';
+  /** Only ABOR, STAT and QUIT run while a transfer is in progress; other commands wait for it (RFC 959 §4.1.3). */
+  readonly allowedDuringTransfer?: boolean;
+  /** The command needs this optional storage method: 502 and no FEAT line without it. */
+  readonly requiresCapability?: StorageCapability;
+  /** The command must directly follow another: RNTO after RNFR (RFC 959 §4.1.3), PASS after USER. */
+  readonly mustFollow?: 'RNFR' | 'USER';
+  /** The FEAT line this command adds (RFC 2389 §3.2), computed from the session when it depends on it. */
+  readonly feature?: string | ((context: CommandContext) => string | undefined);
+  /** HELP text, e.g. "RETR <sp> pathname". */
+  readonly syntax: string;
+  handle(context: CommandContext, argument: string): Promise<void> | void;
+}
+
+/** Identity function that gives type checking and one place to add defaults later. */
+export function defineCommand(spec: CommandSpec): CommandSpec {
+  return Object.freeze(spec);
+}
+
+/** True when the storage session implements the optional method. */
+export function hasCapability(storage: StorageSessionV1 | undefined, capability: StorageCapability): boolean {
+  return storage !== undefined && typeof storage[capability] === 'function';
+}

@@ -1,0 +1,261 @@
+import { randomBytes } from 'node:crypto';
+import { StorageError, type FileEntry } from '@ftp/plugin-api';
+import { baseName, formatMachineTime, joinVirtualPath, parentPath, parseMachineTime, ReplyCode } from '@ftp/protocol';
+import { ReplyError } from '../errors/server-errors.ts';
+import type { CommandContext } from '../session/command-context.ts';
+import { defineCommand } from './define-command.ts';
+import { receiveFromClient, sendToClient } from './transfer.ts';
+
+/** RFC 3659 §5.4: a REST offset the file cannot honour. */
+const invalidRestReply = 554;
+
+/** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, ALLO, HASH. */
+export const fileCommands = [
+  defineCommand({
+    verb: 'RETR',
+    requiresLogin: true,
+    argument: 'required',
+    syntax: 'RETR <sp> pathname',
+    async handle(context, argument) {
+      context.requirePermission('download');
+      const path = context.resolvePath(argument);
+      const offset = context.state.restartOffset;
+      const storage = context.storage();
+      const entry = await storage.stat(path, context.callOptions());
+      if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
+      if (offset > entry.size) throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
+      const ascii = context.state.transferType === 'A';
+      await sendToClient(context, {
+        command: 'RETR',
+        path,
+        ascii,
+        emitDownload: true,
+        openingText: `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)} (${entry.size - offset} bytes).`,
+        openSource: (signal) => storage.read(path, { offset, signal }),
+      });
+    },
+  }),
+  defineCommand({
+    verb: 'STOR',
+    requiresLogin: true,
+    argument: 'required',
+    syntax: 'STOR <sp> pathname',
+    async handle(context, argument) {
+      const path = context.resolvePath(argument);
+      const offset = context.state.restartOffset;
+      const existing = await checkUploadTarget(context, path);
+      if (offset > 0 && (existing === undefined || offset > existing.size)) {
+        throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
+      }
+      const storage = context.storage();
+      await receiveFromClient(context, {
+        command: 'STOR',
+        path,
+        openingText: `Ok to send data for ${baseName(path)}.`,
+        completionText: 'Transfer complete.',
+        store: (data, signal) => storage.write(path, data, { offset, signal }),
+      });
+    },
+  }),
+  defineCommand({
+    verb: 'STOU',
+    requiresLogin: true,
+    argument: 'optional',
+    syntax: 'STOU [<sp> pathname]',
+    async handle(context, argument) {
+      context.requirePermission('upload');
+      const base = argument.trim() === '' ? joinVirtualPath(context.state.currentDirectory, 'file') : context.resolvePath(argument);
+      await checkUploadTarget(context, parentPath(base), true);
+      // RFC 1123 §4.1.2.9: the name is chosen by the server and announced in the 150 reply.
+      const path = `${base}.${randomBytes(4).toString('hex')}`;
+      const storage = context.storage();
+      await receiveFromClient(context, {
+        command: 'STOU',
+        path,
+        openingText: `FILE: ${baseName(path)}`,
+        completionText: `Transfer complete (unique file name: ${baseName(path)}).`,
+        store: (data, signal) => storage.write(path, data, { offset: 0, exclusive: true, signal }),
+      });
+    },
+  }),
+  defineCommand({
+    verb: 'APPE',
+    requiresLogin: true,
+    argument: 'required',
+    requiresCapability: 'append',
+    syntax: 'APPE <sp> pathname',
+    async handle(context, argument) {
+      const path = context.resolvePath(argument);
+      await checkUploadTarget(context, path);
+      const storage = context.storage();
+      await receiveFromClient(context, {
+        command: 'APPE',
+        path,
+        openingText: `Ok to append data to ${baseName(path)}.`,
+        completionText: 'Transfer complete.',
+        store: (data, signal) => storage.append!(path, data, { signal }),
+      });
+    },
+  }),
+  defineCommand({
+    verb: 'DELE',
+    requiresLogin: true,
+    argument: 'required',
+    syntax: 'DELE <sp> pathname',
+    async handle(context, argument) {
+      context.requirePermission('delete');
+      const path = context.resolvePath(argument);
+      await context.storage().delete(path, context.callOptions());
+      context.emit('delete', { path });
+      context.reply(ReplyCode.FileActionOkay, 'File deleted.');
+    },
+  }),
+  defineCommand({
+    verb: 'RNFR',
+    requiresLogin: true,
+    argument: 'required',
+    requiresCapability: 'rename',
+    syntax: 'RNFR <sp> pathname',
+    async handle(context, argument) {
+      context.requirePermission('rename');
+      const path = context.resolvePath(argument);
+      if (path === '/') throw new ReplyError(ReplyCode.FileUnavailable, 'Cannot rename the root directory.');
+      await context.storage().stat(path, context.callOptions());
+      context.state.renameFrom = path;
+      context.reply(ReplyCode.FileActionPending, 'Ready for RNTO.');
+    },
+  }),
+  defineCommand({
+    verb: 'RNTO',
+    requiresLogin: true,
+    argument: 'required',
+    requiresCapability: 'rename',
+    mustFollow: 'RNFR',
+    syntax: 'RNTO <sp> pathname',
+    async handle(context, argument) {
+      const from = context.state.renameFrom!;
+      const to = context.resolvePath(argument);
+      if (to === '/' || to === from || to.startsWith(`${from}/`)) {
+        throw new ReplyError(ReplyCode.FileNameNotAllowed, 'Cannot rename to that name.');
+      }
+      await context.storage().rename!(from, to, context.callOptions());
+      context.emit('rename', { from, to });
+      context.reply(ReplyCode.FileActionOkay, 'Rename successful.');
+    },
+  }),
+  defineCommand({
+    verb: 'SIZE',
+    requiresLogin: true,
+    argument: 'required',
+    feature: 'SIZE',
+    syntax: 'SIZE <sp> pathname',
+    async handle(context, argument) {
+      // RFC 3659 §4: the size of a file; we report the stored size in both TYPE A and TYPE I, as vsftpd does.
+      const entry = await statFile(context, context.resolvePath(argument));
+      context.reply(ReplyCode.FileStatus, String(entry.size));
+    },
+  }),
+  defineCommand({
+    verb: 'MDTM',
+    requiresLogin: true,
+    argument: 'required',
+    feature: 'MDTM',
+    syntax: 'MDTM <sp> pathname',
+    async handle(context, argument) {
+      const entry = await statFile(context, context.resolvePath(argument));
+      context.reply(ReplyCode.FileStatus, formatMachineTime(entry.modifiedAt));
+    },
+  }),
+  defineCommand({
+    verb: 'MFMT',
+    requiresLogin: true,
+    argument: 'required',
+    requiresCapability: 'setModifiedTime',
+    feature: 'MFMT',
+    syntax: 'MFMT <sp> YYYYMMDDHHMMSS <sp> pathname',
+    async handle(context, argument) {
+      // draft-somers-ftp-mfxx §3: "MFMT time path"; the reply repeats the time that was set.
+      const match = /^(\S+) (.+)$/.exec(argument);
+      const time = match === null ? undefined : parseMachineTime(match[1]!);
+      if (match === null || time === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Syntax: MFMT YYYYMMDDHHMMSS pathname');
+      context.requirePermission('setModifiedTime');
+      const path = context.resolvePath(match[2]!);
+      await context.storage().setModifiedTime!(path, time, context.callOptions());
+      context.reply(ReplyCode.FileStatus, `Modify=${formatMachineTime(time)}; ${match[2]!}`);
+    },
+  }),
+  defineCommand({
+    verb: 'REST',
+    requiresLogin: true,
+    argument: 'required',
+    feature: 'REST STREAM',
+    syntax: 'REST <sp> byte-offset',
+    handle(context, argument) {
+      // RFC 3659 §5: in stream mode the marker is a decimal byte offset.
+      if (!/^\d{1,15}$/.test(argument.trim())) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'REST requires a byte offset.');
+      context.state.restartOffset = Number(argument.trim());
+      context.reply(ReplyCode.FileActionPending, `Restarting at ${context.state.restartOffset}. Send STOR or RETR.`);
+    },
+  }),
+  defineCommand({
+    verb: 'ALLO',
+    requiresLogin: true,
+    argument: 'optional',
+    syntax: 'ALLO <sp> decimal-integer',
+    handle(context) {
+      // RFC 959 §4.1.3: servers that need no allocation treat ALLO as NOOP (202).
+      context.reply(ReplyCode.CommandNotImplementedSuperfluous, 'ALLO not needed.');
+    },
+  }),
+  defineCommand({
+    verb: 'HASH',
+    requiresLogin: true,
+    argument: 'required',
+    requiresCapability: 'checksum',
+    feature: 'HASH SHA-256*',
+    syntax: 'HASH <sp> pathname',
+    async handle(context, argument) {
+      context.requirePermission('download');
+      const path = context.resolvePath(argument);
+      const entry = await statFile(context, path);
+      const digest = await context.storage().checksum!(path, 'SHA-256', context.callOptions());
+      // draft-bryan-ftpext-hash-02 §3.1: "213 <algorithm> <start>-<end> <hash> <path>".
+      context.reply(ReplyCode.FileStatus, `SHA-256 0-${entry.size} ${digest} ${argument}`);
+    },
+  }),
+];
+
+/** SIZE, MDTM and HASH are about files: a directory is 550 (RFC 3659 §4.2). */
+async function statFile(context: CommandContext, path: string): Promise<FileEntry> {
+  const entry = await context.storage().stat(path, context.callOptions());
+  if (entry.type === 'directory') throw new ReplyError(ReplyCode.FileUnavailable, 'Not a regular file.');
+  return entry;
+}
+
+/**
+ * Checks an upload before any data moves: upload or overwrite permission, the target is not a directory, its parent
+ * is a directory. Returns the existing file, if any.
+ */
+async function checkUploadTarget(context: CommandContext, path: string, isDirectory = false): Promise<FileEntry | undefined> {
+  context.requirePermission('upload');
+  const storage = context.storage();
+  if (isDirectory) {
+    const directory = await storage.stat(path, context.callOptions());
+    if (directory.type !== 'directory') throw new StorageError('ENOTDIR', 'not a directory', { path });
+    return undefined;
+  }
+  let existing: FileEntry | undefined;
+  try {
+    existing = await storage.stat(path, context.callOptions());
+  } catch (error) {
+    if (!StorageError.isInstance(error) || error.storageCode !== 'ENOENT') throw error;
+  }
+  if (existing?.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
+  if (existing !== undefined) {
+    context.requirePermission('overwrite');
+    return existing;
+  }
+  const parent = await storage.stat(parentPath(path), context.callOptions());
+  if (parent.type !== 'directory') throw new StorageError('ENOTDIR', 'parent is not a directory', { path });
+  return undefined;
+}

@@ -1,0 +1,138 @@
+import { formatMlstOptsReply, parseMlstOptions, ReplyCode } from '@ftp/protocol';
+import { ReplyError } from '../errors/server-errors.ts';
+import type { CommandContext } from '../session/command-context.ts';
+import { defineCommand } from './define-command.ts';
+import { listOverControl } from './listing.ts';
+
+/** SYST, NOOP, FEAT, OPTS, HELP, STAT, QUIT, SITE. */
+export const informationCommands = [
+  defineCommand({
+    verb: 'SYST',
+    requiresLogin: false,
+    argument: 'none',
+    syntax: 'SYST',
+    // RFC 959 §4.1.3; "UNIX Type: L8" is what clients expect to parse ls-style LIST output.
+    handle: (context) => context.reply(ReplyCode.SystemType, 'UNIX Type: L8'),
+  }),
+  defineCommand({
+    verb: 'NOOP',
+    requiresLogin: false,
+    argument: 'none',
+    syntax: 'NOOP',
+    handle: (context) => context.reply(ReplyCode.CommandOkay, 'NOOP ok.'),
+  }),
+  defineCommand({
+    verb: 'FEAT',
+    requiresLogin: false,
+    argument: 'none',
+    syntax: 'FEAT',
+    handle(context) {
+      // RFC 2389 §3.2: each feature on its own line, indented by one space. Built from the command table, so
+      // it lists exactly what this session can do (before login, nothing that depends on the storage).
+      const lines = context.commands.features(context).map((line) => ` ${line}`);
+      context.reply(ReplyCode.SystemStatus, ['Features:', ...lines, 'End']);
+    },
+  }),
+  defineCommand({
+    verb: 'OPTS',
+    requiresLogin: false,
+    argument: 'required',
+    feature: 'UTF8',
+    syntax: 'OPTS <sp> command-name [<sp> command-options]',
+    handle: handleOpts,
+  }),
+  defineCommand({
+    verb: 'HELP',
+    requiresLogin: false,
+    argument: 'optional',
+    syntax: 'HELP [<sp> command]',
+    handle(context, argument) {
+      const verb = argument.trim().toUpperCase();
+      if (verb === '') {
+        const verbs = context.commands.verbs();
+        const rows: string[] = [];
+        for (let index = 0; index < verbs.length; index += 8) rows.push(verbs.slice(index, index + 8).map((name) => name.padEnd(5)).join(' '));
+        context.reply(ReplyCode.HelpMessage, ['The following commands are recognized:', ...rows, 'Help OK.']);
+        return;
+      }
+      const spec = context.commands.get(verb);
+      if (spec === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Unknown command.');
+      context.reply(ReplyCode.HelpMessage, `Syntax: ${spec.syntax}`);
+    },
+  }),
+  defineCommand({
+    verb: 'STAT',
+    requiresLogin: false,
+    argument: 'optional',
+    allowedDuringTransfer: true,
+    syntax: 'STAT [<sp> pathname]',
+    async handle(context, argument) {
+      if (argument.trim() !== '' && context.transfer === undefined) {
+        if (context.state.user === undefined) throw new ReplyError(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
+        await listOverControl(context, argument);
+        return;
+      }
+      context.reply(ReplyCode.SystemStatus, statusLines(context));
+    },
+  }),
+  defineCommand({
+    verb: 'QUIT',
+    requiresLogin: false,
+    argument: 'none',
+    allowedDuringTransfer: true,
+    syntax: 'QUIT',
+    async handle(context) {
+      // RFC 959 §4.1.1: a transfer in progress finishes and gets its reply before the connection closes.
+      await context.transfer?.settled;
+      context.closeAfter(ReplyCode.ClosingControl, 'Goodbye.');
+    },
+  }),
+  defineCommand({
+    verb: 'SITE',
+    requiresLogin: false,
+    argument: 'required',
+    syntax: 'SITE <sp> HELP',
+    handle(context, argument) {
+      const [subcommand] = argument.trim().split(/\s+/);
+      if (subcommand?.toUpperCase() === 'HELP') {
+        context.reply(ReplyCode.HelpMessage, ['The following SITE commands are recognized:', 'HELP', 'Help OK.']);
+        return;
+      }
+      throw new ReplyError(ReplyCode.CommandNotImplemented, 'Unknown SITE command.');
+    },
+  }),
+];
+
+function handleOpts(context: CommandContext, argument: string): void {
+  const [name = '', ...rest] = argument.trim().split(/\s+/);
+  const value = rest.join(' ');
+  switch (name.toUpperCase()) {
+    case 'UTF8':
+    case 'UTF-8':
+      // RFC 2640 §3.1: we always speak UTF-8; ON is acknowledged, OFF cannot be honoured.
+      if (value.toUpperCase() === 'OFF') throw new ReplyError(ReplyCode.ParameterNotImplemented, 'UTF8 cannot be turned off.');
+      context.reply(ReplyCode.CommandOkay, 'Always in UTF8 mode.');
+      return;
+    case 'MLST': {
+      // RFC 3659 §7.9: select facts; unknown ones are ignored; the reply lists what is now selected.
+      context.state.mlstFacts = parseMlstOptions(value);
+      context.reply(ReplyCode.CommandOkay, formatMlstOptsReply(context.state.mlstFacts));
+      return;
+    }
+    default:
+      throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Option not understood.');
+  }
+}
+
+/** STAT without argument (RFC 959 §4.1.3): the session's state, or the transfer's progress during one. */
+function statusLines(context: CommandContext): string[] {
+  const { state, connection } = context;
+  const lines = [`${context.options.serverName} status:`, `Connected from ${connection.remoteAddress}`];
+  lines.push(state.user === undefined ? 'Not logged in' : `Logged in as ${state.user.username}`);
+  lines.push(`TYPE: ${state.transferType === 'A' ? 'ASCII' : 'BINARY'}; STRUcture: File; transfer MODE: Stream`);
+  const transfer = context.transfer;
+  if (transfer === undefined) lines.push('No data connection');
+  else lines.push(`${transfer.command} ${transfer.path} in progress: ${transfer.bytes()} bytes transferred`);
+  lines.push('End of status');
+  return lines;
+}

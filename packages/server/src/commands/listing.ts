@@ -1,0 +1,156 @@
+import type { FileEntry, UserPermissions } from '@ftp/plugin-api';
+import {
+  baseName,
+  formatListLine,
+  formatMlsxLine,
+  formatMlstFeature,
+  parseListArguments,
+  ReplyCode,
+} from '@ftp/protocol';
+import { ReplyError } from '../errors/server-errors.ts';
+import type { CommandContext } from '../session/command-context.ts';
+import { defineCommand, hasCapability } from './define-command.ts';
+import { sendToClient } from './transfer.ts';
+
+/** STAT <directory> answers over the control connection; past this many entries it stops and says to use LIST. */
+const statEntryLimit = 10_000;
+
+/** Listing lines are sent in batches of about this many bytes: few writes, bounded memory for any directory size. */
+const batchBytes = 64 * 1024;
+
+type LineFormatter = (entry: FileEntry) => string;
+
+/** LIST, NLST, MLSD, MLST. STAT <path> uses `listOverControl` from here. */
+export const listingCommands = [
+  defineCommand({
+    verb: 'LIST',
+    requiresLogin: true,
+    argument: 'optional',
+    syntax: 'LIST [<sp> pathname]',
+    handle(context, argument) {
+      const now = new Date();
+      const owner = context.state.user!.username;
+      return listOverData(context, 'LIST', parseListArguments(argument).path, (entry) => formatListLine(entry, { now, owner, group: owner }));
+    },
+  }),
+  defineCommand({
+    verb: 'NLST',
+    requiresLogin: true,
+    argument: 'optional',
+    syntax: 'NLST [<sp> pathname]',
+    handle: (context, argument) => listOverData(context, 'NLST', parseListArguments(argument).path, (entry) => entry.name),
+  }),
+  defineCommand({
+    verb: 'MLSD',
+    requiresLogin: true,
+    argument: 'optional',
+    syntax: 'MLSD [<sp> pathname]',
+    feature: (context) => formatMlstFeature(context.state.mlstFacts),
+    async handle(context, argument) {
+      const path = context.resolvePath(argument);
+      const entry = await context.storage().stat(path, context.callOptions());
+      // RFC 3659 §7.2.1: MLSD of something that is not a directory is a 501.
+      if (entry.type !== 'directory') throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Not a directory; use MLST for a file.');
+      await listOverData(context, 'MLSD', argument, (child) => mlsxLine(context, child));
+    },
+  }),
+  defineCommand({
+    verb: 'MLST',
+    requiresLogin: true,
+    argument: 'optional',
+    syntax: 'MLST [<sp> pathname]',
+    async handle(context, argument) {
+      context.requirePermission('list');
+      const path = context.resolvePath(argument);
+      const entry = await context.storage().stat(path, context.callOptions());
+      // RFC 3659 §7.2: one fact line, starting with a space, naming the full path.
+      const line = ` ${mlsxLine(context, { ...entry, name: path })}`;
+      context.reply(ReplyCode.FileActionOkay, [`Listing ${path}`, line, 'End']);
+    },
+  }),
+];
+
+/** The RFC 3659 "perm" fact, from the entry type and what this user and storage allow (§7.5.5). */
+function permFact(context: CommandContext, entry: FileEntry): string {
+  const permissions: UserPermissions = context.state.user?.permissions ?? {};
+  const allowed = (name: keyof UserPermissions) => permissions[name] !== false;
+  const canRename = allowed('rename') && hasCapability(context.state.storage, 'rename');
+  let perm = '';
+  if (entry.type === 'directory') {
+    perm += 'e';
+    if (allowed('list')) perm += 'l';
+    if (allowed('upload')) perm += 'c';
+    if (allowed('makeDirectory')) perm += 'm';
+  } else {
+    if (allowed('download')) perm += 'r';
+    if (allowed('overwrite')) perm += 'w';
+    if (allowed('overwrite') && hasCapability(context.state.storage, 'append')) perm += 'a';
+  }
+  if (allowed('delete')) perm += 'd';
+  if (canRename) perm += 'f';
+  return perm;
+}
+
+function mlsxLine(context: CommandContext, entry: FileEntry): string {
+  return formatMlsxLine(entry, { facts: context.state.mlstFacts, perm: permFact(context, entry) });
+}
+
+/**
+ * Sends a listing over the data connection. The path is checked before 150 (550 for a missing one); a file lists as
+ * itself (RFC 959 §4.1.3 LIST). Entries stream from the storage in batches, so a huge directory never sits in memory.
+ */
+async function listOverData(context: CommandContext, command: string, argument: string, format: LineFormatter): Promise<void> {
+  context.requirePermission('list');
+  const path = context.resolvePath(argument);
+  const storage = context.storage();
+  await sendToClient(context, {
+    command,
+    path,
+    ascii: false, // listing lines are already CRLF-terminated (RFC 959 §4.1.3)
+    emitDownload: false,
+    openingText: `Here comes the directory listing.`,
+    async openSource(signal) {
+      const entry = await storage.stat(path, { signal });
+      const entries = entry.type === 'directory' ? storage.list(path, { signal }) : single({ ...entry, name: baseName(path) });
+      return batchLines(entries, format);
+    },
+  });
+}
+
+async function* single(entry: FileEntry): AsyncGenerator<FileEntry> {
+  yield entry;
+}
+
+async function* batchLines(entries: AsyncIterable<FileEntry>, format: LineFormatter): AsyncGenerator<Uint8Array> {
+  let batch = '';
+  for await (const entry of entries) {
+    batch += `${format(entry)}\r\n`;
+    if (batch.length >= batchBytes) {
+      yield Buffer.from(batch);
+      batch = '';
+    }
+  }
+  if (batch.length > 0) yield Buffer.from(batch);
+}
+
+/** STAT <path> (RFC 959 §4.1.3): the LIST lines over the control connection, 213 for a file, 212 for a directory. */
+export async function listOverControl(context: CommandContext, argument: string): Promise<void> {
+  context.requirePermission('list');
+  const path = context.resolvePath(parseListArguments(argument).path);
+  const storage = context.storage();
+  const entry = await storage.stat(path, context.callOptions());
+  const now = new Date();
+  const owner = context.state.user!.username;
+  const lines = [`Status of ${path}:`];
+  const entries = entry.type === 'directory' ? storage.list(path, context.callOptions()) : single({ ...entry, name: baseName(path) });
+  let count = 0;
+  for await (const child of entries) {
+    if (++count > statEntryLimit) {
+      lines.push(`... more than ${statEntryLimit} entries; use LIST or MLSD for the rest.`);
+      break;
+    }
+    lines.push(formatListLine(child, { now, owner, group: owner }));
+  }
+  lines.push('End of status.');
+  context.reply(entry.type === 'directory' ? ReplyCode.DirectoryStatus : ReplyCode.FileStatus, lines);
+}

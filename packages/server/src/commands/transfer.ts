@@ -1,0 +1,129 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { WriteResult } from '@ftp/plugin-api';
+import { createAsciiDecoder, createAsciiEncoder, ReplyCode } from '@ftp/protocol';
+import { ReplyError, TransferAbortedError } from '../errors/server-errors.ts';
+import type { CommandContext } from '../session/command-context.ts';
+
+/**
+ * The two transfer shapes every data command shares. Reply order (RFC 959 §5.4): errors about the file come before
+ * any 150; 150 only once the data connection is open; 226 only after every byte was sent, or after the storage has
+ * committed the upload; 426 when the transfer stopped.
+ */
+
+function requirePreparedDataChannel(context: CommandContext): void {
+  if (!context.dataChannels.isPrepared) {
+    throw new ReplyError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
+  }
+}
+
+export interface SendOptions {
+  readonly command: string;
+  readonly path: string;
+  /** Opens the source; a rejection here is answered before 150. */
+  openSource(signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /** Text of the 150 reply. */
+  readonly openingText: string;
+  /** Convert bare LF to CRLF (TYPE A, RFC 959 §3.1.1.1). */
+  readonly ascii: boolean;
+  /** Emits `download` when set (RETR; listings emit nothing). */
+  readonly emitDownload: boolean;
+}
+
+/** RETR, LIST, NLST, MLSD: the server sends, then closes the data connection to mark the end (RFC 959 §3.4). */
+export async function sendToClient(context: CommandContext, options: SendOptions): Promise<void> {
+  requirePreparedDataChannel(context);
+  await context.runTransfer(options.command, options.path, async (transfer) => {
+    let source: AsyncIterable<Uint8Array>;
+    try {
+      source = await options.openSource(transfer.signal);
+    } catch (error) {
+      context.dataChannels.close();
+      throw error;
+    }
+    const connection = await context.dataChannels.open(transfer.signal).catch(async (error: unknown) => {
+      await closeIterable(source);
+      throw error;
+    });
+    transfer.trackBytes(() => connection.bytesTransferred);
+    const startedAt = Date.now();
+    context.reply(ReplyCode.FileStatusOkay, options.openingText);
+    try {
+      const bytes = await connection.send(options.ascii ? encodeAscii(source) : source, transfer.signal);
+      context.reply(ReplyCode.ClosingData, 'Transfer complete.');
+      if (options.emitDownload) {
+        context.emit('download', { path: options.path, bytes, durationMs: Date.now() - startedAt, command: options.command });
+      }
+    } finally {
+      connection.destroy();
+    }
+  });
+}
+
+export interface ReceiveOptions {
+  readonly command: string;
+  readonly path: string;
+  /** Stores the data; resolves only once it is committed (the storage contract's guarantee). */
+  store(data: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<WriteResult>;
+  readonly openingText: string;
+  /** Text of the 226 reply. */
+  readonly completionText: string;
+}
+
+/** STOR, STOU, APPE: the client sends until it closes its side of the data connection. */
+export async function receiveFromClient(context: CommandContext, options: ReceiveOptions): Promise<void> {
+  requirePreparedDataChannel(context);
+  await context.runTransfer(options.command, options.path, async (transfer) => {
+    const connection = await context.dataChannels.open(transfer.signal);
+    transfer.trackBytes(() => connection.bytesTransferred);
+    const startedAt = Date.now();
+    context.reply(ReplyCode.FileStatusOkay, options.openingText);
+    try {
+      const received = connection.receive(transfer.signal);
+      const data = context.state.transferType === 'A' ? decodeAscii(received) : received;
+      const result = await options.store(endOnlyWhileAlive(data, transfer.signal), transfer.signal);
+      context.reply(ReplyCode.ClosingData, options.completionText);
+      context.emit('upload', {
+        path: options.path,
+        bytes: result.bytesWritten,
+        durationMs: Date.now() - startedAt,
+        command: options.command,
+      });
+    } finally {
+      connection.destroy();
+    }
+  });
+}
+
+async function* encodeAscii(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const encode = createAsciiEncoder();
+  for await (const chunk of source) yield encode(chunk);
+}
+
+async function* decodeAscii(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const decoder = createAsciiDecoder();
+  for await (const chunk of source) {
+    const converted = decoder.transform(chunk);
+    if (converted.byteLength > 0) yield converted;
+  }
+  const rest = decoder.flush();
+  if (rest.byteLength > 0) yield rest;
+}
+
+/**
+ * A client that dies closes both connections at once; the data connection's EOF alone would then commit a file the
+ * client never finished. Waiting one turn of the event loop after EOF lets the control connection's close abort the
+ * upload first.
+ */
+async function* endOnlyWhileAlive(source: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+  yield* source;
+  await nextTurn();
+  if (signal.aborted) throw new TransferAbortedError('session ended before the upload completed');
+}
+
+async function closeIterable(source: AsyncIterable<Uint8Array>): Promise<void> {
+  try {
+    await source[Symbol.asyncIterator]().return?.();
+  } catch {
+    // The source is being dropped; a failure to close it changes nothing for the client.
+  }
+}

@@ -1,0 +1,83 @@
+import type { HostPort } from '@ftp/protocol';
+import { DataConnectionError } from '../errors/server-errors.ts';
+import type { ServerLogger } from '../server-options.ts';
+import { connectActive } from './active-connector.ts';
+import { DataConnection } from './data-connection.ts';
+import { PassiveListener } from './passive-listener.ts';
+import type { PortPool } from './port-pool.ts';
+
+export interface DataChannelsOptions {
+  readonly portPool: PortPool;
+  /** The local address of the control connection: passive listeners bind here, active connections start here. */
+  readonly localAddress: string;
+  /** The control connection's peer: the only address data connections may come from or go to when checked. */
+  readonly controlPeer: string;
+  readonly requireDataPeerMatch: boolean;
+  readonly timeoutMs: number;
+  readonly logger: ServerLogger;
+}
+
+type Setup = { readonly kind: 'passive'; readonly listener: PassiveListener } | { readonly kind: 'active'; readonly target: HostPort };
+
+/**
+ * The data-connection set-up of one session: what the last PASV, EPSV, PORT or EPRT prepared, consumed by the next
+ * transfer command (RFC 959 §3.2). A new set-up replaces the old one and frees its port.
+ */
+export class DataChannels {
+  readonly #options: DataChannelsOptions;
+  #setup: Setup | undefined;
+
+  constructor(options: DataChannelsOptions) {
+    this.#options = options;
+  }
+
+  get isPrepared(): boolean {
+    return this.#setup !== undefined;
+  }
+
+  /** PASV/EPSV: opens a listener on a free passive port and returns the port. */
+  async preparePassive(): Promise<number> {
+    this.close();
+    const { portPool, localAddress, controlPeer, requireDataPeerMatch, timeoutMs, logger } = this.#options;
+    const listener = await PassiveListener.open({
+      bindAddress: localAddress,
+      portPool,
+      allowedPeer: requireDataPeerMatch ? controlPeer : undefined,
+      timeoutMs,
+      logger,
+    });
+    this.#setup = { kind: 'passive', listener };
+    return listener.port;
+  }
+
+  /** PORT/EPRT: remembers where to connect. Refuses a target other than the control peer when checked (RFC 2577 §3). */
+  prepareActive(target: HostPort): boolean {
+    this.close();
+    if (this.#options.requireDataPeerMatch && target.host !== this.#options.controlPeer) return false;
+    this.#setup = { kind: 'active', target };
+    return true;
+  }
+
+  /** Opens the prepared data connection, consuming the set-up. Throws `DataConnectionError` (425). */
+  async open(signal: AbortSignal): Promise<DataConnection> {
+    const setup = this.#setup;
+    this.#setup = undefined;
+    if (setup === undefined) throw new DataConnectionError('Use PORT, EPRT, PASV or EPSV first.');
+    const { timeoutMs, localAddress } = this.#options;
+    if (setup.kind === 'passive') {
+      try {
+        return new DataConnection(await setup.listener.accept(signal), timeoutMs);
+      } finally {
+        setup.listener.close();
+      }
+    }
+    const socket = await connectActive({ host: setup.target.host, port: setup.target.port, localAddress, timeoutMs, signal });
+    return new DataConnection(socket, timeoutMs);
+  }
+
+  /** Drops whatever was prepared (new set-up, REIN, session end). */
+  close(): void {
+    if (this.#setup?.kind === 'passive') this.#setup.listener.close();
+    this.#setup = undefined;
+  }
+}

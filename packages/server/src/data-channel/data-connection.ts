@@ -1,0 +1,116 @@
+import type { Socket } from 'node:net';
+import { TransferAbortedError } from '../errors/server-errors.ts';
+
+/** Why a transfer stopped, as the session wants to report it. */
+function abortError(signal: AbortSignal, fallback: string): TransferAbortedError {
+  const reason: unknown = signal.reason;
+  return new TransferAbortedError(reason instanceof Error ? reason.message : fallback, { cause: reason });
+}
+
+/**
+ * One open data connection (RFC 959 §3.2). Wraps the socket so the session never touches it: `send` for RETR and
+ * listings, `receive` for STOR. Both honour back-pressure, so memory per transfer stays at about one chunk whatever
+ * the file size or the client's speed, and both stop with `TransferAbortedError` (426) on abort, reset or stall.
+ */
+export class DataConnection {
+  readonly #socket: Socket;
+  #bytes = 0;
+
+  constructor(socket: Socket, stallTimeoutMs: number) {
+    this.#socket = socket;
+    socket.setNoDelay(true);
+    // A data connection with no byte moving for this long is dead (a client gone without a FIN).
+    socket.setTimeout(stallTimeoutMs, () => socket.destroy(new TransferAbortedError('data connection stalled')));
+  }
+
+  /** Bytes moved so far in either direction, for STAT during a transfer and the transfer events. */
+  get bytesTransferred(): number {
+    return this.#bytes;
+  }
+
+  /**
+   * Writes every chunk, waiting for 'drain' when the socket's buffer is full, then closes our side (EOF). A failure of
+   * the source (the storage) is rethrown as is, so it is answered as a storage error; a failure of the socket is a 426.
+   */
+  async send(source: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<number> {
+    const socket = this.#socket;
+    const onAbort = () => socket.destroy(abortError(signal, 'transfer aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    const iterator = source[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done === true) break;
+        if (socket.destroyed) throw abortError(signal, 'data connection closed by the client');
+        this.#bytes += next.value.byteLength;
+        if (!socket.write(next.value)) await waitForDrain(socket);
+      }
+      finished = true;
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.end(resolve);
+      });
+      return this.#bytes;
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal, 'transfer aborted');
+      if (error instanceof TransferAbortedError || socket.destroyed || finished) {
+        throw new TransferAbortedError('data connection failed', { cause: error });
+      }
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      // Release the source (an open file) when we stop early.
+      if (!finished) await iterator.return?.().catch(() => {});
+    }
+  }
+
+  /**
+   * The bytes the client sends, until it closes its side. Ends normally only on a clean EOF; a reset, a stall or an
+   * abort throws, so the storage never commits a file the client did not finish sending.
+   */
+  async *receive(signal: AbortSignal): AsyncGenerator<Uint8Array> {
+    const socket = this.#socket;
+    const onAbort = () => socket.destroy(abortError(signal, 'transfer aborted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    let sawEnd = false;
+    socket.once('end', () => (sawEnd = true));
+    try {
+      for await (const chunk of socket) {
+        this.#bytes += (chunk as Buffer).byteLength;
+        yield chunk as Buffer;
+      }
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal, 'transfer aborted');
+      throw new TransferAbortedError('data connection failed', { cause: error });
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+    if (signal.aborted) throw abortError(signal, 'transfer aborted');
+    if (!sawEnd) throw new TransferAbortedError('data connection closed without EOF');
+  }
+
+  /** Closes the connection at once. Safe to call more than once. */
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}
+
+function waitForDrain(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      socket.off('drain', onDrain);
+      socket.off('close', onClose);
+    };
+    const onDrain = () => {
+      cleanup();
+      resolve();
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new TransferAbortedError('data connection closed by the client'));
+    };
+    socket.on('drain', onDrain);
+    socket.on('close', onClose);
+  });
+}

@@ -1,0 +1,106 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { normalizeAddress } from '@ftp/protocol';
+import { DataConnectionError } from '../errors/server-errors.ts';
+import type { ServerLogger } from '../server-options.ts';
+import type { PortPool } from './port-pool.ts';
+
+export interface PassiveListenerOptions {
+  /** Local address to bind: the address the control connection arrived on. */
+  readonly bindAddress: string;
+  readonly portPool: PortPool;
+  /** Accept only this client address (RFC 2577 §4: stops data theft by a third party); undefined accepts any. */
+  readonly allowedPeer: string | undefined;
+  /** The listener closes if no acceptable connection arrives within this time. */
+  readonly timeoutMs: number;
+  readonly logger: ServerLogger;
+}
+
+/**
+ * One PASV/EPSV listener: accepts exactly one data connection, then stops listening and frees its port. A listener
+ * nobody connects to closes itself after the timeout, so abandoned PASVs never hold ports.
+ */
+export class PassiveListener {
+  readonly port: number;
+  readonly #server: Server;
+  readonly #timer: NodeJS.Timeout;
+  #socket: Socket | undefined;
+  #failure: Error | undefined;
+  #waiter: { resolve(socket: Socket): void; reject(error: Error): void } | undefined;
+  /** The socket belongs to a transfer once `accept` returned it; `close()` then leaves it alone. */
+  #handedOut = false;
+
+  private constructor(server: Server, port: number, options: PassiveListenerOptions) {
+    this.#server = server;
+    this.port = port;
+    this.#timer = setTimeout(() => this.#fail(new DataConnectionError('no data connection within the timeout')), options.timeoutMs);
+    this.#timer.unref();
+    server.on('connection', (socket) => this.#onConnection(socket, options));
+  }
+
+  static async open(options: PassiveListenerOptions): Promise<PassiveListener> {
+    const server = createServer({ noDelay: true, pauseOnConnect: true });
+    server.on('error', () => {});
+    const port = await options.portPool.listen(server, options.bindAddress);
+    return new PassiveListener(server, port, options);
+  }
+
+  #onConnection(socket: Socket, options: PassiveListenerOptions): void {
+    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    if (this.#socket !== undefined || this.#failure !== undefined) {
+      socket.destroy();
+      return;
+    }
+    if (options.allowedPeer !== undefined && peer !== options.allowedPeer) {
+      options.logger.warn({ peer, expected: options.allowedPeer, port: this.port }, 'data connection from a foreign address refused');
+      socket.destroy();
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#socket = socket;
+    this.#server.close();
+    socket.on('error', () => {});
+    this.#waiter?.resolve(socket);
+    this.#waiter = undefined;
+  }
+
+  #fail(error: Error): void {
+    if (this.#socket !== undefined || this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#server.close();
+    this.#waiter?.reject(error);
+    this.#waiter = undefined;
+  }
+
+  /** The accepted data socket (paused), once the client connects. Rejects on timeout or `close()`. */
+  accept(signal: AbortSignal): Promise<Socket> {
+    if (this.#socket !== undefined) {
+      this.#handedOut = true;
+      return Promise.resolve(this.#socket);
+    }
+    if (this.#failure !== undefined) return Promise.reject(this.#failure);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => this.#fail(new DataConnectionError('aborted while waiting for the data connection'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#waiter = {
+        resolve: (socket) => {
+          signal.removeEventListener('abort', onAbort);
+          this.#handedOut = true;
+          resolve(socket);
+        },
+        reject: (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      };
+    });
+  }
+
+  /** Stops listening and drops any connection not yet handed out. */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#fail(new DataConnectionError('passive listener closed'));
+    this.#server.close();
+    if (this.#socket !== undefined && !this.#handedOut) this.#socket.destroy();
+  }
+
+}

@@ -1,0 +1,77 @@
+import { AuthenticationUnavailableError, FtpError, StorageError, type StorageErrorCode } from '@ftp/plugin-api';
+import { ReplyCode } from '@ftp/protocol';
+
+export interface ErrorReply {
+  readonly code: number;
+  readonly text: string;
+  /** True when the error was not one we expected: the caller logs it with `errorId`. */
+  readonly isUnexpected: boolean;
+  /** Close the control connection after the reply (421). */
+  readonly closeConnection: boolean;
+}
+
+/** RFC 959 §4.2 reply for each storage failure; the text is fixed, the detail goes only to the log. */
+const storageReplies: Record<StorageErrorCode, { code: number; text: string }> = {
+  ENOENT: { code: ReplyCode.FileUnavailable, text: 'No such file or directory.' },
+  EEXIST: { code: ReplyCode.FileUnavailable, text: 'File exists.' },
+  ENOTDIR: { code: ReplyCode.FileUnavailable, text: 'Not a directory.' },
+  EISDIR: { code: ReplyCode.FileUnavailable, text: 'Is a directory.' },
+  ENOTEMPTY: { code: ReplyCode.FileUnavailable, text: 'Directory not empty.' },
+  EACCES: { code: ReplyCode.FileUnavailable, text: 'Permission denied.' },
+  ENOSPC: { code: ReplyCode.InsufficientStorage, text: 'Insufficient storage space.' },
+  EDQUOT: { code: ReplyCode.ExceededStorageAllocation, text: 'Exceeded storage allocation.' },
+  EBADNAME: { code: ReplyCode.FileNameNotAllowed, text: 'File name not allowed.' },
+  ENOTSUP: { code: ReplyCode.ParameterNotImplemented, text: 'Not supported by this storage.' },
+  EUNAVAILABLE: { code: ReplyCode.FileActionNotTakenBusy, text: 'Requested file action not taken; try again.' },
+};
+
+/** The standard text of a reply code, used when an error's own message may not be shown. */
+const standardTexts: Record<number, string> = {
+  421: 'Service not available, closing control connection.',
+  425: "Can't open data connection.",
+  426: 'Connection closed; transfer aborted.',
+  450: 'Requested file action not taken.',
+  451: 'Requested action aborted: local error in processing.',
+  452: 'Insufficient storage space.',
+  500: 'Syntax error, command unrecognized.',
+  501: 'Syntax error in parameters or arguments.',
+  502: 'Command not implemented.',
+  503: 'Bad sequence of commands.',
+  504: 'Command not implemented for that parameter.',
+  530: 'Not logged in.',
+  550: 'Requested action not taken.',
+  552: 'Exceeded storage allocation.',
+  553: 'File name not allowed.',
+};
+
+/**
+ * The one place where errors become replies. Handlers throw; the dispatcher calls this. Internal error text never
+ * reaches the client: only `FtpError`s marked `expose` show their message, and an unexpected error is answered 451
+ * with an error id that also appears in the log line.
+ *
+ * @param overrides per-command codes for a storage code, e.g. STOU and RNTO answer EEXIST with 553.
+ */
+export function toReply(
+  error: unknown,
+  errorId: string,
+  overrides: Partial<Record<StorageErrorCode, number>> = {},
+): ErrorReply {
+  if (AuthenticationUnavailableError.isInstance(error)) {
+    return { code: ReplyCode.ServiceNotAvailable, text: standardTexts[421]!, isUnexpected: false, closeConnection: true };
+  }
+  if (StorageError.isInstance(error)) {
+    const reply = storageReplies[error.storageCode];
+    return { code: overrides[error.storageCode] ?? reply.code, text: reply.text, isUnexpected: false, closeConnection: false };
+  }
+  if (FtpError.isInstance(error) && error.replyCode !== undefined) {
+    const code = error.replyCode;
+    const text = error.expose ? error.message : (standardTexts[code] ?? 'Requested action not taken.');
+    return { code, text, isUnexpected: false, closeConnection: code === ReplyCode.ServiceNotAvailable };
+  }
+  return {
+    code: ReplyCode.LocalError,
+    text: `Local error in processing (error id ${errorId}).`,
+    isUnexpected: true,
+    closeConnection: false,
+  };
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
+import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
+import { ControlConnection } from './connection.ts';
+import { DataChannels } from './data-channel/data-channels.ts';
+import { PortPool } from './data-channel/port-pool.ts';
+import { resolveOptions, type ResolvedServerOptions } from './resolve-options.ts';
+import type { FtpServerEvents } from './server-events.ts';
+import type { FtpServerOptions } from './server-options.ts';
+import { Session } from './session/session.ts';
+
+/** The address `listen()` bound. */
+export interface ListeningAddress {
+  readonly address: string;
+  readonly port: number;
+}
+
+export interface CloseOptions {
+  /** How long running transfers may go on before they are aborted. Default: the `shutdownTimeoutMs` option. */
+  readonly timeoutMs?: number;
+}
+
+/** A running FTP server. Create it with `createFtpServer`. */
+export interface FtpServer {
+  /** Starts listening; resolves with the bound address (read the port back when you asked for port 0). */
+  listen(): Promise<ListeningAddress>;
+  /**
+   * Graceful shutdown: stops accepting, answers 421 to idle sessions at once and to busy ones when their transfer ends,
+   * aborts what still runs at the deadline, then closes the plugins. Resolves when every session is gone.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /** Sessions currently connected. */
+  readonly sessionCount: number;
+  /** Passive ports currently held by listeners (for leak checks and metrics). */
+  readonly passivePortsInUse: number;
+  on<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
+  once<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
+  off<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
+}
+
+class FtpServerImplementation extends EventEmitter implements FtpServer {
+  readonly #options: ResolvedServerOptions;
+  readonly #commands: CommandRegistry = createCommandRegistry();
+  readonly #portPool: PortPool;
+  readonly #server: Server;
+  readonly #sessions = new Set<Session>();
+  readonly #sessionsPerAddress = new Map<string, number>();
+  #closing: Promise<void> | undefined;
+
+  constructor(options: FtpServerOptions) {
+    super();
+    this.#options = resolveOptions(options);
+    this.#portPool = new PortPool(this.#options.passive.minPort, this.#options.passive.maxPort);
+    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server.on('error', (error) => this.#options.logger.error({ error: String(error) }, 'listener error'));
+  }
+
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  get passivePortsInUse(): number {
+    return this.#portPool.portsInUse;
+  }
+
+  async listen(): Promise<ListeningAddress> {
+    const { host, port } = this.#options;
+    this.#server.listen({ host, port });
+    await Promise.race([once(this.#server, 'listening'), once(this.#server, 'error').then(([error]) => Promise.reject(error))]);
+    const address = this.#server.address() as { address: string; port: number };
+    this.#options.logger.info({ address: address.address, port: address.port }, 'listening');
+    return { address: address.address, port: address.port };
+  }
+
+  #accept(socket: Socket): void {
+    const remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
+    const localAddress = normalizeAddress(socket.localAddress ?? '');
+    const logger = this.#options.logger;
+    if (this.#closing !== undefined || remoteAddress === '') {
+      ControlConnection.refuse(socket, formatReply(ReplyCode.ServiceNotAvailable, 'Server shutting down.'));
+      return;
+    }
+    const fromAddress = this.#sessionsPerAddress.get(remoteAddress) ?? 0;
+    if (this.#sessions.size >= this.#options.maxSessions || fromAddress >= this.#options.maxSessionsPerIp) {
+      logger.warn({ remoteAddress, sessions: this.#sessions.size, fromAddress }, 'connection refused: session limit');
+      ControlConnection.refuse(socket, formatReply(ReplyCode.ServiceNotAvailable, 'Too many connections, try again later.'));
+      return;
+    }
+    const sessionId = randomUUID();
+    const sessionLogger = logger.child({ sessionId, remoteAddress });
+    const connection = new ControlConnection(socket, this.#options.maxLineLength);
+    const dataChannels = new DataChannels({
+      portPool: this.#portPool,
+      localAddress,
+      controlPeer: remoteAddress,
+      requireDataPeerMatch: this.#options.requireDataPeerMatch,
+      timeoutMs: this.#options.dataTimeoutMs,
+      logger: sessionLogger,
+    });
+    const session = new Session(connection, {
+      connection: { sessionId, remoteAddress, localAddress, secure: false },
+      options: this.#options,
+      commands: this.#commands,
+      dataChannels,
+      logger: sessionLogger,
+      emit: (event, ...payload) => this.#emitSafely(event, payload),
+    });
+    this.#sessions.add(session);
+    this.#sessionsPerAddress.set(remoteAddress, fromAddress + 1);
+    this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);
+    void connection.attach(session).then(() => {
+      this.#sessions.delete(session);
+      const remaining = (this.#sessionsPerAddress.get(remoteAddress) ?? 1) - 1;
+      if (remaining === 0) this.#sessionsPerAddress.delete(remoteAddress);
+      else this.#sessionsPerAddress.set(remoteAddress, remaining);
+      if (this.#sessions.size === 0) this.emit('drained');
+    });
+  }
+
+  /** A listener that throws must not take a session (or the process) down with it. */
+  #emitSafely(event: string, payload: unknown[]): void {
+    try {
+      this.emit(event, ...payload);
+    } catch (error) {
+      this.#options.logger.error({ event, error: String(error) }, 'event listener threw');
+    }
+  }
+
+  close(options: CloseOptions = {}): Promise<void> {
+    this.#closing ??= this.#shutdown(options.timeoutMs ?? this.#options.shutdownTimeoutMs);
+    return this.#closing;
+  }
+
+  async #shutdown(timeoutMs: number): Promise<void> {
+    const logger = this.#options.logger;
+    logger.info({ sessions: this.#sessions.size, timeoutMs }, 'shutting down');
+    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    for (const session of this.#sessions) session.shutdown();
+    if (this.#sessions.size > 0) {
+      const drained = once(this, 'drained');
+      const deadline = new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
+      if ((await Promise.race([drained.then(() => 'drained'), deadline])) !== 'drained') {
+        logger.warn({ sessions: this.#sessions.size }, 'shutdown deadline passed; aborting transfers');
+        for (const session of this.#sessions) session.abortTransfers('server shutdown');
+        await drained;
+      }
+    }
+    await stopped;
+    await Promise.allSettled([this.#options.authenticator.close?.(), this.#options.storage.close?.()]);
+    logger.info({}, 'stopped');
+  }
+}
+
+/** Creates an FTP server. Options are validated here; an invalid one throws `InvalidOptionError` naming it. */
+export function createFtpServer(options: FtpServerOptions): FtpServer {
+  return new FtpServerImplementation(options);
+}

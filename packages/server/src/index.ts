@@ -1,0 +1,27 @@
+export { createFtpServer, type FtpServer, type ListeningAddress, type CloseOptions } from './ftp-server.ts';
+export type { FtpServerOptions, PassiveOptions, ServerLogger } from './server-options.ts';
+export type {
+  FtpServerEvents,
+  SessionEventBase,
+  ConnectEvent,
+  DisconnectEvent,
+  LoginEvent,
+  LoginFailedEvent,
+  TransferEvent,
+  PathEvent,
+  RenameEvent,
+} from './server-events.ts';
+export * from './authenticators/index.ts';
+export {
+  FtpError,
+  StorageError,
+  StorageErrorCode,
+  AuthenticationUnavailableError,
+  InvalidOptionError,
+  PluginVersionError,
+  type Authenticator,
+  type AuthenticatedUser,
+  type StorageConnector,
+  type StorageSession,
+  type FileEntry,
+} from '@ftp/plugin-api';

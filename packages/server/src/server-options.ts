@@ -1,0 +1,64 @@
+import type { Authenticator, PluginLogger, StorageConnector } from '@ftp/plugin-api';
+
+/** Where passive data connections listen and what address PASV announces. */
+export interface PassiveOptions {
+  /** Lowest port of the passive range. With `maxPort`, both 0 (default) means any free ephemeral port. */
+  readonly minPort?: number;
+  /** Highest port of the passive range (inclusive). */
+  readonly maxPort?: number;
+  /**
+   * The IPv4 address PASV announces (RFC 959 §4.1.2 227 reply), e.g. the public address behind NAT. Default: the
+   * local address of the control connection. EPSV announces only a port (RFC 2428 §3), so it needs no address.
+   */
+  readonly address?: string;
+}
+
+/** Options of `createFtpServer`. Only `authenticator` and `storage` are required. */
+export interface FtpServerOptions {
+  /** The authenticator asked on every PASS. */
+  readonly authenticator: Authenticator;
+  /** The storage connector opened for every logged-in user. */
+  readonly storage: StorageConnector;
+  /** Address to listen on. Default "127.0.0.1". Use "0.0.0.0" or "::" to accept remote clients. */
+  readonly host?: string;
+  /** Port to listen on. Default 21; 0 picks a free port (read it back from `listen()`). */
+  readonly port?: number;
+  /** Shown in the 220 greeting. Default "FTP server". */
+  readonly serverName?: string;
+  readonly passive?: PassiveOptions;
+  /**
+   * Accept a passive data connection only from the control connection's IP address, and connect PORT/EPRT only to
+   * it (prevents FTP bounce and data theft, RFC 2577 §3-4). Default true.
+   */
+  readonly requireDataPeerMatch?: boolean;
+  /** Allow PORT and EPRT (active mode). Default true. */
+  readonly allowActiveMode?: boolean;
+  /** Maximum concurrent sessions of the whole server (421 beyond). Default 1000. */
+  readonly maxSessions?: number;
+  /** Maximum concurrent sessions from one client IP (421 beyond). Default 50. */
+  readonly maxSessionsPerIp?: number;
+  /** A session must log in within this time or is closed with 421. Default 60 s. */
+  readonly loginTimeoutMs?: number;
+  /** A logged-in session with no command and no transfer for this long is closed with 421. Default 900 s. */
+  readonly idleTimeoutMs?: number;
+  /**
+   * How long a PASV/EPSV listener waits for the client to connect, and how long a data connection may stall with no
+   * byte moving, before the transfer fails with 425/426. Default 30 s.
+   */
+  readonly dataTimeoutMs?: number;
+  /** Longest command line in bytes; a longer line gets 500 and is discarded. Default 4096. */
+  readonly maxLineLength?: number;
+  /** Unknown or malformed commands tolerated per session before 421 and disconnect. Default 50. */
+  readonly maxBadCommands?: number;
+  /** Failed PASS attempts per session before 421 and disconnect. Default 3. */
+  readonly maxLoginAttempts?: number;
+  /** Default deadline for running transfers when `close()` is called without one. Default 30 s. */
+  readonly shutdownTimeoutMs?: number;
+  /** A pino-compatible logger (a child is bound per session). Default: silent. */
+  readonly logger?: ServerLogger;
+}
+
+/** A pino-compatible logger: the plugin logger plus `child`. */
+export interface ServerLogger extends PluginLogger {
+  child(bindings: Record<string, unknown>): ServerLogger;
+}

@@ -1,0 +1,60 @@
+import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
+import type { CommandRegistry } from '../commands/registry.ts';
+import type { DataChannels } from '../data-channel/data-channels.ts';
+import type { ResolvedServerOptions } from '../resolve-options.ts';
+import type { FtpServerEvents } from '../server-events.ts';
+import type { ServerLogger } from '../server-options.ts';
+import type { ActiveTransfer, SessionState } from './session-state.ts';
+
+/** Facts about the control connection. */
+export interface ConnectionFacts {
+  readonly sessionId: string;
+  readonly remoteAddress: string;
+  readonly localAddress: string;
+  readonly secure: boolean;
+}
+
+/** What a command handler may use. Handlers never see a socket: replies go through `reply`, data through `dataChannels`. */
+export interface CommandContext {
+  readonly state: SessionState;
+  readonly options: ResolvedServerOptions;
+  readonly connection: ConnectionFacts;
+  readonly logger: ServerLogger;
+  readonly dataChannels: DataChannels;
+  /** The command table, for FEAT and HELP. */
+  readonly commands: CommandRegistry;
+  /** The verb being handled (after alias resolution). */
+  readonly verb: string;
+  /** Sends one reply (RFC 959 §4.2); a string with line breaks or an array becomes a multi-line reply. */
+  reply(code: number, text: string | readonly string[]): void;
+  /** The logged-in user's storage. Only called from commands that require login. */
+  storage(): StorageSessionV1;
+  /** Resolves a path argument against the current directory; the result never leaves "/". */
+  resolvePath(argument: string): string;
+  /** Options for a storage call outside a transfer: aborted when the session ends. */
+  callOptions(): StorageCallOptions;
+  /** The context handed to plugins for this session. */
+  pluginContext(): PluginContext;
+  /** Throws `PermissionError` (550) unless the user has the permission. */
+  requirePermission(permission: keyof UserPermissions): void;
+  /**
+   * Registers a transfer so ABOR and STAT can see it; `run` gets the transfer's abort signal. An error thrown by `run`
+   * is answered here (426, 425, 550, …), so the caller's work is done when this resolves.
+   */
+  runTransfer(command: string, path: string, run: (transfer: TransferHandle) => Promise<void>): Promise<void>;
+  /** Emits a server event with this session's facts filled in. */
+  emit<E extends keyof FtpServerEvents>(event: E, payload: Omit<FtpServerEvents[E][0], 'sessionId' | 'remoteAddress' | 'username'>): void;
+  /** REIN: logs out and forgets the session state. */
+  logout(): Promise<void>;
+  /** Sends the reply then closes the control connection. */
+  closeAfter(code: number, text: string): void;
+  /** The transfer in progress, if any. */
+  readonly transfer: ActiveTransfer | undefined;
+}
+
+/** What a running transfer can do to report its progress. */
+export interface TransferHandle {
+  readonly signal: AbortSignal;
+  /** Registers the function that tells how many bytes have moved. */
+  trackBytes(counter: () => number): void;
+}

@@ -1,0 +1,120 @@
+import { parseCommand, ReplyCode, type SplitterItem } from '@ftp/protocol';
+import { hasCapability, type CommandSpec } from '../commands/define-command.ts';
+import type { CommandRegistry } from '../commands/registry.ts';
+import { toReply } from '../errors/to-reply.ts';
+import { newErrorId } from '../errors/error-id.ts';
+import type { CommandContext } from './command-context.ts';
+import type { SessionState } from './session-state.ts';
+
+/** What the dispatcher needs from the session. */
+export interface DispatchTarget {
+  readonly state: SessionState;
+  readonly commands: CommandRegistry;
+  readonly isClosing: boolean;
+  contextFor(verb: string): CommandContext;
+  reply(code: number, text: string | readonly string[]): void;
+  closeAfter(code: number, text: string): void;
+  /** Counts a bad command; closes the session with 421 past the limit and returns false. */
+  countBadCommand(): boolean;
+}
+
+/** A parsed line ready to run, or undefined when the guards already answered it. */
+export interface ReadyCommand {
+  readonly spec: CommandSpec;
+  readonly verb: string;
+  readonly argument: string;
+}
+
+/**
+ * The guards every line passes, in this fixed order (HOUSE-STYLE §2.5): closing → too long → unparsable → unknown →
+ * login → capability → argument → sequence. Returns the command to run, or undefined after replying.
+ */
+export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand | undefined {
+  if (target.isClosing) {
+    target.closeAfter(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+    return undefined;
+  }
+  if (item.kind === 'too-long') {
+    if (target.countBadCommand()) target.reply(ReplyCode.SyntaxError, 'Command line too long.');
+    return undefined;
+  }
+  const parsed = parseCommand(item.bytes);
+  if (!parsed.ok) {
+    if (parsed.reason === 'empty') return undefined; // RFC 959 has no empty command; stay silent like most servers
+    if (target.countBadCommand()) {
+      target.reply(ReplyCode.SyntaxError, parsed.reason === 'nul' ? 'NUL bytes are not allowed.' : 'Command is not valid UTF-8 (RFC 2640).');
+    }
+    return undefined;
+  }
+  const spec = target.commands.get(parsed.verb);
+  if (spec === undefined) {
+    if (target.countBadCommand()) target.reply(ReplyCode.SyntaxError, `Unknown command "${printable(parsed.verb)}".`);
+    return undefined;
+  }
+  const { state } = target;
+  if (spec.requiresLogin && state.user === undefined) {
+    target.reply(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
+    return undefined;
+  }
+  if (spec.requiresCapability !== undefined && !hasCapability(state.storage, spec.requiresCapability)) {
+    target.reply(ReplyCode.CommandNotImplemented, `${spec.verb} is not supported by this storage.`);
+    return undefined;
+  }
+  if (spec.argument === 'required' && parsed.argument.trim() === '') {
+    target.reply(ReplyCode.SyntaxErrorInArguments, `Syntax: ${spec.syntax}`);
+    return undefined;
+  }
+  if (spec.mustFollow === 'RNFR' && state.renameFrom === undefined) {
+    target.reply(ReplyCode.BadSequence, 'RNFR required first.');
+    return undefined;
+  }
+  if (spec.mustFollow === 'USER' && state.pendingUsername === undefined) {
+    target.reply(ReplyCode.BadSequence, 'Login with USER first.');
+    return undefined;
+  }
+  return { spec, verb: spec.verb, argument: parsed.argument };
+}
+
+/** Runs an admitted command; any thrown error becomes a reply through `toReply`, the one mapping. */
+export async function run(target: DispatchTarget, command: ReadyCommand): Promise<void> {
+  const context = target.contextFor(command.verb);
+  const { state } = target;
+  try {
+    await command.spec.handle(context, command.argument);
+  } catch (error) {
+    replyWithError(target, context, error);
+  } finally {
+    // REST and RNFR state lasts for exactly one following command (RFC 959 §4.1.3, RFC 3659 §5.3).
+    if (command.verb !== 'REST') state.restartOffset = 0;
+    if (command.verb !== 'RNFR') state.renameFrom = undefined;
+  }
+}
+
+/** Answers a failed command through `toReply`, the one mapping, and logs it with the error id the client sees. */
+export function replyWithError(target: Pick<DispatchTarget, 'reply' | 'closeAfter'>, context: CommandContext, error: unknown): void {
+  const errorId = newErrorId();
+  const reply = toReply(error, errorId, overridesFor(context.verb));
+  const fields = { errorId, verb: context.verb, error: describe(error) };
+  if (reply.isUnexpected) context.logger.error(fields, 'command failed');
+  else context.logger.debug(fields, 'command refused');
+  if (reply.closeConnection) target.closeAfter(reply.code, reply.text);
+  else target.reply(reply.code, reply.text);
+}
+
+/** RFC 959 §4.2: STOU and RNTO report an existing target as a file-name problem (553), not a missing file. */
+function overridesFor(verb: string): { EEXIST?: number } {
+  return verb === 'STOU' || verb === 'RNTO' || verb === 'MKD' ? { EEXIST: verb === 'MKD' ? 550 : 553 } : {};
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, code, stack: error.stack };
+  }
+  return { value: String(error) };
+}
+
+/** Keeps a hostile verb from putting control characters into our reply. */
+function printable(verb: string): string {
+  return verb.replace(/[^\x20-\x7e]/g, '?').slice(0, 32);
+}

@@ -1,0 +1,48 @@
+import type { AuthenticatedUser, StorageSessionV1 } from '@ftp/plugin-api';
+import { defaultMlstFacts, type MlstFact } from '@ftp/protocol';
+
+/** A transfer in progress (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). */
+export interface ActiveTransfer {
+  readonly command: string;
+  readonly path: string;
+  readonly startedAt: number;
+  readonly controller: AbortController;
+  /** Bytes moved so far. */
+  bytes(): number;
+  /** Settles when the transfer has sent its final reply. */
+  readonly settled: Promise<void>;
+}
+
+/** Everything a session remembers between commands. Reset by REIN (RFC 959 §4.1.1) except the connection facts. */
+export class SessionState {
+  /** USER given, PASS not yet. */
+  pendingUsername: string | undefined;
+  user: AuthenticatedUser | undefined;
+  storage: StorageSessionV1 | undefined;
+  currentDirectory = '/';
+  /** TYPE: 'A' converts line endings (RFC 959 §3.1.1.1), 'I' sends bytes as stored. */
+  transferType: 'A' | 'I' = 'A';
+  /** REST offset for the next RETR/STOR (RFC 3659 §5). */
+  restartOffset = 0;
+  /** RNFR path awaiting RNTO. */
+  renameFrom: string | undefined;
+  /** EPSV ALL was sent: PORT, EPRT and PASV are refused from now on (RFC 2428 §4). */
+  extendedPassiveOnly = false;
+  mlstFacts: ReadonlySet<MlstFact> = defaultMlstFacts;
+  loginAttempts = 0;
+  badCommands = 0;
+  transfer: ActiveTransfer | undefined;
+
+  /** Logs out and forgets everything but the counters that protect the server. */
+  reset(): void {
+    this.pendingUsername = undefined;
+    this.user = undefined;
+    this.storage = undefined;
+    this.currentDirectory = '/';
+    this.transferType = 'A';
+    this.restartOffset = 0;
+    this.renameFrom = undefined;
+    this.extendedPassiveOnly = false;
+    this.mlstFacts = defaultMlstFacts;
+  }
+}

@@ -1,0 +1,271 @@
+import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
+import { formatReply, parseCommand, resolveVirtualPath, ReplyCode, type SplitterItem } from '@ftp/protocol';
+import type { CommandRegistry } from '../commands/registry.ts';
+import type { DataChannels } from '../data-channel/data-channels.ts';
+import { PermissionError } from '../errors/server-errors.ts';
+import type { ResolvedServerOptions } from '../resolve-options.ts';
+import type { FtpServerEvents } from '../server-events.ts';
+import type { ServerLogger } from '../server-options.ts';
+import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
+import { admit, replyWithError, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
+import { SessionState, type ActiveTransfer } from './session-state.ts';
+
+/** The session's only way out: the connection module implements it over a socket, tests over an array. */
+export interface SessionIo {
+  /** Writes one formatted reply. */
+  send(text: string): void;
+  /** Ends the control connection once pending replies are written. */
+  close(): void;
+  /** Stops reading commands (too many queued); `resumeInput` starts again. */
+  pauseInput(): void;
+  resumeInput(): void;
+}
+
+export interface SessionEnvironment {
+  readonly connection: ConnectionFacts;
+  readonly options: ResolvedServerOptions;
+  readonly commands: CommandRegistry;
+  readonly dataChannels: DataChannels;
+  readonly logger: ServerLogger;
+  emit<E extends keyof FtpServerEvents>(event: E, ...payload: FtpServerEvents[E]): void;
+}
+
+/** Lines queued while a command runs before we stop reading from the client. */
+const queueHighWater = 32;
+
+/**
+ * One FTP session as a sans-I/O engine: lines in through `receive`, replies out through `SessionIo`. Commands run
+ * one at a time in arrival order (RFC 959 §4.1.3); only ABOR, STAT and QUIT run beside a transfer.
+ */
+export class Session implements DispatchTarget {
+  readonly state = new SessionState();
+  readonly commands: CommandRegistry;
+  readonly #io: SessionIo;
+  readonly #environment: SessionEnvironment;
+  readonly #lifetime = new AbortController();
+  readonly #queue: SplitterItem[] = [];
+  readonly #startedAt = Date.now();
+  #busy = false;
+  #closing = false;
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #loginDeadline = 0;
+
+  constructor(io: SessionIo, environment: SessionEnvironment) {
+    this.#io = io;
+    this.#environment = environment;
+    this.commands = environment.commands;
+  }
+
+  get isClosing(): boolean {
+    return this.#closing || this.#closed;
+  }
+
+  /** True when no command or transfer is running: shutdown may close it at once. */
+  get isIdle(): boolean {
+    return !this.#busy && this.state.transfer === undefined;
+  }
+
+  get logger(): ServerLogger {
+    return this.#environment.logger;
+  }
+
+  /** Sends the greeting (RFC 959 §5.4: 220 on connect) and starts the login timer. */
+  start(): void {
+    this.#loginDeadline = Date.now() + this.#environment.options.loginTimeoutMs;
+    this.reply(ReplyCode.ServiceReady, `${this.#environment.options.serverName} ready.`);
+    this.#armTimer();
+  }
+
+  /** Takes one item from the line splitter. */
+  receive(item: SplitterItem): void {
+    if (this.#closed) return;
+    if (this.state.transfer !== undefined && item.kind === 'line' && this.#runsBesideTransfer(item)) return;
+    this.#queue.push(item);
+    if (this.#queue.length >= queueHighWater) this.#io.pauseInput();
+    if (!this.#busy) void this.#drain();
+  }
+
+  /** ABOR, STAT and QUIT jump the queue while a transfer runs (RFC 959 §4.1.3). */
+  #runsBesideTransfer(item: SplitterItem & { kind: 'line' }): boolean {
+    const parsed = parseCommand(item.bytes);
+    if (!parsed.ok || this.commands.get(parsed.verb)?.allowedDuringTransfer !== true) return false;
+    const command = admit(this, item);
+    if (command !== undefined) void this.#execute(command);
+    return true;
+  }
+
+  async #drain(): Promise<void> {
+    this.#busy = true;
+    this.#clearTimer();
+    while (this.#queue.length > 0 && !this.#closed) {
+      const item = this.#queue.shift()!;
+      if (this.#queue.length === queueHighWater / 2) this.#io.resumeInput();
+      const command = admit(this, item);
+      if (command !== undefined) await this.#execute(command);
+    }
+    this.#busy = false;
+    if (this.#closing && !this.#closed) this.closeAfter(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+    else this.#armTimer();
+  }
+
+  async #execute(command: ReadyCommand): Promise<void> {
+    const argument = command.verb === 'PASS' ? '<redacted>' : command.argument;
+    this.logger.debug({ verb: command.verb, argument }, 'command');
+    await run(this, command);
+  }
+
+  /** Login timeout before login, idle timeout after (RFC 959 §4.2: 421 then close). */
+  #armTimer(): void {
+    this.#clearTimer();
+    if (this.#closed) return;
+    const { loginTimeoutMs, idleTimeoutMs } = this.#environment.options;
+    const loggedIn = this.state.user !== undefined;
+    // The login deadline counts from the connection (or REIN), so commands before login never extend it.
+    const delay = loggedIn ? idleTimeoutMs : Math.max(0, this.#loginDeadline - Date.now());
+    this.#timer = setTimeout(() => {
+      if (!this.isIdle) return;
+      this.logger.info({ loggedIn }, 'session timed out');
+      this.closeAfter(ReplyCode.ServiceNotAvailable, loggedIn ? 'Idle timeout, closing control connection.' : 'Login timeout, closing control connection.');
+    }, delay);
+    this.#timer.unref();
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  reply(code: number, text: string | readonly string[]): void {
+    if (this.#closed) return;
+    this.#io.send(formatReply(code, text));
+  }
+
+  closeAfter(code: number, text: string): void {
+    if (this.#closed) return;
+    this.reply(code, text);
+    this.#closed = true;
+    this.#clearTimer();
+    this.#io.close();
+  }
+
+  countBadCommand(): boolean {
+    this.state.badCommands++;
+    if (this.state.badCommands <= this.#environment.options.maxBadCommands) return true;
+    this.logger.warn({ badCommands: this.state.badCommands }, 'too many bad commands');
+    this.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many bad commands, closing control connection.');
+    return false;
+  }
+
+  /** Server shutdown: idle sessions get 421 now, busy ones when their command or transfer finishes. */
+  shutdown(): void {
+    this.#closing = true;
+    if (this.isIdle) this.closeAfter(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+  }
+
+  /** Shutdown deadline passed: abort whatever still runs. */
+  abortTransfers(reason: string): void {
+    this.state.transfer?.controller.abort(new Error(reason));
+  }
+
+  /** The control connection is gone: abort everything, release storage, report. Safe to call more than once. */
+  async handleClose(): Promise<void> {
+    if (this.#lifetime.signal.aborted) return;
+    this.#closed = true;
+    this.#clearTimer();
+    this.#lifetime.abort(new Error('control connection closed'));
+    this.#environment.dataChannels.close();
+    const transfer = this.state.transfer;
+    if (transfer !== undefined) await transfer.settled;
+    await this.#closeStorage(this.state.storage);
+    this.#environment.emit('disconnect', { ...this.#eventBase(), durationMs: Date.now() - this.#startedAt });
+  }
+
+  async #closeStorage(storage: StorageSessionV1 | undefined): Promise<void> {
+    try {
+      await storage?.close?.();
+    } catch (error) {
+      this.logger.warn({ error: String(error) }, 'storage session close failed');
+    }
+  }
+
+  /** REIN (RFC 959 §4.1.1): back to the state of a new connection. */
+  async logout(): Promise<void> {
+    const storage = this.state.storage;
+    this.state.reset();
+    this.#loginDeadline = Date.now() + this.#environment.options.loginTimeoutMs;
+    this.#environment.dataChannels.close();
+    await this.#closeStorage(storage);
+  }
+
+  #eventBase() {
+    const { sessionId, remoteAddress } = this.#environment.connection;
+    return { sessionId, remoteAddress, username: this.state.user?.username };
+  }
+
+  contextFor(verb: string): CommandContext {
+    const session = this;
+    const environment = this.#environment;
+    const context = {
+      verb,
+      state: this.state,
+      options: environment.options,
+      connection: environment.connection,
+      logger: environment.logger,
+      dataChannels: environment.dataChannels,
+      commands: this.commands,
+      get transfer(): ActiveTransfer | undefined {
+        return session.state.transfer;
+      },
+      reply: (code, text) => this.reply(code, text),
+      closeAfter: (code, text) => this.closeAfter(code, text),
+      storage: () => this.#storage(),
+      resolvePath: (argument) => resolveVirtualPath(this.state.currentDirectory, argument),
+      callOptions: (): StorageCallOptions => ({ signal: this.#lifetime.signal }),
+      pluginContext: () => this.#pluginContext(),
+      requirePermission: (permission) => this.#requirePermission(permission),
+      runTransfer: (command, path, body) => this.#runTransfer(context, command, path, body),
+      emit: (event, payload) => environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[typeof event])),
+      logout: () => this.logout(),
+    } as CommandContext;
+    return context;
+  }
+
+  #storage(): StorageSessionV1 {
+    const storage = this.state.storage;
+    if (storage === undefined) throw new Error('storage used before login');
+    return storage;
+  }
+
+  #pluginContext(): PluginContext {
+    const { sessionId, remoteAddress, localAddress, secure } = this.#environment.connection;
+    return { sessionId, remoteAddress, localAddress, secure, signal: this.#lifetime.signal, logger: this.logger };
+  }
+
+  #requirePermission(permission: keyof UserPermissions): void {
+    if (this.state.user?.permissions?.[permission] === false) throw new PermissionError(permission);
+  }
+
+  /**
+   * Runs a transfer body and sends its error reply itself, before settling: ABOR waits on `settled`, so its 226
+   * always follows the transfer's 426 (RFC 959 §4.1.3).
+   */
+  async #runTransfer(context: CommandContext, command: string, path: string, body: (transfer: TransferHandle) => Promise<void>): Promise<void> {
+    const controller = new AbortController();
+    const onSessionEnd = () => controller.abort(this.#lifetime.signal.reason);
+    this.#lifetime.signal.addEventListener('abort', onSessionEnd, { once: true });
+    let counter = () => 0;
+    let settle = () => {};
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.state.transfer = { command, path, startedAt: Date.now(), controller, settled, bytes: () => counter() };
+    try {
+      await body({ signal: controller.signal, trackBytes: (next) => (counter = next) });
+    } catch (error) {
+      replyWithError(this, context, error);
+    } finally {
+      this.#lifetime.signal.removeEventListener('abort', onSessionEnd);
+      this.state.transfer = undefined;
+      settle();
+    }
+  }
+}
