@@ -1,0 +1,53 @@
+import { parseArgs } from 'node:util';
+
+/** What the command line asks for. */
+export type CliCommand =
+  | { readonly command: 'serve'; readonly configFile: string | undefined }
+  | { readonly command: 'hash-password' }
+  | { readonly command: 'help' };
+
+/** A command line the app does not understand; the app prints usage and exits with code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The text printed by `ftp-server --help`. */
+export const usage = `Usage:
+  ftp-server [--config FILE]    run the FTP server
+  ftp-server hash-password      read a password from stdin (or prompt for it) and print its hash for a users file
+  ftp-server --help             show this text
+
+Options:
+  -c, --config FILE   JSON config file (default: $FTP_CONFIG; without either, serve ./data on 127.0.0.1:2121
+                      to user "ftp" with a random password printed at start)
+  -h, --help          show this text
+
+Environment variables (FTP_PORT, FTP_ADDR, AUTHENTICATOR, LOG_LEVEL, ...) override config file values;
+see apps/server/README.md for the full table. Exit codes: 0 after a clean shutdown, 1 on failure, 2 for
+configuration or usage errors.
+`;
+
+/** Parses `process.argv.slice(2)`. Throws `UsageError` for unknown options or arguments. */
+export function parseCliArguments(argv: readonly string[]): CliCommand {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (parsed.values.help === true) return { command: 'help' };
+  const [first, ...rest] = parsed.positionals;
+  if (first === undefined) return { command: 'serve', configFile: parsed.values.config };
+  if (first === 'hash-password' && rest.length === 0 && parsed.values.config === undefined) {
+    return { command: 'hash-password' };
+  }
+  throw new UsageError(`unexpected argument "${first === 'hash-password' ? (rest[0] ?? '--config') : first}"`);
+}

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { parseCliArguments, usage, UsageError } from './cli-arguments.ts';
+import { configFileVariable, loadConfig, type AppConfig } from './config.ts';
+import { isConfigurationError } from './config-error.ts';
+import { createDefaultSetup, type DefaultSetup } from './default-config.ts';
+import { runHashPassword } from './hash-password-command.ts';
+import { createLogger } from './logging.ts';
+import { startServer, type StartedServer } from './start-server.ts';
+
+/** Exit codes of the app. */
+const ExitCode = { Success: 0, Failure: 1, Configuration: 2 } as const;
+
+/** Runs the command line; resolves to an exit code, or to undefined while the server keeps running. */
+async function main(argv: readonly string[]): Promise<number | undefined> {
+  const cli = parseCliArguments(argv);
+  if (cli.command === 'help') {
+    process.stdout.write(usage);
+    return ExitCode.Success;
+  }
+  if (cli.command === 'hash-password') {
+    return runHashPassword({ input: process.stdin, output: process.stdout, errorOutput: process.stderr });
+  }
+  const usesDefault = cli.configFile === undefined && (process.env[configFileVariable] ?? '').trim() === '';
+  const setup = usesDefault ? await createDefaultSetup() : undefined;
+  const config = loadConfig({
+    configFile: cli.configFile,
+    environment: process.env,
+    cwd: process.cwd(),
+    defaultDocument: setup?.document ?? {},
+  });
+  const logger = createLogger(config.logLevel);
+  await announceDefaultSetup(config, setup);
+  logger.info(
+    { configFile: config.configFile ?? null, authenticator: config.authenticator, storageConnector: config.storageConnector },
+    'starting',
+  );
+  const started = await startServer(config, logger);
+  logger.info({ address: started.address, port: started.port }, 'listening');
+  handleSignals(started, logger);
+  return undefined;
+}
+
+/**
+ * With the embedded default, creates ./data and tells the person at the terminal how to log in. The password goes
+ * to stderr as plain text, once, and never into the JSON log.
+ */
+async function announceDefaultSetup(config: AppConfig, setup: DefaultSetup | undefined): Promise<void> {
+  if (setup === undefined) return;
+  const usesDefaultStorage = config.storageConnector === 'fs' && config.storageConfig === setup.storageConfig;
+  const root = resolve(config.configDirectory, setup.storageConfig.root);
+  if (usesDefaultStorage) await mkdir(root, { recursive: true });
+  if (config.authenticator === 'local' && config.authenticatorConfig === setup.authenticatorConfig) {
+    process.stderr.write(
+      (usesDefaultStorage ? `ftp-server: no config file given; serving ${root}\n` : '') +
+        `ftp-server: log in as user "${setup.username}" with password: ${setup.password}\n` +
+        '(the password is generated anew at every start; use --config FILE for a permanent setup)\n',
+    );
+  }
+}
+
+/** SIGTERM/SIGINT close the server gracefully and exit 0; a second signal exits at once. */
+function handleSignals(started: StartedServer, logger: Logger): void {
+  let isClosing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (isClosing) {
+      logger.warn({ signal }, 'second signal: exiting without waiting for transfers');
+      process.exit(ExitCode.Failure);
+    }
+    isClosing = true;
+    logger.info({ signal }, 'shutting down');
+    started.server.close().then(
+      () => {
+        logger.info({}, 'stopped');
+        process.exit(ExitCode.Success);
+      },
+      (error: unknown) => {
+        logger.error({ error: (error as Error).message }, 'shutdown failed');
+        process.exit(ExitCode.Failure);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof UsageError) {
+    process.stderr.write(`ftp-server: ${error.message}\n\n${usage}`);
+    return ExitCode.Configuration;
+  }
+  if (isConfigurationError(error)) {
+    process.stderr.write(`ftp-server: configuration error: ${error.message}\n`);
+    return ExitCode.Configuration;
+  }
+  process.stderr.write(`ftp-server: ${error instanceof Error ? error.message : String(error)}\n`);
+  return ExitCode.Failure;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== undefined) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.exitCode = exitCodeFor(error);
+    // A half-started server (listening failed after plugins opened) must not keep the process alive.
+    process.exit();
+  },
+);

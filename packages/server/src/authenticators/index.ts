@@ -1,0 +1,5 @@
+export { createNoAuthAuthenticator } from './no-auth-authenticator.ts';
+export { createPassthroughAuthenticator } from './passthrough-authenticator.ts';
+export { createLocalAuthenticator, type LocalAuthenticatorOptions } from './local-authenticator.ts';
+export type { LocalUserConfig } from './local-users.ts';
+export { hashPassword, verifyPassword, type PasswordHashOptions } from './password-hash.ts';

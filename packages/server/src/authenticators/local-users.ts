@@ -1,0 +1,111 @@
+import { InvalidOptionError, type UserPermissions } from '@ftp/plugin-api';
+import { parsePasswordHash, type ParsedPasswordHash } from './password-hash.ts';
+
+/** One user of the `local` authenticator, as written in its config or users file. */
+export interface LocalUserConfig {
+  /** The USER name, compared exactly (case-sensitive). */
+  readonly username: string;
+  /** A hash made by `hashPassword` (or `ftp-server hash-password`); never a plain password. */
+  readonly passwordHash: string;
+  /** Virtual directory the session starts in, absolute ("/incoming"). Default "/". */
+  readonly homeDirectory?: string;
+  /** Permission flags; every flag left out is allowed. */
+  readonly permissions?: UserPermissions;
+}
+
+/** A validated user with its hash already parsed. */
+export interface LocalUser {
+  readonly username: string;
+  readonly passwordHash: string;
+  readonly parsedHash: ParsedPasswordHash;
+  readonly homeDirectory: string | undefined;
+  readonly permissions: UserPermissions | undefined;
+}
+
+const userKeys = ['username', 'passwordHash', 'homeDirectory', 'permissions'];
+const permissionKeys: readonly (keyof UserPermissions)[] = [
+  'list',
+  'download',
+  'upload',
+  'overwrite',
+  'delete',
+  'rename',
+  'makeDirectory',
+  'setModifiedTime',
+];
+
+/**
+ * Validates a users list (from options or a users file) and returns it as a map by user name. `option` is the
+ * name used in error messages ("users" or "usersFile"). Throws `InvalidOptionError` naming the faulty key, for
+ * example `users[1].passwordHash`.
+ */
+export function parseLocalUsers(value: unknown, option: string): Map<string, LocalUser> {
+  if (!Array.isArray(value)) throw new InvalidOptionError(option, 'must be an array of users');
+  const users = new Map<string, LocalUser>();
+  value.forEach((entry: unknown, index) => {
+    const user = parseLocalUser(entry, `${option}[${index}]`);
+    if (users.has(user.username)) {
+      throw new InvalidOptionError(`${option}[${index}].username`, `duplicate user name "${user.username}"`);
+    }
+    users.set(user.username, user);
+  });
+  return users;
+}
+
+/** Parses the JSON text of a users file: `{ "users": [ ... ] }`. */
+export function parseUsersFile(text: string, filePath: string): Map<string, LocalUser> {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidOptionError('usersFile', `${filePath} is not valid JSON (${(error as Error).message})`);
+  }
+  if (!isRecord(document) || !('users' in document)) {
+    throw new InvalidOptionError('usersFile', `${filePath} must contain an object with a "users" array`);
+  }
+  const extra = Object.keys(document).filter((key) => key !== 'users' && key !== '$comment');
+  if (extra.length > 0) throw new InvalidOptionError('usersFile', `${filePath}: unknown key "${extra[0]}"`);
+  return parseLocalUsers(document.users, `usersFile ${filePath}: users`);
+}
+
+function parseLocalUser(entry: unknown, path: string): LocalUser {
+  if (!isRecord(entry)) throw new InvalidOptionError(path, 'must be an object');
+  const unknownKey = Object.keys(entry).find((key) => !userKeys.includes(key));
+  if (unknownKey !== undefined) {
+    const hint = unknownKey === 'password' ? ' (store a hash in "passwordHash": run `ftp-server hash-password`)' : '';
+    throw new InvalidOptionError(`${path}.${unknownKey}`, `unknown key${hint}`);
+  }
+  const { username, passwordHash, homeDirectory, permissions } = entry;
+  if (typeof username !== 'string' || username.length === 0) {
+    throw new InvalidOptionError(`${path}.username`, 'must be a non-empty string');
+  }
+  if (typeof passwordHash !== 'string') {
+    throw new InvalidOptionError(`${path}.passwordHash`, 'must be a string made by `ftp-server hash-password`');
+  }
+  if (homeDirectory !== undefined && (typeof homeDirectory !== 'string' || !homeDirectory.startsWith('/'))) {
+    throw new InvalidOptionError(`${path}.homeDirectory`, 'must be an absolute virtual path such as "/incoming"');
+  }
+  return {
+    username,
+    passwordHash,
+    parsedHash: parsePasswordHash(passwordHash, `${path}.passwordHash`),
+    homeDirectory,
+    permissions: parsePermissions(permissions, `${path}.permissions`),
+  };
+}
+
+function parsePermissions(value: unknown, path: string): UserPermissions | undefined {
+  if (value === undefined) return undefined;
+  if (!isRecord(value)) throw new InvalidOptionError(path, 'must be an object of boolean flags');
+  for (const [key, flag] of Object.entries(value)) {
+    if (!(permissionKeys as readonly string[]).includes(key)) {
+      throw new InvalidOptionError(`${path}.${key}`, `unknown permission (known: ${permissionKeys.join(', ')})`);
+    }
+    if (typeof flag !== 'boolean') throw new InvalidOptionError(`${path}.${key}`, 'must be true or false');
+  }
+  return Object.freeze({ ...value }) as UserPermissions;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
