@@ -70,7 +70,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     this.#server.listen({ host, port });
     await Promise.race([once(this.#server, 'listening'), once(this.#server, 'error').then(([error]) => Promise.reject(error))]);
     const address = this.#server.address() as { address: string; port: number };
-    this.#options.logger.info({ address: address.address, port: address.port }, 'listening');
+    this.#options.logger.debug({ address: address.address, port: address.port }, 'listening');
     return { address: address.address, port: address.port };
   }
 
@@ -135,7 +135,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
 
   async #shutdown(timeoutMs: number): Promise<void> {
     const logger = this.#options.logger;
-    logger.info({ sessions: this.#sessions.size, timeoutMs }, 'shutting down');
+    logger.debug({ sessions: this.#sessions.size, timeoutMs }, 'shutting down');
     const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     for (const session of this.#sessions) session.shutdown();
     if (this.#sessions.size > 0) {
@@ -149,7 +149,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     }
     await stopped;
     await Promise.allSettled([this.#options.authenticator.close?.(), this.#options.storage.close?.()]);
-    logger.info({}, 'stopped');
+    logger.debug({}, 'stopped');
   }
 }
 

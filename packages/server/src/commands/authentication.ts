@@ -60,7 +60,7 @@ async function handlePass(context: CommandContext, password: string): Promise<vo
   const result = await authenticate(context, username, password);
   if (result.outcome === 'rejected') {
     state.loginAttempts++;
-    context.logger.info({ username, reason: result.reason, attempts: state.loginAttempts }, 'login failed');
+    context.logger.debug({ username, reason: result.reason, attempts: state.loginAttempts }, 'login failed');
     context.emit('login-failed', { attemptedUsername: username });
     if (state.loginAttempts >= options.maxLoginAttempts) {
       context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many failed logins, closing control connection.');
@@ -103,7 +103,7 @@ async function openStorage(context: CommandContext, user: AuthenticatedUser): Pr
   state.storage = storage;
   state.loginAttempts = 0;
   state.currentDirectory = await homeDirectory(context, user);
-  context.logger.info({ username: user.username, storage: context.options.storage.name }, 'login');
+  context.logger.debug({ username: user.username, storage: context.options.storage.name }, 'login');
   context.emit('login', {});
   context.reply(ReplyCode.LoggedIn, 'Login successful.');
 }
