@@ -5,6 +5,12 @@ import type { Session, SessionIo } from './session/session.ts';
 /** How long a closing control connection may take to flush its last reply before it is destroyed. */
 const closeGraceMs = 2_000;
 
+/**
+ * Replies buffered for a client that does not read them, beyond which we stop reading its commands until it drains:
+ * a client can never make us hold more than this plus one line per session.
+ */
+const replyBufferLimit = 64 * 1024;
+
 const lineFeed = Buffer.from('\n');
 
 /**
@@ -16,6 +22,8 @@ export class ControlConnection implements SessionIo {
   readonly #splitter: LineSplitter;
   #session: Session | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
+  /** Why reading is paused: the session's queue is long, or the client does not read our replies. */
+  readonly #pauseReasons = new Set<'queue' | 'replies'>();
   /** The previous chunk ended a line, so the next one starts a new command. */
   #atLineStart = true;
 
@@ -65,7 +73,13 @@ export class ControlConnection implements SessionIo {
   }
 
   send(text: string): void {
-    if (this.#socket.writable) this.#socket.write(text);
+    const socket = this.#socket;
+    if (!socket.writable) return;
+    socket.write(text);
+    if (socket.writableLength > replyBufferLimit && !this.#pauseReasons.has('replies')) {
+      this.#pause('replies');
+      socket.once('drain', () => this.#resume('replies'));
+    }
   }
 
   close(): void {
@@ -75,11 +89,21 @@ export class ControlConnection implements SessionIo {
   }
 
   pauseInput(): void {
-    this.#socket.pause();
+    this.#pause('queue');
   }
 
   resumeInput(): void {
-    this.#socket.resume();
+    this.#resume('queue');
+  }
+
+  #pause(reason: 'queue' | 'replies'): void {
+    this.#pauseReasons.add(reason);
+    this.#socket.pause();
+  }
+
+  #resume(reason: 'queue' | 'replies'): void {
+    this.#pauseReasons.delete(reason);
+    if (this.#pauseReasons.size === 0) this.#socket.resume();
   }
 
   /** Sends a last reply to a connection refused before any session exists (limits), then closes it. */

@@ -1,0 +1,57 @@
+import { once } from 'node:events';
+import { createServer, connect, type Socket } from 'node:net';
+import type { SplitterItem } from '@ftp/protocol';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlConnection } from './connection.ts';
+import type { Session } from './session/session.ts';
+
+const sockets: Socket[] = [];
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+});
+
+/** A connected pair of real loopback sockets: [server side, client side]. */
+async function socketPair(): Promise<[Socket, Socket]> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  const [serverSide] = (await once(server, 'connection')) as [Socket];
+  server.close();
+  sockets.push(serverSide, client);
+  return [serverSide, client];
+}
+
+/** Records what the connection hands to the session. */
+function recordingSession(received: SplitterItem[]): Session {
+  return { start() {}, receive: (item: SplitterItem) => received.push(item), handleClose: async () => {} } as unknown as Session;
+}
+
+describe('ControlConnection', () => {
+  it('stops reading commands while the client does not read its replies, and resumes once it does', async () => {
+    const [serverSide, client] = await socketPair();
+    const connection = new ControlConnection(serverSide, 4096);
+    void connection.attach(recordingSession([]));
+    client.pause();
+    const reply = `214-${'x'.repeat(1000)}\r\n`;
+    // Loopback kernel buffers absorb some megabytes first; keep writing until our own buffer passes the limit.
+    for (let written = 0; written < 64 * 1024 * 1024 && !serverSide.isPaused(); written += reply.length) connection.send(reply);
+    expect(serverSide.isPaused()).toBe(true);
+    expect(serverSide.writableLength).toBeLessThan(64 * 1024 + 2 * reply.length);
+    client.resume();
+    await once(serverSide, 'drain');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(serverSide.isPaused()).toBe(false);
+  });
+
+  it('hands complete lines to the session whatever the packet boundaries', async () => {
+    const [serverSide, client] = await socketPair();
+    const received: SplitterItem[] = [];
+    void new ControlConnection(serverSide, 4096).attach(recordingSession(received));
+    client.write('NO');
+    client.write('OP\r\nPWD\r');
+    client.write('\n');
+    while (received.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(received.map((item) => (item.kind === 'line' ? item.bytes.toString() : item.kind))).toEqual(['NOOP', 'PWD']);
+  });
+});
