@@ -1,0 +1,14 @@
+export { startServer, connectClient, tempDirectory, sha256, eventually, nextEvent, type StartedServer } from './server.ts';
+export {
+  rawSession,
+  loggedInRawSession,
+  pasvPort,
+  epsvPort,
+  openDataConnection,
+  readToEnd,
+  passiveData,
+  type RawSession,
+  type RawReply,
+} from './raw-session.ts';
+export { uploadBuffer, downloadBuffer } from './transfers.ts';
+export { rawTransfer, type RawTransferResult } from './transfer-command.ts';

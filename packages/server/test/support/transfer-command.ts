@@ -1,0 +1,32 @@
+import type { Socket } from 'node:net';
+import { openDataConnection, pasvPort, readToEnd, type RawReply, type RawSession } from './raw-session.ts';
+
+/** What one transfer command over a raw session produced. */
+export interface RawTransferResult {
+  /** The first reply to the command: 150 when the transfer started, an error otherwise. */
+  readonly first: RawReply;
+  /** The closing reply (226, 426, …) when the transfer started; undefined otherwise. */
+  readonly final: RawReply | undefined;
+  /** What the server sent on the data connection. */
+  readonly received: Buffer;
+}
+
+/**
+ * Runs PASV, connects the data socket, sends `commandLine`; when the server answers 150, uploads `upload` (if given,
+ * then closes the data socket) or reads everything the server sends, and reads the closing reply. Send `TYPE I` first
+ * for binary data: a new session is in ASCII mode (RFC 959 §3.1.1.1).
+ */
+export async function rawTransfer(session: RawSession, commandLine: string, upload?: Uint8Array): Promise<RawTransferResult> {
+  const pasv = await session.command('PASV');
+  const data: Socket = await openDataConnection(pasvPort(pasv));
+  const received = readToEnd(data);
+  const first = await session.command(commandLine);
+  if (first.code !== 150 && first.code !== 125) {
+    data.destroy();
+    return { first, final: undefined, received: await received };
+  }
+  if (upload !== undefined) data.end(upload);
+  const bytes = await received;
+  const final = await session.read();
+  return { first, final, received: bytes };
+}
