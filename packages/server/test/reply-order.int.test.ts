@@ -28,6 +28,13 @@ describe('reply order', () => {
     expect((await session.command('NOOP')).code).toBe(200);
   });
 
+  it('drops the prepared data connection when the transfer command fails before it starts', async () => {
+    const { session } = await fsSession();
+    expect((await rawTransfer(session, 'RETR missing.bin')).first.code).toBe(550);
+    // The PASV of the failed RETR must not serve the next transfer command (vsftpd behaves the same way).
+    expect((await session.command('LIST')).code).toBe(425);
+  });
+
   it('answers STOR into a missing directory with 550 before any 150, creating nothing', async () => {
     const { root, session } = await fsSession();
     const result = await rawTransfer(session, 'STOR no-such-dir/file.bin', Buffer.from('data'));

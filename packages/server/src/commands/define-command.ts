@@ -14,6 +14,11 @@ export interface CommandSpec {
   readonly requiresLogin: boolean;
   /** 'required' answers 501 to an empty argument; 'none' and 'optional' accept what comes (an argument to 'none' is ignored, as vsftpd does). */
   readonly argument: 'none' | 'optional' | 'required';
+  /**
+   * The command transfers over the data connection that PASV/EPSV/PORT/EPRT prepared. If it fails before the transfer
+   * starts (550 for a missing file), the prepared connection is dropped too, so a stale one never serves a later command.
+   */
+  readonly opensDataConnection?: boolean;
   /** Only ABOR, STAT and QUIT run while a transfer is in progress; other commands wait for it (RFC 959 §4.1.3). */
   readonly allowedDuringTransfer?: boolean;
   /** The command needs this optional storage method: 502 and no FEAT line without it. */

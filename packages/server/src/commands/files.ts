@@ -14,6 +14,7 @@ export const fileCommands = [
   defineCommand({
     verb: 'RETR',
     requiresLogin: true,
+    opensDataConnection: true,
     argument: 'required',
     syntax: 'RETR <sp> pathname',
     async handle(context, argument) {
@@ -38,6 +39,7 @@ export const fileCommands = [
   defineCommand({
     verb: 'STOR',
     requiresLogin: true,
+    opensDataConnection: true,
     argument: 'required',
     syntax: 'STOR <sp> pathname',
     async handle(context, argument) {
@@ -60,6 +62,7 @@ export const fileCommands = [
   defineCommand({
     verb: 'STOU',
     requiresLogin: true,
+    opensDataConnection: true,
     argument: 'optional',
     syntax: 'STOU [<sp> pathname]',
     async handle(context, argument) {
@@ -81,6 +84,7 @@ export const fileCommands = [
   defineCommand({
     verb: 'APPE',
     requiresLogin: true,
+    opensDataConnection: true,
     argument: 'required',
     requiresCapability: 'append',
     syntax: 'APPE <sp> pathname',

@@ -25,6 +25,7 @@ export const listingCommands = [
   defineCommand({
     verb: 'LIST',
     requiresLogin: true,
+    opensDataConnection: true,
     argument: 'optional',
     syntax: 'LIST [<sp> pathname]',
     handle(context, argument) {
@@ -36,6 +37,7 @@ export const listingCommands = [
   defineCommand({
     verb: 'NLST',
     requiresLogin: true,
+    opensDataConnection: true,
     argument: 'optional',
     syntax: 'NLST [<sp> pathname]',
     handle: (context, argument) => listOverData(context, 'NLST', parseListArguments(argument).path, (entry) => entry.name),
@@ -43,6 +45,7 @@ export const listingCommands = [
   defineCommand({
     verb: 'MLSD',
     requiresLogin: true,
+    opensDataConnection: true,
     argument: 'optional',
     syntax: 'MLSD [<sp> pathname]',
     feature: (context) => formatMlstFeature(context.state.mlstFacts),

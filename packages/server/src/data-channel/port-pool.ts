@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:net';
+import { ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 
 /** Most ports tried for one PASV before answering 425; bounds the work when the range is crowded by other programs. */
@@ -48,7 +49,7 @@ export class PortPool {
         if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       }
     }
-    throw new ReplyError(425, 'No passive port free, try again later.');
+    throw new ReplyError(ReplyCode.CannotOpenDataConnection, 'No passive port free, try again later.');
   }
 
   async #listenOn(server: Server, host: string, port: number): Promise<number> {

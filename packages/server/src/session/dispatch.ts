@@ -82,6 +82,7 @@ export async function run(target: DispatchTarget, command: ReadyCommand): Promis
   try {
     await command.spec.handle(context, command.argument);
   } catch (error) {
+    if (command.spec.opensDataConnection === true) context.dataChannels.close();
     replyWithError(target, context, error);
   } finally {
     // REST and RNFR state lasts for exactly one following command (RFC 959 §4.1.3, RFC 3659 §5.3).
