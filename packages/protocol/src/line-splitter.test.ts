@@ -65,6 +65,17 @@ describe('LineSplitter', () => {
       input: [bytes([IAC, 244, IAC, 242], 'ABOR\r\n')],
       expected: ['ABOR'],
     },
+    {
+      // BSD ftp sends "IAC IP IAC" urgent and "DM ABOR" in line; the kernel drops the urgent IAC from the stream.
+      name: 'drops the bare DM that follows IAC IP when the Synch IAC was lost as urgent data',
+      input: [bytes([IAC, 244, 242], 'ABOR\r\n')],
+      expected: ['ABOR'],
+    },
+    {
+      name: 'keeps a 0xF2 data byte that does not follow IAC IP',
+      input: [bytes([242], 'X\r\n')],
+      expected: ['\xf2X'],
+    },
     { name: 'strips IAC WILL option', input: [bytes([IAC, 251, 1], 'NOOP\r\n')], expected: ['NOOP'] },
     {
       name: 'strips IAC DONT option even when the option is LF',

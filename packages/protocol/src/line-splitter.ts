@@ -20,6 +20,8 @@ const carriageReturn = 0x0d;
 const interpretAsCommand = 0xff;
 const telnetWill = 0xfb;
 const telnetDont = 0xfe;
+const telnetInterruptProcess = 0xf4;
+const telnetDataMark = 0xf2;
 
 /**
  * Where the Telnet decoder is: in plain data, right after an IAC, or after IAC WILL/WONT/DO/DONT and waiting for
@@ -52,6 +54,10 @@ export class LineSplitter {
   #hasPendingCarriageReturn = false;
   #isDiscarding = false;
   #telnetState: TelnetState = 'data';
+  // RFC 959 §4.1.3 ABOR: BSD-style clients send "IAC IP IAC" as TCP urgent data, then "DM ABOR". The kernel keeps the
+  // last urgent byte (that second IAC) out of the stream, so a bare DM follows the IP; it is the Synch's data mark,
+  // not data, and is dropped.
+  #afterInterrupt = false;
 
   constructor(options: LineSplitterOptions = {}) {
     const maxLineLength = options.maxLineLength ?? defaultMaxLineLength;
@@ -82,18 +88,23 @@ export class LineSplitter {
   /** Runs one byte through the RFC 854 decoder; returns the data byte it yields, if any. */
   #decodeTelnet(byte: number): number | undefined {
     switch (this.#telnetState) {
-      case 'data':
+      case 'data': {
         if (byte === interpretAsCommand) {
           this.#telnetState = 'command';
           return undefined;
         }
-        return byte;
+        const isLostSynchMark = this.#afterInterrupt && byte === telnetDataMark;
+        this.#afterInterrupt = false;
+        return isLostSynchMark ? undefined : byte;
+      }
       case 'command':
         if (byte === interpretAsCommand) {
           this.#telnetState = 'data';
+          this.#afterInterrupt = false;
           return byte;
         }
         this.#telnetState = byte >= telnetWill && byte <= telnetDont ? 'option' : 'data';
+        this.#afterInterrupt = byte === telnetInterruptProcess;
         return undefined;
       case 'option':
         this.#telnetState = 'data';
