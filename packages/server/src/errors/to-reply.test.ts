@@ -42,7 +42,7 @@ describe('toReply', () => {
 
   it('hides the message of an FtpError that is not exposed', () => {
     const reply = toReply(new FtpError('FTP_ERR_X', 'internal detail', { replyCode: 550 }), 'id');
-    expect(reply.text).toBe('Requested action not taken.');
+    expect(reply.text).toBe('Requested action not taken; file unavailable.');
   });
 
   it('answers an unexpected error with 451 and the error id, never its message', () => {

@@ -1,5 +1,5 @@
 import { AuthenticationUnavailableError, FtpError, StorageError, type StorageErrorCode } from '@ftp/plugin-api';
-import { ReplyCode } from '@ftp/protocol';
+import { ReplyCode, standardReplyText } from '@ftp/protocol';
 
 export interface ErrorReply {
   readonly code: number;
@@ -25,25 +25,6 @@ const storageReplies: Record<StorageErrorCode, { code: number; text: string }> =
   EUNAVAILABLE: { code: ReplyCode.FileActionNotTakenBusy, text: 'Requested file action not taken; try again.' },
 };
 
-/** The standard text of a reply code, used when an error's own message may not be shown. */
-const standardTexts: Record<number, string> = {
-  421: 'Service not available, closing control connection.',
-  425: "Can't open data connection.",
-  426: 'Connection closed; transfer aborted.',
-  450: 'Requested file action not taken.',
-  451: 'Requested action aborted: local error in processing.',
-  452: 'Insufficient storage space.',
-  500: 'Syntax error, command unrecognized.',
-  501: 'Syntax error in parameters or arguments.',
-  502: 'Command not implemented.',
-  503: 'Bad sequence of commands.',
-  504: 'Command not implemented for that parameter.',
-  530: 'Not logged in.',
-  550: 'Requested action not taken.',
-  552: 'Exceeded storage allocation.',
-  553: 'File name not allowed.',
-};
-
 /**
  * The one place where errors become replies. Handlers throw; the dispatcher calls this. Internal error text never
  * reaches the client: only `FtpError`s marked `expose` show their message, and an unexpected error is answered 451
@@ -57,7 +38,7 @@ export function toReply(
   overrides: Partial<Record<StorageErrorCode, number>> = {},
 ): ErrorReply {
   if (AuthenticationUnavailableError.isInstance(error)) {
-    return { code: ReplyCode.ServiceNotAvailable, text: standardTexts[421]!, isUnexpected: false, closeConnection: true };
+    return { code: ReplyCode.ServiceNotAvailable, text: standardReplyText[421], isUnexpected: false, closeConnection: true };
   }
   if (StorageError.isInstance(error)) {
     const reply = storageReplies[error.storageCode];
@@ -65,7 +46,7 @@ export function toReply(
   }
   if (FtpError.isInstance(error) && error.replyCode !== undefined) {
     const code = error.replyCode;
-    const text = error.expose ? error.message : (standardTexts[code] ?? 'Requested action not taken.');
+    const text = error.expose ? error.message : (standardReplyText[code as ReplyCode] ?? 'Requested action not taken.');
     return { code, text, isUnexpected: false, closeConnection: code === ReplyCode.ServiceNotAvailable };
   }
   return {
