@@ -9,6 +9,7 @@ export type {
   AuthenticationResult,
   AuthenticatedUser,
   UserPermissions,
+  SessionRevalidation,
 } from './authenticator/v1/authenticator-v1.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
 export type {

@@ -164,3 +164,57 @@ describe('authentication commands', () => {
     expect(await session.send('NOOP')).toEqual(['200 NOOP ok.']);
   });
 });
+
+describe('re-validation of a login', () => {
+  /** Accepts any login; its re-check answers with the queued outcomes, then counts the calls. */
+  function revalidatingAuthenticator(outcomes: Array<boolean | 'outage'>) {
+    const calls = { count: 0 };
+    const authenticator: AuthenticatorV1 = {
+      specificationVersion: 'v1',
+      name: 'revalidating',
+      async authenticate(request) {
+        return {
+          outcome: 'accepted',
+          user: { username: request.username },
+          revalidation: {
+            intervalMs: 0,
+            async check() {
+              calls.count++;
+              const outcome = outcomes.shift() ?? true;
+              if (outcome === 'outage') throw new AuthenticationUnavailableError('identity service timed out');
+              return outcome;
+            },
+          },
+        };
+      },
+    };
+    return { authenticator, calls };
+  }
+
+  it('re-checks before commands that need a login and keeps the session while it is valid', async () => {
+    const { authenticator, calls } = revalidatingAuthenticator([true, true]);
+    const session = harness({ authenticator });
+    await session.login('alice', 'pw');
+    expect(await session.send('NOOP')).toEqual(['200 NOOP ok.']);
+    expect(calls.count).toBe(0); // NOOP needs no login, so no re-check
+    expect(await session.send('PWD')).toEqual(['257 "/" is the current directory.']);
+    expect(await session.send('PWD')).toEqual(['257 "/" is the current directory.']);
+    expect(calls.count).toBe(2);
+  });
+
+  it('ends the session with 530 when the login was revoked', async () => {
+    const { authenticator } = revalidatingAuthenticator([false]);
+    const session = harness({ authenticator });
+    await session.login('alice', 'pw');
+    expect(await session.send('PWD')).toEqual(['530 Login no longer valid, closing control connection.']);
+    expect(session.isClosed).toBe(true);
+  });
+
+  it('answers an outage at re-validation with 421, never 530', async () => {
+    const { authenticator } = revalidatingAuthenticator(['outage']);
+    const session = harness({ authenticator });
+    await session.login('alice', 'pw');
+    expect(await session.send('LIST')).toEqual(['421 Authentication service not available, closing control connection.']);
+    expect(session.isClosed).toBe(true);
+  });
+});

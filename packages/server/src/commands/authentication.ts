@@ -70,6 +70,9 @@ async function handlePass(context: CommandContext, password: string): Promise<vo
     return;
   }
   await openStorage(context, result.user);
+  if (state.user !== undefined && result.revalidation !== undefined) {
+    state.revalidation = { check: result.revalidation, validatedAt: Date.now() };
+  }
 }
 
 /** Any failure of the authenticator is an outage (421), never a wrong password (530): the contract says so. */

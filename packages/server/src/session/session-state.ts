@@ -1,4 +1,4 @@
-import type { AuthenticatedUser, StorageSessionV1 } from '@ftp/plugin-api';
+import type { AuthenticatedUser, SessionRevalidation, StorageSessionV1 } from '@ftp/plugin-api';
 import { defaultMlstFacts, type MlstFact } from '@ftp/protocol';
 
 /** A transfer in progress (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). */
@@ -19,6 +19,8 @@ export class SessionState {
   pendingUsername: string | undefined;
   user: AuthenticatedUser | undefined;
   storage: StorageSessionV1 | undefined;
+  /** The authenticator's re-check of this login, and when it last succeeded. */
+  revalidation: { readonly check: SessionRevalidation; validatedAt: number } | undefined;
   currentDirectory = '/';
   /** TYPE: 'A' converts line endings (RFC 959 §3.1.1.1), 'I' sends bytes as stored. */
   transferType: 'A' | 'I' = 'A';
@@ -38,6 +40,7 @@ export class SessionState {
     this.pendingUsername = undefined;
     this.user = undefined;
     this.storage = undefined;
+    this.revalidation = undefined;
     this.currentDirectory = '/';
     this.transferType = 'A';
     this.restartOffset = 0;

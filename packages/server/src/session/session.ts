@@ -112,7 +112,29 @@ export class Session implements DispatchTarget {
   async #execute(command: ReadyCommand): Promise<void> {
     const argument = command.verb === 'PASS' ? '<redacted>' : command.argument;
     this.logger.debug({ verb: command.verb, argument }, 'command');
+    if (command.spec.requiresLogin && !(await this.#stillAuthorized())) return;
     await run(this, command);
+  }
+
+  /**
+   * The authenticator's re-check, when its interval has passed (issue: a revoked user must not keep a session).
+   * A revocation ends the session with 530; an outage with 421, never mistaken for a revocation.
+   */
+  async #stillAuthorized(): Promise<boolean> {
+    const revalidation = this.state.revalidation;
+    if (revalidation === undefined || Date.now() - revalidation.validatedAt < revalidation.check.intervalMs) return true;
+    try {
+      if (await revalidation.check.check(this.#pluginContext())) {
+        revalidation.validatedAt = Date.now();
+        return true;
+      }
+      this.logger.info({ username: this.state.user?.username }, 'login revoked at re-validation');
+      this.closeAfter(ReplyCode.NotLoggedIn, 'Login no longer valid, closing control connection.');
+    } catch (error) {
+      this.logger.warn({ error: String(error) }, 're-validation unavailable');
+      this.closeAfter(ReplyCode.ServiceNotAvailable, 'Authentication service not available, closing control connection.');
+    }
+    return false;
   }
 
   /** Login timeout before login, idle timeout after (RFC 959 §4.2: 421 then close). */

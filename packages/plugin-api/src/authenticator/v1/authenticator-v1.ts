@@ -45,8 +45,24 @@ export interface AuthenticatedUser {
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * A re-check of one session's login while it lasts, for backends that can revoke access (an identity service, a
+ * token that expires). Returned with an accepted result, so whatever it remembers (credentials, tokens) belongs to
+ * that session alone.
+ */
+export interface SessionRevalidation {
+  /** Re-check once this long has passed since the last successful check (the login counts as one). */
+  readonly intervalMs: number;
+  /**
+   * Called by the server before a command that needs login runs, once `intervalMs` has passed; never concurrently for
+   * one session. Resolve true to keep the session, false to end it (530, then the connection is closed). Throw
+   * `AuthenticationUnavailableError` when the backend cannot answer (421, then closed): an outage is never a revocation.
+   */
+  check(context: PluginContext): Promise<boolean>;
+}
+
 export type AuthenticationResult =
-  | { readonly outcome: 'accepted'; readonly user: AuthenticatedUser }
+  | { readonly outcome: 'accepted'; readonly user: AuthenticatedUser; readonly revalidation?: SessionRevalidation }
   /** `reason` goes to the log only; the client always sees the same 530 reply. */
   | { readonly outcome: 'rejected'; readonly reason?: string };
 
