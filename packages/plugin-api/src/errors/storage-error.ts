@@ -27,7 +27,7 @@ export const StorageErrorCode = {
   BadName: 'EBADNAME',
   /** The backend cannot do this operation at all (for example resuming an upload). */
   NotSupported: 'ENOTSUP',
-  /** The backend is down, throttled or timed out; the client may retry. */
+  /** The backend is down, throttled or timed out; the command fails with 451, the session stays, the client may retry. */
   Unavailable: 'EUNAVAILABLE',
 } as const;
 

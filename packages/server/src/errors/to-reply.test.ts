@@ -15,7 +15,7 @@ describe('toReply', () => {
     ['EDQUOT', 552, 'Exceeded storage allocation.'],
     ['EBADNAME', 553, 'File name not allowed.'],
     ['ENOTSUP', 504, 'Not supported by this storage.'],
-    ['EUNAVAILABLE', 450, 'Requested file action not taken; try again.'],
+    ['EUNAVAILABLE', 451, 'Storage temporarily unavailable; try again.'],
   ])('answers storage %s with %i and a fixed text', (storageCode, code, text) => {
     const reply = toReply(new StorageError(storageCode, 'secret internal /srv/path detail'), 'id');
     expect(reply).toEqual({ code, text, isUnexpected: false, closeConnection: false });

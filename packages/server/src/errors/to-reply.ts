@@ -22,7 +22,8 @@ const storageReplies: Record<StorageErrorCode, { code: number; text: string }> =
   EDQUOT: { code: ReplyCode.ExceededStorageAllocation, text: 'Exceeded storage allocation.' },
   EBADNAME: { code: ReplyCode.FileNameNotAllowed, text: 'File name not allowed.' },
   ENOTSUP: { code: ReplyCode.ParameterNotImplemented, text: 'Not supported by this storage.' },
-  EUNAVAILABLE: { code: ReplyCode.FileActionNotTakenBusy, text: 'Requested file action not taken; try again.' },
+  // A backend outage or throttling aborts this command only (451); the session stays and the client may retry.
+  EUNAVAILABLE: { code: ReplyCode.LocalError, text: 'Storage temporarily unavailable; try again.' },
 };
 
 /**

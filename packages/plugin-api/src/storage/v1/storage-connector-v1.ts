@@ -37,7 +37,7 @@ export type ChecksumAlgorithm = 'SHA-256' | 'SHA-1' | 'MD5' | 'CRC32';
  * but a connector must still keep every operation inside its own root (a symlink, a key prefix).
  *
  * Errors: throw `StorageError` with the code named on each method; the server maps codes to replies in one place
- * (ENOENT → 550, ENOSPC → 452, EDQUOT → 552, EBADNAME → 553, EUNAVAILABLE → 450, …). Any other error is logged with
+ * (ENOENT → 550, ENOSPC → 452, EDQUOT → 552, EBADNAME → 553, EUNAVAILABLE → 451, …). Any other error is logged with
  * an error id and answered 451 without its message.
  *
  * Concurrency: the server may call `stat` and `list` while a `read` or `write` of the same session is running (STAT
