@@ -191,3 +191,27 @@ describe('LineSplitter', () => {
     expect(describeItems(items)).toEqual(['<too-long>', 'QUIT']);
   });
 });
+
+describe('LineSplitter.pushUntil', () => {
+  const isAuth = (line: Buffer) => /^auth( |$)/i.test(line.toString('latin1'));
+
+  it('stops after the first matching line and returns the rest of the chunk byte for byte', () => {
+    const splitter = new LineSplitter();
+    const handshake = Buffer.from([0x16, 0x03, 0x01, 0x0a, 0x0d, 0x0a, 0xff, 0xff]);
+    const result = splitter.pushUntil(Buffer.concat([Buffer.from('NOOP\r\nAUTH TLS\r\n'), handshake]), isAuth);
+    expect(result.items.map((item) => (item.kind === 'line' ? item.bytes.toString() : item.kind))).toEqual(['NOOP', 'AUTH TLS']);
+    expect(result.rest).toEqual(handshake);
+  });
+
+  it('returns no rest when no line matches, and keeps splitting normally after a stop', () => {
+    const splitter = new LineSplitter();
+    expect(splitter.pushUntil(Buffer.from('USER a\r\nPA'), isAuth)).toEqual({ items: [{ kind: 'line', bytes: Buffer.from('USER a') }], rest: undefined });
+    const stopped = splitter.pushUntil(Buffer.from('SS b\r\nauth tls\r\nPWD\r\n'), isAuth);
+    expect(stopped.items).toHaveLength(2);
+    expect(splitter.push(stopped.rest!)).toEqual([{ kind: 'line', bytes: Buffer.from('PWD') }]);
+  });
+
+  it('returns an empty rest when the matching line ends the chunk', () => {
+    expect(new LineSplitter().pushUntil(Buffer.from('AUTH TLS\r\n'), isAuth).rest).toEqual(Buffer.alloc(0));
+  });
+});

@@ -75,14 +75,27 @@ export class LineSplitter {
 
   /** Feeds one chunk from the socket; returns the lines (and too-long notices) it completed, in order. */
   push(chunk: Uint8Array): SplitterItem[] {
+    return this.pushUntil(chunk, () => false).items;
+  }
+
+  /**
+   * Like `push`, but stops right after the first complete line for which `stop` returns true and hands back the
+   * unread rest of the chunk, byte for byte. AUTH TLS needs this (RFC 4217 §4): whatever follows the AUTH line may be
+   * the start of a TLS handshake, and must never be read as commands.
+   */
+  pushUntil(chunk: Uint8Array, stop: (line: Buffer) => boolean): { items: SplitterItem[]; rest: Buffer | undefined } {
     const items: SplitterItem[] = [];
-    for (const byte of chunk) {
-      const dataByte = this.#decodeTelnet(byte);
-      if (dataByte !== undefined) {
-        this.#acceptData(dataByte, items);
+    for (let index = 0; index < chunk.length; index++) {
+      const dataByte = this.#decodeTelnet(chunk[index]!);
+      if (dataByte === undefined) continue;
+      const before = items.length;
+      this.#acceptData(dataByte, items);
+      const added = items[before];
+      if (added?.kind === 'line' && stop(added.bytes)) {
+        return { items, rest: Buffer.from(chunk.subarray(index + 1)) };
       }
     }
-    return items;
+    return { items, rest: undefined };
   }
 
   /** Runs one byte through the RFC 854 decoder; returns the data byte it yields, if any. */

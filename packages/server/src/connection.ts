@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import type { Socket } from 'node:net';
+import { TLSSocket, type SecureContext } from 'node:tls';
 import { LineSplitter } from '@ftp/protocol';
 import type { Session, SessionIo } from './session/session.ts';
 
@@ -13,22 +15,37 @@ const replyBufferLimit = 64 * 1024;
 
 const lineFeed = Buffer.from('\n');
 
+type PauseReason = 'queue' | 'replies' | 'auth';
+
+/** "AUTH" alone or followed by a space, in any case (RFC 2228 §3). */
+function isAuthLine(line: Buffer): boolean {
+  return line.length >= 4 && line.subarray(0, 4).toString('latin1').toUpperCase() === 'AUTH' && (line.length === 4 || line[4] === 0x20);
+}
+
 /**
  * The only place a control socket is read or written. Bytes go through the line splitter into the session; replies
  * come back as one write each (no Nagle delay: `setNoDelay`, so a small reply never waits on a delayed ACK).
  */
 export class ControlConnection implements SessionIo {
-  readonly #socket: Socket;
-  readonly #splitter: LineSplitter;
+  /** The socket commands are read from and replies written to: the TCP socket, or TLS over it after AUTH TLS. */
+  #socket: Socket;
+  #splitter: LineSplitter;
+  readonly #maxLineLength: number;
   #session: Session | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
-  /** Why reading is paused: the session's queue is long, or the client does not read our replies. */
-  readonly #pauseReasons = new Set<'queue' | 'replies'>();
+  /**
+   * Why reading is paused: the session's queue is long, the client does not read our replies, or an AUTH line is
+   * waiting for the session's decision.
+   */
+  readonly #pauseReasons = new Set<PauseReason>();
+  /** Bytes that followed an AUTH line in its chunk: the start of a TLS handshake, or more commands if AUTH fails. */
+  #afterAuth: Buffer | undefined;
   /** The previous chunk ended a line, so the next one starts a new command. */
   #atLineStart = true;
 
   constructor(socket: Socket, maxLineLength: number) {
     this.#socket = socket;
+    this.#maxLineLength = maxLineLength;
     this.#splitter = new LineSplitter({ maxLineLength });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
@@ -38,16 +55,7 @@ export class ControlConnection implements SessionIo {
   attach(session: Session): Promise<void> {
     this.#session = session;
     const socket = this.#socket;
-    socket.on('data', (chunk: Buffer) => {
-      for (const item of this.#splitter.push(chunk)) session.receive(item);
-      const urgentAbor = this.#endsWithUrgentAbor(chunk);
-      if (urgentAbor) {
-        for (const item of this.#splitter.push(lineFeed)) session.receive(item);
-      }
-      this.#atLineStart = urgentAbor || chunk.at(-1) === 0x0a;
-    });
-    socket.on('error', () => socket.destroy());
-    socket.on('end', () => socket.end());
+    this.#listen(socket);
     const closed = new Promise<void>((resolve) => {
       socket.once('close', () => {
         clearTimeout(this.#closeTimer);
@@ -56,6 +64,68 @@ export class ControlConnection implements SessionIo {
     });
     session.start();
     return closed;
+  }
+
+  #listen(socket: Socket): void {
+    socket.on('data', (chunk: Buffer) => this.#receive(chunk));
+    socket.on('error', () => socket.destroy());
+    socket.on('end', () => socket.end());
+  }
+
+  /**
+   * Splits a chunk into lines for the session. Reading stops right after an AUTH line until the session has decided:
+   * RFC 4217 §4 lets the TLS handshake follow the 234 reply at once, and none of its bytes may be taken as commands.
+   */
+  #receive(chunk: Buffer): void {
+    const session = this.#session!;
+    const { items, rest } = this.#splitter.pushUntil(chunk, isAuthLine);
+    for (const item of items) session.receive(item);
+    if (rest !== undefined) {
+      this.#afterAuth = rest;
+      this.#pause('auth');
+      this.#atLineStart = true;
+      return;
+    }
+    const urgentAbor = this.#endsWithUrgentAbor(chunk);
+    if (urgentAbor) {
+      for (const item of this.#splitter.push(lineFeed)) session.receive(item);
+    }
+    this.#atLineStart = urgentAbor || chunk.at(-1) === 0x0a;
+  }
+
+  /** AUTH was refused: the bytes after it are commands after all. */
+  resumeAfterAuth(): void {
+    const rest = this.#afterAuth;
+    this.#afterAuth = undefined;
+    if (rest !== undefined && rest.length > 0) this.#receive(rest);
+    if (this.#afterAuth === undefined) this.#resume('auth');
+  }
+
+  /**
+   * AUTH TLS accepted (the 234 reply is written): the TCP stream continues as TLS, with `secureContext` for this
+   * session. Bytes that arrived after the AUTH line go to TLS, never to the splitter. Resolves when the handshake is
+   * done; rejects (and closes the connection) when it fails.
+   */
+  async startTls(secureContext: SecureContext): Promise<void> {
+    const plain = this.#socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('end');
+    const rest = this.#afterAuth;
+    this.#afterAuth = undefined;
+    if (rest !== undefined && rest.length > 0) plain.unshift(rest);
+    const secure = new TLSSocket(plain, { isServer: true, secureContext });
+    this.#socket = secure;
+    // Half a plaintext line before AUTH TLS must not prefix the first protected command.
+    this.#splitter = new LineSplitter({ maxLineLength: this.#maxLineLength });
+    this.#listen(secure);
+    this.#pauseReasons.delete('auth');
+    if (this.#pauseReasons.size > 0) secure.pause();
+    try {
+      await Promise.race([once(secure, 'secure'), once(secure, 'close').then(() => Promise.reject(new Error('TLS handshake failed')))]);
+    } catch (error) {
+      secure.destroy();
+      throw error;
+    }
   }
 
   /**
@@ -96,12 +166,12 @@ export class ControlConnection implements SessionIo {
     this.#resume('queue');
   }
 
-  #pause(reason: 'queue' | 'replies'): void {
+  #pause(reason: PauseReason): void {
     this.#pauseReasons.add(reason);
     this.#socket.pause();
   }
 
-  #resume(reason: 'queue' | 'replies'): void {
+  #resume(reason: PauseReason): void {
     this.#pauseReasons.delete(reason);
     if (this.#pauseReasons.size === 0) this.#socket.resume();
   }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
 import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
 import { ControlConnection } from './connection.ts';
@@ -10,11 +11,14 @@ import { resolveOptions, type ResolvedServerOptions } from './resolve-options.ts
 import type { FtpServerEvents } from './server-events.ts';
 import type { FtpServerOptions } from './server-options.ts';
 import { Session } from './session/session.ts';
+import { TlsMaterial } from './tls/tls-material.ts';
 
 /** The address `listen()` bound. */
 export interface ListeningAddress {
   readonly address: string;
   readonly port: number;
+  /** The implicit-TLS port, when `tls.implicitPort` is set. */
+  readonly implicitTlsPort?: number;
 }
 
 export interface CloseOptions {
@@ -31,6 +35,11 @@ export interface FtpServer {
    * aborts what still runs at the deadline, then closes the plugins. Resolves when every session is gone.
    */
   close(options?: CloseOptions): Promise<void>;
+  /**
+   * Replaces the TLS certificate and key without a restart: sessions that start (or send AUTH TLS) from now on use
+   * the new pair. Throws `InvalidOptionError`, keeping the old pair, when the new one does not load.
+   */
+  setTlsCertificate(certificate: { readonly cert: string | Buffer; readonly key: string | Buffer }): void;
   /** Sessions currently connected. */
   readonly sessionCount: number;
   /** Passive ports currently held by listeners (for leak checks and metrics). */
@@ -45,6 +54,9 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
   readonly #commands: CommandRegistry = createCommandRegistry();
   readonly #portPool: PortPool;
   readonly #server: Server;
+  /** The implicit-TLS listener (RFC 4217 §2 "implicit" mode, port 990 by convention), when configured. */
+  readonly #implicitServer: Server | undefined;
+  readonly #tls: TlsMaterial | undefined;
   readonly #sessions = new Set<Session>();
   readonly #sessionsPerAddress = new Map<string, number>();
   #closing: Promise<void> | undefined;
@@ -53,8 +65,19 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     super();
     this.#options = resolveOptions(options);
     this.#portPool = new PortPool(this.#options.passive.minPort, this.#options.passive.maxPort);
-    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#tls = this.#options.tls === undefined ? undefined : new TlsMaterial(this.#options.tls);
+    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket, false));
     this.#server.on('error', (error) => this.#options.logger.error({ error: String(error) }, 'listener error'));
+    if (this.#options.tls?.implicitPort !== undefined) {
+      this.#implicitServer = createServer({ noDelay: true }, (socket) => this.#accept(socket, true));
+      this.#implicitServer.on('error', (error) => this.#options.logger.error({ error: String(error) }, 'implicit TLS listener error'));
+    }
+  }
+
+  setTlsCertificate(certificate: { readonly cert: string | Buffer; readonly key: string | Buffer }): void {
+    if (this.#tls === undefined) throw new Error('TLS is not configured on this server');
+    this.#tls.setCertificate(certificate.cert, certificate.key);
+    this.#options.logger.info({}, 'TLS certificate replaced');
   }
 
   get sessionCount(): number {
@@ -67,29 +90,34 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
 
   async listen(): Promise<ListeningAddress> {
     const { host, port } = this.#options;
-    this.#server.listen({ host, port });
-    await Promise.race([once(this.#server, 'listening'), once(this.#server, 'error').then(([error]) => Promise.reject(error))]);
-    const address = this.#server.address() as { address: string; port: number };
-    this.#options.logger.debug({ address: address.address, port: address.port }, 'listening');
-    return { address: address.address, port: address.port };
+    const address = await listenOn(this.#server, host, port);
+    let implicitTlsPort: number | undefined;
+    if (this.#implicitServer !== undefined) {
+      implicitTlsPort = (await listenOn(this.#implicitServer, host, this.#options.tls?.implicitPort ?? 990)).port;
+    }
+    this.#options.logger.debug({ address: address.address, port: address.port, implicitTlsPort }, 'listening');
+    return implicitTlsPort === undefined ? address : { ...address, implicitTlsPort };
   }
 
-  #accept(socket: Socket): void {
-    const remoteAddress = normalizeAddress(socket.remoteAddress ?? '');
-    const localAddress = normalizeAddress(socket.localAddress ?? '');
+  #accept(plainSocket: Socket, implicitTls: boolean): void {
+    const remoteAddress = normalizeAddress(plainSocket.remoteAddress ?? '');
+    const localAddress = normalizeAddress(plainSocket.localAddress ?? '');
     const logger = this.#options.logger;
     if (this.#closing !== undefined || remoteAddress === '') {
-      ControlConnection.refuse(socket, formatReply(ReplyCode.ServiceNotAvailable, 'Server shutting down.'));
+      ControlConnection.refuse(plainSocket, formatReply(ReplyCode.ServiceNotAvailable, 'Server shutting down.'));
       return;
     }
     const fromAddress = this.#sessionsPerAddress.get(remoteAddress) ?? 0;
     if (this.#sessions.size >= this.#options.maxSessions || fromAddress >= this.#options.maxSessionsPerIp) {
       logger.warn({ remoteAddress, sessions: this.#sessions.size, fromAddress }, 'connection refused: session limit');
-      ControlConnection.refuse(socket, formatReply(ReplyCode.ServiceNotAvailable, 'Too many connections, try again later.'));
+      ControlConnection.refuse(plainSocket, formatReply(ReplyCode.ServiceNotAvailable, 'Too many connections, try again later.'));
       return;
     }
     const sessionId = randomUUID();
     const sessionLogger = logger.child({ sessionId, remoteAddress });
+    // Implicit FTPS: TLS from the first byte; the session's own context serves its data connections too.
+    const secureContext = implicitTls ? this.#tls!.createSessionContext() : undefined;
+    const socket = secureContext === undefined ? plainSocket : new TLSSocket(plainSocket, { isServer: true, secureContext });
     const connection = new ControlConnection(socket, this.#options.maxLineLength);
     const dataChannels = new DataChannels({
       portPool: this.#portPool,
@@ -100,13 +128,15 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       logger: sessionLogger,
     });
     const session = new Session(connection, {
-      connection: { sessionId, remoteAddress, localAddress, secure: false },
+      connection: { sessionId, remoteAddress, localAddress, secure: implicitTls },
+      tls: this.#tls,
       options: this.#options,
       commands: this.#commands,
       dataChannels,
       logger: sessionLogger,
       emit: (event, ...payload) => this.#emitSafely(event, payload),
     });
+    if (secureContext !== undefined) session.useTlsContext(secureContext);
     this.#sessions.add(session);
     this.#sessionsPerAddress.set(remoteAddress, fromAddress + 1);
     this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);
@@ -136,7 +166,9 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
   async #shutdown(timeoutMs: number): Promise<void> {
     const logger = this.#options.logger;
     logger.debug({ sessions: this.#sessions.size, timeoutMs }, 'shutting down');
-    const stopped = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    const stopped = Promise.all(
+      [this.#server, this.#implicitServer].map((server) => new Promise<void>((resolve) => (server?.listening === true ? server.close(() => resolve()) : resolve()))),
+    );
     for (const session of this.#sessions) session.shutdown();
     if (this.#sessions.size > 0) {
       const drained = once(this, 'drained');
@@ -151,6 +183,13 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     await Promise.allSettled([this.#options.authenticator.close?.(), this.#options.storage.close?.()]);
     logger.debug({}, 'stopped');
   }
+}
+
+async function listenOn(server: Server, host: string, port: number): Promise<ListeningAddress> {
+  server.listen({ host, port });
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
+  const address = server.address() as { address: string; port: number };
+  return { address: address.address, port: address.port };
 }
 
 /** Creates an FTP server. Options are validated here; an invalid one throws `InvalidOptionError` naming it. */

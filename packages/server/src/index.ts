@@ -1,5 +1,5 @@
 export { createFtpServer, type FtpServer, type ListeningAddress, type CloseOptions } from './ftp-server.ts';
-export type { FtpServerOptions, PassiveOptions, ServerLogger } from './server-options.ts';
+export type { FtpServerOptions, PassiveOptions, ServerLogger, TlsOptions } from './server-options.ts';
 export type {
   FtpServerEvents,
   SessionEventBase,

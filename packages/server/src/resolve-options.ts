@@ -1,11 +1,12 @@
 import { InvalidOptionError, silentLogger } from '@ftp/plugin-api';
 import { supportedSpecificationVersions } from '@ftp/plugin-api';
 import { PluginVersionError } from '@ftp/plugin-api';
-import type { FtpServerOptions, ServerLogger } from './server-options.ts';
+import type { FtpServerOptions, ServerLogger, TlsOptions } from './server-options.ts';
 
 /** FtpServerOptions with every default applied and every value checked. */
-export type ResolvedServerOptions = Required<Omit<FtpServerOptions, 'passive'>> & {
+export type ResolvedServerOptions = Required<Omit<FtpServerOptions, 'passive' | 'tls'>> & {
   readonly passive: { readonly minPort: number; readonly maxPort: number; readonly address: string | undefined };
+  readonly tls: TlsOptions | undefined;
 };
 
 const silentServerLogger: ServerLogger = { ...silentLogger, child: () => silentServerLogger };
@@ -45,7 +46,9 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
   if (address !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
     throw new InvalidOptionError('passive.address', `must be an IPv4 address for the PASV reply, got "${address}"`);
   }
+  if (options.tls?.implicitPort !== undefined) checkInteger('tls.implicitPort', options.tls.implicitPort, 0, 65535);
   return {
+    tls: options.tls,
     authenticator: options.authenticator,
     storage: options.storage,
     host: options.host ?? '127.0.0.1',

@@ -13,6 +13,30 @@ export interface PassiveOptions {
   readonly address?: string;
 }
 
+/** FTPS (RFC 4217). With these set, AUTH TLS, PBSZ and PROT are offered; without them they answer 502. */
+export interface TlsOptions {
+  /** PEM certificate chain. Replace it at run time with `server.setTlsCertificate`. */
+  readonly cert: string | Buffer;
+  /** PEM private key. */
+  readonly key: string | Buffer;
+  /** Lowest TLS version accepted. Default "TLSv1.2". */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** OpenSSL cipher list for TLS 1.2 (TLS 1.3 suites are Node's defaults). Default: Node's default list. */
+  readonly ciphers?: string;
+  /** Refuse USER/PASS on a control connection without TLS (530), so no password crosses the network in clear. */
+  readonly requireForLogin?: boolean;
+  /** Refuse transfers over unprotected data connections (PROT C) with 534 before any data moves. */
+  readonly requireForData?: boolean;
+  /**
+   * A protected data connection must resume the TLS session of its own control connection (as vsftpd's
+   * require_ssl_reuse), so a third party that reaches the data port first cannot take the transfer. Default true;
+   * turn it off only for clients that cannot resume.
+   */
+  readonly requireSessionReuse?: boolean;
+  /** Port of an implicit-TLS listener (TLS from the first byte, conventionally 990), on `host`; 0 picks a free port. */
+  readonly implicitPort?: number;
+}
+
 /** Options of `createFtpServer`. Only `authenticator` and `storage` are required. */
 export interface FtpServerOptions {
   /** The authenticator asked on every PASS. */
@@ -26,6 +50,8 @@ export interface FtpServerOptions {
   /** Shown in the 220 greeting. Default "FTP server". */
   readonly serverName?: string;
   readonly passive?: PassiveOptions;
+  /** FTPS: explicit (AUTH TLS) always, implicit when `tls.implicitPort` is set. */
+  readonly tls?: TlsOptions;
   /**
    * Accept a passive data connection only from the control connection's IP address, and connect PORT/EPRT only to
    * it (prevents FTP bounce and data theft, RFC 2577 §3-4). Default true.

@@ -11,6 +11,11 @@ export const authenticationCommands = [
     argument: 'required',
     syntax: 'USER <sp> username',
     handle(context, username) {
+      // RFC 4217 §10: with the policy on, refuse before the client sends its password in clear.
+      if (context.tls?.policy.requireForLogin === true && !context.state.secure) {
+        context.reply(ReplyCode.NotLoggedIn, 'TLS required: send AUTH TLS before USER.');
+        return;
+      }
       if (context.state.user !== undefined) {
         context.reply(ReplyCode.NotLoggedIn, 'Already logged in; send REIN to change user.');
         return;

@@ -25,6 +25,11 @@ export interface CommandSpec {
   readonly requiresCapability?: StorageCapability;
   /** The command must directly follow another: RNTO after RNFR (RFC 959 §4.1.3), PASS after USER. */
   readonly mustFollow?: 'RNFR' | 'USER';
+  /**
+   * Whether this server offers the command at all (AUTH, PBSZ, PROT only with a certificate). Unavailable commands
+   * answer 502 and are left out of FEAT and HELP.
+   */
+  readonly available?: (context: CommandContext) => boolean;
   /** The FEAT line this command adds (RFC 2389 §3.2), computed from the session when it depends on it. */
   readonly feature?: string | ((context: CommandContext) => string | undefined);
   /** HELP text, e.g. "RETR <sp> pathname". */

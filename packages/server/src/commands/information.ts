@@ -49,7 +49,7 @@ export const informationCommands = [
     handle(context, argument) {
       const verb = argument.trim().toUpperCase();
       if (verb === '') {
-        const verbs = context.commands.verbs();
+        const verbs = context.commands.verbs(context);
         const rows: string[] = [];
         for (let index = 0; index < verbs.length; index += 8) rows.push(verbs.slice(index, index + 8).map((name) => name.padEnd(5)).join(' '));
         context.reply(ReplyCode.HelpMessage, ['The following commands are recognized:', ...rows, 'Help OK.']);

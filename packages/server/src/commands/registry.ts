@@ -6,15 +6,16 @@ import { directoryCommands } from './directories.ts';
 import { fileCommands } from './files.ts';
 import { informationCommands } from './information.ts';
 import { listingCommands } from './listing.ts';
+import { tlsCommands } from './tls.ts';
 
 /** FEAT lines that belong to the protocol rather than to one verb. */
 const protocolFeatures = ['TVFS'];
 
 /**
  * RFC verbs we know but do not implement: answered 502 rather than 500 (RFC 959 §4.2: 502 "command not
- * implemented" is for recognised commands). TLS and security verbs (RFC 2228) until FTPS lands, SMNT, LANG.
+ * implemented" is for recognised commands): RFC 2228 security verbs other than TLS's, SMNT, LANG, ….
  */
-const knownUnimplemented = ['SMNT', 'AUTH', 'ADAT', 'PBSZ', 'PROT', 'CCC', 'MIC', 'CONF', 'ENC', 'LANG', 'CLNT', 'AVBL', 'XRCP', 'XSEN', 'XSEM', 'XMAS'];
+const knownUnimplemented = ['SMNT', 'ADAT', 'MIC', 'CONF', 'ENC', 'LANG', 'CLNT', 'AVBL', 'XRCP', 'XSEN', 'XSEM', 'XMAS'];
 
 function notImplemented(verb: string): CommandSpec {
   return {
@@ -45,10 +46,10 @@ export class CommandRegistry {
     return this.#byVerb.get(verb);
   }
 
-  /** Implemented verbs and aliases, sorted, for HELP. */
-  verbs(): string[] {
+  /** Implemented verbs and aliases this server offers, sorted, for HELP. */
+  verbs(context: CommandContext): string[] {
     return [...this.#byVerb.entries()]
-      .filter(([, spec]) => !knownUnimplemented.includes(spec.verb))
+      .filter(([, spec]) => !knownUnimplemented.includes(spec.verb) && (spec.available?.(context) ?? true))
       .map(([verb]) => verb)
       .sort();
   }
@@ -57,7 +58,7 @@ export class CommandRegistry {
   features(context: CommandContext): string[] {
     const lines = new Set(protocolFeatures);
     for (const spec of this.#specs) {
-      if (spec.feature === undefined) continue;
+      if (spec.feature === undefined || spec.available?.(context) === false) continue;
       if (spec.requiresCapability !== undefined && !hasCapability(context.state.storage, spec.requiresCapability)) continue;
       const line = typeof spec.feature === 'function' ? spec.feature(context) : spec.feature;
       if (line !== undefined) lines.add(line);
@@ -75,6 +76,7 @@ export function createCommandRegistry(): CommandRegistry {
     listingCommands,
     dataChannelCommands,
     informationCommands,
+    tlsCommands,
     knownUnimplemented.map(notImplemented),
   ]);
 }

@@ -2,6 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { WriteResult } from '@ftp/plugin-api';
 import { createAsciiDecoder, createAsciiEncoder, ReplyCode } from '@ftp/protocol';
 import { ReplyError, TransferAbortedError } from '../errors/server-errors.ts';
+import type { DataProtection } from '../data-channel/data-protection.ts';
 import type { CommandContext } from '../session/command-context.ts';
 
 /**
@@ -14,6 +15,17 @@ function requirePreparedDataChannel(context: CommandContext): void {
   if (!context.dataChannels.isPrepared) {
     throw new ReplyError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
   }
+  // RFC 4217 §10: a policy requiring protected data refuses before any data moves.
+  if (context.tls?.policy.requireForData === true && context.state.dataProtection !== 'P') {
+    throw new ReplyError(ReplyCode.RequestDeniedForPolicy, 'Data connections must be encrypted: send PBSZ 0 and PROT P.');
+  }
+}
+
+/** PROT P: the session's TLS context protects the data connection (RFC 4217 §9). */
+function dataProtection(context: CommandContext): DataProtection | undefined {
+  const secureContext = context.state.tlsContext;
+  if (context.state.dataProtection !== 'P' || secureContext === undefined) return undefined;
+  return { secureContext, requireSessionReuse: context.tls?.policy.requireSessionReuse ?? true };
 }
 
 export interface SendOptions {
@@ -40,7 +52,7 @@ export async function sendToClient(context: CommandContext, options: SendOptions
       context.dataChannels.close();
       throw error;
     }
-    const connection = await context.dataChannels.open(transfer.signal).catch(async (error: unknown) => {
+    const { connection, handshake } = await context.dataChannels.open(transfer.signal, dataProtection(context)).catch(async (error: unknown) => {
       await closeIterable(source);
       throw error;
     });
@@ -48,6 +60,10 @@ export async function sendToClient(context: CommandContext, options: SendOptions
     const startedAt = Date.now();
     context.reply(ReplyCode.FileStatusOkay, options.openingText);
     try {
+      await handshake.catch(async (error: unknown) => {
+        await closeIterable(source);
+        throw error;
+      });
       const bytes = await connection.send(options.ascii ? encodeAscii(source) : source, transfer.signal);
       context.reply(ReplyCode.ClosingData, 'Transfer complete.');
       if (options.emitDownload) {
@@ -73,11 +89,12 @@ export interface ReceiveOptions {
 export async function receiveFromClient(context: CommandContext, options: ReceiveOptions): Promise<void> {
   requirePreparedDataChannel(context);
   await context.runTransfer(options.command, options.path, async (transfer) => {
-    const connection = await context.dataChannels.open(transfer.signal);
+    const { connection, handshake } = await context.dataChannels.open(transfer.signal, dataProtection(context));
     transfer.trackBytes(() => connection.bytesTransferred);
     const startedAt = Date.now();
     context.reply(ReplyCode.FileStatusOkay, options.openingText);
     try {
+      await handshake;
       const received = connection.receive(transfer.signal);
       const data = context.state.transferType === 'A' ? decodeAscii(received) : received;
       const result = await options.store(endOnlyWhileAlive(data, transfer.signal), transfer.signal);

@@ -3,6 +3,7 @@ import { DataConnectionError } from '../errors/server-errors.ts';
 import type { ServerLogger } from '../server-options.ts';
 import { connectActive } from './active-connector.ts';
 import { DataConnection } from './data-connection.ts';
+import { protectDataSocket, type DataProtection } from './data-protection.ts';
 import { PassiveListener } from './passive-listener.ts';
 import type { PortPool } from './port-pool.ts';
 
@@ -58,21 +59,28 @@ export class DataChannels {
     return true;
   }
 
-  /** Opens the prepared data connection, consuming the set-up. Throws `DataConnectionError` (425). */
-  async open(signal: AbortSignal): Promise<DataConnection> {
+  /**
+   * Opens the prepared data connection, consuming the set-up. Throws `DataConnectionError` (425). With `protection`
+   * the connection is TLS; wait for `handshake` (after the 150 reply) before moving data.
+   */
+  async open(signal: AbortSignal, protection?: DataProtection): Promise<{ connection: DataConnection; handshake: Promise<void> }> {
     const setup = this.#setup;
     this.#setup = undefined;
     if (setup === undefined) throw new DataConnectionError('Use PORT, EPRT, PASV or EPSV first.');
     const { timeoutMs, localAddress } = this.#options;
+    let socket;
     if (setup.kind === 'passive') {
       try {
-        return new DataConnection(await setup.listener.accept(signal), timeoutMs);
+        socket = await setup.listener.accept(signal);
       } finally {
         setup.listener.close();
       }
+    } else {
+      socket = await connectActive({ host: setup.target.host, port: setup.target.port, localAddress, timeoutMs, signal });
     }
-    const socket = await connectActive({ host: setup.target.host, port: setup.target.port, localAddress, timeoutMs, signal });
-    return new DataConnection(socket, timeoutMs);
+    if (protection === undefined) return { connection: new DataConnection(socket, timeoutMs), handshake: Promise.resolve() };
+    const secured = protectDataSocket(socket, protection);
+    return { connection: new DataConnection(secured.socket, timeoutMs), handshake: secured.handshake };
   }
 
   /** Drops whatever was prepared (new set-up, REIN, session end). */

@@ -4,6 +4,7 @@ import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
+import type { TlsMaterial } from '../tls/tls-material.ts';
 import type { ActiveTransfer, SessionState } from './session-state.ts';
 
 /** Facts about the control connection. */
@@ -44,6 +45,10 @@ export interface CommandContext {
   runTransfer(command: string, path: string, run: (transfer: TransferHandle) => Promise<void>): Promise<void>;
   /** Emits a server event with this session's facts filled in. */
   emit<E extends keyof FtpServerEvents>(event: E, payload: Omit<FtpServerEvents[E][0], 'sessionId' | 'remoteAddress' | 'username'>): void;
+  /** The server's TLS material; undefined when FTPS is not configured. */
+  readonly tls: TlsMaterial | undefined;
+  /** After the 234 reply to AUTH TLS: switches the control connection to TLS (closes it if the handshake fails). */
+  upgradeToTls(): Promise<void>;
   /** REIN: logs out and forgets the session state. */
   logout(): Promise<void>;
   /** Sends the reply then closes the control connection. */

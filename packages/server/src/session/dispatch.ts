@@ -27,7 +27,7 @@ export interface ReadyCommand {
 
 /**
  * The guards every line passes, in this fixed order (HOUSE-STYLE §2.5): closing → too long → unparsable → unknown →
- * login → capability → argument → sequence. Returns the command to run, or undefined after replying.
+ * unavailable on this server → login → capability → argument → sequence. Returns the command to run, or undefined after replying.
  */
 export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand | undefined {
   if (target.isClosing) {
@@ -52,6 +52,10 @@ export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand 
     return undefined;
   }
   const { state } = target;
+  if (spec.available !== undefined && !spec.available(target.contextFor(spec.verb))) {
+    target.reply(ReplyCode.CommandNotImplemented, `${spec.verb} is not available on this server.`);
+    return undefined;
+  }
   if (spec.requiresLogin && state.user === undefined) {
     target.reply(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
     return undefined;

@@ -1,4 +1,5 @@
 import type { AuthenticatedUser, SessionRevalidation, StorageSessionV1 } from '@ftp/plugin-api';
+import type { SecureContext } from 'node:tls';
 import { defaultMlstFacts, type MlstFact } from '@ftp/protocol';
 
 /** A transfer in progress (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). */
@@ -31,6 +32,14 @@ export class SessionState {
   /** EPSV ALL was sent: PORT, EPRT and PASV are refused from now on (RFC 2428 §4). */
   extendedPassiveOnly = false;
   mlstFacts: ReadonlySet<MlstFact> = defaultMlstFacts;
+  /** The control connection is protected by TLS (implicit, or after AUTH TLS). Kept across REIN. */
+  secure = false;
+  /** This session's TLS context (its own ticket key): control and protected data connections use it. */
+  tlsContext: SecureContext | undefined;
+  /** PBSZ was accepted (RFC 4217 §8: it must precede PROT). */
+  protectionBufferSizeSet = false;
+  /** PROT: 'P' protects data connections with TLS, 'C' leaves them clear (RFC 4217 §9). */
+  dataProtection: 'C' | 'P' = 'C';
   loginAttempts = 0;
   badCommands = 0;
   transfer: ActiveTransfer | undefined;

@@ -1,3 +1,4 @@
+import type { SecureContext } from 'node:tls';
 import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
 import { formatReply, parseCommand, resolveVirtualPath, ReplyCode, type SplitterItem } from '@ftp/protocol';
 import type { CommandRegistry } from '../commands/registry.ts';
@@ -6,6 +7,7 @@ import { PermissionError } from '../errors/server-errors.ts';
 import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
+import type { TlsMaterial } from '../tls/tls-material.ts';
 import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
 import { admit, replyWithError, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { SessionState, type ActiveTransfer } from './session-state.ts';
@@ -19,6 +21,10 @@ export interface SessionIo {
   /** Stops reading commands (too many queued); `resumeInput` starts again. */
   pauseInput(): void;
   resumeInput(): void;
+  /** After the 234 reply to AUTH TLS: the control connection continues as TLS (RFC 4217 §4). */
+  startTls(secureContext: SecureContext): Promise<void>;
+  /** After an AUTH line that did not start TLS: reading goes on as before. */
+  resumeAfterAuth(): void;
 }
 
 export interface SessionEnvironment {
@@ -27,6 +33,8 @@ export interface SessionEnvironment {
   readonly commands: CommandRegistry;
   readonly dataChannels: DataChannels;
   readonly logger: ServerLogger;
+  /** The server's TLS material; undefined when FTPS is not configured. */
+  readonly tls: TlsMaterial | undefined;
   emit<E extends keyof FtpServerEvents>(event: E, ...payload: FtpServerEvents[E]): void;
 }
 
@@ -55,6 +63,17 @@ export class Session implements DispatchTarget {
     this.#io = io;
     this.#environment = environment;
     this.commands = environment.commands;
+    if (environment.connection.secure) {
+      // Implicit FTPS: TLS from the first byte, and data connections always protected.
+      this.state.secure = true;
+      this.state.protectionBufferSizeSet = true;
+      this.state.dataProtection = 'P';
+    }
+  }
+
+  /** Sets the context of an implicit-TLS session, created by the listener before the handshake. */
+  useTlsContext(secureContext: SecureContext): void {
+    this.state.tlsContext = secureContext;
   }
 
   get isClosing(): boolean {
@@ -103,6 +122,8 @@ export class Session implements DispatchTarget {
       if (this.#queue.length === queueHighWater / 2) this.#io.resumeInput();
       const command = admit(this, item);
       if (command !== undefined) await this.#execute(command);
+      // The connection stopped reading after an AUTH line; unless AUTH started TLS, reading goes on.
+      if (item.kind === 'line' && command?.verb === 'AUTH' && !this.#closed) this.#io.resumeAfterAuth();
     }
     this.#busy = false;
     if (this.#closing && !this.#closed) this.closeAfter(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
@@ -249,8 +270,27 @@ export class Session implements DispatchTarget {
       runTransfer: (command, path, body) => this.#runTransfer(context, command, path, body),
       emit: (event, payload) => environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[typeof event])),
       logout: () => this.logout(),
+      tls: environment.tls,
+      upgradeToTls: () => this.#upgradeToTls(),
     } as CommandContext;
     return context;
+  }
+
+  /** AUTH TLS accepted: this session gets its own TLS context and the control connection switches to TLS. */
+  async #upgradeToTls(): Promise<void> {
+    const material = this.#environment.tls;
+    if (material === undefined) throw new Error('TLS is not configured');
+    const secureContext = material.createSessionContext();
+    this.state.tlsContext = secureContext;
+    try {
+      await this.#io.startTls(secureContext);
+    } catch (error) {
+      this.logger.info({ error: String(error) }, 'TLS handshake on the control connection failed');
+      this.#closed = true;
+      return;
+    }
+    this.state.secure = true;
+    this.state.pendingUsername = undefined;
   }
 
   #storage(): StorageSessionV1 {
@@ -260,8 +300,8 @@ export class Session implements DispatchTarget {
   }
 
   #pluginContext(): PluginContext {
-    const { sessionId, remoteAddress, localAddress, secure } = this.#environment.connection;
-    return { sessionId, remoteAddress, localAddress, secure, signal: this.#lifetime.signal, logger: this.logger };
+    const { sessionId, remoteAddress, localAddress } = this.#environment.connection;
+    return { sessionId, remoteAddress, localAddress, secure: this.state.secure, signal: this.#lifetime.signal, logger: this.logger };
   }
 
   #requirePermission(permission: keyof UserPermissions): void {

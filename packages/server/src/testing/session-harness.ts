@@ -82,6 +82,9 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     close: () => (isClosed = true),
     pauseInput: () => {},
     resumeInput: () => {},
+    // The harness has no socket to secure; FTPS is tested over real sockets (test/ftps*.int.test.ts).
+    startTls: () => Promise.reject(new Error('the session harness cannot start TLS')),
+    resumeAfterAuth: () => {},
   };
   const dataChannels = new DataChannels({
     portPool: new PortPool(options.passive.minPort, options.passive.maxPort),
@@ -97,6 +100,7 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     commands: createCommandRegistry(),
     dataChannels,
     logger: options.logger,
+    tls: undefined,
     emit: (name, ...payload) => events.push({ name, payload: payload[0] }),
   });
   const splitter = new LineSplitter({ maxLineLength: options.maxLineLength });
