@@ -52,6 +52,8 @@ export const configKeys = {
   shutdownTimeoutMs: { kind: milliseconds, env: 'SHUTDOWN_TIMEOUT_MS', description: 'deadline for transfers at shutdown' },
   requireDataPeerMatch: { kind: { type: 'boolean' }, env: 'REQUIRE_DATA_PEER_MATCH', description: 'data peer must be the control peer' },
   allowActiveMode: { kind: { type: 'boolean' }, env: 'ALLOW_ACTIVE_MODE', description: 'allow PORT and EPRT' },
+  tls: { kind: { type: 'object' }, env: 'TLS_CONFIG', description: 'FTPS: certFile, keyFile, minVersion, requireForLogin, … (JSON)' },
+  implicitFtpsPort: { kind: port, env: 'IMPLICIT_FTPS_PORT', description: 'implicit-TLS port (990 by convention); needs tls' },
   logLevel: { kind: { type: 'choice', choices: logLevels }, env: 'LOG_LEVEL', description: 'log level' },
 } as const satisfies Record<string, ConfigKeyDefinition>;
 

@@ -188,3 +188,34 @@ describe('config.example.json', () => {
     expect(config).toMatchObject({ authenticator: 'local', storageConnector: 'fs', minPassivePort: 50000 });
   });
 });
+
+describe('tls section', () => {
+  it('resolves the certificate paths against the config directory and keeps the policy keys', () => {
+    const config = parse({ ...base, tls: { certFile: 'cert.pem', keyFile: '/keys/key.pem', requireForLogin: true, minVersion: 'TLSv1.3' }, implicitFtpsPort: 990 });
+    expect(config.tls).toEqual({ certFile: '/etc/ftp/cert.pem', keyFile: '/keys/key.pem', requireForLogin: true, minVersion: 'TLSv1.3' });
+    expect(config.implicitFtpsPort).toBe(990);
+  });
+
+  it.each([
+    [{ keyFile: 'k.pem' }, 'tls.certFile'],
+    [{ certFile: 'c.pem' }, 'tls.keyFile'],
+    [{ certFile: 'c.pem', keyFile: 'k.pem', minVersion: 'TLSv1.0' }, 'tls.minVersion'],
+    [{ certFile: 'c.pem', keyFile: 'k.pem', requireForData: 'yes' }, 'tls.requireForData'],
+    [{ certFile: 'c.pem', keyFile: 'k.pem', requireSessionResue: false }, 'tls.requireSessionResue'],
+  ])('rejects %j naming %s', (tls, key) => {
+    expect(() => parse({ ...base, tls })).toThrow(expect.objectContaining({ key }));
+  });
+
+  it('suggests the closest tls key for a typo', () => {
+    expect(() => parse({ ...base, tls: { certFile: 'c', keyFile: 'k', requireSessionResue: false } })).toThrow(/did you mean "requireSessionReuse"/);
+  });
+
+  it('refuses implicitFtpsPort without a tls section', () => {
+    expect(() => parse({ ...base, implicitFtpsPort: 990 })).toThrow(expect.objectContaining({ key: 'implicitFtpsPort' }));
+  });
+
+  it('takes the tls section from TLS_CONFIG as JSON', () => {
+    const config = parse(base, { TLS_CONFIG: '{"certFile":"c.pem","keyFile":"k.pem"}' });
+    expect(config.tls?.certFile).toBe('/etc/ftp/c.pem');
+  });
+});

@@ -4,6 +4,7 @@ import { ConfigError } from './config-error.ts';
 import { commentKeys, configKeys, type ConfigKey, type LogLevel } from './config-keys.ts';
 import { checkValue, valueFromEnvironment } from './config-values.ts';
 import { closestMatch } from './did-you-mean.ts';
+import { parseTlsConfig, type TlsConfig } from './tls-config.ts';
 
 /** The validated configuration of the app. Keys left out fall back to the `@ftp/server` defaults. */
 export interface AppConfig {
@@ -28,6 +29,9 @@ export interface AppConfig {
   readonly shutdownTimeoutMs?: number;
   readonly requireDataPeerMatch?: boolean;
   readonly allowActiveMode?: boolean;
+  /** FTPS; absent means plain FTP only. */
+  readonly tls?: TlsConfig;
+  readonly implicitFtpsPort?: number;
   readonly logLevel: LogLevel;
   /** Relative paths in plugin configs are resolved against this: the config file's directory, else the cwd. */
   readonly configDirectory: string;
@@ -100,6 +104,7 @@ export function parseConfig(
     if (text !== undefined) merged[key] = valueFromEnvironment(key, definition.kind, text, definition.env);
   }
   checkRelations(merged);
+  if (merged.tls !== undefined) merged.tls = parseTlsConfig(merged.tls as Record<string, unknown>, context.configDirectory);
   return { ...merged, configDirectory: context.configDirectory, configFile: context.configFile } as unknown as AppConfig;
 }
 
@@ -151,6 +156,9 @@ function checkRelations(merged: Record<string, unknown>): void {
   if ((minPassivePort === undefined) !== (maxPassivePort === undefined)) {
     const missing = minPassivePort === undefined ? 'minPassivePort' : 'maxPassivePort';
     throw new ConfigError(missing, 'is required when the other end of the passive port range is set');
+  }
+  if (merged.implicitFtpsPort !== undefined && merged.tls === undefined) {
+    throw new ConfigError('implicitFtpsPort', 'needs a tls section with certFile and keyFile');
   }
   if (typeof minPassivePort === 'number' && typeof maxPassivePort === 'number' && minPassivePort > maxPassivePort) {
     throw new ConfigError('minPassivePort', `must not be greater than maxPassivePort (${minPassivePort} > ${maxPassivePort})`);

@@ -9,6 +9,7 @@ import { createDefaultSetup, type DefaultSetup } from './default-config.ts';
 import { runHashPassword } from './hash-password-command.ts';
 import { createLogger } from './logging.ts';
 import { startServer, type StartedServer } from './start-server.ts';
+import { watchCertificate } from './certificate-reload.ts';
 
 /** Exit codes of the app. */
 const ExitCode = { Success: 0, Failure: 1, Configuration: 2 } as const;
@@ -38,8 +39,9 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     'starting',
   );
   const started = await startServer(config, logger);
-  logger.info({ address: started.address, port: started.port }, 'listening');
+  logger.info({ address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort }, 'listening');
   handleSignals(started, logger);
+  if (config.tls !== undefined) watchCertificate(started, config.tls, logger);
   return undefined;
 }
 

@@ -3,12 +3,14 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import { logServerEvents } from './logging.ts';
 import { loadAuthenticator, loadStorageConnector, type PluginEnvironment } from './plugins.ts';
+import { readCertificatePair, tlsOptions } from './tls-config.ts';
 
 /** A listening server and the address it is bound to. */
 export interface StartedServer {
   readonly server: FtpServer;
   readonly address: string;
   readonly port: number;
+  readonly implicitTlsPort?: number;
 }
 
 /**
@@ -23,16 +25,17 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
   const authenticator = await loadAuthenticator(config.authenticator, config.authenticatorConfig, environment(config.authenticator));
   const storage = await loadStorageConnector(config.storageConnector, config.storageConfig, environment(config.storageConnector));
   // The engine's own lines (sessions, errors) carry component "engine"; the app's lifecycle and event lines do not.
-  const server = createFtpServer(serverOptions(config, { authenticator, storage, logger: logger.child({ component: 'engine' }) }));
+  const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
+  const parts = { authenticator, storage, logger: logger.child({ component: 'engine' }), ...(tls === undefined ? {} : { tls }) };
+  const server = createFtpServer(serverOptions(config, parts));
   logServerEvents(server, logger);
-  const { address, port } = await server.listen();
-  return { server, address, port };
+  return { server, ...(await server.listen()) };
 }
 
 /** Maps the app's config keys (ex_ftp names) to `createFtpServer` options, leaving unset keys to its defaults. */
 export function serverOptions(
   config: AppConfig,
-  parts: Pick<FtpServerOptions, 'authenticator' | 'storage' | 'logger'>,
+  parts: Pick<FtpServerOptions, 'authenticator' | 'storage' | 'logger' | 'tls'>,
 ): FtpServerOptions {
   const passive = withoutUndefined({
     minPort: config.minPassivePort,

@@ -1,0 +1,114 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { connect as connectTls } from 'node:tls';
+import { fileURLToPath } from 'node:url';
+import { Client } from 'basic-ftp';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configKeys } from '../src/config-keys.ts';
+
+// Runs the built CLI with a tls section, as an operator would. CI builds before testing.
+const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+let directory: string;
+let app: ChildProcess | undefined;
+
+/** A fresh self-signed certificate for 127.0.0.1 (the shared README's recipe). */
+function makeCertificate(prefix: string): void {
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(directory, `${prefix}key.pem`), '-out', join(directory, `${prefix}cert.pem`),
+  ], { stdio: 'ignore' });
+}
+
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  const environment = { ...process.env };
+  for (const definition of Object.values(configKeys)) delete environment[definition.env];
+  delete environment.FTP_CONFIG;
+  return environment;
+}
+
+/** Starts the app; resolves with its log lines (live) and the ports of its `listening` line. */
+async function startApp(config: Record<string, unknown>) {
+  await writeFile(join(directory, 'config.json'), JSON.stringify(config));
+  const child = spawn(process.execPath, [mainScript, '--config', join(directory, 'config.json')], { env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+  app = child;
+  const logLines: Record<string, unknown>[] = [];
+  const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      logLines.push(entry);
+      if (entry.msg === 'listening') resolve(entry);
+    });
+    child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
+  });
+  return { child, logLines, port: listening.port as number, implicitTlsPort: listening.implicitTlsPort as number };
+}
+
+/** The SHA-256 fingerprint of the certificate a new implicit-TLS connection is served. */
+async function servedFingerprint(port: number): Promise<string> {
+  const socket = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false });
+  await once(socket, 'secureConnect');
+  const fingerprint = socket.getPeerCertificate().fingerprint256;
+  socket.destroy();
+  return fingerprint;
+}
+
+beforeAll(() => {
+  if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: build first (pnpm build)`);
+});
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'ftp-app-tls-'));
+});
+afterEach(async () => {
+  if (app !== undefined && app.exitCode === null && app.signalCode === null) {
+    const exited = once(app, 'exit');
+    app.kill('SIGKILL');
+    await exited;
+  }
+  app = undefined;
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('ftp-server app with FTPS', () => {
+  it('serves explicit and implicit FTPS, refuses plain logins when required, and reloads the certificate on SIGHUP', async () => {
+    makeCertificate('');
+    const running = await startApp({
+      ftpPort: 0,
+      implicitFtpsPort: 0,
+      authenticator: 'no-auth',
+      storageConfig: { root: './data' },
+      tls: { certFile: 'cert.pem', keyFile: 'key.pem', requireForLogin: true, requireForData: true },
+    });
+
+    for (const [port, secure] of [[running.port, true], [running.implicitTlsPort, 'implicit']] as const) {
+      const client = new Client(10_000);
+      await client.access({ host: '127.0.0.1', port, user: 'u', password: 'p', secure, secureOptions: { rejectUnauthorized: false } });
+      await client.uploadFrom(Readable.from([Buffer.from(`over ${String(secure)}`)]), `file-${String(secure)}.txt`);
+      client.close();
+    }
+    expect(await readFile(join(directory, 'data/file-true.txt'), 'utf8')).toBe('over true');
+    expect(await readFile(join(directory, 'data/file-implicit.txt'), 'utf8')).toBe('over implicit');
+
+    const plain = new Client(10_000);
+    await expect(plain.access({ host: '127.0.0.1', port: running.port, user: 'u', password: 'p' })).rejects.toThrow(/530/);
+    plain.close();
+
+    const before = await servedFingerprint(running.implicitTlsPort);
+    makeCertificate('new-');
+    await rename(join(directory, 'new-cert.pem'), join(directory, 'cert.pem'));
+    await rename(join(directory, 'new-key.pem'), join(directory, 'key.pem'));
+    const reloaded = new Promise<void>((resolve) => {
+      const check = () => (running.logLines.some((line) => line.msg === 'TLS certificate reloaded') ? resolve() : setTimeout(check, 20));
+      check();
+    });
+    running.child.kill('SIGHUP');
+    await reloaded;
+    const after = await servedFingerprint(running.implicitTlsPort);
+    expect(after).not.toBe(before);
+  });
+});
