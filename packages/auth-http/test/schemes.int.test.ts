@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { silentLogger, type Authenticator, type PluginContext } from '@ftp/plugin-api';
+import {
+  createAuthenticator,
+  createBasicAuthenticator,
+  createBearerAuthenticator,
+  createDigestAuthenticator,
+  createWebhookAuthenticator,
+  type HttpAuthenticator,
+} from '@ftp/auth-http';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { connectFtp, login, startFtpServer } from './support/ftp.ts';
+import { startIdentityServer } from './support/identity-server.ts';
+
+const context = (overrides: Partial<PluginContext> = {}): PluginContext => ({
+  sessionId: 's1',
+  remoteAddress: '192.0.2.7',
+  localAddress: '127.0.0.1',
+  secure: false,
+  signal: new AbortController().signal,
+  logger: silentLogger,
+  ...overrides,
+});
+
+function closing<T extends HttpAuthenticator>(authenticator: T): T {
+  onTestFinished(() => authenticator.close());
+  return authenticator;
+}
+
+/** Logs in over a real FTP control connection and returns the PASS reply code, then whether PWD works. */
+async function ftpLogin(authenticator: Authenticator, user: string, password: string): Promise<[number, number]> {
+  const port = await startFtpServer(authenticator);
+  const connection = await connectFtp(port);
+  const passCode = await login(connection, user, password);
+  return [passCode, (await connection.command('PWD')).code];
+}
+
+describe('each scheme through the FTP server', () => {
+  it.each([
+    ['http-basic', (origin: string) => createBasicAuthenticator({ loginUrl: `${origin}/basic` }), 'alice', 'wonder land'],
+    ['http-digest', (origin: string) => createDigestAuthenticator({ loginUrl: `${origin}/digest/SHA-256` }), 'alice', 'wonder land'],
+    ['http-bearer', (origin: string) => createBearerAuthenticator({ loginUrl: `${origin}/bearer` }), 'anyone', 'tok-alice.1'],
+    ['webhook', (origin: string) => createWebhookAuthenticator({ loginUrl: `${origin}/webhook` }), 'alice', 'wonder land'],
+  ])('%s logs in with the right credentials and answers 530 to wrong ones', async (_name, create, user, password) => {
+    const identity = await startIdentityServer();
+    expect(await ftpLogin(create(identity.origin), user, password)).toEqual([230, 257]);
+    expect(await ftpLogin(create(identity.origin), user, `${password}x`)).toEqual([530, 530]);
+  });
+});
+
+describe('request shapes', () => {
+  it('sends Basic credentials in UTF-8 with the client address and TLS flag in the configured headers and parameters', async () => {
+    const identity = await startIdentityServer();
+    identity.passwords.set('j\u00f6rg', 'p\u00e4ss');
+    const authenticator = closing(
+      createBasicAuthenticator({ loginUrl: `${identity.origin}/basic?site=1`, secureHeader: 'X-Ftp-Tls', clientAddressParameter: 'ip', secureParameter: 'tls' }),
+    );
+    const result = await authenticator.authenticate({ username: 'j\u00f6rg', password: 'p\u00e4ss' }, context({ secure: true }));
+    expect(result.outcome).toBe('accepted');
+    const [request] = identity.requests;
+    expect(request!.url).toBe('/basic?site=1&ip=192.0.2.7&tls=ftps');
+    expect(request!.headers['x-forwarded-for']).toBe('192.0.2.7');
+    expect(request!.headers['x-ftp-tls']).toBe('ftps');
+    expect(request!.headers['x-forwarded-proto']).toBeUndefined();
+  });
+
+  it('rejects a Basic user name with ":" without asking the service', async () => {
+    const identity = await startIdentityServer();
+    const authenticator = closing(createBasicAuthenticator({ loginUrl: `${identity.origin}/basic` }));
+    expect(await authenticator.authenticate({ username: 'a:b', password: 'x' }, context())).toMatchObject({ outcome: 'rejected' });
+    expect(identity.requests).toHaveLength(0);
+  });
+
+  it.each(['MD5', 'SHA-256', 'MD5-sess', 'SHA-256-sess'])('answers a %s Digest challenge with uri including the query', async (algorithm) => {
+    const identity = await startIdentityServer();
+    const authenticator = closing(
+      createDigestAuthenticator({ loginUrl: `${identity.origin}/digest/${algorithm}?realm=ftp`, secureParameter: 'tls', loginMethod: 'POST' }),
+    );
+    expect((await authenticator.authenticate({ username: 'alice', password: 'wonder land' }, context())).outcome).toBe('accepted');
+    expect((await authenticator.authenticate({ username: 'alice', password: 'wrong' }, context())).outcome).toBe('rejected');
+    expect(identity.digestAnswers).toEqual([{ algorithm, nc: '00000001', uri: `/digest/${algorithm}?realm=ftp&tls=ftp` }]);
+    expect(identity.requests.map((request) => [request.method, request.headers.authorization === undefined])).toEqual([
+      ['POST', true],
+      ['POST', false],
+      ['POST', true],
+      ['POST', false],
+    ]);
+  });
+
+  it('treats a Digest endpoint that sends no usable challenge, or none at all, as an outage rather than a login', async () => {
+    const identity = await startIdentityServer();
+    const noChallenge = closing(createDigestAuthenticator({ loginUrl: `${identity.origin}/basic` }));
+    await expect(noChallenge.authenticate({ username: 'alice', password: 'any' }, context())).rejects.toThrow(
+      'sent no Digest challenge with MD5 or SHA-256 and qop=auth',
+    );
+    const open = closing(createDigestAuthenticator({ loginUrl: `${identity.origin}/open` }));
+    await expect(open.authenticate({ username: 'alice', password: 'any' }, context())).rejects.toThrow('answered without asking for Digest credentials');
+  });
+
+  it('sends the Bearer token and not the FTP user name, and refuses a password that is not a token', async () => {
+    const identity = await startIdentityServer();
+    const authenticator = closing(createBearerAuthenticator({ loginUrl: `${identity.origin}/bearer` }));
+    const result = await authenticator.authenticate({ username: 'display-name', password: 'tok-alice.1' }, context());
+    expect(result).toMatchObject({ outcome: 'accepted', user: { username: 'display-name' } });
+    expect(identity.requests[0]!.headers.authorization).toBe('Bearer tok-alice.1');
+    expect(JSON.stringify(identity.requests[0])).not.toContain('display-name');
+    expect((await authenticator.authenticate({ username: 'u', password: 'two words' }, context())).outcome).toBe('rejected');
+    expect(identity.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['query', 'GET', (body: string, url: string) => new URL(url, 'http://x').searchParams],
+    ['form', 'POST', (body: string) => new URLSearchParams(body)],
+    ['json', 'PUT', (body: string) => new URLSearchParams(JSON.parse(body) as Record<string, string>)],
+  ] as const)('sends webhook credentials in the %s', async (credentialsIn, method, fieldsOf) => {
+    const identity = await startIdentityServer();
+    const authenticator = closing(
+      createWebhookAuthenticator({ loginUrl: `${identity.origin}/webhook`, loginMethod: method, credentialsIn, passwordHashType: 'sha256' }),
+    );
+    expect((await authenticator.authenticate({ username: 'alice', password: 'wonder land' }, context())).outcome).toBe('accepted');
+    const [request] = identity.requests;
+    const fields = fieldsOf(request!.body, request!.url);
+    expect(request!.method).toBe(method);
+    expect(fields.get('username')).toBe('alice');
+    expect(fields.get('password_hash')).toBe(createHash('sha256').update('wonder land').digest('hex'));
+    if (credentialsIn !== 'query') expect(request!.url).toBe('/webhook');
+  });
+
+  it('takes success statuses from the config (204 only when listed)', async () => {
+    const identity = await startIdentityServer();
+    const strict = closing(createBasicAuthenticator({ loginUrl: `${identity.origin}/no-content` }));
+    const relaxed = closing(createBasicAuthenticator({ loginUrl: `${identity.origin}/no-content`, successStatuses: [200, 204] }));
+    const credentials = { username: 'alice', password: 'wonder land' };
+    expect((await strict.authenticate(credentials, context())).outcome).toBe('rejected');
+    expect((await relaxed.authenticate(credentials, context())).outcome).toBe('accepted');
+  });
+
+  it('takes the home directory, permissions and attributes from the response body when asked', async () => {
+    const identity = await startIdentityServer();
+    const authenticator = closing(createAuthenticator({ scheme: 'basic', loginUrl: `${identity.origin}/facts`, userFromResponse: true }));
+    const result = await authenticator.authenticate({ username: 'alice', password: 'wonder land' }, context());
+    expect(result).toMatchObject({
+      outcome: 'accepted',
+      user: { username: 'alice', homeDirectory: '/reports', permissions: { upload: false }, attributes: { team: 'blue' } },
+    });
+  });
+});

@@ -1,0 +1,55 @@
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createBasicAuthenticator } from '@ftp/auth-http';
+import { silentLogger } from '@ftp/plugin-api';
+import { describe, expect, it, onTestFinished } from 'vitest';
+
+const context = {
+  sessionId: 's1',
+  remoteAddress: '127.0.0.1',
+  localAddress: '127.0.0.1',
+  secure: true,
+  signal: new AbortController().signal,
+  logger: silentLogger,
+};
+
+/** An https identity service with a self-signed certificate made for this test; accepts any Basic credentials. */
+async function httpsService(): Promise<{ origin: string; directory: string }> {
+  const directory = await mkdtemp(join(tmpdir(), 'auth-http-tls-'));
+  onTestFinished(() => rm(directory, { recursive: true, force: true }));
+  execFileSync('openssl', [
+    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(directory, 'key.pem'), '-out', join(directory, 'cert.pem'),
+  ], { stdio: 'ignore' });
+  const server = createServer({ key: await readFile(join(directory, 'key.pem')), cert: await readFile(join(directory, 'cert.pem')) }, (request, response) => {
+    response.writeHead(request.headers.authorization?.startsWith('Basic ') === true ? 200 : 401);
+    response.end();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  return { origin: `https://127.0.0.1:${(server.address() as { port: number }).port}`, directory };
+}
+
+describe('https identity services', () => {
+  it('trusts the CA given by caFile, relative to the config directory', async () => {
+    const { origin, directory } = await httpsService();
+    const authenticator = createBasicAuthenticator({ loginUrl: `${origin}/login`, caFile: 'cert.pem' }, { configDirectory: directory });
+    onTestFinished(() => authenticator.close());
+    expect((await authenticator.authenticate({ username: 'alice', password: 'pw' }, context)).outcome).toBe('accepted');
+  });
+
+  it('treats an untrusted certificate as an outage, not as a wrong password', async () => {
+    const { origin } = await httpsService();
+    const authenticator = createBasicAuthenticator({ loginUrl: `${origin}/login` });
+    onTestFinished(() => authenticator.close());
+    await expect(authenticator.authenticate({ username: 'alice', password: 'pw' }, context)).rejects.toMatchObject({
+      code: 'FTP_ERR_AUTH_UNAVAILABLE',
+      message: expect.stringContaining('could not be reached'),
+    });
+  });
+});
