@@ -3,6 +3,7 @@ export type ValueKind =
   | { readonly type: 'string' }
   | { readonly type: 'host' }
   | { readonly type: 'ipv4' }
+  | { readonly type: 'ipv4-or-hostname' }
   | { readonly type: 'integer'; readonly min: number; readonly max: number }
   | { readonly type: 'boolean' }
   | { readonly type: 'object' }
@@ -35,7 +36,13 @@ export const configKeys = {
   ftpPort: { kind: port, env: 'FTP_PORT', description: 'control port; 0 picks a free one' },
   minPassivePort: { kind: passivePort, env: 'MIN_PASSIVE_PORT', description: 'lowest passive data port' },
   maxPassivePort: { kind: passivePort, env: 'MAX_PASSIVE_PORT', description: 'highest passive data port' },
-  pasvAddress: { kind: { type: 'ipv4' }, env: 'PASV_ADDRESS', description: 'IPv4 address announced by PASV' },
+  pasvAddress: { kind: { type: 'ipv4-or-hostname' }, env: 'PASV_ADDRESS', description: 'IPv4 address, or host name re-resolved on each PASV, announced by PASV' },
+  pasvAddressMap: { kind: { type: 'object' }, env: 'PASV_ADDRESS_MAP', description: 'client CIDR → IPv4 address or host name announced by PASV (JSON)' },
+  proxyProtocol: { kind: { type: 'object' }, env: 'PROXY_PROTOCOL', description: 'PROXY protocol v1/v2: trustedSources, versions, untrustedSources, … (JSON)' },
+  metricsPort: { kind: port, env: 'METRICS_PORT', description: 'HTTP port of /metrics, /healthz, /readyz; off when unset' },
+  metricsAddr: { kind: { type: 'host' }, env: 'METRICS_ADDR', description: 'address of the metrics listener (default 127.0.0.1)' },
+  webhooks: { kind: { type: 'object' }, env: 'WEBHOOKS', description: 'event webhooks: url, events, secret, retries, queue size (JSON)' },
+  preUploadHook: { kind: { type: 'object' }, env: 'PRE_UPLOAD_HOOK', description: 'HTTP check before each upload: url, timeoutMs, failOpen (JSON)' },
   serverName: { kind: { type: 'string' }, env: 'SERVER_NAME', description: 'name in the 220 greeting' },
   authenticator: { kind: { type: 'string' }, env: 'AUTHENTICATOR', description: 'no-auth, passthrough, local or a package' },
   authenticatorConfig: { kind: { type: 'object' }, env: 'AUTHENTICATOR_CONFIG', description: 'options of the authenticator (JSON)' },
@@ -52,6 +59,10 @@ export const configKeys = {
   shutdownTimeoutMs: { kind: milliseconds, env: 'SHUTDOWN_TIMEOUT_MS', description: 'deadline for transfers at shutdown' },
   requireDataPeerMatch: { kind: { type: 'boolean' }, env: 'REQUIRE_DATA_PEER_MATCH', description: 'data peer must be the control peer' },
   allowActiveMode: { kind: { type: 'boolean' }, env: 'ALLOW_ACTIVE_MODE', description: 'allow PORT and EPRT' },
+  userDefaults: { kind: { type: 'object' }, env: 'USER_DEFAULTS', description: 'permissions, quota, bandwidth, maxSessions for users without their own (JSON)' },
+  bandwidth: { kind: { type: 'object' }, env: 'BANDWIDTH', description: 'server-wide uploadBytesPerSecond / downloadBytesPerSecond (JSON)' },
+  defender: { kind: { type: 'object' }, env: 'DEFENDER', description: 'brute-force defence: maxFailuresPerIp, banMs, allowList, … (JSON)' },
+  anonymous: { kind: { type: 'object' }, env: 'ANONYMOUS', description: 'anonymous FTP: rootDirectory, writable, usernames (JSON); off when unset' },
   tls: { kind: { type: 'object' }, env: 'TLS_CONFIG', description: 'FTPS: certFile, keyFile, minVersion, requireForLogin, … (JSON)' },
   implicitFtpsPort: { kind: port, env: 'IMPLICIT_FTPS_PORT', description: 'implicit-TLS port (990 by convention); needs tls' },
   logLevel: { kind: { type: 'choice', choices: logLevels }, env: 'LOG_LEVEL', description: 'log level' },

@@ -1,4 +1,4 @@
-import { isIP, isIPv4 } from 'node:net';
+import { isIP, isIPv4, isIPv6 } from 'node:net';
 import { ConfigError } from './config-error.ts';
 import type { ValueKind } from './config-keys.ts';
 
@@ -16,6 +16,11 @@ export function checkValue(key: string, kind: ValueKind, value: unknown, source?
       return value;
     case 'ipv4':
       if (typeof value !== 'string' || !isIPv4(value)) fail('must be an IPv4 address such as "203.0.113.7"');
+      return value;
+    case 'ipv4-or-hostname':
+      if (typeof value !== 'string' || isIPv6(value) || !isHost(value) || (/^[\d.]+$/.test(value) && !isIPv4(value))) {
+        fail('must be an IPv4 address or a host name');
+      }
       return value;
     case 'integer':
       if (typeof value !== 'number' || !Number.isInteger(value) || value < kind.min || value > kind.max) {

@@ -219,3 +219,25 @@ describe('tls section', () => {
     expect(config.tls?.certFile).toBe('/etc/ftp/c.pem');
   });
 });
+
+describe('users and limits', () => {
+  it('passes userDefaults, bandwidth, defender and anonymous through to the engine', () => {
+    const config = parse({
+      ...base,
+      userDefaults: { quota: { maxBytes: 1000 }, maxSessions: 3 },
+      bandwidth: { downloadBytesPerSecond: 1_000_000 },
+      defender: { maxFailuresPerIp: 5, allowList: ['10.0.0.0/8'] },
+      anonymous: { rootDirectory: '/pub' },
+    });
+    expect(config).toMatchObject({
+      userDefaults: { quota: { maxBytes: 1000 }, maxSessions: 3 },
+      bandwidth: { downloadBytesPerSecond: 1_000_000 },
+      defender: { maxFailuresPerIp: 5, allowList: ['10.0.0.0/8'] },
+      anonymous: { rootDirectory: '/pub' },
+    });
+  });
+
+  it('takes the defender settings from DEFENDER as JSON', () => {
+    expect(parse(base, { DEFENDER: '{"enabled":false}' }).defender).toEqual({ enabled: false });
+  });
+});

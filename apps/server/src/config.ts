@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import type { FtpServerOptions } from '@ftp/server';
 import { ConfigError } from './config-error.ts';
 import { commentKeys, configKeys, type ConfigKey, type LogLevel } from './config-keys.ts';
 import { checkValue, valueFromEnvironment } from './config-values.ts';
 import { closestMatch } from './did-you-mean.ts';
 import { parseTlsConfig, type TlsConfig } from './tls-config.ts';
+import { parsePreUploadHookConfig, parseWebhooksConfig, type PreUploadHookConfig, type WebhooksConfig } from './hooks-config.ts';
 
 /** The validated configuration of the app. Keys left out fall back to the `@ftp/server` defaults. */
 export interface AppConfig {
@@ -13,6 +15,16 @@ export interface AppConfig {
   readonly minPassivePort?: number;
   readonly maxPassivePort?: number;
   readonly pasvAddress?: string;
+  /** Client CIDR → IPv4 address or host name for PASV; the most specific range wins, `pasvAddress` serves the rest. */
+  readonly pasvAddressMap?: Readonly<Record<string, string>>;
+  /** PROXY protocol options of `@ftp/server` (`trustedSources`, `versions`, …), checked by the engine at start. */
+  readonly proxyProtocol?: Readonly<Record<string, unknown>>;
+  /** Port of the metrics/health HTTP listener; no listener when unset. */
+  readonly metricsPort?: number;
+  /** Address of the metrics listener. Default 127.0.0.1. */
+  readonly metricsAddr?: string;
+  readonly webhooks?: WebhooksConfig;
+  readonly preUploadHook?: PreUploadHookConfig;
   readonly serverName?: string;
   readonly authenticator: string;
   readonly authenticatorConfig: Readonly<Record<string, unknown>>;
@@ -29,6 +41,11 @@ export interface AppConfig {
   readonly shutdownTimeoutMs?: number;
   readonly requireDataPeerMatch?: boolean;
   readonly allowActiveMode?: boolean;
+  /** Per-user limit defaults, server bandwidth, defender and anonymous access, passed to the engine as they are. */
+  readonly userDefaults?: FtpServerOptions['userDefaults'];
+  readonly bandwidth?: FtpServerOptions['bandwidth'];
+  readonly defender?: FtpServerOptions['defender'];
+  readonly anonymous?: FtpServerOptions['anonymous'];
   /** FTPS; absent means plain FTP only. */
   readonly tls?: TlsConfig;
   readonly implicitFtpsPort?: number;
@@ -105,6 +122,8 @@ export function parseConfig(
   }
   checkRelations(merged);
   if (merged.tls !== undefined) merged.tls = parseTlsConfig(merged.tls as Record<string, unknown>, context.configDirectory);
+  if (merged.webhooks !== undefined) merged.webhooks = parseWebhooksConfig(merged.webhooks as Record<string, unknown>);
+  if (merged.preUploadHook !== undefined) merged.preUploadHook = parsePreUploadHookConfig(merged.preUploadHook as Record<string, unknown>);
   return { ...merged, configDirectory: context.configDirectory, configFile: context.configFile } as unknown as AppConfig;
 }
 
@@ -156,6 +175,9 @@ function checkRelations(merged: Record<string, unknown>): void {
   if ((minPassivePort === undefined) !== (maxPassivePort === undefined)) {
     const missing = minPassivePort === undefined ? 'minPassivePort' : 'maxPassivePort';
     throw new ConfigError(missing, 'is required when the other end of the passive port range is set');
+  }
+  if (merged.metricsAddr !== undefined && merged.metricsPort === undefined) {
+    throw new ConfigError('metricsAddr', 'needs metricsPort (the metrics listener is off without it)');
   }
   if (merged.implicitFtpsPort !== undefined && merged.tls === undefined) {
     throw new ConfigError('implicitFtpsPort', 'needs a tls section with certFile and keyFile');

@@ -32,19 +32,38 @@ export const serverEventNames = [
   'mkdir',
   'rmdir',
   'rename',
+  'command',
 ] as const satisfies readonly (keyof FtpServerEvents)[];
 
 // Compile-time check that the list above names every event.
 type MissingEvents = Exclude<keyof FtpServerEvents, (typeof serverEventNames)[number]>;
 const everyEventListed: MissingEvents extends never ? true : never = true;
 
-/** Logs each server event as one line: `{"event":"upload","path":...,"msg":"upload"}`. */
+/** The commands that move file data, and the direction they move it in. */
+export const transferVerbs: Readonly<Record<string, 'upload' | 'download'>> = { STOR: 'upload', STOU: 'upload', APPE: 'upload', RETR: 'download' };
+
+/**
+ * Logs each server event as one line: `{"event":"upload","path":...,"msg":"upload"}`. Transfers (upload, download)
+ * carry `result: "success"`; every command is a `command` line with its reply code and `result` ("ok" below 400,
+ * else "error"); a transfer command that failed adds a `transfer-failed` line with its argument as `path`.
+ */
 export function logServerEvents(server: Pick<FtpServer, 'on'>, logger: Logger): void {
   void everyEventListed;
   for (const event of serverEventNames) {
     const level = event === 'login-failed' ? 'warn' : 'info';
     server.on(event, (payload: FtpServerEvents[typeof event][0]) => {
-      logger[level]({ event, ...payload }, event);
+      if (event === 'upload' || event === 'download') logger[level]({ event, ...payload, result: 'success' }, event);
+      else if (event === 'command') logCommand(logger, payload as FtpServerEvents['command'][0]);
+      else logger[level]({ event, ...payload }, event);
     });
   }
+}
+
+function logCommand(logger: Logger, payload: FtpServerEvents['command'][0]): void {
+  const failed = payload.replyCode >= 400;
+  logger.info({ event: 'command', ...payload, result: failed ? 'error' : 'ok' }, 'command');
+  const direction = transferVerbs[payload.verb];
+  if (direction === undefined || !failed) return;
+  const { sessionId, remoteAddress, username, verb, replyCode, durationMs, argument } = payload;
+  logger.warn({ event: 'transfer-failed', sessionId, remoteAddress, username, command: verb, direction, path: argument, durationMs, replyCode, result: 'failure' }, 'transfer-failed');
 }

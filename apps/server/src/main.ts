@@ -39,7 +39,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     'starting',
   );
   const started = await startServer(config, logger);
-  logger.info({ address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort }, 'listening');
+  logger.info({ address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort, metrics: started.metrics }, 'listening');
   handleSignals(started, logger);
   if (config.tls !== undefined) watchCertificate(started, config.tls, logger);
   return undefined;
@@ -73,7 +73,7 @@ function handleSignals(started: StartedServer, logger: Logger): void {
     }
     isClosing = true;
     logger.info({ signal }, 'shutting down');
-    started.server.close().then(
+    started.close().then(
       () => {
         logger.info({}, 'stopped');
         process.exit(ExitCode.Success);

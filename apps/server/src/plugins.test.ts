@@ -126,7 +126,7 @@ describe('loading plugins by package name', () => {
 
   it('explains that an unknown name is neither built in nor installed', async () => {
     await expect(loadAuthenticator('ftp-auth-does-not-exist', {}, environment())).rejects.toThrow(
-      /authenticator: "ftp-auth-does-not-exist" is neither a built-in \(no-auth, passthrough, local\) nor a package installed in/,
+      /authenticator: "ftp-auth-does-not-exist" is neither a built-in \(no-auth, passthrough, local, http-basic, http-digest, http-bearer, webhook\) nor a package installed in/,
     );
   });
 });

@@ -37,7 +37,18 @@ export const builtInAuthenticators: Readonly<Record<string, (config: PluginConfi
     const resolved = typeof usersFile === 'string' && usersFile !== '' ? { usersFile: resolve(environment.configDirectory, usersFile) } : {};
     return withConfigKeyPrefix('authenticatorConfig', () => createLocalAuthenticator({ ...config, ...resolved }));
   },
+  'http-basic': (config, environment) => httpAuthenticator('http-basic', 'basic', config, environment),
+  'http-digest': (config, environment) => httpAuthenticator('http-digest', 'digest', config, environment),
+  'http-bearer': (config, environment) => httpAuthenticator('http-bearer', 'bearer', config, environment),
+  webhook: (config, environment) => httpAuthenticator('webhook', 'webhook', config, environment),
 };
+
+/** The `@ftp/auth-http` authenticators by short name; the name fixes the scheme, so the config must not repeat it. */
+async function httpAuthenticator(name: string, scheme: string, config: PluginConfig, environment: PluginEnvironment): Promise<Authenticator> {
+  if (config.scheme !== undefined) throw new ConfigError('authenticatorConfig.scheme', `is implied by the name ${name}; remove it`);
+  const { createAuthenticator } = await import('@ftp/auth-http');
+  return withConfigKeyPrefix('authenticatorConfig', () => createAuthenticator({ ...config, scheme }, environment));
+}
 
 /** Storage connector names that need no package. */
 export const builtInStorageConnectors: Readonly<Record<string, (config: PluginConfig, environment: PluginEnvironment) => Promise<StorageConnector>>> = {
@@ -49,6 +60,10 @@ export const builtInStorageConnectors: Readonly<Record<string, (config: PluginCo
     }
     const absoluteRoot = isAbsolute(root) ? root : resolve(environment.configDirectory, root);
     return withConfigKeyPrefix('storageConfig', () => createFsStorage({ ...config, root: absoluteRoot } as Parameters<typeof createFsStorage>[0]));
+  },
+  s3: async (config, environment) => {
+    const { createStorageConnector } = await import('@ftp/storage-s3');
+    return withConfigKeyPrefix('storageConfig', () => createStorageConnector(config, environment));
   },
 };
 
@@ -66,7 +81,7 @@ export async function loadAuthenticator(name: string, config: PluginConfig, envi
 }
 
 /**
- * Creates the storage connector named in the config: the built-in `fs` or a package that exports
+ * Creates the storage connector named in the config: a built-in (`fs`, `s3`) or a package that exports
  * `createStorageConnector(config, environment)` (or a default export that is that function).
  */
 export async function loadStorageConnector(name: string, config: PluginConfig, environment: PluginEnvironment): Promise<StorageConnector> {

@@ -20,6 +20,24 @@ describe('userFromResponse', () => {
     });
   });
 
+  it('takes the per-user limits: root, directory permissions, quota, bandwidth, sessions', () => {
+    const body = JSON.stringify({
+      rootDirectory: '/users/alice',
+      directoryPermissions: { '/in': { download: false } },
+      quota: { maxBytes: 10, maxFiles: 2 },
+      bandwidth: { downloadBytesPerSecond: 1000 },
+      maxSessions: 3,
+    });
+    expect(userFromResponse('alice', response(body))).toEqual({
+      username: 'alice',
+      rootDirectory: '/users/alice',
+      directoryPermissions: { '/in': { download: false } },
+      quota: { maxBytes: 10, maxFiles: 2 },
+      bandwidth: { downloadBytesPerSecond: 1000 },
+      maxSessions: 3,
+    });
+  });
+
   it('gives a plain user for an empty body', () => {
     expect(userFromResponse('alice', response(''))).toEqual({ username: 'alice' });
   });
@@ -27,12 +45,13 @@ describe('userFromResponse', () => {
   it.each([
     ['not JSON', 'ok', 'response body is not JSON'],
     ['an array', '[]', 'response body is not a JSON object'],
-    ['a relative home', '{"homeDirectory":"home"}', 'homeDirectory must be an absolute virtual path'],
-    ['an unknown permission', '{"permissions":{"admin":true}}', 'permissions must map permission names to booleans'],
-    ['a non-boolean permission', '{"permissions":{"upload":"yes"}}', 'permissions must map permission names to booleans'],
-    ['scalar attributes', '{"attributes":3}', 'attributes must be an object'],
+    ['a relative home', '{"homeDirectory":"home"}', 'response.homeDirectory: must be an absolute virtual path such as "/incoming"'],
+    ['an unknown permission', '{"permissions":{"admin":true}}', expect.stringContaining('response.permissions.admin: unknown permission')],
+    ['a non-boolean permission', '{"permissions":{"upload":"yes"}}', 'response.permissions.upload: must be true or false'],
+    ['scalar attributes', '{"attributes":3}', 'response.attributes: must be an object'],
+    ['a negative quota', '{"quota":{"maxBytes":-5}}', 'response.quota.maxBytes: must be a whole number, 0 or more'],
   ])('describes a body that is %s', (_label, body, problem) => {
-    expect(userFromResponse('alice', response(body))).toBe(problem);
+    expect(userFromResponse('alice', response(body))).toEqual(problem);
   });
 
   it('refuses a truncated body', () => {

@@ -9,6 +9,8 @@ export type {
   AuthenticationResult,
   AuthenticatedUser,
   UserPermissions,
+  UserQuota,
+  UserBandwidth,
   SessionRevalidation,
 } from './authenticator/v1/authenticator-v1.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
@@ -21,6 +23,8 @@ export type {
   WriteResult,
   ChecksumAlgorithm,
 } from './storage/v1/storage-connector-v1.ts';
+
+export { parseUserProfile, userPermissionKeys, type UserProfile } from './authenticator/v1/user-profile.ts';
 
 import type { AuthenticatorV1 } from './authenticator/v1/authenticator-v1.ts';
 import type { StorageConnectorV1, StorageSessionV1 } from './storage/v1/storage-connector-v1.ts';

@@ -34,3 +34,4 @@ export type { MlstFact, MlsxLineOptions } from './mlsx-facts.ts';
 export { formatMachineTime, isMachineTimeRepresentable, parseMachineTime } from './machine-time.ts';
 export { createAsciiDecoder, createAsciiEncoder } from './ascii-transfer.ts';
 export type { AsciiDecoder } from './ascii-transfer.ts';
+export { formatProxyV2Header, maxProxyV1HeaderLength, parseProxyHeader, proxyV2Signature, type ProxyEndpoint, type ProxyHeader, type ProxyParseResult } from './proxy-protocol.ts';

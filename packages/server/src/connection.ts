@@ -79,13 +79,15 @@ export class ControlConnection implements SessionIo {
   #receive(chunk: Buffer): void {
     const session = this.#session!;
     const { items, rest } = this.#splitter.pushUntil(chunk, isAuthLine);
-    for (const item of items) session.receive(item);
     if (rest !== undefined) {
+      // Set aside before the session sees the AUTH line: an idle session runs AUTH TLS at once, and `startTls` must
+      // find these bytes (a ClientHello sent in the same packet), not have them stashed after it ran.
       this.#afterAuth = rest;
       this.#pause('auth');
       this.#atLineStart = true;
-      return;
     }
+    for (const item of items) session.receive(item);
+    if (rest !== undefined) return;
     const urgentAbor = this.#endsWithUrgentAbor(chunk);
     if (urgentAbor) {
       for (const item of this.#splitter.push(lineFeed)) session.receive(item);

@@ -11,7 +11,9 @@ import { resolveOptions, type ResolvedServerOptions } from './resolve-options.ts
 import type { FtpServerEvents } from './server-events.ts';
 import type { FtpServerOptions } from './server-options.ts';
 import { Session } from './session/session.ts';
+import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
+import { ServerLimits } from './limits/server-limits.ts';
 
 /** The address `listen()` bound. */
 export interface ListeningAddress {
@@ -57,8 +59,11 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
   /** The implicit-TLS listener (RFC 4217 §2 "implicit" mode, port 990 by convention), when configured. */
   readonly #implicitServer: Server | undefined;
   readonly #tls: TlsMaterial | undefined;
+  readonly #limits: ServerLimits;
   readonly #sessions = new Set<Session>();
   readonly #sessionsPerAddress = new Map<string, number>();
+  /** Sockets from a trusted load balancer whose PROXY header has not arrived yet. */
+  readonly #awaitingProxyHeader = new Set<Socket>();
   #closing: Promise<void> | undefined;
 
   constructor(options: FtpServerOptions) {
@@ -66,6 +71,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     this.#options = resolveOptions(options);
     this.#portPool = new PortPool(this.#options.passive.minPort, this.#options.passive.maxPort);
     this.#tls = this.#options.tls === undefined ? undefined : new TlsMaterial(this.#options.tls);
+    this.#limits = new ServerLimits({ defender: this.#options.defender, bandwidth: this.#options.bandwidth, logger: this.#options.logger });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket, false));
     this.#server.on('error', (error) => this.#options.logger.error({ error: String(error) }, 'listener error'));
     if (this.#options.tls?.implicitPort !== undefined) {
@@ -99,12 +105,39 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     return implicitTlsPort === undefined ? address : { ...address, implicitTlsPort };
   }
 
+  /** With `proxyProtocol`, the session starts once a trusted source's header named the real client. */
   #accept(plainSocket: Socket, implicitTls: boolean): void {
-    const remoteAddress = normalizeAddress(plainSocket.remoteAddress ?? '');
-    const localAddress = normalizeAddress(plainSocket.localAddress ?? '');
+    const proxyProtocol = this.#options.proxyProtocol;
+    if (proxyProtocol === undefined) {
+      this.#startSession(plainSocket, implicitTls, socketAddresses(plainSocket));
+      return;
+    }
+    this.#awaitingProxyHeader.add(plainSocket);
+    void readProxyHeader(plainSocket, proxyProtocol).then((outcome) => {
+      this.#awaitingProxyHeader.delete(plainSocket);
+      if (outcome.kind === 'accepted') {
+        const peer = proxyProtocol.passiveFromDestination ? outcome.peer : { ...outcome.peer, dialledAddress: undefined };
+        this.#startSession(plainSocket, implicitTls, peer);
+        return;
+      }
+      this.#options.logger.warn({ source: normalizeAddress(plainSocket.remoteAddress ?? ''), reason: outcome.reason }, 'connection refused: PROXY protocol');
+      // A direct client gets a reply it can show; a balancer that sent a bad header just loses the connection.
+      // Whatever it sent is discarded (resume), so its FIN is seen and the socket closes without the grace period.
+      if (outcome.untrusted) ControlConnection.refuse(plainSocket.resume(), formatReply(ReplyCode.ServiceNotAvailable, 'Connect through the load balancer.'));
+      else plainSocket.destroy();
+    });
+  }
+
+  #startSession(plainSocket: Socket, implicitTls: boolean, peer: PeerAddresses): void {
+    const { remoteAddress, localAddress } = peer;
     const logger = this.#options.logger;
     if (this.#closing !== undefined || remoteAddress === '') {
       ControlConnection.refuse(plainSocket, formatReply(ReplyCode.ServiceNotAvailable, 'Server shutting down.'));
+      return;
+    }
+    if (this.#limits.defender?.isBanned(remoteAddress) === true) {
+      logger.info({ remoteAddress }, 'connection refused: address banned by the defender');
+      ControlConnection.refuse(plainSocket, formatReply(ReplyCode.ServiceNotAvailable, 'Too many failed logins from your address; try again later.'));
       return;
     }
     const fromAddress = this.#sessionsPerAddress.get(remoteAddress) ?? 0;
@@ -126,10 +159,13 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       requireDataPeerMatch: this.#options.requireDataPeerMatch,
       timeoutMs: this.#options.dataTimeoutMs,
       logger: sessionLogger,
+      passiveAddresses: this.#options.passive.addresses,
+      dialledAddress: peer.dialledAddress,
     });
     const session = new Session(connection, {
       connection: { sessionId, remoteAddress, localAddress, secure: implicitTls },
       tls: this.#tls,
+      limits: this.#limits,
       options: this.#options,
       commands: this.#commands,
       dataChannels,
@@ -169,6 +205,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     const stopped = Promise.all(
       [this.#server, this.#implicitServer].map((server) => new Promise<void>((resolve) => (server?.listening === true ? server.close(() => resolve()) : resolve()))),
     );
+    for (const socket of this.#awaitingProxyHeader) socket.destroy();
     for (const session of this.#sessions) session.shutdown();
     if (this.#sessions.size > 0) {
       const drained = once(this, 'drained');

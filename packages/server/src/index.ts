@@ -1,5 +1,5 @@
 export { createFtpServer, type FtpServer, type ListeningAddress, type CloseOptions } from './ftp-server.ts';
-export type { FtpServerOptions, PassiveOptions, ServerLogger, TlsOptions } from './server-options.ts';
+export type { FtpServerOptions, PassiveOptions, ServerLogger, TlsOptions, AnonymousOptions, DefenderOptions, UserDefaults } from './server-options.ts';
 export type {
   FtpServerEvents,
   SessionEventBase,
@@ -10,6 +10,7 @@ export type {
   TransferEvent,
   PathEvent,
   RenameEvent,
+  CommandEvent,
 } from './server-events.ts';
 export * from './authenticators/index.ts';
 export {
@@ -25,3 +26,6 @@ export {
   type StorageSession,
   type FileEntry,
 } from '@ftp/plugin-api';
+export type { ProxyProtocolOptions } from './proxy/proxy-header.ts';
+export type { PassiveAddressOption, PassiveAddressRule } from './data-channel/passive-address.ts';
+export type { BeforeUploadHook, BeforeUploadRequest, BeforeUploadDecision } from './commands/before-upload.ts';

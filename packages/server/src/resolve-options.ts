@@ -2,10 +2,17 @@ import { InvalidOptionError, silentLogger } from '@ftp/plugin-api';
 import { supportedSpecificationVersions } from '@ftp/plugin-api';
 import { PluginVersionError } from '@ftp/plugin-api';
 import type { FtpServerOptions, ServerLogger, TlsOptions } from './server-options.ts';
+import { PassiveAddressResolver } from './data-channel/passive-address.ts';
+import { resolveProxyProtocol, type ResolvedProxyProtocol } from './proxy/proxy-header.ts';
 
 /** FtpServerOptions with every default applied and every value checked. */
-export type ResolvedServerOptions = Required<Omit<FtpServerOptions, 'passive' | 'tls'>> & {
-  readonly passive: { readonly minPort: number; readonly maxPort: number; readonly address: string | undefined };
+export type ResolvedServerOptions = Required<Omit<FtpServerOptions, 'passive' | 'tls' | 'defender' | 'anonymous' | 'bandwidth' | 'proxyProtocol' | 'beforeUpload'>> & {
+  readonly proxyProtocol: ResolvedProxyProtocol | undefined;
+  readonly beforeUpload: FtpServerOptions['beforeUpload'];
+  readonly defender: FtpServerOptions['defender'];
+  readonly anonymous: FtpServerOptions['anonymous'];
+  readonly bandwidth: FtpServerOptions['bandwidth'];
+  readonly passive: { readonly minPort: number; readonly maxPort: number; readonly addresses: PassiveAddressResolver };
   readonly tls: TlsOptions | undefined;
 };
 
@@ -42,19 +49,30 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
   if ((minPort === 0) !== (maxPort === 0) || minPort > maxPort) {
     throw new InvalidOptionError('passive', `minPort (${minPort}) and maxPort (${maxPort}) must both be 0 or form a range`);
   }
-  const address = options.passive?.address;
-  if (address !== undefined && !/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
-    throw new InvalidOptionError('passive.address', `must be an IPv4 address for the PASV reply, got "${address}"`);
-  }
+  const hostnameCacheMs = checkInteger('passive.hostnameCacheMs', options.passive?.hostnameCacheMs ?? 2_000, 0, 3_600_000);
+  const addresses = new PassiveAddressResolver(options.passive?.address, hostnameCacheMs);
+  if (options.beforeUpload !== undefined && typeof options.beforeUpload !== 'function') throw new InvalidOptionError('beforeUpload', 'must be a function');
   if (options.tls?.implicitPort !== undefined) checkInteger('tls.implicitPort', options.tls.implicitPort, 0, 65535);
+  if (options.anonymous !== undefined && typeof options.anonymous.rootDirectory !== 'string') {
+    throw new InvalidOptionError('anonymous.rootDirectory', 'is required to enable anonymous FTP (use "/" for a per-user storage)');
+  }
+  for (const [name, value] of Object.entries({ ...options.bandwidth, ...options.userDefaults?.bandwidth })) {
+    if (value !== undefined && !(typeof value === 'number' && value > 0)) throw new InvalidOptionError(`bandwidth.${name}`, 'must be a positive number of bytes per second');
+  }
   return {
     tls: options.tls,
+    proxyProtocol: resolveProxyProtocol(options.proxyProtocol),
+    beforeUpload: options.beforeUpload,
+    userDefaults: options.userDefaults ?? {},
+    bandwidth: options.bandwidth,
+    defender: options.defender,
+    anonymous: options.anonymous,
     authenticator: options.authenticator,
     storage: options.storage,
     host: options.host ?? '127.0.0.1',
     port: checkInteger('port', options.port ?? 21, 0, 65535),
     serverName: options.serverName ?? 'FTP server',
-    passive: { minPort, maxPort, address },
+    passive: { minPort, maxPort, addresses },
     requireDataPeerMatch: options.requireDataPeerMatch ?? true,
     allowActiveMode: options.allowActiveMode ?? true,
     maxSessions: checkInteger('maxSessions', options.maxSessions ?? 1000, 1, 1_000_000),

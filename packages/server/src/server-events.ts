@@ -37,6 +37,17 @@ export interface RenameEvent extends SessionEventBase {
   readonly to: string;
 }
 
+/** A command ran (metrics, command logs); emitted after its last reply. PASS arguments are never included. */
+export interface CommandEvent extends SessionEventBase {
+  /** The verb after alias resolution (XMKD → MKD). */
+  readonly verb: string;
+  /** The argument as sent; undefined for PASS, whose argument is never reported. */
+  readonly argument: string | undefined;
+  /** The last reply code the command sent (for a transfer, 226, 426, …); 0 when it sent none. */
+  readonly replyCode: number;
+  readonly durationMs: number;
+}
+
 /** The events of an FTP server, each emitted after the operation really completed. */
 export interface FtpServerEvents {
   connect: [ConnectEvent];
@@ -49,4 +60,5 @@ export interface FtpServerEvents {
   mkdir: [PathEvent];
   rmdir: [PathEvent];
   rename: [RenameEvent];
+  command: [CommandEvent];
 }

@@ -1,4 +1,25 @@
-import type { Authenticator, PluginLogger, StorageConnector } from '@ftp/plugin-api';
+import type { Authenticator, PluginLogger, StorageConnector, UserBandwidth } from '@ftp/plugin-api';
+import type { DefenderOptions } from './limits/defender.ts';
+import type { UserDefaults } from './users/effective-user.ts';
+
+export type { DefenderOptions } from './limits/defender.ts';
+export type { UserDefaults } from './users/effective-user.ts';
+import type { PassiveAddressOption } from './data-channel/passive-address.ts';
+import type { ProxyProtocolOptions } from './proxy/proxy-header.ts';
+import type { BeforeUploadHook } from './commands/before-upload.ts';
+
+/** Anonymous FTP (RFC 1635), off unless configured. */
+export interface AnonymousOptions {
+  /**
+   * The storage directory that becomes the anonymous user's "/" (required, so anonymous users never see the whole
+   * storage by accident); "/" is allowed when the storage itself is per user (e.g. fs root "/srv/ftp/{user}").
+   */
+  readonly rootDirectory: string;
+  /** Allow uploads and MKD (never overwrite, delete or rename). Default false: read-only. */
+  readonly writable?: boolean;
+  /** User names that log in anonymously with any password. Default ["anonymous", "ftp"]. */
+  readonly usernames?: readonly string[];
+}
 
 /** Where passive data connections listen and what address PASV announces. */
 export interface PassiveOptions {
@@ -7,10 +28,16 @@ export interface PassiveOptions {
   /** Highest port of the passive range (inclusive). */
   readonly maxPort?: number;
   /**
-   * The IPv4 address PASV announces (RFC 959 §4.1.2 227 reply), e.g. the public address behind NAT. Default: the
-   * local address of the control connection. EPSV announces only a port (RFC 2428 §3), so it needs no address.
+   * What PASV announces (RFC 959 §4.1.2 227 reply), e.g. the public address behind NAT: an IPv4 address, a host name
+   * (re-resolved on each PASV, cached for `hostnameCacheMs`), or a list of `{ clients: CIDR, address }` rules chosen per
+   * session by the client's address (the most specific range wins). Default, and for clients no rule matches: the
+   * local address of the control connection (the right one when the server listens on several), or the address the
+   * client dialled with `proxyProtocol.passiveFromDestination`. Checked at start (`InvalidOptionError`). EPSV
+   * announces only a port (RFC 2428 §3), so it needs no address.
    */
-  readonly address?: string;
+  readonly address?: PassiveAddressOption;
+  /** How long a resolved passive host name is reused. Default 2000 ms; 0 resolves on every PASV. */
+  readonly hostnameCacheMs?: number;
 }
 
 /** FTPS (RFC 4217). With these set, AUTH TLS, PBSZ and PROT are offered; without them they answer 502. */
@@ -50,8 +77,26 @@ export interface FtpServerOptions {
   /** Shown in the 220 greeting. Default "FTP server". */
   readonly serverName?: string;
   readonly passive?: PassiveOptions;
+  /** Permissions, quota, bandwidth and session limit for users whose authenticator leaves them out. */
+  readonly userDefaults?: UserDefaults;
+  /** Bandwidth of the whole server, shared by all transfers (on top of each user's own limit). */
+  readonly bandwidth?: UserBandwidth;
+  /** Brute-force defence: bans addresses after failed logins. On by default. */
+  readonly defender?: DefenderOptions;
+  /** Anonymous FTP; off unless set. */
+  readonly anonymous?: AnonymousOptions;
   /** FTPS: explicit (AUTH TLS) always, implicit when `tls.implicitPort` is set. */
   readonly tls?: TlsOptions;
+  /**
+   * PROXY protocol v1/v2 on the control listener, for a TCP load balancer in front (HAProxy `send-proxy-v2`): the real
+   * client address from the header is used for logs, limits, the defender, events and the data-peer check. Off unless set.
+   */
+  readonly proxyProtocol?: ProxyProtocolOptions;
+  /**
+   * Called before STOR, STOU and APPE move any data (after the permission and target checks): resolve
+   * `{ allowed: false, reason }` to refuse the upload with 550 and the reason. A hook that throws refuses it too (451).
+   */
+  readonly beforeUpload?: BeforeUploadHook;
   /**
    * Accept a passive data connection only from the control connection's IP address, and connect PORT/EPRT only to
    * it (prevents FTP bounce and data theft, RFC 2577 §3-4). Default true.

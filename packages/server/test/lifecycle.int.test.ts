@@ -34,13 +34,16 @@ async function closeServer(server: Server): Promise<void> {
   await new Promise((resolve) => server.close(resolve));
 }
 
-/** Two consecutive ports free right now, found at run time (fixed ports may be taken on this machine). */
+/**
+ * Two consecutive ports free right now, found at run time (fixed ports may be taken on this machine). They are drawn
+ * below Linux's ephemeral range (32768-60999), so no concurrent test binding port 0 can take them in between.
+ */
 async function twoFreePorts(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
-    const first = (await listenOn(0))!;
-    const port = (first.address() as { port: number }).port;
-    const second = port < 65_535 ? await listenOn(port + 1) : undefined;
-    await closeServer(first);
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const first = await listenOn(port);
+    const second = first === undefined ? undefined : await listenOn(port + 1);
+    if (first !== undefined) await closeServer(first);
     if (second !== undefined) {
       await closeServer(second);
       return port;

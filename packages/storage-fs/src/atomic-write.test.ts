@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytesFrom, chunksOf, createDeferred, neverAbortedSignal } from '@ftp/plugin-api/testing';
 import { writeAtomically, writeInPlace } from './atomic-write.ts';
+import { writeBatchBytes } from './write-all.ts';
 
 const prefix = '.ftp-upload-';
 let directory: string;
@@ -32,18 +33,33 @@ afterEach(async () => {
 });
 
 describe('writeAtomically', () => {
-  it('writes each chunk to a hidden temporary file before pulling the next, then renames it over the target', async () => {
+  it('writes to a hidden temporary file, at most two batches behind the data, then renames it over the target', async () => {
     const sizesSeen: number[] = [];
+    const chunkCount = 4;
     async function* data(): AsyncGenerator<Uint8Array> {
-      for (const part of ['first ', 'second ', 'third']) {
+      for (let index = 0; index < chunkCount; index++) {
         const [temporary] = await temporaryFiles();
         sizesSeen.push(temporary === undefined ? -1 : (await stat(join(directory, temporary))).size);
         expect(await readFile(target, 'utf8')).toBe('old content');
-        yield bytesFrom(part);
+        yield new Uint8Array(writeBatchBytes).fill(0x61 + index);
       }
     }
+    expect(await writeAtomically(target, data(), settings())).toBe(chunkCount * writeBatchBytes);
+    // Bounded memory: when chunk k is pulled, every batch but the one being written is on disk.
+    for (let index = 2; index < chunkCount; index++) {
+      expect(sizesSeen[index]).toBeGreaterThanOrEqual((index - 1) * writeBatchBytes);
+    }
+    const stored = await readFile(target);
+    expect(stored.byteLength).toBe(chunkCount * writeBatchBytes);
+    expect([stored[0], stored[writeBatchBytes], stored.at(-1)]).toEqual([0x61, 0x62, 0x61 + chunkCount - 1]);
+    expect(await temporaryFiles()).toEqual([]);
+  });
+
+  it('stores many small chunks in order', async () => {
+    async function* data(): AsyncGenerator<Uint8Array> {
+      for (const part of ['first ', 'second ', 'third']) yield bytesFrom(part);
+    }
     expect(await writeAtomically(target, data(), settings())).toBe(18);
-    expect(sizesSeen).toEqual([0, 6, 13]);
     expect(await readFile(target, 'utf8')).toBe('first second third');
     expect(await temporaryFiles()).toEqual([]);
   });

@@ -112,3 +112,22 @@ describe('createFsStorage', () => {
     }
   });
 });
+
+describe('read releases the file', () => {
+  it('closes the file when the transfer stops before reading anything (return() before next())', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'ftp-fs-early-return-'));
+    try {
+      await writeFile(join(root, 'f.bin'), Buffer.alloc(100_000, 1));
+      const storage = createFsStorage({ root });
+      const session = await storage.openSession({ username: "u" }, createTestPluginContext());
+      const descriptorsBefore = (await readdir('/proc/self/fd')).length;
+      for (let index = 0; index < 20; index++) {
+        const source = await session.read('/f.bin', { offset: 0, signal: new AbortController().signal });
+        await source[Symbol.asyncIterator]().return?.();
+      }
+      expect((await readdir('/proc/self/fd')).length).toBeLessThanOrEqual(descriptorsBefore + 2);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,7 @@ import type { AuthenticatedUser, PluginContext, StorageConnectorV1, StorageSessi
 import { errnoOf } from './errno-to-storage-error.ts';
 import { FsSession, type FsSessionSettings } from './fs-session.ts';
 import { openPathJail } from './path-jail.ts';
+import { checkFsHealth } from './fs-health.ts';
 
 /** Options of `createFsStorage`. */
 export interface FsStorageOptions {
@@ -24,10 +25,17 @@ export interface FsStorageOptions {
   readonly directoryMode?: number;
   /** fsync every upload and its directory before reporting success. Default true; false trades durability for speed. */
   readonly fsync?: boolean;
-  /** Size of the chunks `read` yields (the read stream's highWaterMark). Default 256 KiB. */
+  /** Size of the chunks `read` yields; the next chunk is read while the current one is sent. Default 1 MiB. */
   readonly readChunkBytes?: number;
-  /** How many entries `list` stats at once. Default 32. */
+  /** How many entries `list` stats at once with `listStatMode: 'async'`. Default 32. */
   readonly listConcurrency?: number;
+  /**
+   * How `list` reads each entry's size and time. "batched-sync" (default): synchronous stat calls in batches of 256,
+   * about ten times faster on local disks and tmpfs, blocking the event loop for one batch at a time. "async": one
+   * thread-pool call per entry, `listConcurrency` at a time; choose it for network file systems where one stat can
+   * take milliseconds.
+   */
+  readonly listStatMode?: 'batched-sync' | 'async';
   /** The connector name in logs. Default "fs". */
   readonly name?: string;
 }
@@ -56,9 +64,16 @@ function settingsFrom(options: FsStorageOptions): FsSessionSettings {
     fileMode: permissionBits('fileMode', options.fileMode, 0o644),
     directoryMode: permissionBits('directoryMode', options.directoryMode, 0o755),
     fsync: options.fsync ?? true,
-    readChunkBytes: positiveInteger('readChunkBytes', options.readChunkBytes, 256 * 1024),
+    readChunkBytes: positiveInteger('readChunkBytes', options.readChunkBytes, 1024 * 1024),
     listConcurrency: positiveInteger('listConcurrency', options.listConcurrency, 32),
+    listStatMode: listStatModeFrom(options.listStatMode),
   };
+}
+
+function listStatModeFrom(value: FsStorageOptions['listStatMode']): FsSessionSettings['listStatMode'] {
+  if (value === undefined) return 'batched-sync';
+  if (value !== 'batched-sync' && value !== 'async') throw new InvalidOptionError('listStatMode', 'must be "batched-sync" or "async"');
+  return value;
 }
 
 /** Refuses the session: the user must not get any view of the file system. */
@@ -124,5 +139,6 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
     }
   }
 
-  return Object.freeze({ specificationVersion: 'v1' as const, name: options.name ?? 'fs', openSession });
+  const checkHealth = () => checkFsHealth(root, createRoot);
+  return Object.freeze({ specificationVersion: 'v1' as const, name: options.name ?? 'fs', openSession, checkHealth });
 }

@@ -1,5 +1,5 @@
 /**
- * `@ftp/plugin-api/testing`: the contract test kit for storage connectors and helpers for plugin tests.
+ * `@ftp/plugin-api/testing`: the contract test kits for storage connectors and authenticators, and helpers for plugin tests.
  * Requires vitest (an optional peer dependency of this package); import it from test files only.
  *
  * @example
@@ -15,6 +15,13 @@ export {
   type StorageConformanceOptions,
   type StorageConformanceSubject,
 } from './storage-conformance.ts';
+export {
+  runAuthenticatorConformance,
+  type AuthenticatorConformanceCheck,
+  type AuthenticatorConformanceOptions,
+  type AuthenticatorConformanceSubject,
+  type UnavailableAuthenticatorSubject,
+} from './authenticator-conformance.ts';
 export {
   collect,
   collectBytes,

@@ -76,11 +76,7 @@ export function createLocalAuthenticator(options: LocalAuthenticatorOptions): Au
       if (!matches) return { outcome: 'rejected', reason: 'wrong password' };
       return {
         outcome: 'accepted',
-        user: {
-          username: user.username,
-          ...(user.homeDirectory === undefined ? {} : { homeDirectory: user.homeDirectory }),
-          ...(user.permissions === undefined ? {} : { permissions: user.permissions }),
-        },
+        user: { ...user.profile, username: user.username },
       };
     },
   });

@@ -1,4 +1,4 @@
-import { InvalidOptionError, type UserPermissions } from '@ftp/plugin-api';
+import { InvalidOptionError, parseUserProfile, type AuthenticatedUser, type UserPermissions } from '@ftp/plugin-api';
 import { parsePasswordHash, type ParsedPasswordHash } from './password-hash.ts';
 
 /** One user of the `local` authenticator, as written in its config or users file. */
@@ -9,8 +9,18 @@ export interface LocalUserConfig {
   readonly passwordHash: string;
   /** Virtual directory the session starts in, absolute ("/incoming"). Default "/". */
   readonly homeDirectory?: string;
-  /** Permission flags; every flag left out is allowed. */
+  /** Permission flags; every flag left out is allowed (or set by the server's `userDefaults`). */
   readonly permissions?: UserPermissions;
+  /** Storage directory that becomes the user's "/" (a chroot). */
+  readonly rootDirectory?: string;
+  /** Permission overrides per directory ("/incoming": { "upload": true }); the longest matching path wins. */
+  readonly directoryPermissions?: Readonly<Record<string, UserPermissions>>;
+  /** Storage limits: `maxBytes`, `maxFiles`. */
+  readonly quota?: AuthenticatedUser['quota'];
+  /** Speed limits: `uploadBytesPerSecond`, `downloadBytesPerSecond`. */
+  readonly bandwidth?: AuthenticatedUser['bandwidth'];
+  /** Most concurrent sessions of the user. */
+  readonly maxSessions?: number;
 }
 
 /** A validated user with its hash already parsed. */
@@ -18,21 +28,11 @@ export interface LocalUser {
   readonly username: string;
   readonly passwordHash: string;
   readonly parsedHash: ParsedPasswordHash;
-  readonly homeDirectory: string | undefined;
-  readonly permissions: UserPermissions | undefined;
+  /** Everything the accepted login carries besides the name. */
+  readonly profile: Omit<AuthenticatedUser, 'username'>;
 }
 
-const userKeys = ['username', 'passwordHash', 'homeDirectory', 'permissions'];
-const permissionKeys: readonly (keyof UserPermissions)[] = [
-  'list',
-  'download',
-  'upload',
-  'overwrite',
-  'delete',
-  'rename',
-  'makeDirectory',
-  'setModifiedTime',
-];
+const userKeys = ['username', 'passwordHash', 'homeDirectory', 'permissions', 'rootDirectory', 'directoryPermissions', 'quota', 'bandwidth', 'maxSessions'];
 
 /**
  * Validates a users list (from options or a users file) and returns it as a map by user name. `option` is the
@@ -75,35 +75,15 @@ function parseLocalUser(entry: unknown, path: string): LocalUser {
     const hint = unknownKey === 'password' ? ' (store a hash in "passwordHash": run `ftp-server hash-password`)' : '';
     throw new InvalidOptionError(`${path}.${unknownKey}`, `unknown key${hint}`);
   }
-  const { username, passwordHash, homeDirectory, permissions } = entry;
+  const { username, passwordHash } = entry;
   if (typeof username !== 'string' || username.length === 0) {
     throw new InvalidOptionError(`${path}.username`, 'must be a non-empty string');
   }
   if (typeof passwordHash !== 'string') {
     throw new InvalidOptionError(`${path}.passwordHash`, 'must be a string made by `ftp-server hash-password`');
   }
-  if (homeDirectory !== undefined && (typeof homeDirectory !== 'string' || !homeDirectory.startsWith('/'))) {
-    throw new InvalidOptionError(`${path}.homeDirectory`, 'must be an absolute virtual path such as "/incoming"');
-  }
-  return {
-    username,
-    passwordHash,
-    parsedHash: parsePasswordHash(passwordHash, `${path}.passwordHash`),
-    homeDirectory,
-    permissions: parsePermissions(permissions, `${path}.permissions`),
-  };
-}
-
-function parsePermissions(value: unknown, path: string): UserPermissions | undefined {
-  if (value === undefined) return undefined;
-  if (!isRecord(value)) throw new InvalidOptionError(path, 'must be an object of boolean flags');
-  for (const [key, flag] of Object.entries(value)) {
-    if (!(permissionKeys as readonly string[]).includes(key)) {
-      throw new InvalidOptionError(`${path}.${key}`, `unknown permission (known: ${permissionKeys.join(', ')})`);
-    }
-    if (typeof flag !== 'boolean') throw new InvalidOptionError(`${path}.${key}`, 'must be true or false');
-  }
-  return Object.freeze({ ...value }) as UserPermissions;
+  const { username: _username, passwordHash: _passwordHash, ...profile } = entry;
+  return { username, passwordHash, parsedHash: parsePasswordHash(passwordHash, `${path}.passwordHash`), profile: parseUserProfile(profile, path) };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,16 @@
-import { AuthenticationUnavailableError, StorageError, type AuthenticatedUser, type AuthenticationResult } from '@ftp/plugin-api';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  AuthenticationUnavailableError,
+  StorageError,
+  type AuthenticatedUser,
+  type AuthenticationResult,
+  type SessionRevalidation,
+  type StorageSessionV1,
+} from '@ftp/plugin-api';
 import { ReplyCode, resolveVirtualPath } from '@ftp/protocol';
 import type { CommandContext } from '../session/command-context.ts';
+import { chrootStorage } from '../users/chroot-storage.ts';
+import { anonymousPermissions, resolveEffectiveUser } from '../users/effective-user.ts';
 import { defineCommand } from './define-command.ts';
 
 /** USER, PASS, ACCT, REIN (RFC 959 §4.1.1). TLS commands (AUTH, PBSZ, PROT) live in tls.ts. */
@@ -55,28 +65,56 @@ export const authenticationCommands = [
 ];
 
 async function handlePass(context: CommandContext, password: string): Promise<void> {
-  const { state, options } = context;
+  const { state } = context;
   const username = state.pendingUsername!;
   state.pendingUsername = undefined;
   if (state.user !== undefined) {
     context.reply(ReplyCode.BadSequence, 'Already logged in.');
     return;
   }
-  const result = await authenticate(context, username, password);
+  const anonymous = anonymousLogin(context, username);
+  const result = anonymous ?? (await authenticate(context, username, password));
   if (result.outcome === 'rejected') {
-    state.loginAttempts++;
-    context.logger.debug({ username, reason: result.reason, attempts: state.loginAttempts }, 'login failed');
-    context.emit('login-failed', { attemptedUsername: username });
-    if (state.loginAttempts >= options.maxLoginAttempts) {
-      context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many failed logins, closing control connection.');
-    } else {
-      context.reply(ReplyCode.NotLoggedIn, 'Login incorrect.');
-    }
+    await refuseLogin(context, username, result.reason);
     return;
   }
-  await openStorage(context, result.user);
-  if (state.user !== undefined && result.revalidation !== undefined) {
-    state.revalidation = { check: result.revalidation, validatedAt: Date.now() };
+  await completeLogin(context, result.user, result.revalidation);
+}
+
+/** RFC 1635 anonymous FTP, when the operator enabled it: any password, the configured root, read-only by default. */
+function anonymousLogin(context: CommandContext, username: string): AuthenticationResult | undefined {
+  const anonymous = context.options.anonymous;
+  if (anonymous === undefined) return undefined;
+  const names = (anonymous.usernames ?? ['anonymous', 'ftp']).map((name) => name.toLowerCase());
+  if (!names.includes(username.toLowerCase())) return undefined;
+  return {
+    outcome: 'accepted',
+    user: { username: 'anonymous', rootDirectory: anonymous.rootDirectory, permissions: anonymousPermissions(anonymous.writable ?? false) },
+  };
+}
+
+/** A wrong login: counted by the defender, slowed down, and after too many the connection ends (421). */
+async function refuseLogin(context: CommandContext, username: string, reason: string | undefined): Promise<void> {
+  const { state, options } = context;
+  state.loginAttempts++;
+  context.logger.debug({ username, reason, attempts: state.loginAttempts }, 'login failed');
+  context.emit('login-failed', { attemptedUsername: username });
+  const defender = context.limits.defender;
+  if (defender?.recordFailure(context.connection.remoteAddress, username) === true) {
+    context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many failed logins from your address; try again later.');
+    return;
+  }
+  if (defender !== undefined && defender.failedLoginDelayMs > 0) {
+    try {
+      await delay(defender.failedLoginDelayMs, undefined, { signal: context.callOptions().signal });
+    } catch {
+      return; // the session ended while we waited
+    }
+  }
+  if (state.loginAttempts >= options.maxLoginAttempts) {
+    context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many failed logins, closing control connection.');
+  } else {
+    context.reply(ReplyCode.NotLoggedIn, 'Login incorrect.');
   }
 }
 
@@ -90,30 +128,47 @@ async function authenticate(context: CommandContext, username: string, password:
   }
 }
 
-async function openStorage(context: CommandContext, user: AuthenticatedUser): Promise<void> {
-  const { state } = context;
-  let storage;
+/** An accepted login: session slot, storage, quota usage, home directory, then 230. */
+async function completeLogin(context: CommandContext, user: AuthenticatedUser, revalidation: SessionRevalidation | undefined): Promise<void> {
+  const { state, limits } = context;
+  const effective = resolveEffectiveUser(user, context.options.userDefaults);
+  if (!limits.acquireSession(user.username, effective.maxSessions, effective.bandwidth)) {
+    context.logger.info({ username: user.username, maxSessions: effective.maxSessions }, 'session limit of the user reached');
+    context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many sessions for this user; try again later.');
+    return;
+  }
+  const storage = await openStorage(context, user);
+  if (storage === undefined) {
+    limits.releaseSession(user.username);
+    return;
+  }
+  state.user = user;
+  state.effectiveUser = effective;
+  state.storage = user.rootDirectory === undefined ? storage : chrootStorage(storage, user.rootDirectory);
+  state.loginAttempts = 0;
+  if (revalidation !== undefined) state.revalidation = { check: revalidation, validatedAt: Date.now() };
+  if (effective.quota !== undefined) await limits.quotaAccount(user.username).scan(state.storage, context.callOptions());
+  state.currentDirectory = await homeDirectory(context, user);
+  context.logger.debug({ username: user.username, storage: context.options.storage.name }, 'login');
+  context.emit('login', {});
+  context.reply(ReplyCode.LoggedIn, 'Login successful.');
+}
+
+async function openStorage(context: CommandContext, user: AuthenticatedUser): Promise<StorageSessionV1 | undefined> {
   try {
-    storage = await context.options.storage.openSession(user, context.pluginContext());
+    return await context.options.storage.openSession(user, context.pluginContext());
   } catch (error) {
     // The storage refusing this user (e.g. a name unsafe for a per-user root) is a refused login, not an outage.
     if (StorageError.isInstance(error) && error.storageCode === 'EACCES') {
       context.logger.warn({ username: user.username }, 'storage refused the user');
       context.emit('login-failed', { attemptedUsername: user.username });
       context.reply(ReplyCode.NotLoggedIn, 'Login incorrect.');
-      return;
+      return undefined;
     }
     context.logger.error({ username: user.username, error: String(error) }, 'storage session could not be opened');
     context.closeAfter(ReplyCode.ServiceNotAvailable, 'Storage not available, closing control connection.');
-    return;
+    return undefined;
   }
-  state.user = user;
-  state.storage = storage;
-  state.loginAttempts = 0;
-  state.currentDirectory = await homeDirectory(context, user);
-  context.logger.debug({ username: user.username, storage: context.options.storage.name }, 'login');
-  context.emit('login', {});
-  context.reply(ReplyCode.LoggedIn, 'Login successful.');
 }
 
 /** The user's home if it exists as a directory, "/" otherwise (logged, since the operator configured it). */

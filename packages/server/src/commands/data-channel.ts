@@ -22,7 +22,7 @@ export const dataChannelCommands = [
     syntax: 'PASV',
     async handle(context) {
       refuseAfterEpsvAll(context);
-      const address = context.options.passive.address ?? normalizeAddress(context.connection.localAddress);
+      const address = normalizeAddress(await context.dataChannels.passiveAddress());
       // RFC 959 §4.1.2: the 227 reply carries an IPv4 address; an IPv6 control connection must use EPSV.
       if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
         throw new ReplyError(ReplyCode.CannotOpenDataConnection, 'PASV needs IPv4; use EPSV.');

@@ -41,8 +41,8 @@ export const directoryCommands = [
     argument: 'required',
     syntax: 'MKD <sp> pathname',
     async handle(context, argument) {
-      context.requirePermission('makeDirectory');
       const path = context.resolvePath(argument);
+      context.requirePermission('makeDirectory', path);
       if (path === '/') throw new ReplyError(ReplyCode.FileUnavailable, 'Cannot create the root directory.');
       await context.storage().makeDirectory(path, context.callOptions());
       context.emit('mkdir', { path });
@@ -56,8 +56,8 @@ export const directoryCommands = [
     argument: 'required',
     syntax: 'RMD <sp> pathname',
     async handle(context, argument) {
-      context.requirePermission('delete');
       const path = context.resolvePath(argument);
+      context.requirePermission('delete', path);
       if (path === '/') throw new ReplyError(ReplyCode.FileUnavailable, 'Cannot remove the root directory.');
       await context.storage().removeDirectory(path, context.callOptions());
       context.emit('rmdir', { path });

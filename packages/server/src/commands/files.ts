@@ -4,7 +4,11 @@ import { baseName, formatMachineTime, joinVirtualPath, parentPath, parseMachineT
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
 import { defineCommand } from './define-command.ts';
-import { receiveFromClient, sendToClient } from './transfer.ts';
+import { fileSize, type QuotaAccount } from '../limits/quota-accounts.ts';
+import { throttle } from '../limits/rate-limiter.ts';
+import { sendToClient } from './transfer.ts';
+import { checkUploadTarget, runUpload } from './upload.ts';
+import { checkBeforeUpload } from './before-upload.ts';
 
 /** RFC 3659 §5.4: a REST offset the file cannot honour. */
 const invalidRestReply = 554;
@@ -18,10 +22,11 @@ export const fileCommands = [
     argument: 'required',
     syntax: 'RETR <sp> pathname',
     async handle(context, argument) {
-      context.requirePermission('download');
       const path = context.resolvePath(argument);
+      context.requirePermission('download', path);
       const offset = context.state.restartOffset;
       const storage = context.storage();
+      const limiters = context.limits.limitersFor(context.state.user!.username, 'download');
       const entry = await storage.stat(path, context.callOptions());
       if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
       if (offset > entry.size) throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
@@ -32,7 +37,7 @@ export const fileCommands = [
         ascii,
         emitDownload: true,
         openingText: `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)} (${entry.size - offset} bytes).`,
-        openSource: (signal) => storage.read(path, { offset, signal }),
+        openSource: async (signal) => throttle(await storage.read(path, { offset, signal }), limiters, signal),
       });
     },
   }),
@@ -50,12 +55,16 @@ export const fileCommands = [
         throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
       }
       const storage = context.storage();
-      await receiveFromClient(context, {
+      await checkBeforeUpload(context, 'STOR', path);
+      await runUpload(context, {
         command: 'STOR',
         path,
+        existing,
+        // A replace frees the old content; a resume (REST) keeps the first `offset` bytes of it.
+        creditBytes: existing === undefined ? 0 : existing.size - offset,
         openingText: `Ok to send data for ${baseName(path)}.`,
         completionText: 'Transfer complete.',
-        store: (data, signal) => storage.write(path, data, { offset, signal }),
+        write: (data, signal) => storage.write(path, data, { offset, signal }),
       });
     },
   }),
@@ -66,18 +75,22 @@ export const fileCommands = [
     argument: 'optional',
     syntax: 'STOU [<sp> pathname]',
     async handle(context, argument) {
-      context.requirePermission('upload');
       const base = argument.trim() === '' ? joinVirtualPath(context.state.currentDirectory, 'file') : context.resolvePath(argument);
-      await checkUploadTarget(context, parentPath(base), true);
+      context.requirePermission('upload', base);
+      const directory = await context.storage().stat(parentPath(base), context.callOptions());
+      if (directory.type !== 'directory') throw new StorageError('ENOTDIR', 'not a directory', { path: parentPath(base) });
       // RFC 1123 §4.1.2.9: the name is chosen by the server and announced in the 150 reply.
       const path = `${base}.${randomBytes(4).toString('hex')}`;
       const storage = context.storage();
-      await receiveFromClient(context, {
+      await checkBeforeUpload(context, 'STOU', path);
+      await runUpload(context, {
         command: 'STOU',
         path,
+        existing: undefined,
+        creditBytes: 0,
         openingText: `FILE: ${baseName(path)}`,
         completionText: `Transfer complete (unique file name: ${baseName(path)}).`,
-        store: (data, signal) => storage.write(path, data, { offset: 0, exclusive: true, signal }),
+        write: (data, signal) => storage.write(path, data, { offset: 0, exclusive: true, signal }),
       });
     },
   }),
@@ -90,14 +103,17 @@ export const fileCommands = [
     syntax: 'APPE <sp> pathname',
     async handle(context, argument) {
       const path = context.resolvePath(argument);
-      await checkUploadTarget(context, path);
+      const existing = await checkUploadTarget(context, path);
       const storage = context.storage();
-      await receiveFromClient(context, {
+      await checkBeforeUpload(context, 'APPE', path);
+      await runUpload(context, {
         command: 'APPE',
         path,
+        existing,
+        creditBytes: 0,
         openingText: `Ok to append data to ${baseName(path)}.`,
         completionText: 'Transfer complete.',
-        store: (data, signal) => storage.append!(path, data, { signal }),
+        write: (data, signal) => storage.append!(path, data, { signal }),
       });
     },
   }),
@@ -107,9 +123,12 @@ export const fileCommands = [
     argument: 'required',
     syntax: 'DELE <sp> pathname',
     async handle(context, argument) {
-      context.requirePermission('delete');
       const path = context.resolvePath(argument);
+      context.requirePermission('delete', path);
+      const account = quotaAccount(context);
+      const size = account === undefined ? undefined : await fileSize(context.storage(), path, context.callOptions());
       await context.storage().delete(path, context.callOptions());
+      account?.settle(size, undefined);
       context.emit('delete', { path });
       context.reply(ReplyCode.FileActionOkay, 'File deleted.');
     },
@@ -121,8 +140,8 @@ export const fileCommands = [
     requiresCapability: 'rename',
     syntax: 'RNFR <sp> pathname',
     async handle(context, argument) {
-      context.requirePermission('rename');
       const path = context.resolvePath(argument);
+      context.requirePermission('rename', path);
       if (path === '/') throw new ReplyError(ReplyCode.FileUnavailable, 'Cannot rename the root directory.');
       await context.storage().stat(path, context.callOptions());
       context.state.renameFrom = path;
@@ -142,7 +161,12 @@ export const fileCommands = [
       if (to === '/' || to === from || to.startsWith(`${from}/`)) {
         throw new ReplyError(ReplyCode.FileNameNotAllowed, 'Cannot rename to that name.');
       }
+      context.requirePermission('rename', to);
+      const account = quotaAccount(context);
+      // Renaming over a file removes it: the quota usage loses that file.
+      const replaced = account === undefined ? undefined : await fileSize(context.storage(), to, context.callOptions());
       await context.storage().rename!(from, to, context.callOptions());
+      account?.settle(replaced, undefined);
       context.emit('rename', { from, to });
       context.reply(ReplyCode.FileActionOkay, 'Rename successful.');
     },
@@ -182,8 +206,8 @@ export const fileCommands = [
       const match = /^(\S+) (.+)$/.exec(argument);
       const time = match === null ? undefined : parseMachineTime(match[1]!);
       if (match === null || time === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Syntax: MFMT YYYYMMDDHHMMSS pathname');
-      context.requirePermission('setModifiedTime');
       const path = context.resolvePath(match[2]!);
+      context.requirePermission('setModifiedTime', path);
       await context.storage().setModifiedTime!(path, time, context.callOptions());
       context.reply(ReplyCode.FileStatus, `Modify=${formatMachineTime(time)}; ${match[2]!}`);
     },
@@ -219,8 +243,8 @@ export const fileCommands = [
     feature: 'HASH SHA-256*',
     syntax: 'HASH <sp> pathname',
     async handle(context, argument) {
-      context.requirePermission('download');
       const path = context.resolvePath(argument);
+      context.requirePermission('download', path);
       const entry = await statFile(context, path);
       const digest = await context.storage().checksum!(path, 'SHA-256', context.callOptions());
       // draft-bryan-ftpext-hash-02 §3.1: "213 <algorithm> <start>-<end> <hash> <path>".
@@ -236,30 +260,8 @@ async function statFile(context: CommandContext, path: string): Promise<FileEntr
   return entry;
 }
 
-/**
- * Checks an upload before any data moves: upload or overwrite permission, the target is not a directory, its parent
- * is a directory. Returns the existing file, if any.
- */
-async function checkUploadTarget(context: CommandContext, path: string, isDirectory = false): Promise<FileEntry | undefined> {
-  context.requirePermission('upload');
-  const storage = context.storage();
-  if (isDirectory) {
-    const directory = await storage.stat(path, context.callOptions());
-    if (directory.type !== 'directory') throw new StorageError('ENOTDIR', 'not a directory', { path });
-    return undefined;
-  }
-  let existing: FileEntry | undefined;
-  try {
-    existing = await storage.stat(path, context.callOptions());
-  } catch (error) {
-    if (!StorageError.isInstance(error) || error.storageCode !== 'ENOENT') throw error;
-  }
-  if (existing?.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
-  if (existing !== undefined) {
-    context.requirePermission('overwrite');
-    return existing;
-  }
-  const parent = await storage.stat(parentPath(path), context.callOptions());
-  if (parent.type !== 'directory') throw new StorageError('ENOTDIR', 'parent is not a directory', { path });
-  return undefined;
+/** The quota usage of the logged-in user, when the user has a quota. */
+function quotaAccount(context: CommandContext): QuotaAccount | undefined {
+  const user = context.state.effectiveUser;
+  return user?.quota === undefined ? undefined : context.limits.quotaAccount(user.user.username);
 }

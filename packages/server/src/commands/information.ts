@@ -92,16 +92,34 @@ export const informationCommands = [
     requiresLogin: false,
     argument: 'required',
     syntax: 'SITE <sp> HELP',
-    handle(context, argument) {
-      const [subcommand] = argument.trim().split(/\s+/);
-      if (subcommand?.toUpperCase() === 'HELP') {
-        context.reply(ReplyCode.HelpMessage, ['The following SITE commands are recognized:', 'HELP', 'Help OK.']);
+    async handle(context, argument) {
+      const [subcommand = '', option = ''] = argument.trim().toUpperCase().split(/\s+/);
+      if (subcommand === 'HELP') {
+        context.reply(ReplyCode.HelpMessage, ['The following SITE commands are recognized:', 'HELP', 'QUOTA [RESCAN]', 'Help OK.']);
+        return;
+      }
+      if (subcommand === 'QUOTA') {
+        await siteQuota(context, option === 'RESCAN');
         return;
       }
       throw new ReplyError(ReplyCode.CommandNotImplemented, 'Unknown SITE command.');
     },
   }),
 ];
+
+/** SITE QUOTA [RESCAN]: the user's usage and limits; RESCAN recounts the files from the storage first. */
+async function siteQuota(context: CommandContext, rescan: boolean): Promise<void> {
+  const user = context.state.effectiveUser;
+  if (user === undefined) throw new ReplyError(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
+  if (user.quota === undefined) {
+    context.reply(ReplyCode.CommandOkay, 'No quota for this user.');
+    return;
+  }
+  const account = context.limits.quotaAccount(user.user.username);
+  if (rescan) await account.scan(context.storage(), context.callOptions(), true);
+  const limit = (value: number | undefined) => (value === undefined ? 'unlimited' : String(value));
+  context.reply(ReplyCode.CommandOkay, `Quota: ${account.bytes} of ${limit(user.quota.maxBytes)} bytes, ${account.files} of ${limit(user.quota.maxFiles)} files.`);
+}
 
 function handleOpts(context: CommandContext, argument: string): void {
   const [name = '', ...rest] = argument.trim().split(/\s+/);

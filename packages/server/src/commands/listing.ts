@@ -1,6 +1,7 @@
 import type { FileEntry, UserPermissions } from '@ftp/plugin-api';
 import {
   baseName,
+  joinVirtualPath,
   formatListLine,
   formatMlsxLine,
   formatMlstFeature,
@@ -51,10 +52,11 @@ export const listingCommands = [
     feature: (context) => formatMlstFeature(context.state.mlstFacts),
     async handle(context, argument) {
       const path = context.resolvePath(argument);
+      context.requirePermission('list', path);
       const entry = await context.storage().stat(path, context.callOptions());
       // RFC 3659 §7.2.1: MLSD of something that is not a directory is a 501.
       if (entry.type !== 'directory') throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Not a directory; use MLST for a file.');
-      await listOverData(context, 'MLSD', argument, (child) => mlsxLine(context, child));
+      await listOverData(context, 'MLSD', argument, (child) => mlsxLine(context, child, joinVirtualPath(path, child.name)));
     },
   }),
   defineCommand({
@@ -63,20 +65,20 @@ export const listingCommands = [
     argument: 'optional',
     syntax: 'MLST [<sp> pathname]',
     async handle(context, argument) {
-      context.requirePermission('list');
       const path = context.resolvePath(argument);
+      context.requirePermission('list', path);
       const entry = await context.storage().stat(path, context.callOptions());
       // RFC 3659 §7.2: one fact line, starting with a space, naming the full path.
-      const line = ` ${mlsxLine(context, { ...entry, name: path })}`;
+      const line = ` ${mlsxLine(context, { ...entry, name: path }, path)}`;
       context.reply(ReplyCode.FileActionOkay, [`Listing ${path}`, line, 'End']);
     },
   }),
 ];
 
-/** The RFC 3659 "perm" fact, from the entry type and what this user and storage allow (§7.5.5). */
-function permFact(context: CommandContext, entry: FileEntry): string {
-  const permissions: UserPermissions = context.state.user?.permissions ?? {};
-  const allowed = (name: keyof UserPermissions) => permissions[name] !== false;
+/** The RFC 3659 "perm" fact, from the entry type and what this user may do at `path` and the storage allows (§7.5.5). */
+function permFact(context: CommandContext, entry: FileEntry, path: string): string {
+  const user = context.state.effectiveUser;
+  const allowed = (name: keyof UserPermissions) => user?.allows(name, path) ?? true;
   const canRename = allowed('rename') && hasCapability(context.state.storage, 'rename');
   let perm = '';
   if (entry.type === 'directory') {
@@ -94,8 +96,8 @@ function permFact(context: CommandContext, entry: FileEntry): string {
   return perm;
 }
 
-function mlsxLine(context: CommandContext, entry: FileEntry): string {
-  return formatMlsxLine(entry, { facts: context.state.mlstFacts, perm: permFact(context, entry) });
+function mlsxLine(context: CommandContext, entry: FileEntry, path: string): string {
+  return formatMlsxLine(entry, { facts: context.state.mlstFacts, perm: permFact(context, entry, path) });
 }
 
 /**
@@ -103,8 +105,8 @@ function mlsxLine(context: CommandContext, entry: FileEntry): string {
  * itself (RFC 959 §4.1.3 LIST). Entries stream from the storage in batches, so a huge directory never sits in memory.
  */
 async function listOverData(context: CommandContext, command: string, argument: string, format: LineFormatter): Promise<void> {
-  context.requirePermission('list');
   const path = context.resolvePath(argument);
+  context.requirePermission('list', path);
   const storage = context.storage();
   await sendToClient(context, {
     command,
@@ -138,8 +140,8 @@ async function* batchLines(entries: AsyncIterable<FileEntry>, format: LineFormat
 
 /** STAT <path> (RFC 959 §4.1.3): the LIST lines over the control connection, 213 for a file, 212 for a directory. */
 export async function listOverControl(context: CommandContext, argument: string): Promise<void> {
-  context.requirePermission('list');
   const path = context.resolvePath(parseListArguments(argument).path);
+  context.requirePermission('list', path);
   const storage = context.storage();
   const entry = await storage.stat(path, context.callOptions());
   const now = new Date();

@@ -6,6 +6,7 @@ import { DataConnection } from './data-connection.ts';
 import { protectDataSocket, type DataProtection } from './data-protection.ts';
 import { PassiveListener } from './passive-listener.ts';
 import type { PortPool } from './port-pool.ts';
+import type { PassiveAddressResolver } from './passive-address.ts';
 
 export interface DataChannelsOptions {
   readonly portPool: PortPool;
@@ -16,6 +17,10 @@ export interface DataChannelsOptions {
   readonly requireDataPeerMatch: boolean;
   readonly timeoutMs: number;
   readonly logger: ServerLogger;
+  /** Chooses the address PASV announces; without it, `localAddress`. */
+  readonly passiveAddresses?: PassiveAddressResolver;
+  /** The address the client dialled, from a PROXY header, when it should serve as the passive address. */
+  readonly dialledAddress?: string | undefined;
 }
 
 type Setup = { readonly kind: 'passive'; readonly listener: PassiveListener } | { readonly kind: 'active'; readonly target: HostPort };
@@ -34,6 +39,13 @@ export class DataChannels {
 
   get isPrepared(): boolean {
     return this.#setup !== undefined;
+  }
+
+  /** PASV: the IPv4 address to announce to this session (RFC 959 §4.1.2), chosen by `passiveAddresses`. */
+  passiveAddress(): Promise<string> {
+    const { passiveAddresses, controlPeer, localAddress, dialledAddress } = this.#options;
+    if (passiveAddresses === undefined) return Promise.resolve(dialledAddress ?? localAddress);
+    return passiveAddresses.addressFor({ clientAddress: controlPeer, localAddress, dialledAddress });
   }
 
   /** PASV/EPSV: opens a listener on a free passive port and returns the port. */

@@ -5,6 +5,7 @@ import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { TlsMaterial } from '../tls/tls-material.ts';
+import type { ServerLimits } from '../limits/server-limits.ts';
 import type { ActiveTransfer, SessionState } from './session-state.ts';
 
 /** Facts about the control connection. */
@@ -36,8 +37,10 @@ export interface CommandContext {
   callOptions(): StorageCallOptions;
   /** The context handed to plugins for this session. */
   pluginContext(): PluginContext;
-  /** Throws `PermissionError` (550) unless the user has the permission. */
-  requirePermission(permission: keyof UserPermissions): void;
+  /** Throws `PermissionError` (550) unless the user has the permission at `path` (its own or a directory's). */
+  requirePermission(permission: keyof UserPermissions, path: string): void;
+  /** Per-user limits shared by the server's sessions: session slots, bandwidth, quota usage, the defender. */
+  readonly limits: ServerLimits;
   /**
    * Registers a transfer so ABOR and STAT can see it; `run` gets the transfer's abort signal. An error thrown by `run`
    * is answered here (426, 425, 550, …), so the caller's work is done when this resolves.

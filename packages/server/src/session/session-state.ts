@@ -1,6 +1,7 @@
 import type { AuthenticatedUser, SessionRevalidation, StorageSessionV1 } from '@ftp/plugin-api';
 import type { SecureContext } from 'node:tls';
 import { defaultMlstFacts, type MlstFact } from '@ftp/protocol';
+import type { EffectiveUser } from '../users/effective-user.ts';
 
 /** A transfer in progress (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). */
 export interface ActiveTransfer {
@@ -19,6 +20,8 @@ export class SessionState {
   /** USER given, PASS not yet. */
   pendingUsername: string | undefined;
   user: AuthenticatedUser | undefined;
+  /** The user with the server's defaults applied: permissions by path, quota, bandwidth. */
+  effectiveUser: EffectiveUser | undefined;
   storage: StorageSessionV1 | undefined;
   /** The authenticator's re-check of this login, and when it last succeeded. */
   revalidation: { readonly check: SessionRevalidation; validatedAt: number } | undefined;
@@ -48,6 +51,7 @@ export class SessionState {
   reset(): void {
     this.pendingUsername = undefined;
     this.user = undefined;
+    this.effectiveUser = undefined;
     this.storage = undefined;
     this.revalidation = undefined;
     this.currentDirectory = '/';

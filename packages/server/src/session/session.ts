@@ -8,6 +8,7 @@ import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { TlsMaterial } from '../tls/tls-material.ts';
+import type { ServerLimits } from '../limits/server-limits.ts';
 import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
 import { admit, replyWithError, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { SessionState, type ActiveTransfer } from './session-state.ts';
@@ -35,6 +36,8 @@ export interface SessionEnvironment {
   readonly logger: ServerLogger;
   /** The server's TLS material; undefined when FTPS is not configured. */
   readonly tls: TlsMaterial | undefined;
+  /** Per-user limits shared by the server's sessions. */
+  readonly limits: ServerLimits;
   emit<E extends keyof FtpServerEvents>(event: E, ...payload: FtpServerEvents[E]): void;
 }
 
@@ -58,6 +61,8 @@ export class Session implements DispatchTarget {
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
   #loginDeadline = 0;
+  /** The code of the last reply sent, reported with the `command` event of the command that sent it. */
+  #lastReplyCode = 0;
 
   constructor(io: SessionIo, environment: SessionEnvironment) {
     this.#io = io;
@@ -134,7 +139,10 @@ export class Session implements DispatchTarget {
     const argument = command.verb === 'PASS' ? '<redacted>' : command.argument;
     this.logger.debug({ verb: command.verb, argument }, 'command');
     if (command.spec.requiresLogin && !(await this.#stillAuthorized())) return;
+    const startedAt = Date.now();
+    this.#lastReplyCode = 0;
     await run(this, command);
+    this.#environment.emit('command', { ...this.#eventBase(), verb: command.verb, argument: command.verb === 'PASS' ? undefined : command.argument, replyCode: this.#lastReplyCode, durationMs: Date.now() - startedAt });
   }
 
   /**
@@ -181,6 +189,7 @@ export class Session implements DispatchTarget {
 
   reply(code: number, text: string | readonly string[]): void {
     if (this.#closed) return;
+    this.#lastReplyCode = code;
     this.#io.send(formatReply(code, text));
   }
 
@@ -221,6 +230,7 @@ export class Session implements DispatchTarget {
     const transfer = this.state.transfer;
     if (transfer !== undefined) await transfer.settled;
     await this.#closeStorage(this.state.storage);
+    if (this.state.user !== undefined) this.#environment.limits.releaseSession(this.state.user.username);
     this.#environment.emit('disconnect', { ...this.#eventBase(), durationMs: Date.now() - this.#startedAt });
   }
 
@@ -235,6 +245,7 @@ export class Session implements DispatchTarget {
   /** REIN (RFC 959 §4.1.1): back to the state of a new connection. */
   async logout(): Promise<void> {
     const storage = this.state.storage;
+    if (this.state.user !== undefined) this.#environment.limits.releaseSession(this.state.user.username);
     this.state.reset();
     this.#loginDeadline = Date.now() + this.#environment.options.loginTimeoutMs;
     this.#environment.dataChannels.close();
@@ -266,7 +277,8 @@ export class Session implements DispatchTarget {
       resolvePath: (argument) => resolveVirtualPath(this.state.currentDirectory, argument),
       callOptions: (): StorageCallOptions => ({ signal: this.#lifetime.signal }),
       pluginContext: () => this.#pluginContext(),
-      requirePermission: (permission) => this.#requirePermission(permission),
+      requirePermission: (permission, path) => this.#requirePermission(permission, path),
+      limits: environment.limits,
       runTransfer: (command, path, body) => this.#runTransfer(context, command, path, body),
       emit: (event, payload) => environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[typeof event])),
       logout: () => this.logout(),
@@ -282,12 +294,18 @@ export class Session implements DispatchTarget {
     if (material === undefined) throw new Error('TLS is not configured');
     const secureContext = material.createSessionContext();
     this.state.tlsContext = secureContext;
+    // The login timer is off while a command runs: a client that never completes the handshake must not hold the
+    // session past the login deadline (AUTH is only accepted before login, RFC 4217 §4).
+    const handshakeDeadline = setTimeout(() => this.#io.close(), Math.max(0, this.#loginDeadline - Date.now()));
+    handshakeDeadline.unref();
     try {
       await this.#io.startTls(secureContext);
     } catch (error) {
       this.logger.info({ error: String(error) }, 'TLS handshake on the control connection failed');
       this.#closed = true;
       return;
+    } finally {
+      clearTimeout(handshakeDeadline);
     }
     this.state.secure = true;
     this.state.pendingUsername = undefined;
@@ -304,8 +322,9 @@ export class Session implements DispatchTarget {
     return { sessionId, remoteAddress, localAddress, secure: this.state.secure, signal: this.#lifetime.signal, logger: this.logger };
   }
 
-  #requirePermission(permission: keyof UserPermissions): void {
-    if (this.state.user?.permissions?.[permission] === false) throw new PermissionError(permission);
+  #requirePermission(permission: keyof UserPermissions, path: string): void {
+    const user = this.state.effectiveUser;
+    if (user !== undefined && !user.allows(permission, path)) throw new PermissionError(permission);
   }
 
   /**

@@ -10,6 +10,7 @@ import { resolveOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { FtpServerOptions } from '../server-options.ts';
 import { Session, type SessionIo } from '../session/session.ts';
+import { ServerLimits } from '../limits/server-limits.ts';
 import { createMemoryStorage } from './memory-storage.ts';
 
 /** Options of `createSessionHarness`; everything has a default. */
@@ -48,6 +49,7 @@ export interface SessionHarness {
   readonly session: Session;
   /** Every reply since the greeting, in order. */
   readonly transcript: readonly string[];
+  /** Every server event except `command`, in order. */
   readonly events: readonly HarnessEvent[];
   /** True once the session asked to close the control connection (QUIT, 421). */
   readonly isClosed: boolean;
@@ -93,6 +95,7 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     requireDataPeerMatch: options.requireDataPeerMatch,
     timeoutMs: options.dataTimeoutMs,
     logger: options.logger,
+    passiveAddresses: options.passive.addresses,
   });
   const session = new Session(io, {
     connection: { sessionId: 'harness', remoteAddress: '127.0.0.1', localAddress: '127.0.0.1', secure: false },
@@ -101,7 +104,10 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     dataChannels,
     logger: options.logger,
     tls: undefined,
-    emit: (name, ...payload) => events.push({ name, payload: payload[0] }),
+    // No delay after a failed PASS unless a test asks for one: transcripts stay quick.
+    limits: new ServerLimits({ defender: options.defender ?? { failedLoginDelayMs: 0 }, bandwidth: options.bandwidth, logger: options.logger }),
+    // `command` events (one per command, for metrics and logs) would drown the ones tests look for.
+    emit: (name, ...payload) => void (name === 'command' || events.push({ name, payload: payload[0] })),
   });
   const splitter = new LineSplitter({ maxLineLength: options.maxLineLength });
   const openSockets = new Set<Socket>();

@@ -34,9 +34,9 @@ export interface RawSession {
 
 const defaultTimeoutMs = 10_000;
 
-/** Opens a raw control connection to 127.0.0.1:port (greeting NOT consumed); destroyed when the test finishes. */
-export async function rawSession(port: number, localAddress?: string): Promise<RawSession> {
-  const socket = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) });
+/** Opens a raw control connection to host:port (default 127.0.0.1; greeting NOT consumed); destroyed when the test finishes. */
+export async function rawSession(port: number, localAddress?: string, host = '127.0.0.1'): Promise<RawSession> {
+  const socket = connect({ host, port, ...(localAddress === undefined ? {} : { localAddress }) });
   onTestFinished(() => {
     socket.destroy();
   });

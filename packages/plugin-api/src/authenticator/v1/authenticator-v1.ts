@@ -31,16 +31,45 @@ export interface UserPermissions {
   readonly setModifiedTime?: boolean;
 }
 
+/** Storage limits of one user, counted over all of that user's sessions on one server. */
+export interface UserQuota {
+  /** Most bytes the user's files may take in total; an upload that would pass it fails with 552. */
+  readonly maxBytes?: number;
+  /** Most files the user may have; a new file beyond it is refused with 552. */
+  readonly maxFiles?: number;
+}
+
+/** Transfer speed limits of one user, shared fairly by that user's concurrent transfers. */
+export interface UserBandwidth {
+  readonly uploadBytesPerSecond?: number;
+  readonly downloadBytesPerSecond?: number;
+}
+
 /** A user the authenticator accepted. Handed to `StorageConnector.openSession`. */
 export interface AuthenticatedUser {
   /** The user name to log and to show in listings; usually the USER argument. */
   readonly username: string;
   /**
-   * The virtual directory the session starts in, relative to the storage root (default "/"). Storage connectors
+   * The virtual directory the session starts in, relative to the user's root (default "/"). Storage connectors
    * may also use it, or `attributes`, to choose a per-user root.
    */
   readonly homeDirectory?: string;
+  /**
+   * A directory of the storage that becomes this user's "/" (a chroot the server enforces for any storage
+   * connector, e.g. "/users/alice" or a bucket prefix). Default: the storage session's own root.
+   */
+  readonly rootDirectory?: string;
+  /** What the user may do everywhere; server defaults apply to flags left out, then true. */
   readonly permissions?: UserPermissions;
+  /**
+   * Overrides per directory, keyed by the directory's path as the user sees it ("/incoming"). For a path, the
+   * overrides of every directory containing it apply from the shortest to the longest, so the longest match wins.
+   */
+  readonly directoryPermissions?: Readonly<Record<string, UserPermissions>>;
+  readonly quota?: UserQuota;
+  readonly bandwidth?: UserBandwidth;
+  /** Most concurrent sessions of this user on one server (421 beyond). */
+  readonly maxSessions?: number;
   /** Opaque facts for the storage connector (for example a bucket prefix). */
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
@@ -84,6 +113,12 @@ export interface AuthenticatorV1 {
   readonly name: string;
   /** Called on PASS. Must not throw for wrong credentials. */
   authenticate(request: AuthenticationRequest, context: PluginContext): Promise<AuthenticationResult>;
+  /**
+   * Optional readiness probe (the app's `/readyz`): resolve when the backend can answer logins right now (the users
+   * file is loaded, the identity service responds), reject with the reason otherwise. Must be cheap, must not log in
+   * anybody, and should give up by itself within a few seconds; may be called at any time, concurrently with logins.
+   */
+  checkHealth?(): Promise<void>;
   /** Called once when the server shuts down. */
   close?(): Promise<void>;
 }

@@ -116,6 +116,12 @@ export interface StorageConnectorV1 {
    * reached (the client gets 421). The returned session belongs to this user and FTP session alone.
    */
   openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1>;
+  /**
+   * Optional readiness probe (the app's `/readyz`): resolve when the backend can serve sessions right now (the root
+   * directory is readable, the bucket answers), reject with the reason otherwise. Must be cheap and side-effect free,
+   * should give up by itself within a few seconds, and may be called at any time, concurrently with sessions.
+   */
+  checkHealth?(): Promise<void>;
   /** Called once when the server shuts down. */
   close?(): Promise<void>;
 }

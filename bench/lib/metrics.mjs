@@ -1,0 +1,233 @@
+// The measurements of issue 6, each run against one server with the shared client. Every result carries the
+// server's CPU seconds (its whole process tree) and the client's, so a client-bound figure shows.
+import { chmod, mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { openSession, FtpControl } from './ftp-client.mjs';
+import { treeCpuSeconds, treeMemoryBytes } from './proc-stats.mjs';
+
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+/** Uploads send this buffer over and over: the client never allocates per chunk. */
+const uploadChunk = Buffer.alloc(1 * MiB, 0x5a);
+const smallFile = Buffer.alloc(4096, 0x61);
+
+function clientCpuSeconds() {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+}
+
+/** Runs `work` and returns its wall time and the CPU both sides spent meanwhile. */
+async function measured(server, work) {
+  const serverBefore = treeCpuSeconds(server.pid);
+  const clientBefore = clientCpuSeconds();
+  const startedAt = process.hrtime.bigint();
+  const value = await work();
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  return {
+    value,
+    seconds,
+    serverCpu: treeCpuSeconds(server.pid) - serverBefore,
+    clientCpu: clientCpuSeconds() - clientBefore,
+  };
+}
+
+const megabytesPerSecond = (bytes, seconds) => bytes / seconds / 1e6;
+
+async function retr(server, plan) {
+  const control = await openSession(server);
+  try {
+    const run = await measured(server, () => control.download('RETR big.bin'));
+    if (run.value.bytes !== plan.bigFileBytes) throw new Error(`RETR got ${run.value.bytes} bytes`);
+    return {
+      mbPerSecond: megabytesPerSecond(run.value.bytes, run.seconds),
+      serverCpuPerGiB: run.serverCpu / (run.value.bytes / GiB),
+      clientCpuShare: run.clientCpu / run.seconds,
+    };
+  } finally {
+    await control.quit().catch(() => control.destroy());
+  }
+}
+
+async function stor(server, plan) {
+  const control = await openSession(server);
+  const name = `stor-${server.name}.bin`;
+  try {
+    const run = await measured(server, () => control.upload(name, plan.bigFileBytes, uploadChunk));
+    return {
+      mbPerSecond: megabytesPerSecond(plan.bigFileBytes, run.seconds),
+      serverCpuPerGiB: run.serverCpu / (plan.bigFileBytes / GiB),
+      clientCpuShare: run.clientCpu / run.seconds,
+    };
+  } finally {
+    await control.quit().catch(() => control.destroy());
+    await rm(join(plan.dataDirectory, name), { force: true });
+  }
+}
+
+async function parallelRetr(server, plan) {
+  const sessions = await Promise.all(Array.from({ length: plan.parallelStreams }, () => openSession(server)));
+  try {
+    const run = await measured(server, () =>
+      Promise.all(sessions.map((control, index) => control.download(`RETR parallel-${index}.bin`))),
+    );
+    const bytes = run.value.reduce((sum, result) => sum + result.bytes, 0);
+    if (bytes !== plan.parallelStreams * plan.parallelFileBytes) throw new Error(`parallel RETR got ${bytes} bytes`);
+    return {
+      mbPerSecond: megabytesPerSecond(bytes, run.seconds),
+      serverCpuPerGiB: run.serverCpu / (bytes / GiB),
+      clientCpuShare: run.clientCpu / run.seconds,
+    };
+  } finally {
+    await Promise.all(sessions.map((control) => control.quit().catch(() => control.destroy())));
+  }
+}
+
+/** Up to `plan.smallFiles` files, but stops after `plan.smallFilesSeconds` so a slow peer cannot stall the run. */
+async function smallFiles(server, plan) {
+  const directory = `small-${server.name}`;
+  const localDirectory = join(plan.dataDirectory, directory);
+  await rm(localDirectory, { recursive: true, force: true });
+  await mkdir(localDirectory);
+  // Peers that run sessions as an unprivileged user write here too; mkdir's mode is cut by the umask.
+  await chmod(localDirectory, 0o777);
+  const control = await openSession(server);
+  try {
+    await control.expect(`CWD ${directory}`, 250);
+    const deadline = () => performance.now() + plan.smallFilesSeconds * 1000;
+    const upload = await measured(server, async () => {
+      const stopAt = deadline();
+      let count = 0;
+      while (count < plan.smallFiles && performance.now() < stopAt) {
+        await control.upload(`f${count}.dat`, smallFile.byteLength, smallFile);
+        count++;
+      }
+      return count;
+    });
+    const download = await measured(server, async () => {
+      const stopAt = deadline();
+      let count = 0;
+      while (count < upload.value && performance.now() < stopAt) {
+        const { bytes } = await control.download(`RETR f${count}.dat`);
+        if (bytes !== smallFile.byteLength) throw new Error(`small RETR got ${bytes} bytes`);
+        count++;
+      }
+      return count;
+    });
+    return {
+      uploadFilesPerSecond: upload.value / upload.seconds,
+      downloadFilesPerSecond: download.value / download.seconds,
+      uploaded: upload.value,
+      downloaded: download.value,
+      clientCpuShare: (upload.clientCpu + download.clientCpu) / (upload.seconds + download.seconds),
+    };
+  } finally {
+    await control.quit().catch(() => control.destroy());
+    await rm(localDirectory, { recursive: true, force: true });
+  }
+}
+
+async function oneShortSession(server) {
+  const control = await FtpControl.open(server.port);
+  await control.login(server.user, server.password);
+  await control.expect('PWD', 257);
+  await control.quit();
+}
+
+/** connect, login, PWD, QUIT; sequentially, then `plan.churnConcurrency` at a time. */
+async function churn(server, plan) {
+  const sequential = await measured(server, async () => {
+    for (let index = 0; index < plan.churnSessions; index++) await oneShortSession(server);
+    return plan.churnSessions;
+  });
+  let next = 0;
+  const worker = async () => {
+    while (next < plan.churnSessions) {
+      next++;
+      await oneShortSession(server);
+    }
+  };
+  const concurrent = await measured(server, () => Promise.all(Array.from({ length: plan.churnConcurrency }, worker)));
+  return {
+    sequentialPerSecond: plan.churnSessions / sequential.seconds,
+    concurrentPerSecond: plan.churnSessions / concurrent.seconds,
+    clientCpuShare: (sequential.clientCpu + concurrent.clientCpu) / (sequential.seconds + concurrent.seconds),
+  };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+
+/** LIST and MLSD of the 10,000-entry directory, each `plan.listRepeats` times; the median time in ms. */
+async function listing(server, plan) {
+  const control = await openSession(server);
+  try {
+    await control.expect('CWD list10k', 250);
+    const timeOf = async (command) => {
+      const times = [];
+      let lines = 0;
+      for (let index = 0; index < plan.listRepeats; index++) {
+        const run = await measured(server, () => control.download(command, true));
+        lines = run.value.lines;
+        times.push(run.seconds * 1000);
+      }
+      // A listing that misses entries would look fast: count its lines (MLSD adds none for "." with most servers).
+      if (lines < plan.listEntries) throw new Error(`${command} returned ${lines} lines`);
+      return median(times);
+    };
+    const listMs = await timeOf('LIST');
+    const mlsdMs = server.mlsd ? await timeOf('MLSD') : null;
+    return { listMs, mlsdMs };
+  } finally {
+    await control.quit().catch(() => control.destroy());
+  }
+}
+
+/** Server memory per logged-in idle session: Pss of the process tree before and with `plan.idleSessions` open. */
+async function idleSessions(server, plan) {
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
+  // A garbage-collected server's memory moves on its own: take the lowest of a few readings before and the highest
+  // after, which can only overstate the growth.
+  const readings = async (pick) => {
+    const values = [];
+    for (let index = 0; index < 3; index++) {
+      await settle();
+      values.push(treeMemoryBytes(server.pid));
+    }
+    return pick(...values);
+  };
+  const before = await readings(Math.min);
+  const sessions = [];
+  try {
+    for (let batch = 0; batch < plan.idleSessions; batch += 50) {
+      const size = Math.min(50, plan.idleSessions - batch);
+      const opened = await Promise.all(
+        Array.from({ length: size }, async () => {
+          const control = await FtpControl.open(server.port);
+          await control.login(server.user, server.password);
+          await control.expect('PWD', 257);
+          return control;
+        }),
+      );
+      sessions.push(...opened);
+    }
+    const after = await readings(Math.max);
+    return { kibPerSession: (after - before) / 1024 / plan.idleSessions };
+  } finally {
+    for (const control of sessions) control.destroy();
+    await settle();
+  }
+}
+
+/** Metric name → the function and the fields reported, with which direction is better. */
+export const metrics = {
+  retr: { run: retr, title: 'RETR one stream', fields: { mbPerSecond: 'higher', serverCpuPerGiB: 'lower' } },
+  stor: { run: stor, title: 'STOR one stream', fields: { mbPerSecond: 'higher', serverCpuPerGiB: 'lower' } },
+  parallel: { run: parallelRetr, title: 'parallel RETR', fields: { mbPerSecond: 'higher', serverCpuPerGiB: 'lower' } },
+  small: {
+    run: smallFiles,
+    title: 'small files (4 KiB)',
+    fields: { uploadFilesPerSecond: 'higher', downloadFilesPerSecond: 'higher' },
+  },
+  churn: { run: churn, title: 'session churn', fields: { sequentialPerSecond: 'higher', concurrentPerSecond: 'higher' } },
+  listing: { run: listing, title: 'listing 10k entries', fields: { listMs: 'lower', mlsdMs: 'lower' } },
+  idle: { run: idleSessions, title: 'idle sessions', fields: { kibPerSession: 'lower' } },
+};

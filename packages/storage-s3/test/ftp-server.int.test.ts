@@ -1,0 +1,237 @@
+import { execFile } from 'node:child_process';
+import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { Client, FTPError } from 'basic-ftp';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
+import { createS3Storage, type S3StorageOptions } from '../src/index.ts';
+import { isAbortMultipartUpload, isUploadPart, startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
+import { deletePrefix, listKeys, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
+
+// The whole server over the s3 connector, driven by basic-ftp (and Python's ftplib for REST+STOR, which basic-ftp
+// cannot send). The S3 server runs in a child process, so the memory measured here is the FTP server's and the
+// connector's alone (plus the test client's).
+const mebibyte = 1024 * 1024;
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+let s3: TestS3;
+let proxy: FaultProxy;
+
+beforeAll(async () => {
+  s3 = await startTestS3();
+  proxy = await startFaultProxy(s3.endpoint);
+});
+afterAll(async () => {
+  await proxy?.close();
+  await s3?.stop();
+});
+
+interface Started {
+  readonly port: number;
+  readonly prefix: string;
+}
+
+/** An FTP server on 127.0.0.1:0 whose storage is a fresh prefix of the test bucket, reached through the proxy. */
+async function startServer(overrides: Partial<S3StorageOptions> = {}): Promise<Started> {
+  proxy.decide = () => 'forward';
+  proxy.requests.length = 0;
+  const options = s3.options({ endpoint: proxy.endpoint, ...overrides });
+  const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), host: '127.0.0.1', port: 0 });
+  const { port } = await server.listen();
+  const prefix = prefixOf(options);
+  onTestFinished(async () => {
+    await server.close({ timeoutMs: 2_000 });
+    await deletePrefix(s3, prefix);
+  });
+  return { port, prefix };
+}
+
+async function connect(port: number): Promise<Client> {
+  const client = new Client(30_000);
+  onTestFinished(() => client.close());
+  await client.access({ host: '127.0.0.1', port, user: 'alice', password: 'any' });
+  return client;
+}
+
+async function download(client: Client, path: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const sink = new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk));
+  await client.downloadTo(sink, path);
+  return Buffer.concat(chunks);
+}
+
+/** Polls an outside effect that has no event to wait on (what S3 received through the proxy). */
+async function until(probe: () => boolean, description: string): Promise<void> {
+  for (let attempt = 0; attempt < 500; attempt += 1) {
+    if (probe()) return;
+    await delay(20);
+  }
+  throw new Error(`timed out waiting for ${description}`);
+}
+
+/** `total` random bytes in 1 MiB chunks, hashed as they are produced. */
+async function* randomChunks(total: number, hash: Hash): AsyncGenerator<Buffer> {
+  for (let sent = 0; sent < total; sent += mebibyte) {
+    const chunk = randomBytes(Math.min(mebibyte, total - sent));
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+/**
+ * A full garbage collection, made available at run time (`--expose-gc` for new contexts), so the memory a finished
+ * transfer still holds can be told apart from garbage that V8 has not collected yet.
+ */
+function garbageCollector(): () => void {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
+/** JavaScript heap plus buffers this process holds after a full collection. */
+function retainedMemory(collect: () => void): number {
+  collect();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+/** Samples the resident set size every 20 ms while a transfer runs; `peak()` is the highest value seen. */
+function sampleResidentMemory(): { peak(): number; stop(): void } {
+  let peak = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, 20);
+  return { peak: () => Math.max(peak, process.memoryUsage().rss), stop: () => clearInterval(timer) };
+}
+
+describe('FTP over the s3 connector', () => {
+  it('uploads and downloads 256 MiB byte for byte while the server memory stays bounded', async () => {
+    // Straight to the S3 server: the fault proxy runs in this process and would add its own buffers to the figure.
+    const { port, prefix } = await startServer({ endpoint: s3.endpoint, partSize: 8 * mebibyte, queueSize: 4 });
+    const client = await connect(port);
+    // Warm-up: the first transfer loads code and fills the SDK's and the server's pools; it is not what is measured.
+    await client.uploadFrom(Readable.from([randomBytes(9 * mebibyte)]), 'warm-up.bin');
+    await download(client, 'warm-up.bin');
+    const total = 256 * mebibyte;
+    const collect = garbageCollector();
+    const retainedBefore = retainedMemory(collect);
+    const baseline = process.memoryUsage().rss;
+    const memory = sampleResidentMemory();
+    const uploadHash = createHash('sha256');
+    await client.uploadFrom(Readable.from(randomChunks(total, uploadHash)), 'big.bin');
+    const uploadPeak = memory.peak();
+    const retainedAfterUpload = retainedMemory(collect);
+    expect(await client.size('big.bin')).toBe(total);
+    const downloadHash = createHash('sha256');
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        downloadHash.update(chunk);
+        done();
+      },
+    });
+    await client.downloadTo(sink, 'big.bin');
+    const peak = memory.peak();
+    memory.stop();
+    expect(downloadHash.digest('hex')).toBe(uploadHash.digest('hex'));
+    const inMebibytes = (bytes: number): string => `${(bytes / mebibyte).toFixed(1)} MiB`;
+    console.info(
+      `256 MiB through FTP+S3 (partSize 8 MiB x queueSize 4): RSS ${inMebibytes(baseline)} before, peak growth ` +
+        `${inMebibytes(uploadPeak - baseline)} during the upload and ${inMebibytes(peak - baseline)} overall; ` +
+        `heap+buffers after GC ${inMebibytes(retainedBefore)} before, ${inMebibytes(retainedAfterUpload)} after the upload`,
+    );
+    // Parts in memory are bounded by partSize x queueSize = 32 MiB; 150 MiB leaves room for socket buffers and
+    // garbage not yet collected. A server that buffered the file would grow by at least 256 MiB.
+    expect((peak - baseline) / mebibyte).toBeLessThan(150);
+    // Nothing of the upload stays reachable once it is done, beyond the last request body an idle keep-alive socket
+    // may still reference (at most queueSize parts); a leaked chunk list would keep all 256 MiB.
+    expect((retainedAfterUpload - retainedBefore) / mebibyte).toBeLessThan(64);
+    expect(await listKeys(s3, prefix)).toEqual([`${prefix}big.bin`, `${prefix}warm-up.bin`]);
+  }, 120_000);
+
+  it('answers 451 and keeps the session when S3 keeps failing part uploads, leaving no object', async () => {
+    const { port, prefix } = await startServer();
+    const client = await connect(port);
+    proxy.decide = (request) => (isUploadPart(request) ? 'fail' : 'forward');
+    const failure = await client.uploadFrom(Readable.from([randomBytes(7 * mebibyte)]), 'faulty.bin').catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FTPError);
+    expect((failure as FTPError).code).toBe(451);
+    proxy.decide = () => 'forward';
+    expect((await client.send('NOOP')).code).toBe(200);
+    expect(await client.list()).toEqual([]);
+    expect(await listKeys(s3, prefix)).toEqual([]);
+    expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
+  });
+
+  it('leaves no object and aborts the multipart upload when the client drops mid-upload', async () => {
+    const { port, prefix } = await startServer();
+    const client = await connect(port);
+    async function* stalls(): AsyncGenerator<Buffer> {
+      yield randomBytes(11 * mebibyte);
+      await new Promise(() => {});
+    }
+    void client.uploadFrom(Readable.from(stalls()), 'dropped.bin').catch(() => {});
+    await until(() => proxy.requests.some((request) => isUploadPart(request) && request.status === 200), 'a stored part');
+    client.close();
+    await until(() => proxy.requests.some((request) => isAbortMultipartUpload(request) && request.status === 204), 'the abort');
+    expect(await listKeys(s3, prefix)).toEqual([]);
+  });
+
+  it('resumes with REST + STOR (ftplib) and APPE (basic-ftp), byte for byte', async () => {
+    const { port } = await startServer();
+    const client = await connect(port);
+    const original = randomBytes(6 * mebibyte + 11);
+    await client.uploadFrom(Readable.from([original.subarray(0, 4 * mebibyte)]), 'resume.bin');
+    const local = await mkdtemp(join(tmpdir(), 'storage-s3-ftplib-'));
+    onTestFinished(() => rm(local, { recursive: true, force: true }));
+    const offset = 3 * mebibyte + 5;
+    await writeFile(join(local, 'rest.bin'), original.subarray(offset));
+    const script = [
+      'import ftplib, sys',
+      'ftp = ftplib.FTP()',
+      'ftp.connect("127.0.0.1", int(sys.argv[1]))',
+      'ftp.login("alice", "any")',
+      'with open(sys.argv[2], "rb") as source: print(ftp.storbinary("STOR resume.bin", source, rest=int(sys.argv[3])))',
+      'ftp.quit()',
+    ].join('\n');
+    const stored = await new Promise<string>((resolve, reject) => {
+      execFile(python, ['-c', script, String(port), join(local, 'rest.bin'), String(offset)], (error, stdout, stderr) =>
+        error === null ? resolve(stdout) : reject(new Error(`${error.message}: ${stderr}`)),
+      );
+    });
+    expect(stored).toMatch(/^226 /);
+    expect((await download(client, 'resume.bin')).equals(original)).toBe(true);
+    const tail = randomBytes(mebibyte);
+    await client.appendFrom(Readable.from([tail]), 'resume.bin');
+    expect((await download(client, 'resume.bin')).equals(Buffer.concat([original, tail]))).toBe(true);
+  });
+
+  it('keeps names, directories and exact sizes straight through FTP commands', async () => {
+    const { port } = await startServer();
+    const client = await connect(port);
+    await client.uploadFrom(Readable.from([Buffer.from('0123456789')]), 'foo.txt');
+    expect(await client.size('foo.txt')).toBe(10);
+    await expect(client.size('foo')).rejects.toMatchObject({ code: 550 });
+    await client.send('MKD späce dir');
+    await client.uploadFrom(Readable.from([Buffer.from('inner')]), 'späce dir/ünï 文件.txt');
+    await expect(client.send('RMD späce dir')).rejects.toMatchObject({ code: 550 });
+    const other = await connect(port);
+    const listing = await other.list();
+    expect(listing.map((entry) => [entry.name, entry.isDirectory]).sort()).toEqual([['foo.txt', false], ['späce dir', true]]);
+    expect((await other.list('späce dir')).map((entry) => entry.name)).toEqual(['ünï 文件.txt']);
+    expect((await other.lastMod('foo.txt')).getTime()).toBeGreaterThan(Date.now() - 3_600_000);
+    await other.rename('foo.txt', 'späce dir/bar.txt');
+    expect((await download(other, 'späce dir/bar.txt')).toString()).toBe('0123456789');
+  });
+
+  it('refuses the login with 421 when the bucket does not exist', async () => {
+    const { port } = await startServer({ bucket: 'no-such-bucket-anywhere' });
+    const client = new Client(10_000);
+    onTestFinished(() => client.close());
+    await expect(client.access({ host: '127.0.0.1', port, user: 'alice', password: 'any' })).rejects.toMatchObject({ code: 421 });
+  });
+});

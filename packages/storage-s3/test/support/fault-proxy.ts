@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+/** One request that went through the proxy. */
+export interface ProxiedRequest {
+  readonly method: string;
+  /** Path and query, as sent (e.g. "/bucket/key?uploadId=...&partNumber=2"). */
+  readonly url: string;
+  /** True when the request asked S3 to copy from another object (CopyObject, UploadPartCopy). */
+  readonly copies: boolean;
+  /** The status the connector saw: the upstream's, or 500 for an injected failure. */
+  status: number | undefined;
+}
+
+/** What to do with a request: pass it on, answer 500 InternalError, or cut the connection. */
+export type FaultDecision = 'forward' | 'fail' | 'reset';
+
+/** An HTTP proxy between the connector and the S3 server that records every request and injects faults. */
+export interface FaultProxy {
+  readonly endpoint: string;
+  readonly requests: ProxiedRequest[];
+  /** Decides per request; the default forwards everything. Replace it at any time. */
+  decide: (request: ProxiedRequest) => FaultDecision;
+  close(): Promise<void>;
+}
+
+/** True for an UploadPart request (PUT with uploadId and partNumber). */
+export function isUploadPart(request: Pick<ProxiedRequest, 'method' | 'url'>): boolean {
+  return request.method === 'PUT' && request.url.includes('uploadId=') && request.url.includes('partNumber=');
+}
+
+/** True for a CreateMultipartUpload request (POST ...?uploads). */
+export function isCreateMultipartUpload(request: Pick<ProxiedRequest, 'method' | 'url'>): boolean {
+  return request.method === 'POST' && /[?&]uploads(=|&|$)/.test(request.url);
+}
+
+/** True for an AbortMultipartUpload request (DELETE ...?uploadId=). */
+export function isAbortMultipartUpload(request: Pick<ProxiedRequest, 'method' | 'url'>): boolean {
+  return request.method === 'DELETE' && request.url.includes('uploadId=');
+}
+
+/** Starts the proxy on 127.0.0.1, port 0, in front of `upstream` (an http:// endpoint). */
+export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+  const target = new URL(upstream);
+  const sockets = new Set<Socket>();
+  const proxy: FaultProxy = {
+    endpoint: '',
+    requests: [],
+    decide: () => 'forward',
+    close: async () => {},
+  };
+
+  function forward(incoming: IncomingMessage, outgoing: ServerResponse, record: ProxiedRequest): void {
+    const upstreamRequest = httpRequest(
+      { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
+      (upstreamResponse) => {
+        record.status = upstreamResponse.statusCode;
+        outgoing.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
+        upstreamResponse.pipe(outgoing);
+      },
+    );
+    upstreamRequest.on('error', () => outgoing.destroy());
+    incoming.pipe(upstreamRequest);
+  }
+
+  const server: Server = createServer((incoming, outgoing) => {
+    const record: ProxiedRequest = {
+      method: incoming.method ?? '',
+      url: incoming.url ?? '',
+      copies: incoming.headers['x-amz-copy-source'] !== undefined,
+      status: undefined,
+    };
+    proxy.requests.push(record);
+    const decision = proxy.decide(record);
+    if (decision === 'reset') {
+      incoming.socket.destroy();
+      return;
+    }
+    if (decision === 'fail') {
+      record.status = 500;
+      incoming.resume();
+      outgoing.writeHead(500, { 'content-type': 'application/xml', connection: 'close' });
+      outgoing.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected</Message></Error>');
+      return;
+    }
+    forward(incoming, outgoing, record);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(proxy, {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  });
+}
