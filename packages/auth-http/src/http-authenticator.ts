@@ -17,6 +17,7 @@ import { userFromResponse } from './user-facts.ts';
 
 /** An authenticator of this package: the v1 contract with `close()`, which closes its connection pools. */
 export interface HttpAuthenticator extends AuthenticatorV1 {
+  checkHealth(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -91,6 +92,19 @@ export function createHttpAuthenticator(scheme: CredentialScheme, options: Resol
       const check = revalidation(session);
       return check === undefined ? { outcome: 'accepted', user } : { outcome: 'accepted', user, revalidation: check };
     },
+    /**
+     * Readiness (the app's /readyz): the identity service answers a HEAD of the login URL, without credentials. Any
+     * answer below 500 (401 and 405 included) means it is up; no answer or a 5xx means it is not.
+     */
+    async checkHealth(): Promise<void> {
+      const response = await client.send({ url: options.login.url, method: 'HEAD', headers: {} }, AbortSignal.timeout(healthTimeoutMs));
+      if (response.status >= 500) {
+        throw new AuthenticationUnavailableError(`identity service ${describeTarget(options.login.url)} answered ${response.status}`);
+      }
+    },
     close: () => client.close(),
   });
 }
+
+/** How long a readiness probe waits for the identity service. */
+const healthTimeoutMs = 3_000;

@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { createBasicAuthenticator, createBearerAuthenticator, createDigestAuthenticator, createWebhookAuthenticator } from '@ftp/auth-http';
 import type { Authenticator } from '@ftp/plugin-api';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { capturingLogger, connectFtp, login, startFtpServer, type FtpConnection } from './support/ftp.ts';
 import { startIdentityServer } from './support/identity-server.ts';
 
@@ -200,5 +200,24 @@ describe('secrets stay out of logs and errors', () => {
     await authenticator.close();
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toBe(`identity service ${identity.origin}/error answered 500 to the login request`);
+  });
+});
+
+describe('readiness probe (checkHealth)', () => {
+  it('is healthy while the service answers, even with 401, and unhealthy on 5xx, hangs and refused connections', async () => {
+    const identity = await startIdentityServer();
+    const healthy = createBasicAuthenticator({ loginUrl: `${identity.origin}/basic` });
+    const failing = createWebhookAuthenticator({ loginUrl: `${identity.origin}/error` });
+    const hanging = createBasicAuthenticator({ loginUrl: `${identity.origin}/hang`, timeoutMs: 200 });
+    const unreachable = createBearerAuthenticator({ loginUrl: `http://127.0.0.1:${await closedPort()}/` });
+    onTestFinished(() => Promise.all([healthy, failing, hanging, unreachable].map((authenticator) => authenticator.close())));
+    await expect(healthy.checkHealth()).resolves.toBeUndefined();
+    await expect(failing.checkHealth()).rejects.toThrow(/answered 500/);
+    await expect(hanging.checkHealth()).rejects.toThrow();
+    await expect(unreachable.checkHealth()).rejects.toThrow();
+    // The probe never carries credentials.
+    const probes = identity.requests.filter((request) => request.url === '/basic');
+    expect(probes.length).toBe(1);
+    expect(probes[0]!.headers.authorization).toBeUndefined();
   });
 });

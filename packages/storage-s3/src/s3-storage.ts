@@ -21,6 +21,9 @@ function clientConfigFrom(options: S3StorageOptions): S3ClientConfig {
   return config;
 }
 
+/** How long a readiness probe waits for the bucket before calling it unavailable. */
+const healthTimeoutMs = 3_000;
+
 /**
  * Why a session cannot open. A missing or unreachable bucket is an outage of this storage (`EUNAVAILABLE`: the client
  * gets 421 at login and the connection closes); refused credentials or policy are `EACCES`.
@@ -65,11 +68,20 @@ export function createS3Storage(options: S3StorageOptions): StorageConnectorV1 {
     return new S3Session({ client, settings, keys: createKeyMapping(rootPrefix), logger: context.logger });
   }
 
+  /** Readiness (the app's /readyz): the bucket answers HeadBucket within a few seconds. */
+  async function checkHealth(): Promise<void> {
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: settings.bucket }), { abortSignal: AbortSignal.timeout(healthTimeoutMs) });
+    } catch (error) {
+      throw sessionFailure(error, settings.bucket);
+    }
+  }
+
   async function close(): Promise<void> {
     if (ownsClient) client.destroy();
   }
 
-  return Object.freeze({ specificationVersion: 'v1' as const, name: options.name ?? 's3', openSession, close });
+  return Object.freeze({ specificationVersion: 'v1' as const, name: options.name ?? 's3', openSession, checkHealth, close });
 }
 
 /** The second argument the ftp-server app passes to plugin factories. */

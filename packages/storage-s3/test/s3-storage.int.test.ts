@@ -133,6 +133,14 @@ describe('sessions', () => {
     expect(await storageCodeOf(() => perUser.openSession({ username: '../x' }, createTestPluginContext()))).toBe('EACCES');
   });
 
+  it('answers the readiness probe while the bucket answers, and fails it with EUNAVAILABLE for a missing bucket', async () => {
+    const healthy = createS3Storage(s3.options());
+    const missing = createS3Storage(s3.options({ bucket: 'no-such-bucket-here' }));
+    onTestFinished(() => Promise.all([healthy.close?.(), missing.close?.()]));
+    await expect(healthy.checkHealth!()).resolves.toBeUndefined();
+    expect(await storageCodeOf(() => missing.checkHealth!())).toBe('EUNAVAILABLE');
+  });
+
   it('gives each user the prefix named after them', async () => {
     const base = `users-${Date.now()}`;
     const connector = createS3Storage(s3.options({ prefix: `${base}/{user}/` }));
