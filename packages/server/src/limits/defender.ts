@@ -1,5 +1,5 @@
-import { BlockList, isIPv6 } from 'node:net';
 import { InvalidOptionError } from '@ftp/plugin-api';
+import { cidrContains, parseCidr, type CidrRange } from '../network/cidr.ts';
 import type { ServerLogger } from '../server-options.ts';
 
 /** Brute-force defence settings; every field has a default, and the defender is on unless `enabled` is false. */
@@ -30,7 +30,7 @@ type FailureLog = Map<string, number[]>;
 export class Defender {
   readonly failedLoginDelayMs: number;
   readonly #options: Required<Omit<DefenderOptions, 'allowList' | 'enabled'>>;
-  readonly #allowList = new BlockList();
+  readonly #allowList: readonly CidrRange[];
   readonly #byAddress: FailureLog = new Map();
   readonly #byUser: FailureLog = new Map();
   readonly #bans = new Map<string, number>();
@@ -45,7 +45,11 @@ export class Defender {
       failedLoginDelayMs: options.failedLoginDelayMs ?? 1000,
     };
     this.failedLoginDelayMs = this.#options.failedLoginDelayMs;
-    for (const entry of options.allowList ?? []) addToBlockList(this.#allowList, entry, 'defender.allowList');
+    this.#allowList = (options.allowList ?? []).map((entry) => {
+      const range = parseCidr(entry);
+      if (range === undefined) throw new InvalidOptionError('defender.allowList', `"${entry}" is not an IP address or CIDR block`);
+      return range;
+    });
     this.#logger = logger;
   }
 
@@ -73,7 +77,7 @@ export class Defender {
   }
 
   #isAllowed(address: string): boolean {
-    return this.#allowList.check(address, isIPv6(address) ? 'ipv6' : 'ipv4');
+    return this.#allowList.some((range) => cidrContains(range, address));
   }
 
   #record(log: FailureLog, key: string, now: number): number {
@@ -83,17 +87,5 @@ export class Defender {
     // Bound memory: forget keys whose failures all left the window once the map grows large.
     if (log.size > 10_000) for (const [other, times] of log) if (times.every((time) => now - time >= this.#options.windowMs)) log.delete(other);
     return recent.length;
-  }
-}
-
-/** Adds "address" or "address/prefix" to a BlockList; throws `InvalidOptionError` naming `option`. */
-export function addToBlockList(list: BlockList, entry: string, option: string): void {
-  const [address = '', prefix] = entry.split('/');
-  const family = isIPv6(address) ? 'ipv6' : 'ipv4';
-  try {
-    if (prefix === undefined) list.addAddress(address, family);
-    else list.addSubnet(address, Number(prefix), family);
-  } catch {
-    throw new InvalidOptionError(option, `"${entry}" is not an IP address or CIDR block`);
   }
 }
