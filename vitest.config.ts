@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@ftp\/protocol$/, replacement: source('./packages/protocol/src/index.ts') },
       { find: /^@ftp\/plugin-api$/, replacement: source('./packages/plugin-api/src/index.ts') },
       { find: /^@ftp\/plugin-api\/testing$/, replacement: source('./packages/plugin-api/src/testing/index.ts') },
+      { find: /^@ftp\/server\/testing$/, replacement: source('./packages/server/src/testing/index.ts') },
       { find: /^@ftp\/server$/, replacement: source('./packages/server/src/index.ts') },
       { find: /^@ftp\/storage-fs$/, replacement: source('./packages/storage-fs/src/index.ts') },
       { find: /^@ftp\/auth-http$/, replacement: source('./packages/auth-http/src/index.ts') },

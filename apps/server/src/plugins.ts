@@ -4,19 +4,14 @@ import {
   PluginVersionError,
   supportedSpecificationVersions,
   type Authenticator,
-  type PluginLogger,
+  type PluginEnvironment,
   type StorageConnector,
 } from '@ftp/plugin-api';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
 import { resolvePluginEntry } from './package-resolution.ts';
 
-/** The second argument of a plugin package's factory. */
-export interface PluginEnvironment {
-  /** A logger for the plugin (pino, bound to the plugin's name). Never log passwords or tokens with it. */
-  readonly logger: PluginLogger;
-  /** The config file's directory (the cwd without one): resolve relative paths in the plugin config against it. */
-  readonly configDirectory: string;
-}
+/** The second argument of a plugin package's factory (the contract's type, re-exported for the app's modules). */
+export type { PluginEnvironment } from '@ftp/plugin-api';
 
 type PluginConfig = Readonly<Record<string, unknown>>;
 type Factory = (config: PluginConfig, environment: PluginEnvironment) => unknown;

@@ -6,6 +6,7 @@ import {
   InvalidOptionError,
   type AuthenticationRequest,
   type AuthenticationResult,
+  type AuthenticatorFactory,
   type AuthenticatorV1,
   type PluginContext,
   type PluginLogger,
@@ -105,19 +106,13 @@ export function createHtpasswdAuthenticator(options: HtpasswdAuthenticatorOption
   });
 }
 
-/** The second argument `ftp-server` passes to a plugin package's factory. */
-export interface PluginEnvironment {
-  readonly logger: PluginLogger;
-  /** The config file's directory: a relative `file` is resolved against it. */
-  readonly configDirectory: string;
-}
-
 /**
  * The entry point `ftp-server` looks for when a config names this package as `authenticator`: it receives
- * `authenticatorConfig` as `config`.
+ * `authenticatorConfig` as `config`. A relative `file` is resolved against the config file's directory.
  */
-export function createAuthenticator(config: Readonly<Record<string, unknown>>, environment: PluginEnvironment): AuthenticatorV1 {
+export const createAuthenticator: AuthenticatorFactory = (config, environment) => {
   const file = config.file;
-  const absolute = typeof file === 'string' && file !== '' && !isAbsolute(file) ? resolve(environment.configDirectory, file) : file;
+  const directory = environment.configDirectory ?? process.cwd();
+  const absolute = typeof file === 'string' && file !== '' && !isAbsolute(file) ? resolve(directory, file) : file;
   return createHtpasswdAuthenticator({ ...config, file: absolute } as HtpasswdAuthenticatorOptions, environment.logger);
-}
+};

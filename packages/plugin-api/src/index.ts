@@ -3,6 +3,7 @@ export { StorageError, StorageErrorCode, storageError, type StorageErrorOptions 
 export { AuthenticationUnavailableError } from './errors/authentication-unavailable-error.ts';
 export { PluginVersionError, InvalidOptionError } from './errors/plugin-errors.ts';
 export { silentLogger, type PluginContext, type PluginLogger } from './plugin-context.ts';
+export type { PluginEnvironment, PluginConfig, AuthenticatorFactory, StorageConnectorFactory } from './plugin-factory.ts';
 export type {
   AuthenticatorV1,
   AuthenticationRequest,
