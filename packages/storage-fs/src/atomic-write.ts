@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from './errno-to-storage-error.ts';
 import { throwIfAborted, writeAll } from './write-all.ts';
@@ -17,20 +17,32 @@ export interface AtomicWriteOptions {
   readonly fsync: boolean;
 }
 
+/**
+ * Temporary names: a random part drawn once per process and a counter, so no upload pays for random bytes. The
+ * name only has to be hard to guess and unused; 'wx' (O_EXCL) makes a clash fail instead of sharing a file.
+ */
+const processTag = randomBytes(6).toString('hex');
+let temporaryCounter = 0;
+
 /** The name of a fresh temporary file beside `targetPath`. */
 export function temporaryPathFor(targetPath: string, temporaryPrefix: string): string {
-  return join(dirname(targetPath), `${temporaryPrefix}${randomBytes(8).toString('hex')}`);
+  temporaryCounter = (temporaryCounter + 1) % Number.MAX_SAFE_INTEGER;
+  return join(dirname(targetPath), `${temporaryPrefix}${processTag}${temporaryCounter.toString(36)}`);
+}
+
+/** Opens a directory for the fsync that makes a rename in it durable; undefined when the file system refuses. */
+async function openDirectory(directoryPath: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(directoryPath, 'r');
+  } catch {
+    return undefined;
+  }
 }
 
 /** fsync a directory so a rename in it survives a crash; best effort, some file systems refuse. */
-async function syncDirectory(directoryPath: string): Promise<void> {
+async function syncDirectory(directory: FileHandle | undefined): Promise<void> {
   try {
-    const directory = await open(directoryPath, 'r');
-    try {
-      await directory.sync();
-    } finally {
-      await directory.close();
-    }
+    await directory?.sync();
   } catch {
     // Durability of the directory entry is a bonus; the file's own content is already synced.
   }
@@ -70,27 +82,38 @@ export async function writeAtomically(
   throwIfAborted(options.signal);
   if (basename(targetPath).startsWith(options.temporaryPrefix)) throw new Error('refusing to write a temporary name');
   const temporaryPath = temporaryPathFor(targetPath, options.temporaryPrefix);
-  // 'wx' is O_CREAT|O_EXCL: never opens an existing file or follows a symlink planted at the temporary name.
-  const handle = await open(temporaryPath, 'wx', options.fileMode);
-  let handleOpen = true;
-  let temporaryExists = true;
+  // The directory is opened while the data arrives, so its fsync after the rename costs one call, not three.
+  const directoryOpening = options.fsync ? openDirectory(dirname(targetPath)) : Promise.resolve(undefined);
+  let handleOpen = false;
+  let temporaryExists = false;
+  let handle: FileHandle | undefined;
   try {
+    // 'wx' is O_CREAT|O_EXCL: never opens an existing file or follows a symlink planted at the temporary name.
+    handle = await open(temporaryPath, 'wx', options.fileMode);
+    handleOpen = true;
+    temporaryExists = true;
     const bytesWritten = await writeAll(handle, data, options.signal, 0);
     if (options.fsync) await handle.sync();
-    handleOpen = false;
-    await handle.close();
     throwIfAborted(options.signal);
-    if (options.exclusive) {
-      await publishExclusively(temporaryPath, targetPath);
-    } else {
-      await rename(temporaryPath, targetPath);
-      temporaryExists = false;
+    // The synced file may be published while its descriptor closes: both are thread-pool calls that can overlap.
+    handleOpen = false;
+    const closing = handle.close();
+    try {
+      if (options.exclusive) {
+        await publishExclusively(temporaryPath, targetPath);
+      } else {
+        await rename(temporaryPath, targetPath);
+        temporaryExists = false;
+      }
+    } finally {
+      await closing;
     }
-    if (options.fsync) await syncDirectory(dirname(targetPath));
+    if (options.fsync) await syncDirectory(await directoryOpening);
     return bytesWritten;
   } finally {
-    if (handleOpen) await handle.close().catch(() => {});
+    if (handleOpen) await handle?.close().catch(() => {});
     if (temporaryExists) await removeQuietly(temporaryPath);
+    void directoryOpening.then((directory) => directory?.close()).catch(() => {});
   }
 }
 

@@ -25,6 +25,16 @@ runStorageConformance('fs', async () => {
   };
 });
 
+// The thread-pool look-ups (for network file systems) must keep every guarantee the default synchronous ones give.
+runStorageConformance('fs with async path look-ups', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'storage-fs-conformance-async-'));
+  return {
+    connector: createFsStorage({ root: join(base, 'users', '{user}'), pathLookups: 'async', listStatMode: 'async' }),
+    user: { username: 'alice' },
+    cleanup: () => rm(base, { recursive: true, force: true }),
+  };
+});
+
 describe('createFsStorage', () => {
   let base: string;
   beforeEach(async () => {
