@@ -132,6 +132,8 @@ export function parseEpsvArgument(argument: string): EpsvArgument | undefined {
  * dotted IPv4 address; any other address is returned lower-cased.
  */
 export function normalizeAddress(address: string): string {
+  // A plain IPv4 address (the usual case, once per connection and data connection) has nothing to normalise.
+  if (!address.includes(':')) return address.toLowerCase();
   const lowerCased = address.toLowerCase();
   const groups = parseIpv6Groups(lowerCased);
   if (groups === undefined || !isIpv4Mapped(groups)) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
+import { createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
 import type { ListingEntry } from './listing-entry.ts';
 
 const now = new Date('2024-06-15T12:00:00Z');
@@ -128,5 +128,22 @@ describe('parseListArguments', () => {
     { argument: './-la', expected: { flags: '', path: './-la' } },
   ])('parses "$argument"', ({ argument, expected }) => {
     expect(parseListArguments(argument)).toEqual(expected);
+  });
+});
+
+describe('createListLineFormatter', () => {
+  it('writes the same lines as formatListLine, also for entries that share a mode or a time', () => {
+    const options = { now: new Date('2024-06-01T12:00:00Z'), owner: 'alice', group: 'staff' };
+    const shared = new Date('2024-05-30T08:15:00Z');
+    const entries: ListingEntry[] = [
+      { name: 'a.txt', type: 'file', size: 1, modifiedAt: shared, mode: 0o644 },
+      { name: 'b.txt', type: 'file', size: 22, modifiedAt: shared, mode: 0o644 },
+      { name: 'docs', type: 'directory', size: 4096, modifiedAt: shared, mode: 0o755 },
+      { name: 'old\nname', type: 'file', size: 3, modifiedAt: new Date('2001-01-02T03:04:05Z'), mode: 0o600 },
+      { name: 'c.txt', type: 'file', size: 5, modifiedAt: shared },
+    ];
+    const format = createListLineFormatter(options);
+    expect(entries.map((entry) => format(entry))).toEqual(entries.map((entry) => formatListLine(entry, options)));
+    expect(format(entries[3]!)).toContain('Jan 02  2001 old\0name');
   });
 });

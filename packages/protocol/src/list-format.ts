@@ -30,13 +30,37 @@ const futureToleranceMilliseconds = 60 * 60 * 1000;
  * `encodeLineBreaks`) so one entry is always one line; the name is otherwise written as it is.
  */
 export function formatListLine(entry: ListingEntry, options: ListLineOptions): string {
-  const permissions = formatPermissions(entry.type, entry.mode ?? defaultMode(entry.type));
-  const links = (entry.type === 'directory' ? '2' : '1').padStart(4);
+  return createListLineFormatter(options)(entry);
+}
+
+/**
+ * {@link formatListLine} for many entries with the same options (a LIST): the columns that do not depend on the
+ * entry are prepared once, and the permission and date columns are remembered, since a directory's entries mostly
+ * share a mode and often a time.
+ */
+export function createListLineFormatter(options: ListLineOptions): (entry: ListingEntry) => string {
   const owner = (options.owner ?? 'ftp').padEnd(8);
   const group = (options.group ?? 'ftp').padEnd(8);
-  const size = String(entry.size).padStart(8);
-  const date = formatListDate(entry.modifiedAt, options.now);
-  return `${permissions} ${links} ${owner} ${group} ${size} ${date} ${encodeLineBreaks(entry.name)}`;
+  const ownerAndGroup = `${owner} ${group}`;
+  const permissionsByMode = new Map<string, string>();
+  let lastDateTime = Number.NaN;
+  let lastDate = '';
+  return (entry) => {
+    const mode = entry.mode ?? defaultMode(entry.type);
+    const modeKey = `${entry.type}${mode}`;
+    let permissions = permissionsByMode.get(modeKey);
+    if (permissions === undefined) {
+      permissions = formatPermissions(entry.type, mode);
+      if (permissionsByMode.size < 64) permissionsByMode.set(modeKey, permissions);
+    }
+    const links = entry.type === 'directory' ? '   2' : '   1';
+    const time = entry.modifiedAt.getTime();
+    if (time !== lastDateTime) {
+      lastDate = formatListDate(entry.modifiedAt, options.now);
+      lastDateTime = time;
+    }
+    return `${permissions} ${links} ${ownerAndGroup} ${String(entry.size).padStart(8)} ${lastDate} ${encodeLineBreaks(entry.name)}`;
+  };
 }
 
 /** Formats one NLST line (RFC 959 §4.1.3: names only), without a line end; line breaks in the name are encoded. */

@@ -22,6 +22,9 @@ export function formatMachineTime(date: Date): string {
   if (!isMachineTimeRepresentable(date)) {
     throw new RangeError('Date cannot be written as an RFC 3659 time-val');
   }
+  // Files of one directory often share a time (written together): remember the last one, as listings ask in a row.
+  const time = date.getTime();
+  if (time === lastMachineTime.time) return lastMachineTime.text;
   const text =
     pad(date.getUTCFullYear(), 4) +
     pad(date.getUTCMonth() + 1, 2) +
@@ -30,8 +33,12 @@ export function formatMachineTime(date: Date): string {
     pad(date.getUTCMinutes(), 2) +
     pad(date.getUTCSeconds(), 2);
   const milliseconds = date.getUTCMilliseconds();
-  return milliseconds === 0 ? text : `${text}.${pad(milliseconds, 3)}`;
+  const result = milliseconds === 0 ? text : `${text}.${pad(milliseconds, 3)}`;
+  lastMachineTime = { time, text: result };
+  return result;
 }
+
+let lastMachineTime = { time: Number.NaN, text: '' };
 
 /**
  * Parses an RFC 3659 §2.3 time-val "YYYYMMDDHHMMSS[.fraction]" (UTC), as sent with MFMT or MDTM. Returns undefined

@@ -91,16 +91,16 @@ const uniquePattern = /^[\x21-\x3a\x3c\x3e-\x7e]+$/;
  * encoded (see `encodeLineBreaks`), since a fact line must stay one line.
  */
 export function formatMlsxLine(entry: ListingEntry, options: MlsxLineOptions): string {
-  const values: Record<MlstFact, string | undefined> = {
-    type: options.type ?? (entry.type === 'directory' ? 'dir' : 'file'),
-    size: entry.type === 'directory' ? undefined : String(entry.size),
-    modify: isMachineTimeRepresentable(entry.modifiedAt) ? formatMachineTime(entry.modifiedAt) : undefined,
-    perm: options.perm !== undefined && permPattern.test(options.perm) ? options.perm : undefined,
-    unique: entry.uniqueId !== undefined && uniquePattern.test(entry.uniqueId) ? entry.uniqueId : undefined,
-    'unix.mode': `0${((entry.mode ?? defaultMode(entry.type)) & 0o7777).toString(8).padStart(3, '0')}`,
-  };
-  const facts = supportedMlstFacts
-    .filter((fact) => options.facts.has(fact) && values[fact] !== undefined)
-    .map((fact) => `${wireName[fact]}=${values[fact] ?? ''};`);
-  return `${facts.join('')} ${encodeLineBreaks(entry.name)}`;
+  // Built in place, in supportedMlstFacts order: MLSD calls this once per entry of directories of any size.
+  const facts = options.facts;
+  let line = '';
+  if (facts.has('type')) line += `type=${options.type ?? (entry.type === 'directory' ? 'dir' : 'file')};`;
+  if (facts.has('size') && entry.type !== 'directory') line += `size=${entry.size};`;
+  if (facts.has('modify') && isMachineTimeRepresentable(entry.modifiedAt)) line += `modify=${formatMachineTime(entry.modifiedAt)};`;
+  const perm = options.perm;
+  if (facts.has('perm') && perm !== undefined && permPattern.test(perm)) line += `perm=${perm};`;
+  const unique = entry.uniqueId;
+  if (facts.has('unique') && unique !== undefined && uniquePattern.test(unique)) line += `unique=${unique};`;
+  if (facts.has('unix.mode')) line += `UNIX.mode=0${((entry.mode ?? defaultMode(entry.type)) & 0o7777).toString(8).padStart(3, '0')};`;
+  return `${line} ${encodeLineBreaks(entry.name)}`;
 }

@@ -7,5 +7,7 @@
  * Everything else, including non-ASCII text (sent as UTF-8, RFC 2640), is left as it is.
  */
 export function encodeLineBreaks(name: string): string {
+  // Almost no name has a line break: two scans are far cheaper than a regular-expression replace per listing line.
+  if (name.indexOf('\n') === -1 && name.indexOf('\r') === -1) return name;
   return name.replace(/[\r\n]/g, (character) => (character === '\n' ? '\0' : '\r\0'));
 }

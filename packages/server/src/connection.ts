@@ -69,7 +69,10 @@ export class ControlConnection implements SessionIo {
   #listen(socket: Socket): void {
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
     socket.on('error', () => socket.destroy());
-    socket.on('end', () => socket.end());
+    // The client's FIN: finish our side too, unless a closing reply already did (a second end() builds an error).
+    socket.on('end', () => {
+      if (!socket.writableEnded) socket.end();
+    });
   }
 
   /**

@@ -1,8 +1,8 @@
 import type { FileEntry, UserPermissions } from '@ftp/plugin-api';
 import {
   baseName,
+  createListLineFormatter,
   joinVirtualPath,
-  formatListLine,
   formatMlsxLine,
   formatMlstFeature,
   parseListArguments,
@@ -30,9 +30,8 @@ export const listingCommands = [
     argument: 'optional',
     syntax: 'LIST [<sp> pathname]',
     handle(context, argument) {
-      const now = new Date();
       const owner = context.state.user!.username;
-      return listOverData(context, 'LIST', parseListArguments(argument).path, (entry) => formatListLine(entry, { now, owner, group: owner }));
+      return listOverData(context, 'LIST', parseListArguments(argument).path, createListLineFormatter({ now: new Date(), owner, group: owner }));
     },
   }),
   defineCommand({
@@ -56,7 +55,7 @@ export const listingCommands = [
       const entry = await context.storage().stat(path, context.callOptions());
       // RFC 3659 §7.2.1: MLSD of something that is not a directory is a 501.
       if (entry.type !== 'directory') throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Not a directory; use MLST for a file.');
-      await listOverData(context, 'MLSD', argument, (child) => mlsxLine(context, child, joinVirtualPath(path, child.name)));
+      await listOverData(context, 'MLSD', argument, mlsdFormatter(context, path));
     },
   }),
   defineCommand({
@@ -94,6 +93,26 @@ function permFact(context: CommandContext, entry: FileEntry, path: string): stri
   if (allowed('delete')) perm += 'd';
   if (canRename) perm += 'f';
   return perm;
+}
+
+/**
+ * The MLSD line of each child of `directory`. Unless a directory override lies below it, every child of one type has
+ * the same "perm" fact, so it is worked out once per type rather than once per entry.
+ */
+function mlsdFormatter(context: CommandContext, directory: string): LineFormatter {
+  const facts = context.state.mlstFacts;
+  const uniform = context.state.effectiveUser?.hasOverridesBelow(directory) !== true;
+  const permByType = new Map<FileEntry['type'], string>();
+  return (child) => {
+    if (!facts.has('perm')) return formatMlsxLine(child, { facts });
+    if (!uniform) return mlsxLine(context, child, joinVirtualPath(directory, child.name));
+    let perm = permByType.get(child.type);
+    if (perm === undefined) {
+      perm = permFact(context, child, joinVirtualPath(directory, child.name));
+      permByType.set(child.type, perm);
+    }
+    return formatMlsxLine(child, { facts, perm });
+  };
 }
 
 function mlsxLine(context: CommandContext, entry: FileEntry, path: string): string {
@@ -144,8 +163,8 @@ export async function listOverControl(context: CommandContext, argument: string)
   context.requirePermission('list', path);
   const storage = context.storage();
   const entry = await storage.stat(path, context.callOptions());
-  const now = new Date();
   const owner = context.state.user!.username;
+  const format = createListLineFormatter({ now: new Date(), owner, group: owner });
   const lines = [`Status of ${path}:`];
   const entries = entry.type === 'directory' ? storage.list(path, context.callOptions()) : single({ ...entry, name: baseName(path) });
   let count = 0;
@@ -154,7 +173,7 @@ export async function listOverControl(context: CommandContext, argument: string)
       lines.push(`... more than ${statEntryLimit} entries; use LIST or MLSD for the rest.`);
       break;
     }
-    lines.push(formatListLine(child, { now, owner, group: owner }));
+    lines.push(format(child));
   }
   lines.push('End of status.');
   context.reply(entry.type === 'directory' ? ReplyCode.DirectoryStatus : ReplyCode.FileStatus, lines);

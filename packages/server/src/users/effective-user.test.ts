@@ -26,6 +26,17 @@ describe('resolveEffectiveUser', () => {
     expect(user.allows(permission, path)).toBe(allowed);
   });
 
+  it.each([
+    ['/', true],
+    ['/in', true],
+    ['/in/private', false],
+    ['/inbox', false],
+    ['/other', false],
+  ] as const)('overrides below %s: %s', (path, expected) => {
+    // MLSD works the "perm" fact out once per listing only when no override lies below the listed directory.
+    expect(user.hasOverridesBelow(path)).toBe(expected);
+  });
+
   it('takes limits from the user, else from the defaults', () => {
     expect(user.quota).toEqual({ maxFiles: 9 });
     expect(user.maxSessions).toBe(4);

@@ -17,6 +17,8 @@ export interface EffectiveUser {
   readonly maxSessions: number | undefined;
   /** Whether the user may do `permission` at `path` (a path as the user sees it). */
   allows(permission: keyof UserPermissions, path: string): boolean;
+  /** True when a directory override lies strictly below `path`: its children may then differ in permissions. */
+  hasOverridesBelow(path: string): boolean;
 }
 
 /** Applies the defaults to what the authenticator returned. */
@@ -38,6 +40,10 @@ export function resolveEffectiveUser(user: AuthenticatedUser, defaults: UserDefa
         allowed = permissions[permission] ?? allowed;
       }
       return allowed;
+    },
+    hasOverridesBelow(path) {
+      const prefix = path === '/' ? '/' : `${path}/`;
+      return overrides.some(([directory]) => directory !== '/' && directory.startsWith(prefix));
     },
   };
 }
