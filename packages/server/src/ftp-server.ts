@@ -171,6 +171,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       dataChannels,
       logger: sessionLogger,
       emit: (event, ...payload) => this.#emitSafely(event, payload),
+      listens: (event) => this.listenerCount(event) > 0,
     });
     if (secureContext !== undefined) session.useTlsContext(secureContext);
     this.#sessions.add(session);

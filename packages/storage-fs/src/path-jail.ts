@@ -51,6 +51,15 @@ export class PathJail {
     return this.syncLookups ? realpathSync.native(path) : realpath(path);
   }
 
+  /** Whether lstat finds an entry; an unusual failure counts as present, so the full resolution reports it. */
+  private presentSync(path: string): boolean {
+    try {
+      return lstatSync(path, { throwIfNoEntry: false }) !== undefined;
+    } catch {
+      return true;
+    }
+  }
+
   /** lstat, or undefined when nothing is there. */
   private async lstatOf(path: string): Promise<Stats | undefined> {
     if (this.syncLookups) return lstatSync(path, { throwIfNoEntry: false });
@@ -95,6 +104,12 @@ export class PathJail {
     // Common case in one look-up: a path without any symlink resolves to itself, so its parent is its own real
     // path too. Anything else (a link on the way, a missing entry) takes the two-step path for the exact error.
     const lexicalPath = join(this.root, ...segments, name);
+    if (this.syncLookups && !this.presentSync(lexicalPath)) {
+      // Nothing there (a new upload's target): the parent's check alone decides between EACCES and ENOENT, and no
+      // system error is built for the miss, which costs more than the look-up itself.
+      await this.resolveInside(join(this.root, ...segments), virtualPath);
+      throw storageError('ENOENT', virtualPath);
+    }
     const direct = await this.realpathOf(lexicalPath).catch(() => undefined);
     if (direct === lexicalPath) return { name, entryPath: lexicalPath, realPath: lexicalPath };
     const parent = await this.resolveInside(join(this.root, ...segments), virtualPath);

@@ -39,6 +39,8 @@ export interface SessionEnvironment {
   /** Per-user limits shared by the server's sessions. */
   readonly limits: ServerLimits;
   emit<E extends keyof FtpServerEvents>(event: E, ...payload: FtpServerEvents[E]): void;
+  /** Whether anyone listens to `event`; when nobody does, the per-command event is not even built. */
+  listens?(event: keyof FtpServerEvents): boolean;
 }
 
 /** The abort reason of every closed session: one shared object, since building an Error (and its stack) per session shows in churn profiles. */
@@ -145,6 +147,7 @@ export class Session implements DispatchTarget {
     const startedAt = Date.now();
     this.#lastReplyCode = 0;
     await run(this, command);
+    if (this.#environment.listens?.('command') === false) return;
     this.#environment.emit('command', { ...this.#eventBase(), verb: command.verb, argument: command.verb === 'PASS' ? undefined : command.argument, replyCode: this.#lastReplyCode, durationMs: Date.now() - startedAt });
   }
 
