@@ -127,6 +127,14 @@ describe('LineSplitter', () => {
     expect(first?.kind === 'line' && first.bytes.toString()).toBe('ONE');
   });
 
+  it('keeps lines longer than its first buffer whole, up to the maximum, across chunks', () => {
+    const long = `STOR ${'x'.repeat(3000)}`;
+    const bytes = Buffer.from(`${long}\r\nNOOP\r\n${'y'.repeat(4097)}\r\n`);
+    const splitter = new LineSplitter();
+    const items = [...splitter.push(bytes.subarray(0, 1000)), ...splitter.push(bytes.subarray(1000))];
+    expect(items.map((item) => (item.kind === 'line' ? item.bytes.toString('latin1') : item.kind))).toEqual([long, 'NOOP', 'too-long']);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses maxLineLength %s', (maxLineLength) => {
     expect(() => new LineSplitter({ maxLineLength })).toThrow(RangeError);
   });

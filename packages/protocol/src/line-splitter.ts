@@ -12,6 +12,9 @@ export interface LineSplitterOptions {
 /** Default longest command line in bytes (not counting CRLF). */
 export const defaultMaxLineLength = 4096;
 
+/** First size of the line buffer; enough for nearly every command line. */
+const initialCapacity = 128;
+
 const lineFeed = 0x0a;
 const carriageReturn = 0x0d;
 
@@ -47,7 +50,11 @@ type TelnetState = 'data' | 'command' | 'option';
  */
 export class LineSplitter {
   readonly #maxLineLength: number;
-  readonly #buffer: Buffer;
+  /**
+   * The line being assembled. It starts small and doubles up to the maximum only for a long line: an idle session
+   * holds one of these, and commands are short (issue 6: a 4 KiB buffer per session was most of an idle session).
+   */
+  #buffer: Buffer;
   #length = 0;
   // A CR is held back instead of being stored: if the next byte is LF it is part of the line end and must not count
   // towards the length limit, so a line of exactly maxLineLength bytes followed by CRLF is accepted.
@@ -65,7 +72,7 @@ export class LineSplitter {
       throw new RangeError(`maxLineLength must be a positive integer, got ${String(maxLineLength)}`);
     }
     this.#maxLineLength = maxLineLength;
-    this.#buffer = Buffer.alloc(maxLineLength);
+    this.#buffer = Buffer.allocUnsafe(Math.min(initialCapacity, maxLineLength));
   }
 
   /** Bytes of the current incomplete line held in memory; never more than `maxLineLength`. */
@@ -148,6 +155,12 @@ export class LineSplitter {
     this.#append(byte, items);
   }
 
+  #grow(): void {
+    const larger = Buffer.allocUnsafe(Math.min(this.#buffer.length * 2, this.#maxLineLength));
+    this.#buffer.copy(larger, 0, 0, this.#length);
+    this.#buffer = larger;
+  }
+
   #append(byte: number, items: SplitterItem[]): void {
     if (this.#length === this.#maxLineLength) {
       items.push({ kind: 'too-long' });
@@ -155,6 +168,7 @@ export class LineSplitter {
       this.#isDiscarding = true;
       return;
     }
+    if (this.#length === this.#buffer.length) this.#grow();
     this.#buffer[this.#length] = byte;
     this.#length += 1;
   }
