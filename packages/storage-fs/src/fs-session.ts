@@ -134,10 +134,10 @@ export class FsSession implements StorageSessionV1 {
     return mapErrors(path, async () => {
       throwIfAborted(options.signal);
       const found = await this.jail.existing(path);
-      await this.requireFile(found.realPath, path);
+      const { size } = await this.requireFile(found.realPath, path);
       const handle = await open(found.realPath, 'r');
       // The generator owns the handle: ending, an early return() and an abort all close the file.
-      return readAhead(handle, options.offset, this.settings.readChunkBytes, options.signal);
+      return readAhead(handle, options.offset, this.settings.readChunkBytes, options.signal, size);
     });
   }
 
@@ -259,9 +259,10 @@ export class FsSession implements StorageSessionV1 {
   async close(): Promise<void> {}
 
   /** EISDIR for a directory, EACCES for a device, FIFO or socket (opening a FIFO would block the session). */
-  private async requireFile(realPath: string, virtualPath: string): Promise<void> {
+  private async requireFile(realPath: string, virtualPath: string): Promise<Stats> {
     const stats = await this.statOf(realPath);
     if (stats.isDirectory()) throw storageError('EISDIR', virtualPath);
     if (!stats.isFile()) throw storageError('EACCES', virtualPath);
+    return stats;
   }
 }

@@ -1,11 +1,7 @@
 import type { Socket } from 'node:net';
 import { TransferAbortedError } from '../errors/server-errors.ts';
+import { abortError, ReceivedData } from './received-data.ts';
 
-/** Why a transfer stopped, as the session wants to report it. */
-function abortError(signal: AbortSignal, fallback: string): TransferAbortedError {
-  const reason: unknown = signal.reason;
-  return new TransferAbortedError(reason instanceof Error ? reason.message : fallback, { cause: reason });
-}
 
 /**
  * One open data connection (RFC 959 §3.2). Wraps the socket so the session never touches it: `send` for RETR and
@@ -69,25 +65,8 @@ export class DataConnection {
    * The bytes the client sends, until it closes its side. Ends normally only on a clean EOF; a reset, a stall or an
    * abort throws, so the storage never commits a file the client did not finish sending.
    */
-  async *receive(signal: AbortSignal): AsyncGenerator<Uint8Array> {
-    const socket = this.#socket;
-    const onAbort = () => socket.destroy(abortError(signal, 'transfer aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    let sawEnd = false;
-    socket.once('end', () => (sawEnd = true));
-    try {
-      for await (const chunk of socket) {
-        this.#bytes += (chunk as Buffer).byteLength;
-        yield chunk as Buffer;
-      }
-    } catch (error) {
-      if (signal.aborted) throw abortError(signal, 'transfer aborted');
-      throw new TransferAbortedError('data connection failed', { cause: error });
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
-    if (signal.aborted) throw abortError(signal, 'transfer aborted');
-    if (!sawEnd) throw new TransferAbortedError('data connection closed without EOF');
+  receive(signal: AbortSignal): AsyncIterable<Uint8Array> {
+    return new ReceivedData(this.#socket, signal, (bytes) => (this.#bytes += bytes));
   }
 
   /** Closes the connection at once. Safe to call more than once. */

@@ -1,0 +1,134 @@
+import type { Socket } from 'node:net';
+import { TransferAbortedError } from '../errors/server-errors.ts';
+
+/** Chunks (up to 64 KiB each) held for the storage before the socket stops reading: back-pressure, bounded memory. */
+const queueLimit = 4;
+
+type Waiter = { resolve(result: IteratorResult<Uint8Array>): void; reject(error: unknown): void };
+
+/** Why a transfer stopped, as the session wants to report it. */
+export function abortError(signal: AbortSignal, fallback: string): TransferAbortedError {
+  const reason: unknown = signal.reason;
+  return new TransferAbortedError(reason instanceof Error ? reason.message : fallback, { cause: reason });
+}
+
+const ignore = (): void => {};
+
+/**
+ * The bytes a client sends on a data connection, as an async iterator driven by the socket's events. A stream's own
+ * async iterator cost about 100 µs per upload in the issue 6 profile of 4 KiB files; this one costs a promise per
+ * chunk. Ends normally only on a clean EOF; a reset, a stall, a close without FIN or an abort throws
+ * `TransferAbortedError`, so the storage never commits a file the client did not finish sending.
+ */
+export class ReceivedData implements AsyncIterableIterator<Uint8Array> {
+  readonly #socket: Socket;
+  readonly #signal: AbortSignal;
+  readonly #count: (bytes: number) => void;
+  readonly #chunks: Buffer[] = [];
+  #sawEnd = false;
+  #sawClose = false;
+  #failure: { readonly error: unknown } | undefined;
+  #finished = false;
+  #waiter: Waiter | undefined;
+
+  constructor(socket: Socket, signal: AbortSignal, count: (bytes: number) => void) {
+    this.#socket = socket;
+    this.#signal = signal;
+    this.#count = count;
+    // Stays after the iteration ends: a late error on a socket nobody reads must not become an uncaught exception.
+    socket.on('error', ignore);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.on('close', this.#onClose);
+    signal.addEventListener('abort', this.#onAbort, { once: true });
+    socket.resume();
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    this.#count(chunk.byteLength);
+    this.#chunks.push(chunk);
+    if (this.#chunks.length >= queueLimit) this.#socket.pause();
+    this.#wake();
+  };
+
+  readonly #onEnd = (): void => {
+    this.#sawEnd = true;
+    this.#wake();
+  };
+
+  readonly #onError = (error: unknown): void => {
+    this.#failure ??= { error };
+    this.#wake();
+  };
+
+  readonly #onClose = (): void => {
+    this.#sawClose = true;
+    this.#wake();
+  };
+
+  readonly #onAbort = (): void => {
+    this.#socket.destroy(abortError(this.#signal, 'transfer aborted'));
+  };
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<Uint8Array>> {
+    if (this.#finished) return Promise.resolve({ done: true, value: undefined });
+    return new Promise((resolve, reject) => {
+      if (!this.#answer({ resolve, reject })) this.#waiter = { resolve, reject };
+    });
+  }
+
+  /** The consumer stopped early (quota, storage failure): the rest of the data is not wanted. */
+  return(): Promise<IteratorResult<Uint8Array>> {
+    if (!this.#finished) {
+      this.#finish();
+      this.#socket.destroy();
+    }
+    return Promise.resolve({ done: true, value: undefined });
+  }
+
+  #wake(): void {
+    const waiter = this.#waiter;
+    if (waiter !== undefined && this.#answer(waiter)) this.#waiter = undefined;
+  }
+
+  /** Settles `waiter` when there is something to say; false while there is nothing yet. */
+  #answer(waiter: Waiter): boolean {
+    if (this.#signal.aborted) return this.#fail(waiter, abortError(this.#signal, 'transfer aborted'));
+    const chunk = this.#chunks.shift();
+    if (chunk !== undefined) {
+      if (this.#chunks.length < queueLimit && !this.#sawEnd) this.#socket.resume();
+      waiter.resolve({ done: false, value: chunk });
+      return true;
+    }
+    if (this.#failure !== undefined) return this.#fail(waiter, new TransferAbortedError('data connection failed', { cause: this.#failure.error }));
+    if (this.#sawEnd) {
+      this.#finish();
+      waiter.resolve({ done: true, value: undefined });
+      return true;
+    }
+    if (this.#sawClose) return this.#fail(waiter, new TransferAbortedError('data connection closed without EOF'));
+    return false;
+  }
+
+  #fail(waiter: Waiter, error: TransferAbortedError): true {
+    this.#finish();
+    waiter.reject(error);
+    return true;
+  }
+
+  #finish(): void {
+    this.#finished = true;
+    this.#chunks.length = 0;
+    const socket = this.#socket;
+    socket.off('data', this.#onData);
+    socket.off('end', this.#onEnd);
+    socket.off('error', this.#onError);
+    socket.off('close', this.#onClose);
+    this.#signal.removeEventListener('abort', this.#onAbort);
+  }
+}
