@@ -98,7 +98,8 @@ export class PassiveListener {
   /** Stops listening and drops any connection not yet handed out. */
   close(): void {
     clearTimeout(this.#timer);
-    this.#fail(new DataConnectionError('passive listener closed'));
+    // Only a listener still waiting needs the error (building one, with its stack, is most of a close's cost).
+    if (this.#socket === undefined && this.#failure === undefined) this.#fail(new DataConnectionError('passive listener closed'));
     this.#server.close();
     if (this.#socket !== undefined && !this.#handedOut) this.#socket.destroy();
   }
