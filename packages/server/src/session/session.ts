@@ -9,9 +9,11 @@ import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { TlsMaterial } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
-import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
+import type { CommandContext, ConnectionFacts } from './command-context.ts';
 import { admit, replyWithError, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
+import { stillAuthorized } from './revalidation.ts';
 import { SessionState, type ActiveTransfer } from './session-state.ts';
+import { runTransfer } from './transfer-runner.ts';
 
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
 export interface SessionIo {
@@ -143,33 +145,12 @@ export class Session implements DispatchTarget {
   async #execute(command: ReadyCommand): Promise<void> {
     const argument = command.verb === 'PASS' ? '<redacted>' : command.argument;
     this.logger.debug({ verb: command.verb, argument }, 'command');
-    if (command.spec.requiresLogin && !(await this.#stillAuthorized())) return;
+    if (command.spec.requiresLogin && !(await stillAuthorized(this))) return;
     const startedAt = Date.now();
     this.#lastReplyCode = 0;
     await run(this, command);
     if (this.#environment.listens?.('command') === false) return;
     this.#environment.emit('command', { ...this.#eventBase(), verb: command.verb, argument: command.verb === 'PASS' ? undefined : command.argument, replyCode: this.#lastReplyCode, durationMs: Date.now() - startedAt });
-  }
-
-  /**
-   * The authenticator's re-check, when its interval has passed (issue: a revoked user must not keep a session).
-   * A revocation ends the session with 530; an outage with 421, never mistaken for a revocation.
-   */
-  async #stillAuthorized(): Promise<boolean> {
-    const revalidation = this.state.revalidation;
-    if (revalidation === undefined || Date.now() - revalidation.validatedAt < revalidation.check.intervalMs) return true;
-    try {
-      if (await revalidation.check.check(this.#pluginContext())) {
-        revalidation.validatedAt = Date.now();
-        return true;
-      }
-      this.logger.info({ username: this.state.user?.username }, 'login revoked at re-validation');
-      this.closeAfter(ReplyCode.NotLoggedIn, 'Login no longer valid, closing control connection.');
-    } catch (error) {
-      this.logger.warn({ error: String(error) }, 're-validation unavailable');
-      this.closeAfter(ReplyCode.ServiceNotAvailable, 'Authentication service not available, closing control connection.');
-    }
-    return false;
   }
 
   /** Login timeout before login, idle timeout after (RFC 959 §4.2: 421 then close). */
@@ -282,10 +263,11 @@ export class Session implements DispatchTarget {
       storage: () => this.#storage(),
       resolvePath: (argument) => resolveVirtualPath(this.state.currentDirectory, argument),
       callOptions: (): StorageCallOptions => ({ signal: this.#lifetime.signal }),
-      pluginContext: () => this.#pluginContext(),
+      pluginContext: () => this.pluginContext(),
       requirePermission: (permission, path) => this.#requirePermission(permission, path),
       limits: environment.limits,
-      runTransfer: (command, path, body) => this.#runTransfer(context, command, path, body),
+      runTransfer: (command, path, body) =>
+        runTransfer(this.state, this.#lifetime.signal, (error) => replyWithError(this, context, error), command, path, body),
       emit: (event, payload) => environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[typeof event])),
       logout: () => this.logout(),
       tls: environment.tls,
@@ -323,7 +305,8 @@ export class Session implements DispatchTarget {
     return storage;
   }
 
-  #pluginContext(): PluginContext {
+  /** The context handed to plugins for this session. */
+  pluginContext(): PluginContext {
     const { sessionId, remoteAddress, localAddress } = this.#environment.connection;
     return { sessionId, remoteAddress, localAddress, secure: this.state.secure, signal: this.#lifetime.signal, logger: this.logger };
   }
@@ -331,28 +314,5 @@ export class Session implements DispatchTarget {
   #requirePermission(permission: keyof UserPermissions, path: string): void {
     const user = this.state.effectiveUser;
     if (user !== undefined && !user.allows(permission, path)) throw new PermissionError(permission);
-  }
-
-  /**
-   * Runs a transfer body and sends its error reply itself, before settling: ABOR waits on `settled`, so its 226
-   * always follows the transfer's 426 (RFC 959 §4.1.3).
-   */
-  async #runTransfer(context: CommandContext, command: string, path: string, body: (transfer: TransferHandle) => Promise<void>): Promise<void> {
-    const controller = new AbortController();
-    const onSessionEnd = () => controller.abort(this.#lifetime.signal.reason);
-    this.#lifetime.signal.addEventListener('abort', onSessionEnd, { once: true });
-    let counter = () => 0;
-    let settle = () => {};
-    const settled = new Promise<void>((resolve) => (settle = resolve));
-    this.state.transfer = { command, path, startedAt: Date.now(), controller, settled, bytes: () => counter() };
-    try {
-      await body({ signal: controller.signal, trackBytes: (next) => (counter = next) });
-    } catch (error) {
-      replyWithError(this, context, error);
-    } finally {
-      this.#lifetime.signal.removeEventListener('abort', onSessionEnd);
-      this.state.transfer = undefined;
-      settle();
-    }
   }
 }

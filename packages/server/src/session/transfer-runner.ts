@@ -1,0 +1,33 @@
+import type { TransferHandle } from './command-context.ts';
+import type { SessionState } from './session-state.ts';
+
+/**
+ * Runs one transfer body as the session's active transfer: ABOR and STAT see it through `state.transfer`, and its
+ * abort signal fires on ABOR or when the session ends. The body's error is answered by `replyWithError` before the
+ * transfer settles, because ABOR waits on `settled`: its 226 must follow the transfer's 426 (RFC 959 §4.1.3).
+ */
+export async function runTransfer(
+  state: SessionState,
+  sessionSignal: AbortSignal,
+  replyWithError: (error: unknown) => void,
+  command: string,
+  path: string,
+  body: (transfer: TransferHandle) => Promise<void>,
+): Promise<void> {
+  const controller = new AbortController();
+  const onSessionEnd = () => controller.abort(sessionSignal.reason);
+  sessionSignal.addEventListener('abort', onSessionEnd, { once: true });
+  let counter = () => 0;
+  let settle = () => {};
+  const settled = new Promise<void>((resolve) => (settle = resolve));
+  state.transfer = { command, path, startedAt: Date.now(), controller, settled, bytes: () => counter() };
+  try {
+    await body({ signal: controller.signal, trackBytes: (next) => (counter = next) });
+  } catch (error) {
+    replyWithError(error);
+  } finally {
+    sessionSignal.removeEventListener('abort', onSessionEnd);
+    state.transfer = undefined;
+    settle();
+  }
+}
