@@ -1,50 +1,17 @@
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { FtpError, type StorageConnectorV1, type StorageSessionV1 } from '@ftp/plugin-api';
-import { bytesFrom, chunksOf, collect, collectBytes, createTestPluginContext, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
-import { createS3Storage, type S3StorageOptions } from '../src/index.ts';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
-import { deletePrefix, listKeys, prefixOf, seedObjects, startTestS3, type TestS3 } from './support/test-s3.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { FtpError } from '@ftp/plugin-api';
+import { bytesFrom, chunksOf, collect, createTestPluginContext, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
+import { createS3Storage } from '../src/index.ts';
+import { deletePrefix, listKeys, seedObjects } from './support/test-s3.ts';
+import { readAll, useS3ThroughProxy } from './support/s3-fixture.ts';
 
-let s3: TestS3;
-let proxy: FaultProxy;
+const fixture = useS3ThroughProxy();
+const open = fixture.open;
 
-beforeAll(async () => {
-  s3 = await startTestS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
-
-interface Opened {
-  readonly connector: StorageConnectorV1;
-  readonly session: StorageSessionV1;
-  readonly prefix: string;
-}
-
-/** A connector on a fresh prefix (deleted after the test), talking through the fault proxy. */
-async function open(overrides: Partial<S3StorageOptions> = {}): Promise<Opened> {
-  proxy.decide = () => 'forward';
-  proxy.requests.length = 0;
-  const options = s3.options({ endpoint: proxy.endpoint, ...overrides });
-  const connector = createS3Storage(options);
-  const session = await connector.openSession({ username: 'tester' }, createTestPluginContext());
-  const prefix = prefixOf(options);
-  onTestFinished(async () => {
-    await connector.close?.();
-    await deletePrefix(s3, prefix);
-  });
-  return { connector, session, prefix };
-}
-
-async function readAll(session: StorageSessionV1, path: string): Promise<Buffer> {
-  return Buffer.from(await collectBytes(await session.read(path, { ...noAbort, offset: 0 })));
-}
 
 async function objectBytes(key: string): Promise<Buffer> {
-  const output = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  const output = await fixture.s3.client.send(new GetObjectCommand({ Bucket: fixture.s3.bucket, Key: key }));
   return Buffer.from(await output.Body!.transformToByteArray());
 }
 
@@ -62,8 +29,8 @@ describe('keys and directories', () => {
   it('keeps MKD directories as marker keys that every session sees, with the marker time', async () => {
     const { session, prefix } = await open();
     await session.makeDirectory('/kept', noAbort);
-    expect(await listKeys(s3, prefix)).toEqual([`${prefix}kept/`]);
-    const other = await createS3Storage(s3.options({ prefix })).openSession({ username: 'other' }, createTestPluginContext());
+    expect(await listKeys(fixture.s3, prefix)).toEqual([`${prefix}kept/`]);
+    const other = await createS3Storage(fixture.s3.options({ prefix })).openSession({ username: 'other' }, createTestPluginContext());
     const entry = await other.stat('/kept', noAbort);
     expect(entry).toMatchObject({ name: 'kept', type: 'directory' });
     const [listed] = await collect(other.list('/', noAbort));
@@ -73,13 +40,13 @@ describe('keys and directories', () => {
 
   it('sees directories implied by keys and keeps them when their last file is deleted', async () => {
     const { session, prefix } = await open();
-    await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `${prefix}a/b/c.txt`, Body: 'c' }));
+    await fixture.s3.client.send(new PutObjectCommand({ Bucket: fixture.s3.bucket, Key: `${prefix}a/b/c.txt`, Body: 'c' }));
     expect(await session.stat('/a/b', noAbort)).toMatchObject({ type: 'directory' });
     expect((await collect(session.list('/a', noAbort))).map((entry) => entry.name)).toEqual(['b']);
     expect(await storageCodeOf(() => session.removeDirectory('/a', noAbort))).toBe('ENOTEMPTY');
     await session.delete('/a/b/c.txt', noAbort);
     expect(await session.stat('/a/b', noAbort)).toMatchObject({ type: 'directory' });
-    expect(await listKeys(s3, prefix)).toEqual([`${prefix}a/b/`]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([`${prefix}a/b/`]);
   });
 
   it('stores unicode and space names as exactly those UTF-8 keys', async () => {
@@ -88,7 +55,7 @@ describe('keys and directories', () => {
     const name = 'ünïcödé 文件 a+b %20 ✓.txt';
     await session.makeDirectory(directory, noAbort);
     await session.write(`${directory}/${name}`, chunksOf(bytesFrom('exact')), { ...noAbort, offset: 0 });
-    expect(await listKeys(s3, prefix)).toEqual([`${prefix}dir with space/`, `${prefix}dir with space/${name}`]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([`${prefix}dir with space/`, `${prefix}dir with space/${name}`]);
     expect((await collect(session.list(directory, noAbort))).map((entry) => entry.name)).toEqual([name]);
     expect((await readAll(session, `${directory}/${name}`)).toString()).toBe('exact');
     await session.rename?.(`${directory}/${name}`, `/${name} moved`, noAbort);
@@ -99,8 +66,8 @@ describe('keys and directories', () => {
     const { session, prefix } = await open();
     const count = 10_000;
     const names = Array.from({ length: count }, (_, index) => `file-${String(index).padStart(5, '0')}.txt`);
-    await seedObjects(s3, names.map((name) => `${prefix}big/${name}`));
-    proxy.requests.length = 0;
+    await seedObjects(fixture.s3, names.map((name) => `${prefix}big/${name}`));
+    fixture.proxy.requests.length = 0;
     const seen = new Set<string>();
     for await (const entry of session.list('/big', noAbort)) {
       expect(seen.has(entry.name)).toBe(false);
@@ -108,7 +75,7 @@ describe('keys and directories', () => {
       seen.add(entry.name);
     }
     expect(seen.size).toBe(count);
-    const listRequests = proxy.requests.filter((request) => request.method === 'GET' && request.url.includes('list-type=2'));
+    const listRequests = fixture.proxy.requests.filter((request) => request.method === 'GET' && request.url.includes('list-type=2'));
     expect(listRequests.length).toBeGreaterThanOrEqual(count / 1000);
   }, 120_000);
 
@@ -125,17 +92,17 @@ describe('keys and directories', () => {
 
 describe('sessions', () => {
   it('refuses a login when the bucket does not exist (EUNAVAILABLE: 421) and unsafe user names (EACCES)', async () => {
-    const missing = createS3Storage(s3.options({ bucket: 'no-such-bucket-here' }));
+    const missing = createS3Storage(fixture.s3.options({ bucket: 'no-such-bucket-here' }));
     onTestFinished(() => missing.close?.());
     expect(await storageCodeOf(() => missing.openSession({ username: 'a' }, createTestPluginContext()))).toBe('EUNAVAILABLE');
-    const perUser = createS3Storage(s3.options({ prefix: 'home/{user}/' }));
+    const perUser = createS3Storage(fixture.s3.options({ prefix: 'home/{user}/' }));
     onTestFinished(() => perUser.close?.());
     expect(await storageCodeOf(() => perUser.openSession({ username: '../x' }, createTestPluginContext()))).toBe('EACCES');
   });
 
   it('answers the readiness probe while the bucket answers, and fails it with EUNAVAILABLE for a missing bucket', async () => {
-    const healthy = createS3Storage(s3.options());
-    const missing = createS3Storage(s3.options({ bucket: 'no-such-bucket-here' }));
+    const healthy = createS3Storage(fixture.s3.options());
+    const missing = createS3Storage(fixture.s3.options({ bucket: 'no-such-bucket-here' }));
     onTestFinished(() => Promise.all([healthy.close?.(), missing.close?.()]));
     await expect(healthy.checkHealth!()).resolves.toBeUndefined();
     expect(await storageCodeOf(() => missing.checkHealth!())).toBe('EUNAVAILABLE');
@@ -143,15 +110,15 @@ describe('sessions', () => {
 
   it('gives each user the prefix named after them', async () => {
     const base = `users-${Date.now()}`;
-    const connector = createS3Storage(s3.options({ prefix: `${base}/{user}/` }));
+    const connector = createS3Storage(fixture.s3.options({ prefix: `${base}/{user}/` }));
     onTestFinished(async () => {
       await connector.close?.();
-      await deletePrefix(s3, `${base}/`);
+      await deletePrefix(fixture.s3, `${base}/`);
     });
     const alice = await connector.openSession({ username: 'alice' }, createTestPluginContext());
     const bob = await connector.openSession({ username: 'bob' }, createTestPluginContext());
     await alice.write('/note.txt', chunksOf(bytesFrom('alice')), { ...noAbort, offset: 0 });
-    expect(await listKeys(s3, `${base}/`)).toEqual([`${base}/alice/note.txt`]);
+    expect(await listKeys(fixture.s3, `${base}/`)).toEqual([`${base}/alice/note.txt`]);
     expect(await collect(bob.list('/', noAbort))).toEqual([]);
   });
 });

@@ -1,48 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { StorageError, type StorageSessionV1 } from '@ftp/plugin-api';
-import { chunksOf, collectBytes, createTestPluginContext, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
-import { createS3Storage, type S3StorageOptions } from '../src/index.ts';
-import { isAbortMultipartUpload, isCreateMultipartUpload, isUploadPart, startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
-import { deletePrefix, listKeys, openUploads, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { StorageError } from '@ftp/plugin-api';
+import { chunksOf, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
+import { isAbortMultipartUpload, isCreateMultipartUpload, isUploadPart } from './support/fault-proxy.ts';
+import { listKeys, openUploads } from './support/test-s3.ts';
+import { readAll, useS3ThroughProxy } from './support/s3-fixture.ts';
 
 // Uploads against the real test server: resumes byte for byte, atomic failure, cleanup of multipart uploads.
 // Parts are 5 MiB (S3's minimum), so a few MiB of data already spans several parts.
 const mebibyte = 1024 * 1024;
-let s3: TestS3;
-let proxy: FaultProxy;
+const fixture = useS3ThroughProxy({ queueSize: 2 });
+const open = fixture.open;
 
-beforeAll(async () => {
-  s3 = await startTestS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
-
-async function open(overrides: Partial<S3StorageOptions> = {}): Promise<{ session: StorageSessionV1; prefix: string }> {
-  proxy.decide = () => 'forward';
-  proxy.requests.length = 0;
-  const options = s3.options({ endpoint: proxy.endpoint, queueSize: 2, ...overrides });
-  const connector = createS3Storage(options);
-  const session = await connector.openSession({ username: 'tester' }, createTestPluginContext());
-  const prefix = prefixOf(options);
-  onTestFinished(async () => {
-    await connector.close?.();
-    await deletePrefix(s3, prefix);
-  });
-  return { session, prefix };
-}
-
-async function readAll(session: StorageSessionV1, path: string, offset = 0): Promise<Buffer> {
-  return Buffer.from(await collectBytes(await session.read(path, { ...noAbort, offset })));
-}
 
 /** Stores an object directly (at most 10 MiB: fauxqs refuses larger request bodies). */
 async function put(key: string, body: Buffer): Promise<void> {
-  await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body }));
+  await fixture.s3.client.send(new PutObjectCommand({ Bucket: fixture.s3.bucket, Key: key, Body: body }));
 }
 
 /** An upload that yields `bytes` then fails, as a data connection that breaks mid-way. */
@@ -53,8 +27,8 @@ async function* breaksAfter(bytes: Buffer): AsyncGenerator<Uint8Array> {
 
 /** Every CreateMultipartUpload that went through the proxy was followed by a successful AbortMultipartUpload. */
 function expectEveryUploadAborted(): void {
-  const created = proxy.requests.filter(isCreateMultipartUpload);
-  const aborted = proxy.requests.filter(isAbortMultipartUpload);
+  const created = fixture.proxy.requests.filter(isCreateMultipartUpload);
+  const aborted = fixture.proxy.requests.filter(isAbortMultipartUpload);
   expect(created.length).toBeGreaterThan(0);
   expect(aborted).toHaveLength(created.length);
   for (const request of aborted) expect(request.status).toBe(204);
@@ -62,10 +36,10 @@ function expectEveryUploadAborted(): void {
 
 /** The aborted upload really is gone: S3 refuses another part for it. */
 async function expectUploadGone(key: string): Promise<void> {
-  const abort = proxy.requests.find(isAbortMultipartUpload);
+  const abort = fixture.proxy.requests.find(isAbortMultipartUpload);
   const uploadId = new URL(abort!.url, 'http://x').searchParams.get('uploadId')!;
-  const error = await s3.client
-    .send(new UploadPartCommand({ Bucket: s3.bucket, Key: key, UploadId: uploadId, PartNumber: 9, Body: 'x' }))
+  const error = await fixture.s3.client
+    .send(new UploadPartCommand({ Bucket: fixture.s3.bucket, Key: key, UploadId: uploadId, PartNumber: 9, Body: 'x' }))
     .catch((thrown: unknown) => thrown);
   expect((error as Error).name).toBe('NoSuchUpload');
 }
@@ -123,7 +97,7 @@ describe('resume (REST + STOR) and APPE', () => {
       const data = randomBytes(mebibyte);
       await put(`${prefix}copy.bin`, existing);
       await session.write('/copy.bin', chunksOf(data), { ...noAbort, offset: 6 * mebibyte });
-      expect(proxy.requests.some((request) => isUploadPart(request) && request.copies && request.url.includes('partNumber=1'))).toBe(true);
+      expect(fixture.proxy.requests.some((request) => isUploadPart(request) && request.copies && request.url.includes('partNumber=1'))).toBe(true);
       expect((await readAll(session, '/copy.bin')).equals(Buffer.concat([existing.subarray(0, 6 * mebibyte), data]))).toBe(true);
     },
   );
@@ -135,8 +109,8 @@ describe('failed and dropped uploads', () => {
     await expect(session.write('/dropped.bin', breaksAfter(randomBytes(12 * mebibyte)), { ...noAbort, offset: 0 })).rejects.toThrow(
       'data connection lost',
     );
-    expect(await listKeys(s3, prefix)).toEqual([]);
-    expect(await openUploads(s3, prefix)).toEqual([]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([]);
+    expect(await openUploads(fixture.s3, prefix)).toEqual([]);
     expectEveryUploadAborted();
     await expectUploadGone(`${prefix}dropped.bin`);
   });
@@ -151,30 +125,30 @@ describe('failed and dropped uploads', () => {
       }
     }
     await expect(session.write('/aborted.bin', data(), { signal: controller.signal, offset: 0 })).rejects.toThrow();
-    expect(await listKeys(s3, prefix)).toEqual([]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([]);
     expectEveryUploadAborted();
   });
 
   it('fails with EUNAVAILABLE and leaves no object when S3 keeps failing part uploads', async () => {
     const { session, prefix } = await open();
     // The SDK retries a failed request (3 attempts): the fault must be persistent to reach the connector.
-    proxy.decide = (request) => (isUploadPart(request) && request.url.includes('partNumber=2') ? 'fail' : 'forward');
+    fixture.proxy.decide = (request) => (isUploadPart(request) && request.url.includes('partNumber=2') ? 'fail' : 'forward');
     const error = await session.write('/faulty.bin', chunksOf(randomBytes(16 * mebibyte)), { ...noAbort, offset: 0 }).catch((thrown: unknown) => thrown);
     expect(StorageError.isInstance(error) && error.storageCode).toBe('EUNAVAILABLE');
-    expect(proxy.requests.filter((request) => isUploadPart(request) && request.status === 500).length).toBeGreaterThanOrEqual(3);
-    proxy.decide = () => 'forward';
-    expect(await listKeys(s3, prefix)).toEqual([]);
+    expect(fixture.proxy.requests.filter((request) => isUploadPart(request) && request.status === 500).length).toBeGreaterThanOrEqual(3);
+    fixture.proxy.decide = () => 'forward';
+    expect(await listKeys(fixture.s3, prefix)).toEqual([]);
     expectEveryUploadAborted();
-    const get = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `${prefix}faulty.bin` })).catch((thrown: unknown) => thrown);
+    const get = await fixture.s3.client.send(new GetObjectCommand({ Bucket: fixture.s3.bucket, Key: `${prefix}faulty.bin` })).catch((thrown: unknown) => thrown);
     expect((get as Error).name).toBe('NoSuchKey');
   });
 
   it('fails with EUNAVAILABLE when S3 resets every small upload, and keeps the old content', async () => {
     const { session, prefix } = await open();
     await put(`${prefix}old.txt`, Buffer.from('old'));
-    proxy.decide = (request) => (request.method === 'PUT' ? 'reset' : 'forward');
+    fixture.proxy.decide = (request) => (request.method === 'PUT' ? 'reset' : 'forward');
     expect(await storageCodeOf(() => session.write('/old.txt', chunksOf(Buffer.from('new')), { ...noAbort, offset: 0 }))).toBe('EUNAVAILABLE');
-    proxy.decide = () => 'forward';
+    fixture.proxy.decide = () => 'forward';
     expect((await readAll(session, '/old.txt')).toString()).toBe('old');
   });
 });
