@@ -27,6 +27,8 @@ export interface CommandContext {
   readonly commands: CommandRegistry;
   /** The verb being handled (after alias resolution). */
   readonly verb: string;
+  /** The code of the last reply this command sent (0 before any): the `command` event reports it. */
+  lastReplyCode: number;
   /** Sends one reply (RFC 959 §4.2); a string with line breaks or an array becomes a multi-line reply. */
   reply(code: number, text: string | readonly string[]): void;
   /** The logged-in user's storage. Only called from commands that require login. */

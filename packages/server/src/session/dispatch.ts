@@ -79,31 +79,36 @@ export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand 
   return { spec, verb: spec.verb, argument: parsed.argument };
 }
 
-/** Runs an admitted command; any thrown error becomes a reply through `toReply`, the one mapping. */
-export async function run(target: DispatchTarget, command: ReadyCommand): Promise<void> {
+/**
+ * Runs an admitted command; any thrown error becomes a reply through `toReply`, the one mapping. Resolves with the
+ * code of the last reply the command sent (0 when it sent none).
+ */
+export async function run(target: DispatchTarget, command: ReadyCommand): Promise<number> {
   const context = target.contextFor(command.verb);
   const { state } = target;
   try {
     await command.spec.handle(context, command.argument);
   } catch (error) {
     if (command.spec.opensDataConnection === true) context.dataChannels.close();
-    replyWithError(target, context, error);
+    replyWithError(context, error);
   } finally {
     // REST and RNFR state lasts for exactly one following command (RFC 959 §4.1.3, RFC 3659 §5.3).
     if (command.verb !== 'REST') state.restartOffset = 0;
     if (command.verb !== 'RNFR') state.renameFrom = undefined;
   }
+  return context.lastReplyCode;
 }
 
 /** Answers a failed command through `toReply`, the one mapping, and logs it with the error id the client sees. */
-export function replyWithError(target: Pick<DispatchTarget, 'reply' | 'closeAfter'>, context: CommandContext, error: unknown): void {
+export function replyWithError(context: CommandContext, error: unknown): void {
   const errorId = newErrorId();
   const reply = toReply(error, errorId, overridesFor(context.verb));
   const fields = { errorId, verb: context.verb, error: describe(error) };
   if (reply.isUnexpected) context.logger.error(fields, 'command failed');
   else context.logger.debug(fields, 'command refused');
-  if (reply.closeConnection) target.closeAfter(reply.code, reply.text);
-  else target.reply(reply.code, reply.text);
+  // Through the command's context, so the reply counts as this command's own.
+  if (reply.closeConnection) context.closeAfter(reply.code, reply.text);
+  else context.reply(reply.code, reply.text);
 }
 
 /** RFC 959 §4.2: STOU and RNTO report an existing target as a file-name problem (553), not a missing file. */

@@ -69,7 +69,6 @@ export class Session implements DispatchTarget {
   #timer: NodeJS.Timeout | undefined;
   #loginDeadline = 0;
   /** The code of the last reply sent, reported with the `command` event of the command that sent it. */
-  #lastReplyCode = 0;
 
   constructor(io: SessionIo, environment: SessionEnvironment) {
     this.#io = io;
@@ -147,10 +146,10 @@ export class Session implements DispatchTarget {
     this.logger.debug({ verb: command.verb, argument }, 'command');
     if (command.spec.requiresLogin && !(await stillAuthorized(this))) return;
     const startedAt = Date.now();
-    this.#lastReplyCode = 0;
-    await run(this, command);
+    // The command's own last reply: ABOR or STAT answering beside a transfer must not lend it their codes.
+    const replyCode = await run(this, command);
     if (this.#environment.listens?.('command') === false) return;
-    this.#environment.emit('command', { ...this.#eventBase(), verb: command.verb, argument: command.verb === 'PASS' ? undefined : command.argument, replyCode: this.#lastReplyCode, durationMs: Date.now() - startedAt });
+    this.#environment.emit('command', { ...this.#eventBase(), verb: command.verb, argument: command.verb === 'PASS' ? undefined : command.argument, replyCode, durationMs: Date.now() - startedAt });
   }
 
   /** Login timeout before login, idle timeout after (RFC 959 §4.2: 421 then close). */
@@ -176,7 +175,6 @@ export class Session implements DispatchTarget {
 
   reply(code: number, text: string | readonly string[]): void {
     if (this.#closed) return;
-    this.#lastReplyCode = code;
     this.#io.send(formatReply(code, text));
   }
 
@@ -258,8 +256,15 @@ export class Session implements DispatchTarget {
       get transfer(): ActiveTransfer | undefined {
         return session.state.transfer;
       },
-      reply: (code, text) => this.reply(code, text),
-      closeAfter: (code, text) => this.closeAfter(code, text),
+      lastReplyCode: 0,
+      reply: (code, text) => {
+        context.lastReplyCode = code;
+        this.reply(code, text);
+      },
+      closeAfter: (code, text) => {
+        context.lastReplyCode = code;
+        this.closeAfter(code, text);
+      },
       storage: () => this.#storage(),
       resolvePath: (argument) => resolveVirtualPath(this.state.currentDirectory, argument),
       callOptions: (): StorageCallOptions => ({ signal: this.#lifetime.signal }),
@@ -267,7 +272,7 @@ export class Session implements DispatchTarget {
       requirePermission: (permission, path) => this.#requirePermission(permission, path),
       limits: environment.limits,
       runTransfer: (command, path, body) =>
-        runTransfer(this.state, this.#lifetime.signal, (error) => replyWithError(this, context, error), command, path, body),
+        runTransfer(this.state, this.#lifetime.signal, (error) => replyWithError(context, error), command, path, body),
       emit: (event, payload) => environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[typeof event])),
       logout: () => this.logout(),
       tls: environment.tls,
