@@ -1,8 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
-  PluginVersionError,
-  supportedSpecificationVersions,
+  findPluginShapeProblem,
   type Authenticator,
   type PluginEnvironment,
   type StorageConnector,
@@ -72,7 +71,7 @@ export async function loadAuthenticator(name: string, config: PluginConfig, envi
   if (builtIn !== undefined) return builtIn(config, environment);
   const factory = await loadFactory('authenticator', name, 'createAuthenticator', environment, Object.keys(builtInAuthenticators));
   const plugin = await withConfigKeyPrefix('authenticatorConfig', () => factory(config, environment));
-  return checkPlugin<Authenticator>('authenticator', name, plugin, ['authenticate']);
+  return checkPlugin<Authenticator>('authenticator', name, plugin, 'authenticator');
 }
 
 /**
@@ -84,7 +83,7 @@ export async function loadStorageConnector(name: string, config: PluginConfig, e
   if (builtIn !== undefined) return builtIn(config, environment);
   const factory = await loadFactory('storageConnector', name, 'createStorageConnector', environment, Object.keys(builtInStorageConnectors));
   const plugin = await withConfigKeyPrefix('storageConfig', () => factory(config, environment));
-  return checkPlugin<StorageConnector>('storageConnector', name, plugin, ['openSession']);
+  return checkPlugin<StorageConnector>('storageConnector', name, plugin, 'storage');
 }
 
 async function loadFactory(
@@ -118,18 +117,13 @@ async function loadFactory(
   return factory as Factory;
 }
 
-function checkPlugin<T>(key: string, specifier: string, plugin: unknown, requiredMethods: readonly string[]): T {
-  if (typeof plugin !== 'object' || plugin === null) {
-    throw new ConfigError(key, `the factory of "${specifier}" returned ${plugin === null ? 'null' : typeof plugin}, not a plugin object`);
+function checkPlugin<T>(key: string, specifier: string, plugin: unknown, contract: 'authenticator' | 'storage'): T {
+  const shape = findPluginShapeProblem(contract, plugin, specifier);
+  if (shape?.problem === 'not-an-object') {
+    throw new ConfigError(key, `the factory of "${specifier}" returned ${shape.got}, not a plugin object`);
   }
-  const record = plugin as Record<string, unknown>;
-  if (!(supportedSpecificationVersions as readonly unknown[]).includes(record.specificationVersion)) {
-    throw new PluginVersionError(specifier, record.specificationVersion, supportedSpecificationVersions);
-  }
-  for (const method of requiredMethods) {
-    if (typeof record[method] !== 'function') {
-      throw new ConfigError(key, `"${specifier}" returned a plugin without the required method ${method}()`);
-    }
+  if (shape?.problem === 'missing-method') {
+    throw new ConfigError(key, `"${specifier}" returned a plugin without the required method ${shape.method}()`);
   }
   return plugin as T;
 }

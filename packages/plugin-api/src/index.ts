@@ -2,6 +2,7 @@ export { FtpError, type FtpErrorOptions } from './errors/ftp-error.ts';
 export { StorageError, StorageErrorCode, storageError, type StorageErrorOptions } from './errors/storage-error.ts';
 export { AuthenticationUnavailableError } from './errors/authentication-unavailable-error.ts';
 export { PluginVersionError, InvalidOptionError } from './errors/plugin-errors.ts';
+export { findPluginShapeProblem, supportedSpecificationVersions, type PluginShapeProblem } from './plugin-shape.ts';
 export { silentLogger, type PluginContext, type PluginLogger } from './plugin-context.ts';
 export type { PluginEnvironment, PluginConfig, AuthenticatorFactory, StorageConnectorFactory } from './plugin-factory.ts';
 export type {
@@ -36,5 +37,4 @@ export type Authenticator = AuthenticatorV1;
 export type StorageConnector = StorageConnectorV1;
 /** The current storage session contract. */
 export type StorageSession = StorageSessionV1;
-/** The specification versions of each contract this package defines. */
-export const supportedSpecificationVersions = Object.freeze(['v1'] as const);
+

@@ -1,6 +1,4 @@
-import { InvalidOptionError, silentLogger } from '@ftp/plugin-api';
-import { supportedSpecificationVersions } from '@ftp/plugin-api';
-import { PluginVersionError } from '@ftp/plugin-api';
+import { findPluginShapeProblem, InvalidOptionError, silentLogger } from '@ftp/plugin-api';
 import type { FtpServerOptions, ServerLogger, TlsOptions } from './server-options.ts';
 import { PassiveAddressResolver } from './data-channel/passive-address.ts';
 import { resolveProxyProtocol, type ResolvedProxyProtocol } from './proxy/proxy-header.ts';
@@ -25,25 +23,20 @@ function checkInteger(name: string, value: number, minimum: number, maximum: num
   return value;
 }
 
-function checkPlugin(kind: string, plugin: { specificationVersion?: unknown; name?: unknown } | undefined, methods: string[]): void {
-  if (plugin === undefined || plugin === null || typeof plugin !== 'object') {
-    throw new InvalidOptionError(kind, 'is required');
-  }
-  const name = typeof plugin.name === 'string' ? plugin.name : kind;
-  if (!(supportedSpecificationVersions as readonly unknown[]).includes(plugin.specificationVersion)) {
-    throw new PluginVersionError(name, plugin.specificationVersion, supportedSpecificationVersions);
-  }
-  for (const method of methods) {
-    if (typeof (plugin as Record<string, unknown>)[method] !== 'function') {
-      throw new InvalidOptionError(kind, `plugin "${name}" has no ${method}() method`);
-    }
+/** The authenticator and storage must implement a contract version we know, with its required methods. */
+function checkPlugin(option: 'authenticator' | 'storage', plugin: unknown): void {
+  const shape = findPluginShapeProblem(option, plugin, undefined);
+  if (shape?.problem === 'not-an-object') throw new InvalidOptionError(option, 'is required');
+  if (shape?.problem === 'missing-method') {
+    const name = (plugin as { name?: unknown }).name;
+    throw new InvalidOptionError(option, `plugin "${typeof name === 'string' ? name : option}" has no ${shape.method}() method`);
   }
 }
 
 /** Applies defaults and validates; throws `InvalidOptionError` or `PluginVersionError` naming the bad option. */
 export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions {
-  checkPlugin('authenticator', options.authenticator, ['authenticate']);
-  checkPlugin('storage', options.storage, ['openSession']);
+  checkPlugin('authenticator', options.authenticator);
+  checkPlugin('storage', options.storage);
   const minPort = checkInteger('passive.minPort', options.passive?.minPort ?? 0, 0, 65535);
   const maxPort = checkInteger('passive.maxPort', options.passive?.maxPort ?? 0, 0, 65535);
   if ((minPort === 0) !== (maxPort === 0) || minPort > maxPort) {
