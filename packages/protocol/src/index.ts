@@ -5,7 +5,7 @@ export type { ParseCommandResult } from './parse-command.ts';
 export { formatReply, quotePath } from './reply.ts';
 export { ReplyCode, standardReplyText } from './reply-code.ts';
 export { encodeLineBreaks } from './wire-text.ts';
-export { isIpv4Address, isIpv6Address } from './ip-address.ts';
+export { isIpv4Address, isIpv6Address, parseIpv6Groups } from './ip-address.ts';
 export {
   formatEpsvReply,
   formatPasvAddress,

@@ -1,6 +1,7 @@
 import {
   formatEpsvReply,
   formatPasvAddress,
+  isIpv4Address,
   normalizeAddress,
   parseEprtArgument,
   parseEpsvArgument,
@@ -24,7 +25,7 @@ export const dataChannelCommands = [
       refuseAfterEpsvAll(context);
       const address = normalizeAddress(await context.dataChannels.passiveAddress());
       // RFC 959 §4.1.2: the 227 reply carries an IPv4 address; an IPv6 control connection must use EPSV.
-      if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(address)) {
+      if (!isIpv4Address(address)) {
         throw new ReplyError(ReplyCode.CannotOpenDataConnection, 'PASV needs IPv4; use EPSV.');
       }
       const port = await context.dataChannels.preparePassive();

@@ -1,5 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
-import { normalizeAddress } from '@ftp/protocol';
+import { normalizeAddress, parseIpv6Groups } from '@ftp/protocol';
 
 /** An address range such as "10.0.0.0/8" or "2001:db8::/32"; a bare address is a range of one. */
 export interface CidrRange {
@@ -21,8 +21,9 @@ export function parseCidr(text: string): CidrRange | undefined {
   const bits = family === 4 ? 32 : 128;
   if (prefixText !== undefined && !/^\d{1,3}$/.test(prefixText)) return undefined;
   const prefixLength = prefixText === undefined ? bits : Number(prefixText);
-  if (prefixLength > bits) return undefined;
-  return { text: text.trim(), family, prefixLength, network: mask(addressValue(address, family), bits, prefixLength) };
+  const value = addressValue(address, family);
+  if (prefixLength > bits || value === undefined) return undefined;
+  return { text: text.trim(), family, prefixLength, network: mask(value, bits, prefixLength) };
 }
 
 /** True when `address` (any textual form Node reports) lies inside `range`. */
@@ -31,7 +32,8 @@ export function cidrContains(range: CidrRange, address: string): boolean {
   const family = isIPv4(normalized) ? 4 : isIPv6(normalized) ? 6 : undefined;
   if (family !== range.family) return false;
   const bits = family === 4 ? 32 : 128;
-  return mask(addressValue(normalized, family), bits, range.prefixLength) === range.network;
+  const value = addressValue(normalized, family);
+  return value !== undefined && mask(value, bits, range.prefixLength) === range.network;
 }
 
 /** Parses a list of ranges, naming the first bad one in the thrown `Error`'s message. */
@@ -48,22 +50,11 @@ function mask(value: bigint, bits: number, prefixLength: number): bigint {
   return (value >> hostBits) << hostBits;
 }
 
-function addressValue(address: string, family: 4 | 6): bigint {
+/**
+ * The address as one number: 32 bits for IPv4, 128 for IPv6 (its groups parsed by @ftp/protocol). Undefined for a
+ * form that names no single address here, such as a zone identifier ("fe80::1%eth0").
+ */
+function addressValue(address: string, family: 4 | 6): bigint | undefined {
   if (family === 4) return address.split('.').reduce((value, octet) => (value << 8n) | BigInt(Number(octet)), 0n);
-  const [head = '', tail] = address.split('::');
-  const groups = (part: string): bigint[] => {
-    if (part === '') return [];
-    return part.split(':').flatMap((group) => {
-      // An embedded dotted IPv4 tail ("::1.2.3.4") is two groups.
-      if (group.includes('.')) {
-        const value = addressValue(group, 4);
-        return [value >> 16n, value & 0xffffn];
-      }
-      return [BigInt(Number.parseInt(group, 16))];
-    });
-  };
-  const headGroups = groups(head);
-  const tailGroups = tail === undefined ? [] : groups(tail);
-  const all = [...headGroups, ...new Array<bigint>(8 - headGroups.length - tailGroups.length).fill(0n), ...tailGroups];
-  return all.reduce((value, group) => (value << 16n) | group, 0n);
+  return parseIpv6Groups(address)?.reduce((value, group) => (value << 16n) | BigInt(group), 0n);
 }
