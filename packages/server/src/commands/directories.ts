@@ -1,8 +1,8 @@
-import { StorageError } from '@ftp/plugin-api';
 import { ReplyCode, parentPath, quotePath } from '@ftp/protocol';
 import type { CommandContext } from '../session/command-context.ts';
 import { ReplyError } from '../errors/server-errors.ts';
 import { defineCommand } from './define-command.ts';
+import { requireDirectory } from './path-checks.ts';
 
 /** PWD, CWD, CDUP, MKD, RMD and their RFC 775 X* aliases. */
 export const directoryCommands = [
@@ -67,8 +67,7 @@ export const directoryCommands = [
 ];
 
 async function changeDirectory(context: CommandContext, path: string): Promise<void> {
-  const entry = await context.storage().stat(path, context.callOptions());
-  if (entry.type !== 'directory') throw new StorageError('ENOTDIR', 'not a directory', { path });
+  await requireDirectory(context, path);
   context.state.currentDirectory = path;
   context.reply(ReplyCode.FileActionOkay, `Directory changed to ${quotePath(path)}.`);
 }

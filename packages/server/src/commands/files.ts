@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { StorageError, type FileEntry } from '@ftp/plugin-api';
+import { StorageError } from '@ftp/plugin-api';
 import { baseName, formatMachineTime, joinVirtualPath, parentPath, parseMachineTime, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
@@ -7,6 +7,7 @@ import { defineCommand } from './define-command.ts';
 import { fileSize, type QuotaAccount } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import { sendToClient } from './transfer.ts';
+import { requireDirectory, requireFile } from './path-checks.ts';
 import { checkUploadTarget, runUpload } from './upload.ts';
 import { checkBeforeUpload } from './before-upload.ts';
 
@@ -77,8 +78,7 @@ export const fileCommands = [
     async handle(context, argument) {
       const base = argument.trim() === '' ? joinVirtualPath(context.state.currentDirectory, 'file') : context.resolvePath(argument);
       context.requirePermission('upload', base);
-      const directory = await context.storage().stat(parentPath(base), context.callOptions());
-      if (directory.type !== 'directory') throw new StorageError('ENOTDIR', 'not a directory', { path: parentPath(base) });
+      await requireDirectory(context, parentPath(base));
       // RFC 1123 §4.1.2.9: the name is chosen by the server and announced in the 150 reply.
       const path = `${base}.${randomBytes(4).toString('hex')}`;
       const storage = context.storage();
@@ -179,7 +179,7 @@ export const fileCommands = [
     syntax: 'SIZE <sp> pathname',
     async handle(context, argument) {
       // RFC 3659 §4: the size of a file; we report the stored size in both TYPE A and TYPE I, as vsftpd does.
-      const entry = await statFile(context, context.resolvePath(argument));
+      const entry = await requireFile(context, context.resolvePath(argument));
       context.reply(ReplyCode.FileStatus, String(entry.size));
     },
   }),
@@ -190,7 +190,7 @@ export const fileCommands = [
     feature: 'MDTM',
     syntax: 'MDTM <sp> pathname',
     async handle(context, argument) {
-      const entry = await statFile(context, context.resolvePath(argument));
+      const entry = await requireFile(context, context.resolvePath(argument));
       context.reply(ReplyCode.FileStatus, formatMachineTime(entry.modifiedAt));
     },
   }),
@@ -245,7 +245,7 @@ export const fileCommands = [
     async handle(context, argument) {
       const path = context.resolvePath(argument);
       context.requirePermission('download', path);
-      const entry = await statFile(context, path);
+      const entry = await requireFile(context, path);
       const digest = await context.storage().checksum!(path, 'SHA-256', context.callOptions());
       // draft-bryan-ftpext-hash-02 §3.1: "213 <algorithm> <start>-<end> <hash> <path>".
       context.reply(ReplyCode.FileStatus, `SHA-256 0-${entry.size} ${digest} ${argument}`);
@@ -253,12 +253,6 @@ export const fileCommands = [
   }),
 ];
 
-/** SIZE, MDTM and HASH are about files: a directory is 550 (RFC 3659 §4.2). */
-async function statFile(context: CommandContext, path: string): Promise<FileEntry> {
-  const entry = await context.storage().stat(path, context.callOptions());
-  if (entry.type === 'directory') throw new ReplyError(ReplyCode.FileUnavailable, 'Not a regular file.');
-  return entry;
-}
 
 /** The quota usage of the logged-in user, when the user has a quota. */
 function quotaAccount(context: CommandContext): QuotaAccount | undefined {

@@ -3,6 +3,7 @@ import { parentPath } from '@ftp/protocol';
 import { fileSize } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import type { CommandContext } from '../session/command-context.ts';
+import { requireDirectory } from './path-checks.ts';
 import { receiveFromClient } from './transfer.ts';
 
 /**
@@ -23,8 +24,7 @@ export async function checkUploadTarget(context: CommandContext, path: string): 
     context.requirePermission('overwrite', path);
     return existing;
   }
-  const parent = await storage.stat(parentPath(path), context.callOptions());
-  if (parent.type !== 'directory') throw new StorageError('ENOTDIR', 'parent is not a directory', { path });
+  await requireDirectory(context, parentPath(path));
   return undefined;
 }
 

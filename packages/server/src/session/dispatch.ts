@@ -113,7 +113,7 @@ export function replyWithError(context: CommandContext, error: unknown): void {
 
 /** RFC 959 §4.2: STOU and RNTO report an existing target as a file-name problem (553), not a missing file. */
 function overridesFor(verb: string): { EEXIST?: number } {
-  return verb === 'STOU' || verb === 'RNTO' || verb === 'MKD' ? { EEXIST: verb === 'MKD' ? 550 : 553 } : {};
+  return verb === 'STOU' || verb === 'RNTO' ? { EEXIST: 553 } : {};
 }
 
 function describe(error: unknown): Record<string, unknown> {
