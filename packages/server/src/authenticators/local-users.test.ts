@@ -43,3 +43,14 @@ describe('parseLocalUsers per-user limits', () => {
     expect(() => parseLocalUsers([{ username: 'a', passwordHash, ...extra }], 'users')).toThrow(expect.objectContaining({ option }));
   });
 });
+
+describe('parseLocalUsers keys', () => {
+  it('accepts attributes for the storage connector, as every user profile may carry them', () => {
+    const users = parseLocalUsers([{ username: 'a', passwordHash, attributes: { bucketPrefix: 'team/' } }], 'users');
+    expect(users.get('a')?.profile).toEqual({ attributes: { bucketPrefix: 'team/' } });
+  });
+
+  it('refuses any other unknown key by name', () => {
+    expect(() => parseLocalUsers([{ username: 'a', passwordHash, homeDir: '/x' }], 'users')).toThrow(expect.objectContaining({ option: 'users[0].homeDir' }));
+  });
+});

@@ -21,6 +21,8 @@ export interface LocalUserConfig {
   readonly bandwidth?: AuthenticatedUser['bandwidth'];
   /** Most concurrent sessions of the user. */
   readonly maxSessions?: number;
+  /** Opaque facts for the storage connector (for example a bucket prefix). */
+  readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
 /** A validated user with its hash already parsed. */
@@ -31,8 +33,6 @@ export interface LocalUser {
   /** Everything the accepted login carries besides the name. */
   readonly profile: Omit<AuthenticatedUser, 'username'>;
 }
-
-const userKeys = ['username', 'passwordHash', 'homeDirectory', 'permissions', 'rootDirectory', 'directoryPermissions', 'quota', 'bandwidth', 'maxSessions'];
 
 /**
  * Validates a users list (from options or a users file) and returns it as a map by user name. `option` is the
@@ -70,10 +70,9 @@ export function parseUsersFile(text: string, filePath: string): Map<string, Loca
 
 function parseLocalUser(entry: unknown, path: string): LocalUser {
   if (!isRecord(entry)) throw new InvalidOptionError(path, 'must be an object');
-  const unknownKey = Object.keys(entry).find((key) => !userKeys.includes(key));
-  if (unknownKey !== undefined) {
-    const hint = unknownKey === 'password' ? ' (store a hash in "passwordHash": run `ftp-server hash-password`)' : '';
-    throw new InvalidOptionError(`${path}.${unknownKey}`, `unknown key${hint}`);
+  // A plain password is the one mistake worth a hint; every other unknown key is refused by parseUserProfile below.
+  if ('password' in entry) {
+    throw new InvalidOptionError(`${path}.password`, 'unknown key (store a hash in "passwordHash": run `ftp-server hash-password`)');
   }
   const { username, passwordHash } = entry;
   if (typeof username !== 'string' || username.length === 0) {
