@@ -34,13 +34,13 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
   });
   const authenticator = await loadAuthenticator(config.authenticator, config.authenticatorConfig, environment(config.authenticator));
   const storage = await loadStorageConnector(config.storageConnector, config.storageConfig, environment(config.storageConnector));
-  // The engine's own lines (sessions, errors) carry component "engine"; the app's lifecycle and event lines do not.
   const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
   const metrics = config.metricsPort === undefined ? undefined : createAppMetrics();
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
     authenticator: metrics === undefined ? authenticator : timeAuthenticator(authenticator, metrics.authCallDuration),
     storage: metrics === undefined ? storage : timeStorage(storage, metrics.storageCallDuration),
+    // The engine's own lines (sessions, errors) carry component "engine"; the app's lifecycle and event lines do not.
     logger: logger.child({ component: 'engine' }),
     ...(tls === undefined ? {} : { tls }),
     ...(config.preUploadHook === undefined ? {} : { beforeUpload: createPreUploadHook(config.preUploadHook, logger) }),
