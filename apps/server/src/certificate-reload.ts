@@ -4,13 +4,18 @@ import type { StartedServer } from './start-server.ts';
 import { readCertificatePair, type TlsConfig } from './tls-config.ts';
 
 /** How often the certificate files are checked for a change (renewal tools replace them in place or by rename). */
-const pollIntervalMs = 5_000;
+const defaultPollIntervalMs = 5_000;
 
 /**
  * Reloads the TLS certificate without a restart, on SIGHUP and when either file changes: sessions that start from then
  * on use the new pair, running ones keep theirs. A pair that does not load is logged and the old one stays.
  */
-export function watchCertificate(started: StartedServer, config: TlsConfig, logger: Logger): () => void {
+export function watchCertificate(
+  started: Pick<StartedServer, 'server'>,
+  config: TlsConfig,
+  logger: Logger,
+  pollIntervalMs = defaultPollIntervalMs,
+): () => void {
   let reloading = Promise.resolve();
   const reload = (reason: string) => {
     reloading = reloading.then(async () => {
