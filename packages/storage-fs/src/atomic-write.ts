@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoOf } from './errno-to-storage-error.ts';
+import type { FileCalls } from './file-calls.ts';
 import { throwIfAborted, writeAll } from './write-all.ts';
 
 export interface AtomicWriteOptions {
@@ -15,6 +14,8 @@ export interface AtomicWriteOptions {
   readonly temporaryPrefix: string;
   /** fsync the file and its directory before resolving. */
   readonly fsync: boolean;
+  /** Where the system calls run (event loop or thread pool). */
+  readonly calls: FileCalls;
 }
 
 /**
@@ -31,40 +32,41 @@ export function temporaryPathFor(targetPath: string, temporaryPrefix: string): s
 }
 
 /** Opens a directory for the fsync that makes a rename in it durable; undefined when the file system refuses. */
-async function openDirectory(directoryPath: string): Promise<FileHandle | undefined> {
+async function openDirectory(calls: FileCalls, directoryPath: string): Promise<number | undefined> {
   try {
-    return await open(directoryPath, 'r');
+    return await calls.open(directoryPath, 'r');
   } catch {
     return undefined;
   }
 }
 
 /** fsync a directory so a rename in it survives a crash; best effort, some file systems refuse. */
-async function syncDirectory(directory: FileHandle | undefined): Promise<void> {
+async function syncDirectory(calls: FileCalls, directory: number | undefined): Promise<void> {
+  if (directory === undefined) return;
   try {
-    await directory?.sync();
+    await calls.fsync(directory);
   } catch {
     // Durability of the directory entry is a bonus; the file's own content is already synced.
   }
 }
 
-async function removeQuietly(path: string): Promise<void> {
+async function removeQuietly(calls: FileCalls, path: string): Promise<void> {
   try {
-    await unlink(path);
+    await calls.unlink(path);
   } catch (error) {
     if (errnoOf(error) !== 'ENOENT') throw error;
   }
 }
 
 /** Publishes the temporary file at `targetPath` only if nothing is there yet: link(2) fails with EEXIST atomically. */
-async function publishExclusively(temporaryPath: string, targetPath: string): Promise<void> {
+async function publishExclusively(calls: FileCalls, temporaryPath: string, targetPath: string): Promise<void> {
   try {
-    await link(temporaryPath, targetPath);
+    await calls.link(temporaryPath, targetPath);
   } catch (error) {
     const errno = errnoOf(error);
     // Some file systems (FAT, some FUSE mounts) have no hard links: COPYFILE_EXCL is still exclusive, not atomic.
     if (errno !== 'EPERM' && errno !== 'ENOTSUP' && errno !== 'EOPNOTSUPP') throw error;
-    await copyFile(temporaryPath, targetPath, constants.COPYFILE_EXCL);
+    await calls.copyFileExclusive(temporaryPath, targetPath);
   }
 }
 
@@ -81,39 +83,38 @@ export async function writeAtomically(
 ): Promise<number> {
   throwIfAborted(options.signal);
   if (basename(targetPath).startsWith(options.temporaryPrefix)) throw new Error('refusing to write a temporary name');
+  const { calls } = options;
   const temporaryPath = temporaryPathFor(targetPath, options.temporaryPrefix);
   // The directory is opened while the data arrives, so its fsync after the rename costs one call, not three.
-  const directoryOpening = options.fsync ? openDirectory(dirname(targetPath)) : Promise.resolve(undefined);
-  let handleOpen = false;
+  const directoryOpening = options.fsync ? openDirectory(calls, dirname(targetPath)) : Promise.resolve(undefined);
+  let fd: number | undefined;
   let temporaryExists = false;
-  let handle: FileHandle | undefined;
   try {
     // 'wx' is O_CREAT|O_EXCL: never opens an existing file or follows a symlink planted at the temporary name.
-    handle = await open(temporaryPath, 'wx', options.fileMode);
-    handleOpen = true;
+    fd = await calls.open(temporaryPath, 'wx', options.fileMode);
     temporaryExists = true;
-    const bytesWritten = await writeAll(handle, data, options.signal, 0);
-    if (options.fsync) await handle.sync();
+    const bytesWritten = await writeAll(calls, fd, data, options.signal, 0);
+    if (options.fsync) await calls.fsync(fd);
     throwIfAborted(options.signal);
-    // The synced file may be published while its descriptor closes: both are thread-pool calls that can overlap.
-    handleOpen = false;
-    const closing = handle.close();
+    // The synced file may be published while its descriptor closes: in the thread pool both calls overlap.
+    const closing = calls.close(fd);
+    fd = undefined;
     try {
       if (options.exclusive) {
-        await publishExclusively(temporaryPath, targetPath);
+        await publishExclusively(calls, temporaryPath, targetPath);
       } else {
-        await rename(temporaryPath, targetPath);
+        await calls.rename(temporaryPath, targetPath);
         temporaryExists = false;
       }
     } finally {
       await closing;
     }
-    if (options.fsync) await syncDirectory(await directoryOpening);
+    if (options.fsync) await syncDirectory(calls, await directoryOpening);
     return bytesWritten;
   } finally {
-    if (handleOpen) await handle?.close().catch(() => {});
-    if (temporaryExists) await removeQuietly(temporaryPath);
-    void directoryOpening.then((directory) => directory?.close()).catch(() => {});
+    if (fd !== undefined) await calls.close(fd).catch(() => {});
+    if (temporaryExists) await removeQuietly(calls, temporaryPath);
+    void directoryOpening.then((directory) => (directory === undefined ? undefined : calls.close(directory))).catch(() => {});
   }
 }
 
@@ -121,6 +122,7 @@ export interface InPlaceWriteOptions {
   readonly signal: AbortSignal;
   readonly fileMode: number;
   readonly fsync: boolean;
+  readonly calls: FileCalls;
 }
 
 /**
@@ -135,13 +137,14 @@ export async function writeInPlace(
   options: InPlaceWriteOptions,
 ): Promise<number> {
   throwIfAborted(options.signal);
-  const handle = await open(path, offset === null ? 'a' : 'r+', options.fileMode);
+  const { calls } = options;
+  const fd = await calls.open(path, offset === null ? 'a' : 'r+', options.fileMode);
   try {
-    if (offset !== null) await handle.truncate(offset);
-    const bytesWritten = await writeAll(handle, data, options.signal, offset);
-    if (options.fsync) await handle.sync();
+    if (offset !== null) await calls.ftruncate(fd, offset);
+    const bytesWritten = await writeAll(calls, fd, data, options.signal, offset);
+    if (options.fsync) await calls.fsync(fd);
     return bytesWritten;
   } finally {
-    await handle.close();
+    await calls.close(fd);
   }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
-import { lstat, mkdir, open, opendir, realpath, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import { crc32 } from 'node:zlib';
@@ -15,6 +14,7 @@ import type {
   WriteResult,
 } from '@ftp/plugin-api';
 import { writeAtomically, writeInPlace } from './atomic-write.ts';
+import type { FileCalls } from './file-calls.ts';
 import { readAhead } from './read-ahead.ts';
 import { errnoOf, mapErrors } from './errno-to-storage-error.ts';
 import { fileEntryFromStats } from './file-entry-from-stats.ts';
@@ -22,7 +22,7 @@ import type { PathJail } from './path-jail.ts';
 import { throwIfAborted } from './write-all.ts';
 
 /**
- * Entries stat'ed in one synchronous batch when listing with `listStatMode: 'batched-sync'`: a stat of a cached inode
+ * Entries stat'ed in one synchronous batch when listing a local file system: a stat of a cached inode
  * takes about a microsecond, while a thread-pool round trip per entry costs ten times that and made a 10k-entry
  * LIST several times slower than the C servers (issue 6 profile: `stat` 43% of the listing's CPU). The event loop
  * is blocked for one batch at most.
@@ -52,11 +52,10 @@ export interface FsSessionSettings {
   readonly directoryMode: number;
   readonly fsync: boolean;
   readonly readChunkBytes: number;
+  /** Entries stat'ed at once in the thread pool when listing a network file system. */
   readonly listConcurrency: number;
-  /** How `list` stats entries: synchronously in small batches (fast on local disks) or one thread-pool call each. */
-  readonly listStatMode: 'batched-sync' | 'async';
-  /** Path look-ups (realpath, lstat, stat) on the event loop instead of the thread pool. */
-  readonly syncLookups: boolean;
+  /** Where system calls run: the event loop for a local file system (entries stat'ed in batches), or the thread pool. */
+  readonly calls: FileCalls;
 }
 
 const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', MD5: 'md5' } as const;
@@ -78,37 +77,39 @@ export class FsSession implements StorageSessionV1 {
     });
   }
 
-  /** stat(2) of a real path, on the event loop with `syncLookups` (a few microseconds on a warm cache). */
-  private async statOf(realPath: string): Promise<Stats> {
-    return this.settings.syncLookups ? statSync(realPath) : stat(realPath);
+  /** stat(2) of a real path. */
+  private statOf(realPath: string): Promise<Stats> {
+    return this.settings.calls.stat(realPath);
   }
 
   async *list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry> {
     const found = await mapErrors(path, () => this.jail.existing(path));
+    const { calls } = this.settings;
     // opendir streams the directory in small batches, so a directory of any size lists in bounded memory.
-    const directory = await mapErrors(path, () => opendir(found.realPath, { bufferSize: 256 }));
+    const directory = await mapErrors(path, () => calls.opendir(found.realPath));
     try {
       let exhausted = false;
       while (!exhausted) {
         throwIfAborted(options.signal);
         const batch: Dirent[] = [];
-        const batchSize = this.settings.listStatMode === 'batched-sync' ? syncStatBatch : this.settings.listConcurrency;
+        const batchSize = calls.direct ? syncStatBatch : this.settings.listConcurrency;
         while (batch.length < batchSize) {
-          // In batched-sync mode the names come synchronously too: a promise per buffered entry cost 10% of a LIST.
-          const dirent = this.settings.listStatMode === 'batched-sync' ? directory.readSync() : await directory.read();
+          // On a local file system the names come synchronously too: a promise per buffered entry cost 10% of a LIST.
+          const dirent = calls.direct ? directory.readSync() : await directory.read();
           if (dirent === null) {
             exhausted = true;
             break;
           }
           if (!dirent.name.startsWith(this.settings.temporaryPrefix)) batch.push(dirent);
         }
-        const entries = this.settings.listStatMode === 'batched-sync'
+        const entries = calls.direct
           ? batch.map((dirent) => entryOfSync(this.jail, found.realPath, dirent))
           : await Promise.all(batch.map((dirent) => this.entryOf(found.realPath, dirent)));
         for (const entry of entries) if (entry !== undefined) yield entry;
       }
     } finally {
-      await directory.close();
+      if (calls.direct) directory.closeSync();
+      else await directory.close();
     }
   }
 
@@ -116,10 +117,11 @@ export class FsSession implements StorageSessionV1 {
   private async entryOf(directoryPath: string, dirent: Dirent): Promise<FileEntry | undefined> {
     const entryPath = join(directoryPath, dirent.name);
     try {
+      const { calls } = this.settings;
       if (dirent.isSymbolicLink()) {
-        if (!this.jail.contains(await realpath(entryPath))) return undefined;
+        if (!this.jail.contains(await calls.realpath(entryPath))) return undefined;
       }
-      const stats = await stat(entryPath);
+      const stats = await calls.stat(entryPath);
       if (!stats.isFile() && !stats.isDirectory()) return undefined;
       return fileEntryFromStats(dirent.name, stats);
     } catch (error) {
@@ -135,9 +137,10 @@ export class FsSession implements StorageSessionV1 {
       throwIfAborted(options.signal);
       const found = await this.jail.existing(path);
       const { size } = await this.requireFile(found.realPath, path);
-      const handle = await open(found.realPath, 'r');
-      // The generator owns the handle: ending, an early return() and an abort all close the file.
-      return readAhead(handle, options.offset, this.settings.readChunkBytes, options.signal, size);
+      const { calls } = this.settings;
+      const fd = await calls.open(found.realPath, 'r');
+      // The generator owns the descriptor: ending, an early return() and an abort all close the file.
+      return readAhead(calls, fd, options.offset, this.settings.readChunkBytes, options.signal, size);
     });
   }
 
@@ -151,13 +154,14 @@ export class FsSession implements StorageSessionV1 {
         if ((await this.statOf(target.existingRealPath)).isDirectory()) throw storageError('EISDIR', path);
         if (options.exclusive === true) throw storageError('EEXIST', path);
       }
-      const { fileMode, fsync, temporaryPrefix } = this.settings;
+      const { fileMode, fsync, temporaryPrefix, calls } = this.settings;
       if (options.offset > 0) {
         if (target.existingRealPath === undefined) throw storageError('ENOENT', path);
         const bytesWritten = await writeInPlace(target.existingRealPath, data, options.offset, {
           signal: options.signal,
           fileMode,
           fsync,
+          calls,
         });
         return { bytesWritten };
       }
@@ -168,6 +172,7 @@ export class FsSession implements StorageSessionV1 {
         fileMode,
         temporaryPrefix,
         fsync,
+        calls,
       });
       return { bytesWritten };
     });
@@ -178,9 +183,9 @@ export class FsSession implements StorageSessionV1 {
       const target = await this.jail.creatable(path);
       if (target.name === '') throw storageError('EISDIR', path);
       if (target.existingRealPath !== undefined) await this.requireFile(target.existingRealPath, path);
-      const { fileMode, fsync } = this.settings;
+      const { fileMode, fsync, calls } = this.settings;
       const destination = target.existingRealPath ?? target.entryPath;
-      return { bytesWritten: await writeInPlace(destination, data, null, { signal: options.signal, fileMode, fsync }) };
+      return { bytesWritten: await writeInPlace(destination, data, null, { signal: options.signal, fileMode, fsync, calls }) };
     });
   }
 
@@ -189,7 +194,7 @@ export class FsSession implements StorageSessionV1 {
       const found = await this.jail.existing(path);
       if (found.name === '' || (await this.statOf(found.realPath)).isDirectory()) throw storageError('EISDIR', path);
       // Unlinks the entry itself: deleting an in-root symlink removes the link, not the file it points to.
-      await unlink(found.entryPath);
+      await this.settings.calls.unlink(found.entryPath);
     });
   }
 
@@ -197,7 +202,7 @@ export class FsSession implements StorageSessionV1 {
     return mapErrors(path, async () => {
       const target = await this.jail.creatable(path);
       if (target.existingRealPath !== undefined) throw storageError('EEXIST', path);
-      await mkdir(target.entryPath, this.settings.directoryMode);
+      await this.settings.calls.mkdir(target.entryPath, this.settings.directoryMode);
     });
   }
 
@@ -205,9 +210,10 @@ export class FsSession implements StorageSessionV1 {
     return mapErrors(path, async () => {
       const found = await this.jail.existing(path);
       if (found.name === '') throw storageError('EACCES', path);
-      if ((await lstat(found.entryPath)).isSymbolicLink()) throw storageError('ENOTDIR', path);
+      const { calls } = this.settings;
+      if ((await calls.lstat(found.entryPath))?.isSymbolicLink() === true) throw storageError('ENOTDIR', path);
       try {
-        await rmdir(found.entryPath);
+        await calls.rmdir(found.entryPath);
       } catch (error) {
         // POSIX allows EEXIST for a non-empty directory (rmdir(2)); the contract has one code for it.
         if (errnoOf(error) === 'EEXIST') throw storageError('ENOTEMPTY', path, error);
@@ -227,7 +233,7 @@ export class FsSession implements StorageSessionV1 {
         const targetIsDirectory = (await this.statOf(target.existingRealPath)).isDirectory();
         if (sourceIsDirectory || targetIsDirectory) throw storageError('EEXIST', to);
       }
-      await mapErrors(to, () => rename(source.entryPath, target.entryPath));
+      await mapErrors(to, () => this.settings.calls.rename(source.entryPath, target.entryPath));
     });
   }
 
@@ -235,7 +241,7 @@ export class FsSession implements StorageSessionV1 {
     return mapErrors(path, async () => {
       const found = await this.jail.existing(path);
       const stats = await this.statOf(found.realPath);
-      await utimes(found.realPath, stats.atime, time);
+      await this.settings.calls.utimes(found.realPath, stats.atime, time);
     });
   }
 

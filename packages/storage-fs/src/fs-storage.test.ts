@@ -29,7 +29,7 @@ runStorageConformance('fs', async () => {
 runStorageConformance('fs with async path look-ups', async () => {
   const base = await mkdtemp(join(tmpdir(), 'storage-fs-conformance-async-'));
   return {
-    connector: createFsStorage({ root: join(base, 'users', '{user}'), pathLookups: 'async', listStatMode: 'async' }),
+    connector: createFsStorage({ root: join(base, 'users', '{user}'), fileSystem: 'network' }),
     user: { username: 'alice' },
     cleanup: () => rm(base, { recursive: true, force: true }),
   };

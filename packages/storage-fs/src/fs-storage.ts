@@ -1,9 +1,8 @@
-import { statSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
 import type { AuthenticatedUser, PluginContext, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
 import { errnoOf } from './errno-to-storage-error.ts';
+import { eventLoopCalls, threadPoolCalls } from './file-calls.ts';
 import { FsSession, type FsSessionSettings } from './fs-session.ts';
 import { openPathJail } from './path-jail.ts';
 import { checkFsHealth } from './fs-health.ts';
@@ -28,23 +27,17 @@ export interface FsStorageOptions {
   readonly fsync?: boolean;
   /** Size of the chunks `read` yields; the next chunk is read while the current one is sent. Default 1 MiB. */
   readonly readChunkBytes?: number;
-  /** How many entries `list` stats at once with `listStatMode: 'async'`. Default 32. */
+  /**
+   * Where the system calls run. "local" (default, for local disks and tmpfs): the calls whose cost is bounded run
+   * on the event loop: path look-ups, stat, open, close, rename, unlink, mkdir, rmdir, the stats of a listing (in
+   * batches of 256), and reads and writes of at most 64 KiB (a small file whole, or the tail of a large one).
+   * A thread-pool round trip costs ten times such a call (issue 6: a 4 KiB upload spent about 200 µs in five of
+   * them). fsync and larger reads and writes stay in the thread pool. "network" (NFS, SMB, FUSE mounts, where any
+   * call may wait for a round trip): every call in the thread pool.
+   */
+  readonly fileSystem?: 'local' | 'network';
+  /** How many entries `list` stats at once with `fileSystem: "network"`. Default 32. */
   readonly listConcurrency?: number;
-  /**
-   * How `list` reads each entry's size and time. "batched-sync" (default): synchronous stat calls in batches of 256,
-   * about ten times faster on local disks and tmpfs, blocking the event loop for one batch at a time. "async": one
-   * thread-pool call per entry, `listConcurrency` at a time; choose it for network file systems where one stat can
-   * take milliseconds.
-   */
-  readonly listStatMode?: 'batched-sync' | 'async';
-  /**
-   * How paths are looked up before each operation (realpath for the jail, lstat, stat). "sync" (default): on the
-   * event loop, a few microseconds each on local disks and tmpfs, where a thread-pool round trip costs ten times
-   * that (issue 6: a 4 KiB upload made about fifteen of them); nginx makes its open and stat calls the same way.
-   * "async": one thread-pool call each, for network file systems where a look-up can take milliseconds.
-   * Reads, writes, fsync and directory changes always run in the thread pool.
-   */
-  readonly pathLookups?: 'sync' | 'async';
   /** The connector name in logs. Default "fs". */
   readonly name?: string;
 }
@@ -75,20 +68,13 @@ function settingsFrom(options: FsStorageOptions): FsSessionSettings {
     fsync: options.fsync ?? true,
     readChunkBytes: positiveInteger('readChunkBytes', options.readChunkBytes, 1024 * 1024),
     listConcurrency: positiveInteger('listConcurrency', options.listConcurrency, 32),
-    listStatMode: listStatModeFrom(options.listStatMode),
-    syncLookups: pathLookupsFrom(options.pathLookups) === 'sync',
+    calls: fileSystemFrom(options.fileSystem) === 'local' ? eventLoopCalls : threadPoolCalls,
   };
 }
 
-function listStatModeFrom(value: FsStorageOptions['listStatMode']): FsSessionSettings['listStatMode'] {
-  if (value === undefined) return 'batched-sync';
-  if (value !== 'batched-sync' && value !== 'async') throw new InvalidOptionError('listStatMode', 'must be "batched-sync" or "async"');
-  return value;
-}
-
-function pathLookupsFrom(value: FsStorageOptions['pathLookups']): 'sync' | 'async' {
-  if (value === undefined) return 'sync';
-  if (value !== 'sync' && value !== 'async') throw new InvalidOptionError('pathLookups', 'must be "sync" or "async"');
+function fileSystemFrom(value: FsStorageOptions['fileSystem']): 'local' | 'network' {
+  if (value === undefined) return 'local';
+  if (value !== 'local' && value !== 'network') throw new InvalidOptionError('fileSystem', 'must be "local" or "network"');
   return value;
 }
 
@@ -140,10 +126,11 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
   async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
     const directory = rootFor(root, user);
     try {
-      if (createRoot) await mkdir(directory, { recursive: true, mode: settings.directoryMode });
-      const rootStats = settings.syncLookups ? statSync(directory) : await stat(directory);
+      const { calls } = settings;
+      if (createRoot) await calls.mkdir(directory, settings.directoryMode, true);
+      const rootStats = await calls.stat(directory);
       if (!rootStats.isDirectory()) throw refuse('the root is not a directory');
-      const jail = await openPathJail(directory, settings.temporaryPrefix, settings.syncLookups);
+      const jail = await openPathJail(directory, settings.temporaryPrefix, calls);
       context.logger.debug({ root: jail.root }, 'storage-fs session opened');
       return new FsSession(jail, settings);
     } catch (error) {

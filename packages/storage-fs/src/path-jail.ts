@@ -1,8 +1,8 @@
-import { lstatSync, realpathSync, type Stats } from 'node:fs';
-import { lstat, realpath } from 'node:fs/promises';
+import { lstatSync, type Stats } from 'node:fs';
 import { join, sep } from 'node:path';
 import { storageError } from '@ftp/plugin-api';
-import { errnoOf, errnoToStorageError, mapErrors } from './errno-to-storage-error.ts';
+import { errnoToStorageError, mapErrors } from './errno-to-storage-error.ts';
+import type { FileCalls } from './file-calls.ts';
 
 /** An existing entry, found inside the root. */
 export interface ExistingPath {
@@ -37,18 +37,18 @@ export class PathJail {
   /** The root's own real path. */
   readonly root: string;
   private readonly temporaryPrefix: string;
-  /** Look-ups run on the calling thread: a few microseconds on a warm cache instead of a thread-pool round trip. */
-  private readonly syncLookups: boolean;
+  /** Where the look-ups run: on the calling thread (a few microseconds on a warm cache) or in the thread pool. */
+  private readonly calls: FileCalls;
 
-  constructor(realRoot: string, temporaryPrefix: string, syncLookups = false) {
+  constructor(realRoot: string, temporaryPrefix: string, calls: FileCalls) {
     this.root = realRoot;
     this.temporaryPrefix = temporaryPrefix;
-    this.syncLookups = syncLookups;
+    this.calls = calls;
   }
 
-  /** realpath(3); async either way, so a synchronous failure still arrives as a rejection. */
-  private async realpathOf(path: string): Promise<string> {
-    return this.syncLookups ? realpathSync.native(path) : realpath(path);
+  /** realpath(3). */
+  private realpathOf(path: string): Promise<string> {
+    return this.calls.realpath(path);
   }
 
   /** Whether lstat finds an entry; an unusual failure counts as present, so the full resolution reports it. */
@@ -61,14 +61,8 @@ export class PathJail {
   }
 
   /** lstat, or undefined when nothing is there. */
-  private async lstatOf(path: string): Promise<Stats | undefined> {
-    if (this.syncLookups) return lstatSync(path, { throwIfNoEntry: false });
-    try {
-      return await lstat(path);
-    } catch (error) {
-      if (errnoOf(error) === 'ENOENT') return undefined;
-      throw error;
-    }
+  private lstatOf(path: string): Promise<Stats | undefined> {
+    return this.calls.lstat(path);
   }
 
   /** Validates a virtual path and returns its segments: absolute, no NUL, no "." or "..", no temporary names. */
@@ -104,7 +98,7 @@ export class PathJail {
     // Common case in one look-up: a path without any symlink resolves to itself, so its parent is its own real
     // path too. Anything else (a link on the way, a missing entry) takes the two-step path for the exact error.
     const lexicalPath = join(this.root, ...segments, name);
-    if (this.syncLookups && !this.presentSync(lexicalPath)) {
+    if (this.calls.direct && !this.presentSync(lexicalPath)) {
       // Nothing there (a new upload's target): the parent's check alone decides between EACCES and ENOENT, and no
       // system error is built for the miss, which costs more than the look-up itself.
       await this.resolveInside(join(this.root, ...segments), virtualPath);
@@ -148,6 +142,6 @@ export class PathJail {
 }
 
 /** Opens the jail of a root directory, which must exist. */
-export async function openPathJail(root: string, temporaryPrefix: string, syncLookups = false): Promise<PathJail> {
-  return new PathJail(syncLookups ? realpathSync.native(root) : await realpath(root), temporaryPrefix, syncLookups);
+export async function openPathJail(root: string, temporaryPrefix: string, calls: FileCalls): Promise<PathJail> {
+  return new PathJail(await calls.realpath(root), temporaryPrefix, calls);
 }

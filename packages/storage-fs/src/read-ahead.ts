@@ -1,22 +1,27 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { FileCalls } from './file-calls.ts';
 import { throwIfAborted } from './write-all.ts';
 
 /**
- * The bytes of an open file from `start`, in chunks of `chunkBytes`, reading the next chunk while the consumer (the
- * data connection) sends the current one. Each chunk is a fresh buffer the consumer may keep (a socket holds it
- * until written), so nothing is copied. Owns `handle`: closes it at the end, on error and on early `return()`, even a
- * `return()` before the first `next()` (a transfer whose data connection failed), where a bare generator would
- * never run its `finally` and would leave the file open until garbage collection. `knownSize`, the file's size when
- * opened, lets a short read that reaches it end the iteration without one more read.
+ * The bytes of an open file from `start`, in chunks of at most `chunkBytes`, reading the next chunk while the
+ * consumer (the data connection) sends the current one. Each chunk is a fresh buffer the consumer may keep (a socket
+ * holds it until written), so nothing is copied. Owns `fd`: closes it at the end, on error and on early `return()`,
+ * even a `return()` before the first `next()` (a transfer whose data connection failed), where a bare generator
+ * would never run its `finally` and would leave the file open.
+ *
+ * `knownSize`, the file's size when opened, sizes the reads: a read asks for at most one byte more than should be
+ * left, so a 4 KiB file costs a 4 KiB buffer (not a 1 MiB one, whose allocation and page faults cost more than the
+ * read), and the short read that reaches the known size ends the iteration without one more read. A file that grew
+ * since fills that extra byte, and reading goes on until a read returns nothing.
  */
 export function readAhead(
-  handle: FileHandle,
+  calls: FileCalls,
+  fd: number,
   start: number,
   chunkBytes: number,
   signal: AbortSignal,
   knownSize = Number.POSITIVE_INFINITY,
 ): AsyncIterable<Uint8Array> {
-  const chunks = readAheadChunks(handle, start, chunkBytes, signal, knownSize);
+  const chunks = readAheadChunks(calls, fd, start, chunkBytes, signal, knownSize);
   let started = false;
   const iterator: AsyncIterator<Uint8Array> = {
     next() {
@@ -27,7 +32,7 @@ export function readAhead(
       if (!started) {
         started = true;
         await chunks.return(undefined);
-        await handle.close();
+        await calls.close(fd);
         return { done: true, value };
       }
       return chunks.return(undefined);
@@ -37,14 +42,19 @@ export function readAhead(
 }
 
 async function* readAheadChunks(
-  handle: FileHandle,
+  calls: FileCalls,
+  fd: number,
   start: number,
   chunkBytes: number,
   signal: AbortSignal,
   knownSize: number,
 ): AsyncGenerator<Uint8Array> {
   let position = start;
-  const readAt = (at: number) => handle.read(Buffer.allocUnsafe(chunkBytes), 0, chunkBytes, at);
+  const readAt = async (at: number): Promise<{ buffer: Buffer; bytesRead: number }> => {
+    const length = Math.max(1, Math.min(chunkBytes, knownSize - at + 1));
+    const buffer = Buffer.allocUnsafe(length);
+    return { buffer, bytesRead: await calls.read(fd, buffer, length, at) };
+  };
   let next: ReturnType<typeof readAt> | undefined = readAt(position);
   try {
     for (;;) {
@@ -53,20 +63,20 @@ async function* readAheadChunks(
       if (bytesRead === 0) return;
       throwIfAborted(signal);
       position += bytesRead;
-      if (bytesRead < chunkBytes && position >= knownSize) {
+      if (bytesRead < buffer.byteLength && position >= knownSize) {
         // A short read that reached the size the file had when opened is its end: a small download is then done
-        // without a second thread-pool round trip to read nothing. Any other short read (a file that grew, a file
-        // system that returns less) reads on until a read returns nothing.
+        // without a second call to read nothing. Any other short read (a file that grew, a file system that returns
+        // less) reads on until a read returns nothing.
         yield buffer.subarray(0, bytesRead);
         return;
       }
       next = readAt(position);
       next.catch(() => {});
-      yield buffer;
+      yield bytesRead === buffer.byteLength ? buffer : buffer.subarray(0, bytesRead);
     }
   } finally {
     // The read ahead may still be running when the consumer stops early: let it finish before closing.
     await next?.catch(() => {});
-    await handle.close();
+    await calls.close(fd);
   }
 }

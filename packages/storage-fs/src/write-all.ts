@@ -1,4 +1,4 @@
-import type { FileHandle } from 'node:fs/promises';
+import type { FileCalls } from './file-calls.ts';
 
 /** Throws the signal's reason when it has aborted. */
 export function throwIfAborted(signal: AbortSignal): void {
@@ -49,12 +49,15 @@ class AbortableReader {
   }
 }
 
-/** Writes a whole batch with writev, continuing after a short write. Returns the bytes written. */
-async function writeBatch(handle: FileHandle, batch: Uint8Array[], position: number | null): Promise<number> {
+/**
+ * Writes a whole batch with writev, continuing after a short write. Returns the bytes written. A small batch (the
+ * whole of a small upload, or the tail of a large one) is written directly in local mode, see `FileCalls`.
+ */
+async function writeBatch(calls: FileCalls, fd: number, batch: Uint8Array[], batchBytes: number, position: number | null): Promise<number> {
   let written = 0;
   let pending = batch;
   while (pending.length > 0) {
-    const { bytesWritten } = await handle.writev(pending, position === null ? undefined : position + written);
+    const bytesWritten = await calls.writev(fd, pending, batchBytes - written, position === null ? null : position + written);
     written += bytesWritten;
     pending = remainderAfter(pending, bytesWritten);
   }
@@ -76,14 +79,15 @@ function remainderAfter(chunks: Uint8Array[], bytes: number): Uint8Array[] {
 }
 
 /**
- * Writes every chunk of `data` to `handle` and returns the number of bytes written. Chunks are gathered into
+ * Writes every chunk of `data` to the open file `fd` and returns the number of bytes written. Chunks are gathered into
  * batches of about `writeBatchBytes` and written with one `writev` each (no copy), while the next batch is being
  * received, so the network and the disk work at the same time and memory stays at two batches. `position` is where
- * the first byte goes, or `null` to write at the handle's position (append mode). No write is in flight when this
- * settles, so the caller may close the handle at once.
+ * the first byte goes, or `null` to write at the file's offset (append mode). No write is in flight when this
+ * settles, so the caller may close the file at once.
  */
 export async function writeAll(
-  handle: FileHandle,
+  calls: FileCalls,
+  fd: number,
   data: AsyncIterable<Uint8Array>,
   signal: AbortSignal,
   position: number | null,
@@ -92,8 +96,8 @@ export async function writeAll(
   let written = 0;
   let queued = 0;
   let inFlight: Promise<void> | undefined;
-  const startWrite = async (batch: Uint8Array[], at: number | null): Promise<void> => {
-    written += await writeBatch(handle, batch, at);
+  const startWrite = async (batch: Uint8Array[], batchBytes: number, at: number | null): Promise<void> => {
+    written += await writeBatch(calls, fd, batch, batchBytes, at);
   };
   try {
     let batch: Uint8Array[] = [];
@@ -107,7 +111,7 @@ export async function writeAll(
       if (batchBytes > 0 && (chunk === undefined || batchBytes >= writeBatchBytes)) {
         // Wait for the previous batch: file offsets stay in order and at most two batches are held.
         await inFlight;
-        inFlight = startWrite(batch, position === null ? null : position + queued);
+        inFlight = startWrite(batch, batchBytes, position === null ? null : position + queued);
         // A failing write is reported when awaited; until then it must not count as unhandled.
         inFlight.catch(() => {});
         queued += batchBytes;
@@ -119,7 +123,7 @@ export async function writeAll(
     await inFlight;
   } finally {
     reader.release();
-    // Never leave a write in flight on a handle the caller is about to close.
+    // Never leave a write in flight on a file the caller is about to close.
     await inFlight?.catch(() => {});
   }
   throwIfAborted(signal);
