@@ -1,6 +1,6 @@
 import type { SecureContext } from 'node:tls';
 import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
-import { formatReply, parseCommand, resolveVirtualPath, ReplyCode, type SplitterItem } from '@ftp/protocol';
+import { formatReply, parseCommand, ReplyCode, type SplitterItem } from '@ftp/protocol';
 import type { CommandRegistry } from '../commands/registry.ts';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import { PermissionError } from '../errors/server-errors.ts';
@@ -9,11 +9,12 @@ import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { TlsMaterial } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
-import type { CommandContext, ConnectionFacts } from './command-context.ts';
-import { admit, replyWithError, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
+import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
+import { admit, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { stillAuthorized } from './revalidation.ts';
-import { SessionState, type ActiveTransfer } from './session-state.ts';
+import { SessionState } from './session-state.ts';
 import { runTransfer } from './transfer-runner.ts';
+import { SessionCommandContext } from './session-command-context.ts';
 
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
 export interface SessionIo {
@@ -60,7 +61,12 @@ export class Session implements DispatchTarget {
   readonly commands: CommandRegistry;
   readonly #io: SessionIo;
   readonly #environment: SessionEnvironment;
-  readonly #lifetime = new AbortController();
+  /** Aborted when the session ends; made on first use (see `#signal`). */
+  #lifetime: AbortController | undefined;
+  #callOptions: StorageCallOptions | undefined;
+  #pluginContext: PluginContext | undefined;
+  /** handleClose ran: a lifetime signal made from now on starts aborted. */
+  #ended = false;
   readonly #queue: SplitterItem[] = [];
   readonly #startedAt = Date.now();
   #busy = false;
@@ -144,7 +150,7 @@ export class Session implements DispatchTarget {
   async #execute(command: ReadyCommand): Promise<void> {
     const argument = command.verb === 'PASS' ? '<redacted>' : command.argument;
     this.logger.debug({ verb: command.verb, argument }, 'command');
-    if (command.spec.requiresLogin && !(await stillAuthorized(this))) return;
+    if (command.spec.requiresLogin && this.state.revalidation !== undefined && !(await stillAuthorized(this))) return;
     const startedAt = Date.now();
     // The command's own last reply: ABOR or STAT answering beside a transfer must not lend it their codes.
     const replyCode = await run(this, command);
@@ -207,10 +213,11 @@ export class Session implements DispatchTarget {
 
   /** The control connection is gone: abort everything, release storage, report. Safe to call more than once. */
   async handleClose(): Promise<void> {
-    if (this.#lifetime.signal.aborted) return;
+    if (this.#ended) return;
+    this.#ended = true;
     this.#closed = true;
     this.#clearTimer();
-    this.#lifetime.abort(connectionClosed);
+    this.#lifetime?.abort(connectionClosed);
     this.#environment.dataChannels.close();
     const transfer = this.state.transfer;
     if (transfer !== undefined) await transfer.settled;
@@ -243,46 +250,45 @@ export class Session implements DispatchTarget {
   }
 
   contextFor(verb: string): CommandContext {
-    const session = this;
-    const environment = this.#environment;
-    const context = {
-      verb,
-      state: this.state,
-      options: environment.options,
-      connection: environment.connection,
-      logger: environment.logger,
-      dataChannels: environment.dataChannels,
-      commands: this.commands,
-      get transfer(): ActiveTransfer | undefined {
-        return session.state.transfer;
-      },
-      lastReplyCode: 0,
-      reply: (code, text) => {
-        context.lastReplyCode = code;
-        this.reply(code, text);
-      },
-      closeAfter: (code, text) => {
-        context.lastReplyCode = code;
-        this.closeAfter(code, text);
-      },
-      storage: () => this.#storage(),
-      resolvePath: (argument) => resolveVirtualPath(this.state.currentDirectory, argument),
-      callOptions: (): StorageCallOptions => ({ signal: this.#lifetime.signal }),
-      pluginContext: () => this.pluginContext(),
-      requirePermission: (permission, path) => this.#requirePermission(permission, path),
-      limits: environment.limits,
-      runTransfer: (command, path, body) =>
-        runTransfer(this.state, this.#lifetime.signal, (error) => replyWithError(context, error), command, path, body),
-      emit: (event, payload) => environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[typeof event])),
-      logout: () => this.logout(),
-      tls: environment.tls,
-      upgradeToTls: () => this.#upgradeToTls(),
-    } as CommandContext;
-    return context;
+    return new SessionCommandContext(this, this.#environment, verb);
+  }
+
+  /** The user's storage; only commands that require login call it. */
+  storageSession(): StorageSessionV1 {
+    const storage = this.state.storage;
+    if (storage === undefined) throw new Error('storage used before login');
+    return storage;
+  }
+
+  /** Options for storage calls outside a transfer: one object per session, aborted when the session ends. */
+  callOptions(): StorageCallOptions {
+    return (this.#callOptions ??= { signal: this.#signal() });
+  }
+
+  /** The abort signal of the session's lifetime, made when first asked for (most short sessions never need one). */
+  #signal(): AbortSignal {
+    if (this.#lifetime === undefined) {
+      this.#lifetime = new AbortController();
+      if (this.#ended) this.#lifetime.abort(connectionClosed);
+    }
+    return this.#lifetime.signal;
+  }
+
+  runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>, replyWithFailure: (error: unknown) => void): Promise<void> {
+    return runTransfer(this.state, this.#signal(), replyWithFailure, command, path, body);
+  }
+
+  emitSessionEvent<E extends keyof FtpServerEvents>(event: E, payload: object): void {
+    this.#environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[E]));
+  }
+
+  requirePermission(permission: keyof UserPermissions, path: string): void {
+    const user = this.state.effectiveUser;
+    if (user !== undefined && !user.allows(permission, path)) throw new PermissionError(permission);
   }
 
   /** AUTH TLS accepted: this session gets its own TLS context and the control connection switches to TLS. */
-  async #upgradeToTls(): Promise<void> {
+  async upgradeToTls(): Promise<void> {
     const material = this.#environment.tls;
     if (material === undefined) throw new Error('TLS is not configured');
     const secureContext = material.createSessionContext();
@@ -304,20 +310,24 @@ export class Session implements DispatchTarget {
     this.state.pendingUsername = undefined;
   }
 
-  #storage(): StorageSessionV1 {
-    const storage = this.state.storage;
-    if (storage === undefined) throw new Error('storage used before login');
-    return storage;
-  }
-
-  /** The context handed to plugins for this session. */
+  /** The context handed to plugins for this session; made again only when `secure` changed (AUTH TLS). */
   pluginContext(): PluginContext {
-    const { sessionId, remoteAddress, localAddress } = this.#environment.connection;
-    return { sessionId, remoteAddress, localAddress, secure: this.state.secure, signal: this.#lifetime.signal, logger: this.logger };
-  }
-
-  #requirePermission(permission: keyof UserPermissions, path: string): void {
-    const user = this.state.effectiveUser;
-    if (user !== undefined && !user.allows(permission, path)) throw new PermissionError(permission);
+    const secure = this.state.secure;
+    if (this.#pluginContext?.secure !== secure) {
+      const { sessionId, remoteAddress, localAddress } = this.#environment.connection;
+      const session = this;
+      this.#pluginContext = {
+        sessionId,
+        remoteAddress,
+        localAddress,
+        secure,
+        // A getter: an AbortController costs about 10 µs to make, and most plugins never look at the signal.
+        get signal() {
+          return session.#signal();
+        },
+        logger: this.logger,
+      };
+    }
+    return this.#pluginContext;
   }
 }
