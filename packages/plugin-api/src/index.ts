@@ -21,6 +21,7 @@ export type {
   StorageSessionV1,
   StorageCallOptions,
   ReadOptions,
+  ReadBufferPool,
   WriteOptions,
   WriteResult,
   ChecksumAlgorithm,

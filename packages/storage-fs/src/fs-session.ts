@@ -140,7 +140,7 @@ export class FsSession implements StorageSessionV1 {
       const { calls } = this.settings;
       const fd = await calls.open(found.realPath, 'r');
       // The generator owns the descriptor: ending, an early return() and an abort all close the file.
-      return readAhead(calls, fd, options.offset, this.settings.readChunkBytes, options.signal, size);
+      return readAhead(calls, fd, options.offset, this.settings.readChunkBytes, options.signal, size, options.bufferPool);
     });
   }
 

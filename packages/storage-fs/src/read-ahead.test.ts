@@ -54,4 +54,25 @@ describe.each([
     const chunks = await chunksOf(readAhead(calls, openSync(path, 'r'), 4, 3, neverAbortedSignal, 10));
     expect(Buffer.concat(chunks).toString()).toBe('456789');
   });
+
+  it('reads into buffers the consumer lends, yielding them whole or as a prefix', async () => {
+    const path = join(directory, 'lent.bin');
+    const content = Buffer.alloc(300, 3);
+    content.fill(4, 128);
+    await writeFile(path, content);
+    const lent: Uint8Array[] = [];
+    const bufferPool = {
+      take(minimumBytes: number) {
+        const buffer = Buffer.alloc(minimumBytes + 10);
+        lent.push(buffer);
+        return buffer;
+      },
+    };
+    const chunks = await chunksOf(readAhead(calls, openSync(path, 'r'), 0, 128, neverAbortedSignal, 300, bufferPool));
+    expect(Buffer.concat(chunks)).toEqual(content);
+    for (const chunk of chunks) {
+      expect(lent.some((buffer) => buffer.buffer === chunk.buffer)).toBe(true);
+      expect(chunk.byteOffset).toBe(0);
+    }
+  });
 });

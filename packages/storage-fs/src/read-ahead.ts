@@ -1,3 +1,4 @@
+import type { ReadBufferPool } from '@ftp/plugin-api';
 import type { FileCalls } from './file-calls.ts';
 import { throwIfAborted } from './write-all.ts';
 
@@ -11,7 +12,8 @@ import { throwIfAborted } from './write-all.ts';
  * `knownSize`, the file's size when opened, sizes the reads: a read asks for at most one byte more than should be
  * left, so a 4 KiB file costs a 4 KiB buffer (not a 1 MiB one, whose allocation and page faults cost more than the
  * read), and the short read that reaches the known size ends the iteration without one more read. A file that grew
- * since fills that extra byte, and reading goes on until a read returns nothing.
+ * since fills that extra byte, and reading goes on until a read returns nothing. With `bufferPool` (lent by the
+ * server) the reads go into its buffers, which it reuses once each chunk is sent.
  */
 export function readAhead(
   calls: FileCalls,
@@ -20,8 +22,9 @@ export function readAhead(
   chunkBytes: number,
   signal: AbortSignal,
   knownSize = Number.POSITIVE_INFINITY,
+  bufferPool?: ReadBufferPool,
 ): AsyncIterable<Uint8Array> {
-  const chunks = readAheadChunks(calls, fd, start, chunkBytes, signal, knownSize);
+  const chunks = readAheadChunks(calls, fd, start, chunkBytes, signal, knownSize, bufferPool);
   let started = false;
   const iterator: AsyncIterator<Uint8Array> = {
     next() {
@@ -48,22 +51,23 @@ async function* readAheadChunks(
   chunkBytes: number,
   signal: AbortSignal,
   knownSize: number,
+  bufferPool: ReadBufferPool | undefined,
 ): AsyncGenerator<Uint8Array> {
   let position = start;
-  const readAt = async (at: number): Promise<{ buffer: Buffer; bytesRead: number }> => {
+  const readAt = async (at: number): Promise<{ buffer: Uint8Array; length: number; bytesRead: number }> => {
     const length = Math.max(1, Math.min(chunkBytes, knownSize - at + 1));
-    const buffer = Buffer.allocUnsafe(length);
-    return { buffer, bytesRead: await calls.read(fd, buffer, length, at) };
+    const buffer = bufferPool?.take(length) ?? Buffer.allocUnsafe(length);
+    return { buffer, length, bytesRead: await calls.read(fd, buffer, length, at) };
   };
   let next: ReturnType<typeof readAt> | undefined = readAt(position);
   try {
     for (;;) {
-      const { bytesRead, buffer } = await next;
+      const { bytesRead, buffer, length } = await next;
       next = undefined;
       if (bytesRead === 0) return;
       throwIfAborted(signal);
       position += bytesRead;
-      if (bytesRead < buffer.byteLength && position >= knownSize) {
+      if (bytesRead < length && position >= knownSize) {
         // A short read that reached the size the file had when opened is its end: a small download is then done
         // without a second call to read nothing. Any other short read (a file that grew, a file system that returns
         // less) reads on until a read returns nothing.

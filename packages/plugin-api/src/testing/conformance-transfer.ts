@@ -75,6 +75,32 @@ export function defineTransferChecks(fixture: ConformanceFixture): void {
     expect(await storageCodeOf(() => fixture.session.stat('/big.bin', noAbort))).toBe('ENOENT');
   });
 
+  check('read', 'reads into buffers the server lends, and leaves each one alone once it is yielded', async () => {
+    const content = randomBytes(3 * 1024 * 1024 + 123);
+    await fixture.session.write('/lent.bin', chunksOf(content, 256 * 1024), { ...noAbort, offset: 0 });
+    // Like the server: a chunk's buffer goes back to the pool once the chunk is consumed, and is lent again.
+    const free: Uint8Array[] = [];
+    const lent = new Set<ArrayBufferLike>();
+    const bufferPool = {
+      take(minimumBytes: number): Uint8Array {
+        const reused = free.findIndex((buffer) => buffer.byteLength >= minimumBytes);
+        const buffer = reused === -1 ? new Uint8Array(minimumBytes) : free.splice(reused, 1)[0]!;
+        lent.add(buffer.buffer);
+        return buffer;
+      },
+    };
+    const received: Buffer[] = [];
+    for await (const chunk of await fixture.session.read('/lent.bin', { ...noAbort, offset: 0, bufferPool })) {
+      received.push(Buffer.from(chunk));
+      if (lent.has(chunk.buffer)) {
+        expect(chunk.byteOffset).toBe(0);
+        free.push(new Uint8Array(chunk.buffer));
+      }
+    }
+    // A connector that wrote into a buffer after yielding it would show here as changed bytes.
+    expect(Buffer.concat(received).equals(content)).toBe(true);
+  });
+
   defineWriteChecks(fixture);
 
   check('large-file', 'stores a large upload of many chunks byte for byte', async () => {

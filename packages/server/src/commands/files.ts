@@ -38,7 +38,10 @@ export const fileCommands = [
         ascii,
         emitDownload: true,
         openingText: `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)} (${entry.size - offset} bytes).`,
-        openSource: async (signal) => throttle(await storage.read(path, { offset, signal }), limiters, signal),
+        // A throttled download is sent in slices of each chunk, so a chunk's buffer is not free after one write: the
+        // pool is only lent when the chunks go to the socket whole.
+        openSource: async (signal, bufferPool) =>
+          throttle(await storage.read(path, { offset, signal, ...(limiters.length === 0 ? { bufferPool } : {}) }), limiters, signal),
       });
     },
   }),

@@ -3,6 +3,7 @@ import type { WriteResult } from '@ftp/plugin-api';
 import { createAsciiDecoder, createAsciiEncoder, ReplyCode } from '@ftp/protocol';
 import { ReplyError, TransferAbortedError } from '../errors/server-errors.ts';
 import type { DataProtection } from '../data-channel/data-protection.ts';
+import { SendBufferPool } from '../data-channel/send-buffer-pool.ts';
 import type { CommandContext } from '../session/command-context.ts';
 
 /**
@@ -31,8 +32,8 @@ function dataProtection(context: CommandContext): DataProtection | undefined {
 export interface SendOptions {
   readonly command: string;
   readonly path: string;
-  /** Opens the source; a rejection here is answered before 150. */
-  openSource(signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /** Opens the source; a rejection here is answered before 150. `bufferPool` is for the storage's `ReadOptions`. */
+  openSource(signal: AbortSignal, bufferPool: SendBufferPool): Promise<AsyncIterable<Uint8Array>>;
   /** Text of the 150 reply. */
   readonly openingText: string;
   /** Convert bare LF to CRLF (TYPE A, RFC 959 §3.1.1.1). */
@@ -46,8 +47,9 @@ export async function sendToClient(context: CommandContext, options: SendOptions
   requirePreparedDataChannel(context);
   await context.runTransfer(options.command, options.path, async (transfer) => {
     let source: AsyncIterable<Uint8Array>;
+    const bufferPool = new SendBufferPool();
     try {
-      source = await options.openSource(transfer.signal);
+      source = await options.openSource(transfer.signal, bufferPool);
     } catch (error) {
       context.dataChannels.close();
       throw error;
@@ -64,7 +66,8 @@ export async function sendToClient(context: CommandContext, options: SendOptions
         await closeIterable(source);
         throw error;
       });
-      const bytes = await connection.send(options.ascii ? encodeAscii(source) : source, transfer.signal);
+      // ASCII conversion makes new chunks; the pool's buffers then go unreturned, which only costs allocations.
+      const bytes = await connection.send(options.ascii ? encodeAscii(source) : source, transfer.signal, bufferPool);
       context.reply(ReplyCode.ClosingData, 'Transfer complete.');
       if (options.emitDownload) {
         context.emit('download', { path: options.path, bytes, durationMs: Date.now() - startedAt, command: options.command });

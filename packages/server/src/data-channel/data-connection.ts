@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { TransferAbortedError } from '../errors/server-errors.ts';
 import { abortError, ReceivedData } from './received-data.ts';
+import type { SendBufferPool } from './send-buffer-pool.ts';
 
 
 /**
@@ -27,8 +28,9 @@ export class DataConnection {
   /**
    * Writes every chunk, waiting for 'drain' when the socket's buffer is full, then closes our side (EOF). A failure of
    * the source (the storage) is rethrown as is, so it is answered as a storage error; a failure of the socket is a 426.
+   * Chunks in buffers of `bufferPool` go back to it once the socket has written them.
    */
-  async send(source: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<number> {
+  async send(source: AsyncIterable<Uint8Array>, signal: AbortSignal, bufferPool?: SendBufferPool): Promise<number> {
     const socket = this.#socket;
     const onAbort = () => socket.destroy(abortError(signal, 'transfer aborted'));
     signal.addEventListener('abort', onAbort, { once: true });
@@ -39,8 +41,10 @@ export class DataConnection {
         const next = await iterator.next();
         if (next.done === true) break;
         if (socket.destroyed) throw abortError(signal, 'data connection closed by the client');
-        this.#bytes += next.value.byteLength;
-        if (!socket.write(next.value)) await waitForDrain(socket);
+        const chunk = next.value;
+        this.#bytes += chunk.byteLength;
+        const written = bufferPool?.owns(chunk) === true ? socket.write(chunk, () => bufferPool.giveBack(chunk)) : socket.write(chunk);
+        if (!written) await waitForDrain(socket);
       }
       finished = true;
       await new Promise<void>((resolve, reject) => {

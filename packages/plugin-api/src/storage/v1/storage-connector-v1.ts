@@ -11,6 +11,23 @@ export interface StorageCallOptions {
 export interface ReadOptions extends StorageCallOptions {
   /** Byte offset to start from (REST before RETR); 0 for the whole file. Never beyond the file size. */
   readonly offset: number;
+  /**
+   * Buffers the server lends for the chunks of this read, so that a long download reuses a few buffers instead of
+   * allocating a fresh one per chunk (a fresh 1 MiB buffer costs its page faults and zeroing on every read). Optional
+   * on both sides: the server may omit it, and a connector that does not read into memory of its own (a network
+   * body, a cache) ignores it.
+   */
+  readonly bufferPool?: ReadBufferPool;
+}
+
+/** See `ReadOptions.bufferPool`. */
+export interface ReadBufferPool {
+  /**
+   * A buffer of at least `minimumBytes`, to read into. The connector yields it (or a subarray of it from offset 0)
+   * as one chunk and never reads or writes it after yielding it: the server gives it back to the pool once the
+   * chunk has been sent. A taken buffer that is never yielded (an error, an abort) is simply dropped.
+   */
+  take(minimumBytes: number): Uint8Array;
 }
 
 export interface WriteOptions extends StorageCallOptions {
