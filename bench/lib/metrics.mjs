@@ -1,6 +1,6 @@
 // The measurements of issue 6, each run against one server with the shared client. Every result carries the
 // server's CPU seconds (its whole process tree) and the client's, so a client-bound figure shows.
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSession, FtpControl } from './ftp-client.mjs';
 import { treeCpuSeconds, treeMemoryBytes } from './proc-stats.mjs';
@@ -181,18 +181,56 @@ async function listing(server, plan) {
   }
 }
 
-/** Server memory per logged-in idle session: Pss of the process tree before and with `plan.idleSessions` open. */
+/** The last report of a server's gc-on-signal preload ({ collections, heapUsed, external, ... }), if any. */
+async function gcReportOf(server) {
+  if (server.gcReport === undefined) return undefined;
+  try {
+    return JSON.parse(await readFile(server.gcReport, 'utf8'));
+  } catch {
+    return undefined; // no collection reported yet
+  }
+}
+
+/**
+ * Asks a server started with a `gcSignal` for a full garbage collection and waits until it reports it done (or at most
+ * 2 s), then a little longer: V8 hands freed pages back to the OS from a background thread.
+ */
+async function collectGarbage(server) {
+  const previous = (await gcReportOf(server))?.collections ?? 0;
+  process.kill(server.pid, server.gcSignal);
+  for (let waited = 0; server.gcReport !== undefined && waited < 2000; waited += 10) {
+    if (((await gcReportOf(server))?.collections ?? 0) > previous) break;
+    await pause(10);
+  }
+  await pause(200);
+}
+
+const pause = (milliseconds) => new Promise((resolve) => setTimeout(resolve, milliseconds));
+
+/**
+ * Server memory per logged-in idle session: Pss of the process tree before and with `plan.idleSessions` open. For a
+ * garbage-collected server (one started with a `gcSignal`), each reading follows a full garbage collection, so
+ * garbage not yet collected does not count; the reading itself stays the Pss the OS sees, as for every server (it
+ * still holds heap pages V8 keeps committed after the collection). Such a server also reports what its heap retains
+ * after the collection (V8 heap in use plus memory outside the heap, e.g. Buffers): `heapKibPerSession`.
+ */
 async function idleSessions(server, plan) {
-  const settle = () => new Promise((resolve) => setTimeout(resolve, 300));
-  // A garbage-collected server's memory moves on its own: take the lowest of a few readings before and the highest
-  // after, which can only overstate the growth.
+  const settle = async () => {
+    await pause(300);
+    if (server.gcSignal !== undefined) await collectGarbage(server);
+  };
+  // Memory moves on its own (allocation between collections, malloc slack): take the lowest of a few readings before
+  // and the highest after, which can only overstate the growth.
   const readings = async (pick) => {
-    const values = [];
+    const pss = [];
+    const heap = [];
     for (let index = 0; index < 3; index++) {
       await settle();
-      values.push(treeMemoryBytes(server.pid));
+      pss.push(treeMemoryBytes(server.pid));
+      const report = await gcReportOf(server);
+      if (report !== undefined) heap.push(report.heapUsed + report.external);
     }
-    return pick(...values);
+    return { pss: pick(...pss), heap: heap.length === 3 ? pick(...heap) : undefined };
   };
   const before = await readings(Math.min);
   const sessions = [];
@@ -210,10 +248,15 @@ async function idleSessions(server, plan) {
       sessions.push(...opened);
     }
     const after = await readings(Math.max);
-    return { kibPerSession: (after - before) / 1024 / plan.idleSessions };
+    const perSession = (bytesBefore, bytesAfter) => (bytesAfter - bytesBefore) / 1024 / plan.idleSessions;
+    return {
+      kibPerSession: perSession(before.pss, after.pss),
+      heapKibPerSession: before.heap === undefined || after.heap === undefined ? null : perSession(before.heap, after.heap),
+      afterGc: server.gcSignal !== undefined,
+    };
   } finally {
     for (const control of sessions) control.destroy();
-    await settle();
+    await pause(300);
   }
 }
 
@@ -229,5 +272,5 @@ export const metrics = {
   },
   churn: { run: churn, title: 'session churn', fields: { sequentialPerSecond: 'higher', concurrentPerSecond: 'higher' } },
   listing: { run: listing, title: 'listing 10k entries', fields: { listMs: 'lower', mlsdMs: 'lower' } },
-  idle: { run: idleSessions, title: 'idle sessions', fields: { kibPerSession: 'lower' } },
+  idle: { run: idleSessions, title: 'idle sessions', fields: { kibPerSession: 'lower', heapKibPerSession: 'lower' } },
 };

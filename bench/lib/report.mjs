@@ -40,6 +40,7 @@ const fieldLabels = {
   listMs: 'LIST ms',
   mlsdMs: 'MLSD ms',
   kibPerSession: 'KiB per idle session',
+  heapKibPerSession: 'heap KiB per idle session (after GC)',
   clientCpuShare: 'client CPU (cores)',
 };
 

@@ -5,12 +5,25 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FtpControl } from './ftp-client.mjs';
 
 const benchDirectory = dirname(dirname(fileURLToPath(import.meta.url)));
 const peersDirectory = join(benchDirectory, '.peers');
 const systemPython = '/usr/bin/python3';
+/**
+ * Node.js options of the garbage-collected servers (ours, ftp-srv): `gc()` exposed and a preload that runs a full
+ * collection on `gcSignal`, which the idle-memory metric sends before each reading.
+ */
+export const gcPreload = ['--expose-gc', '--import', pathToFileURL(join(benchDirectory, 'servers', 'gc-on-signal.mjs')).href];
+export const gcSignal = 'SIGUSR2';
+
+/** The environment and server fields of a server started with `gcPreload`: its collections report to `gcReport`. */
+function gcReporting(workDirectory, name) {
+  const gcReport = join(workDirectory, `gc-report-${name}.json`);
+  return { env: { ...process.env, FTP_BENCH_GC_REPORT: gcReport }, extra: { gcSignal, gcReport } };
+}
+
 
 /** A free loopback port for the peers that cannot listen on port 0 and report it. */
 function freePort() {
@@ -86,17 +99,19 @@ async function started(name, child, portPromise, extra) {
 }
 
 /** Our server from the built packages; `profileDirectory` adds --cpu-prof. */
-async function startOurs({ dataDirectory, fsync, profileDirectory, name }) {
+async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory, name }) {
   const nodeArguments = profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDirectory];
   const script = join(benchDirectory, 'servers', 'ours.mjs');
-  const child = launch(process.execPath, [...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync']);
-  return started(name, child, portFromStdout(child), {});
+  const gc = gcReporting(workDirectory, name);
+  const child = launch(process.execPath, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], { env: gc.env });
+  return started(name, child, portFromStdout(child), gc.extra);
 }
 
-async function startFtpSrv({ dataDirectory }) {
+async function startFtpSrv({ dataDirectory, workDirectory }) {
   const port = await freePort();
-  const child = launch(process.execPath, [join(benchDirectory, 'servers', 'ftp-srv.mjs'), dataDirectory, String(port)]);
-  return started('ftp-srv', child, portFromStdout(child), { mlsd: false });
+  const gc = gcReporting(workDirectory, 'ftp-srv');
+  const child = launch(process.execPath, [...gcPreload, join(benchDirectory, 'servers', 'ftp-srv.mjs'), dataDirectory, String(port)], { env: gc.env });
+  return started('ftp-srv', child, portFromStdout(child), { mlsd: false, ...gc.extra });
 }
 
 async function startPyftpdlib({ dataDirectory }) {
