@@ -1,6 +1,8 @@
-// pnpm bench [--quick] [--rounds N] [--metrics retr,stor,...] [--servers ours,vsftpd,...] [--profile] [--no-build]
+// pnpm bench [--quick] [--rounds N] [--metrics retr,stor,...,s3] [--servers ours,vsftpd,...] [--profile] [--no-build]
 // Starts our built server and every peer found, drives them all with the same client in interleaved rounds, and
-// reports medians and ratios (ours / peer). Results: bench/results/*.json; full runs also refresh BENCHMARKS.md.
+// reports medians and ratios (ours / peer). The s3 metric runs our server over @ftp/storage-s3 against a test S3
+// server beside the AWS SDK alone (bench/lib/s3.mjs). Results: bench/results/*.json; full runs also refresh
+// BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, release, totalmem } from 'node:os';
@@ -9,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { metrics } from './lib/metrics.mjs';
 import { availableServers, oursWithoutFsync } from './lib/servers.mjs';
+import { startS3Bench } from './lib/s3.mjs';
 import { formatSummary, summarize } from './lib/report.mjs';
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
@@ -31,17 +34,18 @@ const { values: flags } = parseArgs({
 const plan = flags.quick
   ? { rounds: 2, bigFileBytes: 256 * MiB, parallelStreams: 8, parallelFileBytes: 32 * MiB, smallFiles: 300,
       smallFilesSeconds: 2, churnSessions: 100, churnConcurrency: 32, listEntries: 10_000, listRepeats: 3, idleSessions: 200,
-      metricTimeoutSeconds: 30 }
+      s3Bytes: 64 * MiB, s3PartBytes: 8 * MiB, s3QueueSize: 4, metricTimeoutSeconds: 30 }
   : { rounds: 3, bigFileBytes: 1024 * MiB, parallelStreams: 8, parallelFileBytes: 128 * MiB, smallFiles: 1000,
       smallFilesSeconds: 8, churnSessions: 500, churnConcurrency: 32, listEntries: 10_000, listRepeats: 5, idleSessions: 1000,
-      metricTimeoutSeconds: 120 };
+      s3Bytes: 256 * MiB, s3PartBytes: 8 * MiB, s3QueueSize: 4, metricTimeoutSeconds: 120 };
+// The S3 parts are the connector's defaults (8 MiB, 4 in memory): at most 10 MiB, as fauxqs refuses larger bodies.
 if (flags.rounds !== undefined) plan.rounds = Number(flags.rounds);
 const chosenMetrics = flags.metrics === undefined ? Object.keys(metrics) : flags.metrics.split(',');
 for (const name of chosenMetrics) if (!(name in metrics)) throw new Error(`unknown metric ${name}`);
 
 function build() {
   if (flags['no-build']) return;
-  const result = spawnSync('pnpm', ['exec', 'tsc', '-b', 'packages/server', 'packages/storage-fs'], {
+  const result = spawnSync('pnpm', ['exec', 'tsc', '-b', 'packages/server', 'packages/storage-fs', 'packages/storage-s3'], {
     cwd: repositoryDirectory,
     stdio: 'inherit',
   });
@@ -104,6 +108,10 @@ function machineConditions() {
   };
 }
 
+/** Stops every process the bench started, by PID; each one is added as soon as it runs. */
+const stopOnExit = [];
+const stopEverything = () => Promise.allSettled(stopOnExit.splice(0).map((stop) => stop()));
+
 async function startAll(context) {
   const { found, missing } = availableServers();
   let candidates = found;
@@ -116,12 +124,24 @@ async function startAll(context) {
   const failed = [...missing];
   for (const candidate of candidates) {
     try {
-      running.push(await candidate.start(context));
+      const server = await candidate.start(context);
+      stopOnExit.push(server.stop);
+      running.push(server);
     } catch (error) {
       failed.push(`${candidate.name}: ${error.message}`);
     }
   }
-  return { running, failed };
+  let s3Server;
+  const wantsS3 = flags.servers === undefined || flags.servers.split(',').some((name) => name === 'ours' || name === 'ours-s3');
+  if (chosenMetrics.includes('s3') && !wantsS3) failed.push('s3: --servers names neither ours nor ours-s3');
+  if (chosenMetrics.includes('s3') && wantsS3) {
+    try {
+      s3Server = await startS3Bench({ plan, context, track: (stop) => stopOnExit.push(stop) });
+    } catch (error) {
+      failed.push(`s3: ${error.message}`);
+    }
+  }
+  return { running, failed, s3Server };
 }
 
 /** Metrics the no-fsync variant adds information to (the rest do not write). */
@@ -133,10 +153,9 @@ async function main() {
   await mkdir(workDirectory, { recursive: true });
   const profileDirectory = flags.profile ? join(benchDirectory, 'results', 'profiles') : undefined;
   if (profileDirectory !== undefined) await mkdir(profileDirectory, { recursive: true });
-  let running = [];
   // Ctrl-C or a SIGTERM still stops every server we started (by PID) and removes the data.
   const interrupted = async () => {
-    await Promise.all(running.map((server) => server.stop()));
+    await stopEverything();
     await rm(workDirectory, { recursive: true, force: true });
     process.exit(130);
   };
@@ -148,20 +167,22 @@ async function main() {
     const { rootDirectory, dataDirectory } = await prepareData(workDirectory);
     const context = { dataDirectory: rootDirectory, workDirectory, profileDirectory };
     const started = await startAll(context);
-    running = started.running;
+    const { running, s3Server } = started;
     for (const note of started.failed) process.stdout.write(`skipped: ${note}\n`);
-    process.stdout.write(`servers: ${running.map((server) => server.name).join(', ')}\n`);
+    process.stdout.write(`servers: ${[...running, ...(s3Server === undefined ? [] : [s3Server])].map((server) => server.name).join(', ')}\n`);
     const runPlan = { ...plan, dataDirectory };
     const samples = {};
     const errors = [];
     for (let round = 0; round < plan.rounds; round++) {
       for (const metricName of chosenMetrics) {
         // Rotate the order every round so no server always runs first (warm caches, a busy neighbour).
-        const order = running.map((_, index) => running[(index + round) % running.length]);
+        let order = running.map((_, index) => running[(index + round) % running.length]);
+        // The S3 metric drives its own server (and the SDK baseline beside it), not the FTP peers.
+        if (metrics[metricName].target === 's3') order = s3Server === undefined ? [] : [s3Server];
         for (const server of order) {
           if (server.name === 'ours-nofsync' && !fsyncSensitive.has(metricName)) continue;
           try {
-            const result = await withTimeout(metrics[metricName].run(server, runPlan), plan.metricTimeoutSeconds);
+            const result = await withTimeout(metrics[metricName].run(server, runPlan, round), plan.metricTimeoutSeconds);
             ((samples[metricName] ??= {})[server.name] ??= []).push(result);
             process.stdout.write(`round ${round + 1} ${metricName} ${server.name}: ${JSON.stringify(roundValues(result))}\n`);
           } catch (error) {
@@ -174,9 +195,10 @@ async function main() {
     conditions.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
     const summary = summarize(samples, metrics);
     const result = { mode: flags.quick ? 'quick' : 'full', plan, conditions, skipped: started.failed, errors, summary, samples };
+    if (s3Server !== undefined) result.s3 = s3Server.s3;
     await writeResults(result);
   } finally {
-    await Promise.all(running.map((server) => server.stop()));
+    await stopEverything();
     await rm(workDirectory, { recursive: true, force: true });
   }
 }

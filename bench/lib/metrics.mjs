@@ -3,7 +3,7 @@
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSession, FtpControl } from './ftp-client.mjs';
-import { treeCpuSeconds, treeMemoryBytes } from './proc-stats.mjs';
+import { followResident, residentBytes, treeCpuSeconds, treeMemoryBytes } from './proc-stats.mjs';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -260,6 +260,115 @@ async function idleSessions(server, plan) {
   }
 }
 
+/**
+ * Metric 8: STOR and RETR of `plan.s3Bytes` through our server over @ftp/storage-s3, beside the AWS SDK alone (a
+ * lib-storage Upload with the connector's part and queue size, a GetObject read to the end) in a process of its own,
+ * both against the same S3 server. FTP and SDK alternate which goes first from round to round. Both objects are
+ * deleted after each sample (fauxqs keeps them in memory). Before the first round, both paths move a few parts
+ * untimed, so no sample pays for loading and compiling code that only S3 transfers use.
+ *
+ * Memory: the RSS of the FTP server process (and of the SDK process) is followed during the upload (sampled every
+ * 20 ms, plus VmHWM where the kernel lets the bench reset it) after a full garbage collection. Its peak is reported
+ * over two baselines: the RSS just before this upload (`...PeakGrowthMiB`), and the RSS of the idle process before
+ * its first transfer (`...PeakOverIdleMiB`). A process keeps memory an earlier upload freed (glibc's malloc arenas
+ * hold the freed part buffers, V8 keeps its grown young generation), so from the second upload on the first figure
+ * no longer sees the buffers; the second one does, and can only overstate: it is the one held to the target.
+ */
+async function s3Transfers(server, plan, round) {
+  const { direct } = server;
+  /** A full collection in both processes, so each measurement starts from the same clean state. */
+  const collectBoth = () => Promise.all([collectGarbage(server), collectGarbage(direct)]);
+  if (server.idleResident === undefined) {
+    // The first call: the idle baselines, then the warm-up.
+    await collectBoth();
+    server.idleResident = residentBytes(server.pid);
+    direct.idleResident = residentBytes(direct.pid);
+    await s3WarmUp(server, plan);
+  }
+  const bytes = plan.s3Bytes;
+  const name = `s3-round-${round}.bin`;
+  const ftpKey = server.ftpKey(name);
+  const sdkKey = server.sdkKey(name);
+  const result = {};
+  const control = await openSession(server);
+  try {
+    const ftpStor = async () => {
+      await collectBoth();
+      const memory = followResident(server.pid);
+      let run;
+      try {
+        run = await measured(server, () => control.upload(name, bytes, uploadChunk));
+      } finally {
+        const peak = memory.stop();
+        result.serverStorPeakGrowthMiB = peak.growth / MiB;
+        result.serverStorPeakOverIdleMiB = (peak.peak - server.idleResident) / MiB;
+        result.serverStorBeforeMiB = peak.before / MiB;
+      }
+      result.ftpStorMbPerSecond = megabytesPerSecond(bytes, run.seconds);
+      result.serverStorCpuPerGiB = run.serverCpu / (bytes / GiB);
+    };
+    const ftpRetr = async () => {
+      await collectBoth();
+      const memory = followResident(server.pid);
+      let run;
+      try {
+        run = await measured(server, () => control.download(`RETR ${name}`));
+      } finally {
+        result.serverRetrPeakGrowthMiB = memory.stop().growth / MiB;
+      }
+      if (run.value.bytes !== bytes) throw new Error(`RETR through storage-s3 got ${run.value.bytes} bytes`);
+      result.ftpRetrMbPerSecond = megabytesPerSecond(bytes, run.seconds);
+      result.serverRetrCpuPerGiB = run.serverCpu / (bytes / GiB);
+    };
+    const sdkUpload = async () => {
+      await collectBoth();
+      const memory = followResident(direct.pid);
+      let run;
+      try {
+        run = await direct.call('upload', { key: sdkKey, bytes, partSize: plan.s3PartBytes, queueSize: plan.s3QueueSize });
+      } finally {
+        const peak = memory.stop();
+        result.sdkUploadPeakGrowthMiB = peak.growth / MiB;
+        result.sdkUploadPeakOverIdleMiB = (peak.peak - direct.idleResident) / MiB;
+      }
+      result.sdkUploadMbPerSecond = megabytesPerSecond(bytes, run.seconds);
+      result.sdkUploadCpuPerGiB = run.cpuSeconds / (bytes / GiB);
+    };
+    const sdkGet = async () => {
+      await collectBoth();
+      const run = await direct.call('get', { key: sdkKey });
+      if (run.bytes !== bytes) throw new Error(`GetObject got ${run.bytes} bytes`);
+      result.sdkGetMbPerSecond = megabytesPerSecond(bytes, run.seconds);
+      result.sdkGetCpuPerGiB = run.cpuSeconds / (bytes / GiB);
+    };
+    const ftpFirst = round % 2 === 0;
+    for (const step of ftpFirst ? [ftpStor, sdkUpload, ftpRetr, sdkGet] : [sdkUpload, ftpStor, sdkGet, ftpRetr]) await step();
+    result.storRatio = result.ftpStorMbPerSecond / result.sdkUploadMbPerSecond;
+    result.retrRatio = result.ftpRetrMbPerSecond / result.sdkGetMbPerSecond;
+    result.ftpFirst = ftpFirst;
+    return result;
+  } finally {
+    await control.quit().catch(() => control.destroy());
+    await Promise.allSettled([direct.call('delete', { key: ftpKey }), direct.call('delete', { key: sdkKey })]);
+  }
+}
+
+/** A multipart STOR and RETR through our server and an Upload and GetObject through the SDK, of three parts each. */
+async function s3WarmUp(server, plan) {
+  const bytes = 3 * plan.s3PartBytes;
+  const name = 's3-warm-up.bin';
+  const control = await openSession(server);
+  try {
+    await control.upload(name, bytes, uploadChunk);
+    await control.download(`RETR ${name}`);
+    await server.direct.call('upload', { key: server.sdkKey(name), bytes, partSize: plan.s3PartBytes, queueSize: plan.s3QueueSize });
+    await server.direct.call('get', { key: server.sdkKey(name) });
+  } finally {
+    await control.quit().catch(() => control.destroy());
+    await Promise.allSettled([server.direct.call('delete', { key: server.ftpKey(name) }), server.direct.call('delete', { key: server.sdkKey(name) })]);
+  }
+}
+
 /** Metric name → the function and the fields reported, with which direction is better. */
 export const metrics = {
   retr: { run: retr, title: 'RETR one stream', fields: { mbPerSecond: 'higher', serverCpuPerGiB: 'lower' } },
@@ -273,4 +382,27 @@ export const metrics = {
   churn: { run: churn, title: 'session churn', fields: { sequentialPerSecond: 'higher', concurrentPerSecond: 'higher' } },
   listing: { run: listing, title: 'listing 10k entries', fields: { listMs: 'lower', mlsdMs: 'lower' } },
   idle: { run: idleSessions, title: 'idle sessions', fields: { kibPerSession: 'lower', heapKibPerSession: 'lower' } },
+  // Runs against its own processes (bench/lib/s3.mjs), not the FTP servers above; compared with the SDK, not peers.
+  s3: {
+    run: s3Transfers,
+    title: 'S3 (storage-s3 vs AWS SDK)',
+    target: 's3',
+    fields: {
+      ftpStorMbPerSecond: 'higher',
+      sdkUploadMbPerSecond: 'higher',
+      ftpRetrMbPerSecond: 'higher',
+      sdkGetMbPerSecond: 'higher',
+      serverStorPeakOverIdleMiB: 'lower',
+      sdkUploadPeakOverIdleMiB: 'info',
+      serverStorPeakGrowthMiB: 'lower',
+      sdkUploadPeakGrowthMiB: 'info',
+      serverRetrPeakGrowthMiB: 'info',
+      serverStorCpuPerGiB: 'info',
+      sdkUploadCpuPerGiB: 'info',
+      serverRetrCpuPerGiB: 'info',
+      sdkGetCpuPerGiB: 'info',
+    },
+    /** Each FTP figure over its direct-SDK counterpart. */
+    versus: { ftpStorMbPerSecond: 'sdkUploadMbPerSecond', ftpRetrMbPerSecond: 'sdkGetMbPerSecond' },
+  },
 };

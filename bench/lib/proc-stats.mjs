@@ -1,6 +1,6 @@
 // CPU time and memory of a server and every process it forked (vsftpd and pure-ftpd fork per session), read
 // from /proc. Linux only.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 const clockTicksPerSecond = 100;
 
@@ -73,4 +73,39 @@ export function treeMemoryBytes(rootPid) {
 /** Resident set size of the root process alone (for the peak-memory figure of a single-process server). */
 export function residentBytes(pid) {
   return kilobytesField(readText(`/proc/${pid}/status`), 'VmRSS');
+}
+
+/** Resets the peak resident set size (VmHWM) of `pid` to its current RSS; false where the kernel does not allow it. */
+function resetPeakResident(pid) {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Follows the resident set size of one process while something runs: samples VmRSS every `intervalMs`, and where the
+ * kernel allows resetting the high-water mark (/proc/PID/clear_refs) also reads VmHWM at the end, which catches a
+ * peak between two samples. `stop()` returns the value before, the peak, and the growth (peak minus before) in bytes.
+ */
+export function followResident(pid, intervalMs = 20) {
+  const before = residentBytes(pid);
+  const exactPeak = resetPeakResident(pid);
+  let sampledPeak = before;
+  let samples = 0;
+  const timer = setInterval(() => {
+    sampledPeak = Math.max(sampledPeak, residentBytes(pid));
+    samples++;
+  }, intervalMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sampledPeak = Math.max(sampledPeak, residentBytes(pid));
+      const highWater = exactPeak ? kilobytesField(readText(`/proc/${pid}/status`), 'VmHWM') : 0;
+      const peak = Math.max(sampledPeak, highWater);
+      return { before, peak, sampledPeak, highWater: exactPeak ? highWater : null, samples, growth: peak - before };
+    },
+  };
 }

@@ -24,7 +24,6 @@ function gcReporting(workDirectory, name) {
   return { env: { ...process.env, FTP_BENCH_GC_REPORT: gcReport }, extra: { gcSignal, gcReport } };
 }
 
-
 /** A free loopback port for the peers that cannot listen on port 0 and report it. */
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -38,7 +37,7 @@ function freePort() {
 }
 
 /** Resolves with the first JSON line the child prints ({ port }), or rejects when it exits first. */
-function portFromStdout(child) {
+export function portFromStdout(child) {
   return new Promise((resolve, reject) => {
     let text = '';
     child.stdout.setEncoding('utf8');
@@ -67,7 +66,7 @@ async function waitForGreeting(child, port) {
   throw new Error(exited ? 'exited before listening' : 'no greeting within 5 s');
 }
 
-function launch(command, args, options = {}) {
+export function launch(command, args, options = {}) {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
   let errorText = '';
   child.stderr.setEncoding('utf8');
@@ -77,7 +76,7 @@ function launch(command, args, options = {}) {
 }
 
 /** Stops the child by its PID: SIGTERM, then SIGKILL after 3 s. */
-function stopper(child) {
+export function stopper(child) {
   return async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -88,7 +87,7 @@ function stopper(child) {
   };
 }
 
-async function started(name, child, portPromise, extra) {
+export async function started(name, child, portPromise, extra) {
   try {
     const port = await portPromise;
     return { name, pid: child.pid, port, user: 'anonymous', password: 'bench@', directory: '/pub', mlsd: true, ...extra, stop: stopper(child) };
