@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
 import { TransferAbortedError } from '../errors/server-errors.ts';
 import { abortError, ReceivedData } from './received-data.ts';
 import type { SendBufferPool } from './send-buffer-pool.ts';
@@ -47,6 +48,13 @@ export class DataConnection {
         if (!written) await waitForDrain(socket);
       }
       finished = true;
+      if (!(socket instanceof TLSSocket) && socket.writableLength === 0) {
+        // Every byte is already with the kernel: the FIN goes out behind them, and waiting for 'finish' (one more
+        // turn of the event loop, about 100 us per small file in the issue 6 profile) would learn nothing more,
+        // since neither tells whether the client received the data.
+        socket.end();
+        return this.#bytes;
+      }
       await new Promise<void>((resolve, reject) => {
         socket.once('error', reject);
         socket.end(resolve);
