@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
+import { createReadStream, realpathSync, statSync, type Dir, type Dirent, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { addAbortSignal } from 'node:stream';
 import { crc32 } from 'node:zlib';
@@ -15,6 +15,7 @@ import type {
 } from '@ftp/plugin-api';
 import { writeAtomically, writeInPlace } from './atomic-write.ts';
 import type { FileCalls } from './file-calls.ts';
+import { batchesInFlight, statInWorker, WorkerUnavailableError, workerBatchEntries } from './list-worker.ts';
 import { readAhead } from './read-ahead.ts';
 import { errnoOf, mapErrors } from './errno-to-storage-error.ts';
 import { fileEntryFromStats } from './file-entry-from-stats.ts';
@@ -52,8 +53,10 @@ export interface FsSessionSettings {
   readonly directoryMode: number;
   readonly fsync: boolean;
   readonly readChunkBytes: number;
-  /** Entries stat'ed at once in the thread pool when listing a network file system. */
+  /** Entries stat'ed at once in the thread pool when listing a network file system without the worker. */
   readonly listConcurrency: number;
+  /** Listings stat'ed in worker threads (falling back to the calls below when no worker starts). */
+  readonly listInWorker: boolean;
   /** Where system calls run: the event loop for a local file system (entries stat'ed in batches), or the thread pool. */
   readonly calls: FileCalls;
 }
@@ -84,33 +87,58 @@ export class FsSession implements StorageSessionV1 {
 
   async *list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry> {
     const found = await mapErrors(path, () => this.jail.existing(path));
-    const { calls } = this.settings;
+    const { calls, listInWorker } = this.settings;
     // opendir streams the directory in small batches, so a directory of any size lists in bounded memory.
     const directory = await mapErrors(path, () => calls.opendir(found.realPath));
+    const batchSize = listInWorker ? workerBatchEntries : calls.direct ? syncStatBatch : this.settings.listConcurrency;
+    // With workers, up to `batchesInFlight` batches are stat'ed there while the oldest is yielded here.
+    const inFlight: Array<Promise<Array<FileEntry | undefined>>> = [];
+    let exhausted = false;
     try {
-      let exhausted = false;
-      while (!exhausted) {
-        throwIfAborted(options.signal);
-        const batch: Dirent[] = [];
-        const batchSize = calls.direct ? syncStatBatch : this.settings.listConcurrency;
-        while (batch.length < batchSize) {
-          // On a local file system the names come synchronously too: a promise per buffered entry cost 10% of a LIST.
-          const dirent = calls.direct ? directory.readSync() : await directory.read();
-          if (dirent === null) {
-            exhausted = true;
-            break;
-          }
-          if (!dirent.name.startsWith(this.settings.temporaryPrefix)) batch.push(dirent);
+      for (;;) {
+        while (!exhausted && inFlight.length < (listInWorker ? batchesInFlight : 1)) {
+          const batch = await this.readNames(directory, batchSize);
+          if (batch.length < batchSize) exhausted = true;
+          if (batch.length === 0) break;
+          const entries = this.entriesOf(found.realPath, batch);
+          entries.catch(() => {}); // awaited in order below; an early stop must not make it unhandled
+          inFlight.push(entries);
         }
-        const entries = calls.direct
-          ? batch.map((dirent) => entryOfSync(this.jail, found.realPath, dirent))
-          : await Promise.all(batch.map((dirent) => this.entryOf(found.realPath, dirent)));
-        for (const entry of entries) if (entry !== undefined) yield entry;
+        const next = inFlight.shift();
+        if (next === undefined) return;
+        throwIfAborted(options.signal);
+        for (const entry of await next) if (entry !== undefined) yield entry;
       }
     } finally {
       if (calls.direct) directory.closeSync();
       else await directory.close();
     }
+  }
+
+  /** Up to `count` entries of an open directory, without in-progress uploads. */
+  private async readNames(directory: Dir, count: number): Promise<Dirent[]> {
+    const { calls, temporaryPrefix } = this.settings;
+    const batch: Dirent[] = [];
+    while (batch.length < count) {
+      // On a local file system the names come synchronously: a promise per buffered entry cost 10% of a LIST.
+      const dirent = calls.direct ? directory.readSync() : await directory.read();
+      if (dirent === null) break;
+      if (!dirent.name.startsWith(temporaryPrefix)) batch.push(dirent);
+    }
+    return batch;
+  }
+
+  /** The entries of one batch: in a worker when there is one, else here (event loop or thread pool). */
+  private async entriesOf(directoryPath: string, batch: Dirent[]): Promise<Array<FileEntry | undefined>> {
+    if (this.settings.listInWorker) {
+      try {
+        return await statInWorker(directoryPath, this.jail.root, batch.map((dirent) => dirent.name));
+      } catch (error) {
+        if (!(error instanceof WorkerUnavailableError)) throw error;
+      }
+    }
+    if (this.settings.calls.direct) return batch.map((dirent) => entryOfSync(this.jail, directoryPath, dirent));
+    return Promise.all(batch.map((dirent) => this.entryOf(directoryPath, dirent)));
   }
 
   /** The entry for one directory member; undefined for what a client must not see or cannot transfer. */

@@ -29,7 +29,17 @@ runStorageConformance('fs', async () => {
 runStorageConformance('fs with async path look-ups', async () => {
   const base = await mkdtemp(join(tmpdir(), 'storage-fs-conformance-async-'));
   return {
-    connector: createFsStorage({ root: join(base, 'users', '{user}'), fileSystem: 'network' }),
+    connector: createFsStorage({ root: join(base, 'users', '{user}'), fileSystem: 'network', listInWorker: false }),
+    user: { username: 'alice' },
+    cleanup: () => rm(base, { recursive: true, force: true }),
+  };
+});
+
+// Listings on the event loop, as when no worker thread can start.
+runStorageConformance('fs listing on the event loop', async () => {
+  const base = await mkdtemp(join(tmpdir(), 'storage-fs-conformance-loop-'));
+  return {
+    connector: createFsStorage({ root: join(base, 'users', '{user}'), listInWorker: false }),
     user: { username: 'alice' },
     cleanup: () => rm(base, { recursive: true, force: true }),
   };

@@ -36,7 +36,13 @@ export interface FsStorageOptions {
    * call may wait for a round trip): every call in the thread pool.
    */
   readonly fileSystem?: 'local' | 'network';
-  /** How many entries `list` stats at once with `fileSystem: "network"`. Default 32. */
+  /**
+   * Read directories and stat their entries in a worker thread (one per process, shared by every listing), which
+   * overlaps the system calls of a listing with sending it and keeps them off the event loop. Default true; false
+   * lists on the event loop ("local") or in the thread pool ("network").
+   */
+  readonly listInWorker?: boolean;
+  /** How many entries `list` stats at once with `fileSystem: "network"` and `listInWorker: false`. Default 32. */
   readonly listConcurrency?: number;
   /** The connector name in logs. Default "fs". */
   readonly name?: string;
@@ -69,7 +75,14 @@ function settingsFrom(options: FsStorageOptions): FsSessionSettings {
     readChunkBytes: positiveInteger('readChunkBytes', options.readChunkBytes, 1024 * 1024),
     listConcurrency: positiveInteger('listConcurrency', options.listConcurrency, 32),
     calls: fileSystemFrom(options.fileSystem) === 'local' ? eventLoopCalls : threadPoolCalls,
+    listInWorker: booleanOption('listInWorker', options.listInWorker, true),
   };
+}
+
+function booleanOption(option: string, value: boolean | undefined, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidOptionError(option, 'must be true or false');
+  return value;
 }
 
 function fileSystemFrom(value: FsStorageOptions['fileSystem']): 'local' | 'network' {

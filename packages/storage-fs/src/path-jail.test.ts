@@ -111,6 +111,16 @@ describe('symlinks that stay inside the root', () => {
     expect(types).toEqual({ inside: 'directory', 'inside-file': 'file', 'inside-directory': 'directory' });
   });
 
+  it.each([
+    ['on the event loop', { listInWorker: false }],
+    ['in the thread pool', { listInWorker: false, fileSystem: 'network' as const }],
+  ])('are listed the same way when stat-ed %s', async (_where, options) => {
+    const other = await createFsStorage({ root: join(base, 'root'), ...options }).openSession({ username: 'mallory' }, createTestPluginContext());
+    const entries = await collect(other.list('/', noAbort));
+    const types = Object.fromEntries(entries.map((entry) => [entry.name, entry.type]));
+    expect(types).toEqual({ inside: 'directory', 'inside-file': 'file', 'inside-directory': 'directory' });
+  });
+
   it('can be read, listed, entered and written through', async () => {
     expect(await session.stat('/inside-file', noAbort)).toMatchObject({ type: 'file', size: 4 });
     expect(textFrom(await collectBytes(await session.read('/inside-file', write)))).toBe('real');
