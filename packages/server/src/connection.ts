@@ -42,6 +42,12 @@ export class ControlConnection implements SessionIo {
   #afterAuth: Buffer | undefined;
   /** The previous chunk ended a line, so the next one starts a new command. */
   #atLineStart = true;
+  /** Replies of this turn wait in the socket for `#flush` (see `send`). */
+  #corked = false;
+  readonly #flush = (): void => {
+    this.#corked = false;
+    this.#socket.uncork();
+  };
 
   constructor(socket: Socket, maxLineLength: number) {
     this.#socket = socket;
@@ -113,6 +119,11 @@ export class ControlConnection implements SessionIo {
    */
   async startTls(secureContext: SecureContext): Promise<void> {
     const plain = this.#socket;
+    // The 234 reply waits corked in the plain socket: it must leave before TLS takes the stream over.
+    if (this.#corked) {
+      this.#corked = false;
+      plain.uncork();
+    }
     plain.removeAllListeners('data');
     plain.removeAllListeners('end');
     const rest = this.#afterAuth;
@@ -147,9 +158,20 @@ export class ControlConnection implements SessionIo {
     return /^abor\r$/i.test(tail);
   }
 
+  /**
+   * Replies sent in one turn of the event loop leave in one write: the first corks the socket and the flush waits
+   * until the turn's promise callbacks have run. A small download is read, sent and finished in one turn (issue 6),
+   * so its 150 and 226 then share one system call and one wake-up of the client; a lone reply leaves as soon as the
+   * command's code yields, before any I/O is awaited.
+   */
   send(text: string): void {
     const socket = this.#socket;
     if (!socket.writable) return;
+    if (!this.#corked) {
+      this.#corked = true;
+      socket.cork();
+      process.nextTick(this.#flush);
+    }
     socket.write(text);
     if (socket.writableLength > replyBufferLimit && !this.#pauseReasons.has('replies')) {
       this.#pause('replies');
