@@ -131,3 +131,22 @@ export const eventLoopCalls: FileCalls = {
   utimes: async (path, accessedAt, modifiedAt) => fs.utimesSync(path, accessedAt, modifiedAt),
   opendir: async (path) => fs.opendirSync(path, { bufferSize: 256 }),
 };
+
+/** statfs(2) `f_type` of the memory file systems, where fsync has nothing to flush. */
+const memoryFileSystemTypes = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
+
+/**
+ * Local calls for a root on tmpfs or ramfs: fsync there returns at once with nothing to flush, so it runs on the
+ * event loop too instead of costing a thread-pool round trip (two per upload: the file and its directory).
+ */
+export const memoryFileSystemCalls: FileCalls = { ...eventLoopCalls, fsync: async (fd) => fs.fsyncSync(fd) };
+
+/** The calls for a session whose root is `directory`: `memoryFileSystemCalls` when local mode finds a memory file system. */
+export function callsForRoot(calls: FileCalls, directory: string): FileCalls {
+  if (calls !== eventLoopCalls) return calls;
+  try {
+    return memoryFileSystemTypes.has(fs.statfsSync(directory).type) ? memoryFileSystemCalls : calls;
+  } catch {
+    return calls;
+  }
+}

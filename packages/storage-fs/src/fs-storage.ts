@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
 import type { AuthenticatedUser, PluginContext, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
 import { errnoOf } from './errno-to-storage-error.ts';
-import { eventLoopCalls, threadPoolCalls } from './file-calls.ts';
+import { callsForRoot, eventLoopCalls, threadPoolCalls } from './file-calls.ts';
 import { FsSession, type FsSessionSettings } from './fs-session.ts';
 import { openPathJail } from './path-jail.ts';
 import { checkFsHealth } from './fs-health.ts';
@@ -145,7 +145,8 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
       if (!rootStats.isDirectory()) throw refuse('the root is not a directory');
       const jail = await openPathJail(directory, settings.temporaryPrefix, calls);
       context.logger.debug({ root: jail.root }, 'storage-fs session opened');
-      return new FsSession(jail, settings);
+      const rootCalls = callsForRoot(calls, jail.root);
+      return new FsSession(jail, rootCalls === calls ? settings : { ...settings, calls: rootCalls });
     } catch (error) {
       if (StorageError.isInstance(error)) throw error;
       const errno = errnoOf(error);
