@@ -31,7 +31,7 @@ describe('ControlConnection', () => {
   it('stops reading commands while the client does not read its replies, and resumes once it does', async () => {
     const [serverSide, client] = await socketPair();
     const connection = new ControlConnection(serverSide, 4096);
-    void connection.attach(recordingSession([]));
+    connection.attach(recordingSession([]));
     client.pause();
     const reply = `214-${'x'.repeat(1000)}\r\n`;
     // Loopback kernel buffers absorb some megabytes first; keep writing until our own buffer passes the limit.
@@ -47,7 +47,7 @@ describe('ControlConnection', () => {
   it('hands complete lines to the session whatever the packet boundaries', async () => {
     const [serverSide, client] = await socketPair();
     const received: SplitterItem[] = [];
-    void new ControlConnection(serverSide, 4096).attach(recordingSession(received));
+    new ControlConnection(serverSide, 4096).attach(recordingSession(received));
     client.write('NO');
     client.write('OP\r\nPWD\r');
     client.write('\n');

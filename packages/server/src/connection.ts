@@ -15,7 +15,24 @@ const replyBufferLimit = 64 * 1024;
 
 const lineFeed = Buffer.from('\n');
 
-type PauseReason = 'queue' | 'replies' | 'auth';
+/** Why reading is paused, as bits of one number (a Set per connection cost about 190 bytes of every idle session). */
+const PauseReason = { queue: 1, replies: 2, auth: 4 } as const;
+type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
+
+// Socket listeners shared by all connections (the socket is `this`), so an idle session holds no closures for them.
+function destroyOnError(this: Socket): void {
+  this.destroy();
+}
+
+/** The client's FIN: finish our side too, unless a closing reply already did (a second end() builds an error). */
+function endOwnSide(this: Socket): void {
+  if (!this.writableEnded) this.end();
+}
+
+/** Ends a turn's corked replies (see `send`); one function for all connections, the connection passed as argument. */
+function flushReplies(connection: ControlConnection): void {
+  connection.flushReplies();
+}
 
 /** "AUTH" alone or followed by a space, in any case (RFC 2228 §3). */
 function isAuthLine(line: Buffer): boolean {
@@ -37,17 +54,20 @@ export class ControlConnection implements SessionIo {
    * Why reading is paused: the session's queue is long, the client does not read our replies, or an AUTH line is
    * waiting for the session's decision.
    */
-  readonly #pauseReasons = new Set<PauseReason>();
+  #pauseReasons = 0;
   /** Bytes that followed an AUTH line in its chunk: the start of a TLS handshake, or more commands if AUTH fails. */
   #afterAuth: Buffer | undefined;
   /** The previous chunk ended a line, so the next one starts a new command. */
   #atLineStart = true;
-  /** Replies of this turn wait in the socket for `#flush` (see `send`). */
+  /** Replies of this turn wait in the socket for `flushReplies` (see `send`). */
   #corked = false;
-  readonly #flush = (): void => {
+
+  /** Called on the next tick after the first reply of a turn: lets the corked replies leave in one write. */
+  flushReplies(): void {
+    if (!this.#corked) return;
     this.#corked = false;
     this.#socket.uncork();
-  };
+  }
 
   constructor(socket: Socket, maxLineLength: number) {
     this.#socket = socket;
@@ -57,28 +77,27 @@ export class ControlConnection implements SessionIo {
     socket.setKeepAlive(true, 60_000);
   }
 
-  /** Wires the socket to the session and sends the greeting. Resolves when the connection is closed. */
-  attach(session: Session): Promise<void> {
+  /**
+   * Wires the socket to the session and sends the greeting; `onClosed` runs once the connection is closed and the
+   * session has finished closing. A callback rather than a promise: a pending promise and its reaction stay with
+   * every idle session.
+   */
+  attach(session: Session, onClosed: () => void = () => {}): void {
     this.#session = session;
     const socket = this.#socket;
     this.#listen(socket);
-    const closed = new Promise<void>((resolve) => {
-      socket.once('close', () => {
-        clearTimeout(this.#closeTimer);
-        void session.handleClose().finally(resolve);
-      });
+    // on, not once: 'close' comes once, and once() wraps the listener in three more objects per session.
+    socket.on('close', () => {
+      clearTimeout(this.#closeTimer);
+      void session.handleClose().finally(onClosed);
     });
     session.start();
-    return closed;
   }
 
   #listen(socket: Socket): void {
     socket.on('data', (chunk: Buffer) => this.#receive(chunk));
-    socket.on('error', () => socket.destroy());
-    // The client's FIN: finish our side too, unless a closing reply already did (a second end() builds an error).
-    socket.on('end', () => {
-      if (!socket.writableEnded) socket.end();
-    });
+    socket.on('error', destroyOnError);
+    socket.on('end', endOwnSide);
   }
 
   /**
@@ -92,7 +111,7 @@ export class ControlConnection implements SessionIo {
       // Set aside before the session sees the AUTH line: an idle session runs AUTH TLS at once, and `startTls` must
       // find these bytes (a ClientHello sent in the same packet), not have them stashed after it ran.
       this.#afterAuth = rest;
-      this.#pause('auth');
+      this.#pause(PauseReason.auth);
       this.#atLineStart = true;
     }
     for (const item of items) session.receive(item);
@@ -109,7 +128,7 @@ export class ControlConnection implements SessionIo {
     const rest = this.#afterAuth;
     this.#afterAuth = undefined;
     if (rest !== undefined && rest.length > 0) this.#receive(rest);
-    if (this.#afterAuth === undefined) this.#resume('auth');
+    if (this.#afterAuth === undefined) this.#resume(PauseReason.auth);
   }
 
   /**
@@ -134,8 +153,8 @@ export class ControlConnection implements SessionIo {
     // Half a plaintext line before AUTH TLS must not prefix the first protected command.
     this.#splitter = new LineSplitter({ maxLineLength: this.#maxLineLength });
     this.#listen(secure);
-    this.#pauseReasons.delete('auth');
-    if (this.#pauseReasons.size > 0) secure.pause();
+    this.#pauseReasons &= ~PauseReason.auth;
+    if (this.#pauseReasons !== 0) secure.pause();
     try {
       await Promise.race([once(secure, 'secure'), once(secure, 'close').then(() => Promise.reject(new Error('TLS handshake failed')))]);
     } catch (error) {
@@ -170,12 +189,12 @@ export class ControlConnection implements SessionIo {
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
-      process.nextTick(this.#flush);
+      process.nextTick(flushReplies, this);
     }
     socket.write(text);
-    if (socket.writableLength > replyBufferLimit && !this.#pauseReasons.has('replies')) {
-      this.#pause('replies');
-      socket.once('drain', () => this.#resume('replies'));
+    if (socket.writableLength > replyBufferLimit && (this.#pauseReasons & PauseReason.replies) === 0) {
+      this.#pause(PauseReason.replies);
+      socket.once('drain', () => this.#resume(PauseReason.replies));
     }
   }
 
@@ -186,21 +205,21 @@ export class ControlConnection implements SessionIo {
   }
 
   pauseInput(): void {
-    this.#pause('queue');
+    this.#pause(PauseReason.queue);
   }
 
   resumeInput(): void {
-    this.#resume('queue');
+    this.#resume(PauseReason.queue);
   }
 
   #pause(reason: PauseReason): void {
-    this.#pauseReasons.add(reason);
+    this.#pauseReasons |= reason;
     this.#socket.pause();
   }
 
   #resume(reason: PauseReason): void {
-    this.#pauseReasons.delete(reason);
-    if (this.#pauseReasons.size === 0) this.#socket.resume();
+    this.#pauseReasons &= ~reason;
+    if (this.#pauseReasons === 0) this.#socket.resume();
   }
 
   /** Sends a last reply to a connection refused before any session exists (limits), then closes it. */

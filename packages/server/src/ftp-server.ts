@@ -10,7 +10,7 @@ import { PortPool } from './data-channel/port-pool.ts';
 import { resolveOptions, type ResolvedServerOptions } from './resolve-options.ts';
 import type { FtpServerEvents } from './server-events.ts';
 import type { FtpServerOptions } from './server-options.ts';
-import { Session } from './session/session.ts';
+import { Session, type SessionEnvironment } from './session/session.ts';
 import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
 import { ServerLimits } from './limits/server-limits.ts';
@@ -170,14 +170,14 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       commands: this.#commands,
       dataChannels,
       logger: sessionLogger,
-      emit: (event, ...payload) => this.#emitSafely(event, payload),
-      listens: (event) => this.listenerCount(event) > 0,
+      emit: this.#emitForSession,
+      listens: this.#listensForSession,
     });
     if (secureContext !== undefined) session.useTlsContext(secureContext);
     this.#sessions.add(session);
     this.#sessionsPerAddress.set(remoteAddress, fromAddress + 1);
     this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);
-    void connection.attach(session).then(() => {
+    connection.attach(session, () => {
       this.#sessions.delete(session);
       const remaining = (this.#sessionsPerAddress.get(remoteAddress) ?? 1) - 1;
       if (remaining === 0) this.#sessionsPerAddress.delete(remoteAddress);
@@ -185,6 +185,10 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       if (this.#sessions.size === 0) this.emit('drained');
     });
   }
+
+  /** The event hooks every session gets: made once per server, not per session (two closures per idle session). */
+  readonly #emitForSession: SessionEnvironment['emit'] = (event, ...payload) => this.#emitSafely(event, payload);
+  readonly #listensForSession: NonNullable<SessionEnvironment['listens']> = (event) => this.listenerCount(event) > 0;
 
   /** A listener that throws must not take a session (or the process) down with it. */
   #emitSafely(event: string, payload: unknown[]): void {

@@ -2,7 +2,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
 import type { AuthenticatedUser, PluginContext, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
 import { errnoOf } from './errno-to-storage-error.ts';
-import { callsForRoot, eventLoopCalls, threadPoolCalls } from './file-calls.ts';
+import { callsForRoot, eventLoopCalls, threadPoolCalls, type FileCalls } from './file-calls.ts';
 import { FsSession, type FsSessionSettings } from './fs-session.ts';
 import { openPathJail } from './path-jail.ts';
 import { checkFsHealth } from './fs-health.ts';
@@ -136,6 +136,14 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
   const settings = settingsFrom(options);
   const createRoot = options.createRoot ?? true;
 
+  // The settings for each placement of calls, made once: a copy per session would stay with every idle session.
+  const settingsByCalls = new Map<FileCalls, FsSessionSettings>([[settings.calls, settings]]);
+  const settingsWith = (calls: FileCalls): FsSessionSettings => {
+    let found = settingsByCalls.get(calls);
+    if (found === undefined) settingsByCalls.set(calls, (found = { ...settings, calls }));
+    return found;
+  };
+
   async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
     const directory = rootFor(root, user);
     try {
@@ -146,7 +154,7 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
       const jail = await openPathJail(directory, settings.temporaryPrefix, calls);
       context.logger.debug({ root: jail.root }, 'storage-fs session opened');
       const rootCalls = callsForRoot(calls, jail.root);
-      return new FsSession(jail, rootCalls === calls ? settings : { ...settings, calls: rootCalls });
+      return new FsSession(jail, settingsWith(rootCalls));
     } catch (error) {
       if (StorageError.isInstance(error)) throw error;
       const errno = errnoOf(error);

@@ -23,29 +23,43 @@ export interface EffectiveUser {
 
 /** Applies the defaults to what the authenticator returned. */
 export function resolveEffectiveUser(user: AuthenticatedUser, defaults: UserDefaults): EffectiveUser {
-  const base: UserPermissions = { ...defaults.permissions, ...user.permissions };
-  // Directory overrides, shortest path first, so applying them in order lets the longest match win.
-  const overrides = Object.entries(user.directoryPermissions ?? {})
-    .map(([directory, permissions]) => [resolveVirtualPath('/', directory), permissions] as const)
-    .sort(([left], [right]) => left.length - right.length);
-  return {
-    user,
-    quota: user.quota ?? defaults.quota,
-    bandwidth: user.bandwidth ?? defaults.bandwidth,
-    maxSessions: user.maxSessions ?? defaults.maxSessions,
-    allows(permission, path) {
-      let allowed = base[permission] ?? true;
-      for (const [directory, permissions] of overrides) {
-        if (directory !== '/' && path !== directory && !path.startsWith(`${directory}/`)) continue;
-        allowed = permissions[permission] ?? allowed;
-      }
-      return allowed;
-    },
-    hasOverridesBelow(path) {
-      const prefix = path === '/' ? '/' : `${path}/`;
-      return overrides.some(([directory]) => directory !== '/' && directory.startsWith(prefix));
-    },
-  };
+  return new ResolvedUser(user, defaults);
+}
+
+/** A class, not an object of closures: its methods are shared by every session (issue 6, memory per idle session). */
+class ResolvedUser implements EffectiveUser {
+  readonly user: AuthenticatedUser;
+  readonly quota: UserQuota | undefined;
+  readonly bandwidth: UserBandwidth | undefined;
+  readonly maxSessions: number | undefined;
+  readonly #base: UserPermissions;
+  /** Directory overrides, shortest path first, so applying them in order lets the longest match win. */
+  readonly #overrides: ReadonlyArray<readonly [string, UserPermissions]>;
+
+  constructor(user: AuthenticatedUser, defaults: UserDefaults) {
+    this.user = user;
+    this.quota = user.quota ?? defaults.quota;
+    this.bandwidth = user.bandwidth ?? defaults.bandwidth;
+    this.maxSessions = user.maxSessions ?? defaults.maxSessions;
+    this.#base = { ...defaults.permissions, ...user.permissions };
+    this.#overrides = Object.entries(user.directoryPermissions ?? {})
+      .map(([directory, permissions]) => [resolveVirtualPath('/', directory), permissions] as const)
+      .sort(([left], [right]) => left.length - right.length);
+  }
+
+  allows(permission: keyof UserPermissions, path: string): boolean {
+    let allowed = this.#base[permission] ?? true;
+    for (const [directory, permissions] of this.#overrides) {
+      if (directory !== '/' && path !== directory && !path.startsWith(`${directory}/`)) continue;
+      allowed = permissions[permission] ?? allowed;
+    }
+    return allowed;
+  }
+
+  hasOverridesBelow(path: string): boolean {
+    const prefix = path === '/' ? '/' : `${path}/`;
+    return this.#overrides.some(([directory]) => directory !== '/' && directory.startsWith(prefix));
+  }
 }
 
 /** The permissions of an anonymous user (RFC 1635): read-only unless the operator made it writable. */
