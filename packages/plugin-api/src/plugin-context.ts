@@ -19,7 +19,10 @@ export interface PluginContext {
   readonly localAddress: string;
   /** True when the control connection is protected by TLS. */
   readonly secure: boolean;
-  /** Aborted when the session ends (QUIT, disconnect, shutdown). Long plugin calls should stop when it fires. */
+  /**
+   * Aborted when the session ends (QUIT, disconnect, shutdown). Long plugin calls should stop when it fires. The
+   * server makes it when first read (a getter), so pass the context on as it is; a spread copy may lack it.
+   */
   readonly signal: AbortSignal;
   readonly logger: PluginLogger;
 }
