@@ -39,6 +39,17 @@ describe('statInWorker', () => {
     expect(entries.map((entry) => [entry.name, entry.type, entry.size])).toEqual([['inside-link', 'file', 5]]);
   });
 
+  it('returns nothing for no names (the directory itself is never an entry)', async () => {
+    expect(await statInWorker(root, root, [])).toEqual([]);
+  });
+
+  it('keeps names with spaces, unicode and backslashes intact across the thread boundary', async () => {
+    const names = ['a b.txt', 'ünï cødé.txt', 'back\\slash.txt'];
+    for (const name of names) await writeFile(join(root, name), name);
+    const entries = await statInWorker(root, root, names);
+    expect(entries.map((entry) => [entry.name, entry.size])).toEqual(names.map((name) => [name, Buffer.byteLength(name)]));
+  });
+
   it('serves many listings at once', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => statInWorker(root, root, ['file.txt', 'folder'])));
     for (const entries of results) expect(entries.map((entry) => entry.name)).toEqual(['file.txt', 'folder']);
