@@ -1,8 +1,12 @@
-// Per-step latency of one short session and one small upload/download, for finding where time goes:
-// node bench/probe-steps.mjs PORT [USER PASSWORD DIRECTORY]. Prints the median of each step in microseconds.
+// Per-step latency of a short session (connect, USER, PASS, PWD, NOOP, QUIT), for finding where time goes:
+// node bench/probe-steps.mjs PORT [USER PASSWORD]. Prints the median of each step over 300 sessions, in microseconds.
 import { FtpControl } from './lib/ftp-client.mjs';
 
-const [port, user = 'anonymous', password = 'bench@', directory = '/pub'] = process.argv.slice(2);
+const [port, user = 'anonymous', password = 'bench@'] = process.argv.slice(2);
+if (!/^\d+$/.test(port ?? '')) {
+  process.stderr.write('usage: node bench/probe-steps.mjs PORT [USER PASSWORD]\n');
+  process.exit(2);
+}
 const rounds = 300;
 const steps = {};
 const now = () => performance.now() * 1000;

@@ -29,11 +29,6 @@ function endOwnSide(this: Socket): void {
   if (!this.writableEnded) this.end();
 }
 
-/** Ends a turn's corked replies (see `send`); one function for all connections, the connection passed as argument. */
-function flushReplies(connection: ControlConnection): void {
-  connection.flushReplies();
-}
-
 /** "AUTH" alone or followed by a space, in any case (RFC 2228 §3). */
 function isAuthLine(line: Buffer): boolean {
   return line.length >= 4 && line.subarray(0, 4).toString('latin1').toUpperCase() === 'AUTH' && (line.length === 4 || line[4] === 0x20);
@@ -59,14 +54,18 @@ export class ControlConnection implements SessionIo {
   #afterAuth: Buffer | undefined;
   /** The previous chunk ended a line, so the next one starts a new command. */
   #atLineStart = true;
-  /** Replies of this turn wait in the socket for `flushReplies` (see `send`). */
+  /** Replies of this turn wait in the socket for `#flushReplies` (see `send`). */
   #corked = false;
 
-  /** Called on the next tick after the first reply of a turn: lets the corked replies leave in one write. */
-  flushReplies(): void {
-    if (!this.#corked) return;
-    this.#corked = false;
-    this.#socket.uncork();
+  /**
+   * Runs on the next tick after the first reply of a turn and lets the corked replies leave in one write. Static, with
+   * the connection as argument: one function for all connections instead of a closure per session. `startTls` may
+   * have uncorked already.
+   */
+  static #flushReplies(connection: ControlConnection): void {
+    if (!connection.#corked) return;
+    connection.#corked = false;
+    connection.#socket.uncork();
   }
 
   constructor(socket: Socket, maxLineLength: number) {
@@ -189,7 +188,7 @@ export class ControlConnection implements SessionIo {
     if (!this.#corked) {
       this.#corked = true;
       socket.cork();
-      process.nextTick(flushReplies, this);
+      process.nextTick(ControlConnection.#flushReplies, this);
     }
     socket.write(text);
     if (socket.writableLength > replyBufferLimit && (this.#pauseReasons & PauseReason.replies) === 0) {

@@ -27,8 +27,8 @@ interface StatRequest {
   readonly directory: string;
   readonly root: string;
   /**
-   * The names joined by NUL, which no file name contains: one string is copied between threads in one piece, where
-   * an array of 512 strings cost the event loop about 1 ms per batch to serialise (issue 6 profile of a 10k LIST).
+   * The names joined by NUL, which no file name contains: one string is copied between threads in one piece (about
+   * 10 µs to post a batch of 512 in a probe, against 25 µs for an array of 512 strings).
    */
   readonly names: string;
 }

@@ -15,6 +15,7 @@ import { stillAuthorized } from './revalidation.ts';
 import { SessionState } from './session-state.ts';
 import { runTransfer } from './transfer-runner.ts';
 import { SessionCommandContext } from './session-command-context.ts';
+import { SessionPluginContext } from './session-plugin-context.ts';
 
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
 export interface SessionIo {
@@ -56,39 +57,12 @@ const queueHighWater = 32;
  * One FTP session as a sans-I/O engine: lines in through `receive`, replies out through `SessionIo`. Commands run
  * one at a time in arrival order (RFC 959 §4.1.3); only ABOR, STAT and QUIT run beside a transfer.
  */
-/**
- * The plugin context as a class: `signal` is a getter on the prototype (an AbortController costs about 10 µs to make,
- * and most plugins never look at it). An object literal with a getter is kept by V8 in dictionary mode, about 450
- * bytes more per session.
- */
-class SessionPluginContext implements PluginContext {
-  readonly sessionId: string;
-  readonly remoteAddress: string;
-  readonly localAddress: string;
-  readonly secure: boolean;
-  readonly logger: ServerLogger;
-  readonly #session: Session;
-
-  constructor(connection: ConnectionFacts, secure: boolean, logger: ServerLogger, session: Session) {
-    this.sessionId = connection.sessionId;
-    this.remoteAddress = connection.remoteAddress;
-    this.localAddress = connection.localAddress;
-    this.secure = secure;
-    this.logger = logger;
-    this.#session = session;
-  }
-
-  get signal(): AbortSignal {
-    return this.#session.lifetimeSignal();
-  }
-}
-
 export class Session implements DispatchTarget {
   readonly state = new SessionState();
   readonly commands: CommandRegistry;
   readonly #io: SessionIo;
   readonly #environment: SessionEnvironment;
-  /** Aborted when the session ends; made on first use (see `#signal`). */
+  /** Aborted when the session ends; made on first use (see `lifetimeSignal`). */
   #lifetime: AbortController | undefined;
   #callOptions: StorageCallOptions | undefined;
   #pluginContext: PluginContext | undefined;
@@ -289,16 +263,14 @@ export class Session implements DispatchTarget {
 
   /** Options for storage calls outside a transfer: one object per session, aborted when the session ends. */
   callOptions(): StorageCallOptions {
-    return (this.#callOptions ??= { signal: this.#signal() });
+    return (this.#callOptions ??= { signal: this.lifetimeSignal() });
   }
 
-  /** The abort signal of the session's lifetime (the plugin context's `signal`). */
+  /**
+   * The abort signal of the session's lifetime (the plugin context's `signal`), made when first asked for (most short
+   * sessions never need one).
+   */
   lifetimeSignal(): AbortSignal {
-    return this.#signal();
-  }
-
-  /** The abort signal of the session's lifetime, made when first asked for (most short sessions never need one). */
-  #signal(): AbortSignal {
     if (this.#lifetime === undefined) {
       this.#lifetime = new AbortController();
       if (this.#ended) this.#lifetime.abort(connectionClosed);
@@ -307,7 +279,7 @@ export class Session implements DispatchTarget {
   }
 
   runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>, replyWithFailure: (error: unknown) => void): Promise<void> {
-    return runTransfer(this.state, this.#signal(), replyWithFailure, command, path, body);
+    return runTransfer(this.state, this.lifetimeSignal(), replyWithFailure, command, path, body);
   }
 
   emitSessionEvent<E extends keyof FtpServerEvents>(event: E, payload: object): void {
