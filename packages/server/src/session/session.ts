@@ -283,6 +283,8 @@ export class Session implements DispatchTarget {
   }
 
   emitSessionEvent<E extends keyof FtpServerEvents>(event: E, payload: object): void {
+    // With no listener, the event object (a spread of the session's identity and the payload) is not built.
+    if (this.#environment.listens?.(event) === false) return;
     this.#environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[E]));
   }
 
