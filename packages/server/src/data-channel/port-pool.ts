@@ -1,6 +1,5 @@
-import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import type { Server } from 'node:net';
+import type { AddressInfo, Server } from 'node:net';
 import { ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 
@@ -94,12 +93,27 @@ export class PortPool {
     return this.#listenOn(server, host, 0);
   }
 
-  async #listenOn(server: Server, host: string, port: number): Promise<number> {
-    server.listen({ host, port, exclusive: true, backlog: 4 });
-    await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => Promise.reject(error))]);
-    const bound = (server.address() as { port: number }).port;
-    this.#inUse.add(bound);
-    server.once('close', () => this.#inUse.delete(bound));
-    return bound;
+  /**
+   * One bind attempt. Plain one-shot listeners rather than `events.once` twice under `Promise.race`: that left the
+   * loser's listener attached and cost two extra promises per PASV (issue 6, the 4 KiB files metric). A configured
+   * port is the bound port, so only port 0 asks the kernel (getsockname) which one it chose.
+   */
+  #listenOn(server: Server, host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const failed = (error: Error): void => {
+        server.off('listening', listening);
+        reject(error);
+      };
+      const listening = (): void => {
+        server.off('error', failed);
+        const bound = port !== 0 ? port : (server.address() as AddressInfo).port;
+        this.#inUse.add(bound);
+        server.once('close', () => this.#inUse.delete(bound));
+        resolve(bound);
+      };
+      server.once('error', failed);
+      server.once('listening', listening);
+      server.listen({ host, port, exclusive: true, backlog: 4 });
+    });
   }
 }
