@@ -12,6 +12,9 @@ const median = (values) => {
  * { metric: { field: { better, medians: { server: value }, ratios: { peer: ours/peer } } } }; a metric with `versus`
  * (S3) instead gives each FTP field `ratios: { sdk: FTP median / SDK median }`.
  */
+/** The metrics that get untimed warm-up rounds before the measured ones (see warmUp in bench/run.mjs). */
+export const warmedMetrics = ['small', 'churn', 'listing'];
+
 export function summarize(samples, metrics) {
   const summary = {};
   for (const [metricName, byServer] of Object.entries(samples)) {
@@ -112,7 +115,8 @@ export function formatSummary(result) {
   const { conditions, plan } = result;
   const lines = [
     `Run of ${conditions.date} (${result.mode}, ${plan.rounds} rounds, medians; big file ${plan.bigFileBytes / 2 ** 20} MiB, ` +
-      `${plan.parallelStreams} x ${plan.parallelFileBytes / 2 ** 20} MiB parallel, ${plan.idleSessions} idle sessions).`,
+      `${plan.parallelStreams} x ${plan.parallelFileBytes / 2 ** 20} MiB parallel, ${plan.idleSessions} idle sessions` +
+      `${Object.keys(result.warmup ?? {}).length > 0 ? `; after ${plan.warmupRounds} untimed warm-up round(s) of ${Object.keys(result.warmup).join(', ')}` : ''}).`,
     `Machine: ${conditions.cores} x ${conditions.cpu}, ${conditions.memoryGiB} GiB, Linux ${conditions.kernel}, Node ${conditions.node}, ` +
       `data on ${conditions.dataOn}, load average ${conditions.loadAverageAtStart.join('/')} at start, ` +
       `${(conditions.loadAverageAtEnd ?? []).join('/')} at end.`,
@@ -138,6 +142,6 @@ export function formatSummary(result) {
   if (s3Lines.length > 0) lines.push(...(servers.length > 0 ? [''] : []), ...s3Lines);
   const paragraph = (text) => lines.push(...(lines.at(-1) === '' ? [] : ['']), text);
   if (result.skipped.length > 0) paragraph(`Skipped: ${result.skipped.join('; ')}.`);
-  if (result.errors.length > 0) paragraph(`Failures: ${result.errors.map((error) => `${error.server} ${error.metric} (round ${error.round}): ${error.error}`).join('; ')}.`);
+  if (result.errors.length > 0) paragraph(`Failures: ${result.errors.map((error) => `${error.server} ${error.metric} (${error.warmup === undefined ? `round ${error.round}` : `warm-up ${error.warmup}`}): ${error.error}`).join('; ')}.`);
   return `${lines.join('\n')}\n`;
 }
