@@ -87,7 +87,8 @@ function formatS3Table(result) {
   const value = (field) => (field === null ? undefined : fields[field]?.medians['ours-s3']);
   const lines = [
     `S3 (metric 8): ${plan.s3Bytes / 2 ** 20} MiB objects on ${s3.endpoint ?? 'the test S3 server'}, part size ` +
-      `${plan.s3PartBytes / 2 ** 20} MiB, queue size ${plan.s3QueueSize}, medians of ${plan.rounds} rounds.`,
+      `${plan.s3PartBytes / 2 ** 20} MiB, queue size ${plan.s3QueueSize}` +
+      `${s3.signPayload === undefined ? '' : `, signPayload ${s3.signPayload}`}, medians of ${plan.rounds} rounds.`,
     '',
     '| S3 | ours (FTP, storage-s3) | direct SDK | ours/SDK | target |',
     '| --- | ---: | ---: | ---: | --- |',

@@ -1,7 +1,8 @@
 // The processes of the S3 metric, each a child of the bench stopped by its PID: the test S3 server (fauxqs@1.9.2 in
 // memory, unless S3_ENDPOINT names another: MinIO, AWS), our server over @ftp/storage-s3 (servers/ours-s3.mjs), and
 // the direct SDK baseline (servers/s3-direct.mjs). Settings come from S3_ENDPOINT, S3_BUCKET, S3_ACCESS_KEY_ID,
-// S3_SECRET_ACCESS_KEY, S3_REGION and S3_FORCE_PATH_STYLE (false for virtual-hosted addressing).
+// S3_SECRET_ACCESS_KEY, S3_REGION and S3_FORCE_PATH_STYLE (false for virtual-hosted addressing); S3_SIGN_PAYLOAD
+// (true or false) sets the connector's `signPayload`, which by default signs upload bytes over http only.
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,7 @@ export function s3Settings(environment = process.env) {
       secretAccessKey: environment.S3_SECRET_ACCESS_KEY || 'bench-secret-key',
     },
     forcePathStyle: environment.S3_FORCE_PATH_STYLE !== 'false',
+    signPayload: environment.S3_SIGN_PAYLOAD === undefined || environment.S3_SIGN_PAYLOAD === '' ? undefined : environment.S3_SIGN_PAYLOAD !== 'false',
   };
 }
 
@@ -108,7 +110,13 @@ export async function startS3Bench({ plan, context, track }) {
     await direct.call('prepare');
     // Keys of this run only, below one prefix: the FTP user's "/" is `${runPrefix}ftp/`.
     const runPrefix = `ftp-bench-${process.pid}-${Date.now()}/`;
-    const connectorOptions = { ...clientOptions, prefix: `${runPrefix}ftp/`, partSize: plan.s3PartBytes, queueSize: plan.s3QueueSize };
+    const connectorOptions = {
+      ...clientOptions,
+      prefix: `${runPrefix}ftp/`,
+      partSize: plan.s3PartBytes,
+      queueSize: plan.s3QueueSize,
+      ...(settings.signPayload === undefined ? {} : { signPayload: settings.signPayload }),
+    };
     const gcReport = join(context.workDirectory, 'gc-report-ours-s3.json');
     const child = launch(process.execPath, [...gcPreload, script('ours-s3.mjs')], {
       ...piped,
@@ -119,7 +127,7 @@ export async function startS3Bench({ plan, context, track }) {
     return {
       ...server,
       direct: { ...direct, gcSignal },
-      s3: { endpoint: settings.external ? endpoint : 'fauxqs@1.9.2', bucket: settings.bucket, external: settings.external },
+      s3: { endpoint: settings.external ? endpoint : 'fauxqs@1.9.2', bucket: settings.bucket, external: settings.external, signPayload: settings.signPayload },
       ftpKey: (name) => `${runPrefix}ftp/${name}`,
       sdkKey: (name) => `${runPrefix}sdk/${name}`,
       stop: stopAll,

@@ -48,7 +48,7 @@ class SlowFakeS3 {
 }
 
 function target(fake: SlowFakeS3, signal = new AbortController().signal) {
-  return { client: fake.sender, bucket: 'bucket', key: 'key', partSize: 1000, queueSize: 3, signal, exclusive: false, logger: silentLogger };
+  return { client: fake.sender, bucket: 'bucket', key: 'key', partSize: 1000, queueSize: 3, signal, exclusive: false, payloadSigning: 'auto' as const, logger: silentLogger };
 }
 
 /** Yields `chunks` chunks of `size` bytes whose values depend on the position, recording how much was pulled. */

@@ -11,6 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { PluginLogger } from '@ftp/plugin-api';
 import { untilAborted } from './abort.ts';
+import { applyPayloadSigning, type PayloadSigning } from './payload-signing.ts';
 
 /** The part of `S3Client` the connector uses; tests may pass a fake. */
 export type S3Sender = Pick<S3Client, 'send'>;
@@ -28,6 +29,8 @@ export interface UploadTarget {
   readonly signal: AbortSignal;
   /** Refuse to replace an existing object (STOU): sends `If-None-Match: *` where S3 supports it. */
   readonly exclusive: boolean;
+  /** Whether PutObject and UploadPart bodies are hashed into the signature (see `skipsPayloadHash`). */
+  readonly payloadSigning: PayloadSigning;
   readonly logger: PluginLogger;
 }
 
@@ -157,18 +160,17 @@ export class StreamingUpload {
   }
 
   async #putWhole(body: Buffer, bodyCrc: number): Promise<void> {
-    const { client, bucket, key, exclusive } = this.#target;
-    await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: body,
-        ContentLength: body.byteLength,
-        ChecksumCRC32: crc32Base64(bodyCrc),
-        ...(exclusive ? { IfNoneMatch: '*' } : {}),
-      }),
-      { abortSignal: this.#signal },
-    );
+    const { client, bucket, key, exclusive, payloadSigning } = this.#target;
+    const command = new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.byteLength,
+      ChecksumCRC32: crc32Base64(bodyCrc),
+      ...(exclusive ? { IfNoneMatch: '*' } : {}),
+    });
+    applyPayloadSigning(command, payloadSigning);
+    await client.send(command, { abortSignal: this.#signal });
   }
 
   async #create(): Promise<string> {
@@ -207,6 +209,7 @@ export class StreamingUpload {
       ContentLength: body.byteLength,
       ChecksumCRC32: crc32Base64(partCrc),
     });
+    applyPayloadSigning(command, this.#target.payloadSigning);
     this.#track(
       client.send(command, { abortSignal: this.#signal }).then((result) => {
         this.#parts.push({ PartNumber: partNumber, ETag: result.ETag });

@@ -31,10 +31,11 @@ describe('options', () => {
       'credentials.token',
     );
     expect(optionOf(() => createStorageConnector({ ...base, partSize: '8MiB' }))).toBe('partSize');
+    expect(optionOf(() => createStorageConnector({ ...base, signPayload: 'no' }))).toBe('signPayload');
   });
 
   it('creates a frozen v1 connector from valid options and config', async () => {
-    const connector = createStorageConnector({ ...base, prefix: 'home/{user}/', partSize: 16 * 1024 * 1024, queueSize: 2 });
+    const connector = createStorageConnector({ ...base, prefix: 'home/{user}/', partSize: 16 * 1024 * 1024, queueSize: 2, signPayload: false });
     expect(connector).toMatchObject({ specificationVersion: 'v1', name: 's3' });
     expect(Object.isFrozen(connector)).toBe(true);
     await connector.close?.();

@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidOptionError, type AuthenticatedUser } from '@ftp/plugin-api';
 import { maximumPartSize, minimumPartSize } from './multipart-upload.ts';
+import type { PayloadSigning } from './payload-signing.ts';
 
 /** Static credentials; without them the SDK's default chain is used (environment, shared profile, instance role). */
 export interface S3Credentials {
@@ -44,6 +45,12 @@ export interface S3StorageOptions {
   readonly maxRenameKeys?: number;
   /** Check with HeadBucket that the bucket exists and is reachable when a session opens. Default true. */
   readonly checkBucket?: boolean;
+  /**
+   * Cover upload bytes (PutObject, UploadPart) with the SigV4 signature, a SHA-256 of every byte. Default: only over
+   * plain http; over HTTPS, TLS and the CRC32 checksum each part carries protect the bytes, and skipping the hash
+   * saves about a fifth of the upload CPU. `true` signs them always, `false` never.
+   */
+  readonly signPayload?: boolean;
   /** Attempts per S3 request, retries included (the SDK's `maxAttempts`). Default 3. */
   readonly maxAttempts?: number;
   /** An S3 client to use instead of creating one; `region`, `endpoint`, `forcePathStyle`, `credentials`, `maxAttempts` must then be left out. */
@@ -62,6 +69,7 @@ export interface S3Settings {
   readonly directoryTimeLookups: number;
   readonly maxRenameKeys: number;
   readonly checkBucket: boolean;
+  readonly payloadSigning: PayloadSigning;
 }
 
 const clientKeys = ['region', 'endpoint', 'forcePathStyle', 'credentials', 'maxAttempts'] as const;
@@ -75,6 +83,12 @@ function integerIn(option: string, value: unknown, fallback: number, minimum: nu
     throw new InvalidOptionError(option, `must be an integer from ${minimum} to ${maximum}`);
   }
   return value;
+}
+
+/** `signPayload`: undefined decides per request (signed over http only); true and false fix it. */
+function payloadSigningFrom(value: unknown): PayloadSigning {
+  if (value === undefined) return 'auto';
+  return booleanOption('signPayload', value, true) ? 'always' : 'never';
 }
 
 function booleanOption(option: string, value: unknown, fallback: boolean): boolean {
@@ -145,6 +159,7 @@ export function settingsFrom(options: S3StorageOptions): S3Settings {
     directoryTimeLookups: integerIn('directoryTimeLookups', options.directoryTimeLookups, 100, 0, 100_000),
     maxRenameKeys: integerIn('maxRenameKeys', options.maxRenameKeys, 1000, 1, 1_000_000),
     checkBucket: booleanOption('checkBucket', options.checkBucket, true),
+    payloadSigning: payloadSigningFrom(options.signPayload),
   };
 }
 
@@ -162,6 +177,7 @@ const configKeys: ReadonlySet<string> = new Set([
   'directoryTimeLookups',
   'maxRenameKeys',
   'checkBucket',
+  'signPayload',
   'maxAttempts',
   'name',
 ]);

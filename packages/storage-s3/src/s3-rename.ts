@@ -21,7 +21,7 @@ async function copyObject(scope: SessionScope, fromKey: string, toKey: string, s
   const { client, settings, logger } = scope;
   const copySource = copySourceOf(settings.bucket, fromKey);
   if (source.size > maximumPartSize) {
-    const upload = new StreamingUpload({ client, bucket: settings.bucket, key: toKey, partSize: settings.partSize, queueSize: settings.queueSize, signal, exclusive: false, logger });
+    const upload = new StreamingUpload({ client, bucket: settings.bucket, key: toKey, partSize: settings.partSize, queueSize: settings.queueSize, signal, exclusive: false, payloadSigning: settings.payloadSigning, logger });
     await upload.run(noBytes(), { copySource, eTag: source.eTag, bytes: source.size });
     return;
   }

@@ -65,6 +65,7 @@ async function upload(
     queueSize: settings.queueSize,
     signal,
     exclusive,
+    payloadSigning: settings.payloadSigning,
     logger,
   });
   try {

@@ -151,4 +151,26 @@ describe('failed and dropped uploads', () => {
     fixture.proxy.decide = () => 'forward';
     expect((await readAll(session, '/old.txt')).toString()).toBe('old');
   });
+
+  it('signs upload bytes over plain http by default and leaves them unsigned with signPayload: false', async () => {
+    const body = randomBytes(6 * mebibyte);
+    const uploadsOf = () => fixture.proxy.requests.filter((request) => isUploadPart(request) || (request.method === 'PUT' && !request.copies));
+    const signed = await open();
+    await signed.session.write('/signed.bin', chunksOf(body), { ...noAbort, offset: 0 });
+    // The proxy is plain http: the default hashes each body into the signature, SHA-256 in hex.
+    const signedHashes = uploadsOf().map((request) => request.payloadHash);
+    expect(signedHashes.length).toBeGreaterThanOrEqual(2);
+    for (const hash of signedHashes) expect(hash).toMatch(/^[0-9a-f]{64}$/);
+    expect((await readAll(signed.session, '/signed.bin')).equals(body)).toBe(true);
+
+    const unsigned = await open({ signPayload: false });
+    await unsigned.session.write('/unsigned.bin', chunksOf(body), { ...noAbort, offset: 0 });
+    await unsigned.session.write('/small.txt', chunksOf(Buffer.from('small')), { ...noAbort, offset: 0 });
+    const unsignedHashes = uploadsOf().map((request) => request.payloadHash);
+    // Two parts and one PutObject, every one accepted by S3 with the marker instead of a hash.
+    expect(unsignedHashes).toEqual(['UNSIGNED-PAYLOAD', 'UNSIGNED-PAYLOAD', 'UNSIGNED-PAYLOAD']);
+    for (const request of uploadsOf()) expect(request.status).toBe(200);
+    expect((await readAll(unsigned.session, '/unsigned.bin')).equals(body)).toBe(true);
+    expect((await readAll(unsigned.session, '/small.txt')).toString()).toBe('small');
+  });
 });

@@ -9,6 +9,8 @@ export interface ProxiedRequest {
   readonly url: string;
   /** True when the request asked S3 to copy from another object (CopyObject, UploadPartCopy). */
   readonly copies: boolean;
+  /** Its `x-amz-content-sha256` header: the body's SHA-256 in hex, or a marker such as "UNSIGNED-PAYLOAD". */
+  readonly payloadHash: string | undefined;
   /** The status the connector saw: the upstream's, or 500 for an injected failure. */
   status: number | undefined;
 }
@@ -69,6 +71,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       method: incoming.method ?? '',
       url: incoming.url ?? '',
       copies: incoming.headers['x-amz-copy-source'] !== undefined,
+      payloadHash: [incoming.headers['x-amz-content-sha256']].flat()[0],
       status: undefined,
     };
     proxy.requests.push(record);
