@@ -170,6 +170,8 @@ export class ControlConnection implements SessionIo {
    */
   #endsWithUrgentAbor(chunk: Buffer): boolean {
     const lastLineFeed = chunk.lastIndexOf(0x0a);
+    // The common case, a chunk of whole lines, has nothing after its last LF.
+    if (lastLineFeed === chunk.length - 1) return false;
     if (lastLineFeed === -1 && !this.#atLineStart) return false;
     // Telnet IP and DM (RFC 854), which may precede ABOR, are two-byte commands the splitter drops anyway.
     const tail = chunk.subarray(lastLineFeed + 1).toString('latin1').replace(/\xff[\xf0-\xfa]/g, '');

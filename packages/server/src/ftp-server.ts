@@ -176,7 +176,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     if (secureContext !== undefined) session.useTlsContext(secureContext);
     this.#sessions.add(session);
     this.#sessionsPerAddress.set(remoteAddress, fromAddress + 1);
-    this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);
+    if (this.listenerCount('connect') > 0) this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);
     connection.attach(session, () => {
       this.#sessions.delete(session);
       const remaining = (this.#sessionsPerAddress.get(remoteAddress) ?? 1) - 1;

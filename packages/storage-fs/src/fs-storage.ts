@@ -96,6 +96,31 @@ function refuse(reason: string, cause?: unknown): StorageError {
   return new StorageError('EACCES', `storage-fs refused the session: ${reason}`, cause === undefined ? {} : { cause });
 }
 
+/**
+ * Which calls a root gets (`callsForRoot`: a statfs(2) per root), remembered per real root and device so that a login
+ * does not ask again. The device is checked at every login (from the stat the login makes anyway): a root that is now
+ * on another file system (something mounted over it) is asked afresh. At most `limit` roots are kept (per-user
+ * roots); past that the cache starts over.
+ */
+class RootCallsCache {
+  static readonly limit = 10_000;
+  readonly #calls: FileCalls;
+  readonly #byRoot = new Map<string, { readonly device: number; readonly calls: FileCalls }>();
+
+  constructor(calls: FileCalls) {
+    this.#calls = calls;
+  }
+
+  callsFor(realRoot: string, device: number): FileCalls {
+    const known = this.#byRoot.get(realRoot);
+    if (known !== undefined && known.device === device) return known.calls;
+    if (this.#byRoot.size >= RootCallsCache.limit) this.#byRoot.clear();
+    const calls = callsForRoot(this.#calls, realRoot);
+    this.#byRoot.set(realRoot, { device, calls });
+    return calls;
+  }
+}
+
 /** True when a user name is safe to place in a path as one directory name. */
 export function isSafeUsername(username: string): boolean {
   return username !== '' && username !== '.' && !/[/\\\0]/.test(username) && !username.includes('..');
@@ -144,8 +169,12 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
     return found;
   };
 
+  // One root for everybody: resolved once, not per login.
+  const staticRoot = typeof root === 'string' && !root.includes(placeholder) && !root.includes('\0') ? resolve(root) : undefined;
+  const callsByRoot = new RootCallsCache(settings.calls);
+
   async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
-    const directory = rootFor(root, user);
+    const directory = staticRoot ?? rootFor(root, user);
     try {
       const { calls } = settings;
       if (createRoot) await calls.mkdir(directory, settings.directoryMode, true);
@@ -153,8 +182,7 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
       if (!rootStats.isDirectory()) throw refuse('the root is not a directory');
       const jail = await openPathJail(directory, settings.temporaryPrefix, calls);
       context.logger.debug({ root: jail.root }, 'storage-fs session opened');
-      const rootCalls = callsForRoot(calls, jail.root);
-      return new FsSession(jail, settingsWith(rootCalls));
+      return new FsSession(jail, settingsWith(callsByRoot.callsFor(jail.root, rootStats.dev)));
     } catch (error) {
       if (StorageError.isInstance(error)) throw error;
       const errno = errnoOf(error);

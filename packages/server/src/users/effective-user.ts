@@ -26,6 +26,9 @@ export function resolveEffectiveUser(user: AuthenticatedUser, defaults: UserDefa
   return new ResolvedUser(user, defaults);
 }
 
+const noPermissions: UserPermissions = Object.freeze({});
+const noOverrides: ReadonlyArray<readonly [string, UserPermissions]> = Object.freeze([]);
+
 /** A class, not an object of closures: its methods are shared by every session (issue 6, memory per idle session). */
 class ResolvedUser implements EffectiveUser {
   readonly user: AuthenticatedUser;
@@ -41,10 +44,14 @@ class ResolvedUser implements EffectiveUser {
     this.quota = user.quota ?? defaults.quota;
     this.bandwidth = user.bandwidth ?? defaults.bandwidth;
     this.maxSessions = user.maxSessions ?? defaults.maxSessions;
-    this.#base = { ...defaults.permissions, ...user.permissions };
-    this.#overrides = Object.entries(user.directoryPermissions ?? {})
-      .map(([directory, permissions]) => [resolveVirtualPath('/', directory), permissions] as const)
-      .sort(([left], [right]) => left.length - right.length);
+    // Without defaults to merge (the usual case at login), the user's own object serves as is.
+    this.#base = defaults.permissions === undefined ? (user.permissions ?? noPermissions) : { ...defaults.permissions, ...user.permissions };
+    this.#overrides =
+      user.directoryPermissions === undefined
+        ? noOverrides
+        : Object.entries(user.directoryPermissions)
+            .map(([directory, permissions]) => [resolveVirtualPath('/', directory), permissions] as const)
+            .sort(([left], [right]) => left.length - right.length);
   }
 
   allows(permission: keyof UserPermissions, path: string): boolean {
@@ -64,7 +71,13 @@ class ResolvedUser implements EffectiveUser {
 
 /** The permissions of an anonymous user (RFC 1635): read-only unless the operator made it writable. */
 export function anonymousPermissions(writable: boolean): UserPermissions {
-  return writable
-    ? { list: true, download: true, upload: true, overwrite: false, delete: false, rename: false, makeDirectory: true, setModifiedTime: false }
-    : { list: true, download: true, upload: false, overwrite: false, delete: false, rename: false, makeDirectory: false, setModifiedTime: false };
+  return writable ? writableAnonymous : readOnlyAnonymous;
 }
+
+/** Frozen, so every anonymous login can share them. */
+const writableAnonymous: UserPermissions = Object.freeze({
+  list: true, download: true, upload: true, overwrite: false, delete: false, rename: false, makeDirectory: true, setModifiedTime: false,
+});
+const readOnlyAnonymous: UserPermissions = Object.freeze({
+  list: true, download: true, upload: false, overwrite: false, delete: false, rename: false, makeDirectory: false, setModifiedTime: false,
+});
