@@ -27,6 +27,8 @@ export {
   formatMlstFeature,
   formatMlstOptsReply,
   formatMlsxLine,
+  createMlsxLineFormatter,
+  type MlsxLineFormatter,
   parseMlstOptions,
   supportedMlstFacts,
 } from './mlsx-facts.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListingEntry } from './listing-entry.ts';
 import {
+  createMlsxLineFormatter,
   defaultMlstFacts,
   formatMlstFeature,
   formatMlstOptsReply,
@@ -134,5 +135,33 @@ describe('formatMlsxLine', () => {
     },
   ])('formats $name', ({ entry, options, expected }) => {
     expect(formatMlsxLine(entry, options)).toBe(expected);
+  });
+});
+
+describe('createMlsxLineFormatter', () => {
+  it('writes the lines of formatMlsxLine while perm values and modes change from line to line', () => {
+    const format = createMlsxLineFormatter(defaultMlstFacts);
+    const lines: ReadonlyArray<readonly [ListingEntry, string | undefined]> = [
+      [{ ...file, mode: 0o644, uniqueId: '803g1' }, 'adfrw'],
+      [{ ...file, name: 'b', mode: 0o600, uniqueId: '803g2' }, 'adfrw'],
+      [{ ...directory, mode: 0o755 }, 'x;bad'],
+      [{ ...file, name: 'c', mode: 0o600, uniqueId: 'bad;id' }, 'r'],
+      [{ ...file, name: 'd' }, undefined],
+    ];
+    const written = lines.map(([entry, perm]) => format(entry, perm));
+    expect(written).toEqual(lines.map(([entry, perm]) => formatMlsxLine(entry, { facts: defaultMlstFacts, ...(perm === undefined ? {} : { perm }) })));
+    expect(written[0]).toBe('type=file;size=10;modify=20240101120000;perm=adfrw;unique=803g1;UNIX.mode=0644; name');
+    expect(written[1]).toBe('type=file;size=10;modify=20240101120000;perm=adfrw;unique=803g2;UNIX.mode=0600; b');
+    // An invalid perm is left out, and the next valid one is written again.
+    expect(written[2]).toBe('type=dir;modify=20240101120000;UNIX.mode=0755; dir');
+    expect(written[3]).toBe('type=file;size=10;modify=20240101120000;perm=r;UNIX.mode=0600; c');
+  });
+
+  it('reads the facts once, when it is made', () => {
+    const facts = new Set<MlstFact>(['type', 'size']);
+    const format = createMlsxLineFormatter(facts);
+    facts.add('modify');
+    expect(format(file)).toBe('type=file;size=10; name');
+    expect(format(file, undefined, 'cdir')).toBe('type=cdir;size=10; name');
   });
 });

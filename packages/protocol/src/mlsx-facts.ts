@@ -91,16 +91,51 @@ const uniquePattern = /^[\x21-\x3a\x3c\x3e-\x7e]+$/;
  * encoded (see `encodeLineBreaks`), since a fact line must stay one line.
  */
 export function formatMlsxLine(entry: ListingEntry, options: MlsxLineOptions): string {
-  // Built in place, in supportedMlstFacts order: MLSD calls this once per entry of directories of any size.
-  const facts = options.facts;
-  let line = '';
-  if (facts.has('type')) line += `type=${options.type ?? (entry.type === 'directory' ? 'dir' : 'file')};`;
-  if (facts.has('size') && entry.type !== 'directory') line += `size=${entry.size};`;
-  if (facts.has('modify') && isMachineTimeRepresentable(entry.modifiedAt)) line += `modify=${formatMachineTime(entry.modifiedAt)};`;
-  const perm = options.perm;
-  if (facts.has('perm') && perm !== undefined && permPattern.test(perm)) line += `perm=${perm};`;
-  const unique = entry.uniqueId;
-  if (facts.has('unique') && unique !== undefined && uniquePattern.test(unique)) line += `unique=${unique};`;
-  if (facts.has('unix.mode')) line += `UNIX.mode=0${((entry.mode ?? defaultMode(entry.type)) & 0o7777).toString(8).padStart(3, '0')};`;
-  return `${line} ${encodeLineBreaks(entry.name)}`;
+  return createMlsxLineFormatter(options.facts)(entry, options.perm, options.type);
+}
+
+/** Formats one MLSD/MLST line as {@link formatMlsxLine} does, with the perm and type given by position. */
+export type MlsxLineFormatter = (entry: ListingEntry, perm?: string, type?: 'cdir' | 'pdir') => string;
+
+/**
+ * A formatter for many lines with one set of facts, as MLSD writes them: which facts are on is read from `facts`
+ * once, here (later changes to the set are not seen), and a perm value is checked once while it repeats instead of
+ * once per line. The lines are those of {@link formatMlsxLine}.
+ */
+export function createMlsxLineFormatter(facts: ReadonlySet<MlstFact>): MlsxLineFormatter {
+  const withType = facts.has('type');
+  const withSize = facts.has('size');
+  const withModify = facts.has('modify');
+  const withPerm = facts.has('perm');
+  const withUnique = facts.has('unique');
+  const withMode = facts.has('unix.mode');
+  let checkedPerm: string | undefined;
+  let checkedPermFact = '';
+  let lastMode = -1;
+  let lastModeFact = '';
+  return (entry, perm, type) => {
+    // Built in place, in supportedMlstFacts order: MLSD calls this once per entry of directories of any size.
+    let line = '';
+    if (withType) line += type === undefined ? (entry.type === 'directory' ? 'type=dir;' : 'type=file;') : `type=${type};`;
+    if (withSize && entry.type !== 'directory') line += `size=${entry.size};`;
+    if (withModify && isMachineTimeRepresentable(entry.modifiedAt)) line += `modify=${formatMachineTime(entry.modifiedAt)};`;
+    if (withPerm && perm !== undefined) {
+      if (perm !== checkedPerm) {
+        checkedPerm = perm;
+        checkedPermFact = permPattern.test(perm) ? `perm=${perm};` : '';
+      }
+      line += checkedPermFact;
+    }
+    const unique = entry.uniqueId;
+    if (withUnique && unique !== undefined && uniquePattern.test(unique)) line += `unique=${unique};`;
+    if (withMode) {
+      const mode = (entry.mode ?? defaultMode(entry.type)) & 0o7777;
+      if (mode !== lastMode) {
+        lastMode = mode;
+        lastModeFact = `UNIX.mode=0${mode.toString(8).padStart(3, '0')};`;
+      }
+      line += lastModeFact;
+    }
+    return `${line} ${encodeLineBreaks(entry.name)}`;
+  };
 }

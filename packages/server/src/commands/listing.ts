@@ -2,9 +2,10 @@ import type { FileEntry, UserPermissions } from '@ftp/plugin-api';
 import {
   baseName,
   createListLineFormatter,
-  joinVirtualPath,
+  createMlsxLineFormatter,
   formatMlsxLine,
   formatMlstFeature,
+  joinVirtualPath,
   parseListArguments,
   ReplyCode,
 } from '@ftp/protocol';
@@ -101,17 +102,18 @@ function permFact(context: CommandContext, entry: FileEntry, path: string): stri
  */
 function mlsdFormatter(context: CommandContext, directory: string): LineFormatter {
   const facts = context.state.mlstFacts;
+  const format = createMlsxLineFormatter(facts);
   const uniform = context.state.effectiveUser?.hasOverridesBelow(directory) !== true;
   const permByType = new Map<FileEntry['type'], string>();
   return (child) => {
-    if (!facts.has('perm')) return formatMlsxLine(child, { facts });
-    if (!uniform) return mlsxLine(context, child, joinVirtualPath(directory, child.name));
+    if (!facts.has('perm')) return format(child);
+    if (!uniform) return format(child, permFact(context, child, joinVirtualPath(directory, child.name)));
     let perm = permByType.get(child.type);
     if (perm === undefined) {
       perm = permFact(context, child, joinVirtualPath(directory, child.name));
       permByType.set(child.type, perm);
     }
-    return formatMlsxLine(child, { facts, perm });
+    return format(child, perm);
   };
 }
 
