@@ -19,6 +19,7 @@ import { batchesInFlight, statInWorker, WorkerUnavailableError, workerBatchEntri
 import { readAhead } from './read-ahead.ts';
 import { errnoOf, mapErrors } from './errno-to-storage-error.ts';
 import { fileEntryFromStats } from './file-entry-from-stats.ts';
+import { flattenBatches } from './flatten-batches.ts';
 import type { PathJail } from './path-jail.ts';
 import { throwIfAborted } from './write-all.ts';
 
@@ -85,7 +86,12 @@ export class FsSession implements StorageSessionV1 {
     return this.settings.calls.stat(realPath);
   }
 
-  async *list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry> {
+  list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry> {
+    return flattenBatches(this.listBatches(path, options));
+  }
+
+  /** The entries of a directory in the batches they are stat'ed in. */
+  private async *listBatches(path: string, options: StorageCallOptions): AsyncGenerator<FileEntry[]> {
     const found = await mapErrors(path, () => this.jail.existing(path));
     const { calls, listInWorker } = this.settings;
     // opendir streams the directory in small batches, so a directory of any size lists in bounded memory.
@@ -107,7 +113,9 @@ export class FsSession implements StorageSessionV1 {
         const next = inFlight.shift();
         if (next === undefined) return;
         throwIfAborted(options.signal);
-        for (const entry of await next) if (entry !== undefined) yield entry;
+        const entries: FileEntry[] = [];
+        for (const entry of await next) if (entry !== undefined) entries.push(entry);
+        yield entries;
       }
     } finally {
       if (calls.direct) directory.closeSync();
