@@ -146,4 +146,19 @@ describe('createListLineFormatter', () => {
     expect(entries.map((entry) => format(entry))).toEqual(entries.map((entry) => formatListLine(entry, options)));
     expect(format(entries[3]!)).toContain('Jan 02  2001 old\0name');
   });
+
+  it('gives each line the permissions of its own type and mode when they alternate', () => {
+    const options = { now: new Date('2024-06-01T12:00:00Z') };
+    const at = new Date('2024-05-30T08:15:00Z');
+    const format = createListLineFormatter(options);
+    const entries: Array<[ListingEntry, string]> = [
+      [{ name: 'a', type: 'file', size: 1, modifiedAt: at, mode: 0o755 }, '-rwxr-xr-x'],
+      [{ name: 'b', type: 'directory', size: 1, modifiedAt: at, mode: 0o755 }, 'drwxr-xr-x'],
+      [{ name: 'c', type: 'file', size: 1, modifiedAt: at, mode: 0o100755 }, '-rwxr-xr-x'],
+      [{ name: 'd', type: 'file', size: 1, modifiedAt: at, mode: 0o4755 }, '-rwsr-xr-x'],
+      [{ name: 'e', type: 'symlink', size: 1, modifiedAt: at, mode: 0o755 }, 'lrwxr-xr-x'],
+      [{ name: 'f', type: 'file', size: 1, modifiedAt: at, mode: 0o755 }, '-rwxr-xr-x'],
+    ];
+    for (const [entry, permissions] of entries) expect(format(entry).slice(0, 10)).toBe(permissions);
+  });
 });

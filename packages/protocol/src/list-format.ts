@@ -42,16 +42,22 @@ export function createListLineFormatter(options: ListLineOptions): (entry: Listi
   const owner = (options.owner ?? 'ftp').padEnd(8);
   const group = (options.group ?? 'ftp').padEnd(8);
   const ownerAndGroup = `${owner} ${group}`;
-  const permissionsByMode = new Map<string, string>();
+  // Keyed by a number (the mode with the type above its bits), not a string made per line: most entries of a
+  // directory share one mode, so the last one is checked first.
+  const permissionsByMode = new Map<number, string>();
+  let lastModeKey = -1;
+  let lastPermissions = '';
   let lastDateTime = Number.NaN;
   let lastDate = '';
   return (entry) => {
     const mode = entry.mode ?? defaultMode(entry.type);
-    const modeKey = `${entry.type}${mode}`;
-    let permissions = permissionsByMode.get(modeKey);
-    if (permissions === undefined) {
-      permissions = formatPermissions(entry.type, mode);
+    const modeKey = (mode & 0o7777) + (entry.type === 'directory' ? 0o10000 : entry.type === 'symlink' ? 0o20000 : 0);
+    let permissions = lastPermissions;
+    if (modeKey !== lastModeKey) {
+      permissions = permissionsByMode.get(modeKey) ?? formatPermissions(entry.type, mode);
       if (permissionsByMode.size < 64) permissionsByMode.set(modeKey, permissions);
+      lastModeKey = modeKey;
+      lastPermissions = permissions;
     }
     const links = entry.type === 'directory' ? '   2' : '   1';
     const time = entry.modifiedAt.getTime();
