@@ -13,6 +13,33 @@ function listener(): Server {
   return server;
 }
 
+/** True when `port` can be bound on 127.0.0.1 right now (the probe is closed again before this resolves). */
+async function isFree(port: number): Promise<boolean> {
+  const probe = createServer();
+  const bound = await new Promise<boolean>((resolve) => {
+    probe.once('error', () => resolve(false));
+    probe.listen({ host: '127.0.0.1', port, exclusive: true }, () => resolve(true));
+  });
+  if (bound) await new Promise((resolve) => probe.close(resolve));
+  return bound;
+}
+
+/**
+ * A port held by a listener of this test whose next port is free: the range [held, held + 1] then has exactly one
+ * usable port. Other tests run in parallel and hold ephemeral ports too, so a held port whose neighbour is taken is
+ * tried again with another.
+ */
+async function heldPortBeforeFreeOne(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const blocker = listener();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const held = (blocker.address() as { port: number }).port;
+    if (held < 65535 && (await isFree(held + 1))) return held;
+  }
+  throw new Error('no held port with a free neighbour found');
+}
+
 describe('PortPool', () => {
   it('without a range, listens on a port of the kernel ephemeral range and frees it on close', async () => {
     const pool = new PortPool(0, 0);
@@ -45,10 +72,7 @@ describe('PortPool', () => {
   });
 
   it('within a range, skips a port another program holds and answers 425 when none is left', async () => {
-    const blocker = listener();
-    blocker.listen(0, '127.0.0.1');
-    await once(blocker, 'listening');
-    const taken = (blocker.address() as { port: number }).port;
+    const taken = await heldPortBeforeFreeOne();
     const pool = new PortPool(taken, taken + 1);
     const first = listener();
     const port = await pool.listen(first, '127.0.0.1');
