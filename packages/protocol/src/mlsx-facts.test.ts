@@ -149,12 +149,13 @@ describe('createMlsxLineFormatter', () => {
       [{ ...file, name: 'd' }, undefined],
     ];
     const written = lines.map(([entry, perm]) => format(entry, perm));
-    expect(written).toEqual(lines.map(([entry, perm]) => formatMlsxLine(entry, { facts: defaultMlstFacts, ...(perm === undefined ? {} : { perm }) })));
     expect(written[0]).toBe('type=file;size=10;modify=20240101120000;perm=adfrw;unique=803g1;UNIX.mode=0644; name');
     expect(written[1]).toBe('type=file;size=10;modify=20240101120000;perm=adfrw;unique=803g2;UNIX.mode=0600; b');
     // An invalid perm is left out, and the next valid one is written again.
     expect(written[2]).toBe('type=dir;modify=20240101120000;UNIX.mode=0755; dir');
     expect(written[3]).toBe('type=file;size=10;modify=20240101120000;perm=r;UNIX.mode=0600; c');
+    // No perm at all: the fact is left out; the mode defaults as in LIST.
+    expect(written[4]).toBe('type=file;size=10;modify=20240101120000;UNIX.mode=0644; d');
   });
 
   it('reads the facts once, when it is made', () => {

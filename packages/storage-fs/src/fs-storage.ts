@@ -121,6 +121,16 @@ class RootCallsCache {
   }
 }
 
+/** A root without `{user}` is the same for every login, so `rootFor` runs once for it. */
+function staticRootOf(root: FsStorageOptions['root']): string | undefined {
+  if (typeof root !== 'string' || root.includes(placeholder)) return undefined;
+  try {
+    return rootFor(root, { username: '' });
+  } catch {
+    return undefined; // refused at each login instead, with its reason
+  }
+}
+
 /** True when a user name is safe to place in a path as one directory name. */
 export function isSafeUsername(username: string): boolean {
   return username !== '' && username !== '.' && !/[/\\\0]/.test(username) && !username.includes('..');
@@ -169,8 +179,7 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
     return found;
   };
 
-  // One root for everybody: resolved once, not per login.
-  const staticRoot = typeof root === 'string' && !root.includes(placeholder) && !root.includes('\0') ? resolve(root) : undefined;
+  const staticRoot = staticRootOf(root);
   const callsByRoot = new RootCallsCache(settings.calls);
 
   async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {

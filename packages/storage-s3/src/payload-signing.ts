@@ -9,11 +9,6 @@ export type PayloadSigning = 'auto' | 'always' | 'never';
 /** The `x-amz-content-sha256` value that tells S3 the body is not part of the signature (SigV4, "unsigned payload"). */
 export const unsignedPayload = 'UNSIGNED-PAYLOAD';
 
-/** The part of an SDK request the decision needs: the serialized HTTP request has its protocol and headers. */
-interface SerializedRequest {
-  readonly protocol?: unknown;
-  readonly headers?: unknown;
-}
 
 /**
  * True when a request's body should stay out of its signature. Over HTTPS the bytes are already protected in transit
@@ -22,7 +17,7 @@ interface SerializedRequest {
  * server's CPU per uploaded GiB in the issue 6 benchmark. Over plain http the SHA-256 is what keeps a party on the
  * path from replacing the body along with its CRC32, so `'auto'` keeps it there.
  */
-export function skipsPayloadHash(signing: PayloadSigning, request: SerializedRequest): boolean {
+export function skipsPayloadHash(signing: PayloadSigning, request: { readonly protocol?: unknown }): boolean {
   if (signing === 'never') return true;
   if (signing === 'always') return false;
   return request.protocol === 'https:';
@@ -39,10 +34,9 @@ export function applyPayloadSigning(command: PutObjectCommand | UploadPartComman
   // Both commands have the same middleware stack shape; one of them names the type, a union of two has no callable `add`.
   (command as UploadPartCommand).middlewareStack.add(
     (next) => (args) => {
-      const request = args.request as SerializedRequest;
-      if (typeof request === 'object' && request !== null && typeof request.headers === 'object' && request.headers !== null) {
-        if (skipsPayloadHash(signing, request)) (request.headers as Record<string, string>)['x-amz-content-sha256'] = unsignedPayload;
-      }
+      // By the build step the request is the serialized HttpRequest: protocol and headers are there.
+      const request = args.request as { readonly protocol?: unknown; readonly headers: Record<string, string> };
+      if (skipsPayloadHash(signing, request)) request.headers['x-amz-content-sha256'] = unsignedPayload;
       return next(args);
     },
     { step: 'build', name: 'ftpPayloadSigning', override: true },

@@ -103,10 +103,11 @@ function permFact(context: CommandContext, entry: FileEntry, path: string): stri
 function mlsdFormatter(context: CommandContext, directory: string): LineFormatter {
   const facts = context.state.mlstFacts;
   const format = createMlsxLineFormatter(facts);
+  const withPerm = facts.has('perm');
   const uniform = context.state.effectiveUser?.hasOverridesBelow(directory) !== true;
   const permByType = new Map<FileEntry['type'], string>();
   return (child) => {
-    if (!facts.has('perm')) return format(child);
+    if (!withPerm) return format(child);
     if (!uniform) return format(child, permFact(context, child, joinVirtualPath(directory, child.name)));
     let perm = permByType.get(child.type);
     if (perm === undefined) {
