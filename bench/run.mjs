@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { metrics } from './lib/metrics.mjs';
-import { availableServers, oursWithoutFsync } from './lib/servers.mjs';
+import { availableServers, nodeFloor, oursWithoutFsync } from './lib/servers.mjs';
 import { startS3Bench } from './lib/s3.mjs';
 import { formatSummary, summarize, warmedMetrics } from './lib/report.mjs';
 
@@ -120,7 +120,7 @@ async function startAll(context) {
   if (!flags['no-fsync-variant']) candidates = [found[0], oursWithoutFsync, ...found.slice(1)];
   if (flags.servers !== undefined) {
     const wanted = flags.servers.split(',');
-    candidates = candidates.filter((server) => wanted.includes(server.name));
+    candidates = [...candidates, nodeFloor].filter((server) => wanted.includes(server.name));
   }
   const running = [];
   const failed = [...missing];

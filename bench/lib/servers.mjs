@@ -179,6 +179,19 @@ export function availableServers() {
   return { found, missing };
 }
 
+/**
+ * The bare Node.js reference (servers/node-floor.mjs): what Node.js alone costs for the exchanges of the 4 KiB files,
+ * churn and idle metrics. Started only when `--servers` names it; it answers nothing else (502).
+ */
+export const nodeFloor = {
+  name: 'node-floor',
+  start: async ({ dataDirectory, workDirectory }) => {
+    const gc = gcReporting(workDirectory, 'node-floor');
+    const child = launch(process.execPath, [...gcPreload, join(benchDirectory, 'servers', 'node-floor.mjs'), dataDirectory], { env: gc.env });
+    return started('node-floor', child, portFromStdout(child), { mlsd: false, ...gc.extra });
+  },
+};
+
 /** Our server without fsync, the variant measured beside the default for uploads. */
 export const oursWithoutFsync = {
   name: 'ours-nofsync',
