@@ -17,6 +17,8 @@ describe('parseCommand', () => {
     { line: 'CWD \ufeffbom', verb: 'CWD', argument: '\ufeffbom' },
     { line: 'SITE CHMOD 755 x', verb: 'SITE', argument: 'CHMOD 755 x' },
     { line: 'ſtor x', verb: 'ſTOR', argument: 'x' },
+    { line: 'ſTOR x', verb: 'ſTOR', argument: 'x' },
+    { line: 'STOr x', verb: 'STOR', argument: 'x' },
     { line: ' USER x', verb: '', argument: 'USER x' },
     { line: 'USER\tx', verb: 'USER\tX', argument: '' },
   ])('parses "$line" as verb "$verb" with argument "$argument"', ({ line, verb, argument }) => {

@@ -43,7 +43,15 @@ export function parseCommand(line: Uint8Array): ParseCommandResult {
   return { ok: true, verb: toAsciiUpperCase(verbText), argument };
 }
 
-/** Upper-cases a-z only, so a non-ASCII verb never turns into a valid one (e.g. "ſtor" must not become "STOR"). */
+/**
+ * Upper-cases a-z only, so a non-ASCII verb never turns into a valid one (e.g. "ſtor" must not become "STOR"). Most
+ * clients send verbs in upper case already; those are returned as they are, without a regular expression and a
+ * callback per line (issue 6: 0.6% of the server's main thread per small transfer).
+ */
 function toAsciiUpperCase(text: string): string {
-  return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code >= 0x61 && code <= 0x7a) return text.replace(/[a-z]+/g, (letters) => letters.toUpperCase());
+  }
+  return text;
 }
