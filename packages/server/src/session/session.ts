@@ -219,6 +219,8 @@ export class Session implements DispatchTarget {
     this.#closed = true;
     this.#clearTimer();
     this.#lifetime?.abort(connectionClosed);
+    // The running transfer listens to its own signal only (see runTransfer).
+    this.state.transfer?.controller.abort(connectionClosed);
     this.#environment.dataChannels.close();
     const transfer = this.state.transfer;
     if (transfer !== undefined) await transfer.settled;

@@ -3,8 +3,10 @@ import type { SessionState } from './session-state.ts';
 
 /**
  * Runs one transfer body as the session's active transfer: ABOR and STAT see it through `state.transfer`, and its
- * abort signal fires on ABOR or when the session ends. The body's error is answered by `replyWithError` before the
- * transfer settles, because ABOR waits on `settled`: its 226 must follow the transfer's 426 (RFC 959 §4.1.3).
+ * abort signal fires on ABOR or when the session ends (the session aborts `state.transfer` itself, so a transfer
+ * adds no listener to the session's signal; one already ended aborts the transfer at once). The body's error is
+ * answered by `replyWithError` before the transfer settles, because ABOR waits on `settled`: its 226 must follow the
+ * transfer's 426 (RFC 959 §4.1.3).
  */
 export async function runTransfer(
   state: SessionState,
@@ -15,8 +17,7 @@ export async function runTransfer(
   body: (transfer: TransferHandle) => Promise<void>,
 ): Promise<void> {
   const controller = new AbortController();
-  const onSessionEnd = () => controller.abort(sessionSignal.reason);
-  sessionSignal.addEventListener('abort', onSessionEnd, { once: true });
+  if (sessionSignal.aborted) controller.abort(sessionSignal.reason);
   let counter = () => 0;
   let settle = () => {};
   const settled = new Promise<void>((resolve) => (settle = resolve));
@@ -26,7 +27,6 @@ export async function runTransfer(
   } catch (error) {
     replyWithError(error);
   } finally {
-    sessionSignal.removeEventListener('abort', onSessionEnd);
     state.transfer = undefined;
     settle();
   }
