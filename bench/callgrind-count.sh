@@ -12,9 +12,12 @@ set -eu
 name=${1:?usage: callgrind-count.sh NAME [CHECKOUT]}
 checkout=$(cd "${2:-$(dirname "$0")/..}" && pwd)
 out=$(cd "$(dirname "$0")" && pwd)/results/callgrind/$name
-rm -rf "$out"; mkdir -p "$out/root/up" "$out/root/list10k"
-node -e 'const fs = require("node:fs"); for (let i = 0; i < 10000; i++) fs.writeFileSync(`${process.argv[1]}/file-${String(i).padStart(5, "0")}.txt`, "x")' "$out/root/list10k"
+rm -rf "$out"; mkdir -p "$out/root/up"
 server=${SERVER:-ours}
+if [ "$server" = ours ]; then
+  mkdir -p "$out/root/list10k"
+  node -e 'const fs = require("node:fs"); for (let i = 0; i < 10000; i++) fs.writeFileSync(`${process.argv[1]}/file-${String(i).padStart(5, "0")}.txt`, "x")' "$out/root/list10k"
+fi
 case $server in
   ours) set -- "$checkout/bench/servers/ours.mjs" "$out/root" nofsync; parts="1:transfer:600 2:session:300 3:MLSD:10 4:LIST:10" ;;
   node-floor) set -- "$checkout/bench/servers/node-floor.mjs" "$out/root"; parts="1:transfer:600 2:session:300" ;;

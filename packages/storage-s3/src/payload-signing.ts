@@ -9,7 +9,6 @@ export type PayloadSigning = 'auto' | 'always' | 'never';
 /** The `x-amz-content-sha256` value that tells S3 the body is not part of the signature (SigV4, "unsigned payload"). */
 export const unsignedPayload = 'UNSIGNED-PAYLOAD';
 
-
 /**
  * True when a request's body should stay out of its signature. Over HTTPS the bytes are already protected in transit
  * by TLS and against corruption by the `x-amz-checksum-crc32` header every PutObject and UploadPart carries (a signed

@@ -113,16 +113,7 @@ export class PortPool {
       };
       server.once('error', failed);
       server.once('listening', listening);
-      // A taken port is expected here and simply retried, but Node.js builds its EADDRINUSE error, stack trace
-      // included, inside listen(): 0.9% of the main thread in the 4 KiB files profile (issue 6), where a client on the
-      // same host holds ports of the ephemeral range. The error keeps its code and message, only the stack is left out.
-      const stackTraceLimit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      try {
-        server.listen({ host, port, exclusive: true, backlog: 4 });
-      } finally {
-        Error.stackTraceLimit = stackTraceLimit;
-      }
+      server.listen({ host, port, exclusive: true, backlog: 4 });
     });
   }
 }

@@ -281,7 +281,7 @@ export class Session implements DispatchTarget {
   }
 
   runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>, replyWithFailure: (error: unknown) => void): Promise<void> {
-    return runTransfer(this.state, this.lifetimeSignal(), replyWithFailure, command, path, body);
+    return runTransfer(this.state, this.#ended ? connectionClosed : undefined, replyWithFailure, command, path, body);
   }
 
   emitSessionEvent<E extends keyof FtpServerEvents>(event: E, payload: object): void {
