@@ -22,6 +22,7 @@ export type {
   StorageCallOptions,
   ReadOptions,
   ReadBufferPool,
+  ReadSource,
   WriteOptions,
   WriteResult,
   ChecksumAlgorithm,

@@ -8,6 +8,7 @@ import type {
   ChecksumAlgorithm,
   FileEntry,
   ReadOptions,
+  ReadSource,
   StorageCallOptions,
   StorageSessionV1,
   WriteOptions,
@@ -168,7 +169,7 @@ export class FsSession implements StorageSessionV1 {
     }
   }
 
-  read(path: string, options: ReadOptions): Promise<AsyncIterable<Uint8Array>> {
+  read(path: string, options: ReadOptions): Promise<ReadSource> {
     return mapErrors(path, async () => {
       throwIfAborted(options.signal);
       const found = await this.jail.existing(path);

@@ -111,6 +111,19 @@ describe('createFsStorage', () => {
     expect(await openDescriptors()).toBeLessThan(before + 5);
   });
 
+
+  it('tells RETR the size of the file it opened, from any offset', async () => {
+    const connector = createFsStorage({ root: base });
+    const session = await connector.openSession({ username: 'erin' }, createTestPluginContext());
+    await writeFile(join(base, 'sized.bin'), Buffer.alloc(5000, 1));
+    for (const offset of [0, 4000, 5000]) {
+      const source = await session.read('/sized.bin', { ...noAbort, offset });
+      expect(source.size).toBe(5000);
+      let bytes = 0;
+      for await (const chunk of source) bytes += chunk.byteLength;
+      expect(bytes).toBe(5000 - offset);
+    }
+  });
   it('writes REST+STOR and APPE in place and hides its temporary prefix', async () => {
     const connector = createFsStorage({ root: base, temporaryPrefix: '.partial-' });
     const session = await connector.openSession({ username: 'frank' }, createTestPluginContext());

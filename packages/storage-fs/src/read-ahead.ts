@@ -1,4 +1,4 @@
-import type { ReadBufferPool } from '@ftp/plugin-api';
+import type { ReadBufferPool, ReadSource } from '@ftp/plugin-api';
 import type { FileCalls } from './file-calls.ts';
 import { throwIfAborted } from './write-all.ts';
 
@@ -13,7 +13,8 @@ import { throwIfAborted } from './write-all.ts';
  * left, so a 4 KiB file costs a 4 KiB buffer (not a 1 MiB one, whose allocation and page faults cost more than the
  * read), and the short read that reaches the known size ends the iteration without one more read. A file that grew
  * since fills that extra byte, and reading goes on until a read returns nothing. With `bufferPool` (lent by the
- * server) the reads go into its buffers, which it reuses once each chunk is sent.
+ * server) the reads go into its buffers, which it reuses once each chunk is sent. The result carries `knownSize` as
+ * the contract's `ReadSource.size`, so RETR needs no stat of its own.
  */
 export function readAhead(
   calls: FileCalls,
@@ -23,7 +24,7 @@ export function readAhead(
   signal: AbortSignal,
   knownSize = Number.POSITIVE_INFINITY,
   bufferPool?: ReadBufferPool,
-): AsyncIterable<Uint8Array> {
+): ReadSource {
   const chunks = readAheadChunks(calls, fd, start, chunkBytes, signal, knownSize, bufferPool);
   let started = false;
   const iterator: AsyncIterator<Uint8Array> = {
@@ -41,7 +42,8 @@ export function readAhead(
       return chunks.return(undefined);
     },
   };
-  return { [Symbol.asyncIterator]: () => iterator };
+  const asyncIterator = (): AsyncIterator<Uint8Array> => iterator;
+  return Number.isFinite(knownSize) ? { size: knownSize, [Symbol.asyncIterator]: asyncIterator } : { [Symbol.asyncIterator]: asyncIterator };
 }
 
 async function* readAheadChunks(

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { ReadSource } from '@ftp/plugin-api';
 
 /**
  * Streams an object body. Aborting the signal or stopping the iteration early destroys the HTTP response, which
@@ -16,4 +17,22 @@ export async function* streamBody(body: Readable, signal: AbortSignal): AsyncGen
     signal.removeEventListener('abort', onAbort);
     if (!body.readableEnded) body.destroy();
   }
+}
+
+/**
+ * The whole object's size from a GetObject response: the total of `Content-Range` ("bytes 4-9/10") for a ranged
+ * read, else `Content-Length`. Undefined when the response says neither (RETR then asks stat).
+ */
+export function objectSize(contentRange: string | undefined, contentLength: number | undefined, ranged: boolean): number | undefined {
+  if (contentRange !== undefined) {
+    const total = /\/(\d+)$/.exec(contentRange.trim())?.[1];
+    if (total !== undefined) return Number(total);
+  }
+  return ranged ? undefined : contentLength;
+}
+
+/** An object body as the contract's `ReadSource`, with its size when known. */
+export function objectContent(body: Readable, signal: AbortSignal, size: number | undefined): ReadSource {
+  const chunks = streamBody(body, signal);
+  return size === undefined ? chunks : { size, [Symbol.asyncIterator]: () => chunks };
 }

@@ -5,6 +5,7 @@ import type {
   ChecksumAlgorithm,
   FileEntry,
   ReadOptions,
+  ReadSource,
   StorageCallOptions,
   StorageSessionV1,
   WriteOptions,
@@ -25,7 +26,7 @@ import {
   type SessionScope,
 } from './s3-lookup.ts';
 import { renamePath } from './s3-rename.ts';
-import { streamBody } from './object-body.ts';
+import { objectContent, objectSize } from './object-body.ts';
 import { appendObject, writeObject } from './s3-write.ts';
 
 /** How many sub-directory time look-ups of one listing page run at once. */
@@ -81,7 +82,7 @@ export class S3Session implements StorageSessionV1 {
     }
   }
 
-  async read(path: string, options: ReadOptions): Promise<AsyncIterable<Uint8Array>> {
+  async read(path: string, options: ReadOptions): Promise<ReadSource> {
     const scope = this.#scope;
     const key = scope.keys.fileKey(path);
     const range = options.offset > 0 ? `bytes=${options.offset}-` : undefined;
@@ -90,7 +91,8 @@ export class S3Session implements StorageSessionV1 {
         new GetObjectCommand({ Bucket: scope.settings.bucket, Key: key, ...(range === undefined ? {} : { Range: range }) }),
         { abortSignal: options.signal },
       );
-      return streamBody(output.Body as Readable, options.signal);
+      const size = objectSize(output.ContentRange, output.ContentLength, range !== undefined);
+      return objectContent(output.Body as Readable, options.signal, size);
     } catch (error) {
       if (isNotFound(error)) {
         const directory = await directoryState(scope, scope.keys.directoryPrefix(path), path, options.signal);
@@ -99,7 +101,7 @@ export class S3Session implements StorageSessionV1 {
       // S3 answers 416 for a range starting at the end of the object: REST <size> + RETR transfers nothing.
       if (s3ErrorCodeOf(error) === 'InvalidRange') {
         const file = await headFile(scope, key, path, options.signal);
-        if (file !== undefined && file.ContentLength === options.offset) return streamBody(Readable.from([]), options.signal);
+        if (file !== undefined && file.ContentLength === options.offset) return objectContent(Readable.from([]), options.signal, options.offset);
       }
       throw toStorageError(error, path);
     }

@@ -153,6 +153,25 @@ describe('FTP over the s3 connector', () => {
     expect(await listKeys(s3, prefix)).toEqual([`${prefix}big.bin`, `${prefix}warm-up.bin`]);
   }, 120_000);
 
+  it('answers RETR with one GetObject and no HEAD, announcing the size the GetObject gave', async () => {
+    const { port } = await startServer();
+    const client = await connect(port);
+    await client.uploadFrom(Readable.from([Buffer.from('0123456789')]), 'sized.txt');
+    const logged: string[] = [];
+    client.ftp.verbose = true;
+    client.ftp.log = (message: string) => logged.push(message);
+    proxy.requests.length = 0;
+    expect((await download(client, 'sized.txt')).toString()).toBe('0123456789');
+    expect(proxy.requests.map((request) => request.method)).toEqual(['GET']);
+    expect(logged.some((line) => line.includes('150') && line.includes('(10 bytes)'))).toBe(true);
+    // REST still checks the offset against the object first (HEAD), so a resume beyond the end is a 554, not a 150.
+    proxy.requests.length = 0;
+    const resumed: Buffer[] = [];
+    await client.downloadTo(new PassThrough().on('data', (chunk: Buffer) => resumed.push(chunk)), 'sized.txt', 6);
+    expect(Buffer.concat(resumed).toString()).toBe('6789');
+    expect(proxy.requests.map((request) => request.method)).toEqual(['HEAD', 'GET']);
+  });
+
   it('answers 451 and keeps the session when S3 keeps failing part uploads, leaving no object', async () => {
     const { port, prefix } = await startServer();
     const client = await connect(port);

@@ -30,6 +30,18 @@ export function defineTransferChecks(fixture: ConformanceFixture): void {
     expect((await collectBytes(atEnd)).byteLength).toBe(0);
   });
 
+  check('read', 'reports, when it reports a size, the whole file size from any offset', async () => {
+    await fixture.writeText('/sized.txt', '0123456789');
+    const whole = await fixture.session.read('/sized.txt', { ...noAbort, offset: 0 });
+    const fromOffset = await fixture.session.read('/sized.txt', { ...noAbort, offset: 6 });
+    // RETR announces this size in its 150 reply instead of asking stat: a wrong one would mislead the client.
+    for (const source of [whole, fromOffset]) {
+      if (source.size !== undefined) expect(source.size).toBe(10);
+    }
+    expect(textFrom(await collectBytes(whole))).toBe('0123456789');
+    expect(textFrom(await collectBytes(fromOffset))).toBe('6789');
+  });
+
   check('read', 'reads an empty file as no bytes', async () => {
     await fixture.writeText('/empty.txt', '');
     expect(await fixture.readText('/empty.txt')).toBe('');

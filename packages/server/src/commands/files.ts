@@ -14,6 +14,14 @@ import { checkBeforeUpload } from './before-upload.ts';
 /** RFC 3659 §5.4: a REST offset the file cannot honour. */
 const invalidRestReply = 554;
 
+/** The file's size for REST+RETR, refusing a directory (550) and an offset beyond the end (554) before 150. */
+async function sizeForResume(context: CommandContext, path: string, offset: number): Promise<number> {
+  const entry = await context.storage().stat(path, context.callOptions());
+  if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
+  if (offset > entry.size) throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
+  return entry.size;
+}
+
 /** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, ALLO, HASH. */
 export const fileCommands = [
   defineCommand({
@@ -28,20 +36,25 @@ export const fileCommands = [
       const offset = context.state.restartOffset;
       const storage = context.storage();
       const limiters = context.limits.limitersFor(context.state.user!.username, 'download');
-      const entry = await storage.stat(path, context.callOptions());
-      if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
-      if (offset > entry.size) throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
+      // A resume is checked against the file before any data channel opens (RFC 3659 §5.4: 554). Without REST the
+      // storage's read refuses a missing file or a directory itself (the contract asks it to), so no stat is made.
+      let size = offset > 0 ? await sizeForResume(context, path, offset) : undefined;
       const ascii = context.state.transferType === 'A';
       await sendToClient(context, {
         command: 'RETR',
         path,
         ascii,
         emitDownload: true,
-        openingText: `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)} (${entry.size - offset} bytes).`,
+        openingText: () =>
+          `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)}${size === undefined ? '' : ` (${size - offset} bytes)`}.`,
         // A throttled download is sent in slices of each chunk, so a chunk's buffer is not free after one write: the
         // pool is only lent when the chunks go to the socket whole.
-        openSource: async (signal, bufferPool) =>
-          throttle(await storage.read(path, { offset, signal, ...(limiters.length === 0 ? { bufferPool } : {}) }), limiters, signal),
+        openSource: async (signal, bufferPool) => {
+          const source = await storage.read(path, { offset, signal, ...(limiters.length === 0 ? { bufferPool } : {}) });
+          // A connector that does not report the size it opened: ask stat, so the 150 reply still announces it.
+          size ??= source.size ?? (await storage.stat(path, context.callOptions()).then((entry) => entry.size, () => undefined));
+          return throttle(source, limiters, signal);
+        },
       });
     },
   }),

@@ -135,7 +135,7 @@ async function listOverData(context: CommandContext, command: string, argument: 
     path,
     ascii: false, // listing lines are already CRLF-terminated (RFC 959 §4.1.3)
     emitDownload: false,
-    openingText: `Here comes the directory listing.`,
+    openingText: () => 'Here comes the directory listing.',
     async openSource(signal) {
       const entry = await storage.stat(path, { signal });
       const entries = entry.type === 'directory' ? storage.list(path, { signal }) : single({ ...entry, name: baseName(path) });

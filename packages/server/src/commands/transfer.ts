@@ -34,8 +34,8 @@ export interface SendOptions {
   readonly path: string;
   /** Opens the source; a rejection here is answered before 150. `bufferPool` is for the storage's `ReadOptions`. */
   openSource(signal: AbortSignal, bufferPool: SendBufferPool): Promise<AsyncIterable<Uint8Array>>;
-  /** Text of the 150 reply. */
-  readonly openingText: string;
+  /** Text of the 150 reply, asked for once the source is open (RETR learns the file's size from opening it). */
+  openingText(): string;
   /** Convert bare LF to CRLF (TYPE A, RFC 959 §3.1.1.1). */
   readonly ascii: boolean;
   /** Emits `download` when set (RETR; listings emit nothing). */
@@ -60,7 +60,7 @@ export async function sendToClient(context: CommandContext, options: SendOptions
     });
     transfer.trackBytes(() => connection.bytesTransferred);
     const startedAt = Date.now();
-    context.reply(ReplyCode.FileStatusOkay, options.openingText);
+    context.reply(ReplyCode.FileStatusOkay, options.openingText());
     try {
       await handshake.catch(async (error: unknown) => {
         await closeIterable(source);

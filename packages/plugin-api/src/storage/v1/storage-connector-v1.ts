@@ -20,6 +20,19 @@ export interface ReadOptions extends StorageCallOptions {
   readonly bufferPool?: ReadBufferPool;
 }
 
+/**
+ * What `read` resolves with: the content from the offset, as chunks, and optionally the size the file had when it
+ * was opened. A plain async iterable is a valid `ReadSource`.
+ */
+export interface ReadSource extends AsyncIterable<Uint8Array> {
+  /**
+   * The whole file's size in bytes (not the bytes left after the offset) as found when it was opened, when the
+   * connector learnt it anyway (an fstat, a GetObject's headers). RETR announces it in its 150 reply; with it the
+   * server makes no `stat` call of its own before a RETR without REST. Leave it out when it is not known.
+   */
+  readonly size?: number;
+}
+
 /** See `ReadOptions.bufferPool`. */
 export interface ReadBufferPool {
   /**
@@ -71,11 +84,13 @@ export interface StorageSessionV1 {
   list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry>;
 
   /**
-   * RETR. Resolves once the file is open, with its content from `offset` as chunks. Errors before any byte moves
-   * (`ENOENT`, `EISDIR`, `EACCES`) must reject the promise, so the client gets 550 before 150. The iterable stops
-   * when `signal` is aborted; the server may also stop iterating early, which must release the file.
+   * RETR. Resolves once the file is open, with its content from `offset` as chunks (and, when known, its size: see
+   * `ReadSource.size`). Errors before any byte moves (`ENOENT`, `EISDIR`, `EACCES`) must reject the promise, so the
+   * client gets 550 before 150: for a RETR without REST the server calls `read` without a `stat` first, so `read`
+   * itself must refuse a directory. The iterable stops when `signal` is aborted; the server may also stop iterating
+   * early, which must release the file.
    */
-  read(path: string, options: ReadOptions): Promise<AsyncIterable<Uint8Array>>;
+  read(path: string, options: ReadOptions): Promise<ReadSource>;
 
   /**
    * STOR, STOU and REST+STOR. Consumes `data` (pulling only as fast as it can store, so memory stays bounded) and
