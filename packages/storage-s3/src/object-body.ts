@@ -31,8 +31,25 @@ export function objectSize(contentRange: string | undefined, contentLength: numb
   return ranged ? undefined : contentLength;
 }
 
-/** An object body as the contract's `ReadSource`, with its size when known. */
+/**
+ * An object body as the contract's `ReadSource`, with its size when known. A `return()` before the first `next()` (a
+ * RETR whose data connection never opened) destroys the body too: a generator that never started would skip its
+ * `finally`, and the unread response would keep its socket from the client's pool for good.
+ */
 export function objectContent(body: Readable, signal: AbortSignal, size: number | undefined): ReadSource {
   const chunks = streamBody(body, signal);
-  return size === undefined ? chunks : { size, [Symbol.asyncIterator]: () => chunks };
+  let started = false;
+  const iterator: AsyncIterator<Uint8Array> = {
+    next() {
+      started = true;
+      return chunks.next();
+    },
+    return() {
+      if (!started) body.destroy();
+      started = true;
+      return chunks.return(undefined);
+    },
+  };
+  const asyncIterator = (): AsyncIterator<Uint8Array> => iterator;
+  return size === undefined ? { [Symbol.asyncIterator]: asyncIterator } : { size, [Symbol.asyncIterator]: asyncIterator };
 }

@@ -2,12 +2,15 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes, type Hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { connect as connectTcp } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { S3Client } from '@aws-sdk/client-s3';
 import { Client, FTPError } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
@@ -64,6 +67,40 @@ async function download(client: Client, path: string): Promise<Buffer> {
   const sink = new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk));
   await client.downloadTo(sink, path);
   return Buffer.concat(chunks);
+}
+
+/** A bare control connection for what basic-ftp cannot do (a RETR without connecting); `send` resolves with the final reply. */
+async function rawControl(port: number): Promise<{ send(line: string): Promise<string>; close(): Promise<void> }> {
+  const socket = connectTcp({ host: '127.0.0.1', port });
+  socket.setEncoding('latin1');
+  const lines: string[] = [];
+  let buffered = '';
+  let wake = (): void => {};
+  socket.on('data', (text: string) => {
+    buffered += text;
+    const parts = buffered.split('\r\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts);
+    wake();
+  });
+  const nextFinalReply = async (): Promise<string> => {
+    for (;;) {
+      const index = lines.findIndex((line) => /^\d{3} /.test(line));
+      if (index !== -1) return lines.splice(0, index + 1).at(-1)!;
+      await new Promise<void>((resolve) => (wake = resolve));
+    }
+  };
+  await nextFinalReply(); // 220
+  return {
+    send: async (line) => {
+      socket.write(`${line}\r\n`);
+      return nextFinalReply();
+    },
+    close: async () => {
+      socket.end('QUIT\r\n');
+      if (!socket.closed) await new Promise((resolve) => socket.once('close', resolve));
+    },
+  };
 }
 
 /** Polls an outside effect that has no event to wait on (what S3 received through the proxy). */
@@ -170,6 +207,37 @@ describe('FTP over the s3 connector', () => {
     await client.downloadTo(new PassThrough().on('data', (chunk: Buffer) => resumed.push(chunk)), 'sized.txt', 6);
     expect(Buffer.concat(resumed).toString()).toBe('6789');
     expect(proxy.requests.map((request) => request.method)).toEqual(['HEAD', 'GET']);
+  });
+
+  it('releases the GetObject response of a RETR whose data connection never opens', async () => {
+    // One socket for every S3 request, so an unread response would stall every later one.
+    const options = s3.options();
+    const { region, credentials, forcePathStyle, bucket } = options;
+    const prefix = prefixOf(options);
+    const httpAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const busySockets = (): number => Object.values(httpAgent.sockets).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0);
+    const client = new S3Client({ region, credentials, forcePathStyle, endpoint: s3.endpoint, requestHandler: { httpAgent } });
+    onTestFinished(() => client.destroy());
+    // The passive listener gives up after 300 ms: the RETR then fails with 425 without its signal being aborted.
+    const storage = createS3Storage({ client, bucket, prefix });
+    const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage, host: '127.0.0.1', port: 0, dataTimeoutMs: 300 });
+    const { port } = await server.listen();
+    onTestFinished(async () => {
+      await server.close({ timeoutMs: 2_000 });
+      await deletePrefix(s3, prefix);
+    });
+    const ftp = await connect(port);
+    // Larger than the socket buffers: the S3 server cannot finish sending it, so only our side can free the socket.
+    const content = randomBytes(16 * mebibyte);
+    await ftp.uploadFrom(Readable.from([content]), 'held.bin');
+    await until(() => busySockets() === 0, 'an idle S3 socket');
+    // PASV, RETR, and no data connection: the server has the GetObject response in hand, waits, and answers 425.
+    const control = await rawControl(port);
+    for (const line of ['USER alice', 'PASS any', 'TYPE I', 'PASV']) await control.send(line);
+    expect(await control.send('RETR held.bin')).toMatch(/^425 /);
+    await control.close();
+    await until(() => busySockets() === 0, 'the unread GetObject response to release its socket');
+    expect((await download(ftp, 'held.bin')).equals(content)).toBe(true);
   });
 
   it('answers 451 and keeps the session when S3 keeps failing part uploads, leaving no object', async () => {
