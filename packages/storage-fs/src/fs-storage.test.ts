@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, opendir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -111,6 +111,24 @@ describe('createFsStorage', () => {
     expect(await openDescriptors()).toBeLessThan(before + 5);
   });
 
+
+  it('lists a directory of more batches than the workers hold at once, each entry once with its size', async () => {
+    // 7,000 entries: more than the 512-name batches in flight (six with four workers), so batches are refilled while
+    // earlier ones are still being stat'ed, and must still come out whole and in order.
+    const connector = createFsStorage({ root: base });
+    const session = await connector.openSession({ username: 'erin' }, createTestPluginContext());
+    await mkdir(join(base, 'many'));
+    const names = Array.from({ length: 7_000 }, (_, index) => `entry-${index}.txt`);
+    await Promise.all(names.map((name, index) => writeFile(join(base, 'many', name), 'x'.repeat(index % 7))));
+    const listed = await collect(session.list('/many', noAbort));
+    expect(listed.map((entry) => entry.name).sort()).toEqual([...names].sort());
+    for (const entry of listed) expect(entry.size).toBe(Number(/\d+/.exec(entry.name)![0]) % 7);
+    // Batches come back in the order they were read, so the listing keeps the directory's own order (opendir's;
+    // readdir sorts its names).
+    const directoryOrder: string[] = [];
+    for await (const dirent of await opendir(join(base, 'many'))) directoryOrder.push(dirent.name);
+    expect(listed.map((entry) => entry.name)).toEqual(directoryOrder);
+  });
 
   it('tells RETR the size of the file it opened, from any offset', async () => {
     const connector = createFsStorage({ root: base });
