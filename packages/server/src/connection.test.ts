@@ -54,4 +54,21 @@ describe('ControlConnection', () => {
     while (received.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(received.map((item) => (item.kind === 'line' ? item.bytes.toString() : item.kind))).toEqual(['NOOP', 'PWD']);
   });
+
+  it('holds the replies of one turn for one write, and lets them go at once on flush()', async () => {
+    const [serverSide] = await socketPair();
+    const connection = new ControlConnection(serverSide, 4096);
+    connection.send('150 Ok to send data.\r\n');
+    connection.send('200 Another reply.\r\n');
+    // Corked until the turn ends: both replies wait in the socket for one write.
+    expect(serverSide.writableCorked).toBe(1);
+    expect(serverSide.writableLength).toBeGreaterThan(0);
+    connection.flush();
+    expect(serverSide.writableCorked).toBe(0);
+    expect(serverSide.writableLength).toBe(0);
+    // The turn's own flush finds nothing left to do, and a later reply corks afresh.
+    await new Promise((resolve) => process.nextTick(resolve));
+    connection.send('226 Done.\r\n');
+    expect(serverSide.writableCorked).toBe(1);
+  });
 });

@@ -199,6 +199,10 @@ export class ControlConnection implements SessionIo {
     }
   }
 
+  flush(): void {
+    ControlConnection.#flushReplies(this);
+  }
+
   close(): void {
     this.#socket.end();
     this.#closeTimer = setTimeout(() => this.#socket.destroy(), closeGraceMs);

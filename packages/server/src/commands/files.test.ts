@@ -111,6 +111,16 @@ describe('file commands', () => {
     expect(session.events.find((event) => event.name === 'upload')?.payload).toMatchObject({ path: '/dir/new.bin', bytes: 200_000 });
   });
 
+  it('sends the 150 of an upload at once, before the storage opens the file, and keeps RETR replies together', async () => {
+    const session = await loggedIn();
+    expect(codes(await session.upload('STOR sent-at-once.txt', Buffer.from('x')))).toEqual(['150', '226']);
+    // The client sends nothing before the 150 arrives: it must not wait for the end of the turn.
+    expect(session.flushedAfter).toEqual(['150 Ok to send data for sent-at-once.txt.']);
+    // A download needs nothing from the client after 150, so its 150 and 226 may still share one write.
+    await session.download('RETR sent-at-once.txt');
+    expect(session.flushedAfter).toHaveLength(1);
+  });
+
   it('replies 550 to STOR onto a directory or into a missing directory', async () => {
     const session = await loggedIn();
     expect((await session.upload('STOR dir', Buffer.from('x')))[0]).toMatch(/^550 /);

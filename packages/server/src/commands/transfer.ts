@@ -96,6 +96,10 @@ export async function receiveFromClient(context: CommandContext, options: Receiv
     transfer.trackBytes(() => connection.bytesTransferred);
     const startedAt = Date.now();
     context.reply(ReplyCode.FileStatusOkay, options.openingText);
+    // The client sends nothing before this 150 arrives, and the storage's first steps (a local file system's open, on
+    // the event loop) come before anything is awaited: without the flush they held the reply back (issue 6 timing of
+    // a 4 KiB STOR: 150 written ~40 us after it was ready).
+    context.flushReplies();
     try {
       await handshake;
       const received = connection.receive(transfer.signal);

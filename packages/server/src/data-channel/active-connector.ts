@@ -13,7 +13,8 @@ export interface ActiveConnectOptions {
 /** PORT/EPRT: the server connects to the client (RFC 959 §3.2). Rejects with `DataConnectionError` (425). */
 export function connectActive(options: ActiveConnectOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: options.host, port: options.port, localAddress: options.localAddress, noDelay: true });
+    // allowHalfOpen as for passive connections (see PassiveListener): the transfer closes the socket itself.
+    const socket = connect({ host: options.host, port: options.port, localAddress: options.localAddress, noDelay: true, allowHalfOpen: true });
     const timer = setTimeout(() => finish(new DataConnectionError('active connection timed out')), options.timeoutMs);
     const onAbort = () => finish(new DataConnectionError('aborted while connecting'));
     options.signal.addEventListener('abort', onAbort, { once: true });

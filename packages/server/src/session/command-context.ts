@@ -31,6 +31,11 @@ export interface CommandContext {
   lastReplyCode: number;
   /** Sends one reply (RFC 959 §4.2); a string with line breaks or an array becomes a multi-line reply. */
   reply(code: number, text: string | readonly string[]): void;
+  /**
+   * Sends the replies of this turn now instead of once the turn's promise callbacks have run: for a reply the client
+   * waits on before it acts, such as the 150 before an upload's data, when more work follows before the next await.
+   */
+  flushReplies(): void;
   /** The logged-in user's storage. Only called from commands that require login. */
   storage(): StorageSessionV1;
   /** Resolves a path argument against the current directory; the result never leaves "/". */

@@ -65,6 +65,10 @@ export class SessionCommandContext implements CommandContext {
     this.#session.reply(code, text);
   }
 
+  flushReplies(): void {
+    this.#session.flushReplies();
+  }
+
   closeAfter(code: number, text: string): void {
     this.lastReplyCode = code;
     this.#session.closeAfter(code, text);

@@ -19,8 +19,10 @@ import { SessionPluginContext } from './session-plugin-context.ts';
 
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
 export interface SessionIo {
-  /** Writes one formatted reply. */
+  /** Writes one formatted reply; replies of one turn of the event loop may leave together. */
   send(text: string): void;
+  /** Lets the replies written so far leave now rather than at the end of the turn. */
+  flush(): void;
   /** Ends the control connection once pending replies are written. */
   close(): void;
   /** Stops reading commands (too many queued); `resumeInput` starts again. */
@@ -183,6 +185,11 @@ export class Session implements DispatchTarget {
   reply(code: number, text: string | readonly string[]): void {
     if (this.#closed) return;
     this.#io.send(formatReply(code, text));
+  }
+
+  /** See `CommandContext.flushReplies`. */
+  flushReplies(): void {
+    if (!this.#closed) this.#io.flush();
   }
 
   closeAfter(code: number, text: string): void {

@@ -49,6 +49,8 @@ export interface SessionHarness {
   readonly session: Session;
   /** Every reply since the greeting, in order. */
   readonly transcript: readonly string[];
+  /** The last reply written before each `flushReplies()` (replies a command asked to send at once). */
+  readonly flushedAfter: readonly string[];
   /** Every server event except `command`, in order. */
   readonly events: readonly HarnessEvent[];
   /** True once the session asked to close the control connection (QUIT, 421). */
@@ -77,11 +79,13 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     storage: harnessOptions.storage ?? createMemoryStorage(),
   });
   const transcript: string[] = [];
+  const flushedAfter: string[] = [];
   const events: HarnessEvent[] = [];
   let isClosed = false;
   const io: SessionIo = {
     send: (text) => transcript.push(text.replace(/\r\n$/, '')),
     close: () => (isClosed = true),
+    flush: () => void flushedAfter.push(transcript.at(-1) ?? ''),
     pauseInput: () => {},
     resumeInput: () => {},
     // The harness has no socket to secure; FTPS is tested over real sockets (test/ftps*.int.test.ts).
@@ -156,6 +160,7 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
   return {
     session,
     transcript,
+    flushedAfter,
     events,
     get isClosed() {
       return isClosed;
