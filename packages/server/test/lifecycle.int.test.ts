@@ -172,6 +172,32 @@ describe('timeouts', () => {
     await session.closed;
   });
 
+  it('restarts the idle timeout with every command after login', async () => {
+    const { port } = await startServer({ idleTimeoutMs: 400 });
+    const session = await loggedInRawSession(port);
+    // Twelve commands 50 ms apart span 600 ms, longer than the idle timeout: each one restarts it.
+    for (let index = 0; index < 12; index++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await session.command('NOOP')).code).toBe(200);
+    }
+    const reply = await session.read();
+    expect(reply.code).toBe(421);
+    expect(reply.text).toMatch(/idle/i);
+  });
+
+  it('keeps the login deadline however many commands come before login', async () => {
+    const { port } = await startServer({ loginTimeoutMs: 300 });
+    const session = await greeted(port);
+    // NOOPs every 50 ms for up to 3 s: the 421 must arrive after about 300 ms, not be pushed back by them.
+    let reply = await session.command('NOOP');
+    for (let index = 0; index < 60 && reply.code === 200; index++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      reply = await session.command('NOOP');
+    }
+    expect(reply.code).toBe(421);
+    expect(reply.text).toMatch(/login/i);
+  });
+
   it('does not time out a session during a transfer that moves data', async () => {
     const content = Buffer.alloc(4 * 1024 * 1024, 7);
     const { port } = await startServer({ idleTimeoutMs: 150, storage: createMemoryStorage({ files: { '/big.bin': content }, chunkBytes: 16 * 1024 }) });

@@ -76,6 +76,8 @@ export class Session implements DispatchTarget {
   #closing = false;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
+  /** Whether `#timer` counts the idle timeout (logged in) rather than the login deadline. */
+  #timerCountsIdle = false;
   #loginDeadline = 0;
   /** The code of the last reply sent, reported with the `command` event of the command that sent it. */
 
@@ -135,8 +137,8 @@ export class Session implements DispatchTarget {
   }
 
   async #drain(): Promise<void> {
+    // The timer keeps running while commands run: firing then, it finds the session busy and is armed again after.
     this.#busy = true;
-    this.#clearTimer();
     while (this.#queue.length > 0 && !this.#closed) {
       const item = this.#queue.shift()!;
       if (this.#queue.length === queueHighWater / 2) this.#io.resumeInput();
@@ -161,16 +163,31 @@ export class Session implements DispatchTarget {
     this.#environment.emit('command', { ...this.#eventBase(), verb: command.verb, argument: command.verb === 'PASS' ? undefined : command.argument, replyCode, durationMs: Date.now() - startedAt });
   }
 
-  /** Login timeout before login, idle timeout after (RFC 959 §4.2: 421 then close). */
+  /**
+   * Login timeout before login, idle timeout after (RFC 959 §4.2: 421 then close). One timer per session, refreshed
+   * after each command rather than made anew (a Timeout object and a closure per command showed in churn profiles).
+   */
   #armTimer(): void {
-    this.#clearTimer();
-    if (this.#closed) return;
-    const { loginTimeoutMs, idleTimeoutMs } = this.#environment.options;
+    if (this.#closed) {
+      this.#clearTimer();
+      return;
+    }
     const loggedIn = this.state.user !== undefined;
-    // The login deadline counts from the connection (or REIN), so commands before login never extend it.
-    const delay = loggedIn ? idleTimeoutMs : Math.max(0, this.#loginDeadline - Date.now());
+    if (this.#timer !== undefined && this.#timerCountsIdle === loggedIn) {
+      // The idle timeout counts again from now; the login deadline counts from the connection (or REIN), so commands
+      // before login never extend it.
+      if (loggedIn) this.#timer.refresh();
+      return;
+    }
+    this.#clearTimer();
+    const delay = loggedIn ? this.#environment.options.idleTimeoutMs : Math.max(0, this.#loginDeadline - Date.now());
+    this.#timerCountsIdle = loggedIn;
     this.#timer = setTimeout(() => {
-      if (!this.isIdle) return;
+      if (!this.isIdle) {
+        // Busy (a command or transfer is running): armed again, with a full delay, once the session is idle.
+        this.#timer = undefined;
+        return;
+      }
       this.logger.info({ loggedIn }, 'session timed out');
       this.closeAfter(ReplyCode.ServiceNotAvailable, loggedIn ? 'Idle timeout, closing control connection.' : 'Login timeout, closing control connection.');
     }, delay);
@@ -250,6 +267,8 @@ export class Session implements DispatchTarget {
     if (this.state.user !== undefined) this.#environment.limits.releaseSession(this.state.user.username);
     this.state.reset();
     this.#loginDeadline = Date.now() + this.#environment.options.loginTimeoutMs;
+    // A new login deadline: the timer is made anew after this command.
+    this.#clearTimer();
     this.#environment.dataChannels.close();
     await this.#closeStorage(storage);
   }
