@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AuthenticatedUser, AuthenticatorV1, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
+import type { AuthenticatedUser, AuthenticatorV1 } from '@ftp/plugin-api';
 import { createFsStorage } from '@ftp/storage-fs';
 import { describe, expect, it } from 'vitest';
+import { createCountingStorage } from '../src/testing/counting-storage.ts';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import { loggedInRawSession, rawSession, rawTransfer, startServer, tempDirectory, type RawSession } from './support/index.ts';
 
@@ -23,30 +24,6 @@ function profileAuthenticator(profiles: Record<string, Omit<AuthenticatedUser, '
   };
 }
 
-/** A memory storage whose sessions count every storage call, to prove refusals happen before any. */
-function countingStorage(files: Record<string, string>): { connector: StorageConnectorV1; calls: string[] } {
-  const inner = createMemoryStorage({ files });
-  const calls: string[] = [];
-  const connector: StorageConnectorV1 = {
-    specificationVersion: 'v1',
-    name: 'counting',
-    async openSession(user, context) {
-      const session = await inner.openSession(user, context);
-      return new Proxy(session, {
-        get(target, property, receiver) {
-          const value = Reflect.get(target, property, receiver) as unknown;
-          if (typeof value !== 'function') return value;
-          return (...args: unknown[]) => {
-            calls.push(String(property));
-            return (value as (...parameters: unknown[]) => unknown).apply(target, args);
-          };
-        },
-      }) as StorageSessionV1;
-    },
-  };
-  return { connector, calls };
-}
-
 async function login(port: number, user: string): Promise<RawSession> {
   const session = await loggedInRawSession(port, user, 'pw');
   expect((await session.command('TYPE I')).code).toBe(200);
@@ -64,7 +41,7 @@ describe('permissions', () => {
     ['makeDirectory', 'MKD /made', undefined],
     ['setModifiedTime', 'MFMT 20200101000000 /a.txt', undefined],
   ] as const)('refuses %s with 550 naming it, before any storage call or data, and allows it otherwise', async (permission, command, other) => {
-    const { connector, calls } = countingStorage({ '/a.txt': 'hello', '/dir/keep.txt': 'x' });
+    const { connector, calls } = createCountingStorage({ files: { '/a.txt': 'hello', '/dir/keep.txt': 'x' } });
     const { port } = await startServer({
       storage: connector,
       authenticator: profileAuthenticator({ denied: { permissions: { [permission]: false } }, allowed: {} }),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuthenticatorV1, StorageConnectorV1, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
+import type { AuthenticatorV1, UserPermissions } from '@ftp/plugin-api';
+import { createCountingStorage } from '../testing/counting-storage.ts';
 import { createMemoryStorage, type MemoryStorageOptions } from '../testing/memory-storage.ts';
 import { createSessionHarness, type SessionHarnessOptions } from '../testing/session-harness.ts';
 
@@ -36,43 +37,34 @@ describe('file commands', () => {
   });
 
   it('makes no stat for a RETR without REST when the storage reports the size it opened', async () => {
-    const inner = createMemoryStorage({ files });
-    const calls = { stat: 0 };
-    // The memory storage as a connector that reports ReadSource.size, counting stat calls.
-    const storage: StorageConnectorV1 = {
-      specificationVersion: 'v1',
-      name: 'sized',
-      async openSession(user, context) {
-        const session = await inner.openSession(user, context);
-        return new Proxy(session, {
-          get(target, key) {
-            if (key === 'stat') return (...args: Parameters<StorageSessionV1['stat']>) => ((calls.stat += 1), target.stat(...args));
-            if (key === 'read') {
-              return async (...args: Parameters<StorageSessionV1['read']>) => {
-                const content = await target.read(...args);
-                return { size: (await target.stat(args[0], args[1])).size, [Symbol.asyncIterator]: () => content[Symbol.asyncIterator]() };
-              };
-            }
-            const value: unknown = Reflect.get(target, key);
-            return typeof value === 'function' ? value.bind(target) : value;
-          },
-        });
-      },
-    };
-    const session = createSessionHarness({ storage });
+    const { connector, calls } = createCountingStorage({ files });
+    const session = createSessionHarness({ storage: connector });
     onTestFinished(() => session.close());
     await session.login();
     await session.send('TYPE I');
-    calls.stat = 0;
+    calls.length = 0;
     const { replies, data } = await session.download('RETR hello.txt');
     expect(replies[0]).toBe('150 Opening BINARY mode data connection for hello.txt (5 bytes).');
     expect(data.toString()).toBe('hello');
-    expect(calls.stat).toBe(0);
+    expect(calls).toEqual(['read']);
     // REST is checked against the file before 150 (554 beyond the end), so a resume does ask stat.
+    calls.length = 0;
     const resumed = await session.download('RETR hello.txt', { restartAt: 2 });
     expect(resumed.replies[0]).toContain('(3 bytes)');
     expect(resumed.data.toString()).toBe('llo');
-    expect(calls.stat).toBe(1);
+    expect(calls).toEqual(['stat', 'read']);
+  });
+
+  it('asks stat after opening when the storage does not report the size, so the 150 still announces it', async () => {
+    const { connector, calls } = createCountingStorage({ files, readReportsSize: false });
+    const session = createSessionHarness({ storage: connector });
+    onTestFinished(() => session.close());
+    await session.login();
+    await session.send('TYPE I');
+    calls.length = 0;
+    const { replies } = await session.download('RETR hello.txt');
+    expect(replies[0]).toBe('150 Opening BINARY mode data connection for hello.txt (5 bytes).');
+    expect(calls).toEqual(['read', 'stat']);
   });
 
   it('replies 550 when RETR targets a directory, before any 150', async () => {

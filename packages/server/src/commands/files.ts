@@ -22,6 +22,14 @@ async function sizeForResume(context: CommandContext, path: string, offset: numb
   return entry.size;
 }
 
+/** For a connector whose `read` reports no size: stat, so the 150 reply still announces it (none if stat fails). */
+function announcedSize(context: CommandContext, path: string): Promise<number | undefined> {
+  return context.storage().stat(path, context.callOptions()).then(
+    (entry) => entry.size,
+    () => undefined,
+  );
+}
+
 /** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, ALLO, HASH. */
 export const fileCommands = [
   defineCommand({
@@ -51,8 +59,7 @@ export const fileCommands = [
         // pool is only lent when the chunks go to the socket whole.
         openSource: async (signal, bufferPool) => {
           const source = await storage.read(path, { offset, signal, ...(limiters.length === 0 ? { bufferPool } : {}) });
-          // A connector that does not report the size it opened: ask stat, so the 150 reply still announces it.
-          size ??= source.size ?? (await storage.stat(path, context.callOptions()).then((entry) => entry.size, () => undefined));
+          size ??= source.size ?? (await announcedSize(context, path));
           return throttle(source, limiters, signal);
         },
       });

@@ -3,10 +3,10 @@ import type { SessionState } from './session-state.ts';
 
 /**
  * Runs one transfer body as the session's active transfer: ABOR and STAT see it through `state.transfer`, and its
- * abort signal fires on ABOR or when the session ends (the session aborts `state.transfer` itself, so a transfer
- * adds no listener to the session's signal; `sessionEnd`, the reason of a session already ended, aborts it at once). The body's error is
- * answered by `replyWithError` before the transfer settles, because ABOR waits on `settled`: its 226 must follow the
- * transfer's 426 (RFC 959 §4.1.3).
+ * abort signal fires on ABOR or when the session ends (the session aborts `state.transfer` itself, so a transfer adds
+ * no listener to the session's signal; `sessionEnd`, the reason of a session already ended, aborts it at once). The
+ * body's error is answered by `replyWithError` before the transfer settles, because ABOR waits on `settled`: its 226
+ * must follow the transfer's 426 (RFC 959 §4.1.3).
  */
 export async function runTransfer(
   state: SessionState,

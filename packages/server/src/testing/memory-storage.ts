@@ -5,6 +5,7 @@ import type {
   ChecksumAlgorithm,
   FileEntry,
   ReadOptions,
+  ReadSource,
   StorageCallOptions,
   StorageConnectorV1,
   StorageSessionV1,
@@ -24,6 +25,11 @@ export interface MemoryStorageOptions {
   readonly omit?: readonly MemoryStorageCapability[];
   /** Size of the chunks `read` yields. Default 64 KiB. */
   readonly chunkBytes?: number;
+  /**
+   * Whether `read` reports the file's size (`ReadSource.size`), as the fs and S3 connectors do. Default true; false
+   * behaves like a connector that does not know it, so RETR asks `stat` for its 150 reply.
+   */
+  readonly readReportsSize?: boolean;
 }
 
 interface MemoryFile {
@@ -158,10 +164,12 @@ async function receive(data: AsyncIterable<Uint8Array>, signal: AbortSignal): Pr
 class MemorySession implements StorageSessionV1 {
   private readonly tree: MemoryTree;
   private readonly chunkBytes: number;
+  private readonly readReportsSize: boolean;
 
-  constructor(tree: MemoryTree, chunkBytes: number) {
+  constructor(tree: MemoryTree, chunkBytes: number, readReportsSize: boolean) {
     this.tree = tree;
     this.chunkBytes = chunkBytes;
+    this.readReportsSize = readReportsSize;
   }
 
   async stat(path: string): Promise<FileEntry> {
@@ -178,18 +186,19 @@ class MemorySession implements StorageSessionV1 {
     }
   }
 
-  async read(path: string, options: ReadOptions): Promise<AsyncIterable<Uint8Array>> {
+  async read(path: string, options: ReadOptions): Promise<ReadSource> {
     const node = this.tree.find(path);
     if (node.kind !== 'file') throw storageError('EISDIR', path);
     throwIfAborted(options.signal);
     const content = node.content;
     const chunkBytes = this.chunkBytes;
-    return (async function* chunks() {
+    const chunks = (async function* chunks() {
       for (let start = options.offset; start < content.byteLength; start += chunkBytes) {
         throwIfAborted(options.signal);
         yield content.slice(start, start + chunkBytes);
       }
     })();
+    return this.readReportsSize ? { size: content.byteLength, [Symbol.asyncIterator]: () => chunks } : chunks;
   }
 
   async write(path: string, data: AsyncIterable<Uint8Array>, options: WriteOptions): Promise<WriteResult> {
@@ -304,7 +313,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     specificationVersion: 'v1' as const,
     name: options.name ?? 'memory',
     async openSession(): Promise<StorageSessionV1> {
-      const session = new MemorySession(tree, chunkBytes);
+      const session = new MemorySession(tree, chunkBytes, options.readReportsSize ?? true);
       if (omitted.size === 0) return session;
       // A plain object exposes exactly the methods kept, so `'append' in session` answers as a real connector would.
       const view: Record<string, unknown> = {};
