@@ -171,11 +171,19 @@ async function listing(server, plan) {
       }
       // A listing that misses entries would look fast: count its lines (MLSD adds none for "." with most servers).
       if (lines < plan.listEntries) throw new Error(`${command} returned ${lines} lines`);
-      return median(times);
+      return times;
     };
-    const listMs = await timeOf('LIST');
-    const mlsdMs = server.mlsd ? await timeOf('MLSD') : null;
-    return { listMs, mlsdMs };
+    // Each listing's time is kept beside the median: the first ones of a session after the server sat idle run
+    // slower (BENCHMARKS.md, "Listings after idle"), and the results file should show it.
+    const listEachMs = await timeOf('LIST');
+    const mlsdEachMs = server.mlsd ? await timeOf('MLSD') : null;
+    const rounded = (times) => times.map((time) => Number(time.toFixed(2)));
+    return {
+      listMs: median(listEachMs),
+      mlsdMs: mlsdEachMs === null ? null : median(mlsdEachMs),
+      listEachMs: rounded(listEachMs),
+      mlsdEachMs: mlsdEachMs === null ? null : rounded(mlsdEachMs),
+    };
   } finally {
     await control.quit().catch(() => control.destroy());
   }
