@@ -115,6 +115,24 @@ describe('passive ports', () => {
     expect((await session.command('NOOP')).code).toBe(200);
   });
 
+  it('answers a PASV right after a transfer with the same port, released when the session ends', async () => {
+    const { server, port } = await startServer({ storage: createMemoryStorage({ files: { '/f.txt': 'payload' } }) });
+    const session = await loggedInRawSession(port);
+    const ports: number[] = [];
+    for (let index = 0; index < 3; index++) {
+      const dataPort = pasvPort(await session.command('PASV'));
+      ports.push(dataPort);
+      const received = readToEnd(await openDataConnection(dataPort));
+      expect((await session.command('RETR f.txt')).code).toBe(150);
+      expect((await received).toString()).toBe('payload');
+      expect((await session.read()).code).toBe(226);
+    }
+    expect(new Set(ports).size).toBe(1);
+    expect(server.passivePortsInUse).toBe(1);
+    expect((await session.command('QUIT')).code).toBe(221);
+    await eventually(() => server.passivePortsInUse === 0, 'the kept port to be released');
+  });
+
   it('answers 425 when the range is exhausted and reuses ports after transfers', async () => {
     const minPort = await twoFreePorts();
     const { server, port } = await startServer({

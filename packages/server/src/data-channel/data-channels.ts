@@ -21,7 +21,17 @@ export interface DataChannelsOptions {
   readonly passiveAddresses?: PassiveAddressResolver;
   /** The address the client dialled, from a PROXY header, when it should serve as the passive address. */
   readonly dialledAddress?: string | undefined;
+  /** How long a used passive listener waits for the session's next PASV before it closes. Default `keptListenerMs`. */
+  readonly keepListenerMs?: number;
 }
+
+/**
+ * How long a passive listener whose transfer ended stays open for the session's next PASV. A client moving many files
+ * sends that PASV right after the 226; answering it with the same port saves the listen, the accept set-up and the
+ * close of a new listener per file (issue 6, 1,000 files of 4 KiB: 3-15% more uploads and 5-26% more downloads per
+ * second). A session that goes quiet gives the port back after this long.
+ */
+export const keptListenerMs = 2_000;
 
 type Setup = { readonly kind: 'passive'; readonly listener: PassiveListener } | { readonly kind: 'active'; readonly target: HostPort };
 
@@ -32,6 +42,15 @@ type Setup = { readonly kind: 'passive'; readonly listener: PassiveListener } | 
 export class DataChannels {
   readonly #options: DataChannelsOptions;
   #setup: Setup | undefined;
+  /** The passive listener of the last transfer, parked for the next PASV (RFC 959 lets PASV name the same port). */
+  #kept: PassiveListener | undefined;
+  #keptTimer: NodeJS.Timeout | undefined;
+
+  /** Static, with the channels as argument: one function for all sessions instead of a closure each. */
+  static #expireKept(channels: DataChannels): void {
+    channels.#keptTimer = undefined;
+    channels.#dropKept();
+  }
 
   constructor(options: DataChannelsOptions) {
     this.#options = options;
@@ -50,7 +69,13 @@ export class DataChannels {
 
   /** PASV/EPSV: opens a listener on a free passive port and returns the port. */
   async preparePassive(): Promise<number> {
-    this.close();
+    this.#dropSetup();
+    const kept = this.#takeKept();
+    if (kept?.rearm() === true) {
+      this.#setup = { kind: 'passive', listener: kept };
+      return kept.port;
+    }
+    kept?.close();
     const { portPool, localAddress, controlPeer, requireDataPeerMatch, timeoutMs, logger } = this.#options;
     const listener = await PassiveListener.open({
       bindAddress: localAddress,
@@ -84,9 +109,11 @@ export class DataChannels {
     if (setup.kind === 'passive') {
       try {
         socket = await setup.listener.accept(signal);
-      } finally {
+      } catch (error) {
         setup.listener.close();
+        throw error;
       }
+      this.#keepOrClose(setup.listener);
     } else {
       socket = await connectActive({ host: setup.target.host, port: setup.target.port, localAddress, timeoutMs, signal });
     }
@@ -95,9 +122,41 @@ export class DataChannels {
     return { connection: new DataConnection(secured.socket, timeoutMs), handshake: secured.handshake };
   }
 
-  /** Drops whatever was prepared (new set-up, REIN, session end). */
+  /** Drops whatever was prepared and the kept listener (PORT, REIN, a failed transfer command, session end). */
   close(): void {
+    this.#dropSetup();
+    this.#dropKept();
+  }
+
+  #dropSetup(): void {
     if (this.#setup?.kind === 'passive') this.#setup.listener.close();
     this.#setup = undefined;
+  }
+
+  /**
+   * Parks a listener whose connection was handed out, unless the port range is too full to hold ports between
+   * transfers (then other sessions need them more) or the listener cannot be parked.
+   */
+  #keepOrClose(listener: PassiveListener): void {
+    this.#dropKept();
+    if (!this.#options.portPool.hasRoomToKeep() || !listener.park()) {
+      listener.close();
+      return;
+    }
+    this.#kept = listener;
+    this.#keptTimer = setTimeout(DataChannels.#expireKept, this.#options.keepListenerMs ?? keptListenerMs, this);
+    this.#keptTimer.unref();
+  }
+
+  #takeKept(): PassiveListener | undefined {
+    const kept = this.#kept;
+    this.#kept = undefined;
+    clearTimeout(this.#keptTimer);
+    this.#keptTimer = undefined;
+    return kept;
+  }
+
+  #dropKept(): void {
+    this.#takeKept()?.close();
   }
 }

@@ -16,25 +16,41 @@ export interface PassiveListenerOptions {
 }
 
 /**
- * One PASV/EPSV listener: accepts exactly one data connection, then stops listening and frees its port. A listener
- * nobody connects to closes itself after the timeout, so abandoned PASVs never hold ports.
+ * One PASV/EPSV listener: hands out exactly one data connection per PASV. A listener nobody connects to closes itself
+ * after the timeout, so abandoned PASVs never hold ports. Once its connection is handed out, the session either
+ * closes it or parks it for the session's next PASV (see `DataChannels`); parked, it refuses every connection until
+ * `rearm` makes it wait for one again.
  */
 export class PassiveListener {
   readonly port: number;
   readonly #server: Server;
-  readonly #timer: NodeJS.Timeout;
+  #timer: NodeJS.Timeout;
   #socket: Socket | undefined;
   #failure: Error | undefined;
   #waiter: { resolve(socket: Socket): void; reject(error: Error): void } | undefined;
   /** The socket belongs to a transfer once `accept` returned it; `close()` then leaves it alone. */
   #handedOut = false;
+  /** Kept for the next PASV: no connection is accepted until `rearm`. */
+  #parked = false;
+  readonly #options: PassiveListenerOptions;
 
   private constructor(server: Server, port: number, options: PassiveListenerOptions) {
     this.#server = server;
     this.port = port;
-    this.#timer = setTimeout(() => this.#fail(new DataConnectionError('no data connection within the timeout')), options.timeoutMs);
-    this.#timer.unref();
-    server.on('connection', (socket) => this.#onConnection(socket, options));
+    this.#options = options;
+    this.#timer = PassiveListener.#startTimeout(this, options.timeoutMs);
+    server.on('connection', (socket) => this.#onConnection(socket));
+  }
+
+  /** The data timeout of one wait for a connection. Static, so a listener made again per PASV holds no closure. */
+  static #startTimeout(listener: PassiveListener, timeoutMs: number): NodeJS.Timeout {
+    const timer = setTimeout(PassiveListener.#timedOut, timeoutMs, listener);
+    timer.unref();
+    return timer;
+  }
+
+  static #timedOut(listener: PassiveListener): void {
+    listener.#fail(new DataConnectionError('no data connection within the timeout'));
   }
 
   static async open(options: PassiveListenerOptions): Promise<PassiveListener> {
@@ -46,20 +62,21 @@ export class PassiveListener {
     return new PassiveListener(server, port, options);
   }
 
-  #onConnection(socket: Socket, options: PassiveListenerOptions): void {
-    const peer = normalizeAddress(socket.remoteAddress ?? '');
-    if (this.#socket !== undefined || this.#failure !== undefined) {
+  #onConnection(socket: Socket): void {
+    // One connection per PASV: a second one, or one while parked (no PASV pending), is refused.
+    if (this.#socket !== undefined || this.#failure !== undefined || this.#parked) {
       socket.destroy();
       return;
     }
-    if (options.allowedPeer !== undefined && peer !== options.allowedPeer) {
-      options.logger.warn({ peer, expected: options.allowedPeer, port: this.port }, 'data connection from a foreign address refused');
+    const { allowedPeer, logger } = this.#options;
+    const peer = normalizeAddress(socket.remoteAddress ?? '');
+    if (allowedPeer !== undefined && peer !== allowedPeer) {
+      logger.warn({ peer, expected: allowedPeer, port: this.port }, 'data connection from a foreign address refused');
       socket.destroy();
       return;
     }
     clearTimeout(this.#timer);
     this.#socket = socket;
-    this.#server.close();
     socket.on('error', () => {});
     this.#waiter?.resolve(socket);
     this.#waiter = undefined;
@@ -97,11 +114,32 @@ export class PassiveListener {
     });
   }
 
+  /**
+   * After the connection was handed out: keeps listening for the session's next PASV, refusing connections meanwhile.
+   * False (and nothing changes) when there is nothing to park: no connection handed out, or the listener failed.
+   */
+  park(): boolean {
+    if (!this.#handedOut || this.#failure !== undefined || !this.#server.listening) return false;
+    this.#parked = true;
+    this.#socket = undefined;
+    this.#handedOut = false;
+    return true;
+  }
+
+  /** A parked listener waits for one connection again, within the data timeout. False when it is not parked. */
+  rearm(): boolean {
+    if (!this.#parked || this.#failure !== undefined || !this.#server.listening) return false;
+    this.#parked = false;
+    this.#timer = PassiveListener.#startTimeout(this, this.#options.timeoutMs);
+    return true;
+  }
+
   /** Stops listening and drops any connection not yet handed out. */
   close(): void {
     clearTimeout(this.#timer);
     // Only a listener still waiting needs the error (building one, with its stack, is most of a close's cost).
-    if (this.#socket === undefined && this.#failure === undefined) this.#fail(new DataConnectionError('passive listener closed'));
+    if (this.#socket === undefined && this.#failure === undefined && !this.#parked) this.#fail(new DataConnectionError('passive listener closed'));
+    this.#parked = false;
     this.#server.close();
     if (this.#socket !== undefined && !this.#handedOut) this.#socket.destroy();
   }

@@ -45,6 +45,15 @@ export class PortPool {
   }
 
   /**
+   * Whether a session may keep its passive port between transfers: always in the kernel's ephemeral range (tens of
+   * thousands of ports), in a configured range only while at most half of it is held.
+   */
+  hasRoomToKeep(): boolean {
+    if (this.#minPort === 0) return true;
+    return this.#inUse.size * 2 <= this.#maxPort - this.#minPort + 1;
+  }
+
+  /**
    * Starts `server` listening on a free port of the range. Throws a 425 `ReplyError` when none is free: its text is
    * shown, so the client (and the operator reading its log) learns that the range is exhausted, not just "can't open".
    */
