@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@ftp/plugin-api';
 import type { ServerLogger } from '../server-options.ts';
@@ -46,26 +47,33 @@ async function transfer(data: DataChannels, port: number, text: string): Promise
   return Buffer.concat(chunks).toString();
 }
 
+/**
+ * Channels that made one passive transfer, with the port it used still held once a turn has passed (a listener closed
+ * instead of kept would have given it back by then).
+ */
+async function afterOneTransfer(options: Partial<DataChannelsOptions> = {}): Promise<{ data: DataChannels; pool: PortPool; port: number }> {
+  const pool = new PortPool(0, 0);
+  const data = channels({ portPool: pool, ...options });
+  const port = await data.preparePassive();
+  expect(await transfer(data, port, 'one')).toBe('one');
+  await nextTurn();
+  expect(pool.portsInUse).toBe(1);
+  return { data, pool, port };
+}
+
 describe('DataChannels: the passive listener kept between transfers', () => {
   it('answers the next PASV with the same port, and both transfers carry their own data', async () => {
-    const pool = new PortPool(0, 0);
-    const data = channels({ portPool: pool });
-    const first = await data.preparePassive();
-    expect(await transfer(data, first, 'one')).toBe('one');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(pool.portsInUse).toBe(1);
+    const { data, pool, port } = await afterOneTransfer();
     const second = await data.preparePassive();
-    expect(second).toBe(first);
+    expect(second).toBe(port);
     expect(await transfer(data, second, 'two')).toBe('two');
     data.close();
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     expect(pool.portsInUse).toBe(0);
   });
 
   it('refuses a connection to the kept port while no PASV is pending, and it never becomes a data connection', async () => {
-    const data = channels();
-    const port = await data.preparePassive();
-    expect(await transfer(data, port, 'one')).toBe('one');
+    const { data, port } = await afterOneTransfer();
     const early = await dial(port);
     await closedByServer(early);
     expect(await data.preparePassive()).toBe(port);
@@ -74,9 +82,7 @@ describe('DataChannels: the passive listener kept between transfers', () => {
   });
 
   it('still takes data connections only from the control peer after a reuse (RFC 2577)', async () => {
-    const data = channels();
-    const port = await data.preparePassive();
-    expect(await transfer(data, port, 'one')).toBe('one');
+    const { data, port } = await afterOneTransfer();
     expect(await data.preparePassive()).toBe(port);
     const foreign = await dial(port, '127.0.0.2');
     await closedByServer(foreign);
@@ -85,12 +91,7 @@ describe('DataChannels: the passive listener kept between transfers', () => {
   });
 
   it('gives the port back when the next PASV does not come within the keep time', async () => {
-    const pool = new PortPool(0, 0);
-    const data = channels({ portPool: pool, keepListenerMs: 50 });
-    const port = await data.preparePassive();
-    expect(await transfer(data, port, 'one')).toBe('one');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(pool.portsInUse).toBe(1);
+    const { data, pool } = await afterOneTransfer({ keepListenerMs: 50 });
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(pool.portsInUse).toBe(0);
     const next = await data.preparePassive();
@@ -99,15 +100,10 @@ describe('DataChannels: the passive listener kept between transfers', () => {
     data.close();
   });
 
-  it('drops the kept listener for PORT and on close (session end)', async () => {
-    const pool = new PortPool(0, 0);
-    const data = channels({ portPool: pool });
-    const port = await data.preparePassive();
-    expect(await transfer(data, port, 'one')).toBe('one');
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(pool.portsInUse).toBe(1);
+  it('drops the kept listener for PORT', async () => {
+    const { data, pool } = await afterOneTransfer();
     expect(data.prepareActive({ host: '127.0.0.1', port: 40_000 })).toBe(true);
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     expect(pool.portsInUse).toBe(0);
     data.close();
   });
@@ -116,13 +112,13 @@ describe('DataChannels: the passive listener kept between transfers', () => {
     const probe = channels();
     const free = await probe.preparePassive();
     probe.close();
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     // A range of one port: holding it between transfers would leave none for anyone else.
     const pool = new PortPool(free, free);
     const data = channels({ portPool: pool });
     expect(await data.preparePassive()).toBe(free);
     expect(await transfer(data, free, 'one')).toBe('one');
-    await new Promise((resolve) => setImmediate(resolve));
+    await nextTurn();
     expect(pool.portsInUse).toBe(0);
     data.close();
   });

@@ -138,7 +138,7 @@ export class DataChannels {
    * transfers (then other sessions need them more) or the listener cannot be parked.
    */
   #keepOrClose(listener: PassiveListener): void {
-    this.#dropKept();
+    // Nothing is kept here: the PASV that prepared this transfer took the kept listener (see preparePassive).
     if (!this.#options.portPool.hasRoomToKeep() || !listener.park()) {
       listener.close();
       return;

@@ -128,7 +128,8 @@ export class PassiveListener {
 
   /** A parked listener waits for one connection again, within the data timeout. False when it is not parked. */
   rearm(): boolean {
-    if (!this.#parked || this.#failure !== undefined || !this.#server.listening) return false;
+    // A parked listener cannot have failed: its data timeout was cleared when its connection came.
+    if (!this.#parked || !this.#server.listening) return false;
     this.#parked = false;
     this.#timer = PassiveListener.#startTimeout(this, this.#options.timeoutMs);
     return true;
