@@ -20,8 +20,8 @@ export type { AddressFamily, EprtParseResult, EpsvArgument, HostPort } from './h
 export { baseName, joinVirtualPath, parentPath, resolveVirtualPath } from './virtual-path.ts';
 export { defaultMode } from './listing-entry.ts';
 export type { ListingEntry } from './listing-entry.ts';
-export { createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
-export type { ListArguments, ListLineOptions } from './list-format.ts';
+export { createListLineEncoder, createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
+export type { ListArguments, ListLineEncoder, ListLineOptions } from './list-format.ts';
 export {
   defaultMlstFacts,
   formatMlstFeature,

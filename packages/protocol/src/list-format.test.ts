@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
+import { createListLineEncoder, createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
 import type { ListingEntry } from './listing-entry.ts';
 
 const now = new Date('2024-06-15T12:00:00Z');
@@ -160,5 +160,73 @@ describe('createListLineFormatter', () => {
       [{ name: 'f', type: 'file', size: 1, modifiedAt: at, mode: 0o755 }, '-rwxr-xr-x'],
     ];
     for (const [entry, permissions] of entries) expect(format(entry).slice(0, 10)).toBe(permissions);
+  });
+});
+
+describe('createListLineEncoder', () => {
+  const options = { now: new Date('2024-06-15T12:00:00Z'), owner: 'alice', group: 'staff' };
+  const at = new Date('2024-06-01T08:15:30Z');
+
+  it.each([
+    { name: 'an ASCII name', entry: { name: 'a.txt', size: 5 }, line: '-rw-r--r--    1 alice    staff           5 Jun 01 08:15 a.txt' },
+    { name: 'a size of nine digits', entry: { name: 'a', size: 123_456_789 }, line: '-rw-r--r--    1 alice    staff    123456789 Jun 01 08:15 a' },
+    { name: 'the largest exact size', entry: { name: 'a', size: Number.MAX_SAFE_INTEGER }, line: '-rw-r--r--    1 alice    staff    9007199254740991 Jun 01 08:15 a' },
+    { name: 'a size of zero', entry: { name: 'a', size: 0 }, line: '-rw-r--r--    1 alice    staff           0 Jun 01 08:15 a' },
+    { name: 'a size that is not a whole number', entry: { name: 'a', size: -1.5 }, line: '-rw-r--r--    1 alice    staff        -1.5 Jun 01 08:15 a' },
+    { name: 'a non-ASCII name', entry: { name: 'café-日本-😀', size: 1 }, line: '-rw-r--r--    1 alice    staff           1 Jun 01 08:15 café-日本-😀' },
+    { name: 'line breaks after non-ASCII text', entry: { name: 'é\r\nx', size: 1 }, line: '-rw-r--r--    1 alice    staff           1 Jun 01 08:15 é\r\0\0x' },
+    { name: 'an invalid time (the epoch)', entry: { name: 'a', size: 1, modifiedAt: new Date(Number.NaN) }, line: '-rw-r--r--    1 alice    staff           1 Jan 01  1970 a' },
+  ])('writes $name with CRLF, returning the offset after it', ({ entry, line }) => {
+    const encode = createListLineEncoder(options);
+    const target = Buffer.alloc(400, 0xee);
+    const end = encode({ type: 'file', modifiedAt: at, ...entry }, target, 7);
+    expect(target.toString('utf8', 7, end)).toBe(`${line}\r\n`);
+    expect(target[6]).toBe(0xee);
+    expect(target[end]).toBe(0xee);
+  });
+
+  it('writes lines one after another into one buffer, dates of the same minute shared and of others not', () => {
+    const encode = createListLineEncoder(options);
+    const entries: ListingEntry[] = [
+      { name: 'a', type: 'file', size: 1, modifiedAt: new Date('2024-06-01T08:15:00Z') },
+      { name: 'b', type: 'file', size: 2, modifiedAt: new Date('2024-06-01T08:15:59.999Z') },
+      { name: 'c', type: 'file', size: 3, modifiedAt: new Date('2024-06-01T08:16:00Z') },
+      { name: 'd', type: 'directory', size: 4, modifiedAt: new Date('2021-06-01T08:16:00Z') },
+      { name: 'e', type: 'file', size: 5, modifiedAt: new Date('2024-06-01T08:16:00Z') },
+    ];
+    const target = Buffer.alloc(1000);
+    let offset = 0;
+    for (const entry of entries) offset = encode(entry, target, offset);
+    const written = target.toString('utf8', 0, offset).split('\r\n');
+    expect(written.pop()).toBe('');
+    expect(written.map((line) => line.slice(43))).toEqual(['Jun 01 08:15 a', 'Jun 01 08:15 b', 'Jun 01 08:16 c', 'Jun 01  2021 d', 'Jun 01 08:16 e']);
+    expect(written).toEqual(entries.map((entry) => formatListLine(entry, options)));
+  });
+
+  it('tells the recent and the year form apart within one minute at the six-month edge', () => {
+    const now = new Date('2024-06-15T12:00:30Z');
+    const encode = createListLineEncoder({ now });
+    const edge = now.getTime() - (365.2425 * 24 * 60 * 60 * 1000) / 2;
+    const target = Buffer.alloc(200);
+    const dateOf = (time: number) => target.toString('latin1', 0, encode({ name: 'a', type: 'file', size: 1, modifiedAt: new Date(time) }, target, 0)).slice(43, 55);
+    const inside = dateOf(edge + 1);
+    const outside = dateOf(edge - 1);
+    expect(inside).toMatch(/^Dec 15 \d\d:\d\d$/);
+    expect(outside).toBe('Dec 15  2023');
+  });
+
+  it('returns -1 rather than write past the end, and writes the whole line whenever it fits', () => {
+    const entry: ListingEntry = { name: `name-${'é'.repeat(40)}`, type: 'file', size: 42, modifiedAt: at };
+    const line = Buffer.from(`${formatListLine(entry, options)}\r\n`);
+    let smallestRoom = Number.POSITIVE_INFINITY;
+    for (let room = 0; room <= 3 * line.length; room++) {
+      const target = Buffer.alloc(room + 3, 0xee);
+      const end = createListLineEncoder(options)(entry, target.subarray(0, room + 3), 3);
+      if (end === -1) continue;
+      smallestRoom = Math.min(smallestRoom, room);
+      expect(target.subarray(3, end)).toEqual(line);
+    }
+    expect(smallestRoom).toBeGreaterThanOrEqual(line.length);
+    expect(smallestRoom).toBeLessThanOrEqual(3 * line.length);
   });
 });

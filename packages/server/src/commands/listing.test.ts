@@ -66,6 +66,27 @@ describe('listing commands', () => {
     expect(lines(data).sort()).toEqual(['a.txt', 'b.bin', 'sub']);
   });
 
+  it('sends a listing bigger than one batch as whole lines, names of any script and length intact', async () => {
+    // 3,000 lines span several 64 KiB batches; their lengths vary and they hold three-byte characters, so a batch
+    // ends anywhere in a line. A 70,000-character name needs a batch of its own.
+    const longName = 'x'.repeat(70_000);
+    const names = [...Array.from({ length: 3000 }, (_, index) => `file-${String(index).padStart(4, '0')}-${'日'.repeat(index % 17)}-${'n'.repeat(20)}.txt`), 'café-日本-😀.txt', longName];
+    const many = Object.fromEntries(names.map((name) => [`/big/${name}`, 'data']));
+    const created = createSessionHarness({ storage: createMemoryStorage({ files: many }) });
+    onTestFinished(() => created.close());
+    await created.login();
+    for (const [verb, nameOf] of [
+      ['LIST', (line: string) => line.split(/ +/).slice(8).join(' ')],
+      ['NLST', (line: string) => line],
+      ['MLSD', (line: string) => facts(line).name],
+    ] as const) {
+      const { replies, data } = await created.download(`${verb} /big`);
+      expect(codes(replies)).toEqual(['150', '226']);
+      expect(data.subarray(-2).toString()).toBe('\r\n');
+      expect(lines(data).map(nameOf).sort()).toEqual([...names].sort());
+    }
+  });
+
   it('replies 550 to LIST or NLST of a missing path, before any 150', async () => {
     const session = await loggedIn();
     expect((await session.download('LIST nothing')).replies).toEqual(['550 No such file or directory.']);

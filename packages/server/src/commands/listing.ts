@@ -1,6 +1,8 @@
+import { Buffer } from 'node:buffer';
 import type { FileEntry, UserPermissions } from '@ftp/plugin-api';
 import {
   baseName,
+  createListLineEncoder,
   createListLineFormatter,
   createMlsxLineFormatter,
   formatMlsxLine,
@@ -21,6 +23,8 @@ const statEntryLimit = 10_000;
 const batchBytes = 64 * 1024;
 
 type LineFormatter = (entry: FileEntry) => string;
+/** Writes an entry's line and CRLF at `offset` and returns the offset after it, or -1 when `target` lacks the room. */
+type LineEncoder = (entry: FileEntry, target: Buffer, offset: number) => number;
 
 /** LIST, NLST, MLSD, MLST. STAT <path> uses `listOverControl` from here. */
 export const listingCommands = [
@@ -32,7 +36,7 @@ export const listingCommands = [
     syntax: 'LIST [<sp> pathname]',
     handle(context, argument) {
       const owner = context.state.user!.username;
-      return listOverData(context, 'LIST', parseListArguments(argument).path, createListLineFormatter({ now: new Date(), owner, group: owner }));
+      return listOverData(context, 'LIST', parseListArguments(argument).path, createListLineEncoder({ now: new Date(), owner, group: owner }));
     },
   }),
   defineCommand({
@@ -41,7 +45,7 @@ export const listingCommands = [
     opensDataConnection: true,
     argument: 'optional',
     syntax: 'NLST [<sp> pathname]',
-    handle: (context, argument) => listOverData(context, 'NLST', parseListArguments(argument).path, (entry) => entry.name),
+    handle: (context, argument) => listOverData(context, 'NLST', parseListArguments(argument).path, encoderOf((entry) => entry.name)),
   }),
   defineCommand({
     verb: 'MLSD',
@@ -56,7 +60,7 @@ export const listingCommands = [
       const entry = await context.storage().stat(path, context.callOptions());
       // RFC 3659 §7.2.1: MLSD of something that is not a directory is a 501.
       if (entry.type !== 'directory') throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Not a directory; use MLST for a file.');
-      await listOverData(context, 'MLSD', argument, mlsdFormatter(context, path));
+      await listOverData(context, 'MLSD', argument, encoderOf(mlsdFormatter(context, path)));
     },
   }),
   defineCommand({
@@ -126,7 +130,7 @@ function mlsxLine(context: CommandContext, entry: FileEntry, path: string): stri
  * Sends a listing over the data connection. The path is checked before 150 (550 for a missing one); a file lists as
  * itself (RFC 959 §4.1.3 LIST). Entries stream from the storage in batches, so a huge directory never sits in memory.
  */
-async function listOverData(context: CommandContext, command: string, argument: string, format: LineFormatter): Promise<void> {
+async function listOverData(context: CommandContext, command: string, argument: string, encode: LineEncoder): Promise<void> {
   const path = context.resolvePath(argument);
   context.requirePermission('list', path);
   const storage = context.storage();
@@ -139,7 +143,7 @@ async function listOverData(context: CommandContext, command: string, argument: 
     async openSource(signal) {
       const entry = await storage.stat(path, { signal });
       const entries = entry.type === 'directory' ? storage.list(path, { signal }) : single({ ...entry, name: baseName(path) });
-      return batchLines(entries, format);
+      return batchLines(entries, encode);
     },
   });
 }
@@ -148,16 +152,39 @@ async function* single(entry: FileEntry): AsyncGenerator<FileEntry> {
   yield entry;
 }
 
-async function* batchLines(entries: AsyncIterable<FileEntry>, format: LineFormatter): AsyncGenerator<Uint8Array> {
-  let batch = '';
+/** The encoder of lines a formatter makes as strings (NLST, MLSD). */
+function encoderOf(format: LineFormatter): LineEncoder {
+  return (entry, target, offset) => {
+    const line = `${format(entry)}\r\n`;
+    const room = target.length - offset;
+    // Three bytes per UTF-16 unit at most: only a long line near the end of the batch needs its length counted.
+    if (line.length * 3 > room && Buffer.byteLength(line) > room) return -1;
+    return offset + target.write(line, offset);
+  };
+}
+
+/**
+ * The lines of `entries` in buffers of about `batchBytes`, each handed on when the next line does not fit (a line
+ * longer than a whole batch gets a buffer of its own size). Every batch is a new buffer: the data connection may
+ * still be writing the one before.
+ */
+async function* batchLines(entries: AsyncIterable<FileEntry>, encode: LineEncoder): AsyncGenerator<Uint8Array> {
+  let batch = Buffer.allocUnsafe(batchBytes);
+  let filled = 0;
   for await (const entry of entries) {
-    batch += `${format(entry)}\r\n`;
-    if (batch.length >= batchBytes) {
-      yield Buffer.from(batch);
-      batch = '';
+    let end = encode(entry, batch, filled);
+    if (end === -1) {
+      if (filled > 0) yield batch.subarray(0, filled);
+      let size = batchBytes;
+      do {
+        batch = Buffer.allocUnsafe(size);
+        end = encode(entry, batch, 0);
+        size *= 2;
+      } while (end === -1);
     }
+    filled = end;
   }
-  if (batch.length > 0) yield Buffer.from(batch);
+  if (filled > 0) yield batch.subarray(0, filled);
 }
 
 /** STAT <path> (RFC 959 §4.1.3): the LIST lines over the control connection, 213 for a file, 212 for a directory. */
