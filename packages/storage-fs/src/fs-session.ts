@@ -99,7 +99,7 @@ export class FsSession implements StorageSessionV1 {
     const directory = await mapErrors(path, () => calls.opendir(found.realPath));
     const batchSize = listInWorker ? workerBatchEntries : calls.direct ? syncStatBatch : this.settings.listConcurrency;
     // With workers, up to `batchesInFlight` batches are stat'ed there while the oldest is yielded here.
-    const inFlight: Array<Promise<Array<FileEntry | undefined>>> = [];
+    const inFlight: Array<Promise<() => ReadonlyArray<FileEntry | undefined>>> = [];
     let exhausted = false;
     try {
       for (;;) {
@@ -115,7 +115,7 @@ export class FsSession implements StorageSessionV1 {
         if (next === undefined) return;
         throwIfAborted(options.signal);
         const entries: FileEntry[] = [];
-        for (const entry of await next) if (entry !== undefined) entries.push(entry);
+        for (const entry of (await next)()) if (entry !== undefined) entries.push(entry);
         yield entries;
       }
     } finally {
@@ -137,8 +137,11 @@ export class FsSession implements StorageSessionV1 {
     return batch;
   }
 
-  /** The entries of one batch: in a worker when there is one, else here (event loop or thread pool). */
-  private async entriesOf(directoryPath: string, batch: Dirent[]): Promise<Array<FileEntry | undefined>> {
+  /**
+   * The entries of one batch, stat'ed in a worker when there is one, else here (event loop or thread pool). Resolves
+   * with a function that gives them: a worker's batch makes its objects only when asked (see `statInWorker`).
+   */
+  private async entriesOf(directoryPath: string, batch: Dirent[]): Promise<() => ReadonlyArray<FileEntry | undefined>> {
     if (this.settings.listInWorker) {
       try {
         return await statInWorker(directoryPath, this.jail.root, batch.map((dirent) => dirent.name));
@@ -146,8 +149,10 @@ export class FsSession implements StorageSessionV1 {
         if (!(error instanceof WorkerUnavailableError)) throw error;
       }
     }
-    if (this.settings.calls.direct) return batch.map((dirent) => entryOfSync(this.jail, directoryPath, dirent));
-    return Promise.all(batch.map((dirent) => this.entryOf(directoryPath, dirent)));
+    const entries = this.settings.calls.direct
+      ? batch.map((dirent) => entryOfSync(this.jail, directoryPath, dirent))
+      : await Promise.all(batch.map((dirent) => this.entryOf(directoryPath, dirent)));
+    return () => entries;
   }
 
   /** The entry for one directory member; undefined for what a client must not see or cannot transfer. */

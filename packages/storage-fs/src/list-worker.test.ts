@@ -21,7 +21,7 @@ afterEach(async () => {
 
 describe('statInWorker', () => {
   it('stats files and directories, in the order given', async () => {
-    const entries = await statInWorker(root, root, ['folder', 'file.txt']);
+    const entries = (await statInWorker(root, root, ['folder', 'file.txt']))();
     expect(entries.map((entry) => [entry.name, entry.type])).toEqual([
       ['folder', 'directory'],
       ['file.txt', 'file'],
@@ -35,24 +35,24 @@ describe('statInWorker', () => {
     await symlink('missing', join(root, 'dangling'));
     await symlink('file.txt', join(root, 'inside-link'));
     execFileSync('mkfifo', [join(root, 'pipe')]);
-    const entries = await statInWorker(root, root, ['escape', 'dangling', 'gone', 'pipe', 'inside-link']);
+    const entries = (await statInWorker(root, root, ['escape', 'dangling', 'gone', 'pipe', 'inside-link']))();
     expect(entries.map((entry) => [entry.name, entry.type, entry.size])).toEqual([['inside-link', 'file', 5]]);
   });
 
   it('returns nothing for no names (the directory itself is never an entry)', async () => {
-    expect(await statInWorker(root, root, [])).toEqual([]);
+    expect((await statInWorker(root, root, []))()).toEqual([]);
   });
 
   it('keeps names with spaces, unicode and backslashes intact across the thread boundary', async () => {
     const names = ['a b.txt', 'ünï cødé.txt', 'back\\slash.txt'];
     for (const name of names) await writeFile(join(root, name), name);
-    const entries = await statInWorker(root, root, names);
+    const entries = (await statInWorker(root, root, names))();
     expect(entries.map((entry) => [entry.name, entry.size])).toEqual(names.map((name) => [name, Buffer.byteLength(name)]));
   });
 
   it('serves many listings at once', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => statInWorker(root, root, ['file.txt', 'folder'])));
-    for (const entries of results) expect(entries.map((entry) => entry.name)).toEqual(['file.txt', 'folder']);
+    for (const entries of results) expect(entries().map((entry) => entry.name)).toEqual(['file.txt', 'folder']);
   });
 });
 

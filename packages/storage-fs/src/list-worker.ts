@@ -192,11 +192,15 @@ function entriesOf(names: readonly string[], numbers: Float64Array): FileEntry[]
 }
 
 /**
- * The entries of `names` in `directory` (a real path inside `root`), stat'ed in a worker. Rejects with the system
- * error (its `code` kept) for an unexpected failure, or with `WorkerUnavailableError` when no worker could take it.
+ * Stats `names` in `directory` (a real path inside `root`) in a worker, and resolves with the function that makes their
+ * entries. The entries are made only when the listing reaches the batch: the batches queued behind it then hold
+ * their names and one array of numbers each, not thousands of objects, so the young-generation collections a
+ * listing causes copy less (issue 6: under callgrind, the collections during three LISTs of 10,000 entries right
+ * after the server sat idle took 38M instructions instead of 49M). Rejects with the system error (its `code` kept) for an unexpected
+ * failure, or with `WorkerUnavailableError` when no worker could take it.
  */
-export async function statInWorker(directory: string, root: string, names: readonly string[]): Promise<FileEntry[]> {
-  if (names.length === 0) return [];
+export async function statInWorker(directory: string, root: string, names: readonly string[]): Promise<() => FileEntry[]> {
+  if (names.length === 0) return () => [];
   const worker = takeWorker();
   if (worker === undefined) throw new WorkerUnavailableError('no listing worker could be started');
   let reply: StatReply;
@@ -206,7 +210,8 @@ export async function statInWorker(directory: string, root: string, names: reado
     throw new WorkerUnavailableError('the listing worker failed', { cause: error });
   }
   if ('error' in reply) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-  return entriesOf(names, reply.numbers);
+  const { numbers } = reply;
+  return () => entriesOf(names, numbers);
 }
 
 /** How many batches a listing keeps in the workers at once: every worker busy and two queued behind them. */
