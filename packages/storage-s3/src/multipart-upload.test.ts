@@ -9,7 +9,16 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '@ftp/plugin-api';
-import { copyRanges, crc32Base64, maximumPartSize, minimumPartSize, StreamingUpload, type S3Sender } from './multipart-upload.ts';
+import {
+  copyRanges,
+  crc32Base64,
+  largestPartBuffer,
+  maximumPartSize,
+  minimumPartSize,
+  partSizeOf,
+  StreamingUpload,
+  type S3Sender,
+} from './multipart-upload.ts';
 
 /** A fake S3 that takes a few event-loop turns per part, like a store slower than the client. */
 class SlowFakeS3 {
@@ -87,6 +96,17 @@ describe('StreamingUpload', () => {
     expect(fake.commands).not.toContain('AbortMultipartUploadCommand');
   });
 
+  it('doubles the part size after every run of parts, reusing buffers only of the current size', async () => {
+    const fake = new SlowFakeS3();
+    // Runs of two parts: 1000, 1000, 2000, 2000, 4000, 4000, then the 1,700 bytes left over (15,700 in all).
+    const { data } = source(157, 100);
+    await new StreamingUpload({ ...target(fake), partsPerSize: 2 }).run(data);
+    const sizes = [...fake.storedParts.entries()].sort(([left], [right]) => left - right).map(([, body]) => body.byteLength);
+    expect(sizes).toEqual([1000, 1000, 2000, 2000, 4000, 4000, 1700]);
+    expect(fake.joined()).toEqual(Buffer.concat(Array.from({ length: 157 }, (_, index) => Buffer.alloc(100, index % 251))));
+    expect(fake.commands.at(-1)).toBe('CompleteMultipartUploadCommand');
+  });
+
   it('stores less than one part with a single PutObject carrying its CRC32', async () => {
     const fake = new SlowFakeS3();
     await new StreamingUpload(target(fake)).run(source(3, 300).data);
@@ -114,6 +134,25 @@ describe('StreamingUpload', () => {
     await expect(new StreamingUpload(target(fake, controller.signal)).run(data)).rejects.toThrow('ABOR');
     expect(fake.commands.filter((name) => name === AbortMultipartUploadCommand.name)).toHaveLength(1);
     expect(fake.commands).not.toContain(CompleteMultipartUploadCommand.name);
+  });
+});
+
+describe('partSizeOf', () => {
+  it('keeps the first size for 1,000 parts, then doubles it every 1,000, up to the largest buffer', () => {
+    const first = minimumPartSize;
+    expect([1, 1000, 1001, 2000, 2001, 3001].map((part) => partSizeOf(part, first))).toEqual([
+      first, first, 2 * first, 2 * first, 4 * first, 8 * first,
+    ]);
+    expect(partSizeOf(10_000, first)).toBe(512 * first);
+    expect(partSizeOf(5000, 1024 * 1024 * 1024)).toBe(largestPartBuffer);
+    expect(largestPartBuffer).toBeLessThanOrEqual(maximumPartSize);
+  });
+
+  it('fits 4.9 TiB into 10,000 parts of growing size from 5 MiB', () => {
+    let total = 0;
+    for (let part = 1; part <= 10_000; part += 1) total += partSizeOf(part, minimumPartSize);
+    expect(total).toBe(1_023_000 * minimumPartSize);
+    expect(total / 2 ** 40).toBeGreaterThan(4.8);
   });
 });
 

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { crc32 } from 'node:zlib';
 import {
   AbortMultipartUploadCommand,
@@ -21,9 +22,11 @@ export interface UploadTarget {
   readonly client: S3Sender;
   readonly bucket: string;
   readonly key: string;
-  /** Bytes per part; every part but the last has exactly this size (S3 needs at least 5 MiB). */
+  /** Bytes of the first parts (S3 needs at least 5 MiB); later parts grow, see `partSizeOf`. */
   readonly partSize: number;
-  /** Parts held in memory at once, counting the one being filled: memory is at most partSize × queueSize. */
+  /** Parts of one size before the size doubles; default `partsPerSize` (tests set fewer). */
+  readonly partsPerSize?: number;
+  /** Parts held in memory at once, counting the one being filled: memory is at most queueSize × the part size. */
   readonly queueSize: number;
   /** Aborts the upload: no new part starts, running requests are cancelled, the multipart upload is aborted. */
   readonly signal: AbortSignal;
@@ -48,8 +51,23 @@ export interface CopiedPrefix {
 export const minimumPartSize = 5 * 1024 * 1024;
 /** S3's largest part, and the largest object CopyObject copies in one request: 5 GiB. */
 export const maximumPartSize = 5 * 1024 * 1024 * 1024;
+/** The largest part a buffer can hold: S3's largest part, or Node.js's largest Buffer (4 GiB) when that is smaller. */
+export const largestPartBuffer = Math.min(maximumPartSize, bufferConstants.MAX_LENGTH);
 /** S3 numbers parts 1 to 10,000. */
 const maximumParts = 10_000;
+/** Parts of one size in an upload before the part size doubles (see `partSizeOf`). */
+export const partsPerSize = 1_000;
+
+/**
+ * The size of part `partNumber` of an upload whose first parts have `partSize` bytes: that size for parts 1 to
+ * 1,000, twice it for 1,001 to 2,000, four times for 2,001 to 3,000, and so on, at most `largestPartBuffer`. An FTP
+ * upload does not say its length in advance, and S3 takes at most 10,000 parts: a fixed size makes every upload hold
+ * as much memory as the largest one needs, or makes the largest ones fail. Growing ones let 5 MiB parts reach 4.9
+ * TiB (S3's largest object is 5 TiB) while an upload of up to 1,000 parts (4.9 GiB) holds only `partSize × queueSize`.
+ */
+export function partSizeOf(partNumber: number, partSize: number, sizeRun = partsPerSize): number {
+  return Math.min(partSize * 2 ** Math.floor((partNumber - 1) / sizeRun), largestPartBuffer);
+}
 
 /** Base64 of the big-endian CRC32, the form of S3's `x-amz-checksum-crc32`. */
 export function crc32Base64(value: number): string {
@@ -70,7 +88,7 @@ export function copyRanges(total: number): Array<{ readonly first: number; reado
 /**
  * Streams `source` into one S3 object with bounded memory, visible only once complete.
  *
- * Bytes are copied into part buffers of `partSize`. A chunk is pulled from `source` only while the buffer being
+ * Bytes are copied into part buffers (of `partSizeOf` each). A chunk is pulled from `source` only while the buffer being
  * filled has room, and a new buffer is started only when fewer than `queueSize` parts are uploading, so at most
  * `partSize × queueSize` bytes are held (plus the one chunk in hand, at most 64 KiB from a socket). When S3 is
  * slower than the client we simply stop pulling, and the server stops reading the data socket (TCP back-pressure)
@@ -116,19 +134,18 @@ export class StreamingUpload {
   }
 
   async #stream(source: AsyncIterable<Uint8Array>): Promise<number> {
-    const { partSize } = this.#target;
     let buffer = this.#takeBuffer();
     let filled = 0;
     let partCrc = 0;
     let streamed = 0;
     for await (const chunk of untilAborted(source, this.#signal)) {
       for (let offset = 0; offset < chunk.byteLength; ) {
-        const piece = chunk.subarray(offset, offset + Math.min(partSize - filled, chunk.byteLength - offset));
+        const piece = chunk.subarray(offset, offset + Math.min(buffer.byteLength - filled, chunk.byteLength - offset));
         buffer.set(piece, filled);
         partCrc = crc32(piece, partCrc);
         filled += piece.byteLength;
         offset += piece.byteLength;
-        if (filled === partSize) {
+        if (filled === buffer.byteLength) {
           await this.#startPart(buffer, filled, partCrc);
           // The buffer belongs to the running part now; wait for a free slot before taking another one.
           await this.#waitForSlot(this.#target.queueSize - 1);
@@ -152,11 +169,17 @@ export class StreamingUpload {
   }
 
   /**
-   * A part buffer: a reused one when a part upload has finished with it, else a new one. Reuse keeps an upload's
-   * memory at queueSize buffers instead of leaving one garbage buffer per part for the garbage collector.
+   * The buffer for the next part, of that part's size: a reused one when a part upload has finished with it, else a
+   * new one. Reuse keeps an upload's memory at queueSize buffers instead of leaving one garbage buffer per part for
+   * the garbage collector; buffers of a smaller size than the parts have grown to are dropped.
    */
   #takeBuffer(): Buffer {
-    return this.#freeBuffers.pop() ?? Buffer.allocUnsafeSlow(this.#target.partSize);
+    const { partSize, partsPerSize: sizeRun } = this.#target;
+    const size = partSizeOf(this.#nextPartNumber, partSize, sizeRun);
+    for (let reused = this.#freeBuffers.pop(); reused !== undefined; reused = this.#freeBuffers.pop()) {
+      if (reused.byteLength === size) return reused;
+    }
+    return Buffer.allocUnsafeSlow(size);
   }
 
   async #putWhole(body: Buffer, bodyCrc: number): Promise<void> {

@@ -20,6 +20,9 @@ describe('options', () => {
     expect(optionOf(() => createS3Storage({ ...base, bucket: '' }))).toBe('bucket');
     expect(optionOf(() => createS3Storage({ ...base, bucket: 'Upper_Case' }))).toBe('bucket');
     expect(optionOf(() => createS3Storage({ ...base, partSize: 1024 }))).toBe('partSize');
+    // S3 takes parts of 5 GiB, but one Buffer holds at most 4 GiB.
+    expect(optionOf(() => createS3Storage({ ...base, partSize: 5 * 1024 ** 3 }))).toBe('partSize');
+    expect(optionOf(() => createS3Storage({ ...base, partSize: 4 * 1024 ** 3 }))).toBeUndefined();
     expect(optionOf(() => createS3Storage({ ...base, queueSize: 0 }))).toBe('queueSize');
     expect(optionOf(() => createS3Storage({ ...base, endpoint: 'ftp://x' }))).toBe('endpoint');
     expect(optionOf(() => createS3Storage({ ...base, prefix: 'a/../b' }))).toBe('prefix');

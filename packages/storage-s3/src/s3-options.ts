@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { InvalidOptionError, type AuthenticatedUser } from '@ftp/plugin-api';
-import { maximumPartSize, minimumPartSize } from './multipart-upload.ts';
+import { largestPartBuffer, minimumPartSize } from './multipart-upload.ts';
 import type { PayloadSigning } from './payload-signing.ts';
 
 /** Static credentials; without them the SDK's default chain is used (environment, shared profile, instance role). */
@@ -27,9 +27,13 @@ export interface S3StorageOptions {
   /** Address buckets as `endpoint/bucket` instead of `bucket.endpoint`. Default: true with `endpoint`, else false. */
   readonly forcePathStyle?: boolean;
   readonly credentials?: S3Credentials;
-  /** Bytes per multipart part, 5 MiB to 5 GiB. Default 8 MiB (so objects up to ~78 GiB: S3 allows 10,000 parts). */
+  /**
+   * Bytes of an upload's first 1,000 multipart parts, 5 MiB to 4 GiB; the part size doubles after every 1,000 parts, so
+   * one upload reaches S3's 10,000 parts only beyond 1,023,000 × partSize (4.9 TiB from the default). Default 5 MiB,
+   * S3's smallest part, as in the AWS SDK's `Upload`: an upload of up to 4.9 GiB then holds at most 20 MiB of parts.
+   */
   readonly partSize?: number;
-  /** Parts held in memory per upload, including the one being filled (1 to 64). Default 4. Memory ≤ partSize × queueSize. */
+  /** Parts held in memory per upload, including the one being filled (1 to 64). Default 4. Memory ≤ queueSize × the part size. */
   readonly queueSize?: number;
   /**
    * Resume (REST+STOR, APPE) by letting S3 copy the kept bytes with UploadPartCopy when they are at least 5 MiB,
@@ -153,7 +157,7 @@ export function settingsFrom(options: S3StorageOptions): S3Settings {
   return {
     bucket,
     prefix,
-    partSize: integerIn('partSize', options.partSize, 8 * 1024 * 1024, minimumPartSize, maximumPartSize),
+    partSize: integerIn('partSize', options.partSize, minimumPartSize, minimumPartSize, largestPartBuffer),
     queueSize: integerIn('queueSize', options.queueSize, 4, 1, 64),
     resumeByCopy: booleanOption('resumeByCopy', options.resumeByCopy, false),
     directoryTimeLookups: integerIn('directoryTimeLookups', options.directoryTimeLookups, 100, 0, 100_000),

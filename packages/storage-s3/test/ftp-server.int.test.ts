@@ -149,7 +149,7 @@ function sampleResidentMemory(): { peak(): number; stop(): void } {
 describe('FTP over the s3 connector', () => {
   it('uploads and downloads 256 MiB byte for byte while the server memory stays bounded', async () => {
     // Straight to the S3 server: the fault proxy runs in this process and would add its own buffers to the figure.
-    const { port, prefix } = await startServer({ endpoint: s3.endpoint, partSize: 8 * mebibyte, queueSize: 4 });
+    const { port, prefix } = await startServer({ endpoint: s3.endpoint, partSize: 5 * mebibyte, queueSize: 4 });
     const client = await connect(port);
     // Warm-up: the first transfer loads code and fills the SDK's and the server's pools; it is not what is measured.
     await client.uploadFrom(Readable.from([randomBytes(9 * mebibyte)]), 'warm-up.bin');
@@ -177,11 +177,11 @@ describe('FTP over the s3 connector', () => {
     expect(downloadHash.digest('hex')).toBe(uploadHash.digest('hex'));
     const inMebibytes = (bytes: number): string => `${(bytes / mebibyte).toFixed(1)} MiB`;
     console.info(
-      `256 MiB through FTP+S3 (partSize 8 MiB x queueSize 4): RSS ${inMebibytes(baseline)} before, peak growth ` +
+      `256 MiB through FTP+S3 (partSize 5 MiB x queueSize 4): RSS ${inMebibytes(baseline)} before, peak growth ` +
         `${inMebibytes(uploadPeak - baseline)} during the upload and ${inMebibytes(peak - baseline)} overall; ` +
         `heap+buffers after GC ${inMebibytes(retainedBefore)} before, ${inMebibytes(retainedAfterUpload)} after the upload`,
     );
-    // Parts in memory are bounded by partSize x queueSize = 32 MiB; 150 MiB leaves room for socket buffers and
+    // Parts in memory are bounded by partSize x queueSize = 20 MiB; 150 MiB leaves room for socket buffers and
     // garbage not yet collected. A server that buffered the file would grow by at least 256 MiB.
     expect((peak - baseline) / mebibyte).toBeLessThan(150);
     // Nothing of the upload stays reachable once it is done, beyond the last request body an idle keep-alive socket
