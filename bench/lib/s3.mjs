@@ -118,7 +118,8 @@ export async function startS3Bench({ plan, context, track }) {
       ...(settings.signPayload === undefined ? {} : { signPayload: settings.signPayload }),
     };
     const gcReport = join(context.workDirectory, 'gc-report-ours-s3.json');
-    const child = launch(process.execPath, [...gcPreload, script('ours-s3.mjs')], {
+    const profile = context.profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', context.profileDirectory];
+    const child = launch(process.execPath, [...profile, ...gcPreload, script('ours-s3.mjs')], {
       ...piped,
       env: { ...process.env, FTP_BENCH_GC_REPORT: gcReport, FTP_BENCH_S3_OPTIONS: JSON.stringify(connectorOptions) },
     });
