@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { defaultMode } from './listing-entry.ts';
 import type { ListingEntry } from './listing-entry.ts';
-import { encodeLineBreaks } from './wire-text.ts';
+import { encodeLineBreaks, writeName } from './wire-text.ts';
 
 /** Options for {@link formatListLine}. */
 export interface ListLineOptions {
@@ -145,18 +145,6 @@ function writeSize(target: Buffer, offset: number, size: number): number {
     rest = Math.floor(rest / 10);
   }
   return end;
-}
-
-/** The name in UTF-8 with its line breaks encoded; ASCII names (nearly all) are copied byte by byte. */
-function writeName(target: Buffer, offset: number, name: string): number {
-  for (let index = 0; index < name.length; index++) {
-    const code = name.charCodeAt(index);
-    if (code >= 0x80 || code === 0x0a || code === 0x0d) {
-      return offset + index + target.write(encodeLineBreaks(name.slice(index)), offset + index, 'utf8');
-    }
-    target[offset + index] = code;
-  }
-  return offset + name.length;
 }
 
 /** Formats one NLST line (RFC 959 §4.1.3: names only), without a line end; line breaks in the name are encoded. */

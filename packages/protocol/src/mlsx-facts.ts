@@ -1,7 +1,7 @@
+import { Buffer } from 'node:buffer';
 import { defaultMode } from './listing-entry.ts';
 import type { ListingEntry } from './listing-entry.ts';
-import { formatMachineTime, isMachineTimeRepresentable } from './machine-time.ts';
-import { encodeLineBreaks } from './wire-text.ts';
+import { writeName } from './wire-text.ts';
 
 /** The RFC 3659 §7.5 facts this package can write, in lower case. */
 export type MlstFact = 'type' | 'size' | 'modify' | 'perm' | 'unique' | 'unix.mode';
@@ -72,9 +72,8 @@ export interface MlsxLineOptions {
   readonly type?: 'cdir' | 'pdir';
 }
 
-// RFC 3659 §7.5.5 permission letters, and §7.5.2's "unique" value: visible characters without ";" or "=".
+// RFC 3659 §7.5.5 permission letters (§7.5.2's "unique" value is checked in `writeUnique`).
 const permPattern = /^[acdeflmprw]*$/;
-const uniquePattern = /^[\x21-\x3a\x3c\x3e-\x7e]+$/;
 
 /**
  * Formats one MLSD line or MLST entry line (RFC 3659 §7.2) without a line end:
@@ -98,11 +97,52 @@ export function formatMlsxLine(entry: ListingEntry, options: MlsxLineOptions): s
 export type MlsxLineFormatter = (entry: ListingEntry, perm?: string, type?: 'cdir' | 'pdir') => string;
 
 /**
- * A formatter for many lines with one set of facts, as MLSD writes them: which facts are on is read from `facts`
- * once, here (later changes to the set are not seen), and a perm value is checked once while it repeats instead of
- * once per line. The lines are those of {@link formatMlsxLine}.
+ * A formatter for many lines with one set of facts (see {@link createMlsxLineEncoder}, which it writes them with, so
+ * the two can never disagree). The lines are those of {@link formatMlsxLine}.
  */
 export function createMlsxLineFormatter(facts: ReadonlySet<MlstFact>): MlsxLineFormatter {
+  const encode = createMlsxLineEncoder(facts);
+  let scratch = Buffer.allocUnsafe(512);
+  return (entry, perm, type) => {
+    let end = encode(entry, scratch, 0, perm, type);
+    while (end === -1) {
+      scratch = Buffer.allocUnsafe(scratch.length * 2);
+      end = encode(entry, scratch, 0, perm, type);
+    }
+    return scratch.toString('utf8', 0, end - 2);
+  };
+}
+
+/**
+ * Writes one MLSD line (the text of {@link formatMlsxLine} and CRLF) in UTF-8 into `target` at `offset`, and returns
+ * the offset after it; -1, with nothing written, when fewer bytes are left than a line of this entry can take.
+ */
+export type MlsxLineEncoder = (entry: ListingEntry, target: Buffer, offset: number, perm?: string, type?: 'cdir' | 'pdir') => number;
+
+const noBytes = new Uint8Array(0);
+const typeFact = {
+  file: Buffer.from('type=file;', 'latin1'),
+  dir: Buffer.from('type=dir;', 'latin1'),
+  cdir: Buffer.from('type=cdir;', 'latin1'),
+  pdir: Buffer.from('type=pdir;', 'latin1'),
+} as const;
+const sizeKey = Buffer.from('size=', 'latin1');
+const modifyKey = Buffer.from('modify=', 'latin1');
+const uniqueKey = Buffer.from('unique=', 'latin1');
+// Room for the facts of bounded length: "type=file;" 10, "size=" with up to 16 digits and ";" 22, "modify=" with
+// "YYYYMMDDHHMMSS.sss;" 26, "UNIX.mode=07777;" 16, then the space and CRLF 3 (77); the rest is counted per line.
+const fixedRoom = 80;
+// A time-val has four digits of year (RFC 3659 §2.3): 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
+const earliestMachineTime = -62_167_219_200_000;
+const latestMachineTime = 253_402_300_799_999;
+
+/**
+ * An encoder of MLSD lines with one set of facts, as MLSD writes them into its batches: which facts are on is read
+ * from `facts` once, here (later changes to the set are not seen); a perm value is checked once while it repeats,
+ * a mode formatted once while it repeats, and the date digits worked out once per second. Facts are ASCII and
+ * written byte by byte; see {@link formatMlsxLine} for what each line holds.
+ */
+export function createMlsxLineEncoder(facts: ReadonlySet<MlstFact>): MlsxLineEncoder {
   const withType = facts.has('type');
   const withSize = facts.has('size');
   const withModify = facts.has('modify');
@@ -110,32 +150,118 @@ export function createMlsxLineFormatter(facts: ReadonlySet<MlstFact>): MlsxLineF
   const withUnique = facts.has('unique');
   const withMode = facts.has('unix.mode');
   let checkedPerm: string | undefined;
-  let checkedPermFact = '';
+  let permBytes: Uint8Array = noBytes;
   let lastMode = -1;
-  let lastModeFact = '';
-  return (entry, perm, type) => {
-    // Built in place, in supportedMlstFacts order: MLSD calls this once per entry of directories of any size.
-    let line = '';
-    if (withType) line += type === undefined ? (entry.type === 'directory' ? 'type=dir;' : 'type=file;') : `type=${type};`;
-    if (withSize && entry.type !== 'directory') line += `size=${entry.size};`;
-    if (withModify && isMachineTimeRepresentable(entry.modifiedAt)) line += `modify=${formatMachineTime(entry.modifiedAt)};`;
-    if (withPerm && perm !== undefined) {
-      if (perm !== checkedPerm) {
-        checkedPerm = perm;
-        checkedPermFact = permPattern.test(perm) ? `perm=${perm};` : '';
-      }
-      line += checkedPermFact;
+  let modeBytes: Uint8Array = noBytes;
+  let lastSecond = Number.NaN;
+  const secondDigits = new Uint8Array(14);
+  return (entry, target, offset, perm, type) => {
+    if (withPerm && perm !== checkedPerm) {
+      checkedPerm = perm;
+      permBytes = perm !== undefined && permPattern.test(perm) ? Buffer.from(`perm=${perm};`, 'latin1') : noBytes;
     }
-    const unique = entry.uniqueId;
-    if (withUnique && unique !== undefined && uniquePattern.test(unique)) line += `unique=${unique};`;
+    const name = entry.name;
+    const unique = withUnique ? entry.uniqueId : undefined;
+    const size = withSize && entry.type !== 'directory' ? entry.size : undefined;
+    const oddSize = size !== undefined && !(Number.isSafeInteger(size) && size >= 0) ? String(size) : undefined;
+    const room =
+      fixedRoom +
+      (withPerm && perm !== undefined ? permBytes.length : 0) +
+      (unique === undefined ? 0 : unique.length + 8) +
+      (oddSize?.length ?? 0) +
+      name.length * 3;
+    if (target.length - offset < room) return -1;
+    let at = offset;
+    if (withType) {
+      const fact = type === undefined ? (entry.type === 'directory' ? typeFact.dir : typeFact.file) : typeFact[type];
+      target.set(fact, at);
+      at += fact.length;
+    }
+    if (size !== undefined) {
+      target.set(sizeKey, at);
+      at += sizeKey.length;
+      at = oddSize === undefined ? writeDigits(target, at, size, 1) : at + target.write(oddSize, at, 'latin1');
+      target[at++] = 0x3b;
+    }
+    if (withModify) {
+      const time = entry.modifiedAt.getTime();
+      // Left out when it cannot be written (an invalid date, or a year outside 0000-9999).
+      if (time >= earliestMachineTime && time <= latestMachineTime) {
+        const second = Math.floor(time / 1000);
+        if (second !== lastSecond) {
+          lastSecond = second;
+          writeSecondDigits(secondDigits, entry.modifiedAt);
+        }
+        target.set(modifyKey, at);
+        at += modifyKey.length;
+        target.set(secondDigits, at);
+        at += 14;
+        const milliseconds = time - second * 1000;
+        if (milliseconds !== 0) {
+          target[at++] = 0x2e;
+          at = writeDigits(target, at, milliseconds, 3);
+        }
+        target[at++] = 0x3b;
+      }
+    }
+    if (withPerm && perm !== undefined) {
+      target.set(permBytes, at);
+      at += permBytes.length;
+    }
+    if (unique !== undefined) at = writeUnique(target, at, unique);
     if (withMode) {
       const mode = (entry.mode ?? defaultMode(entry.type)) & 0o7777;
       if (mode !== lastMode) {
         lastMode = mode;
-        lastModeFact = `UNIX.mode=0${mode.toString(8).padStart(3, '0')};`;
+        modeBytes = Buffer.from(`UNIX.mode=0${mode.toString(8).padStart(3, '0')};`, 'latin1');
       }
-      line += lastModeFact;
+      target.set(modeBytes, at);
+      at += modeBytes.length;
     }
-    return `${line} ${encodeLineBreaks(entry.name)}`;
+    target[at++] = 0x20;
+    at = writeName(target, at, name);
+    target[at++] = 0x0d;
+    target[at++] = 0x0a;
+    return at;
   };
+}
+
+/** The decimal digits of a non-negative integer, zero-padded to `width`; returns the offset after them. */
+function writeDigits(target: Uint8Array, offset: number, value: number, width: number): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  const end = offset + Math.max(digits, width);
+  let rest = value;
+  for (let index = end - 1; index >= offset; index--) {
+    target[index] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  return end;
+}
+
+/** "YYYYMMDDHHMMSS" of `date` in UTC (RFC 3659 §2.3), into the 14 bytes of `target`. */
+function writeSecondDigits(target: Uint8Array, date: Date): void {
+  writeDigits(target, 0, date.getUTCFullYear(), 4);
+  writeDigits(target, 4, date.getUTCMonth() + 1, 2);
+  writeDigits(target, 6, date.getUTCDate(), 2);
+  writeDigits(target, 8, date.getUTCHours(), 2);
+  writeDigits(target, 10, date.getUTCMinutes(), 2);
+  writeDigits(target, 12, date.getUTCSeconds(), 2);
+}
+
+/**
+ * "unique=<value>;" when the value is a valid RFC 3659 §7.5.2 unique fact (visible ASCII without ";" or "="), checked
+ * while it is copied; otherwise nothing. Returns the offset after what it wrote.
+ */
+function writeUnique(target: Buffer, offset: number, unique: string): number {
+  if (unique.length === 0) return offset;
+  target.set(uniqueKey, offset);
+  const start = offset + uniqueKey.length;
+  for (let index = 0; index < unique.length; index++) {
+    const code = unique.charCodeAt(index);
+    if (code < 0x21 || code > 0x7e || code === 0x3b || code === 0x3d) return offset;
+    target[start + index] = code;
+  }
+  target[start + unique.length] = 0x3b;
+  return start + unique.length + 1;
 }

@@ -1,3 +1,5 @@
+import type { Buffer } from 'node:buffer';
+
 /**
  * Makes a name safe to place inside one line of a reply or a listing, without losing information:
  * - LF becomes NUL, the convention of RFC 959 Appendix II for pathnames in a 257 reply, which a client can
@@ -10,4 +12,20 @@ export function encodeLineBreaks(name: string): string {
   // Almost no name has a line break: two scans are far cheaper than a regular-expression replace per listing line.
   if (name.indexOf('\n') === -1 && name.indexOf('\r') === -1) return name;
   return name.replace(/[\r\n]/g, (character) => (character === '\n' ? '\0' : '\r\0'));
+}
+
+/**
+ * Writes `name` into `target` at `offset` as {@link encodeLineBreaks} makes it, in UTF-8, and returns the offset
+ * after it. ASCII names (nearly all) are copied byte by byte. The caller leaves room for 3 bytes per UTF-16 unit:
+ * UTF-8 takes at most 3 per unit (4 for a surrogate pair of 2), an encoded CR 2.
+ */
+export function writeName(target: Buffer, offset: number, name: string): number {
+  for (let index = 0; index < name.length; index++) {
+    const code = name.charCodeAt(index);
+    if (code >= 0x80 || code === 0x0a || code === 0x0d) {
+      return offset + index + target.write(encodeLineBreaks(name.slice(index)), offset + index, 'utf8');
+    }
+    target[offset + index] = code;
+  }
+  return offset + name.length;
 }

@@ -4,7 +4,7 @@ import {
   baseName,
   createListLineEncoder,
   createListLineFormatter,
-  createMlsxLineFormatter,
+  createMlsxLineEncoder,
   formatMlsxLine,
   formatMlstFeature,
   joinVirtualPath,
@@ -60,7 +60,7 @@ export const listingCommands = [
       const entry = await context.storage().stat(path, context.callOptions());
       // RFC 3659 §7.2.1: MLSD of something that is not a directory is a 501.
       if (entry.type !== 'directory') throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Not a directory; use MLST for a file.');
-      await listOverData(context, 'MLSD', argument, encoderOf(mlsdFormatter(context, path)));
+      await listOverData(context, 'MLSD', argument, mlsdEncoder(context, path));
     },
   }),
   defineCommand({
@@ -101,24 +101,24 @@ function permFact(context: CommandContext, entry: FileEntry, path: string): stri
 }
 
 /**
- * The MLSD line of each child of `directory`. Unless a directory override lies below it, every child of one type has
- * the same "perm" fact, so it is worked out once per type rather than once per entry.
+ * The encoder of the MLSD line of each child of `directory`. Unless a directory override lies below it, every child
+ * of one type has the same "perm" fact, so it is worked out once per type rather than once per entry.
  */
-function mlsdFormatter(context: CommandContext, directory: string): LineFormatter {
+function mlsdEncoder(context: CommandContext, directory: string): LineEncoder {
   const facts = context.state.mlstFacts;
-  const format = createMlsxLineFormatter(facts);
+  const encode = createMlsxLineEncoder(facts);
   const withPerm = facts.has('perm');
   const uniform = context.state.effectiveUser?.hasOverridesBelow(directory) !== true;
   const permByType = new Map<FileEntry['type'], string>();
-  return (child) => {
-    if (!withPerm) return format(child);
-    if (!uniform) return format(child, permFact(context, child, joinVirtualPath(directory, child.name)));
+  return (child, target, offset) => {
+    if (!withPerm) return encode(child, target, offset);
+    if (!uniform) return encode(child, target, offset, permFact(context, child, joinVirtualPath(directory, child.name)));
     let perm = permByType.get(child.type);
     if (perm === undefined) {
       perm = permFact(context, child, joinVirtualPath(directory, child.name));
       permByType.set(child.type, perm);
     }
-    return format(child, perm);
+    return encode(child, target, offset, perm);
   };
 }
 
@@ -152,7 +152,7 @@ async function* single(entry: FileEntry): AsyncGenerator<FileEntry> {
   yield entry;
 }
 
-/** The encoder of lines a formatter makes as strings (NLST, MLSD). */
+/** The encoder of lines a formatter makes as strings (NLST). */
 function encoderOf(format: LineFormatter): LineEncoder {
   return (entry, target, offset) => {
     const line = `${format(entry)}\r\n`;
