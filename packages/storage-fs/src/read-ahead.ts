@@ -10,7 +10,7 @@ import { throwIfAborted } from './write-all.ts';
  * would never run its `finally` and would leave the file open.
  *
  * `knownSize`, the file's size when opened, sizes the reads: a read asks for at most one byte more than should be
- * left, so a 4 KiB file costs a 4 KiB buffer (not a 1 MiB one, whose allocation and page faults cost more than the
+ * left, so a 4 KiB file costs a 4 KiB buffer (not a 512 KiB one, whose allocation and page faults cost more than the
  * read), and the short read that reaches the known size ends the iteration without one more read. A file that grew
  * since fills that extra byte, and reading goes on until a read returns nothing. With `bufferPool` (lent by the
  * server) the reads go into its buffers, which it reuses once each chunk is sent. The result carries `knownSize` as
