@@ -22,19 +22,10 @@ export { defaultMode } from './listing-entry.ts';
 export type { ListingEntry } from './listing-entry.ts';
 export { createListLineEncoder, createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
 export type { ListArguments, ListLineEncoder, ListLineOptions } from './list-format.ts';
-export {
-  defaultMlstFacts,
-  formatMlstFeature,
-  formatMlstOptsReply,
-  formatMlsxLine,
-  createMlsxLineEncoder,
-  createMlsxLineFormatter,
-  type MlsxLineEncoder,
-  type MlsxLineFormatter,
-  parseMlstOptions,
-  supportedMlstFacts,
-} from './mlsx-facts.ts';
-export type { MlstFact, MlsxLineOptions } from './mlsx-facts.ts';
+export { defaultMlstFacts, formatMlstFeature, formatMlstOptsReply, parseMlstOptions, supportedMlstFacts } from './mlsx-facts.ts';
+export type { MlstFact } from './mlsx-facts.ts';
+export { createMlsxLineEncoder, createMlsxLineFormatter, formatMlsxLine } from './mlsx-line.ts';
+export type { MlsxLineEncoder, MlsxLineFormatter, MlsxLineOptions } from './mlsx-line.ts';
 export { formatMachineTime, isMachineTimeRepresentable, parseMachineTime } from './machine-time.ts';
 export { createAsciiDecoder, createAsciiEncoder } from './ascii-transfer.ts';
 export type { AsciiDecoder } from './ascii-transfer.ts';
