@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gcPreload, gcSignal, launch, portFromStdout, started, stopper } from './servers.mjs';
+import { gcPreload, gcSignal, launch, portFromStdout, profileArguments, started, stopper } from './servers.mjs';
 
 const benchDirectory = dirname(dirname(fileURLToPath(import.meta.url)));
 const script = (name) => join(benchDirectory, 'servers', name);
@@ -118,8 +118,7 @@ export async function startS3Bench({ plan, context, track }) {
       ...(settings.signPayload === undefined ? {} : { signPayload: settings.signPayload }),
     };
     const gcReport = join(context.workDirectory, 'gc-report-ours-s3.json');
-    const profile = context.profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', context.profileDirectory];
-    const child = launch(process.execPath, [...profile, ...gcPreload, script('ours-s3.mjs')], {
+    const child = launch(process.execPath, [...profileArguments(context.profileDirectory), ...gcPreload, script('ours-s3.mjs')], {
       ...piped,
       env: { ...process.env, FTP_BENCH_GC_REPORT: gcReport, FTP_BENCH_S3_OPTIONS: JSON.stringify(connectorOptions) },
     });

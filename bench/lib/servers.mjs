@@ -97,9 +97,14 @@ export async function started(name, child, portPromise, extra) {
   }
 }
 
+/** The Node.js arguments that write a CPU profile into `profileDirectory`; none without one. */
+export function profileArguments(profileDirectory) {
+  return profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDirectory];
+}
+
 /** Our server from the built packages; `profileDirectory` adds --cpu-prof. */
 async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory, name }) {
-  const nodeArguments = profileDirectory === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profileDirectory];
+  const nodeArguments = profileArguments(profileDirectory);
   const script = join(benchDirectory, 'servers', 'ours.mjs');
   const gc = gcReporting(workDirectory, name);
   const child = launch(process.execPath, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], { env: gc.env });

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { defaultMode } from './listing-entry.ts';
 import type { ListingEntry } from './listing-entry.ts';
-import { encodeLineBreaks, writeName } from './wire-text.ts';
+import { encodeLineBreaks, writeDigits, writeName } from './wire-text.ts';
 
 /** Options for {@link formatListLine}. */
 export interface ListLineOptions {
@@ -134,17 +134,7 @@ function writeSize(target: Buffer, offset: number, size: number): number {
   if (!Number.isSafeInteger(size) || size < 0) {
     return offset + target.write(String(size).padStart(8), offset, 'latin1');
   }
-  let digits = 1;
-  for (let rest = size; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  let at = offset;
-  for (let pad = 8 - digits; pad > 0; pad--) target[at++] = 0x20;
-  const end = at + digits;
-  let rest = size;
-  for (let index = end - 1; index >= at; index--) {
-    target[index] = 0x30 + (rest % 10);
-    rest = Math.floor(rest / 10);
-  }
-  return end;
+  return writeDigits(target, offset, size, 8, 0x20);
 }
 
 /** Formats one NLST line (RFC 959 §4.1.3: names only), without a line end; line breaks in the name are encoded. */

@@ -6,10 +6,17 @@ function pad(value: number, width: number): string {
   return String(value).padStart(width, '0');
 }
 
-/** True if the date is valid and its UTC year fits the four digits of a time-val. */
+// A time-val has four digits of year: 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
+const earliestMachineTime = Date.parse('0000-01-01T00:00:00Z');
+const latestMachineTime = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * True if the date is valid and its UTC year fits the four digits of a time-val. Decided on the time value alone
+ * (an invalid date's is NaN), so MLSD can ask it for every line.
+ */
 export function isMachineTimeRepresentable(date: Date): boolean {
-  const year = date.getUTCFullYear();
-  return !Number.isNaN(date.getTime()) && year >= 0 && year <= 9999;
+  const time = date.getTime();
+  return time >= earliestMachineTime && time <= latestMachineTime;
 }
 
 /**

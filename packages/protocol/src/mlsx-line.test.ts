@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMode, type ListingEntry } from './listing-entry.ts';
-import { formatMachineTime, isMachineTimeRepresentable } from './machine-time.ts';
+import { formatMachineTime } from './machine-time.ts';
 import { defaultMlstFacts, supportedMlstFacts, type MlstFact } from './mlsx-facts.ts';
 import { createMlsxLineEncoder, createMlsxLineFormatter, formatMlsxLine, type MlsxLineOptions } from './mlsx-line.ts';
 import { encodeLineBreaks } from './wire-text.ts';
@@ -134,7 +134,9 @@ function referenceLine(entry: ListingEntry, facts: ReadonlySet<MlstFact>, perm?:
   let line = '';
   if (facts.has('type')) line += `type=${type ?? (entry.type === 'directory' ? 'dir' : 'file')};`;
   if (facts.has('size') && entry.type !== 'directory') line += `size=${entry.size};`;
-  if (facts.has('modify') && isMachineTimeRepresentable(entry.modifiedAt)) line += `modify=${formatMachineTime(entry.modifiedAt)};`;
+  // The rule of RFC 3659 §2.3 spelt out by the year, apart from the time bounds the encoder checks.
+  const year = entry.modifiedAt.getUTCFullYear();
+  if (facts.has('modify') && year >= 0 && year <= 9999) line += `modify=${formatMachineTime(entry.modifiedAt)};`;
   if (facts.has('perm') && perm !== undefined && /^[acdeflmprw]*$/.test(perm)) line += `perm=${perm};`;
   const unique = entry.uniqueId;
   if (facts.has('unique') && unique !== undefined && /^[\x21-\x3a\x3c\x3e-\x7e]+$/.test(unique)) line += `unique=${unique};`;

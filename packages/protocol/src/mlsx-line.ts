@@ -1,8 +1,9 @@
 import { Buffer } from 'node:buffer';
 import { defaultMode } from './listing-entry.ts';
 import type { ListingEntry } from './listing-entry.ts';
+import { isMachineTimeRepresentable } from './machine-time.ts';
 import type { MlstFact } from './mlsx-facts.ts';
-import { writeName } from './wire-text.ts';
+import { writeDigits, writeName } from './wire-text.ts';
 
 /** Options for {@link formatMlsxLine}. */
 export interface MlsxLineOptions {
@@ -74,9 +75,6 @@ const uniqueKey = Buffer.from('unique=', 'latin1');
 // Room for the facts of bounded length: "type=file;" 10, "size=" with up to 16 digits and ";" 22, "modify=" with
 // "YYYYMMDDHHMMSS.sss;" 26, "UNIX.mode=07777;" 16, then the space and CRLF 3 (77); the rest is counted per line.
 const fixedRoom = 80;
-// A time-val has four digits of year (RFC 3659 §2.3): 0000-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z.
-const earliestMachineTime = -62_167_219_200_000;
-const latestMachineTime = 253_402_300_799_999;
 
 /**
  * An encoder of MLSD lines with one set of facts, as MLSD writes them into its batches: which facts are on is read
@@ -156,8 +154,8 @@ function createModifyWriter(): (target: Buffer, offset: number, date: Date) => n
   let lastSecond = Number.NaN;
   const secondDigits = new Uint8Array(14);
   return (target, offset, date) => {
+    if (!isMachineTimeRepresentable(date)) return offset;
     const time = date.getTime();
-    if (!(time >= earliestMachineTime && time <= latestMachineTime)) return offset;
     const second = Math.floor(time / 1000);
     if (second !== lastSecond) {
       lastSecond = second;
@@ -175,19 +173,6 @@ function createModifyWriter(): (target: Buffer, offset: number, date: Date) => n
     target[at++] = 0x3b;
     return at;
   };
-}
-
-/** The decimal digits of a non-negative integer, zero-padded to `width`; returns the offset after them. */
-function writeDigits(target: Uint8Array, offset: number, value: number, width: number): number {
-  let digits = 1;
-  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
-  const end = offset + Math.max(digits, width);
-  let rest = value;
-  for (let index = end - 1; index >= offset; index--) {
-    target[index] = 0x30 + (rest % 10);
-    rest = Math.floor(rest / 10);
-  }
-  return end;
 }
 
 /** "YYYYMMDDHHMMSS" of `date` in UTC (RFC 3659 §2.3), into the 14 bytes of `target`. */

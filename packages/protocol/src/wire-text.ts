@@ -29,3 +29,21 @@ export function writeName(target: Buffer, offset: number, name: string): number 
   }
   return offset + name.length;
 }
+
+/**
+ * Writes the decimal digits of a non-negative safe integer into `target` at `offset`, right-aligned in at least
+ * `width` bytes filled with `pad` (zeros by default), and returns the offset after them.
+ */
+export function writeDigits(target: Uint8Array, offset: number, value: number, width: number, pad = 0x30): number {
+  let digits = 1;
+  for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  const end = offset + Math.max(digits, width);
+  const firstDigit = end - digits;
+  let rest = value;
+  for (let index = end - 1; index >= firstDigit; index--) {
+    target[index] = 0x30 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  }
+  target.fill(pad, offset, firstDigit);
+  return end;
+}

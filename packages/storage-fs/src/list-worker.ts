@@ -192,12 +192,12 @@ function entriesOf(names: readonly string[], numbers: Float64Array): FileEntry[]
 }
 
 /**
- * Stats `names` in `directory` (a real path inside `root`) in a worker, and resolves with the function that makes their
- * entries. The entries are made only when the listing reaches the batch: the batches queued behind it then hold
- * their names and one array of numbers each, not thousands of objects, so the young-generation collections a
+ * Stats `names` in `directory` (a real path inside `root`) in a worker, and resolves with the function that makes
+ * their entries. The entries are made only when the listing reaches the batch: the batches queued behind it then
+ * hold their names and one array of numbers each, not thousands of objects, so the young-generation collections a
  * listing causes copy less (issue 6: under callgrind, the collections during three LISTs of 10,000 entries right
- * after the server sat idle took 38M instructions instead of 49M). Rejects with the system error (its `code` kept) for an unexpected
- * failure, or with `WorkerUnavailableError` when no worker could take it.
+ * after the server sat idle took 38M instructions instead of 49M). Rejects with the system error (its `code` kept)
+ * for an unexpected failure, or with `WorkerUnavailableError` when no worker could take it.
  */
 export async function statInWorker(directory: string, root: string, names: readonly string[]): Promise<() => FileEntry[]> {
   if (names.length === 0) return () => [];

@@ -24,8 +24,6 @@ export interface UploadTarget {
   readonly key: string;
   /** Bytes of the first parts (S3 needs at least 5 MiB); later parts grow, see `partSizeOf`. */
   readonly partSize: number;
-  /** Parts of one size before the size doubles; default `partsPerSize` (tests set fewer). */
-  readonly partsPerSize?: number;
   /** Parts held in memory at once, counting the one being filled: memory is at most queueSize × the part size. */
   readonly queueSize: number;
   /** Aborts the upload: no new part starts, running requests are cancelled, the multipart upload is aborted. */
@@ -56,7 +54,7 @@ export const largestPartBuffer = Math.min(maximumPartSize, bufferConstants.MAX_L
 /** S3 numbers parts 1 to 10,000. */
 const maximumParts = 10_000;
 /** Parts of one size in an upload before the part size doubles (see `partSizeOf`). */
-export const partsPerSize = 1_000;
+const partsPerSize = 1_000;
 
 /**
  * The size of part `partNumber` of an upload whose first parts have `partSize` bytes: that size for parts 1 to
@@ -65,8 +63,8 @@ export const partsPerSize = 1_000;
  * as much memory as the largest one needs, or makes the largest ones fail. Growing ones let 5 MiB parts reach 4.9
  * TiB (S3's largest object is 5 TiB) while an upload of up to 1,000 parts (4.9 GiB) holds only `partSize × queueSize`.
  */
-export function partSizeOf(partNumber: number, partSize: number, sizeRun = partsPerSize): number {
-  return Math.min(partSize * 2 ** Math.floor((partNumber - 1) / sizeRun), largestPartBuffer);
+export function partSizeOf(partNumber: number, partSize: number): number {
+  return Math.min(partSize * 2 ** Math.floor((partNumber - 1) / partsPerSize), largestPartBuffer);
 }
 
 /** Base64 of the big-endian CRC32, the form of S3's `x-amz-checksum-crc32`. */
@@ -88,9 +86,9 @@ export function copyRanges(total: number): Array<{ readonly first: number; reado
 /**
  * Streams `source` into one S3 object with bounded memory, visible only once complete.
  *
- * Bytes are copied into part buffers (of `partSizeOf` each). A chunk is pulled from `source` only while the buffer being
- * filled has room, and a new buffer is started only when fewer than `queueSize` parts are uploading, so at most
- * `partSize × queueSize` bytes are held (plus the one chunk in hand, at most 64 KiB from a socket). When S3 is
+ * Bytes are copied into part buffers (of `partSizeOf` each). A chunk is pulled from `source` only while the buffer
+ * being filled has room, and a new buffer is started only when fewer than `queueSize` parts are uploading, so at most
+ * `queueSize` part buffers are held (plus the one chunk in hand, at most 64 KiB from a socket). When S3 is
  * slower than the client we simply stop pulling, and the server stops reading the data socket (TCP back-pressure)
  * instead of buffering or failing.
  *
@@ -174,8 +172,7 @@ export class StreamingUpload {
    * the garbage collector; buffers of a smaller size than the parts have grown to are dropped.
    */
   #takeBuffer(): Buffer {
-    const { partSize, partsPerSize: sizeRun } = this.#target;
-    const size = partSizeOf(this.#nextPartNumber, partSize, sizeRun);
+    const size = partSizeOf(this.#nextPartNumber, this.#target.partSize);
     for (let reused = this.#freeBuffers.pop(); reused !== undefined; reused = this.#freeBuffers.pop()) {
       if (reused.byteLength === size) return reused;
     }
