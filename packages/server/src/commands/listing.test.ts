@@ -87,6 +87,20 @@ describe('listing commands', () => {
     }
   });
 
+  it('keeps a name with a line break on one line in LIST, NLST and MLSD (LF as NUL, CR as CR NUL)', async () => {
+    const created = createSessionHarness({ storage: createMemoryStorage({ files: { '/odd/a\nb': 'x', '/odd/c\rd': 'y' } }) });
+    onTestFinished(() => created.close());
+    await created.login();
+    for (const [verb, nameOf] of [
+      ['LIST', (line: string) => line.split(/ +/).slice(8).join(' ')],
+      ['NLST', (line: string) => line],
+      ['MLSD', (line: string) => facts(line).name],
+    ] as const) {
+      const { data } = await created.download(`${verb} /odd`);
+      expect(lines(data).map(nameOf).sort()).toEqual(['a\0b', 'c\r\0d']);
+    }
+  });
+
   it('replies 550 to LIST or NLST of a missing path, before any 150', async () => {
     const session = await loggedIn();
     expect((await session.download('LIST nothing')).replies).toEqual(['550 No such file or directory.']);

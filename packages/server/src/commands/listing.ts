@@ -7,6 +7,7 @@ import {
   createMlsxLineEncoder,
   formatMlsxLine,
   formatMlstFeature,
+  formatNlstLine,
   joinVirtualPath,
   parseListArguments,
   ReplyCode,
@@ -45,7 +46,7 @@ export const listingCommands = [
     opensDataConnection: true,
     argument: 'optional',
     syntax: 'NLST [<sp> pathname]',
-    handle: (context, argument) => listOverData(context, 'NLST', parseListArguments(argument).path, encoderOf((entry) => entry.name)),
+    handle: (context, argument) => listOverData(context, 'NLST', parseListArguments(argument).path, encoderOf((entry) => formatNlstLine(entry.name))),
   }),
   defineCommand({
     verb: 'MLSD',
