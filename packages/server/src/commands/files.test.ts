@@ -103,14 +103,19 @@ describe('file commands', () => {
     expect(session.events.find((event) => event.name === 'upload')?.payload).toMatchObject({ path: '/dir/new.bin', bytes: 200_000 });
   });
 
-  it('sends the 150 of an upload at once, before the storage opens the file, and keeps RETR replies together', async () => {
+  it('sends the 150 of an upload and every final reply at once, and keeps RETR replies together', async () => {
     const session = await loggedIn();
+    const flushedBefore = session.flushedAfter.length;
     expect(codes(await session.upload('STOR sent-at-once.txt', Buffer.from('x')))).toEqual(['150', '226']);
-    // The client sends nothing before the 150 arrives: it must not wait for the end of the turn.
-    expect(session.flushedAfter).toEqual(['150 Ok to send data for sent-at-once.txt.']);
-    // A download needs nothing from the client after 150, so its 150 and 226 may still share one write.
+    // The client sends nothing before the 150 arrives, and nothing before the 226: neither waits for the end of the
+    // turn (the 226 used to wait until the command's code had unwound).
+    expect(session.flushedAfter.slice(flushedBefore).slice(-2)).toEqual(['150 Ok to send data for sent-at-once.txt.', '226 Transfer complete.']);
+    // A download needs nothing from the client after 150, so its 150 waits and leaves with the 226 in one write.
+    const beforeDownload = session.flushedAfter.length;
     await session.download('RETR sent-at-once.txt');
-    expect(session.flushedAfter).toHaveLength(1);
+    const flushed = session.flushedAfter.slice(beforeDownload);
+    expect(flushed).not.toContain(session.transcript.at(-2));
+    expect(flushed.at(-1)).toBe('226 Transfer complete.');
   });
 
   it('replies 550 to STOR onto a directory or into a missing directory', async () => {
