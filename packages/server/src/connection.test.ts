@@ -35,7 +35,7 @@ describe('ControlConnection', () => {
     client.pause();
     const reply = `214-${'x'.repeat(1000)}\r\n`;
     // Loopback kernel buffers absorb some megabytes first; keep writing until our own buffer passes the limit.
-    for (let written = 0; written < 64 * 1024 * 1024 && !serverSide.isPaused(); written += reply.length) connection.send(reply);
+    for (let written = 0; written < 64 * 1024 * 1024 && !serverSide.isPaused(); written += reply.length) connection.send(reply, false);
     expect(serverSide.isPaused()).toBe(true);
     expect(serverSide.writableLength).toBeLessThan(64 * 1024 + 2 * reply.length);
     client.resume();
@@ -58,8 +58,8 @@ describe('ControlConnection', () => {
   it('holds the replies of one turn for one write, and lets them go at once on flush()', async () => {
     const [serverSide] = await socketPair();
     const connection = new ControlConnection(serverSide, 4096);
-    connection.send('150 Ok to send data.\r\n');
-    connection.send('200 Another reply.\r\n');
+    connection.send('150 Ok to send data.\r\n', false);
+    connection.send('200 Another reply.\r\n', false);
     // Corked until the turn ends: both replies wait in the socket for one write.
     expect(serverSide.writableCorked).toBe(1);
     expect(serverSide.writableLength).toBeGreaterThan(0);
@@ -68,7 +68,23 @@ describe('ControlConnection', () => {
     expect(serverSide.writableLength).toBe(0);
     // The turn's own flush finds nothing left to do, and a later reply corks afresh.
     await new Promise((resolve) => process.nextTick(resolve));
-    connection.send('226 Done.\r\n');
+    connection.send('226 Done.\r\n', false);
     expect(serverSide.writableCorked).toBe(1);
+  });
+
+  it('writes a reply sent to leave now at once, taking the held replies of the turn with it', async () => {
+    const [serverSide, client] = await socketPair();
+    const connection = new ControlConnection(serverSide, 4096);
+    connection.send('230 Login successful.\r\n', true);
+    // A lone reply is a plain write: nothing corked, nothing left in the socket.
+    expect([serverSide.writableCorked, serverSide.writableLength]).toEqual([0, 0]);
+    connection.send('150 Ok to send data.\r\n', false);
+    expect(serverSide.writableCorked).toBe(1);
+    connection.send('226 Transfer complete.\r\n', true);
+    expect([serverSide.writableCorked, serverSide.writableLength]).toEqual([0, 0]);
+    let received = '';
+    client.setEncoding('latin1').on('data', (text: string) => (received += text));
+    for (let wait = 0; wait < 200 && !received.endsWith('226 Transfer complete.\r\n'); wait++) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(received).toBe('230 Login successful.\r\n150 Ok to send data.\r\n226 Transfer complete.\r\n');
   });
 });

@@ -181,18 +181,23 @@ export class ControlConnection implements SessionIo {
   /**
    * Replies sent in one turn of the event loop leave in one write: the first corks the socket and the flush waits
    * until the turn's promise callbacks have run. A small download is read, sent and finished in one turn (issue 6),
-   * so its 150 and 226 then share one system call and one wake-up of the client; a lone reply leaves as soon as the
-   * command's code yields, before any I/O is awaited.
+   * so its 150 and 226 then share one system call and one wake-up of the client. With `leaveNow` the reply and any
+   * held before it leave at once; a lone one is a plain write, with no cork and no flush to schedule.
    */
-  send(text: string): void {
+  send(text: string, leaveNow: boolean): void {
     const socket = this.#socket;
     if (!socket.writable) return;
-    if (!this.#corked) {
-      this.#corked = true;
-      socket.cork();
-      process.nextTick(ControlConnection.#flushReplies, this);
+    if (leaveNow && !this.#corked) {
+      socket.write(text);
+    } else {
+      if (!this.#corked) {
+        this.#corked = true;
+        socket.cork();
+        process.nextTick(ControlConnection.#flushReplies, this);
+      }
+      socket.write(text);
+      if (leaveNow) ControlConnection.#flushReplies(this);
     }
-    socket.write(text);
     if (socket.writableLength > replyBufferLimit && (this.#pauseReasons & PauseReason.replies) === 0) {
       this.#pause(PauseReason.replies);
       socket.once('drain', () => this.#resume(PauseReason.replies));

@@ -19,8 +19,11 @@ import { SessionPluginContext } from './session-plugin-context.ts';
 
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
 export interface SessionIo {
-  /** Writes one formatted reply; replies of one turn of the event loop may leave together. */
-  send(text: string): void;
+  /**
+   * Writes one formatted reply. Replies of one turn of the event loop may leave together; with `leaveNow` this one,
+   * and any held before it, leave at once.
+   */
+  send(text: string, leaveNow: boolean): void;
   /** Lets the replies written so far leave now rather than at the end of the turn. */
   flush(): void;
   /** Ends the control connection once pending replies are written. */
@@ -207,8 +210,7 @@ export class Session implements DispatchTarget {
    */
   reply(code: number, text: string | readonly string[]): void {
     if (this.#closed) return;
-    this.#io.send(formatReply(code, text));
-    if (code >= 200 && this.#queue.length === 0) this.#io.flush();
+    this.#io.send(formatReply(code, text), code >= 200 && this.#queue.length === 0);
   }
 
   /** See `CommandContext.flushReplies`. */

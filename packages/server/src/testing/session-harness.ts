@@ -49,7 +49,7 @@ export interface SessionHarness {
   readonly session: Session;
   /** Every reply since the greeting, in order. */
   readonly transcript: readonly string[];
-  /** The last reply written before each `flushReplies()` (replies a command asked to send at once). */
+  /** The last reply written before each flush: a reply sent to leave at once, or `flushReplies()`. */
   readonly flushedAfter: readonly string[];
   /** Every server event except `command`, in order. */
   readonly events: readonly HarnessEvent[];
@@ -83,7 +83,10 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
   const events: HarnessEvent[] = [];
   let isClosed = false;
   const io: SessionIo = {
-    send: (text) => transcript.push(text.replace(/\r\n$/, '')),
+    send: (text, leaveNow) => {
+      transcript.push(text.replace(/\r\n$/, ''));
+      if (leaveNow) flushedAfter.push(transcript.at(-1)!);
+    },
     close: () => (isClosed = true),
     flush: () => void flushedAfter.push(transcript.at(-1) ?? ''),
     pauseInput: () => {},
