@@ -78,7 +78,7 @@ export class FsSession implements StorageSessionV1 {
   stat(path: string): Promise<FileEntry> {
     return mapErrors(path, async () => {
       const found = await this.jail.existing(path);
-      return fileEntryFromStats(found.name === '' ? '/' : found.name, await this.statOf(found.realPath));
+      return fileEntryFromStats(found.name === '' ? '/' : found.name, found.stats ?? (await this.statOf(found.realPath)));
     });
   }
 
@@ -178,7 +178,7 @@ export class FsSession implements StorageSessionV1 {
     return mapErrors(path, async () => {
       throwIfAborted(options.signal);
       const found = await this.jail.existing(path);
-      const { size } = await this.requireFile(found.realPath, path);
+      const { size } = await this.requireFile(found.realPath, path, found.stats);
       const { calls } = this.settings;
       const fd = await calls.open(found.realPath, 'r');
       // The generator owns the descriptor: ending, an early return() and an abort all close the file.
@@ -193,7 +193,8 @@ export class FsSession implements StorageSessionV1 {
       const target = await this.jail.creatable(path);
       if (target.name === '') throw storageError('EISDIR', path);
       if (target.existingRealPath !== undefined) {
-        if ((await this.statOf(target.existingRealPath)).isDirectory()) throw storageError('EISDIR', path);
+        const existingStats = target.existingStats ?? (await this.statOf(target.existingRealPath));
+        if (existingStats.isDirectory()) throw storageError('EISDIR', path);
         if (options.exclusive === true) throw storageError('EEXIST', path);
       }
       const { fileMode, fsync, temporaryPrefix, calls } = this.settings;
@@ -224,7 +225,7 @@ export class FsSession implements StorageSessionV1 {
     return mapErrors(path, async () => {
       const target = await this.jail.creatable(path);
       if (target.name === '') throw storageError('EISDIR', path);
-      if (target.existingRealPath !== undefined) await this.requireFile(target.existingRealPath, path);
+      if (target.existingRealPath !== undefined) await this.requireFile(target.existingRealPath, path, target.existingStats);
       const { fileMode, fsync, calls } = this.settings;
       const destination = target.existingRealPath ?? target.entryPath;
       return { bytesWritten: await writeInPlace(destination, data, null, { signal: options.signal, fileMode, fsync, calls }) };
@@ -234,7 +235,7 @@ export class FsSession implements StorageSessionV1 {
   delete(path: string): Promise<void> {
     return mapErrors(path, async () => {
       const found = await this.jail.existing(path);
-      if (found.name === '' || (await this.statOf(found.realPath)).isDirectory()) throw storageError('EISDIR', path);
+      if (found.name === '' || (found.stats ?? (await this.statOf(found.realPath))).isDirectory()) throw storageError('EISDIR', path);
       // Unlinks the entry itself: deleting an in-root symlink removes the link, not the file it points to.
       await this.settings.calls.unlink(found.entryPath);
     });
@@ -271,8 +272,8 @@ export class FsSession implements StorageSessionV1 {
       const target = await mapErrors(to, () => this.jail.creatable(to));
       if (target.entryPath === source.entryPath) return;
       if (target.existingRealPath !== undefined) {
-        const sourceIsDirectory = (await this.statOf(source.realPath)).isDirectory();
-        const targetIsDirectory = (await this.statOf(target.existingRealPath)).isDirectory();
+        const sourceIsDirectory = (source.stats ?? (await this.statOf(source.realPath))).isDirectory();
+        const targetIsDirectory = (target.existingStats ?? (await this.statOf(target.existingRealPath))).isDirectory();
         if (sourceIsDirectory || targetIsDirectory) throw storageError('EEXIST', to);
       }
       await mapErrors(to, () => this.settings.calls.rename(source.entryPath, target.entryPath));
@@ -282,7 +283,7 @@ export class FsSession implements StorageSessionV1 {
   setModifiedTime(path: string, time: Date): Promise<void> {
     return mapErrors(path, async () => {
       const found = await this.jail.existing(path);
-      const stats = await this.statOf(found.realPath);
+      const stats = found.stats ?? (await this.statOf(found.realPath));
       await this.settings.calls.utimes(found.realPath, stats.atime, time);
     });
   }
@@ -290,7 +291,7 @@ export class FsSession implements StorageSessionV1 {
   checksum(path: string, algorithm: ChecksumAlgorithm, options: StorageCallOptions): Promise<string> {
     return mapErrors(path, async () => {
       const found = await this.jail.existing(path);
-      await this.requireFile(found.realPath, path);
+      await this.requireFile(found.realPath, path, found.stats);
       const stream = createReadStream(found.realPath, { highWaterMark: this.settings.readChunkBytes });
       addAbortSignal(options.signal, stream);
       if (algorithm === 'CRC32') {
@@ -306,9 +307,12 @@ export class FsSession implements StorageSessionV1 {
 
   async close(): Promise<void> {}
 
-  /** EISDIR for a directory, EACCES for a device, FIFO or socket (opening a FIFO would block the session). */
-  private async requireFile(realPath: string, virtualPath: string): Promise<Stats> {
-    const stats = await this.statOf(realPath);
+  /**
+   * EISDIR for a directory, EACCES for a device, FIFO or socket (opening a FIFO would block the session). `known` is
+   * the stat the look-up already made, if it did.
+   */
+  private async requireFile(realPath: string, virtualPath: string, known?: Stats): Promise<Stats> {
+    const stats = known ?? (await this.statOf(realPath));
     if (stats.isDirectory()) throw storageError('EISDIR', virtualPath);
     if (!stats.isFile()) throw storageError('EACCES', virtualPath);
     return stats;

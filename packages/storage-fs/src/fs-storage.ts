@@ -193,7 +193,7 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
       if (createRoot) await calls.mkdir(directory, settings.directoryMode, true);
       const rootStats = await calls.stat(directory);
       if (!rootStats.isDirectory()) throw refuse('the root is not a directory');
-      const jail = await openPathJail(directory, settings.temporaryPrefix, calls);
+      const jail = await openPathJail(directory, settings.temporaryPrefix, calls, rootStats);
       context.logger.debug({ root: jail.root }, 'storage-fs session opened');
       return new FsSession(jail, settingsWith(callsByRoot.callsFor(jail.root, rootStats.dev)));
     } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -143,5 +143,35 @@ describe('symlinks that stay inside the root', () => {
     expect(await storageCodeOf(() => session.stat('/dangling', noAbort))).toBe('ENOENT');
     expect(await storageCodeOf(() => session.write('/dangling', data(), write))).toBe('EACCES');
     expect(await readdir(join(base, 'root'))).not.toContain('missing-target');
+  });
+});
+
+describe('a root whose path leads elsewhere after the session opened', () => {
+  it.each([
+    ['the root itself', ''],
+    ['a directory above the root', 'tree'],
+  ])('is refused when %s is swapped for a link to a look-alike tree outside', async (_what, swapped) => {
+    // base/tree/home is the root; the planted tree has the same shape, with a secret where the user's file was.
+    const home = join(base, 'tree', 'home');
+    await mkdir(join(home, 'inside'), { recursive: true });
+    await writeFile(join(home, 'inside', 'mine.txt'), 'mine');
+    const planted = join(outside, 'planted');
+    await mkdir(join(planted, 'home', 'inside'), { recursive: true });
+    await writeFile(join(planted, 'home', 'inside', 'mine.txt'), 'secret');
+    const user = await createFsStorage({ root: home }).openSession({ username: 'mallory' }, createTestPluginContext());
+    expect(await user.stat('/inside/mine.txt', noAbort)).toMatchObject({ size: 4 });
+
+    const moved = swapped === '' ? home : join(base, 'tree');
+    await rename(moved, `${moved}-old`);
+    await symlink(swapped === '' ? join(planted, 'home') : planted, moved);
+
+    // The lexical path now reaches plain directories outside: only the root's identity or realpath tells.
+    expect(await storageCodeOf(() => user.stat('/inside/mine.txt', noAbort))).toBe('EACCES');
+    expect(await storageCodeOf(() => user.read('/inside/mine.txt', write))).toBe('EACCES');
+    expect(await storageCodeOf(() => user.write('/inside/mine.txt', data(), write))).toBe('EACCES');
+    expect(await storageCodeOf(() => user.write('/inside/new.txt', data(), write))).toBe('EACCES');
+    expect(await storageCodeOf(() => user.delete('/inside/mine.txt', noAbort))).toBe('EACCES');
+    expect(await readFile(join(planted, 'home', 'inside', 'mine.txt'), 'utf8')).toBe('secret');
+    expect(await readdir(join(planted, 'home', 'inside'))).toEqual(['mine.txt']);
   });
 });
