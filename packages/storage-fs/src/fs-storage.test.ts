@@ -113,8 +113,8 @@ describe('createFsStorage', () => {
 
 
   it('lists a directory of more batches than the workers hold at once, each entry once with its size', async () => {
-    // 7,000 entries: more than the 512-name batches in flight (six with four workers), so batches are refilled while
-    // earlier ones are still being stat'ed, and must still come out whole and in order.
+    // 7,000 entries: more than the 512-name batches in flight (four with two workers, six with four), so batches are
+    // refilled while earlier ones are still being stat'ed, and must still come out whole and in order.
     const connector = createFsStorage({ root: base });
     const session = await connector.openSession({ username: 'erin' }, createTestPluginContext());
     await mkdir(join(base, 'many'));

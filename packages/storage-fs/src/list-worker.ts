@@ -20,14 +20,16 @@ export const workerBatchEntries = 512;
 /** Numbers per name in a reply: type (1 directory, 0 file, -1 left out), size, mtime in ms, mode, device, inode. */
 const fieldsPerEntry = 6;
 /**
- * Two workers per core, at most four. More workers than cores, and more batches queued than workers (see
- * `batchesInFlight`), because a listing's threads share the cores with the event loop and, on a small machine, with
- * the client: a worker is often preempted in the middle of a batch, and whichever thread gets a core then still finds
- * stat calls to make. Measured on this project's 2-core machine (issue 6, LIST of 10,000 entries, medians of 5 x 20,
- * side by side with vsftpd's 18.3 ms): 2 workers with 2 batches in flight 22.0 ms, 2 with 4 20.8 ms, 3 with 5 19.9 ms,
- * 4 with 6 18.6 ms; MLSD 23.7, 21.0, 20.1 and 20.2 ms. Each worker started costs about 8 MiB of resident memory.
+ * One worker per core, at least two and at most four, with more batches queued than workers (see `batchesInFlight`):
+ * a listing's threads share the cores with the event loop and, on a small machine, with the client, so a worker is
+ * often preempted in the middle of a batch, and whichever thread gets a core then still finds stat calls to make.
+ * Issue 6, LIST of 10,000 entries on this project's 2-core machine: two workers and four in one process list as fast
+ * as each other when warm (medians of 20: 33.7-37.6 ms against 35.8-43.6, five alternating starts each; an earlier
+ * host gave 20.8 against 18.6), but after ten seconds of idle five LISTs took 269-382 ms with two against 318-437
+ * with four (eight bursts each): every batch crosses threads twice, and threads woken after idle start slowly on this
+ * VM. Each worker started costs about 8 MiB of resident memory (82-88 MiB against 101-106 for the process above).
  */
-const workerCount = Math.min(4, Math.max(2, 2 * availableParallelism()));
+const workerCount = Math.min(4, Math.max(2, availableParallelism()));
 /**
  * A worker's young generation, in MiB: its garbage is one batch's Stats objects and strings, and with V8's default
  * (semi-spaces of up to 16 MiB) four workers kept about 7 MiB more resident after their first listing.
