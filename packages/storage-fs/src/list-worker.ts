@@ -20,14 +20,14 @@ export const workerBatchEntries = 512;
 /** Numbers per name in a reply: type (1 directory, 0 file, -1 left out), size, mtime in ms, mode, device, inode. */
 const fieldsPerEntry = 6;
 /**
- * One worker per core, at least two and at most four, with more batches queued than workers (see `batchesInFlight`):
- * a listing's threads share the cores with the event loop and, on a small machine, with the client, so a worker is
- * often preempted in the middle of a batch, and whichever thread gets a core then still finds stat calls to make.
- * Issue 6, LIST of 10,000 entries on this project's 2-core machine: two workers and four in one process list as fast
- * as each other when warm (medians of 20: 33.7-37.6 ms against 35.8-43.6, five alternating starts each; an earlier
- * host gave 20.8 against 18.6), but after ten seconds of idle five LISTs took 269-382 ms with two against 318-437
- * with four (eight bursts each): every batch crosses threads twice, and threads woken after idle start slowly on this
- * VM. Each worker started costs about 8 MiB of resident memory (82-88 MiB against 101-106 for the process above).
+ * One worker per core, at least two and at most four, with more batches queued than workers (see `batchesInFlight`): a
+ * listing's threads share the cores with the event loop and, on a small machine, with the client, so a worker is often
+ * preempted in the middle of a batch, and whichever thread gets a core then still finds stat calls to make. Issue 6,
+ * LIST of 10,000 entries on this project's 2-core machine: two workers and four list as fast as each other when warm
+ * (medians of 20: 33.7-37.6 ms against 35.8-43.6, five alternating starts each; an earlier host gave 20.8 against
+ * 18.6), but after ten seconds of idle five LISTs took 269-382 ms with two against 318-437 with four (eight bursts
+ * each): every batch crosses threads twice, and threads woken after idle start slowly on this VM. Each worker started
+ * costs about 8 MiB of resident memory (82-88 MiB against 101-106 for the process above).
  */
 const workerCount = Math.min(4, Math.max(2, availableParallelism()));
 /**
