@@ -20,6 +20,11 @@ import { promisify } from 'node:util';
 export interface FileCalls {
   /** True when bounded calls run on the event loop ("local"). */
   readonly direct: boolean;
+  /**
+   * False where fsync(2) has nothing to flush: tmpfs and ramfs implement it as a no-op for files and directories alike
+   * (Linux `noop_fsync`), so the connector skips it there, and the directory open that a durable rename needs.
+   */
+  readonly fsyncFlushes: boolean;
   realpath(path: string): Promise<string>;
   /** lstat, or undefined when nothing is there. */
   lstat(path: string): Promise<Stats | undefined>;
@@ -72,6 +77,7 @@ function isMissing(error: unknown): boolean {
 /** Every call in the thread pool: for network file systems (NFS, SMB, FUSE), where any call may take milliseconds. */
 export const threadPoolCalls: FileCalls = {
   direct: false,
+  fsyncFlushes: true,
   realpath: (path) => threadPool.realpath(path),
   lstat: async (path) => {
     try {
@@ -107,6 +113,7 @@ export const threadPoolCalls: FileCalls = {
  */
 export const eventLoopCalls: FileCalls = {
   direct: true,
+  fsyncFlushes: true,
   realpath: async (path) => fs.realpathSync.native(path),
   lstat: async (path) => fs.lstatSync(path, { throwIfNoEntry: false }),
   stat: async (path) => fs.statSync(path),
@@ -136,10 +143,11 @@ export const eventLoopCalls: FileCalls = {
 const memoryFileSystemTypes = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ramfs */]);
 
 /**
- * Local calls for a root on tmpfs or ramfs: fsync there returns at once with nothing to flush, so it runs on the
- * event loop too instead of costing a thread-pool round trip (two per upload: the file and its directory).
+ * Local calls for a root on tmpfs or ramfs, where fsync has nothing to flush: the connector does not ask for it
+ * (`fsyncFlushes`), which saves an upload four system calls (fsync of the file, open, fsync and close of its
+ * directory), and a call that still comes runs on the event loop instead of costing a thread-pool round trip.
  */
-export const memoryFileSystemCalls: FileCalls = { ...eventLoopCalls, fsync: async (fd) => fs.fsyncSync(fd) };
+export const memoryFileSystemCalls: FileCalls = { ...eventLoopCalls, fsyncFlushes: false, fsync: async (fd) => fs.fsyncSync(fd) };
 
 /** The calls for a session whose root is `directory`: `memoryFileSystemCalls` when local mode finds a memory file system. */
 export function callsForRoot(calls: FileCalls, directory: string): FileCalls {

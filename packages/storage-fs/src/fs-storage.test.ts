@@ -1,7 +1,8 @@
+import { statfsSync } from 'node:fs';
 import { mkdir, mkdtemp, opendir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
 import {
   bytesFrom,
@@ -14,6 +15,7 @@ import {
   storageCodeOf,
   textFrom,
 } from '@ftp/plugin-api/testing';
+import { eventLoopCalls, memoryFileSystemCalls } from './file-calls.ts';
 import { createFsStorage } from './index.ts';
 
 runStorageConformance('fs', async () => {
@@ -161,6 +163,41 @@ describe('createFsStorage', () => {
     for (const path of ['relative.txt', '/../outside', '/a/../../b', '/nul\0.txt']) {
       expect(await storageCodeOf(() => session.stat(path, noAbort))).toBe('EBADNAME');
     }
+  });
+});
+
+describe('fsync after an upload', () => {
+  const tmpfsType = 0x01021994;
+  const isTmpfs = (directory: string): boolean => {
+    try {
+      return statfsSync(directory).type === tmpfsType;
+    } catch {
+      return false;
+    }
+  };
+
+  async function uploadWithSpy(base: string, calls: typeof eventLoopCalls): Promise<number> {
+    const fsync = vi.spyOn(calls, 'fsync');
+    try {
+      const connector = createFsStorage({ root: base, fsync: true });
+      const session = await connector.openSession({ username: 'alice' }, createTestPluginContext());
+      await session.write('/file.txt', chunksOf(bytesFrom('stored')), { ...noAbort, offset: 0 });
+      expect(await readFile(join(base, 'file.txt'), 'utf8')).toBe('stored');
+      return fsync.mock.calls.length;
+    } finally {
+      fsync.mockRestore();
+      await rm(base, { recursive: true, force: true });
+    }
+  }
+
+  it.skipIf(!isTmpfs('/dev/shm'))('is skipped on tmpfs, where it has nothing to flush', async () => {
+    const base = await mkdtemp(join('/dev/shm', 'storage-fs-fsync-'));
+    expect(await uploadWithSpy(base, memoryFileSystemCalls)).toBe(0);
+  });
+
+  it.skipIf(isTmpfs(tmpdir()))('syncs the file and its directory on a disk', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'storage-fs-fsync-'));
+    expect(await uploadWithSpy(base, eventLoopCalls)).toBe(2);
   });
 });
 
