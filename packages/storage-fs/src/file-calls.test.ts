@@ -16,10 +16,11 @@ const shmIsTmpfs = (() => {
 })();
 
 describe('callsForRoot', () => {
-  it.skipIf(!shmIsTmpfs)('fsyncs on the event loop for a root on tmpfs, where there is nothing to flush', async () => {
+  it.skipIf(!shmIsTmpfs)('marks a root on tmpfs as one where fsync has nothing to flush', async () => {
     const root = await mkdtemp(join(shm, 'storage-fs-calls-'));
     try {
       expect(callsForRoot(eventLoopCalls, root)).toBe(memoryFileSystemCalls);
+      expect(memoryFileSystemCalls.fsyncFlushes).toBe(false);
       const fd = await memoryFileSystemCalls.open(join(root, 'file'), 'w', 0o644);
       await memoryFileSystemCalls.writev(fd, [Buffer.from('data')], 4, 0);
       await memoryFileSystemCalls.fsync(fd);

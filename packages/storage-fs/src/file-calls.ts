@@ -144,10 +144,10 @@ const memoryFileSystemTypes = new Set([0x01021994 /* tmpfs */, 0x858458f6 /* ram
 
 /**
  * Local calls for a root on tmpfs or ramfs, where fsync has nothing to flush: the connector does not ask for it
- * (`fsyncFlushes`), which saves an upload four system calls (fsync of the file, open, fsync and close of its
- * directory), and a call that still comes runs on the event loop instead of costing a thread-pool round trip.
+ * (`fsyncFlushes`), which saves an upload four system calls (fsync of the file; open, fsync and close of its
+ * directory).
  */
-export const memoryFileSystemCalls: FileCalls = { ...eventLoopCalls, fsyncFlushes: false, fsync: async (fd) => fs.fsyncSync(fd) };
+export const memoryFileSystemCalls: FileCalls = { ...eventLoopCalls, fsyncFlushes: false };
 
 /** The calls for a session whose root is `directory`: `memoryFileSystemCalls` when local mode finds a memory file system. */
 export function callsForRoot(calls: FileCalls, directory: string): FileCalls {
