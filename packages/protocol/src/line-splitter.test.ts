@@ -72,6 +72,20 @@ describe('LineSplitter', () => {
       expected: ['ABOR'],
     },
     {
+      // Clients send "IAC IP IAC" in line and only the DM as urgent data; Linux takes the DM out of the stream, so
+      // the second IAC is followed by the command's first letter (RFC 854: not a Telnet command byte).
+      name: 'keeps the byte after IAC IP IAC when the urgent DM was removed from the stream',
+      input: [bytes([IAC, 244, IAC], 'ABOR\r\n')],
+      expected: ['ABOR'],
+    },
+    {
+      name: 'keeps a byte below 0xF0 after a split IAC IP IAC',
+      input: [bytes([IAC, 244, IAC]), bytes('NOOP\r\n')],
+      expected: ['NOOP'],
+    },
+    { name: 'drops an IAC before a byte that is no Telnet command', input: [bytes('a', [IAC], 'b\r\n')], expected: ['ab'] },
+    { name: 'ends the line on a LF after a lone IAC', input: [bytes('NOOP', [IAC], '\nX\n')], expected: ['NOOP', 'X'] },
+    {
       name: 'keeps a 0xF2 data byte that does not follow IAC IP',
       input: [bytes([242], 'X\r\n')],
       expected: ['\xf2X'],

@@ -21,6 +21,8 @@ const carriageReturn = 0x0d;
 // RFC 854 Telnet command bytes. The FTP control connection is a Telnet NVT stream (RFC 959 §4.1.3), so a client
 // may interleave these with command text; ABOR is typically preceded by IAC IP IAC DM (RFC 959 §4.1.3, ABOR).
 const interpretAsCommand = 0xff;
+/** The lowest Telnet command byte (SE); every command is 0xF0-0xFF, so a lower byte after IAC is none. */
+const lowestTelnetCommand = 0xf0;
 const telnetWill = 0xfb;
 const telnetDont = 0xfe;
 const telnetInterruptProcess = 0xf4;
@@ -39,8 +41,9 @@ type TelnetState = 'data' | 'command' | 'option';
  * - Lines end with LF; a CR immediately before the LF is dropped, so both CRLF (RFC 959 §4.1) and the bare LF some
  *   clients send are accepted. A CR anywhere else is kept as data.
  * - Telnet (RFC 854): IAC IAC is one 0xFF data byte; IAC WILL/WONT/DO/DONT option is removed (three bytes); IAC and
- *   any other command byte (IP, DM, AO, AYT, SB, SE...) are removed (two bytes). Subnegotiation is simplified: the
- *   bytes between IAC SB and IAC SE are treated as data, since FTP never negotiates options that use it.
+ *   any other command byte (IP, DM, AO, AYT, SB, SE...) are removed (two bytes). An IAC followed by a byte below
+ *   0xF0, which is no command, is dropped and the byte kept. Subnegotiation is simplified: the bytes between IAC SB
+ *   and IAC SE are treated as data, since FTP never negotiates options that use it.
  * - A line longer than `maxLineLength` bytes produces exactly one `too-long` item as soon as the limit is crossed;
  *   its remaining bytes up to the next LF are discarded without being stored, so memory stays bounded however long
  *   the line. Splitting resumes normally after that LF.
@@ -119,6 +122,14 @@ export class LineSplitter {
       }
       case 'command':
         if (byte === interpretAsCommand) {
+          this.#telnetState = 'data';
+          this.#afterInterrupt = false;
+          return byte;
+        }
+        if (byte < lowestTelnetCommand) {
+          // Not a Telnet command (RFC 854), so the IAC is dropped and the byte kept. Clients send the Synch before
+          // ABOR as "IAC IP IAC" in line and only the DM as urgent data, which Linux takes out of the stream: the
+          // second IAC is then followed by the "A" of ABOR, and swallowing it made the line "BOR".
           this.#telnetState = 'data';
           this.#afterInterrupt = false;
           return byte;
