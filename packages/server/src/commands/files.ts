@@ -185,11 +185,12 @@ export const fileCommands = [
         throw new ReplyError(ReplyCode.FileNameNotAllowed, 'Cannot rename to that name.');
       }
       context.requirePermission('rename', to);
-      const account = quotaAccount(context);
-      // Renaming over a file removes it: the quota usage loses that file.
-      const replaced = account === undefined ? undefined : await fileSize(context.storage(), to, context.callOptions());
+      const replaced = await fileSize(context.storage(), to, context.callOptions());
+      // Renaming onto a file replaces its content, as STOR over it would: it takes the same overwrite permission.
+      if (replaced !== undefined) context.requirePermission('overwrite', to);
       await context.storage().rename!(from, to, context.callOptions());
-      account?.settle(replaced, undefined);
+      // Renaming over a file removes it: the quota usage loses that file.
+      quotaAccount(context)?.settle(replaced, undefined);
       context.emit('rename', { from, to });
       context.reply(ReplyCode.FileActionOkay, 'Rename successful.');
     },

@@ -19,7 +19,7 @@ export interface UserPermissions {
   readonly download?: boolean;
   /** STOR, STOU, APPE to a new file. */
   readonly upload?: boolean;
-  /** STOR, APPE or REST+STOR over an existing file. */
+  /** STOR, APPE or REST+STOR over an existing file, and RNTO onto one (it replaces the file just as well). */
   readonly overwrite?: boolean;
   /** DELE and RMD. */
   readonly delete?: boolean;

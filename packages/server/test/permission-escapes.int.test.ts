@@ -1,0 +1,64 @@
+import type { AuthenticatedUser, AuthenticatorV1 } from '@ftp/plugin-api';
+import { describe, expect, it } from 'vitest';
+import { createMemoryStorage } from '../src/testing/memory-storage.ts';
+import { loggedInRawSession, rawTransfer, startServer, type RawReply, type RawSession } from './support/index.ts';
+
+// Hardening issue: ways around a permission or a quota that each command alone enforced (a rename onto a protected
+// file, a rename out of an unreadable directory, parallel uploads past maxFiles), and the MLSx "perm" fact telling
+// the user what the permission checks will really allow. Everything over real sockets on 127.0.0.1.
+
+/** Accepts password "pw" for every user in `profiles`, returning that profile. */
+function profileAuthenticator(profiles: Record<string, Omit<AuthenticatedUser, 'username'>>): AuthenticatorV1 {
+  return {
+    specificationVersion: 'v1',
+    name: 'profiles',
+    async authenticate(request) {
+      const profile = profiles[request.username];
+      if (profile === undefined || request.password !== 'pw') return { outcome: 'rejected' };
+      return { outcome: 'accepted', user: { username: request.username, ...profile } };
+    },
+  };
+}
+
+async function login(port: number, user: string): Promise<RawSession> {
+  const session = await loggedInRawSession(port, user, 'pw');
+  expect((await session.command('TYPE I')).code).toBe(200);
+  return session;
+}
+
+/** RNFR then RNTO; the reply to RNTO (or to RNFR when that one refused). */
+async function rename(session: RawSession, from: string, to: string): Promise<RawReply> {
+  const pending = await session.command(`RNFR ${from}`);
+  if (pending.code !== 350) return pending;
+  return session.command(`RNTO ${to}`);
+}
+
+async function download(session: RawSession, path: string): Promise<{ code: number; text: string; content: string }> {
+  const result = await rawTransfer(session, `RETR ${path}`);
+  const reply = result.final ?? result.first;
+  return { code: reply.code, text: reply.text, content: result.received.toString() };
+}
+
+describe('renaming onto an existing file', () => {
+  it('needs the overwrite permission there, as STOR over it does; a new name needs only rename', async () => {
+    const { port } = await startServer({
+      storage: createMemoryStorage({ files: { '/new.txt': 'new', '/protected.txt': 'protected', '/other.txt': 'other' } }),
+      authenticator: profileAuthenticator({
+        keeper: { permissions: { overwrite: false, delete: false, rename: true } },
+        owner: { permissions: { delete: false } },
+      }),
+    });
+    const keeper = await login(port, 'keeper');
+    const refused = await rename(keeper, '/new.txt', '/protected.txt');
+    expect(refused.code).toBe(550);
+    expect(refused.text).toContain('overwrite not allowed');
+    expect(await download(keeper, '/protected.txt')).toMatchObject({ code: 226, content: 'protected' });
+    expect(await download(keeper, '/new.txt')).toMatchObject({ code: 226, content: 'new' });
+    // Moving to a free name replaces nothing: rename alone is enough.
+    expect((await rename(keeper, '/new.txt', '/fresh.txt')).code).toBe(250);
+    // With overwrite (and still without delete) the same rename replaces the file.
+    const owner = await login(port, 'owner');
+    expect((await rename(owner, '/other.txt', '/protected.txt')).code).toBe(250);
+    expect(await download(owner, '/protected.txt')).toMatchObject({ code: 226, content: 'other' });
+  });
+});
