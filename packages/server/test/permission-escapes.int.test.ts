@@ -62,3 +62,38 @@ describe('renaming onto an existing file', () => {
     expect(await download(owner, '/protected.txt')).toMatchObject({ code: 226, content: 'other' });
   });
 });
+
+describe('moving an entry out of a directory', () => {
+  it('needs the download permission the entry has where it is, unless it stays unreadable where it goes', async () => {
+    const { port } = await startServer({
+      storage: createMemoryStorage({
+        files: { '/secret/plan.txt': 'plan', '/secret/inner/deep.txt': 'deep', '/dropbox/.keep': '', '/tree/hidden/x.txt': 'x' },
+      }),
+      authenticator: profileAuthenticator({
+        mallory: {
+          directoryPermissions: { '/secret': { download: false }, '/dropbox': { download: false }, '/tree/hidden': { download: false } },
+        },
+      }),
+    });
+    const session = await login(port, 'mallory');
+    expect((await download(session, '/secret/plan.txt')).text).toContain('download not allowed');
+
+    const escaped = await rename(session, '/secret/plan.txt', '/plan.txt');
+    expect(escaped.code).toBe(550);
+    expect(escaped.text).toContain('download not allowed');
+    expect((await download(session, '/plan.txt')).code).toBe(550);
+    // A directory moved out would carry its files with it.
+    expect((await rename(session, '/secret/inner', '/inner')).text).toContain('download not allowed');
+    expect((await download(session, '/inner/deep.txt')).code).toBe(550);
+    // Renaming above a restricted directory would move it away from the path its restriction names.
+    const moved = await rename(session, '/tree', '/open');
+    expect(moved.code).toBe(550);
+    expect(moved.text).toContain('rename not allowed');
+    expect((await download(session, '/open/hidden/x.txt')).code).toBe(550);
+
+    // Within the directory, or into another one the user cannot read either, the file stays unreadable: allowed.
+    expect((await rename(session, '/secret/plan.txt', '/secret/plan-v2.txt')).code).toBe(250);
+    expect((await rename(session, '/secret/plan-v2.txt', '/dropbox/plan.txt')).code).toBe(250);
+    expect((await download(session, '/dropbox/plan.txt')).text).toContain('download not allowed');
+  });
+});

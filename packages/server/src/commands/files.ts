@@ -7,7 +7,7 @@ import { defineCommand } from './define-command.ts';
 import { fileSize, type QuotaAccount } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import { sendToClient } from './transfer.ts';
-import { requireDirectory, requireFile } from './path-checks.ts';
+import { requireDirectory, requireFile, requireMovableDirectory, requireStaysUnreadable } from './path-checks.ts';
 import { checkUploadTarget, runUpload } from './upload.ts';
 import { checkBeforeUpload } from './before-upload.ts';
 
@@ -166,7 +166,8 @@ export const fileCommands = [
       const path = context.resolvePath(argument);
       context.requirePermission('rename', path);
       if (path === '/') throw new ReplyError(ReplyCode.FileUnavailable, 'Cannot rename the root directory.');
-      await context.storage().stat(path, context.callOptions());
+      const entry = await context.storage().stat(path, context.callOptions());
+      requireMovableDirectory(context, entry, path);
       context.state.renameFrom = path;
       context.reply(ReplyCode.FileActionPending, 'Ready for RNTO.');
     },
@@ -185,6 +186,7 @@ export const fileCommands = [
         throw new ReplyError(ReplyCode.FileNameNotAllowed, 'Cannot rename to that name.');
       }
       context.requirePermission('rename', to);
+      requireStaysUnreadable(context, from, to);
       const replaced = await fileSize(context.storage(), to, context.callOptions());
       // Renaming onto a file replaces its content, as STOR over it would: it takes the same overwrite permission.
       if (replaced !== undefined) context.requirePermission('overwrite', to);

@@ -1,6 +1,6 @@
 import { StorageError, type FileEntry } from '@ftp/plugin-api';
 import { ReplyCode } from '@ftp/protocol';
-import { ReplyError } from '../errors/server-errors.ts';
+import { PermissionError, ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
 
 /** Stats `path` and refuses anything but a directory with ENOTDIR (550): CWD, an upload's parent, STOU's directory. */
@@ -15,4 +15,25 @@ export async function requireFile(context: CommandContext, path: string): Promis
   const entry = await context.storage().stat(path, context.callOptions());
   if (entry.type === 'directory') throw new ReplyError(ReplyCode.FileUnavailable, 'Not a regular file.');
   return entry;
+}
+
+/**
+ * RNFR of a directory below which the user has directory permissions: they are set by path, so after a rename they
+ * would no longer apply to what they protected (a `download: false` subdirectory would become readable under the new
+ * name). Refused with 550 naming `rename`, whatever the rest of the rename would be.
+ */
+export function requireMovableDirectory(context: CommandContext, entry: FileEntry, path: string): void {
+  if (entry.type !== 'directory' || context.state.effectiveUser?.hasOverridesBelow(path) !== true) return;
+  throw new PermissionError('rename', 'permissions are set for directories inside it');
+}
+
+/**
+ * RNTO: an entry the user may not download where it is may only move where the user may not download it either
+ * (renamed within its directory, or into another drop box); moving it anywhere else needs the download permission at
+ * its source, as RETR there would. Otherwise RNFR/RNTO and RETR together would read what RETR alone may not.
+ */
+export function requireStaysUnreadable(context: CommandContext, from: string, to: string): void {
+  const user = context.state.effectiveUser;
+  if (user === undefined || user.allows('download', from) || !user.allows('download', to)) return;
+  throw new PermissionError('download', 'needed to move an entry out of where download is denied');
 }

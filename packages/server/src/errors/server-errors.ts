@@ -16,10 +16,14 @@ export class TransferAbortedError extends FtpError {
   }
 }
 
-/** The user lacks a permission (UserPermissions); the message names it and is safe to show. */
+/**
+ * The user lacks a permission (UserPermissions); the message names it, and `reason` says why when the permission is
+ * needed somewhere the command does not name (the source of a rename, say). Safe to show.
+ */
 export class PermissionError extends FtpError {
-  constructor(permission: string) {
-    super('FTP_ERR_PERMISSION', `Permission denied: ${permission} not allowed.`, { replyCode: 550, expose: true });
+  constructor(permission: string, reason?: string) {
+    const message = `Permission denied: ${permission} not allowed${reason === undefined ? '' : ` (${reason})`}.`;
+    super('FTP_ERR_PERMISSION', message, { replyCode: 550, expose: true });
     this.name = 'PermissionError';
   }
 }

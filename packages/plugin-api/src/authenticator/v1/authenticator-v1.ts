@@ -23,7 +23,10 @@ export interface UserPermissions {
   readonly overwrite?: boolean;
   /** DELE and RMD. */
   readonly delete?: boolean;
-  /** RNFR/RNTO. */
+  /**
+   * RNFR/RNTO, at both paths. Moving an entry out of where `download` is denied also needs `download` there, and a
+   * directory inside which `directoryPermissions` are set cannot be renamed (they would not follow it).
+   */
   readonly rename?: boolean;
   /** MKD. */
   readonly makeDirectory?: boolean;
