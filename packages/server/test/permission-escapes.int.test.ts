@@ -97,3 +97,57 @@ describe('moving an entry out of a directory', () => {
     expect((await download(session, '/dropbox/plan.txt')).text).toContain('download not allowed');
   });
 });
+
+describe('the MLST/MLSD perm fact', () => {
+  /** The facts of an MLSD or MLST line by name, and the name after them. */
+  function facts(line: string): { name: string; perm: string | undefined } {
+    const space = line.indexOf(' ');
+    const perm = /(?:^|;)perm=([a-z]*);/.exec(line.slice(0, space))?.[1];
+    return { name: line.slice(space + 1), perm };
+  }
+
+  async function mlsd(session: RawSession, path: string): Promise<Map<string, string | undefined>> {
+    const result = await rawTransfer(session, `MLSD ${path}`);
+    expect(result.final?.code).toBe(226);
+    const lines = result.received.toString('utf8').split('\r\n').filter((line) => line !== '');
+    return new Map(lines.map((line) => [facts(line).name, facts(line).perm]));
+  }
+
+  async function mlst(session: RawSession, path: string): Promise<string | undefined> {
+    const reply = await session.command(`MLST ${path}`);
+    expect(reply.code).toBe(250);
+    return facts(reply.lines[1]!.slice(1)).perm;
+  }
+
+  it('derives each letter from what this user may do there: no w, a or c where upload is denied', async () => {
+    const { port } = await startServer({
+      storage: createMemoryStorage({ files: { '/readonly/a.txt': 'a', '/readonly/sub/.keep': '', '/open/b.txt': 'b', '/open/sub/.keep': '' } }),
+      authenticator: profileAuthenticator({
+        frank: { directoryPermissions: { '/readonly': { upload: false } } },
+      }),
+    });
+    const session = await login(port, 'frank');
+    const readonly = await mlsd(session, '/readonly');
+    expect(readonly.get('a.txt')).toBe('rdf');
+    expect(readonly.get('sub')).toBe('elmdf');
+    expect(await mlst(session, '/readonly/a.txt')).toBe('rdf');
+    expect(await mlst(session, '/readonly')).toBe('elmdf');
+    // Where upload is allowed, the same entries may be written, appended to and created in.
+    const open = await mlsd(session, '/open');
+    expect(open.get('b.txt')).toBe('rwadf');
+    expect(open.get('sub')).toBe('elcmdf');
+    // STOR over a.txt is refused as the missing "w" said.
+    expect((await rawTransfer(session, 'STOR /readonly/a.txt', Buffer.from('x'))).first.text).toContain('upload not allowed');
+  });
+
+  it('leaves out "f" for a directory whose restrictions below it a rename would lose', async () => {
+    const { port } = await startServer({
+      storage: createMemoryStorage({ files: { '/tree/hidden/x.txt': 'x', '/plain/y.txt': 'y' } }),
+      authenticator: profileAuthenticator({ grace: { directoryPermissions: { '/tree/hidden': { download: false } } } }),
+    });
+    const session = await login(port, 'grace');
+    const root = await mlsd(session, '/');
+    expect(root.get('tree')).toBe('elcmd');
+    expect(root.get('plain')).toBe('elcmdf');
+  });
+});

@@ -80,11 +80,16 @@ export const listingCommands = [
   }),
 ];
 
-/** The RFC 3659 "perm" fact, from the entry type and what this user may do at `path` and the storage allows (§7.5.5). */
+/**
+ * The RFC 3659 "perm" fact (§7.5.5): each letter only when the command it stands for would pass the checks that
+ * command makes for this user at `path` and the storage has it, so a client never offers what will be refused:
+ * "w" and "a" are STOR and APPE over the file (upload and overwrite, as `checkUploadTarget` asks), "c" is STOR of a
+ * new file in the directory, "f" is RNFR (never for a directory with permissions set inside it).
+ */
 function permFact(context: CommandContext, entry: FileEntry, path: string): string {
   const user = context.state.effectiveUser;
   const allowed = (name: keyof UserPermissions) => user?.allows(name, path) ?? true;
-  const canRename = allowed('rename') && hasCapability(context.state.storage, 'rename');
+  const storage = context.state.storage;
   let perm = '';
   if (entry.type === 'directory') {
     perm += 'e';
@@ -92,13 +97,19 @@ function permFact(context: CommandContext, entry: FileEntry, path: string): stri
     if (allowed('upload')) perm += 'c';
     if (allowed('makeDirectory')) perm += 'm';
   } else {
+    const canReplace = allowed('upload') && allowed('overwrite');
     if (allowed('download')) perm += 'r';
-    if (allowed('overwrite')) perm += 'w';
-    if (allowed('overwrite') && hasCapability(context.state.storage, 'append')) perm += 'a';
+    if (canReplace) perm += 'w';
+    if (canReplace && hasCapability(storage, 'append')) perm += 'a';
   }
   if (allowed('delete')) perm += 'd';
-  if (canRename) perm += 'f';
+  if (allowed('rename') && hasCapability(storage, 'rename') && !hasPermissionsInside(context, entry, path)) perm += 'f';
   return perm;
+}
+
+/** A directory inside which the user has directory permissions: RNFR refuses it (`requireMovableDirectory`). */
+function hasPermissionsInside(context: CommandContext, entry: FileEntry, path: string): boolean {
+  return entry.type === 'directory' && context.state.effectiveUser?.hasOverridesBelow(path) === true;
 }
 
 /**
