@@ -1,7 +1,17 @@
+import type { Socket } from 'node:net';
 import type { AuthenticatedUser, AuthenticatorV1 } from '@ftp/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { loggedInRawSession, rawTransfer, startServer, type RawReply, type RawSession } from './support/index.ts';
+import {
+  loggedInRawSession,
+  openDataConnection,
+  pasvPort,
+  rawTransfer,
+  readToEnd,
+  startServer,
+  type RawReply,
+  type RawSession,
+} from './support/index.ts';
 
 // Hardening issue: ways around a permission or a quota that each command alone enforced (a rename onto a protected
 // file, a rename out of an unreadable directory, parallel uploads past maxFiles), and the MLSx "perm" fact telling
@@ -95,6 +105,57 @@ describe('moving an entry out of a directory', () => {
     expect((await rename(session, '/secret/plan.txt', '/secret/plan-v2.txt')).code).toBe(250);
     expect((await rename(session, '/secret/plan-v2.txt', '/dropbox/plan.txt')).code).toBe(250);
     expect((await download(session, '/dropbox/plan.txt')).text).toContain('download not allowed');
+  });
+});
+
+describe('quota.maxFiles with parallel uploads', () => {
+  /** A logged-in session with a passive data connection open, ready for one STOR. */
+  async function readyToStore(port: number): Promise<{ session: RawSession; data: Socket }> {
+    const session = await login(port, 'erin');
+    const data = await openDataConnection(pasvPort(await session.command('PASV')));
+    return { session, data };
+  }
+
+  /** The names in the user's root, from NLST. */
+  async function namesInRoot(session: RawSession): Promise<string[]> {
+    const listing = await rawTransfer(session, 'NLST');
+    expect(listing.final?.code).toBe(226);
+    return listing.received.toString().split('\r\n').filter((name) => name !== '').sort();
+  }
+
+  it('stores exactly maxFiles of eight 1-byte STORs from eight sessions and refuses the others with 552', async () => {
+    const { port } = await startServer({ authenticator: profileAuthenticator({ erin: { quota: { maxFiles: 3 } } }) });
+    const sessions = await Promise.all(Array.from({ length: 8 }, () => readyToStore(port)));
+    // Every STOR is checked before any of them sends its byte, so no upload has ended when the next one is checked.
+    const firsts = await Promise.all(sessions.map(({ session }, index) => session.command(`STOR file-${index}`)));
+    const started = sessions.filter((_, index) => firsts[index]!.code === 150);
+    for (const [index, { data }] of sessions.entries()) {
+      if (firsts[index]!.code === 150) data.end(Buffer.from('x'));
+      else data.destroy();
+    }
+    await Promise.all(started.map(({ data }) => readToEnd(data)));
+    const finals = await Promise.all(started.map(({ session }) => session.read()));
+
+    expect(finals.map((reply) => reply.code)).toEqual([226, 226, 226]);
+    const refused = firsts.filter((reply) => reply.code !== 150);
+    expect(refused.map((reply) => reply.code)).toEqual([552, 552, 552, 552, 552]);
+    for (const reply of refused) expect(reply.text).toContain('Exceeded storage allocation');
+    const checker = sessions[0]!.session;
+    expect(await namesInRoot(checker)).toHaveLength(3);
+    expect((await checker.command('SITE QUOTA')).text).toContain('3 of 3 files');
+    expect((await checker.command('SITE QUOTA RESCAN')).text).toContain('3 of 3 files');
+  });
+
+  it('gives the reserved file back when an upload fails, so a later one fits', async () => {
+    const { port } = await startServer({ authenticator: profileAuthenticator({ erin: { quota: { maxFiles: 1 } } }) });
+    const session = await login(port, 'erin');
+    // No PASV first: the upload fails on its data connection after the quota check reserved its file.
+    expect((await session.command('STOR a')).code).toBe(425);
+    expect((await rawTransfer(session, 'STOR a', Buffer.from('a'))).final?.code).toBe(226);
+    const refused = await rawTransfer(session, 'STOR b', Buffer.from('b'));
+    expect(refused.first.code).toBe(552);
+    expect(await namesInRoot(session)).toEqual(['a']);
+    expect((await session.command('SITE QUOTA')).text).toContain('1 of 1 files');
   });
 });
 

@@ -151,7 +151,7 @@ export const fileCommands = [
       const account = quotaAccount(context);
       const size = account === undefined ? undefined : await fileSize(context.storage(), path, context.callOptions());
       await context.storage().delete(path, context.callOptions());
-      account?.settle(size, undefined);
+      account?.removed(size);
       context.emit('delete', { path });
       context.reply(ReplyCode.FileActionOkay, 'File deleted.');
     },
@@ -192,7 +192,7 @@ export const fileCommands = [
       if (replaced !== undefined) context.requirePermission('overwrite', to);
       await context.storage().rename!(from, to, context.callOptions());
       // Renaming over a file removes it: the quota usage loses that file.
-      quotaAccount(context)?.settle(replaced, undefined);
+      quotaAccount(context)?.removed(replaced);
       context.emit('rename', { from, to });
       context.reply(ReplyCode.FileActionOkay, 'Rename successful.');
     },

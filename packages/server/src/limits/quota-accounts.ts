@@ -8,14 +8,17 @@ export interface QuotaUsage {
 }
 
 /**
- * The quota usage of one user, shared by all of that user's sessions on this server. Uploads reserve their bytes as
- * they arrive (`inFlightBytes`), so concurrent uploads cannot together pass the limit; once an upload ends, the real
- * change is taken from the storage (`settle`), whatever happened to it.
+ * The quota usage of one user, shared by all of that user's sessions on this server. Concurrent uploads cannot
+ * together pass a limit: an upload of a new file reserves its file when it is checked (`checkNewFile`), and every
+ * upload reserves its bytes as they arrive (`inFlightBytes`); once the upload ends, the real change is taken from the
+ * storage and the reservation given back (`settle`), whatever happened to it.
  */
 export class QuotaAccount {
   bytes = 0;
   files = 0;
   inFlightBytes = 0;
+  /** New files of uploads checked and not yet settled: each counts against `maxFiles` until its upload ends. */
+  reservedFiles = 0;
   #scanning: Promise<void> | undefined;
   #scanned = false;
 
@@ -35,11 +38,17 @@ export class QuotaAccount {
     await this.#scanning;
   }
 
-  /** Refuses a new file once `maxFiles` is reached (RFC 959 552), before any data moves. */
+  /**
+   * Refuses a new file once `maxFiles` is reached (RFC 959 552), before any data moves, counting the new files of
+   * uploads still running; otherwise reserves one for this upload, so parallel uploads (from several sessions of the
+   * user) cannot all pass the same check. Every upload that passed it ends with a `settle(undefined, …)`, which gives
+   * the reserved file back.
+   */
   checkNewFile(quota: UserQuota, path: string): void {
-    if (quota.maxFiles !== undefined && this.files >= quota.maxFiles) {
+    if (quota.maxFiles !== undefined && this.files + this.reservedFiles >= quota.maxFiles) {
       throw new StorageError('EDQUOT', `file count quota of ${quota.maxFiles} reached`, { path });
     }
+    this.reservedFiles++;
   }
 
   /**
@@ -68,8 +77,22 @@ export class QuotaAccount {
     return { data: metered(), release };
   }
 
-  /** Applies a file's change of size (and existence) once an operation on it has ended. */
+  /**
+   * An upload has ended, successfully or not: applies the file's change of size (and existence) as found in the
+   * storage now. An upload without a file `before` was one of a new file, checked by `checkNewFile`: its reserved
+   * file is given back, and counts as a file only when the upload left one (`after`).
+   */
   settle(before: number | undefined, after: number | undefined): void {
+    if (before === undefined) this.reservedFiles = Math.max(0, this.reservedFiles - 1);
+    this.#apply(before, after);
+  }
+
+  /** A file of `size` bytes was removed (DELE, or replaced by RNTO); undefined when there was none. */
+  removed(size: number | undefined): void {
+    this.#apply(size, undefined);
+  }
+
+  #apply(before: number | undefined, after: number | undefined): void {
     this.bytes = Math.max(0, this.bytes + (after ?? 0) - (before ?? 0));
     this.files = Math.max(0, this.files + (after === undefined ? 0 : 1) - (before === undefined ? 0 : 1));
   }
