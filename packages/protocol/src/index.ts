@@ -22,7 +22,15 @@ export { defaultMode } from './listing-entry.ts';
 export type { ListingEntry } from './listing-entry.ts';
 export { createListLineEncoder, createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
 export type { ListArguments, ListLineEncoder, ListLineOptions } from './list-format.ts';
-export { defaultMlstFacts, formatMlstFeature, formatMlstOptsReply, parseMlstOptions, supportedMlstFacts } from './mlsx-facts.ts';
+export {
+  baseMlstFacts,
+  defaultMlstFacts,
+  formatMlstFeature,
+  formatMlstOptsReply,
+  mlstFactsOf,
+  parseMlstOptions,
+  supportedMlstFacts,
+} from './mlsx-facts.ts';
 export type { MlstFact } from './mlsx-facts.ts';
 export { createMlsxLineEncoder, createMlsxLineFormatter, formatMlsxLine } from './mlsx-line.ts';
 export type { MlsxLineEncoder, MlsxLineFormatter, MlsxLineOptions } from './mlsx-line.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMlstFacts, formatMlstFeature, formatMlstOptsReply, parseMlstOptions, supportedMlstFacts } from './mlsx-facts.ts';
+import { baseMlstFacts, defaultMlstFacts, formatMlstFeature, formatMlstOptsReply, mlstFactsOf, parseMlstOptions, supportedMlstFacts } from './mlsx-facts.ts';
 import type { MlstFact } from './mlsx-facts.ts';
 
 describe('formatMlstFeature', () => {
@@ -9,6 +9,11 @@ describe('formatMlstFeature', () => {
     { enabled: new Set<MlstFact>(['size', 'unix.mode']), expected: 'MLST type;size*;modify;perm;unique;UNIX.mode*;' },
   ])('announces $expected', ({ enabled, expected }) => {
     expect(formatMlstFeature(enabled)).toBe(expected);
+  });
+
+  it('offers only the facts given, marking the enabled ones among them', () => {
+    expect(formatMlstFeature(defaultMlstFacts, baseMlstFacts)).toBe('MLST type*;size*;modify*;perm*;');
+    expect(formatMlstFeature(new Set<MlstFact>(['size', 'unique']), baseMlstFacts)).toBe('MLST type;size*;modify;perm;');
   });
 
   it('enables every supported fact by default', () => {
@@ -31,5 +36,13 @@ describe('parseMlstOptions', () => {
   it('formats the OPTS reply with the enabled facts', () => {
     expect(formatMlstOptsReply(parseMlstOptions('size;TYPE;'))).toBe('MLST OPTS type;size;');
     expect(formatMlstOptsReply(new Set())).toBe('MLST OPTS ');
+  });
+});
+
+describe('mlstFactsOf', () => {
+  it('adds unique and UNIX.mode to the base facts only when the entry has them', () => {
+    expect([...mlstFactsOf({})]).toEqual(['type', 'size', 'modify', 'perm']);
+    expect([...mlstFactsOf({ uniqueId: '1g2' })]).toEqual(['type', 'size', 'modify', 'perm', 'unique']);
+    expect([...mlstFactsOf({ mode: 0o644, uniqueId: '1g2' })]).toEqual([...supportedMlstFacts]);
   });
 });

@@ -1,3 +1,5 @@
+import type { ListingEntry } from './listing-entry.ts';
+
 /** The RFC 3659 §7.5 facts this package can write, in lower case. */
 export type MlstFact = 'type' | 'size' | 'modify' | 'perm' | 'unique' | 'unix.mode';
 
@@ -14,6 +16,20 @@ export const supportedMlstFacts: readonly MlstFact[] = Object.freeze([
 /** Facts enabled for a new session: all supported facts. A frozen-in-practice set; copy it before changing. */
 export const defaultMlstFacts: ReadonlySet<MlstFact> = new Set(supportedMlstFacts);
 
+/**
+ * Facts any storage supplies: every entry has a type, a size and a modification time, and "perm" comes from the
+ * user's permissions. "unique" and "UNIX.mode" need what only some storages have (an inode, permission bits).
+ */
+export const baseMlstFacts: ReadonlySet<MlstFact> = new Set<MlstFact>(['type', 'size', 'modify', 'perm']);
+
+/** The facts `entry` can supply: the base facts, "unique" when it has a unique id, "UNIX.mode" when it has a mode. */
+export function mlstFactsOf(entry: Pick<ListingEntry, 'mode' | 'uniqueId'>): Set<MlstFact> {
+  const facts = new Set(baseMlstFacts);
+  if (entry.uniqueId !== undefined) facts.add('unique');
+  if (entry.mode !== undefined) facts.add('unix.mode');
+  return facts;
+}
+
 // How each fact is spelled on the wire. Fact names are case-insensitive (RFC 3659 §7.5); "UNIX.mode" is the
 // customary spelling of the UNIX-specific fact (RFC 3659 §7.5.8 "OS-specific" names).
 const wireName: Readonly<Record<MlstFact, string>> = {
@@ -26,11 +42,12 @@ const wireName: Readonly<Record<MlstFact, string>> = {
 };
 
 /**
- * The FEAT line for MLST (RFC 3659 §7.8): every supported fact followed by ";", with "*" after those enabled,
- * e.g. "MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;". FEAT callers add the leading space (RFC 2389 §3.2).
+ * The FEAT line for MLST (RFC 3659 §7.8): every fact `offered` (by default every supported fact) followed by ";",
+ * with "*" after those enabled, e.g. "MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;". Offer only the facts the
+ * listing lines will carry. FEAT callers add the leading space (RFC 2389 §3.2).
  */
-export function formatMlstFeature(enabled: ReadonlySet<MlstFact>): string {
-  const facts = supportedMlstFacts.map((fact) => `${wireName[fact]}${enabled.has(fact) ? '*' : ''};`);
+export function formatMlstFeature(enabled: ReadonlySet<MlstFact>, offered: ReadonlySet<MlstFact> = defaultMlstFacts): string {
+  const facts = supportedMlstFacts.filter((fact) => offered.has(fact)).map((fact) => `${wireName[fact]}${enabled.has(fact) ? '*' : ''};`);
   return `MLST ${facts.join('')}`;
 }
 

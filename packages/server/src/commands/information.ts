@@ -3,6 +3,7 @@ import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
 import { defineCommand } from './define-command.ts';
 import { listOverControl } from './listing.ts';
+import { learnMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 
 /** SYST, NOOP, FEAT, OPTS, HELP, STAT, QUIT, SITE. */
 export const informationCommands = [
@@ -26,9 +27,10 @@ export const informationCommands = [
     requiresLogin: false,
     argument: 'none',
     syntax: 'FEAT',
-    handle(context) {
+    async handle(context) {
       // RFC 2389 §3.2: each feature on its own line, indented by one space. Built from the command table, so
       // it lists exactly what this session can do (before login, nothing that depends on the storage).
+      await learnMlstFacts(context);
       const lines = context.commands.features(context).map((line) => ` ${line}`);
       context.reply(ReplyCode.SystemStatus, ['Features:', ...lines, 'End']);
     },
@@ -121,7 +123,7 @@ async function siteQuota(context: CommandContext, rescan: boolean): Promise<void
   context.reply(ReplyCode.CommandOkay, `Quota: ${account.bytes} of ${limit(user.quota.maxBytes)} bytes, ${account.files} of ${limit(user.quota.maxFiles)} files.`);
 }
 
-function handleOpts(context: CommandContext, argument: string): void {
+async function handleOpts(context: CommandContext, argument: string): Promise<void> {
   const [name = '', ...rest] = argument.trim().split(/\s+/);
   const value = rest.join(' ');
   switch (name.toUpperCase()) {
@@ -132,9 +134,11 @@ function handleOpts(context: CommandContext, argument: string): void {
       context.reply(ReplyCode.CommandOkay, 'Always in UTF8 mode.');
       return;
     case 'MLST': {
-      // RFC 3659 §7.9: select facts; unknown ones are ignored; the reply lists what is now selected.
+      // RFC 3659 §7.9: select facts; unknown ones are ignored; the reply lists what is now selected, which leaves
+      // out what the storage cannot supply (the selection is kept as asked: after login the storage may have more).
+      await learnMlstFacts(context);
       context.state.mlstFacts = parseMlstOptions(value);
-      context.reply(ReplyCode.CommandOkay, formatMlstOptsReply(context.state.mlstFacts));
+      context.reply(ReplyCode.CommandOkay, formatMlstOptsReply(writtenMlstFacts(context)));
       return;
     }
     default:

@@ -15,6 +15,7 @@ import {
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
 import { defineCommand, hasCapability } from './define-command.ts';
+import { noteMlstFacts, offeredMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 import { sendToClient } from './transfer.ts';
 
 /** STAT <directory> answers over the control connection; past this many entries it stops and says to use LIST. */
@@ -54,11 +55,13 @@ export const listingCommands = [
     opensDataConnection: true,
     argument: 'optional',
     syntax: 'MLSD [<sp> pathname]',
-    feature: (context) => formatMlstFeature(context.state.mlstFacts),
+    // FEAT learns the storage's facts first (`learnMlstFacts`), so this offers exactly what the lines will carry.
+    feature: (context) => formatMlstFeature(context.state.mlstFacts, offeredMlstFacts(context)),
     async handle(context, argument) {
       const path = context.resolvePath(argument);
       context.requirePermission('list', path);
       const entry = await context.storage().stat(path, context.callOptions());
+      noteMlstFacts(context, entry);
       // RFC 3659 §7.2.1: MLSD of something that is not a directory is a 501.
       if (entry.type !== 'directory') throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Not a directory; use MLST for a file.');
       await listOverData(context, 'MLSD', argument, mlsdEncoder(context, path));
@@ -73,6 +76,7 @@ export const listingCommands = [
       const path = context.resolvePath(argument);
       context.requirePermission('list', path);
       const entry = await context.storage().stat(path, context.callOptions());
+      noteMlstFacts(context, entry);
       // RFC 3659 §7.2: one fact line, starting with a space, naming the full path.
       const line = ` ${mlsxLine(context, { ...entry, name: path }, path)}`;
       context.reply(ReplyCode.FileActionOkay, [`Listing ${path}`, line, 'End']);
@@ -117,7 +121,7 @@ function hasPermissionsInside(context: CommandContext, entry: FileEntry, path: s
  * of one type has the same "perm" fact, so it is worked out once per type rather than once per entry.
  */
 function mlsdEncoder(context: CommandContext, directory: string): LineEncoder {
-  const facts = context.state.mlstFacts;
+  const facts = writtenMlstFacts(context);
   const encode = createMlsxLineEncoder(facts);
   const withPerm = facts.has('perm');
   const uniform = context.state.effectiveUser?.hasOverridesBelow(directory) !== true;
@@ -135,7 +139,7 @@ function mlsdEncoder(context: CommandContext, directory: string): LineEncoder {
 }
 
 function mlsxLine(context: CommandContext, entry: FileEntry, path: string): string {
-  return formatMlsxLine(entry, { facts: context.state.mlstFacts, perm: permFact(context, entry, path) });
+  return formatMlsxLine(entry, { facts: writtenMlstFacts(context), perm: permFact(context, entry, path) });
 }
 
 /**

@@ -6,8 +6,14 @@ export interface FileEntry {
   /** Size in bytes; 0 for directories where the backend has no figure. */
   readonly size: number;
   readonly modifiedAt: Date;
-  /** POSIX permission bits (e.g. 0o644), where the backend has them; LIST shows defaults otherwise. */
+  /**
+   * POSIX permission bits (e.g. 0o644), where the backend has them; LIST shows defaults otherwise. Give it for every
+   * entry or for none: the server offers the MLST fact "UNIX.mode" when the entries it sees have it.
+   */
   readonly mode?: number;
-  /** A value unique to this file within the storage (RFC 3659 "unique" fact), where the backend has one. */
+  /**
+   * A value unique to this file within the storage (RFC 3659 "unique" fact), where the backend has one. As for `mode`,
+   * for every entry or for none.
+   */
   readonly uniqueId?: string;
 }
