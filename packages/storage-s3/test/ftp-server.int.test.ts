@@ -254,7 +254,7 @@ describe('FTP over the s3 connector', () => {
     expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
   });
 
-  it('leaves no object and aborts the multipart upload when the client drops mid-upload', async () => {
+  it('leaves no object and aborts the multipart upload when the client drops mid-upload, resetting its data connection', async () => {
     const { port, prefix } = await startServer();
     const client = await connect(port);
     async function* stalls(): AsyncGenerator<Buffer> {
@@ -263,6 +263,10 @@ describe('FTP over the s3 connector', () => {
     }
     void client.uploadFrom(Readable.from(stalls()), 'dropped.bin').catch(() => {});
     await until(() => proxy.requests.some((request) => isUploadPart(request) && request.status === 200), 'a stored part');
+    // A reset, not a FIN: the end of the data connection would end the file (RFC 959 §3.4), and the server would keep
+    // the bytes that arrived (the control connection's close alone, with the data left open, is in
+    // transfer-endings.int.test.ts).
+    client.ftp.dataSocket?.resetAndDestroy();
     client.close();
     await until(() => proxy.requests.some((request) => isAbortMultipartUpload(request) && request.status === 204), 'the abort');
     expect(await listKeys(s3, prefix)).toEqual([]);

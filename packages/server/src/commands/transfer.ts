@@ -1,7 +1,6 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { WriteResult } from '@ftp/plugin-api';
 import { createAsciiDecoder, createAsciiEncoder, ReplyCode } from '@ftp/protocol';
-import { ReplyError, TransferAbortedError } from '../errors/server-errors.ts';
+import { ReplyError } from '../errors/server-errors.ts';
 import type { DataProtection } from '../data-channel/data-protection.ts';
 import { SendBufferPool } from '../data-channel/send-buffer-pool.ts';
 import type { CommandContext } from '../session/command-context.ts';
@@ -78,6 +77,14 @@ export async function sendToClient(context: CommandContext, options: SendOptions
   });
 }
 
+/**
+ * How long in total an upload may still wait on its client once the control connection has closed (at most the data
+ * timeout). A client that sent the whole file and closed the data connection, then the control connection at once,
+ * has its last bytes and its EOF already on the way: they arrive without pause and the file is committed, as vsftpd
+ * does. A client still sending, or gone without ending the data connection, is aborted after this and leaves no file.
+ */
+const uploadEndGraceMs = 2_000;
+
 export interface ReceiveOptions {
   readonly command: string;
   readonly path: string;
@@ -103,8 +110,10 @@ export async function receiveFromClient(context: CommandContext, options: Receiv
     try {
       await handshake;
       const received = connection.receive(transfer.signal);
+      // RFC 959 §3.4: the data connection's EOF ends the file, whatever happens to the control connection meanwhile.
+      transfer.onControlClose(() => received.finishWithin(Math.min(uploadEndGraceMs, context.options.dataTimeoutMs)));
       const data = context.state.transferType === 'A' ? decodeAscii(received) : received;
-      const result = await options.store(endOnlyWhileAlive(data, transfer.signal), transfer.signal);
+      const result = await options.store(data, transfer.signal);
       context.reply(ReplyCode.ClosingData, options.completionText);
       context.emit('upload', {
         path: options.path,
@@ -131,17 +140,6 @@ async function* decodeAscii(source: AsyncIterable<Uint8Array>): AsyncGenerator<U
   }
   const rest = decoder.flush();
   if (rest.byteLength > 0) yield rest;
-}
-
-/**
- * A client that dies closes both connections at once; the data connection's EOF alone would then commit a file the
- * client never finished. Waiting one turn of the event loop after EOF lets the control connection's close abort the
- * upload first.
- */
-async function* endOnlyWhileAlive(source: AsyncIterable<Uint8Array>, signal: AbortSignal): AsyncGenerator<Uint8Array> {
-  yield* source;
-  await nextTurn();
-  if (signal.aborted) throw new TransferAbortedError('session ended before the upload completed');
 }
 
 async function closeIterable(source: AsyncIterable<Uint8Array>): Promise<void> {

@@ -77,7 +77,7 @@ export class DataConnection {
    * The bytes the client sends, until it closes its side. Ends normally only on a clean EOF; a reset, a stall or an
    * abort throws, so the storage never commits a file the client did not finish sending.
    */
-  receive(signal: AbortSignal): AsyncIterable<Uint8Array> {
+  receive(signal: AbortSignal): ReceivedData {
     return new ReceivedData(this.#socket, signal, (bytes) => (this.#bytes += bytes));
   }
 

@@ -30,6 +30,15 @@ export class ReceivedData implements AsyncIterableIterator<Uint8Array> {
   #failure: { readonly error: unknown } | undefined;
   #finished = false;
   #waiter: Waiter | undefined;
+  /**
+   * Once `finishWithin` was called: how much longer in total the consumer may wait on the client for the rest of the
+   * data. Undefined until then (the data connection's stall timeout is the only limit).
+   */
+  #waitBudgetMs: number | undefined;
+  #waitTimer: NodeJS.Timeout | undefined;
+  #waitStartedAt = 0;
+  /** The wait budget ran out: the data did not end in time. */
+  #cutOff: TransferAbortedError | undefined;
 
   constructor(socket: Socket, signal: AbortSignal, count: (bytes: number) => void) {
     this.#socket = socket;
@@ -75,11 +84,47 @@ export class ReceivedData implements AsyncIterableIterator<Uint8Array> {
     return this;
   }
 
+  /**
+   * The control connection closed while the data may still be arriving: the data counts only if it ends (a clean EOF)
+   * with the consumer waiting on the client no longer than `budgetMs` in total from now. Bytes the client sent before
+   * it closed are already on their way and arrive without pause, so a complete upload ends well within it; a client
+   * still sending, or gone without closing the data connection, is cut off. Time the consumer spends elsewhere (the
+   * storage writing) does not count: the client is not the one being waited on then.
+   */
+  finishWithin(budgetMs: number): void {
+    if (this.#finished || this.#waitBudgetMs !== undefined) return;
+    this.#waitBudgetMs = budgetMs;
+    if (this.#waiter !== undefined) this.#startWaiting();
+  }
+
   next(): Promise<IteratorResult<Uint8Array>> {
     if (this.#finished) return Promise.resolve({ done: true, value: undefined });
     return new Promise((resolve, reject) => {
-      if (!this.#answer({ resolve, reject })) this.#waiter = { resolve, reject };
+      if (this.#answer({ resolve, reject })) return;
+      this.#waiter = { resolve, reject };
+      if (this.#waitBudgetMs !== undefined) this.#startWaiting();
     });
+  }
+
+  #startWaiting(): void {
+    this.#waitStartedAt = Date.now();
+    this.#waitTimer = setTimeout(ReceivedData.#budgetSpent, this.#waitBudgetMs, this);
+  }
+
+  /** The consumer got its answer: the time it waited comes off the budget. */
+  #stopWaiting(): void {
+    if (this.#waitTimer === undefined) return;
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
+    this.#waitBudgetMs = Math.max(0, this.#waitBudgetMs! - (Date.now() - this.#waitStartedAt));
+  }
+
+  /** Static, with the data as argument, like the other per-transfer timers. */
+  static #budgetSpent(data: ReceivedData): void {
+    data.#waitTimer = undefined;
+    data.#cutOff = new TransferAbortedError('control connection closed before the data connection ended');
+    data.#socket.destroy();
+    data.#wake();
   }
 
   /** The consumer stopped early (quota, storage failure): the rest of the data is not wanted. */
@@ -93,12 +138,15 @@ export class ReceivedData implements AsyncIterableIterator<Uint8Array> {
 
   #wake(): void {
     const waiter = this.#waiter;
-    if (waiter !== undefined && this.#answer(waiter)) this.#waiter = undefined;
+    if (waiter === undefined || !this.#answer(waiter)) return;
+    this.#waiter = undefined;
+    this.#stopWaiting();
   }
 
   /** Settles `waiter` when there is something to say; false while there is nothing yet. */
   #answer(waiter: Waiter): boolean {
     if (this.#signal.aborted) return this.#fail(waiter, abortError(this.#signal, 'transfer aborted'));
+    if (this.#cutOff !== undefined) return this.#fail(waiter, this.#cutOff);
     const chunk = this.#chunks.shift();
     if (chunk !== undefined) {
       if (this.#chunks.length < queueLimit && !this.#sawEnd) this.#socket.resume();
@@ -123,6 +171,8 @@ export class ReceivedData implements AsyncIterableIterator<Uint8Array> {
 
   #finish(): void {
     this.#finished = true;
+    clearTimeout(this.#waitTimer);
+    this.#waitTimer = undefined;
     this.#chunks.length = 0;
     const socket = this.#socket;
     socket.off('data', this.#onData);

@@ -72,4 +72,9 @@ export interface TransferHandle {
   readonly signal: AbortSignal;
   /** Registers the function that tells how many bytes have moved. */
   trackBytes(counter: () => number): void;
+  /**
+   * Replaces what a closed control connection does to this transfer, which by default is to abort it at once. The
+   * handler must still end the transfer, only later or differently.
+   */
+  onControlClose(handler: () => void): void;
 }

@@ -13,6 +13,11 @@ export interface ActiveTransfer {
   bytes(): number;
   /** Settles when the transfer has sent its final reply. */
   readonly settled: Promise<void>;
+  /**
+   * The control connection closed: aborts the transfer with `reason`, unless the transfer chose otherwise (an upload
+   * lets its data connection tell whether the file is complete; see `TransferHandle.onControlClose`).
+   */
+  controlClosed(reason: Error): void;
 }
 
 /** Everything a session remembers between commands. Reset by REIN (RFC 959 §4.1.1) except the connection facts. */

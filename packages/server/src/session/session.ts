@@ -76,6 +76,8 @@ export class Session implements DispatchTarget {
   readonly #queue: SplitterItem[] = [];
   readonly #startedAt = Date.now();
   #busy = false;
+  /** The run of queued commands in progress (see `#drain`): a closing session may wait for its upload command. */
+  #draining: Promise<void> | undefined;
   #closing = false;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
@@ -127,7 +129,7 @@ export class Session implements DispatchTarget {
     if (this.state.transfer !== undefined && item.kind === 'line' && this.#runsBesideTransfer(item)) return;
     this.#queue.push(item);
     if (this.#queue.length >= queueHighWater) this.#io.pauseInput();
-    if (!this.#busy) void this.#drain();
+    if (!this.#busy) this.#draining = this.#drain();
   }
 
   /** ABOR, STAT and QUIT jump the queue while a transfer runs (RFC 959 §4.1.3). */
@@ -245,17 +247,24 @@ export class Session implements DispatchTarget {
     this.state.transfer?.controller.abort(new Error(reason));
   }
 
-  /** The control connection is gone: abort everything, release storage, report. Safe to call more than once. */
+  /**
+   * The control connection is gone: abort everything, release storage, report. Safe to call more than once. An upload
+   * is the exception: RFC 959 §3.4 makes the end of its data connection the end of the file, and a client may close
+   * the control connection right after it (with or without QUIT), so the upload decides from its data connection
+   * whether to commit (see `receiveFromClient`); its command then finishes (commit, 'upload' event, quota) before the
+   * session's signal aborts and its storage closes.
+   */
   async handleClose(): Promise<void> {
     if (this.#ended) return;
     this.#ended = true;
     this.#closed = true;
     this.#clearTimer();
-    this.#lifetime?.abort(connectionClosed);
-    // The running transfer listens to its own signal only (see runTransfer).
-    this.state.transfer?.controller.abort(connectionClosed);
     this.#environment.dataChannels.close();
     const transfer = this.state.transfer;
+    // The running transfer listens to its own signal only (see runTransfer).
+    transfer?.controlClosed(connectionClosed);
+    if (transfer !== undefined && !transfer.controller.signal.aborted) await this.#draining;
+    this.#lifetime?.abort(connectionClosed);
     if (transfer !== undefined) await transfer.settled;
     await this.#closeStorage(this.state.storage);
     if (this.state.user !== undefined) this.#environment.limits.releaseSession(this.state.user.username);

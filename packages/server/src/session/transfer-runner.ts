@@ -3,8 +3,9 @@ import type { SessionState } from './session-state.ts';
 
 /**
  * Runs one transfer body as the session's active transfer: ABOR and STAT see it through `state.transfer`, and its
- * abort signal fires on ABOR or when the session ends (the session aborts `state.transfer` itself, so a transfer adds
- * no listener to the session's signal; `sessionEnd`, the reason of a session already ended, aborts it at once). The
+ * abort signal fires on ABOR or when the session ends (the session ends `state.transfer` itself through
+ * `controlClosed`, so a transfer adds no listener to the session's signal; `sessionEnd`, the reason of a session
+ * already ended, aborts it at once). The body may replace that abort with its own ending (`onControlClose`). The
  * body's error is answered by `replyWithError` before the transfer settles, because ABOR waits on `settled`: its 226
  * must follow the transfer's 426 (RFC 959 §4.1.3).
  */
@@ -19,11 +20,13 @@ export async function runTransfer(
   const controller = new AbortController();
   if (sessionEnd !== undefined) controller.abort(sessionEnd);
   let counter = () => 0;
+  let onControlClose: (() => void) | undefined;
   let settle = () => {};
   const settled = new Promise<void>((resolve) => (settle = resolve));
-  state.transfer = { command, path, startedAt: Date.now(), controller, settled, bytes: () => counter() };
+  const controlClosed = (reason: Error) => (onControlClose === undefined ? controller.abort(reason) : onControlClose());
+  state.transfer = { command, path, startedAt: Date.now(), controller, settled, bytes: () => counter(), controlClosed };
   try {
-    await body({ signal: controller.signal, trackBytes: (next) => (counter = next) });
+    await body({ signal: controller.signal, trackBytes: (next) => (counter = next), onControlClose: (handler) => (onControlClose = handler) });
   } catch (error) {
     replyWithError(error);
   } finally {

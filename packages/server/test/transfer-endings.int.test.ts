@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readdir, readFile } from 'node:fs/promises';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createFsStorage } from '@ftp/storage-fs';
+import type { FtpServerEvents, ServerLogger } from '@ftp/server';
+import { createMemoryStorage } from '../src/testing/memory-storage.ts';
+import {
+  epsvPort,
+  eventually,
+  loggedInRawSession,
+  openDataConnection,
+  sha256,
+  startServer,
+  tempDirectory,
+  type RawSession,
+} from './support/index.ts';
+
+// How transfers end when the client ends them: by closing the data connection (RFC 959 §3.4: end of file), with ABOR
+// (§4.1.3), by closing the control connection, or by no longer reading. Raw sockets, so nothing smooths the order over.
+
+type UploadEvent = FtpServerEvents['upload'][0];
+
+interface LogLine {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly fields: Record<string, unknown>;
+  readonly message: string | undefined;
+}
+
+/** A logger that keeps every line, with its level, for assertions on what the server reported. */
+function recordingLogger(): { logger: ServerLogger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (fields: Record<string, unknown>, message?: string) => void lines.push({ level, fields, message });
+  const logger: ServerLogger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return { logger, lines };
+}
+
+/** Error-level lines, and any line that carries a stack trace anywhere in its fields. */
+function alarmingLines(lines: readonly LogLine[]): LogLine[] {
+  return lines.filter((line) => line.level === 'error' || JSON.stringify(line.fields).includes('"stack"'));
+}
+
+/** An fs-backed server whose root the test can inspect, with its upload events and log lines recorded. */
+async function fsServer(options: { dataTimeoutMs?: number } = {}) {
+  const root = await tempDirectory();
+  const { logger, lines } = recordingLogger();
+  const started = await startServer({ storage: createFsStorage({ root, fsync: false }), logger, ...options });
+  const uploads: UploadEvent[] = [];
+  started.server.on('upload', (event) => uploads.push(event));
+  return { ...started, root, uploads, logs: lines };
+}
+
+/** TYPE I, EPSV, connect the data socket, send `command`, expect 150: the data connection is then the transfer's. */
+async function startTransfer(session: RawSession, command: string): Promise<Socket> {
+  expect((await session.command('TYPE I')).code).toBe(200);
+  const data = await openDataConnection(epsvPort(await session.command('EPSV')));
+  expect((await session.command(command)).code).toBe(150);
+  return data;
+}
+
+/** Writes `bytes` to the data socket and resolves once they were handed to the kernel. */
+async function writeAll(socket: Socket, bytes: Uint8Array): Promise<void> {
+  await new Promise<void>((resolve, reject) => socket.write(bytes, (error) => (error ? reject(error) : resolve())));
+}
+
+/** Files in the root, temporary files of unfinished uploads included. */
+async function filesIn(root: string): Promise<string[]> {
+  return (await readdir(root)).sort();
+}
+
+describe('an upload whose data is complete when the control connection closes', () => {
+  const payload = randomBytes(2 * 1024 * 1024);
+  const rounds = 10;
+
+  for (const ending of ['QUIT then close', 'destroy'] as const) {
+    it(`is kept, complete, with its upload event (${ending} right after the data's EOF, ${rounds} rounds)`, async () => {
+      const { port, root, uploads } = await fsServer();
+      for (let round = 0; round < rounds; round++) {
+        const session = await loggedInRawSession(port);
+        const data = await startTransfer(session, `STOR file-${round}.bin`);
+        data.end(payload);
+        await once(data, 'finish');
+        if (ending === 'QUIT then close') session.send('QUIT');
+        session.socket.destroy();
+        await session.closed;
+      }
+      await eventually(() => uploads.length === rounds, `${rounds} upload events (got ${uploads.length})`);
+      expect(uploads.map((event) => event.path).sort()).toEqual(Array.from({ length: rounds }, (_, round) => `/file-${round}.bin`).sort());
+      expect(uploads.every((event) => event.bytes === payload.byteLength)).toBe(true);
+      for (let round = 0; round < rounds; round++) {
+        expect(sha256(await readFile(join(root, `file-${round}.bin`)))).toBe(sha256(payload));
+      }
+    });
+  }
+});
+
+describe('an upload still receiving data when the control connection closes', () => {
+  it('is aborted: the server closes the data connection and leaves no file', async () => {
+    const { port, root, uploads } = await fsServer();
+    const session = await loggedInRawSession(port);
+    const data = await startTransfer(session, 'STOR partial.bin');
+    await writeAll(data, randomBytes(256 * 1024));
+    const dataClosed = new Promise((resolve) => data.once('close', resolve));
+    session.socket.destroy();
+    // The server gives up on the data connection itself: the client never ends it.
+    await dataClosed;
+    await eventually(async () => (await filesIn(root)).length === 0, 'no file left in the root');
+    expect(uploads).toEqual([]);
+  });
+});

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createFtpServer, createNoAuthAuthenticator, type FtpServer, type FtpServerEvents } from '@ftp/server';
+// The server's raw control-connection client: these tests need the exact order of the client's closes.
+import { epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '../../server/test/support/raw-session.ts';
+import { createS3Storage } from '../src/index.ts';
+import { isAbortMultipartUpload, isUploadPart, startFaultProxy, type FaultProxy, type ProxiedRequest } from './support/fault-proxy.ts';
+import { deletePrefix, listKeys, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
+
+// How an upload over the s3 connector ends when the client ends it: closing the data connection (RFC 959 §3.4: end of
+// file) and then at once the control connection, or ABOR (§4.1.3). Raw sockets, so nothing smooths the order over.
+
+const mebibyte = 1024 * 1024;
+let s3: TestS3;
+let proxy: FaultProxy;
+
+beforeAll(async () => {
+  s3 = await startTestS3();
+  proxy = await startFaultProxy(s3.endpoint);
+});
+afterAll(async () => {
+  await proxy?.close();
+  await s3?.stop();
+});
+
+type UploadEvent = FtpServerEvents['upload'][0];
+
+/** True for a CompleteMultipartUpload request (POST ...?uploadId=). */
+function isCompleteMultipartUpload(request: Pick<ProxiedRequest, 'method' | 'url'>): boolean {
+  return request.method === 'POST' && request.url.includes('uploadId=');
+}
+
+/** An FTP server on 127.0.0.1:0 over a fresh prefix of the test bucket, reached through the proxy (5 MiB parts). */
+async function startServer(): Promise<{ server: FtpServer; port: number; prefix: string; uploads: UploadEvent[] }> {
+  proxy.decide = () => 'forward';
+  proxy.requests.length = 0;
+  const options = s3.options({ endpoint: proxy.endpoint });
+  const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), host: '127.0.0.1', port: 0 });
+  const uploads: UploadEvent[] = [];
+  server.on('upload', (event) => uploads.push(event));
+  const { port } = await server.listen();
+  const prefix = prefixOf(options);
+  onTestFinished(async () => {
+    await server.close({ timeoutMs: 2_000 });
+    await deletePrefix(s3, prefix);
+  });
+  return { server, port, prefix, uploads };
+}
+
+/** TYPE I, EPSV, connect the data socket, send `command`, expect 150: the data connection is then the transfer's. */
+async function startTransfer(session: RawSession, command: string): Promise<Socket> {
+  expect((await session.command('TYPE I')).code).toBe(200);
+  const data = await openDataConnection(epsvPort(await session.command('EPSV')));
+  expect((await session.command(command)).code).toBe(150);
+  return data;
+}
+
+/** The next `event` of `server` (register before triggering it). */
+function next<E extends keyof FtpServerEvents>(server: FtpServer, event: E): Promise<FtpServerEvents[E][0]> {
+  return new Promise((resolve) => server.once(event, ((payload: FtpServerEvents[E][0]) => resolve(payload)) as never));
+}
+
+async function objectBytes(key: string): Promise<Buffer> {
+  const output = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  return Buffer.from(await output.Body!.transformToByteArray());
+}
+
+describe('an upload over the s3 connector', () => {
+  it('completes its multipart upload when the client closes the control connection right after the data', async () => {
+    const { server, port, prefix, uploads } = await startServer();
+    // Two parts and a bit: the last part and the completion are still to be sent when the control connection closes.
+    const payload = randomBytes(11 * mebibyte);
+    const rounds = 3;
+    for (let round = 0; round < rounds; round++) {
+      const session = await loggedInRawSession(port);
+      const data = await startTransfer(session, `STOR file-${round}.bin`);
+      const disconnected = next(server, 'disconnect');
+      data.end(payload);
+      await once(data, 'finish');
+      if (round % 2 === 0) session.send('QUIT');
+      session.socket.destroy();
+      // The session ends only after its upload did.
+      await disconnected;
+      expect(uploads.map((event) => event.path)).toContain(`/file-${round}.bin`);
+    }
+    expect(uploads.map((event) => event.bytes)).toEqual(Array.from({ length: rounds }, () => payload.byteLength));
+    expect(proxy.requests.filter(isCompleteMultipartUpload).map((request) => request.status)).toEqual(Array.from({ length: rounds }, () => 200));
+    expect(proxy.requests.filter(isAbortMultipartUpload)).toEqual([]);
+    expect(await listKeys(s3, prefix)).toEqual(Array.from({ length: rounds }, (_, round) => `${prefix}file-${round}.bin`));
+    for (let round = 0; round < rounds; round++) expect((await objectBytes(`${prefix}file-${round}.bin`)).equals(payload)).toBe(true);
+  });
+
+  it('aborts its multipart upload, leaving no object, when the control connection closes while data still arrives', async () => {
+    const { server, port, prefix, uploads } = await startServer();
+    const session = await loggedInRawSession(port);
+    const data = await startTransfer(session, 'STOR partial.bin');
+    data.write(randomBytes(6 * mebibyte));
+    await new Promise<void>((resolve, reject) => {
+      const stored = () => (proxy.requests.some((request) => isUploadPart(request) && request.status === 200) ? resolve() : setTimeout(stored, 20));
+      stored();
+      data.once('close', () => reject(new Error('data connection closed before a part was stored')));
+    });
+    const disconnected = next(server, 'disconnect');
+    session.socket.destroy();
+    await disconnected;
+    expect(uploads).toEqual([]);
+    expect(proxy.requests.filter(isCompleteMultipartUpload)).toEqual([]);
+    expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
+    expect(await listKeys(s3, prefix)).toEqual([]);
+  });
+});
