@@ -106,6 +106,18 @@ describe('moving an entry out of a directory', () => {
     expect((await rename(session, '/secret/plan-v2.txt', '/dropbox/plan.txt')).code).toBe(250);
     expect((await download(session, '/dropbox/plan.txt')).text).toContain('download not allowed');
   });
+
+  it('needs the list permission the entry has where it is, so an unlisted directory cannot be listed elsewhere', async () => {
+    const { port } = await startServer({
+      storage: createMemoryStorage({ files: { '/unlisted/names.txt': 'n' } }),
+      authenticator: profileAuthenticator({ mallory: { directoryPermissions: { '/unlisted': { list: false } } } }),
+    });
+    const session = await login(port, 'mallory');
+    const moved = await rename(session, '/unlisted', '/listed');
+    expect(moved.code).toBe(550);
+    expect(moved.text).toContain('list not allowed');
+    expect((await rawTransfer(session, 'NLST /listed')).first.code).toBe(550);
+  });
 });
 
 describe('quota.maxFiles with parallel uploads', () => {

@@ -27,13 +27,20 @@ export function requireMovableDirectory(context: CommandContext, entry: FileEntr
   throw new PermissionError('rename', 'permissions are set for directories inside it');
 }
 
+/** The permissions that read an entry: RETR (and HASH) its content, LIST/MLSD/MLST/STAT its names and facts. */
+const readingPermissions = ['download', 'list'] as const;
+
 /**
- * RNTO: an entry the user may not download where it is may only move where the user may not download it either
- * (renamed within its directory, or into another drop box); moving it anywhere else needs the download permission at
- * its source, as RETR there would. Otherwise RNFR/RNTO and RETR together would read what RETR alone may not.
+ * RNTO: an entry the user may not read where it is may only move where the user may not read it either (renamed
+ * within its directory, or into another drop box); moving it anywhere else needs the reading permission at its
+ * source, as RETR or LIST there would. Otherwise RNFR/RNTO and RETR together would read what RETR alone may not.
  */
 export function requireStaysUnreadable(context: CommandContext, from: string, to: string): void {
   const user = context.state.effectiveUser;
-  if (user === undefined || user.allows('download', from) || !user.allows('download', to)) return;
-  throw new PermissionError('download', 'needed to move an entry out of where download is denied');
+  if (user === undefined) return;
+  for (const permission of readingPermissions) {
+    if (!user.allows(permission, from) && user.allows(permission, to)) {
+      throw new PermissionError(permission, `needed to move an entry out of where ${permission} is denied`);
+    }
+  }
 }

@@ -24,8 +24,8 @@ export interface UserPermissions {
   /** DELE and RMD. */
   readonly delete?: boolean;
   /**
-   * RNFR/RNTO, at both paths. Moving an entry out of where `download` is denied also needs `download` there, and a
-   * directory inside which `directoryPermissions` are set cannot be renamed (they would not follow it).
+   * RNFR/RNTO, at both paths. Moving an entry out of where `download` (or `list`) is denied also needs it there, and
+   * a directory inside which `directoryPermissions` are set cannot be renamed (they would not follow it).
    */
   readonly rename?: boolean;
   /** MKD. */
