@@ -55,6 +55,7 @@ export const configKeys = {
   loginTimeoutMs: { kind: milliseconds, env: 'LOGIN_TIMEOUT_MS', description: 'time allowed to log in' },
   idleTimeoutMs: { kind: milliseconds, env: 'IDLE_TIMEOUT_MS', description: 'idle time before 421' },
   dataTimeoutMs: { kind: milliseconds, env: 'DATA_TIMEOUT_MS', description: 'data connection wait/stall limit' },
+  tlsHandshakeTimeoutMs: { kind: milliseconds, env: 'TLS_HANDSHAKE_TIMEOUT_MS', description: 'time allowed for a control connection TLS handshake' },
   maxLineLength: { kind: { type: 'integer', min: 64, max: 1_048_576 }, env: 'MAX_LINE_LENGTH', description: 'longest command line in bytes' },
   shutdownTimeoutMs: { kind: milliseconds, env: 'SHUTDOWN_TIMEOUT_MS', description: 'deadline for transfers at shutdown' },
   requireDataPeerMatch: { kind: { type: 'boolean' }, env: 'REQUIRE_DATA_PEER_MATCH', description: 'data peer must be the control peer' },

@@ -100,6 +100,7 @@ describe('environment overrides', () => {
     ['LOGIN_TIMEOUT_MS', '1000', 'loginTimeoutMs', 1000],
     ['IDLE_TIMEOUT_MS', '60000', 'idleTimeoutMs', 60000],
     ['DATA_TIMEOUT_MS', '5000', 'dataTimeoutMs', 5000],
+    ['TLS_HANDSHAKE_TIMEOUT_MS', '2000', 'tlsHandshakeTimeoutMs', 2000],
     ['MAX_LINE_LENGTH', '2048', 'maxLineLength', 2048],
     ['SHUTDOWN_TIMEOUT_MS', '9000', 'shutdownTimeoutMs', 9000],
     ['REQUIRE_DATA_PEER_MATCH', 'false', 'requireDataPeerMatch', false],

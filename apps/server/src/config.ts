@@ -37,6 +37,7 @@ export interface AppConfig {
   readonly loginTimeoutMs?: number;
   readonly idleTimeoutMs?: number;
   readonly dataTimeoutMs?: number;
+  readonly tlsHandshakeTimeoutMs?: number;
   readonly maxLineLength?: number;
   readonly shutdownTimeoutMs?: number;
   readonly requireDataPeerMatch?: boolean;

@@ -101,6 +101,7 @@ export function serverOptions(
     loginTimeoutMs: config.loginTimeoutMs,
     idleTimeoutMs: config.idleTimeoutMs,
     dataTimeoutMs: config.dataTimeoutMs,
+    tlsHandshakeTimeoutMs: config.tlsHandshakeTimeoutMs,
     maxLineLength: config.maxLineLength,
     shutdownTimeoutMs: config.shutdownTimeoutMs,
     userDefaults: config.userDefaults,

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import { LineSplitter } from '@ftp/protocol';
@@ -29,6 +28,34 @@ function endOwnSide(this: Socket): void {
   if (!this.writableEnded) this.end();
 }
 
+/**
+ * Resolves once `secure` completed its TLS handshake. Otherwise destroys it, so the connection (and the session slot
+ * it holds) ends now, and rejects naming why: the handshake failed, did not complete within `timeoutMs`, or the
+ * client closed first. A FIN before the handshake would otherwise leave the socket open: our side cannot end while
+ * a reply (the implicit-TLS greeting) waits in TLS for a handshake that will never come.
+ */
+function awaitHandshake(secure: TLSSocket, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (reason: string | undefined): void => {
+      clearTimeout(timer);
+      secure.off('secure', onSecure).off('end', onEnd).off('error', onError).off('close', onClose);
+      if (reason === undefined) {
+        resolve();
+        return;
+      }
+      secure.destroy();
+      reject(new Error(reason));
+    };
+    const onSecure = (): void => settle(undefined);
+    const onEnd = (): void => settle('the client closed the connection before the TLS handshake completed');
+    const onError = (error: Error): void => settle(`TLS handshake failed: ${error.message}`);
+    const onClose = (): void => settle('TLS handshake failed: connection closed');
+    const timer = setTimeout(() => settle(`no TLS handshake within ${timeoutMs} ms`), timeoutMs);
+    timer.unref();
+    secure.on('secure', onSecure).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
 /** "AUTH" alone or followed by a space, in any case (RFC 2228 §3). */
 function isAuthLine(line: Buffer): boolean {
   return line.length >= 4 && line.subarray(0, 4).toString('latin1').toUpperCase() === 'AUTH' && (line.length === 4 || line[4] === 0x20);
@@ -43,6 +70,8 @@ export class ControlConnection implements SessionIo {
   #socket: Socket;
   #splitter: LineSplitter;
   readonly #maxLineLength: number;
+  /** How long a TLS handshake (implicit, or after AUTH TLS) may take before the connection is closed. */
+  readonly #handshakeTimeoutMs: number;
   #session: Session | undefined;
   #closeTimer: NodeJS.Timeout | undefined;
   /**
@@ -68,12 +97,30 @@ export class ControlConnection implements SessionIo {
     connection.#socket.uncork();
   }
 
-  constructor(socket: Socket, maxLineLength: number) {
+  constructor(socket: Socket, maxLineLength: number, handshakeTimeoutMs = 10_000) {
     this.#socket = socket;
     this.#maxLineLength = maxLineLength;
+    this.#handshakeTimeoutMs = handshakeTimeoutMs;
     this.#splitter = new LineSplitter({ maxLineLength });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
+  }
+
+  /**
+   * Implicit FTPS (RFC 4217 §2): TLS from the first byte. The session may start at once (its greeting waits in TLS),
+   * but a connection whose handshake does not complete in time, fails or is closed by the client ends at once, so it
+   * holds its session slot only while it lives (a load balancer's TCP health check opens and closes just like that).
+   * `onHandshakeFailed` hears why.
+   */
+  static overImplicitTls(
+    plain: Socket,
+    secureContext: SecureContext,
+    options: { readonly maxLineLength: number; readonly handshakeTimeoutMs: number },
+    onHandshakeFailed: (reason: string) => void,
+  ): ControlConnection {
+    const secure = new TLSSocket(plain, { isServer: true, secureContext });
+    awaitHandshake(secure, options.handshakeTimeoutMs).catch((error: Error) => onHandshakeFailed(error.message));
+    return new ControlConnection(secure, options.maxLineLength, options.handshakeTimeoutMs);
   }
 
   /**
@@ -154,12 +201,7 @@ export class ControlConnection implements SessionIo {
     this.#listen(secure);
     this.#pauseReasons &= ~PauseReason.auth;
     if (this.#pauseReasons !== 0) secure.pause();
-    try {
-      await Promise.race([once(secure, 'secure'), once(secure, 'close').then(() => Promise.reject(new Error('TLS handshake failed')))]);
-    } catch (error) {
-      secure.destroy();
-      throw error;
-    }
+    await awaitHandshake(secure, this.#handshakeTimeoutMs);
   }
 
   /**
@@ -237,5 +279,19 @@ export class ControlConnection implements SessionIo {
     socket.on('error', () => socket.destroy());
     socket.end(text);
     setTimeout(() => socket.destroy(), closeGraceMs).unref();
+  }
+
+  /**
+   * `refuse` on the implicit-TLS port: the client speaks TLS from its first byte, so the reply goes out only after the
+   * handshake, encrypted; a client that does not complete one within `handshakeTimeoutMs` is closed without a word.
+   * Never in clear, where a TLS client reads garbage and a reply could be forged anyway.
+   */
+  static refuseOverTls(plain: Socket, secureContext: SecureContext, text: string, handshakeTimeoutMs: number): void {
+    const secure = new TLSSocket(plain, { isServer: true, secureContext });
+    secure.on('error', destroyOnError);
+    awaitHandshake(secure, handshakeTimeoutMs).then(
+      () => ControlConnection.refuse(secure, text),
+      () => {},
+    );
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
 import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
 import { ControlConnection } from './connection.ts';
@@ -122,8 +121,9 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       }
       this.#options.logger.warn({ source: normalizeAddress(plainSocket.remoteAddress ?? ''), reason: outcome.reason }, 'connection refused: PROXY protocol');
       // A direct client gets a reply it can show; a balancer that sent a bad header just loses the connection.
-      // Whatever it sent is discarded (resume), so its FIN is seen and the socket closes without the grace period.
-      if (outcome.untrusted) ControlConnection.refuse(plainSocket.resume(), formatReply(ReplyCode.ServiceNotAvailable, 'Connect through the load balancer.'));
+      // Whatever it sent is discarded (resume), so its FIN is seen and the socket closes without the grace period; on
+      // the implicit-TLS port it is the TLS handshake, which the refusal reads.
+      if (outcome.untrusted) this.#refuse(implicitTls ? plainSocket : plainSocket.resume(), implicitTls, 'Connect through the load balancer.');
       else plainSocket.destroy();
     });
   }
@@ -132,26 +132,32 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     const { remoteAddress, localAddress } = peer;
     const logger = this.#options.logger;
     if (this.#closing !== undefined || remoteAddress === '') {
-      ControlConnection.refuse(plainSocket, formatReply(ReplyCode.ServiceNotAvailable, 'Server shutting down.'));
+      this.#refuse(plainSocket, implicitTls, 'Server shutting down.');
       return;
     }
     if (this.#limits.defender?.isBanned(remoteAddress) === true) {
       logger.info({ remoteAddress }, 'connection refused: address banned by the defender');
-      ControlConnection.refuse(plainSocket, formatReply(ReplyCode.ServiceNotAvailable, 'Too many failed logins from your address; try again later.'));
+      this.#refuse(plainSocket, implicitTls, 'Too many failed logins from your address; try again later.');
       return;
     }
     const fromAddress = this.#sessionsPerAddress.get(remoteAddress) ?? 0;
     if (this.#sessions.size >= this.#options.maxSessions || fromAddress >= this.#options.maxSessionsPerIp) {
       logger.warn({ remoteAddress, sessions: this.#sessions.size, fromAddress }, 'connection refused: session limit');
-      ControlConnection.refuse(plainSocket, formatReply(ReplyCode.ServiceNotAvailable, 'Too many connections, try again later.'));
+      this.#refuse(plainSocket, implicitTls, 'Too many connections, try again later.');
       return;
     }
     const sessionId = randomUUID();
     const sessionLogger = logger.child({ sessionId, remoteAddress });
     // Implicit FTPS: TLS from the first byte; the session's own context serves its data connections too.
     const secureContext = implicitTls ? this.#tls!.createSessionContext() : undefined;
-    const socket = secureContext === undefined ? plainSocket : new TLSSocket(plainSocket, { isServer: true, secureContext });
-    const connection = new ControlConnection(socket, this.#options.maxLineLength);
+    const { maxLineLength, tlsHandshakeTimeoutMs: handshakeTimeoutMs } = this.#options;
+    const connection =
+      secureContext === undefined
+        ? new ControlConnection(plainSocket, maxLineLength, handshakeTimeoutMs)
+        : ControlConnection.overImplicitTls(plainSocket, secureContext, { maxLineLength, handshakeTimeoutMs }, (reason) =>
+            // A client's doing (a health check, a scanner, a wrong client setting), not the server's: no stack.
+            sessionLogger.info({ reason }, 'implicit TLS connection closed before its handshake completed'),
+          );
     const dataChannels = new DataChannels({
       portPool: this.#portPool,
       localAddress,
@@ -184,6 +190,13 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       else this.#sessionsPerAddress.set(remoteAddress, remaining);
       if (this.#sessions.size === 0) this.emit('drained');
     });
+  }
+
+  /** A connection refused before any session exists: 421 in clear, or on the implicit-TLS port after the handshake. */
+  #refuse(plainSocket: Socket, implicitTls: boolean, reason: string): void {
+    const reply = formatReply(ReplyCode.ServiceNotAvailable, reason);
+    if (implicitTls) ControlConnection.refuseOverTls(plainSocket, this.#tls!.refusalContext(), reply, this.#options.tlsHandshakeTimeoutMs);
+    else ControlConnection.refuse(plainSocket, reply);
   }
 
   /** The event hooks every session gets: made once per server, not per session (two closures per idle session). */

@@ -73,6 +73,7 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
     loginTimeoutMs: checkInteger('loginTimeoutMs', options.loginTimeoutMs ?? 60_000, 1, 86_400_000),
     idleTimeoutMs: checkInteger('idleTimeoutMs', options.idleTimeoutMs ?? 900_000, 1, 86_400_000),
     dataTimeoutMs: checkInteger('dataTimeoutMs', options.dataTimeoutMs ?? 30_000, 1, 86_400_000),
+    tlsHandshakeTimeoutMs: checkInteger('tlsHandshakeTimeoutMs', options.tlsHandshakeTimeoutMs ?? 10_000, 1, 86_400_000),
     maxLineLength: checkInteger('maxLineLength', options.maxLineLength ?? 4096, 64, 1_048_576),
     maxBadCommands: checkInteger('maxBadCommands', options.maxBadCommands ?? 50, 1, 1_000_000),
     maxLoginAttempts: checkInteger('maxLoginAttempts', options.maxLoginAttempts ?? 3, 1, 1000),

@@ -117,6 +117,11 @@ export interface FtpServerOptions {
    * byte moving, before the transfer fails with 425/426. Default 30 s.
    */
   readonly dataTimeoutMs?: number;
+  /**
+   * How long a TLS handshake on the control connection (implicit FTPS, or after AUTH TLS) may take before the
+   * connection is closed and its session slot freed, whatever the login timeout. Default 10 s.
+   */
+  readonly tlsHandshakeTimeoutMs?: number;
   /** Longest command line in bytes; a longer line gets 500 and is discarded. Default 4096. */
   readonly maxLineLength?: number;
   /** Unknown or malformed commands tolerated per session before 421 and disconnect. Default 50. */

@@ -22,6 +22,8 @@ export class TlsMaterial {
   readonly #options: TlsOptions;
   #cert: string | Buffer;
   #key: string | Buffer;
+  /** See `refusalContext`; made on first use, dropped when the certificate changes. */
+  #refusalContext: SecureContext | undefined;
 
   constructor(options: TlsOptions) {
     this.#options = options;
@@ -46,6 +48,16 @@ export class TlsMaterial {
       [this.#cert, this.#key] = previous;
       throw error;
     }
+    this.#refusalContext = undefined;
+  }
+
+  /**
+   * The context of implicit-TLS connections that are refused (limits, shutdown): they get one reply and are closed,
+   * never resume a session, so they share one context instead of each loading the key anew, which a flood of refused
+   * connections would otherwise pay for.
+   */
+  refusalContext(): SecureContext {
+    return (this.#refusalContext ??= this.createSessionContext());
   }
 
   /** A fresh secure context for one FTP session (control and data connections share it). */
