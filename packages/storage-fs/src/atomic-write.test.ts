@@ -1,9 +1,11 @@
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytesFrom, chunksOf, createDeferred, neverAbortedSignal } from '@ftp/plugin-api/testing';
 import { writeAtomically, writeInPlace } from './atomic-write.ts';
+import { DirectoryHandle, entryAddressing, selfOf } from './directory-handle.ts';
 import { eventLoopCalls, threadPoolCalls, type FileCalls } from './file-calls.ts';
 import { writeBatchBytes } from './write-all.ts';
 
@@ -22,6 +24,15 @@ const settings = (signal = neverAbortedSignal, exclusive = false) => ({
   calls,
 });
 
+/** The test directory as the connector holds it: an open handle, entries named through its descriptor. */
+function directoryHandle(): DirectoryHandle {
+  const fd = openSync(directory, 'r');
+  const handle = new DirectoryHandle(fd, [], selfOf(fd, entryAddressing(directory), directory), closeSync);
+  handles.push(handle);
+  return handle;
+}
+const handles: DirectoryHandle[] = [];
+
 async function temporaryFiles(): Promise<string[]> {
   return (await readdir(directory)).filter((name) => name.startsWith(prefix));
 }
@@ -33,6 +44,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  for (const handle of handles.splice(0)) handle.release();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -57,7 +69,7 @@ describe.each([
           yield new Uint8Array(writeBatchBytes).fill(0x61 + index);
         }
       }
-      expect(await writeAtomically(target, data(), settings())).toBe(chunkCount * writeBatchBytes);
+      expect(await writeAtomically(directoryHandle(), 'target.txt', data(), settings())).toBe(chunkCount * writeBatchBytes);
       // Bounded memory: when chunk k is pulled, every batch but the one being written is on disk.
       for (let index = 2; index < chunkCount; index++) {
         expect(sizesSeen[index]).toBeGreaterThanOrEqual((index - 1) * writeBatchBytes);
@@ -72,7 +84,7 @@ describe.each([
       async function* data(): AsyncGenerator<Uint8Array> {
         for (const part of ['first ', 'second ', 'third']) yield bytesFrom(part);
       }
-      expect(await writeAtomically(target, data(), settings())).toBe(18);
+      expect(await writeAtomically(directoryHandle(), 'target.txt', data(), settings())).toBe(18);
       expect(await readFile(target, 'utf8')).toBe('first second third');
       expect(await temporaryFiles()).toEqual([]);
     });
@@ -82,7 +94,7 @@ describe.each([
         yield bytesFrom('partial');
         throw new Error('connection reset');
       }
-      await expect(writeAtomically(target, data(), settings())).rejects.toThrow('connection reset');
+      await expect(writeAtomically(directoryHandle(), 'target.txt', data(), settings())).rejects.toThrow('connection reset');
       expect(await readFile(target, 'utf8')).toBe('old content');
       expect(await temporaryFiles()).toEqual([]);
     });
@@ -95,7 +107,7 @@ describe.each([
         firstConsumed.resolve();
         await new Promise(() => {});
       }
-      const writing = writeAtomically(target, data(), settings(controller.signal));
+      const writing = writeAtomically(directoryHandle(), 'target.txt', data(), settings(controller.signal));
       await firstConsumed.promise;
       controller.abort(new Error('ABOR'));
       await expect(writing).rejects.toThrow('ABOR');
@@ -104,30 +116,37 @@ describe.each([
     });
 
     it('refuses an exclusive write over an existing file and leaves no temporary file', async () => {
-      await expect(writeAtomically(target, chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).rejects
+      await expect(writeAtomically(directoryHandle(), 'target.txt', chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).rejects
         .toMatchObject({ code: 'EEXIST' });
       expect(await readFile(target, 'utf8')).toBe('old content');
       const fresh = join(directory, 'fresh.txt');
-      expect(await writeAtomically(fresh, chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).toBe(3);
+      expect(await writeAtomically(directoryHandle(), 'fresh.txt', chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).toBe(3);
       expect(await readFile(fresh, 'utf8')).toBe('new');
       expect(await temporaryFiles()).toEqual([]);
     });
   });
 
   describe('writeInPlace', () => {
+    const options = () => ({ signal: neverAbortedSignal, fsync: false, calls });
+
     it('cuts the file at the offset and writes from there (REST+STOR)', async () => {
-      const options = { signal: neverAbortedSignal, fileMode: 0o644, fsync: false, calls };
-      expect(await writeInPlace(target, chunksOf(bytesFrom('NEW')), 4, options)).toBe(3);
+      const fd = openSync(target, 'r+');
+      try {
+        expect(await writeInPlace(fd, chunksOf(bytesFrom('NEW')), 4, options())).toBe(3);
+      } finally {
+        closeSync(fd);
+      }
       expect(await readFile(target, 'utf8')).toBe('old NEW');
     });
 
-    it('appends at the end and creates a missing file (APPE)', async () => {
-      const options = { signal: neverAbortedSignal, fileMode: 0o644, fsync: false, calls };
-      await writeInPlace(target, chunksOf(bytesFrom('!')), null, options);
+    it('appends at the end of a file opened for appending (APPE)', async () => {
+      const fd = openSync(target, 'a');
+      try {
+        await writeInPlace(fd, chunksOf(bytesFrom('!')), null, options());
+      } finally {
+        closeSync(fd);
+      }
       expect(await readFile(target, 'utf8')).toBe('old content!');
-      const created = join(directory, 'created.txt');
-      await writeInPlace(created, chunksOf(bytesFrom('abc')), null, options);
-      expect(await readFile(created, 'utf8')).toBe('abc');
     });
   });
 });

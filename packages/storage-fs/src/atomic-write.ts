@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
 import { errnoOf } from './errno-to-storage-error.ts';
+import type { DirectoryHandle } from './directory-handle.ts';
 import type { FileCalls } from './file-calls.ts';
+import { markTemporaryActive, markTemporaryDone } from './reclaim-temporaries.ts';
 import { throwIfAborted, writeAll } from './write-all.ts';
 
 export interface AtomicWriteOptions {
@@ -25,26 +26,16 @@ export interface AtomicWriteOptions {
 const processTag = randomBytes(6).toString('hex');
 let temporaryCounter = 0;
 
-/** The name of a fresh temporary file beside `targetPath`. */
-export function temporaryPathFor(targetPath: string, temporaryPrefix: string): string {
+/** The name of a fresh temporary file. */
+export function temporaryNameFor(temporaryPrefix: string): string {
   temporaryCounter = (temporaryCounter + 1) % Number.MAX_SAFE_INTEGER;
-  return join(dirname(targetPath), `${temporaryPrefix}${processTag}${temporaryCounter.toString(36)}`);
-}
-
-/** Opens a directory for the fsync that makes a rename in it durable; undefined when the file system refuses. */
-async function openDirectory(calls: FileCalls, directoryPath: string): Promise<number | undefined> {
-  try {
-    return await calls.open(directoryPath, 'r');
-  } catch {
-    return undefined;
-  }
+  return `${temporaryPrefix}${processTag}${temporaryCounter.toString(36)}`;
 }
 
 /** fsync a directory so a rename in it survives a crash; best effort, some file systems refuse. */
-async function syncDirectory(calls: FileCalls, directory: number | undefined): Promise<void> {
-  if (directory === undefined) return;
+async function syncDirectory(calls: FileCalls, directory: DirectoryHandle): Promise<void> {
   try {
-    await calls.fsync(directory);
+    await calls.fsync(directory.fd);
   } catch {
     // Durability of the directory entry is a bonus; the file's own content is already synced.
   }
@@ -71,24 +62,27 @@ async function publishExclusively(calls: FileCalls, temporaryPath: string, targe
 }
 
 /**
- * Stores `data` at `targetPath` so that readers see the old content or the new, never a part (RFC 959 STOR with
- * the contract's atomic replacement): the bytes go to a hidden temporary file in the same directory, which is
- * fsynced and then renamed over the target. On any failure or abort the temporary file is removed and the target
- * is untouched. Returns the number of bytes stored.
+ * Stores `data` as the entry `name` of the open `directory` so that readers see the old content or the new, never a
+ * part (RFC 959 STOR with the contract's atomic replacement): the bytes go to a hidden temporary file in the same
+ * directory, which is fsynced and then renamed over the target. Both names are addressed through the directory's
+ * handle, so the file lands in the directory that was checked, even if its path changed meanwhile. On any failure or
+ * abort the temporary file is removed and the target is untouched. Returns the number of bytes stored.
  */
 export async function writeAtomically(
-  targetPath: string,
+  directory: DirectoryHandle,
+  name: string,
   data: AsyncIterable<Uint8Array>,
   options: AtomicWriteOptions,
 ): Promise<number> {
   throwIfAborted(options.signal);
-  if (basename(targetPath).startsWith(options.temporaryPrefix)) throw new Error('refusing to write a temporary name');
+  if (name.startsWith(options.temporaryPrefix)) throw new Error('refusing to write a temporary name');
   const { calls } = options;
-  const temporaryPath = temporaryPathFor(targetPath, options.temporaryPrefix);
-  // The directory is opened while the data arrives, so its fsync after the rename costs one call, not three.
-  const directoryOpening = options.fsync ? openDirectory(calls, dirname(targetPath)) : Promise.resolve(undefined);
+  const temporaryName = temporaryNameFor(options.temporaryPrefix);
+  const temporaryPath = directory.at(temporaryName);
+  const targetPath = directory.at(name);
   let fd: number | undefined;
   let temporaryExists = false;
+  markTemporaryActive(temporaryName);
   try {
     // 'wx' is O_CREAT|O_EXCL: never opens an existing file or follows a symlink planted at the temporary name.
     fd = await calls.open(temporaryPath, 'wx', options.fileMode);
@@ -109,42 +103,36 @@ export async function writeAtomically(
     } finally {
       await closing;
     }
-    if (options.fsync) await syncDirectory(calls, await directoryOpening);
+    if (options.fsync) await syncDirectory(calls, directory);
     return bytesWritten;
   } finally {
     if (fd !== undefined) await calls.close(fd).catch(() => {});
     if (temporaryExists) await removeQuietly(calls, temporaryPath);
-    void directoryOpening.then((directory) => (directory === undefined ? undefined : calls.close(directory))).catch(() => {});
+    markTemporaryDone(temporaryName);
   }
 }
 
 export interface InPlaceWriteOptions {
   readonly signal: AbortSignal;
-  readonly fileMode: number;
   readonly fsync: boolean;
   readonly calls: FileCalls;
 }
 
 /**
- * Writes `data` into an existing file in place: from `offset` after cutting the file there (REST+STOR resumes), or
- * at the end with `offset` null (APPE, creating the file if missing). Not atomic by design: a broken resume or
- * append keeps what arrived, which is what lets the client resume again.
+ * Writes `data` into the open file `fd` in place: from `offset` after cutting the file there (REST+STOR resumes), or
+ * at the end with `offset` null (APPE, the file opened with O_APPEND). Not atomic by design: a broken resume or
+ * append keeps what arrived, which is what lets the client resume again. The caller opens and closes the file.
  */
 export async function writeInPlace(
-  path: string,
+  fd: number,
   data: AsyncIterable<Uint8Array>,
   offset: number | null,
   options: InPlaceWriteOptions,
 ): Promise<number> {
   throwIfAborted(options.signal);
   const { calls } = options;
-  const fd = await calls.open(path, offset === null ? 'a' : 'r+', options.fileMode);
-  try {
-    if (offset !== null) await calls.ftruncate(fd, offset);
-    const bytesWritten = await writeAll(calls, fd, data, options.signal, offset);
-    if (options.fsync) await calls.fsync(fd);
-    return bytesWritten;
-  } finally {
-    await calls.close(fd);
-  }
+  if (offset !== null) await calls.ftruncate(fd, offset);
+  const bytesWritten = await writeAll(calls, fd, data, options.signal, offset);
+  if (options.fsync) await calls.fsync(fd);
+  return bytesWritten;
 }

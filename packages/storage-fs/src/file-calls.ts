@@ -29,7 +29,10 @@ export interface FileCalls {
   /** lstat, or undefined when nothing is there. */
   lstat(path: string): Promise<Stats | undefined>;
   stat(path: string): Promise<Stats>;
-  open(path: string, flags: string, mode?: number): Promise<number>;
+  /** open(2); numeric flags are passed to the kernel as they are (O_NOFOLLOW, O_DIRECTORY, O_NONBLOCK). */
+  open(path: string, flags: string | number, mode?: number): Promise<number>;
+  fstat(fd: number): Promise<Stats>;
+  readlink(path: string): Promise<string>;
   close(fd: number): Promise<void>;
   /** fsync(2); always in the thread pool. */
   fsync(fd: number): Promise<void>;
@@ -45,6 +48,8 @@ export interface FileCalls {
   mkdir(path: string, mode: number, recursive?: boolean): Promise<void>;
   rmdir(path: string): Promise<void>;
   utimes(path: string, accessedAt: Date, modifiedAt: Date): Promise<void>;
+  /** utimes of the entry itself, not following a symlink at the end. */
+  lutimes(path: string, accessedAt: Date, modifiedAt: Date): Promise<void>;
   opendir(path: string): Promise<Dir>;
 }
 
@@ -56,6 +61,9 @@ const threadPool = {
   lstat: promisify(fs.lstat),
   stat: promisify(fs.stat),
   open: promisify(fs.open),
+  fstat: promisify(fs.fstat),
+  readlink: promisify(fs.readlink),
+  lutimes: promisify(fs.lutimes),
   close: promisify(fs.close),
   fsync: promisify(fs.fsync),
   ftruncate: promisify(fs.ftruncate),
@@ -89,6 +97,8 @@ export const threadPoolCalls: FileCalls = {
   },
   stat: (path) => threadPool.stat(path),
   open: (path, flags, mode) => threadPool.open(path, flags, mode),
+  fstat: (fd) => threadPool.fstat(fd),
+  readlink: (path) => threadPool.readlink(path, 'utf8'),
   close: (fd) => threadPool.close(fd),
   fsync: (fd) => threadPool.fsync(fd),
   ftruncate: (fd, length) => threadPool.ftruncate(fd, length),
@@ -104,6 +114,7 @@ export const threadPoolCalls: FileCalls = {
   },
   rmdir: (path) => threadPool.rmdir(path),
   utimes: (path, accessedAt, modifiedAt) => threadPool.utimes(path, accessedAt, modifiedAt),
+  lutimes: (path, accessedAt, modifiedAt) => threadPool.lutimes(path, accessedAt, modifiedAt),
   opendir: (path) => fs.promises.opendir(path, { bufferSize: 256 }),
 };
 
@@ -118,6 +129,8 @@ export const eventLoopCalls: FileCalls = {
   lstat: async (path) => fs.lstatSync(path, { throwIfNoEntry: false }),
   stat: async (path) => fs.statSync(path),
   open: async (path, flags, mode) => fs.openSync(path, flags, mode),
+  fstat: async (fd) => fs.fstatSync(fd),
+  readlink: async (path) => fs.readlinkSync(path, 'utf8'),
   close: async (fd) => fs.closeSync(fd),
   fsync: threadPoolCalls.fsync,
   ftruncate: async (fd, length) => fs.ftruncateSync(fd, length),
@@ -136,6 +149,7 @@ export const eventLoopCalls: FileCalls = {
   },
   rmdir: async (path) => fs.rmdirSync(path),
   utimes: async (path, accessedAt, modifiedAt) => fs.utimesSync(path, accessedAt, modifiedAt),
+  lutimes: async (path, accessedAt, modifiedAt) => fs.lutimesSync(path, accessedAt, modifiedAt),
   opendir: async (path) => fs.opendirSync(path, { bufferSize: 256 }),
 };
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, realpathSync, statSync, type Dir, type Dirent, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { constants, createReadStream, type Dir, type Dirent, type Stats } from 'node:fs';
 import { addAbortSignal } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { storageError } from '@ftp/plugin-api';
@@ -15,38 +14,23 @@ import type {
   WriteResult,
 } from '@ftp/plugin-api';
 import { writeAtomically, writeInPlace } from './atomic-write.ts';
+import type { DirectoryHandle } from './directory-handle.ts';
+import { entryKindOf, isTemporaryName } from './entry-visibility.ts';
 import type { FileCalls } from './file-calls.ts';
-import { batchesInFlight, statInWorker, WorkerUnavailableError, workerBatchEntries } from './list-worker.ts';
+import { batchesInFlight, fieldsPerEntry, lstatInWorker, WorkerUnavailableError, workerBatchEntries, writeEntryFacts, type ListedBatch } from './list-worker.ts';
 import { readAhead } from './read-ahead.ts';
 import { errnoOf, mapErrors } from './errno-to-storage-error.ts';
-import { fileEntryFromStats } from './file-entry-from-stats.ts';
+import { fileEntryFromFacts, fileEntryFromStats } from './file-entry-from-stats.ts';
 import { flattenBatches } from './flatten-batches.ts';
-import type { PathJail } from './path-jail.ts';
+import type { Jail, Located } from './jail.ts';
 import { throwIfAborted } from './write-all.ts';
 
 /**
- * Entries stat'ed in one synchronous batch when listing a local file system: a stat of a cached inode
- * takes about a microsecond, while a thread-pool round trip per entry costs ten times that and made a 10k-entry
- * LIST several times slower than the C servers (issue 6 profile: `stat` 43% of the listing's CPU). The event loop
- * is blocked for one batch at most.
+ * Entries lstat'ed in one synchronous batch when listing a local file system: an lstat of a cached inode takes a few
+ * microseconds, while a thread-pool round trip per entry costs ten times that. The event loop is blocked for one
+ * batch at most.
  */
 const syncStatBatch = 256;
-
-/** The entry for one directory member, stat'ed synchronously; undefined for what a client must not see. */
-function entryOfSync(jail: PathJail, directoryPath: string, dirent: Dirent): FileEntry | undefined {
-  const entryPath = join(directoryPath, dirent.name);
-  try {
-    if (dirent.isSymbolicLink() && !jail.contains(realpathSync.native(entryPath))) return undefined;
-    const stats = statSync(entryPath, { throwIfNoEntry: false });
-    if (stats === undefined || (!stats.isFile() && !stats.isDirectory())) return undefined;
-    return fileEntryFromStats(dirent.name, stats);
-  } catch (error) {
-    // Dangling links and entries removed since the directory was read are left out.
-    const errno = errnoOf(error);
-    if (errno === 'ENOENT' || errno === 'ELOOP' || errno === 'ENOTDIR' || errno === 'EACCES') return undefined;
-    throw error;
-  }
-}
 
 /** The resolved operator settings a session works with. */
 export interface FsSessionSettings {
@@ -65,26 +49,40 @@ export interface FsSessionSettings {
 
 const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', MD5: 'md5' } as const;
 
-/** One user's view of the file system: every path goes through the jail of that user's root. */
+/** Opens a file to read it: never through a symlink at the end, never blocking on a FIFO. */
+const readFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** Opens an existing file to resume an upload in it (REST+STOR). */
+const resumeFlags = constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/** Opens a file to append to it, creating it if missing (APPE). */
+const appendFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
+/** The entry of what `stats` describes, or ENOENT where the visibility rule hides it. */
+function visibleEntry(name: string, stats: Stats | undefined, virtualPath: string): FileEntry {
+  const kind = stats === undefined ? 'hidden' : entryKindOf(stats.mode);
+  if (kind !== 'file' && kind !== 'directory') throw storageError('ENOENT', virtualPath);
+  return fileEntryFromStats(name, stats!);
+}
+
+/**
+ * One user's view of the file system. Every path goes through the session's jail (see `Jail`): each operation acts on
+ * the directory handle the jail's walk produced, and on the file it opened, so what was checked is what is used.
+ */
 export class FsSession implements StorageSessionV1 {
-  private readonly jail: PathJail;
+  private readonly jail: Jail;
   private readonly settings: FsSessionSettings;
 
-  constructor(jail: PathJail, settings: FsSessionSettings) {
+  constructor(jail: Jail, settings: FsSessionSettings) {
     this.jail = jail;
     this.settings = settings;
   }
 
   stat(path: string): Promise<FileEntry> {
     return mapErrors(path, async () => {
-      const found = await this.jail.existing(path);
-      return fileEntryFromStats(found.name === '' ? '/' : found.name, found.stats ?? (await this.statOf(found.realPath)));
+      const found = await this.jail.resolve(path);
+      found.parent.release();
+      // Named as asked: a link is shown under its own name, as what it leads to.
+      return visibleEntry(path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1), found.stats, path);
     });
-  }
-
-  /** stat(2) of a real path. */
-  private statOf(realPath: string): Promise<Stats> {
-    return this.settings.calls.stat(realPath);
   }
 
   list(path: string, options: StorageCallOptions): AsyncIterable<FileEntry> {
@@ -93,206 +91,303 @@ export class FsSession implements StorageSessionV1 {
 
   /** The entries of a directory in the batches they are stat'ed in. */
   private async *listBatches(path: string, options: StorageCallOptions): AsyncGenerator<FileEntry[]> {
-    const found = await mapErrors(path, () => this.jail.existing(path));
+    const directory = await mapErrors(path, () => this.jail.directory(path));
     const { calls, listInWorker } = this.settings;
-    // opendir streams the directory in small batches, so a directory of any size lists in bounded memory.
-    const directory = await mapErrors(path, () => calls.opendir(found.realPath));
-    const batchSize = listInWorker ? workerBatchEntries : calls.direct ? syncStatBatch : this.settings.listConcurrency;
-    // With workers, up to `batchesInFlight` batches are stat'ed there while the oldest is yielded here.
-    const inFlight: Array<Promise<() => ReadonlyArray<FileEntry | undefined>>> = [];
-    let exhausted = false;
+    let opened: Dir | undefined;
     try {
+      // opendir streams the directory in small batches, so a directory of any size lists in bounded memory.
+      opened = await mapErrors(path, () => calls.opendir(directory.self));
+      const batchSize = listInWorker ? workerBatchEntries : calls.direct ? syncStatBatch : this.settings.listConcurrency;
+      // With workers, up to `batchesInFlight` batches are stat'ed there while the oldest is yielded here.
+      const inFlight: Array<Promise<ListedBatch>> = [];
+      let exhausted = false;
       for (;;) {
         while (!exhausted && inFlight.length < (listInWorker ? batchesInFlight : 1)) {
-          const batch = await this.readNames(directory, batchSize);
+          const batch = await this.readNames(opened, batchSize);
           if (batch.length < batchSize) exhausted = true;
           if (batch.length === 0) break;
-          const entries = this.entriesOf(found.realPath, batch);
+          const entries = this.lstatBatch(directory, batch);
           entries.catch(() => {}); // awaited in order below; an early stop must not make it unhandled
           inFlight.push(entries);
         }
         const next = inFlight.shift();
         if (next === undefined) return;
         throwIfAborted(options.signal);
-        const entries: FileEntry[] = [];
-        for (const entry of (await next)()) if (entry !== undefined) entries.push(entry);
-        yield entries;
+        yield await this.visibleEntries(directory, await next, path);
       }
     } finally {
-      if (calls.direct) directory.closeSync();
-      else await directory.close();
+      if (opened !== undefined) {
+        if (calls.direct) opened.closeSync();
+        else await opened.close();
+      }
+      directory.release();
     }
   }
 
-  /** Up to `count` entries of an open directory, without in-progress uploads. */
-  private async readNames(directory: Dir, count: number): Promise<Dirent[]> {
+  /** Up to `count` names of an open directory, without in-progress uploads. */
+  private async readNames(directory: Dir, count: number): Promise<string[]> {
     const { calls, temporaryPrefix } = this.settings;
-    const batch: Dirent[] = [];
+    const batch: string[] = [];
     while (batch.length < count) {
       // On a local file system the names come synchronously: a promise per buffered entry cost 10% of a LIST.
-      const dirent = calls.direct ? directory.readSync() : await directory.read();
+      const dirent: Dirent | null = calls.direct ? directory.readSync() : await directory.read();
       if (dirent === null) break;
-      if (!dirent.name.startsWith(temporaryPrefix)) batch.push(dirent);
+      if (!isTemporaryName(dirent.name, temporaryPrefix)) batch.push(dirent.name);
     }
     return batch;
   }
 
-  /**
-   * The entries of one batch, stat'ed in a worker when there is one, else here (event loop or thread pool). Resolves
-   * with a function that gives them: a worker's batch makes its objects only when asked (see `statInWorker`).
-   */
-  private async entriesOf(directoryPath: string, batch: Dirent[]): Promise<() => ReadonlyArray<FileEntry | undefined>> {
+  /** The lstat facts of one batch of names: in a worker when there is one, else here (event loop or thread pool). */
+  private async lstatBatch(directory: DirectoryHandle, names: string[]): Promise<ListedBatch> {
     if (this.settings.listInWorker) {
       try {
-        return await statInWorker(directoryPath, this.jail.root, batch.map((dirent) => dirent.name));
+        return await lstatInWorker(directory.self, names);
       } catch (error) {
         if (!(error instanceof WorkerUnavailableError)) throw error;
       }
     }
-    const entries = this.settings.calls.direct
-      ? batch.map((dirent) => entryOfSync(this.jail, directoryPath, dirent))
-      : await Promise.all(batch.map((dirent) => this.entryOf(directoryPath, dirent)));
-    return () => entries;
+    const { calls } = this.settings;
+    const facts = new Float64Array(names.length * fieldsPerEntry);
+    await Promise.all(names.map(async (name, index) => writeEntryFacts(facts, index, await calls.lstat(directory.at(name)))));
+    return { names, facts };
   }
 
-  /** The entry for one directory member; undefined for what a client must not see or cannot transfer. */
-  private async entryOf(directoryPath: string, dirent: Dirent): Promise<FileEntry | undefined> {
-    const entryPath = join(directoryPath, dirent.name);
-    try {
-      const { calls } = this.settings;
-      if (dirent.isSymbolicLink()) {
-        if (!this.jail.contains(await calls.realpath(entryPath))) return undefined;
+  /**
+   * The entries of a batch a client may see, by the connector's one visibility rule (`entryKindOf`): a symlink is
+   * followed inside the root and shown as what it leads to, under its own name.
+   */
+  private async visibleEntries(directory: DirectoryHandle, batch: ListedBatch, path: string): Promise<FileEntry[]> {
+    const { names, facts } = batch;
+    const entries: FileEntry[] = [];
+    for (let index = 0; index < names.length; index++) {
+      const kind = entryKindOf(facts[index * fieldsPerEntry]!);
+      if (kind === 'file' || kind === 'directory') {
+        entries.push(fileEntryFromFacts(names[index]!, facts, index, kind === 'directory'));
+      } else if (kind === 'link') {
+        const target = await this.linkTarget(directory, names[index]!, path);
+        if (target !== undefined) entries.push(fileEntryFromStats(names[index]!, target));
       }
-      const stats = await calls.stat(entryPath);
-      if (!stats.isFile() && !stats.isDirectory()) return undefined;
-      return fileEntryFromStats(dirent.name, stats);
-    } catch (error) {
-      // Dangling links and entries removed since the directory was read are left out.
-      const errno = errnoOf(error);
-      if (errno === 'ENOENT' || errno === 'ELOOP' || errno === 'ENOTDIR' || errno === 'EACCES') return undefined;
-      throw error;
+    }
+    return entries;
+  }
+
+  /** What the link `name` of `directory` leads to inside the root; undefined when dangling, looping or hidden. */
+  private async linkTarget(directory: DirectoryHandle, name: string, path: string): Promise<Stats | undefined> {
+    try {
+      const stats = await this.settings.calls.lstat(directory.at(name));
+      const found = await this.jail.follow({ parent: directory.retain(), name, stats }, path);
+      found.parent.release();
+      const kind = found.stats === undefined ? 'hidden' : entryKindOf(found.stats.mode);
+      return kind === 'file' || kind === 'directory' ? found.stats : undefined;
+    } catch {
+      return undefined;
     }
   }
 
   read(path: string, options: ReadOptions): Promise<ReadSource> {
     return mapErrors(path, async () => {
       throwIfAborted(options.signal);
-      const found = await this.jail.existing(path);
-      const { size } = await this.requireFile(found.realPath, path, found.stats);
-      const { calls } = this.settings;
-      const fd = await calls.open(found.realPath, 'r');
+      const { fd, stats } = await this.openFile(path, readFlags);
       // The generator owns the descriptor: ending, an early return() and an abort all close the file.
-      return readAhead(calls, fd, options.offset, this.settings.readChunkBytes, options.signal, size, options.bufferPool);
+      return readAhead(this.settings.calls, fd, options.offset, this.settings.readChunkBytes, options.signal, stats.size, options.bufferPool);
     });
+  }
+
+  /**
+   * Opens the file `path` names, following symlinks inside the root, with `flags` (which include O_NOFOLLOW): the
+   * descriptor is what every later call uses. EISDIR for a directory; ENOENT for what the visibility rule hides.
+   */
+  private async openFile(path: string, flags: number, mode?: number): Promise<{ fd: number; stats: Stats }> {
+    const { calls } = this.settings;
+    const budget = { steps: 0, links: 0 };
+    let found: Located | undefined = await this.jail.locate(path);
+    try {
+      for (;;) {
+        if (found.name === '') throw storageError('EISDIR', path);
+        let fd: number;
+        try {
+          fd = await calls.open(found.parent.at(found.name), flags, mode);
+        } catch (error) {
+          const errno = errnoOf(error);
+          if (errno === 'EISDIR') throw storageError('EISDIR', path);
+          if (errno !== 'ELOOP') throw error;
+          // A symlink at the end: follow it inside the root and open what it names. A link swapped back for a file
+          // meanwhile counts as a hop too, so a racing swap cannot keep this loop going.
+          const link: Located = { ...found, stats: await calls.lstat(found.parent.at(found.name)) };
+          if (link.stats?.isSymbolicLink() !== true && ++budget.links > this.jail.maxLinkHops) throw storageError('ENOENT', path);
+          found = undefined; // `follow` takes the parent over, and releases it whatever happens
+          found = await this.jail.follow(link, path, budget);
+          continue;
+        }
+        const stats = await calls.fstat(fd).catch(async (error: unknown) => {
+          await calls.close(fd);
+          throw error;
+        });
+        const kind = entryKindOf(stats.mode);
+        if (kind !== 'file') {
+          await calls.close(fd);
+          throw storageError(kind === 'directory' ? 'EISDIR' : 'ENOENT', path);
+        }
+        return { fd, stats };
+      }
+    } finally {
+      found?.parent.release();
+    }
   }
 
   write(path: string, data: AsyncIterable<Uint8Array>, options: WriteOptions): Promise<WriteResult> {
     return mapErrors(path, async () => {
       if (!Number.isSafeInteger(options.offset) || options.offset < 0) throw storageError('EBADNAME', path);
       throwIfAborted(options.signal);
-      const target = await this.jail.creatable(path);
-      if (target.name === '') throw storageError('EISDIR', path);
-      if (target.existingRealPath !== undefined) {
-        const existingStats = target.existingStats ?? (await this.statOf(target.existingRealPath));
-        if (existingStats.isDirectory()) throw storageError('EISDIR', path);
-        if (options.exclusive === true) throw storageError('EEXIST', path);
-      }
       const { fileMode, fsync, temporaryPrefix, calls } = this.settings;
       if (options.offset > 0) {
-        if (target.existingRealPath === undefined) throw storageError('ENOENT', path);
-        const bytesWritten = await writeInPlace(target.existingRealPath, data, options.offset, {
+        const { fd } = await this.openFile(path, resumeFlags);
+        try {
+          return { bytesWritten: await writeInPlace(fd, data, options.offset, { signal: options.signal, fsync, calls }) };
+        } finally {
+          await calls.close(fd);
+        }
+      }
+      // Writing through an in-root symlink replaces the file it leads to, not the link.
+      const target = await this.jail.resolve(path);
+      try {
+        if (target.name === '') throw storageError('EISDIR', path);
+        if (target.stats !== undefined) {
+          if (target.stats.isDirectory()) throw storageError('EISDIR', path);
+          if (options.exclusive === true) throw storageError('EEXIST', path);
+        }
+        const bytesWritten = await writeAtomically(target.parent, target.name, data, {
           signal: options.signal,
+          exclusive: options.exclusive === true,
           fileMode,
+          temporaryPrefix,
           fsync,
           calls,
         });
         return { bytesWritten };
+      } finally {
+        target.parent.release();
       }
-      // Writing through an in-root symlink replaces the file it points to, not the link.
-      const bytesWritten = await writeAtomically(target.existingRealPath ?? target.entryPath, data, {
-        signal: options.signal,
-        exclusive: options.exclusive === true,
-        fileMode,
-        temporaryPrefix,
-        fsync,
-        calls,
-      });
-      return { bytesWritten };
     });
   }
 
   append(path: string, data: AsyncIterable<Uint8Array>, options: StorageCallOptions): Promise<WriteResult> {
     return mapErrors(path, async () => {
-      const target = await this.jail.creatable(path);
-      if (target.name === '') throw storageError('EISDIR', path);
-      if (target.existingRealPath !== undefined) await this.requireFile(target.existingRealPath, path, target.existingStats);
       const { fileMode, fsync, calls } = this.settings;
-      const destination = target.existingRealPath ?? target.entryPath;
-      return { bytesWritten: await writeInPlace(destination, data, null, { signal: options.signal, fileMode, fsync, calls }) };
+      const { fd } = await this.openFile(path, appendFlags, fileMode);
+      try {
+        return { bytesWritten: await writeInPlace(fd, data, null, { signal: options.signal, fsync, calls }) };
+      } finally {
+        await calls.close(fd);
+      }
     });
   }
 
   delete(path: string): Promise<void> {
     return mapErrors(path, async () => {
-      const found = await this.jail.existing(path);
-      if (found.name === '' || (found.stats ?? (await this.statOf(found.realPath))).isDirectory()) throw storageError('EISDIR', path);
-      // Unlinks the entry itself: deleting an in-root symlink removes the link, not the file it points to.
-      await this.settings.calls.unlink(found.entryPath);
+      const found = await this.jail.locate(path);
+      try {
+        if (found.name === '') throw storageError('EISDIR', path);
+        const kind = found.stats === undefined ? 'hidden' : entryKindOf(found.stats.mode);
+        if (kind === 'directory') throw storageError('EISDIR', path);
+        if (kind === 'hidden') throw storageError('ENOENT', path);
+        if (kind === 'link') await this.refuseLinkToDirectory(found, path);
+        // Unlinks the entry itself: deleting an in-root symlink removes the link, not the file it leads to.
+        this.jail.forgetAnchor();
+        await this.settings.calls.unlink(found.parent.at(found.name));
+      } finally {
+        found.parent.release();
+      }
     });
+  }
+
+  /** DELE of a link to a directory is refused as for the directory itself (EISDIR); a dangling link may go. */
+  private async refuseLinkToDirectory(link: Located, path: string): Promise<void> {
+    let target: Located;
+    try {
+      target = await this.jail.follow({ ...link, parent: link.parent.retain() }, path);
+    } catch {
+      return;
+    }
+    target.parent.release();
+    if (target.stats?.isDirectory() === true) throw storageError('EISDIR', path);
   }
 
   makeDirectory(path: string): Promise<void> {
     return mapErrors(path, async () => {
-      const target = await this.jail.creatable(path);
-      if (target.existingRealPath !== undefined) throw storageError('EEXIST', path);
-      await this.settings.calls.mkdir(target.entryPath, this.settings.directoryMode);
+      const found = await this.jail.locate(path);
+      try {
+        if (found.name === '' || found.stats !== undefined) throw storageError('EEXIST', path);
+        await this.settings.calls.mkdir(found.parent.at(found.name), this.settings.directoryMode);
+      } finally {
+        found.parent.release();
+      }
     });
   }
 
   removeDirectory(path: string): Promise<void> {
     return mapErrors(path, async () => {
-      const found = await this.jail.existing(path);
-      if (found.name === '') throw storageError('EACCES', path);
-      const { calls } = this.settings;
-      if ((await calls.lstat(found.entryPath))?.isSymbolicLink() === true) throw storageError('ENOTDIR', path);
+      const found = await this.jail.locate(path);
       try {
-        await calls.rmdir(found.entryPath);
+        if (found.name === '') throw storageError('EACCES', path);
+        if (found.stats === undefined) throw storageError('ENOENT', path);
+        if (!found.stats.isDirectory()) throw storageError('ENOTDIR', path);
+        this.jail.forgetAnchor();
+        await this.settings.calls.rmdir(found.parent.at(found.name));
       } catch (error) {
         // POSIX allows EEXIST for a non-empty directory (rmdir(2)); the contract has one code for it.
         if (errnoOf(error) === 'EEXIST') throw storageError('ENOTEMPTY', path, error);
         throw error;
+      } finally {
+        found.parent.release();
       }
     });
   }
 
   rename(from: string, to: string): Promise<void> {
     return mapErrors(from, async () => {
-      const source = await this.jail.existing(from);
-      if (source.name === '') throw storageError('EACCES', from);
-      const target = await mapErrors(to, () => this.jail.creatable(to));
-      if (target.entryPath === source.entryPath) return;
-      if (target.existingRealPath !== undefined) {
-        const sourceIsDirectory = (source.stats ?? (await this.statOf(source.realPath))).isDirectory();
-        const targetIsDirectory = (target.existingStats ?? (await this.statOf(target.existingRealPath))).isDirectory();
-        if (sourceIsDirectory || targetIsDirectory) throw storageError('EEXIST', to);
+      const source = await this.jail.locate(from);
+      try {
+        if (source.name === '') throw storageError('EACCES', from);
+        if (source.stats === undefined || entryKindOf(source.stats.mode) === 'hidden') throw storageError('ENOENT', from);
+        const target = await mapErrors(to, () => this.jail.locate(to));
+        try {
+          if (target.name === '') throw storageError('EEXIST', to);
+          if (target.parent.segments.join('/') === source.parent.segments.join('/') && target.name === source.name) return;
+          if (target.stats !== undefined && (source.stats.isDirectory() || target.stats.isDirectory())) {
+            throw storageError('EEXIST', to);
+          }
+          this.jail.forgetAnchor();
+          const { calls } = this.settings;
+          await mapErrors(to, () => calls.rename(source.parent.at(source.name), target.parent.at(target.name)));
+        } finally {
+          target.parent.release();
+        }
+      } finally {
+        source.parent.release();
       }
-      await mapErrors(to, () => this.settings.calls.rename(source.entryPath, target.entryPath));
     });
   }
 
   setModifiedTime(path: string, time: Date): Promise<void> {
     return mapErrors(path, async () => {
-      const found = await this.jail.existing(path);
-      const stats = found.stats ?? (await this.statOf(found.realPath));
-      await this.settings.calls.utimes(found.realPath, stats.atime, time);
+      const found = await this.jail.resolve(path);
+      try {
+        const entry = visibleEntry(found.name, found.stats, path);
+        const atime = found.stats!.atime;
+        // lutimes on the entry the walk found: a link swapped in meanwhile gets the time, never what it points to.
+        if (found.name === '') await this.settings.calls.utimes(found.parent.self, atime, time);
+        else await this.settings.calls.lutimes(found.parent.at(entry.name), atime, time);
+      } finally {
+        found.parent.release();
+      }
     });
   }
 
   checksum(path: string, algorithm: ChecksumAlgorithm, options: StorageCallOptions): Promise<string> {
     return mapErrors(path, async () => {
-      const found = await this.jail.existing(path);
-      await this.requireFile(found.realPath, path, found.stats);
-      const stream = createReadStream(found.realPath, { highWaterMark: this.settings.readChunkBytes });
+      const { fd } = await this.openFile(path, readFlags);
+      const stream = createReadStream('', { fd, highWaterMark: this.settings.readChunkBytes, autoClose: true });
       addAbortSignal(options.signal, stream);
       if (algorithm === 'CRC32') {
         let value = 0;
@@ -305,16 +400,7 @@ export class FsSession implements StorageSessionV1 {
     });
   }
 
-  async close(): Promise<void> {}
-
-  /**
-   * EISDIR for a directory, EACCES for a device, FIFO or socket (opening a FIFO would block the session). `known` is
-   * the stat the look-up already made, if it did.
-   */
-  private async requireFile(realPath: string, virtualPath: string, known?: Stats): Promise<Stats> {
-    const stats = known ?? (await this.statOf(realPath));
-    if (stats.isDirectory()) throw storageError('EISDIR', virtualPath);
-    if (!stats.isFile()) throw storageError('EACCES', virtualPath);
-    return stats;
+  async close(): Promise<void> {
+    this.jail.close();
   }
 }

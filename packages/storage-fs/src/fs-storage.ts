@@ -4,7 +4,7 @@ import type { AuthenticatedUser, PluginContext, StorageConnectorV1, StorageSessi
 import { errnoOf } from './errno-to-storage-error.ts';
 import { callsForRoot, eventLoopCalls, threadPoolCalls, type FileCalls } from './file-calls.ts';
 import { FsSession, type FsSessionSettings } from './fs-session.ts';
-import { openPathJail } from './path-jail.ts';
+import { narrowJail, openJail, type Jail } from './jail.ts';
 import { checkFsHealth } from './fs-health.ts';
 
 /** Options of `createFsStorage`. */
@@ -101,28 +101,40 @@ function refuse(reason: string, cause?: unknown): StorageError {
 }
 
 /**
- * Which calls a root gets (`callsForRoot`: a statfs(2) per root), remembered per real root and device so that a login
- * does not ask again. The device is checked at every login (from the stat the login makes anyway): a root that is now
- * on another file system (something mounted over it) is asked afresh. At most `limit` roots are kept (per-user
- * roots); past that the cache starts over.
+ * Which calls a root gets (`callsForRoot`: a statfs(2)), remembered per device so that a login does not ask again: the
+ * file system type cannot change while the device number stays. At most `limit` devices are kept; past that the
+ * cache starts over.
  */
-class RootCallsCache {
-  static readonly limit = 10_000;
+class DeviceCallsCache {
+  static readonly limit = 1_000;
   readonly #calls: FileCalls;
-  readonly #byRoot = new Map<string, { readonly device: number; readonly calls: FileCalls }>();
+  readonly #byDevice = new Map<number, FileCalls>();
 
   constructor(calls: FileCalls) {
     this.#calls = calls;
   }
 
-  callsFor(realRoot: string, device: number): FileCalls {
-    const known = this.#byRoot.get(realRoot);
-    if (known !== undefined && known.device === device) return known.calls;
-    if (this.#byRoot.size >= RootCallsCache.limit) this.#byRoot.clear();
-    const calls = callsForRoot(this.#calls, realRoot);
-    this.#byRoot.set(realRoot, { device, calls });
+  callsFor(directory: string, device: number): FileCalls {
+    const known = this.#byDevice.get(device);
+    if (known !== undefined) return known;
+    if (this.#byDevice.size >= DeviceCallsCache.limit) this.#byDevice.clear();
+    const calls = callsForRoot(this.#calls, directory);
+    this.#byDevice.set(device, calls);
     return calls;
   }
+}
+
+/**
+ * The segments of an authenticator's `rootDirectory` (a directory of the connector's root that becomes the user's
+ * "/"), or a refusal for one that climbs ("..") or holds NUL.
+ */
+function rootDirectoryOf(user: AuthenticatedUser): string | undefined {
+  const { rootDirectory } = user;
+  if (rootDirectory === undefined) return undefined;
+  if (typeof rootDirectory !== 'string' || rootDirectory.includes('\0')) throw refuse('the root directory is not a valid path');
+  const segments = rootDirectory.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..')) throw refuse('the root directory is not a valid path');
+  return segments.length === 0 ? undefined : `/${segments.join('/')}`;
 }
 
 /** A root without `{user}` is the same for every login, so `rootFor` runs once for it. */
@@ -185,20 +197,44 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
   };
 
   const staticRoot = staticRootOf(root);
-  const callsByRoot = new RootCallsCache(settings.calls);
+  const callsByDevice = new DeviceCallsCache(settings.calls);
+
+  /**
+   * The user's jail: the connector's root for the user (`root`, `{user}` filled in), narrowed to the authenticator's
+   * `rootDirectory` when it sets one, reached by the in-root walk so that no link can lead above it.
+   */
+  async function jailFor(user: AuthenticatedUser): Promise<Jail> {
+    const directory = staticRoot ?? rootFor(root, user);
+    const rootDirectory = rootDirectoryOf(user);
+    const { calls, temporaryPrefix, directoryMode } = settings;
+    if (createRoot) await calls.mkdir(directory, directoryMode, true);
+    const connectorRoot = await openJail(directory, calls, temporaryPrefix);
+    if (rootDirectory === undefined) return connectorRoot;
+    try {
+      return await narrowJail(connectorRoot, rootDirectory, calls, temporaryPrefix, createRoot ? directoryMode : undefined);
+    } finally {
+      connectorRoot.close();
+    }
+  }
 
   async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
-    const directory = staticRoot ?? rootFor(root, user);
     try {
-      const { calls } = settings;
-      if (createRoot) await calls.mkdir(directory, settings.directoryMode, true);
-      const rootStats = await calls.stat(directory);
-      if (!rootStats.isDirectory()) throw refuse('the root is not a directory');
-      const jail = await openPathJail(directory, settings.temporaryPrefix, calls, rootStats);
-      context.logger.debug({ root: jail.root }, 'storage-fs session opened');
-      return new FsSession(jail, settingsWith(callsByRoot.callsFor(jail.root, rootStats.dev)));
+      const jail = await jailFor(user);
+      try {
+        const rootStats = await settings.calls.fstat(jail.root.fd);
+        context.logger.debug({ device: rootStats.dev, inode: rootStats.ino }, 'storage-fs session opened');
+        return new FsSession(jail, settingsWith(callsByDevice.callsFor(jail.root.self, rootStats.dev)));
+      } catch (error) {
+        jail.close();
+        throw error;
+      }
     } catch (error) {
-      if (StorageError.isInstance(error)) throw error;
+      if (StorageError.isInstance(error)) {
+        // A refusal stays one; an outage stays one (421); anything else about the root (missing, not a directory,
+        // too deep) refuses this user.
+        if (error.storageCode === 'EACCES' || error.storageCode === 'EUNAVAILABLE') throw error;
+        throw refuse(`the root cannot be used (${error.storageCode})`, error);
+      }
       const errno = errnoOf(error);
       if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EACCES' || errno === 'EPERM') {
         throw refuse(`the root cannot be used (${errno})`, error);
@@ -208,5 +244,11 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
   }
 
   const checkHealth = () => checkFsHealth(root, createRoot);
-  return Object.freeze({ specificationVersion: 'v1' as const, name: options.name ?? 'fs', openSession, checkHealth });
+  return Object.freeze({
+    specificationVersion: 'v1' as const,
+    name: options.name ?? 'fs',
+    appliesRootDirectory: true as const,
+    openSession,
+    checkHealth,
+  });
 }

@@ -1,10 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { statInWorker } from './list-worker.ts';
+import { entryKindOf } from './entry-visibility.ts';
+import { fieldsPerEntry, lstatInWorker, type ListedBatch } from './list-worker.ts';
 
 let base: string;
 let root: string;
@@ -19,40 +21,59 @@ afterEach(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-describe('statInWorker', () => {
-  it('stats files and directories, in the order given', async () => {
-    const entries = (await statInWorker(root, root, ['folder', 'file.txt']))();
-    expect(entries.map((entry) => [entry.name, entry.type])).toEqual([
+/** The kind and size the worker reported for each name, read back by the connector's visibility rule. */
+function kindsOf(batch: ListedBatch): Array<[string, string, number]> {
+  return batch.names.map((name, index) => [name, entryKindOf(batch.facts[index * fieldsPerEntry]!), batch.facts[index * fieldsPerEntry + 1]!]);
+}
+
+describe('lstatInWorker', () => {
+  it('reports the lstat facts of each name, in the order given', async () => {
+    const batch = await lstatInWorker(root, ['folder', 'file.txt']);
+    expect(kindsOf(batch).map(([name, kind]) => [name, kind])).toEqual([
       ['folder', 'directory'],
       ['file.txt', 'file'],
     ]);
-    expect(entries[1]).toMatchObject({ size: 5 });
-    expect(entries[1]!.modifiedAt.getTime()).toBeGreaterThan(0);
+    expect(kindsOf(batch)[1]![2]).toBe(5);
+    expect(batch.facts[1 * fieldsPerEntry + 2]).toBeGreaterThan(0); // mtime
   });
 
-  it('leaves out what a client must not see: escaping and dangling links, vanished entries, FIFOs', async () => {
+  it('reports links as links, never following them, and what vanished or is no file as such', async () => {
     await symlink(join(base, 'outside.txt'), join(root, 'escape'));
-    await symlink('missing', join(root, 'dangling'));
     await symlink('file.txt', join(root, 'inside-link'));
     execFileSync('mkfifo', [join(root, 'pipe')]);
-    const entries = (await statInWorker(root, root, ['escape', 'dangling', 'gone', 'pipe', 'inside-link']))();
-    expect(entries.map((entry) => [entry.name, entry.type, entry.size])).toEqual([['inside-link', 'file', 5]]);
+    const batch = await lstatInWorker(root, ['escape', 'gone', 'pipe', 'inside-link']);
+    expect(kindsOf(batch).map(([name, kind]) => [name, kind])).toEqual([
+      ['escape', 'link'],
+      ['gone', 'hidden'],
+      ['pipe', 'hidden'],
+      ['inside-link', 'link'],
+    ]);
+  });
+
+  it('reads names through a directory descriptor, as the sessions name directories', async () => {
+    const fd = openSync(root, 'r');
+    try {
+      const batch = await lstatInWorker(`/proc/${process.pid}/fd/${fd}`, ['file.txt']);
+      expect(kindsOf(batch)).toEqual([['file.txt', 'file', 5]]);
+    } finally {
+      closeSync(fd);
+    }
   });
 
   it('returns nothing for no names (the directory itself is never an entry)', async () => {
-    expect((await statInWorker(root, root, []))()).toEqual([]);
+    expect((await lstatInWorker(root, [])).names).toEqual([]);
   });
 
   it('keeps names with spaces, unicode and backslashes intact across the thread boundary', async () => {
     const names = ['a b.txt', 'ünï cødé.txt', 'back\\slash.txt'];
     for (const name of names) await writeFile(join(root, name), name);
-    const entries = (await statInWorker(root, root, names))();
-    expect(entries.map((entry) => [entry.name, entry.size])).toEqual(names.map((name) => [name, Buffer.byteLength(name)]));
+    const batch = await lstatInWorker(root, names);
+    expect(kindsOf(batch).map(([name, , size]) => [name, size])).toEqual(names.map((name) => [name, Buffer.byteLength(name)]));
   });
 
   it('serves many listings at once', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, () => statInWorker(root, root, ['file.txt', 'folder'])));
-    for (const entries of results) expect(entries().map((entry) => entry.name)).toEqual(['file.txt', 'folder']);
+    const results = await Promise.all(Array.from({ length: 20 }, () => lstatInWorker(root, ['file.txt', 'folder'])));
+    for (const batch of results) expect(kindsOf(batch).map(([name]) => name)).toEqual(['file.txt', 'folder']);
   });
 });
 

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { FileEntry } from '@ftp/plugin-api';
+import type { Stats } from 'node:fs';
 
 /**
  * The stat calls of listings, made in worker threads. A LIST of 10,000 entries makes 10,000 stat calls, about
@@ -11,14 +11,14 @@ import type { FileEntry } from '@ftp/plugin-api';
  * on other cores, and no session waits on them. The workers are shared by every listing of the process, hold no
  * state between requests, and do not keep the process alive while idle.
  *
- * A worker applies the connector's visibility rules: entries that are neither files nor directories, dangling links
- * and links whose target leaves the root are left out (the session already dropped temporary names).
+ * A worker only reports each name's lstat facts (`entryFacts`); which entries a client sees is decided by the session
+ * with the connector's one visibility rule (entry-visibility.ts), for worker batches and in-thread batches alike.
  */
 
 /** Names per batch: enough to amortise a message, few enough to keep memory and latency low. */
 export const workerBatchEntries = 512;
-/** Numbers per name in a reply: type (1 directory, 0 file, -1 left out), size, mtime in ms, mode, device, inode. */
-const fieldsPerEntry = 6;
+/** Numbers per name in a batch's facts: lstat mode (0 for a name that vanished), size, mtime in ms, device, inode. */
+export const fieldsPerEntry = 5;
 /**
  * One worker per core, at least two and at most four, with more batches queued than workers (see `batchesInFlight`): a
  * listing's threads share the cores with the event loop and, on a small machine, with the client, so a worker is often
@@ -38,8 +38,8 @@ const workerYoungGenerationMb = 2;
 
 interface StatRequest {
   readonly id: number;
+  /** The directory as the session names it: through its descriptor (`/proc/<pid>/fd/N`), which workers share. */
   readonly directory: string;
-  readonly root: string;
   /**
    * The names joined by NUL, which no file name contains: one string is copied between threads in one piece (about
    * 10 µs to post a batch of 512 in a probe, against 25 µs for an array of 512 strings).
@@ -65,37 +65,18 @@ function workerMain(
   const path = requireModule('node:path') as typeof import('node:path');
   port.on('message', (request) => {
     try {
-      const { directory, root } = request;
-      const rootWithSeparator = root.endsWith(path.sep) ? root : root + path.sep;
       const names = request.names.split('\0');
       const numbers = new Float64Array(names.length * entryFields);
       for (let index = 0; index < names.length; index++) {
-        const name = names[index]!;
+        // The same facts as `writeEntryFacts` (list-worker.ts), which this code cannot import.
+        const stats = fs.lstatSync(path.join(request.directory, names[index]!), { throwIfNoEntry: false });
+        if (stats === undefined) continue;
         const at = index * entryFields;
-        // Left out unless it turns out to be a file or directory that stays inside the root.
-        numbers[at] = -1;
-        const entryPath = directory + path.sep + name;
-        let stats: import('node:fs').Stats | undefined;
-        try {
-          stats = fs.lstatSync(entryPath, { throwIfNoEntry: false });
-          if (stats?.isSymbolicLink() === true) {
-            const target = fs.realpathSync.native(entryPath);
-            if (target !== root && !target.startsWith(rootWithSeparator)) continue;
-            stats = fs.statSync(entryPath, { throwIfNoEntry: false });
-          }
-        } catch (error) {
-          // Dangling links and entries removed since the directory was read are left out, as in the event-loop path.
-          const code = (error as { code?: unknown }).code;
-          if (code === 'ENOENT' || code === 'ELOOP' || code === 'ENOTDIR' || code === 'EACCES') continue;
-          throw error;
-        }
-        if (stats === undefined || (!stats.isFile() && !stats.isDirectory())) continue;
-        numbers[at] = stats.isDirectory() ? 1 : 0;
+        numbers[at] = stats.mode;
         numbers[at + 1] = stats.size;
         numbers[at + 2] = stats.mtimeMs;
-        numbers[at + 3] = stats.mode & 0o7777;
-        numbers[at + 4] = stats.dev;
-        numbers[at + 5] = stats.ino;
+        numbers[at + 3] = stats.dev;
+        numbers[at + 4] = stats.ino;
       }
       port.postMessage({ id: request.id, numbers }, [numbers.buffer as ArrayBuffer]);
     } catch (error) {
@@ -176,44 +157,42 @@ function takeWorker(): StatWorker | undefined {
   return worker;
 }
 
-function entriesOf(names: readonly string[], numbers: Float64Array): FileEntry[] {
-  const entries: FileEntry[] = [];
-  for (let index = 0; index < names.length; index++) {
-    const at = index * fieldsPerEntry;
-    if (numbers[at] === -1) continue;
-    entries.push({
-      name: names[index]!,
-      type: numbers[at] === 1 ? 'directory' : 'file',
-      size: numbers[at + 1]!,
-      modifiedAt: new Date(numbers[at + 2]!),
-      mode: numbers[at + 3]!,
-      uniqueId: `${numbers[at + 4]!.toString(16)}g${numbers[at + 5]!.toString(16)}`,
-    });
+/** The lstat facts of one listed name, at `index` of a batch's facts; what the worker writes for each name. */
+export function writeEntryFacts(numbers: Float64Array, index: number, stats: Stats | undefined): void {
+  const at = index * fieldsPerEntry;
+  if (stats === undefined) {
+    numbers[at] = 0;
+    return;
   }
-  return entries;
+  numbers[at] = stats.mode;
+  numbers[at + 1] = stats.size;
+  numbers[at + 2] = stats.mtimeMs;
+  numbers[at + 3] = stats.dev;
+  numbers[at + 4] = stats.ino;
+}
+
+/** One batch of a listing: the names, and their lstat facts (`fieldsPerEntry` numbers each). */
+export interface ListedBatch {
+  readonly names: readonly string[];
+  readonly facts: Float64Array;
 }
 
 /**
- * Stats `names` in `directory` (a real path inside `root`) in a worker, and resolves with the function that makes
- * their entries. The entries are made only when the listing reaches the batch: the batches queued behind it then
- * hold their names and one array of numbers each, not thousands of objects, so the young-generation collections a
- * listing causes copy less (issue 6: under callgrind, the collections during three LISTs of 10,000 entries right
- * after the server sat idle took 38M instructions instead of 49M). Rejects with the system error (its `code` kept)
- * for an unexpected failure, or with `WorkerUnavailableError` when no worker could take it.
+ * lstats `names` in `directory` (named through its descriptor) in a worker. Rejects with the system error (its `code`
+ * kept) for an unexpected failure, or with `WorkerUnavailableError` when no worker could take it.
  */
-export async function statInWorker(directory: string, root: string, names: readonly string[]): Promise<() => FileEntry[]> {
-  if (names.length === 0) return () => [];
+export async function lstatInWorker(directory: string, names: readonly string[]): Promise<ListedBatch> {
+  if (names.length === 0) return { names, facts: new Float64Array(0) };
   const worker = takeWorker();
   if (worker === undefined) throw new WorkerUnavailableError('no listing worker could be started');
   let reply: StatReply;
   try {
-    reply = await worker.ask({ id: nextRequestId++, directory, root, names: names.join('\0') });
+    reply = await worker.ask({ id: nextRequestId++, directory, names: names.join('\0') });
   } catch (error) {
     throw new WorkerUnavailableError('the listing worker failed', { cause: error });
   }
   if ('error' in reply) throw Object.assign(new Error(reply.error.message), { code: reply.error.code });
-  const { numbers } = reply;
-  return () => entriesOf(names, numbers);
+  return { names, facts: reply.numbers };
 }
 
 /** How many batches a listing keeps in the workers at once: every worker busy and two queued behind them. */

@@ -113,3 +113,17 @@ export function rootPrefixFor(prefix: string | ((user: AuthenticatedUser) => str
   }
   return normalised;
 }
+
+/**
+ * The root key prefix narrowed to the authenticator's `rootDirectory` (a directory of the connector's root that becomes
+ * the user's "/"). A key prefix is a jail by itself: no key outside it can be named. Throws `EACCES` for a
+ * `rootDirectory` with ".." or NUL.
+ */
+export function narrowToRootDirectory(rootPrefix: string, rootDirectory: string | undefined): string {
+  if (rootDirectory === undefined) return rootPrefix;
+  const segments = rootDirectory.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (segments.includes('..') || rootDirectory.includes('\0')) {
+    throw new StorageError('EACCES', 'storage-s3 refused the session: the root directory is not a valid path');
+  }
+  return segments.length === 0 ? rootPrefix : `${rootPrefix}${segments.join('/')}/`;
+}

@@ -6,6 +6,7 @@ import { defineLookupChecks } from './conformance-lookup.ts';
 import { defineTransferChecks } from './conformance-transfer.ts';
 import { defineTreeChecks } from './conformance-tree.ts';
 import { defineOptionalChecks } from './conformance-optional.ts';
+import { defineRootDirectoryChecks } from './conformance-root-directory.ts';
 
 /** The groups of checks the kit runs; name them in `StorageConformanceOptions.skip` to leave them out. */
 export type StorageConformanceCheck =
@@ -23,7 +24,8 @@ export type StorageConformanceCheck =
   | 'append'
   | 'rename'
   | 'set-modified-time'
-  | 'checksum';
+  | 'checksum'
+  | 'root-directory';
 
 /** What the factory given to `runStorageConformance` returns for one test. */
 export interface StorageConformanceSubject {
@@ -52,6 +54,12 @@ export interface ConformanceFixture {
   readonly session: StorageSessionV1;
   readonly largeFileBytes: number;
   readonly largeDirectoryEntries: number;
+  /** The connector under test, for checks that open more sessions (`openSession`). */
+  readonly connector: StorageConnectorV1;
+  /** The user the fixture's session was opened for. */
+  readonly user: AuthenticatedUser;
+  /** Opens one more session of the connector for `user`, closed after the test. */
+  openSession(user: AuthenticatedUser): Promise<StorageSessionV1>;
   /** Registers a test of `check`, skipped when the options say so. */
   check(check: StorageConformanceCheck, title: string, body: (skip: (note: string) => never) => Promise<void>): void;
   writeText(path: string, text: string): Promise<void>;
@@ -97,6 +105,7 @@ export function runStorageConformance(
     defineTransferChecks(fixture);
     defineTreeChecks(fixture);
     defineOptionalChecks(fixture);
+    defineRootDirectoryChecks(fixture);
   });
 }
 
@@ -109,6 +118,7 @@ function useFixture(
   let subject: StorageConformanceSubject | undefined;
   let session: StorageSessionV1 | undefined;
   let sessionEnd: AbortController | undefined;
+  let extraSessions: StorageSessionV1[] = [];
 
   beforeEach(async () => {
     subject = await createSubject();
@@ -118,11 +128,13 @@ function useFixture(
   }, timeout);
 
   afterEach(async () => {
-    const ending = { subject, session, sessionEnd };
+    const ending = { subject, session, sessionEnd, extraSessions };
     subject = undefined;
     session = undefined;
+    extraSessions = [];
     ending.sessionEnd?.abort();
     try {
+      for (const extra of ending.extraSessions) await extra.close?.();
       await ending.session?.close?.();
       await ending.subject?.connector.close?.();
     } finally {
@@ -134,6 +146,18 @@ function useFixture(
     get session(): StorageSessionV1 {
       if (session === undefined) throw new Error('the storage session is only available inside a conformance test');
       return session;
+    },
+    get connector(): StorageConnectorV1 {
+      if (subject === undefined) throw new Error('the connector is only available inside a conformance test');
+      return subject.connector;
+    },
+    get user(): AuthenticatedUser {
+      return subject?.user ?? { username: 'conformance' };
+    },
+    async openSession(user) {
+      const opened = await fixture.connector.openSession(user, createTestPluginContext({ signal: sessionEnd?.signal ?? new AbortController().signal }));
+      extraSessions.push(opened);
+      return opened;
     },
     largeFileBytes: options.largeFileBytes ?? 32 * 1024 * 1024,
     largeDirectoryEntries: options.largeDirectoryEntries ?? 2_000,

@@ -144,7 +144,10 @@ async function completeLogin(context: CommandContext, user: AuthenticatedUser, r
   }
   state.user = user;
   state.effectiveUser = effective;
-  state.storage = user.rootDirectory === undefined ? storage : chrootStorage(storage, user.rootDirectory);
+  // A connector that applies the root directory itself was handed it with the user (a real jail); any other is confined
+  // by path prefix here.
+  const confinedByConnector = user.rootDirectory === undefined || context.options.storage.appliesRootDirectory === true;
+  state.storage = confinedByConnector ? storage : chrootStorage(storage, user.rootDirectory!);
   state.loginAttempts = 0;
   if (revalidation !== undefined) state.revalidation = { check: revalidation, validatedAt: Date.now() };
   if (effective.quota !== undefined) await limits.quotaAccount(user.username).scan(state.storage, context.callOptions());
@@ -156,7 +159,11 @@ async function completeLogin(context: CommandContext, user: AuthenticatedUser, r
 
 async function openStorage(context: CommandContext, user: AuthenticatedUser): Promise<StorageSessionV1 | undefined> {
   try {
-    return await context.options.storage.openSession(user, context.pluginContext());
+    const { storage } = context.options;
+    // A connector that does not apply the root directory itself must not see it either: the server prefixes paths
+    // with it (`completeLogin`), and a connector that applied it anyway would nest the user's root twice.
+    const sessionUser = storage.appliesRootDirectory === true || user.rootDirectory === undefined ? user : withoutRootDirectory(user);
+    return await storage.openSession(sessionUser, context.pluginContext());
   } catch (error) {
     // The storage refusing this user (e.g. a name unsafe for a per-user root) is a refused login, not an outage.
     if (StorageError.isInstance(error) && error.storageCode === 'EACCES') {
@@ -183,4 +190,10 @@ async function homeDirectory(context: CommandContext, user: AuthenticatedUser): 
   }
   context.logger.warn({ username: user.username, home }, 'home directory missing; starting at /');
   return '/';
+}
+
+/** The user without a root directory, for a connector that the server confines by path prefix. */
+function withoutRootDirectory(user: AuthenticatedUser): AuthenticatedUser {
+  const { rootDirectory: _applied, ...rest } = user;
+  return rest;
 }

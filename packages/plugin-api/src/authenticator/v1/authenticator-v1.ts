@@ -58,8 +58,10 @@ export interface AuthenticatedUser {
    */
   readonly homeDirectory?: string;
   /**
-   * A directory of the storage that becomes this user's "/" (a chroot the server enforces for any storage
-   * connector, e.g. "/users/alice" or a bucket prefix). Default: the storage session's own root.
+   * A directory of the storage that becomes this user's "/", as a chroot (e.g. "/users/alice"): nothing above it can
+   * be reached, by any command or symlink. A connector that declares `appliesRootDirectory` enforces it itself (the fs
+   * connector walks every path from that directory's handle; a key-value store narrows its key prefix); for any other
+   * the server prefixes every path with it. Default: the storage session's own root.
    */
   readonly rootDirectory?: string;
   /** What the user may do everywhere; server defaults apply to flags left out, then true. */

@@ -144,6 +144,14 @@ export interface StorageConnectorV1 {
   /** A short name for logs, for example "fs" or "s3". */
   readonly name: string;
   /**
+   * True when `openSession` confines the session to `user.rootDirectory` itself, as a jail: the user's "/" is that
+   * directory of the connector's storage, and no path, symlink or key can reach anything above it. Connectors that
+   * can be escaped from a subdirectory by something other than a path (a file system's symlinks, a database's
+   * references) must do this. Without it, the server confines such a user by prefixing every path with the
+   * `rootDirectory` (as `chrootStorage` does), which is a jail only where a path prefix is one (a flat key space).
+   */
+  readonly appliesRootDirectory?: true;
+  /**
    * Called after PASS succeeded, before the 230 reply. Throw `StorageError` `EUNAVAILABLE` when the backend cannot be
    * reached (the client gets 421). The returned session belongs to this user and FTP session alone.
    */
