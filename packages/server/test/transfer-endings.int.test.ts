@@ -110,3 +110,27 @@ describe('an upload still receiving data when the control connection closes', ()
     expect(uploads).toEqual([]);
   });
 });
+
+describe('ABOR during an upload', () => {
+  it('answers 426 for the STOR, then 226, leaves no partial file and logs no error', async () => {
+    const { port, root, uploads, logs } = await fsServer();
+    const session = await loggedInRawSession(port);
+    const data = await startTransfer(session, 'STOR aborted.bin');
+    await writeAll(data, randomBytes(256 * 1024));
+    // The upload's temporary file exists: the abort really interrupts a write in progress.
+    await eventually(async () => (await filesIn(root)).length > 0, 'the upload to start on disk');
+    session.send('ABOR');
+    const aborted = await session.read();
+    expect(aborted.code).toBe(426);
+    expect((await session.read()).text).toBe('226 ABOR successful.');
+    expect(await filesIn(root)).toEqual([]);
+    expect(uploads).toEqual([]);
+    expect(alarmingLines(logs)).toEqual([]);
+    // The session goes on, and the next upload works.
+    data.destroy();
+    const next = await startTransfer(session, 'STOR next.bin');
+    next.end('next');
+    expect((await session.read()).code).toBe(226);
+    expect(await filesIn(root)).toEqual(['next.bin']);
+  });
+});

@@ -63,6 +63,15 @@ function next<E extends keyof FtpServerEvents>(server: FtpServer, event: E): Pro
   return new Promise((resolve) => server.once(event, ((payload: FtpServerEvents[E][0]) => resolve(payload)) as never));
 }
 
+/** Resolves once S3 has stored a part of the upload on `data`: the upload is then really under way. */
+function untilPartStored(data: Socket): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const stored = () => (proxy.requests.some((request) => isUploadPart(request) && request.status === 200) ? resolve() : setTimeout(stored, 20));
+    stored();
+    data.once('close', () => reject(new Error('data connection closed before a part was stored')));
+  });
+}
+
 async function objectBytes(key: string): Promise<Buffer> {
   const output = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
   return Buffer.from(await output.Body!.transformToByteArray());
@@ -98,11 +107,7 @@ describe('an upload over the s3 connector', () => {
     const session = await loggedInRawSession(port);
     const data = await startTransfer(session, 'STOR partial.bin');
     data.write(randomBytes(6 * mebibyte));
-    await new Promise<void>((resolve, reject) => {
-      const stored = () => (proxy.requests.some((request) => isUploadPart(request) && request.status === 200) ? resolve() : setTimeout(stored, 20));
-      stored();
-      data.once('close', () => reject(new Error('data connection closed before a part was stored')));
-    });
+    await untilPartStored(data);
     const disconnected = next(server, 'disconnect');
     session.socket.destroy();
     await disconnected;
@@ -110,5 +115,21 @@ describe('an upload over the s3 connector', () => {
     expect(proxy.requests.filter(isCompleteMultipartUpload)).toEqual([]);
     expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
     expect(await listKeys(s3, prefix)).toEqual([]);
+  });
+
+  it('answers ABOR with 426 then 226, aborting its multipart upload and leaving no object', async () => {
+    const { port, prefix, uploads } = await startServer();
+    const session = await loggedInRawSession(port);
+    const data = await startTransfer(session, 'STOR aborted.bin');
+    data.write(randomBytes(6 * mebibyte));
+    await untilPartStored(data);
+    session.send('ABOR');
+    expect((await session.read()).code).toBe(426);
+    expect((await session.read()).text).toBe('226 ABOR successful.');
+    expect(uploads).toEqual([]);
+    expect(proxy.requests.filter(isCompleteMultipartUpload)).toEqual([]);
+    expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
+    expect(await listKeys(s3, prefix)).toEqual([]);
+    expect((await session.command('NOOP')).code).toBe(200);
   });
 });

@@ -2,6 +2,7 @@ import type { WriteResult } from '@ftp/plugin-api';
 import { createAsciiDecoder, createAsciiEncoder, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { DataProtection } from '../data-channel/data-protection.ts';
+import { abortError } from '../data-channel/received-data.ts';
 import { SendBufferPool } from '../data-channel/send-buffer-pool.ts';
 import type { CommandContext } from '../session/command-context.ts';
 
@@ -113,7 +114,9 @@ export async function receiveFromClient(context: CommandContext, options: Receiv
       // RFC 959 §3.4: the data connection's EOF ends the file, whatever happens to the control connection meanwhile.
       transfer.onControlClose(() => received.finishWithin(Math.min(uploadEndGraceMs, context.options.dataTimeoutMs)));
       const data = context.state.transferType === 'A' ? decodeAscii(received) : received;
-      const result = await options.store(data, transfer.signal);
+      const result = await options.store(data, transfer.signal).catch((error: unknown) => {
+        throw stoppedBy(transfer.signal, error);
+      });
       context.reply(ReplyCode.ClosingData, options.completionText);
       context.emit('upload', {
         path: options.path,
@@ -140,6 +143,15 @@ async function* decodeAscii(source: AsyncIterable<Uint8Array>): AsyncGenerator<U
   }
   const rest = decoder.flush();
   if (rest.byteLength > 0) yield rest;
+}
+
+/**
+ * A storage call that failed because the transfer was aborted (ABOR, shutdown) rejects with whatever the storage makes
+ * of the signal: its reason as is, an AbortError, or its own error. All of them mean 426 (RFC 959 §4.1.3), not a
+ * local error: the abort is the cause, whatever the storage says.
+ */
+function stoppedBy(signal: AbortSignal, error: unknown): unknown {
+  return signal.aborted ? abortError(signal, 'transfer aborted') : error;
 }
 
 async function closeIterable(source: AsyncIterable<Uint8Array>): Promise<void> {

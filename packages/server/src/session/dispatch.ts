@@ -103,7 +103,7 @@ export async function run(target: DispatchTarget, command: ReadyCommand): Promis
 export function replyWithError(context: CommandContext, error: unknown): void {
   const errorId = newErrorId();
   const reply = toReply(error, errorId, overridesFor(context.verb));
-  const fields = { errorId, verb: context.verb, error: describe(error) };
+  const fields = { errorId, verb: context.verb, error: describe(error, reply.isUnexpected) };
   if (reply.isUnexpected) context.logger.error(fields, 'command failed');
   else context.logger.debug(fields, 'command refused');
   // Through the command's context, so the reply counts as this command's own.
@@ -116,10 +116,14 @@ function overridesFor(verb: string): { EEXIST?: number } {
   return verb === 'STOU' || verb === 'RNTO' ? { EEXIST: 553 } : {};
 }
 
-function describe(error: unknown): Record<string, unknown> {
+/**
+ * The log fields of a failed command's error. The stack only for an error we did not expect: a refusal (a missing
+ * file, an ABOR, a client's mistake) is an outcome, and its stack would only bury the lines that matter.
+ */
+function describe(error: unknown, withStack: boolean): Record<string, unknown> {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, code, stack: error.stack };
+    return { name: error.name, message: error.message, code, ...(withStack ? { stack: error.stack } : {}) };
   }
   return { value: String(error) };
 }
