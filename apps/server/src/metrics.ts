@@ -19,6 +19,8 @@ export interface AppMetrics {
   readonly storageCallDuration: Histogram<'operation' | 'result'>;
   readonly authCallDuration: Histogram<'operation' | 'result'>;
   readonly webhookDeliveriesTotal: Counter<'event' | 'result'>;
+  readonly temporariesReclaimedTotal: Counter<never>;
+  readonly temporaryBytesReclaimedTotal: Counter<never>;
   readonly webhookQueueLength: Gauge<never>;
 }
 
@@ -66,6 +68,16 @@ export function createAppMetrics(): AppMetrics {
       labelNames: ['event', 'result'],
       registers,
     }),
+    temporariesReclaimedTotal: new Counter({
+      name: 'ftp_storage_temporaries_reclaimed_total',
+      help: 'Orphaned upload temporaries (left by a crash) the fs storage removed',
+      registers,
+    }),
+    temporaryBytesReclaimedTotal: new Counter({
+      name: 'ftp_storage_temporary_bytes_reclaimed_total',
+      help: 'Bytes of the orphaned upload temporaries the fs storage removed',
+      registers,
+    }),
     webhookQueueLength: new Gauge({ name: 'ftp_webhook_queue_length', help: 'Webhook events waiting for delivery', registers }),
   };
 }
@@ -90,4 +102,10 @@ export function recordServerMetrics(server: FtpServer, metrics: AppMetrics): voi
     const direction = transferVerbs[event.verb];
     if (direction !== undefined && event.replyCode >= 400) metrics.transfersTotal.inc({ direction, result: 'failure' });
   });
+}
+
+/** Counts orphaned upload temporaries the fs storage connector removed. */
+export function recordReclaimedTemporaries(metrics: AppMetrics, reclaimed: { readonly files: number; readonly bytes: number }): void {
+  metrics.temporariesReclaimedTotal.inc(reclaimed.files);
+  metrics.temporaryBytesReclaimedTotal.inc(reclaimed.bytes);
 }

@@ -44,16 +44,27 @@ async function httpAuthenticator(name: string, scheme: string, config: PluginCon
   return withConfigKeyPrefix('authenticatorConfig', () => createAuthenticator({ ...config, scheme }, environment));
 }
 
+/** What the app counts of a built-in storage connector's own work (metrics), when it has metrics. */
+export interface StorageHooks {
+  /** The fs connector removed orphaned upload temporaries. */
+  readonly onTemporariesReclaimed?: (reclaimed: { readonly files: number; readonly bytes: number }) => void;
+}
+
+type StorageFactory = (config: PluginConfig, environment: PluginEnvironment, hooks: StorageHooks) => Promise<StorageConnector>;
+
 /** Storage connector names that need no package. */
-export const builtInStorageConnectors: Readonly<Record<string, (config: PluginConfig, environment: PluginEnvironment) => Promise<StorageConnector>>> = {
-  fs: async (config, environment) => {
+export const builtInStorageConnectors: Readonly<Record<string, StorageFactory>> = {
+  fs: async (config, environment, hooks) => {
     const { createFsStorage } = await import('@ftp/storage-fs');
     const root = config.root;
     if (typeof root !== 'string' || root === '') {
       throw new ConfigError('storageConfig.root', 'is required for the fs storage connector: a directory path (may contain {user})');
     }
     const absoluteRoot = isAbsolute(root) ? root : resolve(environment.configDirectory, root);
-    return withConfigKeyPrefix('storageConfig', () => createFsStorage({ ...config, root: absoluteRoot } as Parameters<typeof createFsStorage>[0]));
+    const reporting = { logger: environment.logger, ...(hooks.onTemporariesReclaimed === undefined ? {} : { onTemporariesReclaimed: hooks.onTemporariesReclaimed }) };
+    return withConfigKeyPrefix('storageConfig', () =>
+      createFsStorage({ ...config, root: absoluteRoot, ...reporting } as Parameters<typeof createFsStorage>[0]),
+    );
   },
   s3: async (config, environment) => {
     const { createStorageConnector } = await import('@ftp/storage-s3');
@@ -78,9 +89,14 @@ export async function loadAuthenticator(name: string, config: PluginConfig, envi
  * Creates the storage connector named in the config: a built-in (`fs`, `s3`) or a package that exports
  * `createStorageConnector(config, environment)` (or a default export that is that function).
  */
-export async function loadStorageConnector(name: string, config: PluginConfig, environment: PluginEnvironment): Promise<StorageConnector> {
+export async function loadStorageConnector(
+  name: string,
+  config: PluginConfig,
+  environment: PluginEnvironment,
+  hooks: StorageHooks = {},
+): Promise<StorageConnector> {
   const builtIn = builtInStorageConnectors[name];
-  if (builtIn !== undefined) return builtIn(config, environment);
+  if (builtIn !== undefined) return builtIn(config, environment, hooks);
   const factory = await loadFactory('storageConnector', name, 'createStorageConnector', environment, Object.keys(builtInStorageConnectors));
   const plugin = await withConfigKeyPrefix('storageConfig', () => factory(config, environment));
   return checkPlugin<StorageConnector>('storageConnector', name, plugin, 'storage');

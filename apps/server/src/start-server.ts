@@ -5,7 +5,7 @@ import { logServerEvents } from './logging.ts';
 import { loadAuthenticator, loadStorageConnector, type PluginEnvironment } from './plugins.ts';
 import { readCertificatePair, tlsOptions } from './tls-config.ts';
 import { passiveRulesFrom } from './hooks-config.ts';
-import { createAppMetrics, recordServerMetrics } from './metrics.ts';
+import { createAppMetrics, recordReclaimedTemporaries, recordServerMetrics } from './metrics.ts';
 import { startObservabilityServer, type ObservabilityServer, type ReadinessProbe } from './observability-server.ts';
 import { timeAuthenticator, timeStorage } from './plugin-timing.ts';
 import { createPreUploadHook } from './pre-upload-hook.ts';
@@ -33,9 +33,10 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
     configDirectory: config.configDirectory,
   });
   const authenticator = await loadAuthenticator(config.authenticator, config.authenticatorConfig, environment(config.authenticator));
-  const storage = await loadStorageConnector(config.storageConnector, config.storageConfig, environment(config.storageConnector));
-  const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
   const metrics = config.metricsPort === undefined ? undefined : createAppMetrics();
+  const storageHooks = metrics === undefined ? {} : { onTemporariesReclaimed: (reclaimed: { files: number; bytes: number }) => recordReclaimedTemporaries(metrics, reclaimed) };
+  const storage = await loadStorageConnector(config.storageConnector, config.storageConfig, environment(config.storageConnector), storageHooks);
+  const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
     authenticator: metrics === undefined ? authenticator : timeAuthenticator(authenticator, metrics.authCallDuration),

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
@@ -106,6 +106,21 @@ describe('metrics and health', () => {
     await mkdir(root);
     expect((await fetch(`${app.metricsUrl}/readyz`)).status).toBe(200);
     expect((await fetch(`${app.metricsUrl}/nothing`)).status).toBe(404);
+  });
+
+  it('counts and logs the orphaned upload temporaries the fs storage reclaims at start', async () => {
+    const root = await temporaryDirectory();
+    const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    await writeFile(join(root, '.ftp-upload-crashed'), 'twelve bytes');
+    await utimes(join(root, '.ftp-upload-crashed'), old, old);
+    const app = await startApp({ storageConfig: { root }, metricsPort: 0 }, root);
+    const page = await eventually(async () => {
+      const text = await scrape(app.metricsUrl);
+      return sample(text, 'ftp_storage_temporaries_reclaimed_total') === 1 ? text : undefined;
+    }, 'the reclaimed temporary counted');
+    expect(sample(page, 'ftp_storage_temporary_bytes_reclaimed_total')).toBe(12);
+    expect(existsSync(join(root, '.ftp-upload-crashed'))).toBe(false);
+    expect(app.logLines.find((line) => line.msg === 'storage-fs reclaimed orphaned upload temporaries')).toMatchObject({ files: 1, bytes: 12, plugin: 'fs' });
   });
 });
 

@@ -1,13 +1,14 @@
-import { mkdir, mkdtemp, opendir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, opendir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
+import { InvalidOptionError, silentLogger, StorageError } from '@ftp/plugin-api';
 import {
   bytesFrom,
   chunksOf,
   collect,
   collectBytes,
+  createDeferred,
   createTestPluginContext,
   noAbort,
   runStorageConformance,
@@ -206,6 +207,73 @@ describe('read releases the file', () => {
       expect((await readdir('/proc/self/fd')).length).toBeLessThanOrEqual(descriptorsBefore + 2);
     } finally {
       await rm(root, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('orphaned upload temporaries', () => {
+  it('are reclaimed at start when old, while the temporary of a running upload stays', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'storage-fs-reclaim-'));
+    try {
+      await mkdir(join(root, 'nested'));
+      const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+      await writeFile(join(root, 'nested', '.ftp-upload-crashed'), 'left by a crash');
+      await utimes(join(root, 'nested', '.ftp-upload-crashed'), old, old);
+      await writeFile(join(root, '.ftp-upload-recent'), 'maybe another process');
+
+      // An upload that has sent its first chunk and waits: its temporary exists, and is made to look old too.
+      const uploader = await createFsStorage({ root, reclaimTemporaries: false }).openSession({ username: 'u' }, createTestPluginContext());
+      const more = createDeferred();
+      const firstWritten = createDeferred();
+      async function* stalled(): AsyncGenerator<Uint8Array> {
+        yield bytesFrom('first ');
+        firstWritten.resolve();
+        await more.promise;
+        yield bytesFrom('second');
+      }
+      const writing = uploader.write('/running.txt', stalled(), { ...noAbort, offset: 0 });
+      await firstWritten.promise;
+      const running = (await readdir(root)).find((name) => name.startsWith('.ftp-upload-') && name !== '.ftp-upload-recent')!;
+      expect(running).toBeDefined();
+      await utimes(join(root, running), old, old);
+
+      const logged: Array<Record<string, unknown>> = [];
+      const reclaimed = createDeferred<{ files: number; bytes: number }>();
+      const logger = { ...silentLogger, info: (fields: Record<string, unknown>) => logged.push(fields) };
+      const connector = createFsStorage({ root, logger, onTemporariesReclaimed: (event) => reclaimed.resolve(event) });
+      expect(await reclaimed.promise).toEqual({ files: 1, bytes: 'left by a crash'.length });
+      expect(logged).toEqual([expect.objectContaining({ root, files: 1 })]);
+      expect(await readdir(join(root, 'nested'))).toEqual([]);
+      expect((await readdir(root)).sort()).toEqual(['.ftp-upload-recent', running, 'nested'].sort());
+
+      more.resolve();
+      await writing;
+      expect(await readFile(join(root, 'running.txt'), 'utf8')).toBe('first second');
+      await connector.close?.();
+      await uploader.close?.();
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
+  it('sweeps the directory that holds the per-user roots, and can be turned off', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'storage-fs-reclaim-users-'));
+    try {
+      await mkdir(join(base, 'carol'));
+      const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+      await writeFile(join(base, 'carol', '.ftp-upload-x'), 'x');
+      await utimes(join(base, 'carol', '.ftp-upload-x'), old, old);
+      const off = createFsStorage({ root: join(base, '{user}'), reclaimTemporaries: false });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await readdir(join(base, 'carol'))).toEqual(['.ftp-upload-x']);
+      await off.close?.();
+      const reclaimed = createDeferred<{ files: number; bytes: number }>();
+      const on = createFsStorage({ root: join(base, '{user}'), onTemporariesReclaimed: (event) => reclaimed.resolve(event) });
+      expect(await reclaimed.promise).toEqual({ files: 1, bytes: 1 });
+      expect(await readdir(join(base, 'carol'))).toEqual([]);
+      await on.close?.();
+    } finally {
+      await rm(base, { recursive: true, force: true });
     }
   });
 });

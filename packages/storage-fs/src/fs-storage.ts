@@ -1,11 +1,12 @@
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
-import type { AuthenticatedUser, PluginContext, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
+import type { AuthenticatedUser, PluginContext, PluginLogger, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
 import { errnoOf } from './errno-to-storage-error.ts';
 import { callsForRoot, eventLoopCalls, threadPoolCalls, type FileCalls } from './file-calls.ts';
 import { FsSession, type FsSessionSettings } from './fs-session.ts';
 import { narrowJail, openJail, type Jail } from './jail.ts';
 import { checkFsHealth } from './fs-health.ts';
+import { defaultTemporaryMaxAgeMs, startTemporaryReclaimer, type TemporaryReclaimer } from './reclaim-temporaries.ts';
 
 /** Options of `createFsStorage`. */
 export interface FsStorageOptions {
@@ -50,6 +51,17 @@ export interface FsStorageOptions {
   readonly listConcurrency?: number;
   /** The connector name in logs. Default "fs". */
   readonly name?: string;
+  /**
+   * Removal of orphaned upload temporaries (left by a crash or a kill): at start and then every `intervalMs`
+   * (default an hour), every temporary older than `maxAgeMs` (default a day) that no upload of this process is
+   * writing is deleted from the roots (the root, or the directory that holds the per-user roots, and the roots of
+   * sessions opened since). `false` turns it off.
+   */
+  readonly reclaimTemporaries?: false | { readonly maxAgeMs?: number; readonly intervalMs?: number };
+  /** Where the connector logs what it does on its own (reclaimed temporaries). Default: silent. */
+  readonly logger?: PluginLogger;
+  /** Told after each sweep that removed temporaries: for a metric. */
+  readonly onTemporariesReclaimed?: (reclaimed: { readonly files: number; readonly bytes: number }) => void;
 }
 
 const placeholder = '{user}';
@@ -137,6 +149,68 @@ function rootDirectoryOf(user: AuthenticatedUser): string | undefined {
   return segments.length === 0 ? undefined : `/${segments.join('/')}`;
 }
 
+/** The roots of sessions opened lately, for the reclaimer where no fixed directory holds them all (a root function). */
+class RecentRoots {
+  static readonly limit = 10_000;
+  readonly #roots = new Set<string>();
+
+  remember(directory: string): void {
+    if (this.#roots.has(directory)) return;
+    if (this.#roots.size >= RecentRoots.limit) this.#roots.delete(this.#roots.values().next().value!);
+    this.#roots.add(directory);
+  }
+
+  get roots(): Iterable<string> {
+    return this.#roots;
+  }
+}
+
+/**
+ * The directories the reclaimer sweeps: the fixed root; for "/srv/ftp/{user}" the directory that holds every user's
+ * root ("/srv/ftp"), so users who have not logged in since a crash are swept too; for a root function the roots of
+ * sessions opened so far.
+ */
+function sweptRoots(root: FsStorageOptions['root'], staticRoot: string | undefined, sessionRoots: RecentRoots): () => Iterable<string> {
+  if (staticRoot !== undefined) return () => [staticRoot];
+  if (typeof root === 'string') {
+    const before = root.slice(0, root.indexOf(placeholder));
+    const holder = before.endsWith('/') ? before : dirname(before);
+    return () => [holder];
+  }
+  return () => sessionRoots.roots;
+}
+
+const defaultSweepIntervalMs = 60 * 60 * 1000;
+
+/** Starts the reclaimer of orphaned temporaries unless the options turn it off. */
+function startReclaimer(
+  options: FsStorageOptions,
+  temporaryPrefix: string,
+  staticRoot: string | undefined,
+  sessionRoots: RecentRoots,
+): TemporaryReclaimer | undefined {
+  const chosen = options.reclaimTemporaries;
+  if (chosen === false) return undefined;
+  if (chosen !== undefined && (typeof chosen !== 'object' || chosen === null)) {
+    throw new InvalidOptionError('reclaimTemporaries', 'must be false or { maxAgeMs, intervalMs }');
+  }
+  const logger = options.logger;
+  return startTemporaryReclaimer({
+    roots: sweptRoots(options.root, staticRoot, sessionRoots),
+    temporaryPrefix,
+    maxAgeMs: positiveInteger('reclaimTemporaries.maxAgeMs', chosen?.maxAgeMs, defaultTemporaryMaxAgeMs),
+    intervalMs: positiveInteger('reclaimTemporaries.intervalMs', chosen?.intervalMs, defaultSweepIntervalMs),
+    onSwept(result, root) {
+      if (result.removedFiles === 0) return;
+      logger?.info({ root, files: result.removedFiles, bytes: result.removedBytes }, 'storage-fs reclaimed orphaned upload temporaries');
+      options.onTemporariesReclaimed?.({ files: result.removedFiles, bytes: result.removedBytes });
+    },
+    onError(error, root) {
+      logger?.warn({ root, error: String(error) }, 'storage-fs could not sweep for orphaned upload temporaries');
+    },
+  });
+}
+
 /** A root without `{user}` is the same for every login, so `rootFor` runs once for it. */
 function staticRootOf(root: FsStorageOptions['root']): string | undefined {
   if (typeof root !== 'string' || root.includes(placeholder)) return undefined;
@@ -197,6 +271,7 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
   };
 
   const staticRoot = staticRootOf(root);
+  const sessionRoots = new RecentRoots();
   const callsByDevice = new DeviceCallsCache(settings.calls);
 
   /**
@@ -205,6 +280,7 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
    */
   async function jailFor(user: AuthenticatedUser): Promise<Jail> {
     const directory = staticRoot ?? rootFor(root, user);
+    if (typeof root === 'function') sessionRoots.remember(directory);
     const rootDirectory = rootDirectoryOf(user);
     const { calls, temporaryPrefix, directoryMode } = settings;
     if (createRoot) await calls.mkdir(directory, directoryMode, true);
@@ -243,12 +319,17 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
     }
   }
 
+  const reclaimer = startReclaimer(options, settings.temporaryPrefix, staticRoot, sessionRoots);
   const checkHealth = () => checkFsHealth(root, createRoot);
+  const close = async (): Promise<void> => {
+    reclaimer?.stop();
+  };
   return Object.freeze({
     specificationVersion: 'v1' as const,
     name: options.name ?? 'fs',
     appliesRootDirectory: true as const,
     openSession,
     checkHealth,
+    close,
   });
 }
