@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { readdir, readFile } from 'node:fs/promises';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
 import type { FtpServerEvents, ServerLogger } from '@ftp/server';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
@@ -132,5 +132,61 @@ describe('ABOR during an upload', () => {
     next.end('next');
     expect((await session.read()).code).toBe(226);
     expect(await filesIn(root)).toEqual(['next.bin']);
+  });
+});
+
+describe('a download whose client stops reading', () => {
+  /** The real clock's setTimeout, for bounded waits while the server's timers run on the fake clock. */
+  const realSetTimeout = globalThis.setTimeout;
+
+  /** `promise`, or a failure naming `what` after `ms` of real time. */
+  function withinRealTime<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+    return Promise.race([promise, new Promise<never>((_, reject) => realSetTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms))]);
+  }
+
+  /** Bytes the server reports moved for the running transfer (STAT during a transfer, RFC 959 §4.1.3). */
+  async function bytesMoved(session: RawSession): Promise<number> {
+    const status = await session.command('STAT');
+    const progress = /in progress: (\d+) bytes transferred/.exec(status.text);
+    if (progress === null) throw new Error(`no transfer in progress: ${status.text}`);
+    return Number(progress[1]);
+  }
+
+  it('ends with 426 once dataTimeoutMs passed without a byte moving, not later, and the session goes on', async () => {
+    // The stall is timed on a fake clock, so the test can tell "after dataTimeoutMs" from "after twice that" without
+    // measuring time: one millisecond short of the timeout the download still runs, at the timeout it ends. Only
+    // setTimeout is faked: sockets and the event loop run for real.
+    const dataTimeoutMs = 60_000;
+    const content = Buffer.alloc(48 * 1024 * 1024, 0x5a);
+    const { port } = await startServer({ dataTimeoutMs, storage: createMemoryStorage({ files: { '/big.bin': content, '/small.txt': 'small' } }) });
+    const session = await loggedInRawSession(port);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const data = await startTransfer(session, 'RETR big.bin');
+    data.pause();
+    // Wait (on the real clock) until the server cannot write more: the socket buffers between it and the client are full.
+    let moved = -1;
+    for (let next = await bytesMoved(session); next !== moved; next = await bytesMoved(session)) {
+      moved = next;
+      await new Promise((resolve) => realSetTimeout(resolve, 50));
+    }
+    expect(moved).toBeLessThan(content.byteLength);
+
+    vi.advanceTimersByTime(dataTimeoutMs - 1);
+    expect(await bytesMoved(session)).toBe(moved);
+    vi.advanceTimersByTime(1);
+    const ended = await withinRealTime(session.read(), 5_000, 'reply once dataTimeoutMs had passed');
+    expect(ended.code).toBe(426);
+    vi.useRealTimers();
+
+    // The session goes on: the stall ended the transfer, not the session.
+    expect((await session.command('NOOP')).code).toBe(200);
+    const small = await startTransfer(session, 'RETR small.txt');
+    const received = new Promise<Buffer>((resolve) => {
+      const chunks: Buffer[] = [];
+      small.on('data', (chunk: Buffer) => chunks.push(chunk)).once('end', () => resolve(Buffer.concat(chunks)));
+    });
+    expect((await session.read()).code).toBe(226);
+    expect((await received).toString()).toBe('small');
   });
 });

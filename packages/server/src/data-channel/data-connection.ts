@@ -13,12 +13,33 @@ import type { SendBufferPool } from './send-buffer-pool.ts';
 export class DataConnection {
   readonly #socket: Socket;
   #bytes = 0;
+  /**
+   * Ends a data connection with no byte moving for the stall timeout: a client gone without a FIN, or one that no
+   * longer reads a download. Our own timer, refreshed as bytes move, rather than `socket.setTimeout`: Node.js lets a
+   * socket timeout pass once while a write is still queued (`net.Socket#_onTimeout` re-arms it when the write queue
+   * changed since the last write), so a client that stopped reading a download was dropped only after twice the
+   * timeout.
+   */
+  readonly #stallTimer: NodeJS.Timeout;
+  #stalled = false;
 
   constructor(socket: Socket, stallTimeoutMs: number) {
     this.#socket = socket;
     socket.setNoDelay(true);
-    // A data connection with no byte moving for this long is dead (a client gone without a FIN).
-    socket.setTimeout(stallTimeoutMs, () => socket.destroy(new TransferAbortedError('data connection stalled')));
+    this.#stallTimer = setTimeout(DataConnection.#stall, stallTimeoutMs, this);
+    this.#stallTimer.unref();
+  }
+
+  /** Static, with the connection as argument, like the other per-transfer timers. */
+  static #stall(connection: DataConnection): void {
+    connection.#stalled = true;
+    connection.#socket.destroy(new TransferAbortedError('data connection stalled'));
+  }
+
+  /** Bytes moved: the stall timeout counts again from now. */
+  #moved(bytes: number): void {
+    this.#bytes += bytes;
+    this.#stallTimer.refresh();
   }
 
   /** Bytes moved so far in either direction, for STAT during a transfer and the transfer events. */
@@ -43,9 +64,13 @@ export class DataConnection {
         if (next.done === true) break;
         if (socket.destroyed) throw abortError(signal, 'data connection closed by the client');
         const chunk = next.value;
-        this.#bytes += chunk.byteLength;
+        this.#moved(chunk.byteLength);
         const written = bufferPool?.owns(chunk) === true ? socket.write(chunk, () => bufferPool.giveBack(chunk)) : socket.write(chunk);
-        if (!written) await waitForDrain(socket);
+        if (!written) {
+          await waitForDrain(socket);
+          // The client read what was queued: that counts as bytes moving.
+          this.#stallTimer.refresh();
+        }
       }
       finished = true;
       if (!(socket instanceof TLSSocket) && socket.writableLength === 0) {
@@ -62,6 +87,7 @@ export class DataConnection {
       return this.#bytes;
     } catch (error) {
       if (signal.aborted) throw abortError(signal, 'transfer aborted');
+      if (this.#stalled) throw new TransferAbortedError('data connection stalled', { cause: error });
       if (error instanceof TransferAbortedError || socket.destroyed || finished) {
         throw new TransferAbortedError('data connection failed', { cause: error });
       }
@@ -78,11 +104,12 @@ export class DataConnection {
    * abort throws, so the storage never commits a file the client did not finish sending.
    */
   receive(signal: AbortSignal): ReceivedData {
-    return new ReceivedData(this.#socket, signal, (bytes) => (this.#bytes += bytes));
+    return new ReceivedData(this.#socket, signal, (bytes) => this.#moved(bytes));
   }
 
   /** Closes the connection at once. Safe to call more than once. */
   destroy(): void {
+    clearTimeout(this.#stallTimer);
     this.#socket.destroy();
   }
 }
