@@ -35,10 +35,10 @@ const { values: flags } = parseArgs({
 const plan = flags.quick
   ? { rounds: 2, warmupRounds: 1, bigFileBytes: 256 * MiB, parallelStreams: 8, parallelFileBytes: 32 * MiB, smallFiles: 300,
       smallFilesSeconds: 2, churnSessions: 100, churnConcurrency: 32, listEntries: 10_000, listRepeats: 3, idleSessions: 200,
-      s3Bytes: 64 * MiB, s3PartBytes: 5 * MiB, s3QueueSize: 4, metricTimeoutSeconds: 30 }
+      s3Bytes: 64 * MiB, s3PartBytes: 5 * MiB, s3QueueSize: 4, deepLevels: 2000, deepNoops: 200, metricTimeoutSeconds: 30 }
   : { rounds: 3, warmupRounds: 2, bigFileBytes: 1024 * MiB, parallelStreams: 8, parallelFileBytes: 128 * MiB, smallFiles: 1000,
       smallFilesSeconds: 8, churnSessions: 500, churnConcurrency: 32, listEntries: 10_000, listRepeats: 5, idleSessions: 1000,
-      s3Bytes: 256 * MiB, s3PartBytes: 5 * MiB, s3QueueSize: 4, metricTimeoutSeconds: 120 };
+      s3Bytes: 256 * MiB, s3PartBytes: 5 * MiB, s3QueueSize: 4, deepLevels: 2000, deepNoops: 1000, metricTimeoutSeconds: 120 };
 // The S3 parts are the connector's defaults (5 MiB, 4 in memory), also the SDK Upload's; fauxqs refuses bodies over ~11 MiB.
 if (flags.rounds !== undefined) plan.rounds = Number(flags.rounds);
 if (flags.warmup !== undefined) plan.warmupRounds = Number(flags.warmup);

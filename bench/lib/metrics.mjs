@@ -1,5 +1,6 @@
 // The measurements of issue 6, each run against one server with the shared client. Every result carries the
 // server's CPU seconds (its whole process tree) and the client's, so a client-bound figure shows.
+import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openSession, FtpControl } from './ftp-client.mjs';
@@ -378,6 +379,61 @@ async function s3WarmUp(server, plan) {
 }
 
 /** Metric name → the function and the fields reported, with which direction is better. */
+/** The median of `count` NOOP round trips on `control`, in microseconds. */
+async function noopMedianMicroseconds(control, count) {
+  const times = [];
+  for (let index = 0; index < count; index++) {
+    const startedAt = process.hrtime.bigint();
+    await control.expect('NOOP', 200);
+    times.push(Number(process.hrtime.bigint() - startedAt) / 1e3);
+  }
+  return median(times);
+}
+
+/**
+ * Issue 26: one session works `plan.deepLevels` directories deep (made as a client would, MKD and CWD per level),
+ * pipelining SIZE, MLST and MDTM and storing a small file, while another session sends NOOPs. The NOOP median with and
+ * without that load shows whether a deep path holds up the other sessions.
+ */
+async function deepPaths(server, plan) {
+  const directory = `deep-${server.name}`;
+  const localDirectory = join(plan.dataDirectory, directory);
+  // rm(1) walks with openat: a tree deeper than PATH_MAX cannot be removed by naming its paths.
+  spawnSync('rm', ['-rf', localDirectory]);
+  await mkdir(localDirectory);
+  await chmod(localDirectory, 0o777);
+  const worker = await openSession(server);
+  const observer = await openSession(server);
+  try {
+    await worker.expect(`CWD ${directory}`, 250);
+    for (let level = 0; level < plan.deepLevels; level++) {
+      await worker.expect('MKD d', 257);
+      await worker.expect('CWD d', 250);
+    }
+    await worker.upload('file.dat', smallFile.byteLength, smallFile);
+    const noopAloneUs = await noopMedianMicroseconds(observer, plan.deepNoops);
+    let stopping = false;
+    let commands = 0;
+    const startedAt = performance.now();
+    const load = (async () => {
+      while (!stopping) {
+        const replies = await Promise.all(['SIZE file.dat', 'MLST file.dat', 'MDTM file.dat', 'SIZE file.dat'].map((line) => worker.command(line)));
+        if (replies[0].code !== 213) throw new Error(`deep SIZE: ${replies[0].text}`);
+        await worker.upload('file.dat', smallFile.byteLength, smallFile);
+        commands += replies.length + 1;
+      }
+    })();
+    const noopUnderDeepUs = await noopMedianMicroseconds(observer, plan.deepNoops);
+    stopping = true;
+    await load;
+    return { noopAloneUs, noopUnderDeepUs, deepCommandsPerSecond: commands / ((performance.now() - startedAt) / 1000) };
+  } finally {
+    await worker.quit().catch(() => worker.destroy());
+    await observer.quit().catch(() => observer.destroy());
+    spawnSync('rm', ['-rf', localDirectory]);
+  }
+}
+
 export const metrics = {
   retr: { run: retr, title: 'RETR one stream', fields: { mbPerSecond: 'higher', serverCpuPerGiB: 'lower' } },
   stor: { run: stor, title: 'STOR one stream', fields: { mbPerSecond: 'higher', serverCpuPerGiB: 'lower' } },
@@ -390,6 +446,11 @@ export const metrics = {
   churn: { run: churn, title: 'session churn', fields: { sequentialPerSecond: 'higher', concurrentPerSecond: 'higher' } },
   listing: { run: listing, title: 'listing 10k entries', fields: { listMs: 'lower', mlsdMs: 'lower' } },
   idle: { run: idleSessions, title: 'idle sessions', fields: { kibPerSession: 'lower', heapKibPerSession: 'lower' } },
+  deep: {
+    run: deepPaths,
+    title: 'NOOP beside a session 2,000 directories deep',
+    fields: { noopAloneUs: 'info', noopUnderDeepUs: 'lower', deepCommandsPerSecond: 'higher' },
+  },
   // Runs against its own processes (bench/lib/s3.mjs), not the FTP servers above; compared with the SDK, not peers.
   s3: {
     run: s3Transfers,

@@ -103,9 +103,8 @@ export function profileArguments(profileDirectory) {
 }
 
 /** Our server from the built packages; `profileDirectory` adds --cpu-prof. */
-async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory, name }) {
+async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory, name, script = join(benchDirectory, 'servers', 'ours.mjs') }) {
   const nodeArguments = profileArguments(profileDirectory);
-  const script = join(benchDirectory, 'servers', 'ours.mjs');
   const gc = gcReporting(workDirectory, name);
   const child = launch(process.execPath, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], { env: gc.env });
   return started(name, child, portFromStdout(child), gc.extra);
@@ -174,6 +173,11 @@ export function availableServers() {
     { name: 'ftp-srv', start: startFtpSrv },
   ];
   const missing = [];
+  // BENCH_BASELINE=<another checkout, built>: its server beside ours in the same run, for before/after ratios.
+  const baseline = process.env.BENCH_BASELINE;
+  if (baseline !== undefined && baseline !== '') {
+    found.push({ name: 'baseline', start: (context) => startOurs({ ...context, fsync: true, name: 'baseline', script: join(baseline, 'bench', 'servers', 'ours.mjs') }) });
+  }
   const hasPython = spawnSync(systemPython, ['-c', 'import pyftpdlib'], { stdio: 'ignore' }).status === 0;
   if (hasPython) found.push({ name: 'pyftpdlib', start: startPyftpdlib });
   else missing.push('pyftpdlib (run bench/install-peers.sh)');

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { baseName, joinVirtualPath, parentPath, resolveVirtualPath } from './virtual-path.ts';
 
@@ -38,6 +39,46 @@ describe('resolveVirtualPath', () => {
     { current: '/', argument: '.. /x', expected: '/.. /x' },
   ])('resolves "$argument" in "$current" to "$expected"', ({ current, argument, expected }) => {
     expect(resolveVirtualPath(current, argument)).toBe(expected);
+  });
+});
+
+describe('resolveVirtualPath on any input', () => {
+  /** The definition: both split into segments, "." and "" dropped, ".." taking one back, never above "/". */
+  function reference(current: string, argument: string): string {
+    const segments: string[] = [];
+    for (const segment of [...(argument.startsWith('/') ? [] : current.split('/')), ...argument.split('/')]) {
+      if (segment === '' || segment === '.') continue;
+      if (segment === '..') segments.pop();
+      else segments.push(segment);
+    }
+    return `/${segments.join('/')}`;
+  }
+  const piece = fc.constantFrom('a', 'b c', '.', '..', '...', '.a', 'a.', '', '\\', '%2e');
+  const path = fc.array(piece, { maxLength: 6 }).map((pieces) => pieces.join('/'));
+
+  it('gives what the segment-by-segment definition gives, the shortcut for plain names included', () => {
+    fc.assert(
+      fc.property(fc.boolean(), path, fc.boolean(), path, (absoluteCurrent, current, absoluteArgument, argument) => {
+        const currentDirectory = absoluteCurrent ? `/${current}` : current;
+        const argumentText = absoluteArgument ? `/${argument}` : argument;
+        expect(resolveVirtualPath(currentDirectory, argumentText)).toBe(reference(currentDirectory, argumentText));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('parentPath, baseName and joinVirtualPath agree with the definition, shortcuts included', () => {
+    fc.assert(
+      fc.property(fc.boolean(), path, path, (absolute, text, name) => {
+        const given = absolute ? `/${text}` : text;
+        const normalised = reference('/', given);
+        const segments = normalised.split('/').filter((segment) => segment !== '');
+        expect(parentPath(given)).toBe(`/${segments.slice(0, -1).join('/')}`);
+        expect(baseName(given)).toBe(segments.at(-1) ?? '/');
+        expect(joinVirtualPath(given, name)).toBe(reference(normalised, name.replace(/^\/+/, '')));
+      }),
+      { numRuns: 5_000 },
+    );
   });
 });
 

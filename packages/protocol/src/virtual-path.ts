@@ -28,6 +28,11 @@ function toPath(segments: readonly string[]): string {
  * normalised first, so a malformed one cannot leak through.
  */
 export function resolveVirtualPath(currentDirectory: string, argument: string): string {
+  // The common case, a plain name in a normalised directory, is joined without splitting the directory: the work of
+  // a command must not grow with the depth of the session's directory (a MKD/CWD loop makes it thousands deep).
+  if (isPlainRelative(argument) && isNormalised(currentDirectory)) {
+    return currentDirectory === '/' ? `/${argument}` : `${currentDirectory}/${argument}`;
+  }
   const segments: string[] = [];
   if (!argument.startsWith('/')) {
     applySegments(segments, currentDirectory);
@@ -36,8 +41,25 @@ export function resolveVirtualPath(currentDirectory: string, argument: string): 
   return toPath(segments);
 }
 
+/** A relative argument that needs no normalising: non-empty segments, none "." or "..", no trailing "/". */
+const plainRelative = /^(?!\.\.?(?:\/|$))(?:[^/]+\/(?!\.\.?(?:\/|$)))*[^/]+$/;
+/** An absolute path already normalised: "/" or "/"-separated non-empty segments, none "." or "..". */
+const normalised = /^\/(?:(?!\.\.?(?:\/|$))[^/]+(?:\/(?!\.\.?(?:\/|$))[^/]+)*)?$/;
+
+function isPlainRelative(argument: string): boolean {
+  return plainRelative.test(argument);
+}
+
+function isNormalised(path: string): boolean {
+  return normalised.test(path);
+}
+
 /** The directory containing `path` (normalised first); the parent of "/" is "/". */
 export function parentPath(path: string): string {
+  if (isNormalised(path)) {
+    const last = path.lastIndexOf('/');
+    return last === 0 ? '/' : path.slice(0, last);
+  }
   const segments: string[] = [];
   applySegments(segments, path);
   segments.pop();
@@ -46,6 +68,7 @@ export function parentPath(path: string): string {
 
 /** The last segment of `path` (normalised first); the base name of "/" is "/", as storage names the root. */
 export function baseName(path: string): string {
+  if (isNormalised(path)) return path === '/' ? '/' : path.slice(path.lastIndexOf('/') + 1);
   const segments: string[] = [];
   applySegments(segments, path);
   return segments.at(-1) ?? '/';
@@ -57,6 +80,7 @@ export function baseName(path: string): string {
  * within the root like {@link resolveVirtualPath}.
  */
 export function joinVirtualPath(directory: string, name: string): string {
+  if (isPlainRelative(name) && isNormalised(directory)) return directory === '/' ? `/${name}` : `${directory}/${name}`;
   const segments: string[] = [];
   applySegments(segments, directory);
   applySegments(segments, name);

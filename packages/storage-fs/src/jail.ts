@@ -83,6 +83,9 @@ export class Jail {
   readonly #temporaryPrefix: string;
   readonly #limits: JailLimits;
   #anchor: DirectoryHandle | undefined;
+  /** The virtual path the anchor was asked for (links in it unresolved), and its number of segments. */
+  #anchorPath: string | undefined;
+  #anchorDepth = 0;
 
   constructor(root: DirectoryHandle, calls: FileCalls, addressing: EntryAddressing, temporaryPrefix: string, limits: JailLimits) {
     this.root = root;
@@ -115,12 +118,19 @@ export class Jail {
    * and rename act on. The root's parent is the root itself, with the name "".
    */
   async locate(virtualPath: string): Promise<Located> {
+    const nameInAnchor = this.#nameInAnchor(virtualPath);
+    if (nameInAnchor !== undefined) return this.#entryOf(this.#anchor!.retain(), nameInAnchor, virtualPath);
     const segments = this.segments(virtualPath);
     const name = segments.pop();
     const budget: Budget = { steps: 0, links: 0 };
     if (name === undefined) return { parent: this.root.retain(), name: '', stats: await this.#calls.fstat(this.root.fd) };
     const parent = await this.#open(segments, budget, virtualPath);
-    this.#remember(parent);
+    this.#remember(parent, virtualPath.slice(0, virtualPath.lastIndexOf('/')), segments.length);
+    return this.#entryOf(parent, name, virtualPath);
+  }
+
+  /** The entry `name` of `parent` (which the result takes over) with its lstat. */
+  async #entryOf(parent: DirectoryHandle, name: string, virtualPath: string): Promise<Located> {
     try {
       return { parent, name, stats: await this.#calls.lstat(parent.at(name)) };
     } catch (error) {
@@ -171,10 +181,11 @@ export class Jail {
 
   /** Opens the directory `virtualPath` names, following symlinks inside the root; the caller releases it. */
   async directory(virtualPath: string): Promise<DirectoryHandle> {
+    if (virtualPath === this.#anchorPath) return this.#anchor!.retain();
     const segments = this.segments(virtualPath);
     if (segments.length === 0) return this.root.retain();
     const handle = await this.#open(segments, { steps: 0, links: 0 }, virtualPath);
-    this.#remember(handle);
+    this.#remember(handle, virtualPath, segments.length);
     return handle;
   }
 
@@ -205,6 +216,7 @@ export class Jail {
   forgetAnchor(): void {
     this.#anchor?.release();
     this.#anchor = undefined;
+    this.#anchorPath = undefined;
   }
 
   /** Lets go of the root and the anchor; operations still running keep what they hold. */
@@ -213,11 +225,30 @@ export class Jail {
     this.root.release();
   }
 
-  /** Makes `handle` the anchor (the directory the session works in). */
-  #remember(handle: DirectoryHandle): void {
+  /** Makes `handle`, found for the virtual path `asked` of `depth` segments, the anchor (where the session works). */
+  #remember(handle: DirectoryHandle, asked: string, depth: number): void {
     if (handle === this.#anchor || handle.segments.length === 0) return;
     this.#anchor?.release();
     this.#anchor = handle.retain();
+    this.#anchorPath = asked;
+    this.#anchorDepth = depth;
+  }
+
+  /**
+   * The last segment of `virtualPath` when the rest is the anchor's path exactly: the usual command of a session
+   * working in one directory, found without splitting or walking its whole path. Undefined for anything else,
+   * which takes the full walk (and its validation).
+   */
+  #nameInAnchor(virtualPath: string): string | undefined {
+    const anchorPath = this.#anchorPath;
+    if (anchorPath === undefined || this.#anchorDepth >= this.#limits.maxPathSegments) return undefined;
+    if (virtualPath.length <= anchorPath.length + 1 || virtualPath.charCodeAt(anchorPath.length) !== 0x2f) return undefined;
+    if (!virtualPath.startsWith(anchorPath)) return undefined;
+    const name = virtualPath.slice(anchorPath.length + 1);
+    if (name.includes('/') || name.includes('\0') || name === '.' || name === '..' || isTemporaryName(name, this.#temporaryPrefix)) {
+      return undefined;
+    }
+    return name;
   }
 
   /**
