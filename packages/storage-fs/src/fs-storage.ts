@@ -244,9 +244,9 @@ export function rootFor(root: FsStorageOptions['root'], user: AuthenticatedUser)
 }
 
 /**
- * A storage connector on the local file system. Each user sees one directory as "/", jailed with realpath checks
- * so symlinks cannot lead out of it; uploads are atomic (a hidden temporary file renamed over the target);
- * APPE and REST+STOR write in place. Offers every optional capability: append, rename, setModifiedTime, checksum.
+ * A storage connector on the local file system. Each user sees one directory as "/", held open for the session:
+ * every path is walked from it through open directory handles and symlinks resolve inside it, as in a chroot.
+ * Uploads are atomic (a hidden temporary file renamed over the target); APPE and REST+STOR write in place. Offers every optional capability: append, rename, setModifiedTime, checksum.
  *
  * @example
  * ```ts
