@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { constants, randomBytes } from 'node:crypto';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { InvalidOptionError } from '@ftp/plugin-api';
 import type { TlsOptions } from '../server-options.ts';
@@ -15,7 +15,8 @@ export interface TlsPolicy {
  *
  * Each FTP session gets a secure context of its own with its own random session-ticket key. A TLS session can then
  * only be resumed on a connection of the FTP session whose control connection issued the ticket: a protected data
- * connection that resumes is proven to come from the same client (RFC 4217 §10 data connection security).
+ * connection that resumes is proven to come from the same client (RFC 4217 §10 data connection security). Every
+ * context refuses TLS renegotiation (see `createSessionContext`).
  */
 export class TlsMaterial {
   readonly policy: TlsPolicy;
@@ -69,6 +70,10 @@ export class TlsMaterial {
         minVersion: this.#options.minVersion ?? 'TLSv1.2',
         ...(this.#options.ciphers === undefined ? {} : { ciphers: this.#options.ciphers }),
         ticketKeys: randomBytes(48),
+        // Client-initiated renegotiation (TLS 1.2 and earlier) costs the server a full handshake per request. Node.js
+        // limits it only on sockets a tls.Server makes; ours (control and data) are built from this context, so
+        // OpenSSL refuses it here: the client gets a no_renegotiation alert, the server does no handshake work.
+        secureOptions: constants.SSL_OP_NO_RENEGOTIATION,
       });
     } catch (error) {
       throw new InvalidOptionError('tls', `certificate or key cannot be used: ${(error as Error).message}`);
