@@ -32,7 +32,7 @@ export async function learnMlstFacts(context: CommandContext): Promise<void> {
   try {
     noteMlstFacts(context, await storage.stat('/', context.callOptions()));
   } catch (error) {
-    context.logger.debug({ err: error }, 'could not learn the MLST facts of the storage from "/"');
+    context.logger.debug({ err: error }, 'could not stat "/" to learn the MLST facts of the storage');
   }
 }
 
