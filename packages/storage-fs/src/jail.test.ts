@@ -301,3 +301,31 @@ describe('a directory swapped with a symlink to the outside while the session wo
     expect(await readdir(join(base, 'root'))).not.toContain('stolen.txt');
   }, 60_000);
 });
+
+describe('directory handles', () => {
+  it('are all closed once the session closes, after successes and refusals of every kind', async () => {
+    const root = join(base, 'root');
+    const descriptors = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+    // The listing workers, started by the first listing of the process, hold descriptors of their own (event loops).
+    for (let index = 0; index < 8; index++) await collect(session.list('/', noAbort));
+    const before = await descriptors();
+    const user = await createFsStorage({ root, reclaimTemporaries: false }).openSession({ username: 'mallory' }, createTestPluginContext());
+    for (let round = 0; round < 20; round++) {
+      await user.makeDirectory(`/inside/d${round}`, noAbort);
+      await user.write(`/inside/d${round}/f.txt`, data(), write);
+      await collect(user.list(`/inside/d${round}`, noAbort));
+      await collectBytes(await user.read('/inside-directory/real.txt', write));
+      await user.stat('/up/inside/real.txt', noAbort);
+      await storageCodeOf(() => user.stat('/absolute-directory/inner.txt', noAbort));
+      await storageCodeOf(() => user.read('/inside', write));
+      await storageCodeOf(() => user.write('/inside/real.txt/x', data(), write));
+      await storageCodeOf(() => user.removeDirectory(`/inside/d${round}`, noAbort));
+      await user.rename?.(`/inside/d${round}/f.txt`, `/inside/d${round}/g.txt`, noAbort);
+      await user.delete(`/inside/d${round}/g.txt`, noAbort);
+      await user.removeDirectory(`/inside/d${round}`, noAbort);
+    }
+    expect(await descriptors()).toBeGreaterThan(before);
+    await user.close?.();
+    expect(await descriptors()).toBe(before);
+  });
+});
