@@ -69,7 +69,7 @@ function workerMain(
       const numbers = new Float64Array(names.length * entryFields);
       for (let index = 0; index < names.length; index++) {
         // The same facts as `writeEntryFacts` (list-worker.ts), which this code cannot import.
-        const stats = fs.lstatSync(path.join(request.directory, names[index]!), { throwIfNoEntry: false });
+        const stats = fs.lstatSync(request.directory + '/' + names[index]!, { throwIfNoEntry: false });
         if (stats === undefined) continue;
         const at = index * entryFields;
         numbers[at] = stats.mode;
