@@ -41,17 +41,17 @@ export function resolveVirtualPath(currentDirectory: string, argument: string): 
   return toPath(segments);
 }
 
-/** A relative argument that needs no normalising: non-empty segments, none "." or "..", no trailing "/". */
-const plainRelative = /^(?!\.\.?(?:\/|$))(?:[^/]+\/(?!\.\.?(?:\/|$)))*[^/]+$/;
-/** An absolute path already normalised: "/" or "/"-separated non-empty segments, none "." or "..". */
-const normalised = /^\/(?:(?!\.\.?(?:\/|$))[^/]+(?:\/(?!\.\.?(?:\/|$))[^/]+)*)?$/;
+/** What normalising would change inside a path: an empty segment ("//") or a "." or ".." segment. */
+const notNormal = /\/\/|(?:^|\/)\.\.?(?=\/|$)/;
 
+/** A relative argument that needs no normalising: non-empty segments, none "." or "..", no trailing "/". */
 function isPlainRelative(argument: string): boolean {
-  return plainRelative.test(argument);
+  return argument !== '' && !argument.startsWith('/') && !argument.endsWith('/') && !notNormal.test(argument);
 }
 
+/** An absolute path already normalised: "/", or "/"-separated non-empty segments, none "." or "..". */
 function isNormalised(path: string): boolean {
-  return normalised.test(path);
+  return path === '/' || (path.startsWith('/') && !path.endsWith('/') && !notNormal.test(path));
 }
 
 /** The directory containing `path` (normalised first); the parent of "/" is "/". */
