@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import type { AuthenticatedUser, AuthenticatorV1 } from '@ftp/plugin-api';
 import { describe, expect, it } from 'vitest';
+import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
   loggedInRawSession,
@@ -17,24 +17,6 @@ import {
 // file, a rename out of an unreadable directory, parallel uploads past maxFiles), and the MLSx "perm" fact telling
 // the user what the permission checks will really allow. Everything over real sockets on 127.0.0.1.
 
-/** Accepts password "pw" for every user in `profiles`, returning that profile. */
-function profileAuthenticator(profiles: Record<string, Omit<AuthenticatedUser, 'username'>>): AuthenticatorV1 {
-  return {
-    specificationVersion: 'v1',
-    name: 'profiles',
-    async authenticate(request) {
-      const profile = profiles[request.username];
-      if (profile === undefined || request.password !== 'pw') return { outcome: 'rejected' };
-      return { outcome: 'accepted', user: { username: request.username, ...profile } };
-    },
-  };
-}
-
-async function login(port: number, user: string): Promise<RawSession> {
-  const session = await loggedInRawSession(port, user, 'pw');
-  expect((await session.command('TYPE I')).code).toBe(200);
-  return session;
-}
 
 /** RNFR then RNTO; the reply to RNTO (or to RNFR when that one refused). */
 async function rename(session: RawSession, from: string, to: string): Promise<RawReply> {
@@ -58,7 +40,7 @@ describe('renaming onto an existing file', () => {
         owner: { permissions: { delete: false } },
       }),
     });
-    const keeper = await login(port, 'keeper');
+    const keeper = await loginAs(port, 'keeper');
     const refused = await rename(keeper, '/new.txt', '/protected.txt');
     expect(refused.code).toBe(550);
     expect(refused.text).toContain('overwrite not allowed');
@@ -67,7 +49,7 @@ describe('renaming onto an existing file', () => {
     // Moving to a free name replaces nothing: rename alone is enough.
     expect((await rename(keeper, '/new.txt', '/fresh.txt')).code).toBe(250);
     // With overwrite (and still without delete) the same rename replaces the file.
-    const owner = await login(port, 'owner');
+    const owner = await loginAs(port, 'owner');
     expect((await rename(owner, '/other.txt', '/protected.txt')).code).toBe(250);
     expect(await download(owner, '/protected.txt')).toMatchObject({ code: 226, content: 'other' });
   });
@@ -85,7 +67,7 @@ describe('moving an entry out of a directory', () => {
         },
       }),
     });
-    const session = await login(port, 'mallory');
+    const session = await loginAs(port, 'mallory');
     expect((await download(session, '/secret/plan.txt')).text).toContain('download not allowed');
 
     const escaped = await rename(session, '/secret/plan.txt', '/plan.txt');
@@ -112,7 +94,7 @@ describe('moving an entry out of a directory', () => {
       storage: createMemoryStorage({ files: { '/unlisted/names.txt': 'n' } }),
       authenticator: profileAuthenticator({ mallory: { directoryPermissions: { '/unlisted': { list: false } } } }),
     });
-    const session = await login(port, 'mallory');
+    const session = await loginAs(port, 'mallory');
     const moved = await rename(session, '/unlisted', '/listed');
     expect(moved.code).toBe(550);
     expect(moved.text).toContain('list not allowed');
@@ -123,7 +105,7 @@ describe('moving an entry out of a directory', () => {
 describe('quota.maxFiles with parallel uploads', () => {
   /** A logged-in session with a passive data connection open, ready for one STOR. */
   async function readyToStore(port: number): Promise<{ session: RawSession; data: Socket }> {
-    const session = await login(port, 'erin');
+    const session = await loginAs(port, 'erin');
     const data = await openDataConnection(pasvPort(await session.command('PASV')));
     return { session, data };
   }
@@ -160,7 +142,7 @@ describe('quota.maxFiles with parallel uploads', () => {
 
   it('gives the reserved file back when an upload fails, so a later one fits', async () => {
     const { port } = await startServer({ authenticator: profileAuthenticator({ erin: { quota: { maxFiles: 1 } } }) });
-    const session = await login(port, 'erin');
+    const session = await loginAs(port, 'erin');
     // No PASV first: the upload fails on its data connection after the quota check reserved its file.
     expect((await session.command('STOR a')).code).toBe(425);
     expect((await rawTransfer(session, 'STOR a', Buffer.from('a'))).final?.code).toBe(226);
@@ -199,7 +181,7 @@ describe('the MLST/MLSD perm fact', () => {
         frank: { directoryPermissions: { '/readonly': { upload: false } } },
       }),
     });
-    const session = await login(port, 'frank');
+    const session = await loginAs(port, 'frank');
     const readonly = await mlsd(session, '/readonly');
     expect(readonly.get('a.txt')).toBe('rdf');
     expect(readonly.get('sub')).toBe('elmdf');
@@ -218,7 +200,7 @@ describe('the MLST/MLSD perm fact', () => {
       storage: createMemoryStorage({ files: { '/tree/hidden/x.txt': 'x', '/plain/y.txt': 'y' } }),
       authenticator: profileAuthenticator({ grace: { directoryPermissions: { '/tree/hidden': { download: false } } } }),
     });
-    const session = await login(port, 'grace');
+    const session = await loginAs(port, 'grace');
     const root = await mlsd(session, '/');
     expect(root.get('tree')).toBe('elcmd');
     expect(root.get('plain')).toBe('elcmdf');

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { AuthenticatedUser, AuthenticatorV1 } from '@ftp/plugin-api';
 import { createFsStorage } from '@ftp/storage-fs';
 import { describe, expect, it } from 'vitest';
+import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { createCountingStorage } from '../src/testing/counting-storage.ts';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import { loggedInRawSession, rawSession, rawTransfer, startServer, tempDirectory, type RawSession } from './support/index.ts';
@@ -11,24 +11,6 @@ import { loggedInRawSession, rawSession, rawTransfer, startServer, tempDirectory
 // Issue: users and limits. Every limit is checked over real sockets; speed limits only with lower bounds on time
 // (a throttle can never make a transfer faster, so machine load cannot make these checks flake).
 
-/** Accepts password "pw" for every user in `profiles`, returning that profile. */
-function profileAuthenticator(profiles: Record<string, Omit<AuthenticatedUser, 'username'>>): AuthenticatorV1 {
-  return {
-    specificationVersion: 'v1',
-    name: 'profiles',
-    async authenticate(request) {
-      const profile = profiles[request.username];
-      if (profile === undefined || request.password !== 'pw') return { outcome: 'rejected' };
-      return { outcome: 'accepted', user: { username: request.username, ...profile } };
-    },
-  };
-}
-
-async function login(port: number, user: string): Promise<RawSession> {
-  const session = await loggedInRawSession(port, user, 'pw');
-  expect((await session.command('TYPE I')).code).toBe(200);
-  return session;
-}
 
 describe('permissions', () => {
   it.each([
@@ -46,7 +28,7 @@ describe('permissions', () => {
       storage: connector,
       authenticator: profileAuthenticator({ denied: { permissions: { [permission]: false } }, allowed: {} }),
     });
-    const denied = await login(port, 'denied');
+    const denied = await loginAs(port, 'denied');
     for (const line of [command, ...(other === undefined ? [] : [other])]) {
       calls.length = 0;
       const isTransfer = /^(LIST|MLSD|RETR|STOR)/.test(line);
@@ -56,7 +38,7 @@ describe('permissions', () => {
       // overwrite needs to know whether the file exists: a stat is the only call allowed before refusing it
       expect(calls.filter((call) => call !== 'stat' || permission !== 'overwrite')).toEqual([]);
     }
-    const allowed = await login(port, 'allowed');
+    const allowed = await loginAs(port, 'allowed');
     const isTransfer = /^(LIST|MLSD|RETR|STOR)/.test(command);
     const reply = isTransfer ? (await rawTransfer(allowed, command, command.startsWith('STOR') ? Buffer.from('data') : undefined)).first : await allowed.command(command);
     expect([150, 200, 213, 250, 257, 350]).toContain(reply.code);
@@ -72,7 +54,7 @@ describe('permissions', () => {
         },
       }),
     });
-    const session = await login(port, 'alice');
+    const session = await loginAs(port, 'alice');
     expect((await rawTransfer(session, 'STOR /top.txt', Buffer.from('x'))).first.code).toBe(550);
     const stored = await rawTransfer(session, 'STOR /incoming/drop.txt', Buffer.from('dropped'));
     expect(stored.final?.code).toBe(226);
@@ -91,7 +73,7 @@ describe('quotas', () => {
       storage: createFsStorage({ root, fsync: false }),
       authenticator: profileAuthenticator({ bob: { quota: { maxBytes: 1_000_000 } } }),
     });
-    const session = await login(port, 'bob');
+    const session = await loginAs(port, 'bob');
     expect((await rawTransfer(session, 'STOR one.bin', randomBytes(600_000))).final?.code).toBe(226);
     const refused = await rawTransfer(session, 'STOR two.bin', randomBytes(600_000));
     expect(refused.final?.code).toBe(552);
@@ -110,7 +92,7 @@ describe('quotas', () => {
       storage: createFsStorage({ root, fsync: false }),
       authenticator: profileAuthenticator({ carol: { quota: { maxFiles: 2 } } }),
     });
-    const session = await login(port, 'carol');
+    const session = await loginAs(port, 'carol');
     for (const name of ['a', 'b']) expect((await rawTransfer(session, `STOR ${name}`, Buffer.from(name))).final?.code).toBe(226);
     const refused = await rawTransfer(session, 'STOR c', Buffer.from('c'));
     expect(refused.first.code).toBe(552);
@@ -125,8 +107,8 @@ describe('quotas', () => {
 
   it('shares the usage between sessions of the same user', async () => {
     const { port } = await startServer({ authenticator: profileAuthenticator({ dave: { quota: { maxBytes: 100_000 } } }) });
-    const first = await login(port, 'dave');
-    const second = await login(port, 'dave');
+    const first = await loginAs(port, 'dave');
+    const second = await loginAs(port, 'dave');
     expect((await rawTransfer(first, 'STOR a', randomBytes(70_000))).final?.code).toBe(226);
     expect((await rawTransfer(second, 'STOR b', randomBytes(70_000))).final?.code).toBe(552);
   });
@@ -148,7 +130,7 @@ describe('bandwidth', () => {
       storage: createMemoryStorage({ files: { '/f.bin': 'x'.repeat(size) } }),
       authenticator: profileAuthenticator({ erin: { bandwidth: { downloadBytesPerSecond: rate } } }),
     });
-    const [first, second] = [await login(port, 'erin'), await login(port, 'erin')];
+    const [first, second] = [await loginAs(port, 'erin'), await loginAs(port, 'erin')];
     const burst = Math.max(16 * 1024, rate / 8);
     // Lower bounds only: two 400 KB downloads sharing 400 KB/s cannot both end before (800 KB - burst) / rate.
     const seconds = await Promise.all([timedDownload(first, '/f.bin', size), timedDownload(second, '/f.bin', size)]);
@@ -158,7 +140,7 @@ describe('bandwidth', () => {
   it('limits uploads by the server-wide rate across users', async () => {
     const rate = 500_000;
     const { port } = await startServer({ bandwidth: { uploadBytesPerSecond: rate } });
-    const sessions = [await login(port, 'u1'), await login(port, 'u2')];
+    const sessions = [await loginAs(port, 'u1'), await loginAs(port, 'u2')];
     const started = performance.now();
     await Promise.all(sessions.map((session, index) => rawTransfer(session, `STOR up${index}`, randomBytes(400_000))));
     const seconds = (performance.now() - started) / 1000;
@@ -172,8 +154,8 @@ describe('sessions per user', () => {
       authenticator: profileAuthenticator({ frank: {} }),
       userDefaults: { maxSessions: 2 },
     });
-    const first = await login(port, 'frank');
-    await login(port, 'frank');
+    const first = await loginAs(port, 'frank');
+    await loginAs(port, 'frank');
     const third = await rawSession(port);
     await third.read();
     expect((await third.command('USER frank')).code).toBe(331);
@@ -183,7 +165,7 @@ describe('sessions per user', () => {
     await third.closed;
     await first.command('QUIT');
     await first.closed;
-    await login(port, 'frank');
+    await loginAs(port, 'frank');
   });
 });
 

@@ -2,29 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator, type FtpServer, type FtpServerEvents } from '@ftp/server';
 // The server's raw control-connection client: these tests need the exact order of the client's closes.
 import { epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '../../server/test/support/raw-session.ts';
 import { createS3Storage } from '../src/index.ts';
-import { isAbortMultipartUpload, isUploadPart, startFaultProxy, type FaultProxy, type ProxiedRequest } from './support/fault-proxy.ts';
-import { deletePrefix, listKeys, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
+import { isAbortMultipartUpload, isUploadPart, type ProxiedRequest } from './support/fault-proxy.ts';
+import { useS3ThroughProxy } from './support/s3-fixture.ts';
+import { deletePrefix, listKeys, prefixOf } from './support/test-s3.ts';
 
 // How an upload over the s3 connector ends when the client ends it: closing the data connection (RFC 959 §3.4: end of
 // file) and then at once the control connection, or ABOR (§4.1.3). Raw sockets, so nothing smooths the order over.
 
 const mebibyte = 1024 * 1024;
-let s3: TestS3;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  s3 = await startTestS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
+const fixture = useS3ThroughProxy();
 
 type UploadEvent = FtpServerEvents['upload'][0];
 
@@ -35,9 +26,9 @@ function isCompleteMultipartUpload(request: Pick<ProxiedRequest, 'method' | 'url
 
 /** An FTP server on 127.0.0.1:0 over a fresh prefix of the test bucket, reached through the proxy (5 MiB parts). */
 async function startServer(): Promise<{ server: FtpServer; port: number; prefix: string; uploads: UploadEvent[] }> {
-  proxy.decide = () => 'forward';
-  proxy.requests.length = 0;
-  const options = s3.options({ endpoint: proxy.endpoint });
+  fixture.proxy.decide = () => 'forward';
+  fixture.proxy.requests.length = 0;
+  const options = fixture.s3.options({ endpoint: fixture.proxy.endpoint });
   const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), host: '127.0.0.1', port: 0 });
   const uploads: UploadEvent[] = [];
   server.on('upload', (event) => uploads.push(event));
@@ -45,7 +36,7 @@ async function startServer(): Promise<{ server: FtpServer; port: number; prefix:
   const prefix = prefixOf(options);
   onTestFinished(async () => {
     await server.close({ timeoutMs: 2_000 });
-    await deletePrefix(s3, prefix);
+    await deletePrefix(fixture.s3, prefix);
   });
   return { server, port, prefix, uploads };
 }
@@ -66,14 +57,14 @@ function next<E extends keyof FtpServerEvents>(server: FtpServer, event: E): Pro
 /** Resolves once S3 has stored a part of the upload on `data`: the upload is then really under way. */
 function untilPartStored(data: Socket): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const stored = () => (proxy.requests.some((request) => isUploadPart(request) && request.status === 200) ? resolve() : setTimeout(stored, 20));
+    const stored = () => (fixture.proxy.requests.some((request) => isUploadPart(request) && request.status === 200) ? resolve() : setTimeout(stored, 20));
     stored();
     data.once('close', () => reject(new Error('data connection closed before a part was stored')));
   });
 }
 
 async function objectBytes(key: string): Promise<Buffer> {
-  const output = await s3.client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: key }));
+  const output = await fixture.s3.client.send(new GetObjectCommand({ Bucket: fixture.s3.bucket, Key: key }));
   return Buffer.from(await output.Body!.transformToByteArray());
 }
 
@@ -96,9 +87,9 @@ describe('an upload over the s3 connector', () => {
       expect(uploads.map((event) => event.path)).toContain(`/file-${round}.bin`);
     }
     expect(uploads.map((event) => event.bytes)).toEqual(Array.from({ length: rounds }, () => payload.byteLength));
-    expect(proxy.requests.filter(isCompleteMultipartUpload).map((request) => request.status)).toEqual(Array.from({ length: rounds }, () => 200));
-    expect(proxy.requests.filter(isAbortMultipartUpload)).toEqual([]);
-    expect(await listKeys(s3, prefix)).toEqual(Array.from({ length: rounds }, (_, round) => `${prefix}file-${round}.bin`));
+    expect(fixture.proxy.requests.filter(isCompleteMultipartUpload).map((request) => request.status)).toEqual(Array.from({ length: rounds }, () => 200));
+    expect(fixture.proxy.requests.filter(isAbortMultipartUpload)).toEqual([]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual(Array.from({ length: rounds }, (_, round) => `${prefix}file-${round}.bin`));
     for (let round = 0; round < rounds; round++) expect((await objectBytes(`${prefix}file-${round}.bin`)).equals(payload)).toBe(true);
   });
 
@@ -112,9 +103,9 @@ describe('an upload over the s3 connector', () => {
     session.socket.destroy();
     await disconnected;
     expect(uploads).toEqual([]);
-    expect(proxy.requests.filter(isCompleteMultipartUpload)).toEqual([]);
-    expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
-    expect(await listKeys(s3, prefix)).toEqual([]);
+    expect(fixture.proxy.requests.filter(isCompleteMultipartUpload)).toEqual([]);
+    expect(fixture.proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([]);
   });
 
   it('answers ABOR with 426 then 226, aborting its multipart upload and leaving no object', async () => {
@@ -127,9 +118,9 @@ describe('an upload over the s3 connector', () => {
     expect((await session.read()).code).toBe(426);
     expect((await session.read()).text).toBe('226 ABOR successful.');
     expect(uploads).toEqual([]);
-    expect(proxy.requests.filter(isCompleteMultipartUpload)).toEqual([]);
-    expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
-    expect(await listKeys(s3, prefix)).toEqual([]);
+    expect(fixture.proxy.requests.filter(isCompleteMultipartUpload)).toEqual([]);
+    expect(fixture.proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([]);
     expect((await session.command('NOOP')).code).toBe(200);
   });
 });
