@@ -5,13 +5,15 @@ import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
-import type { FtpServerEvents, ServerLogger } from '@ftp/server';
+import type { FtpServerEvents } from '@ftp/server';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
+  alarmingLines,
   epsvPort,
   eventually,
   loggedInRawSession,
   openDataConnection,
+  recordingLogger,
   sha256,
   startServer,
   tempDirectory,
@@ -22,25 +24,6 @@ import {
 // (§4.1.3), by closing the control connection, or by no longer reading. Raw sockets, so nothing smooths the order over.
 
 type UploadEvent = FtpServerEvents['upload'][0];
-
-interface LogLine {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly fields: Record<string, unknown>;
-  readonly message: string | undefined;
-}
-
-/** A logger that keeps every line, with its level, for assertions on what the server reported. */
-function recordingLogger(): { logger: ServerLogger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (fields: Record<string, unknown>, message?: string) => void lines.push({ level, fields, message });
-  const logger: ServerLogger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return { logger, lines };
-}
-
-/** Error-level lines, and any line that carries a stack trace anywhere in its fields. */
-function alarmingLines(lines: readonly LogLine[]): LogLine[] {
-  return lines.filter((line) => line.level === 'error' || JSON.stringify(line.fields).includes('"stack"'));
-}
 
 /** An fs-backed server whose root the test can inspect, with its upload events and log lines recorded. */
 async function fsServer(options: { dataTimeoutMs?: number } = {}) {

@@ -1,8 +1,11 @@
 import { FtpError } from '@ftp/plugin-api';
 
-/** The data connection could not be opened: no PASV/PORT first, nobody connected in time, connect refused. */
+/**
+ * The data connection could not be opened: no PASV/PORT first, nobody connected in time, connect refused, no TLS
+ * handshake under PROT P. With `expose` the message is the reply text (it must then be safe to show).
+ */
 export class DataConnectionError extends FtpError {
-  constructor(message: string, options: { cause?: unknown } = {}) {
+  constructor(message: string, options: { cause?: unknown; expose?: boolean } = {}) {
     super('FTP_ERR_DATA_CONNECTION', message, { ...options, replyCode: 425 });
     this.name = 'DataConnectionError';
   }

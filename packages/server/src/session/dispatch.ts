@@ -123,9 +123,20 @@ function overridesFor(verb: string): { EEXIST?: number } {
 function describe(error: unknown, withStack: boolean): Record<string, unknown> {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
-    return { name: error.name, message: error.message, code, ...(withStack ? { stack: error.stack } : {}) };
+    const cause = withStack ? undefined : causeOf(error);
+    return { name: error.name, message: error.message, code, ...(withStack ? { stack: error.stack } : {}), ...(cause === undefined ? {} : { cause }) };
   }
   return { value: String(error) };
+}
+
+/**
+ * What lies under a refusal (the TLS error behind a 425, the socket error behind a storage outage), without its stack:
+ * the log then names the real cause while the reply stays fixed.
+ */
+function causeOf(error: Error): Record<string, unknown> | undefined {
+  const cause = error.cause;
+  if (!(cause instanceof Error)) return undefined;
+  return { name: cause.name, message: cause.message, code: (cause as { code?: unknown }).code };
 }
 
 /** Keeps a hostile verb from putting control characters into our reply. */

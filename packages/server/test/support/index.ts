@@ -12,3 +12,4 @@ export {
 } from './raw-session.ts';
 export { uploadBuffer, downloadBuffer } from './transfers.ts';
 export { rawTransfer, type RawTransferResult } from './transfer-command.ts';
+export { recordingLogger, alarmingLines, type LogLine } from './recording-logger.ts';
