@@ -27,7 +27,7 @@ const settings = (signal = neverAbortedSignal, exclusive = false) => ({
 /** The test directory as the connector holds it: an open handle, entries named through its descriptor. */
 function directoryHandle(): DirectoryHandle {
   const fd = openSync(directory, 'r');
-  const handle = new DirectoryHandle(fd, [], selfOf(fd, entryAddressing(directory), directory), closeSync);
+  const handle = new DirectoryHandle(fd, [], selfOf(fd, entryAddressing(), directory), closeSync);
   handles.push(handle);
   return handle;
 }

@@ -16,13 +16,16 @@ export type EntryAddressing = { readonly kind: 'descriptor'; readonly prefix: st
 
 let probed: EntryAddressing | undefined;
 
-/** How entries are addressed on this machine, found once with a probe on an open descriptor of `directory`. */
-export function entryAddressing(directory: string): EntryAddressing {
+/**
+ * How entries are addressed on this machine, found once with a probe on an open descriptor of "/" (a directory that
+ * always opens: a probe on a user's root could fail for reasons of its own and must not decide for the process).
+ */
+export function entryAddressing(): EntryAddressing {
   if (probed !== undefined) return probed;
   for (const prefix of [`/proc/${process.pid}/fd/`, '/proc/self/fd/']) {
     let fd: number | undefined;
     try {
-      fd = fs.openSync(directory, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      fd = fs.openSync('/', fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
       const opened = fs.fstatSync(fd);
       const named = fs.statSync(`${prefix}${fd}/.`);
       if (named.ino === opened.ino && named.dev === opened.dev) return (probed = { kind: 'descriptor', prefix });

@@ -320,7 +320,7 @@ export class Jail {
  * held open for the whole session.
  */
 export async function openJail(rootPath: string, calls: FileCalls, temporaryPrefix: string, limits: JailLimits = defaultJailLimits): Promise<Jail> {
-  const addressing = entryAddressing(rootPath);
+  const addressing = entryAddressing();
   const fd = await calls.open(rootPath, 'r');
   const close = (descriptor: number): void => {
     calls.close(descriptor).catch(() => {});
@@ -349,6 +349,6 @@ export async function narrowJail(
   limits: JailLimits = defaultJailLimits,
 ): Promise<Jail> {
   const handle = createMode === undefined ? await outer.directory(rootDirectory) : await outer.makeDirectories(rootDirectory, createMode);
-  const addressing = entryAddressing(handle.self);
+  const addressing = entryAddressing();
   return new Jail(new DirectoryHandle(handle.fd, [], handle.self, () => handle.release()), calls, addressing, temporaryPrefix, limits);
 }
