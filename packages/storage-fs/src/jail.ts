@@ -1,4 +1,4 @@
-import type { Stats } from 'node:fs';
+import { constants, type Stats } from 'node:fs';
 import { storageError } from '@ftp/plugin-api';
 import { DirectoryHandle, entryAddressing, openDirectoryFlags, selfOf, type EntryAddressing } from './directory-handle.ts';
 import { errnoOf, errnoToStorageError } from './errno-to-storage-error.ts';
@@ -321,7 +321,8 @@ export class Jail {
  */
 export async function openJail(rootPath: string, calls: FileCalls, temporaryPrefix: string, limits: JailLimits = defaultJailLimits): Promise<Jail> {
   const addressing = entryAddressing();
-  const fd = await calls.open(rootPath, 'r');
+  // O_DIRECTORY: a root that is not a directory (a FIFO would block an O_RDONLY open) fails with ENOTDIR at once.
+  const fd = await calls.open(rootPath, constants.O_RDONLY | constants.O_DIRECTORY);
   const close = (descriptor: number): void => {
     calls.close(descriptor).catch(() => {});
   };
