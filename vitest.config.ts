@@ -26,6 +26,7 @@ export default defineConfig({
       'apps/*/test/**/*.test.ts',
       'examples/*/test/**/*.test.ts',
       'test/packaging/**/*.test.ts',
+      'test/architecture/**/*.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,0 +1,218 @@
+import { describe, expect, it } from 'vitest';
+import { findCycles, readWorkspace, type Import, type SourceFile, type Unit } from './import-graph.ts';
+
+// The rules of docs/architecture.md that were kept only by convention, checked on every import of every source and
+// test file of the workspace. Each known exception is listed below by name with the reason it exists; an exception
+// that no longer occurs fails the test as well, so these lists only ever shrink.
+
+const units = readWorkspace();
+const unitByName = new Map(units.map((unit) => [unit.manifest.name, unit]));
+
+/**
+ * Which workspace packages the code that ships or runs in each unit may import: dependencies point one way,
+ * `protocol`, `plugin-api` <- `server` <- plugins <- `apps/server` (docs/architecture.md). Plugins use only
+ * `plugin-api`, never `@ftp/server` or `@ftp/protocol`. A new workspace member must be placed here.
+ */
+const allowedImports: Record<string, readonly string[]> = {
+  '.': [],
+  'packages/protocol': [],
+  'packages/plugin-api': [],
+  'packages/server': ['@ftp/protocol', '@ftp/plugin-api'],
+  'packages/auth-http': ['@ftp/plugin-api'],
+  'packages/storage-fs': ['@ftp/plugin-api'],
+  'packages/storage-s3': ['@ftp/plugin-api'],
+  'examples/auth-htpasswd': ['@ftp/plugin-api'],
+  'examples/storage-memory': ['@ftp/plugin-api'],
+  'apps/server': ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3'],
+  bench: ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3'],
+};
+
+/**
+ * Imports against the direction above that only tests make (declared as devDependencies, never published): the
+ * plugins' integration tests run their plugin inside a real `@ftp/server`, and the server's integration tests serve
+ * a real directory through `@ftp/storage-fs`.
+ */
+const testOnlyImports: Record<string, readonly string[]> = {
+  'packages/server': ['@ftp/storage-fs'],
+  'packages/auth-http': ['@ftp/server', '@ftp/storage-fs'],
+  'packages/storage-s3': ['@ftp/server'],
+};
+
+/**
+ * Known exception: tests that reach into another package's test helpers by relative path, because the workspace has
+ * no shared test-utilities package yet (HOUSE-STYLE 2.2 proposes `tools/test-utils`). Moving these helpers there
+ * removes the entries. Code that ships may never do this.
+ */
+const testHelpersSharedByPath: readonly { from: string; to: string }[] = [
+  // raw-session.ts, recording-logger.ts, index.ts: the raw control-connection client and log capture.
+  { from: 'packages/storage-s3', to: 'packages/server/test/support/' },
+  // The S3 test server (fauxqs) fixture, also used by the app's S3 and scale-out tests.
+  { from: 'apps/server', to: 'packages/storage-s3/test/support/test-s3.ts' },
+];
+
+/**
+ * Known import cycles (type imports count: they tie the files' declarations together just the same). Any cycle
+ * that is not inside one of these fails the test.
+ *
+ * - server options: `server-options.ts` imports the types of the options it collects (`BeforeUploadHook`,
+ *   `DefenderOptions`, passive and TLS types…) from the modules that implement them, and those modules import
+ *   `ServerLogger`, `ResolvedServerOptions` and friends back, so every command family joins the cycle through
+ *   `CommandContext`. To be removed by the refactor of the "house in order" issue that moves the option and context
+ *   types into leaf modules that import no implementation.
+ * - session: `session.ts` constructs `SessionCommandContext`, which takes `Session` and `SessionEnvironment` as
+ *   types. Same refactor (an interface for what the context needs from the session).
+ * - storage conformance kit: `storage-conformance.ts` imports the check groups, which import the
+ *   `ConformanceFixture` type back from it; moving that type to its own file removes the cycle.
+ */
+const knownCycles: Record<string, readonly (readonly string[])[]> = {
+  'packages/server': [
+    [
+      'packages/server/src/commands/authentication.ts',
+      'packages/server/src/commands/before-upload.ts',
+      'packages/server/src/commands/data-channel.ts',
+      'packages/server/src/commands/define-command.ts',
+      'packages/server/src/commands/directories.ts',
+      'packages/server/src/commands/files.ts',
+      'packages/server/src/commands/information.ts',
+      'packages/server/src/commands/listing.ts',
+      'packages/server/src/commands/mlst-facts.ts',
+      'packages/server/src/commands/path-checks.ts',
+      'packages/server/src/commands/registry.ts',
+      'packages/server/src/commands/tls.ts',
+      'packages/server/src/commands/transfer.ts',
+      'packages/server/src/commands/upload.ts',
+      'packages/server/src/data-channel/data-channels.ts',
+      'packages/server/src/data-channel/passive-listener.ts',
+      'packages/server/src/limits/defender.ts',
+      'packages/server/src/limits/server-limits.ts',
+      'packages/server/src/resolve-options.ts',
+      'packages/server/src/server-options.ts',
+      'packages/server/src/session/command-context.ts',
+      'packages/server/src/tls/tls-material.ts',
+    ],
+    ['packages/server/src/session/session-command-context.ts', 'packages/server/src/session/session.ts'],
+  ],
+  'packages/plugin-api': [
+    [
+      'packages/plugin-api/src/testing/conformance-lookup.ts',
+      'packages/plugin-api/src/testing/conformance-optional.ts',
+      'packages/plugin-api/src/testing/conformance-root-directory.ts',
+      'packages/plugin-api/src/testing/conformance-transfer.ts',
+      'packages/plugin-api/src/testing/conformance-tree.ts',
+      'packages/plugin-api/src/testing/conformance-write.ts',
+      'packages/plugin-api/src/testing/storage-conformance.ts',
+    ],
+  ],
+};
+
+/** Node modules that do I/O; `@ftp/protocol` is the wire format alone and may use none of them (node:buffer is fine). */
+const ioModules = new Set(['net', 'fs', 'fs/promises', 'tls', 'dgram', 'child_process', 'http', 'https', 'http2', 'dns', 'dns/promises', 'cluster', 'worker_threads']);
+
+function violations(check: (unit: Unit, file: SourceFile, entry: Import) => string | undefined): string[] {
+  return units.flatMap((unit) =>
+    unit.files.flatMap((file) =>
+      file.imports.flatMap((entry) => {
+        const problem = check(unit, file, entry);
+        return problem === undefined ? [] : [`${file.path}: '${entry.specifier}' ${problem}`];
+      }),
+    ),
+  );
+}
+
+/** The unit that owns a path from the workspace root: the longest member path it lies in, else the root. */
+function ownerOf(path: string): string {
+  let owner = '.';
+  for (const unit of units) if (unit.path !== '.' && path.startsWith(`${unit.path}/`) && unit.path.length > owner.length) owner = unit.path;
+  return owner;
+}
+
+function exportedSubpaths(unit: Unit): string[] {
+  const exports = unit.manifest.exports;
+  if (exports === undefined) return [];
+  if (typeof exports === 'string' || !Object.keys(exports).some((key) => key.startsWith('.'))) return ['.'];
+  return Object.keys(exports);
+}
+
+describe('import boundaries (docs/architecture.md)', () => {
+  it('reads the sources of every workspace package', () => {
+    for (const path of ['packages/protocol', 'packages/plugin-api', 'packages/server', 'apps/server', 'bench']) {
+      expect(units.find((unit) => unit.path === path)?.files.length ?? 0, path).toBeGreaterThan(0);
+    }
+  });
+
+  it('@ftp/protocol does no I/O: no node:net, node:fs, node:tls, node:dgram, node:child_process…', () => {
+    const found = violations((unit, file, entry) =>
+      unit.path === 'packages/protocol' && !file.isTest && entry.kind === 'builtin' && ioModules.has(entry.specifier.replace(/^node:/, ''))
+        ? 'is I/O; @ftp/protocol is the wire format alone'
+        : undefined,
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('imports another package only through a subpath its package.json exports', () => {
+    const found = violations((_unit, _file, entry) => {
+      if (entry.kind !== 'workspace') return undefined;
+      const target = unitByName.get(entry.packageName!)!;
+      return exportedSubpaths(target).includes(entry.subpath!) ? undefined : `reaches into ${entry.packageName} (exports: ${exportedSubpaths(target).join(', ')})`;
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('no relative import leaves its package, except the known shared test helpers', () => {
+    const used = new Set<(typeof testHelpersSharedByPath)[number]>();
+    const found = violations((unit, file, entry) => {
+      if (entry.kind !== 'relative' || ownerOf(entry.target!) === unit.path) return undefined;
+      const exception = testHelpersSharedByPath.find((known) => known.from === unit.path && entry.target!.startsWith(known.to));
+      if (exception === undefined || !file.isTest) return `reaches into ${ownerOf(entry.target!)} by path; import its package instead`;
+      used.add(exception);
+      return undefined;
+    });
+    expect(found).toEqual([]);
+    const stale = testHelpersSharedByPath.filter((known) => !used.has(known)).map((known) => `${known.from} -> ${known.to}`);
+    expect(stale, 'these exceptions no longer occur: remove them from testHelpersSharedByPath').toEqual([]);
+  });
+
+  it('dependencies point one way: protocol, plugin-api <- server <- plugins <- apps/server', () => {
+    expect(units.map((unit) => unit.path).filter((path) => !(path in allowedImports)), 'place new packages in allowedImports').toEqual([]);
+    const used = new Set<string>();
+    const found = violations((unit, file, entry) => {
+      if (entry.kind !== 'workspace' || entry.packageName === unit.manifest.name) return undefined;
+      if (allowedImports[unit.path]!.includes(entry.packageName!)) return undefined;
+      if (file.isTest && testOnlyImports[unit.path]?.includes(entry.packageName!) === true) {
+        used.add(`${unit.path} ${entry.packageName}`);
+        return undefined;
+      }
+      return `goes against the dependency direction (${unit.path} may import ${allowedImports[unit.path]!.join(', ') || 'no workspace package'})`;
+    });
+    expect(found).toEqual([]);
+    const stale = Object.entries(testOnlyImports).flatMap(([path, names]) => names.filter((name) => !used.has(`${path} ${name}`)).map((name) => `${path} ${name}`));
+    expect(stale, 'these test-only imports no longer occur: remove them from testOnlyImports').toEqual([]);
+  });
+
+  it('every workspace package imported is declared in package.json (devDependencies for tests only)', () => {
+    const found = violations((unit, file, entry) => {
+      if (entry.kind !== 'workspace' || entry.packageName === unit.manifest.name) return undefined;
+      const { dependencies = {}, peerDependencies = {}, devDependencies = {} } = unit.manifest;
+      if (entry.packageName! in dependencies || entry.packageName! in peerDependencies) return undefined;
+      if (file.isTest && entry.packageName! in devDependencies) return undefined;
+      return `is not declared in ${unit.path}/package.json ${file.isTest ? '' : '(dependencies or peerDependencies)'}`.trim();
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('no import cycles inside a package (type imports included), except the known ones', () => {
+    const newCycles: string[] = [];
+    const stale: string[] = [];
+    for (const unit of units) {
+      const known = knownCycles[unit.path] ?? [];
+      const cycles = findCycles(unit);
+      for (const cycle of cycles) {
+        if (!known.some((files) => cycle.every((file) => files.includes(file)))) newCycles.push(cycle.join(' <-> '));
+      }
+      const inCycles = new Set(cycles.flat());
+      for (const file of known.flat()) if (!inCycles.has(file)) stale.push(file);
+    }
+    expect(newCycles, 'a new import cycle (a cycle of type imports counts: move the shared types to a leaf module)').toEqual([]);
+    expect(stale, 'these files are no longer in a cycle: remove them from knownCycles').toEqual([]);
+  });
+});
