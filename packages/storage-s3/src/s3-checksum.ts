@@ -32,12 +32,19 @@ export function storedChecksum(head: HeadObjectCommandOutput, algorithm: Checksu
 }
 
 /** Hashes the object by streaming it once, in bounded memory. */
-async function computeChecksum(scope: SessionScope, key: string, eTag: string | undefined, algorithm: ChecksumAlgorithm, signal: AbortSignal): Promise<string> {
+async function computeChecksum(
+  scope: SessionScope,
+  key: string,
+  path: string,
+  eTag: string | undefined,
+  algorithm: ChecksumAlgorithm,
+  signal: AbortSignal,
+): Promise<string> {
   const output = await scope.client.send(
     new GetObjectCommand({ Bucket: scope.settings.bucket, Key: key, ...(eTag === undefined ? {} : { IfMatch: eTag }) }),
     { abortSignal: signal },
   );
-  const body = streamBody(output.Body as Readable, signal);
+  const body = streamBody(output.Body as Readable, signal, path);
   if (algorithm === 'CRC32') {
     let value = 0;
     for await (const chunk of body) value = crc32(chunk, value);
@@ -71,5 +78,5 @@ export async function checksumOf(scope: SessionScope, path: string, algorithm: C
   }
   const stored = storedChecksum(head, algorithm);
   if (stored !== undefined) return stored;
-  return mapS3Errors(path, () => computeChecksum(scope, key, head.ETag, algorithm, signal));
+  return mapS3Errors(path, () => computeChecksum(scope, key, path, head.ETag, algorithm, signal));
 }

@@ -92,7 +92,7 @@ export class S3Session implements StorageSessionV1 {
         { abortSignal: options.signal },
       );
       const size = objectSize(output.ContentRange, output.ContentLength, range !== undefined);
-      return objectContent(output.Body as Readable, options.signal, size);
+      return objectContent(output.Body as Readable, options.signal, size, path);
     } catch (error) {
       if (isNotFound(error)) {
         const directory = await directoryState(scope, scope.keys.directoryPrefix(path), path, options.signal);
@@ -101,7 +101,7 @@ export class S3Session implements StorageSessionV1 {
       // S3 answers 416 for a range starting at the end of the object: REST <size> + RETR transfers nothing.
       if (s3ErrorCodeOf(error) === 'InvalidRange') {
         const file = await headFile(scope, key, path, options.signal);
-        if (file !== undefined && file.ContentLength === options.offset) return objectContent(Readable.from([]), options.signal, options.offset);
+        if (file !== undefined && file.ContentLength === options.offset) return objectContent(Readable.from([]), options.signal, options.offset, path);
       }
       throw toStorageError(error, path);
     }

@@ -20,7 +20,7 @@ export function copySourceOf(bucket: string, key: string): string {
 }
 
 /** Streams bytes `[0, bytes)` of an object with a ranged GetObject, only once the upload asks for them. */
-async function* keptBytesOf(scope: SessionScope, key: string, kept: KeptBytes, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* keptBytesOf(scope: SessionScope, key: string, path: string, kept: KeptBytes, signal: AbortSignal): AsyncGenerator<Uint8Array> {
   const output = await scope.client.send(
     new GetObjectCommand({
       Bucket: scope.settings.bucket,
@@ -30,7 +30,7 @@ async function* keptBytesOf(scope: SessionScope, key: string, kept: KeptBytes, s
     }),
     { abortSignal: signal },
   );
-  yield* streamBody(output.Body as Readable, signal);
+  yield* streamBody(output.Body as Readable, signal, path);
 }
 
 /** Checks what any upload to `path` needs: not a directory, and the parent directory exists. */
@@ -75,7 +75,7 @@ async function upload(
       const prefix: CopiedPrefix = { copySource: copySourceOf(settings.bucket, key), eTag: kept.eTag, bytes: kept.bytes };
       await streaming.run(clientData.data, prefix);
     } else {
-      await streaming.run(concatenate(keptBytesOf(scope, key, kept, signal), clientData.data));
+      await streaming.run(concatenate(keptBytesOf(scope, key, path, kept, signal), clientData.data));
     }
   } catch (error) {
     const code = s3ErrorCodeOf(error);

@@ -18,7 +18,9 @@ describe('toReply', () => {
     ['EUNAVAILABLE', 451, 'Storage temporarily unavailable; try again.'],
   ])('answers storage %s with %i and a fixed text', (storageCode, code, text) => {
     const reply = toReply(new StorageError(storageCode, 'secret internal /srv/path detail'), 'id');
-    expect(reply).toEqual({ code, text, isUnexpected: false, closeConnection: false });
+    // An outage is for the operator to see (warn); any other storage refusal is the client's business (debug).
+    const logLevel = storageCode === 'EUNAVAILABLE' ? 'warn' : 'debug';
+    expect(reply).toEqual({ code, text, isUnexpected: false, logLevel, closeConnection: false });
   });
 
   it('uses a per-command override for EEXIST (STOU and RNTO answer 553)', () => {
@@ -27,7 +29,7 @@ describe('toReply', () => {
 
   it('answers an authentication outage with 421 and closes the connection', () => {
     const reply = toReply(new AuthenticationUnavailableError('backend at 10.0.0.1 timed out'), 'id');
-    expect(reply).toMatchObject({ code: 421, closeConnection: true });
+    expect(reply).toMatchObject({ code: 421, closeConnection: true, logLevel: 'warn' });
     expect(reply.text).not.toContain('10.0.0.1');
   });
 
@@ -37,7 +39,7 @@ describe('toReply', () => {
     [new PermissionError('delete'), 550, 'Permission denied: delete not allowed.'],
     [new ReplyError(501, 'REST requires a byte offset.'), 501, 'REST requires a byte offset.'],
   ])('answers %s with its code, showing the message only when exposed', (error, code, text) => {
-    expect(toReply(error, 'id')).toMatchObject({ code, text, isUnexpected: false });
+    expect(toReply(error, 'id')).toMatchObject({ code, text, isUnexpected: false, logLevel: 'debug' });
   });
 
   it('hides the message of an FtpError that is not exposed', () => {
@@ -47,7 +49,7 @@ describe('toReply', () => {
 
   it('answers an unexpected error with 451 and the error id, never its message', () => {
     const reply = toReply(new Error('EMFILE: too many open files, open /srv/secret'), 'abc123');
-    expect(reply).toMatchObject({ code: 451, isUnexpected: true, closeConnection: false });
+    expect(reply).toMatchObject({ code: 451, isUnexpected: true, logLevel: 'error', closeConnection: false });
     expect(reply.text).toContain('abc123');
     expect(reply.text).not.toContain('secret');
   });

@@ -6,6 +6,12 @@ export interface ErrorReply {
   readonly text: string;
   /** True when the error was not one we expected: the caller logs it with `errorId`. */
   readonly isUnexpected: boolean;
+  /**
+   * The level to log it at, by its cause: `error` (with a stack) for what we did not expect, `warn` for a backend
+   * outage the operator should see (storage `EUNAVAILABLE`, the authenticator unreachable), `debug` for a refusal that
+   * is the client's business (a missing file, a bad argument, a data connection it did not open).
+   */
+  readonly logLevel: 'debug' | 'warn' | 'error';
   /** Close the control connection after the reply (421). */
   readonly closeConnection: boolean;
 }
@@ -39,21 +45,23 @@ export function toReply(
   overrides: Partial<Record<StorageErrorCode, number>> = {},
 ): ErrorReply {
   if (AuthenticationUnavailableError.isInstance(error)) {
-    return { code: ReplyCode.ServiceNotAvailable, text: standardReplyText[421], isUnexpected: false, closeConnection: true };
+    return { code: ReplyCode.ServiceNotAvailable, text: standardReplyText[421], isUnexpected: false, logLevel: 'warn', closeConnection: true };
   }
   if (StorageError.isInstance(error)) {
     const reply = storageReplies[error.storageCode];
-    return { code: overrides[error.storageCode] ?? reply.code, text: reply.text, isUnexpected: false, closeConnection: false };
+    const logLevel = error.storageCode === 'EUNAVAILABLE' ? 'warn' : 'debug';
+    return { code: overrides[error.storageCode] ?? reply.code, text: reply.text, isUnexpected: false, logLevel, closeConnection: false };
   }
   if (FtpError.isInstance(error) && error.replyCode !== undefined) {
     const code = error.replyCode;
     const text = error.expose ? error.message : (standardReplyText[code as ReplyCode] ?? 'Requested action not taken.');
-    return { code, text, isUnexpected: false, closeConnection: code === ReplyCode.ServiceNotAvailable };
+    return { code, text, isUnexpected: false, logLevel: 'debug', closeConnection: code === ReplyCode.ServiceNotAvailable };
   }
   return {
     code: ReplyCode.LocalError,
     text: `Local error in processing (error id ${errorId}).`,
     isUnexpected: true,
+    logLevel: 'error',
     closeConnection: false,
   };
 }

@@ -105,7 +105,7 @@ export function replyWithError(context: CommandContext, error: unknown): void {
   const reply = toReply(error, errorId, overridesFor(context.verb));
   const fields = { errorId, verb: context.verb, error: describe(error, reply.isUnexpected) };
   if (reply.isUnexpected) context.logger.error(fields, 'command failed');
-  else context.logger.debug(fields, 'command refused');
+  else context.logger[reply.logLevel](fields, 'command refused');
   // Through the command's context, so the reply counts as this command's own.
   if (reply.closeConnection) context.closeAfter(reply.code, reply.text);
   else context.reply(reply.code, reply.text);

@@ -15,8 +15,11 @@ export interface ProxiedRequest {
   status: number | undefined;
 }
 
-/** What to do with a request: pass it on, answer 500 InternalError, or cut the connection. */
-export type FaultDecision = 'forward' | 'fail' | 'reset';
+/**
+ * What to do with a request: pass it on, answer 500 InternalError, cut the connection, or pass on the response's
+ * headers and its first `cutBodyAfter` bytes of body, then cut the connection (a body cut mid-stream).
+ */
+export type FaultDecision = 'forward' | 'fail' | 'reset' | { readonly cutBodyAfter: number };
 
 /** An HTTP proxy between the connector and the S3 server that records every request and injects faults. */
 export interface FaultProxy {
@@ -53,13 +56,29 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     close: async () => {},
   };
 
-  function forward(incoming: IncomingMessage, outgoing: ServerResponse, record: ProxiedRequest): void {
+  function forward(incoming: IncomingMessage, outgoing: ServerResponse, record: ProxiedRequest, cutBodyAfter?: number): void {
     const upstreamRequest = httpRequest(
       { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
       (upstreamResponse) => {
         record.status = upstreamResponse.statusCode;
         outgoing.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.headers);
-        upstreamResponse.pipe(outgoing);
+        if (cutBodyAfter === undefined) {
+          upstreamResponse.pipe(outgoing);
+          return;
+        }
+        let left = cutBodyAfter;
+        upstreamResponse.on('data', (chunk: Buffer) => {
+          if (left <= 0) return;
+          const part = chunk.subarray(0, left);
+          left -= part.byteLength;
+          if (left > 0) {
+            outgoing.write(part);
+            return;
+          }
+          // The last bytes reach the socket, then the connection is cut without ending the body.
+          outgoing.write(part, () => incoming.socket.destroy());
+          upstreamResponse.destroy();
+        });
       },
     );
     upstreamRequest.on('error', () => outgoing.destroy());
@@ -87,7 +106,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       outgoing.end('<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>injected</Message></Error>');
       return;
     }
-    forward(incoming, outgoing, record);
+    forward(incoming, outgoing, record, typeof decision === 'object' ? decision.cutBodyAfter : undefined);
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
