@@ -329,3 +329,23 @@ describe('directory handles', () => {
     expect(await descriptors()).toBe(before);
   });
 });
+
+describe('the directory a session works in', () => {
+  it('is found anew when someone else removes it and makes it again', async () => {
+    const root = join(base, 'root');
+    await session.makeDirectory('/incoming', noAbort);
+    await session.write('/incoming/first.txt', data(), write);
+    expect((await collect(session.list('/incoming', noAbort))).map((entry) => entry.name)).toEqual(['first.txt']);
+    // Rotated by a local job while the session sits in it.
+    execFileSync('rm', ['-rf', join(root, 'incoming')]);
+    await mkdir(join(root, 'incoming'));
+    await writeFile(join(root, 'incoming', 'second.txt'), 'new directory');
+    expect((await collect(session.list('/incoming', noAbort))).map((entry) => entry.name)).toEqual(['second.txt']);
+    await session.write('/incoming/third.txt', data(), write);
+    expect((await readdir(join(root, 'incoming'))).sort()).toEqual(['second.txt', 'third.txt']);
+    execFileSync('rm', ['-rf', join(root, 'incoming')]);
+    await mkdir(join(root, 'incoming'));
+    await writeFile(join(root, 'incoming', 'fourth.txt'), 'newer');
+    expect(await session.stat('/incoming/fourth.txt', noAbort)).toMatchObject({ size: 5 });
+  });
+});

@@ -71,7 +71,8 @@ function isPrefix(prefix: readonly string[], of: readonly string[]): boolean {
  * The session keeps the directory it last worked in open (its anchor), and paths below it are walked from there: a
  * session working deep in a tree pays for the segments below the anchor, not for its depth. Like a process's working
  * directory, the anchor stays the directory it was: renamed on disk by someone else, it is still where this session's
- * paths below it lead until the session works elsewhere. Renames and removals by the session itself drop it.
+ * paths below it lead until the session works elsewhere. Renames and removals by the session itself drop it, and so
+ * does finding it removed (by anyone) when a name is missing in it.
  *
  * The walk's work is bounded (`JailLimits`), and on the event loop it lets other sessions run every
  * `stepsPerTurn` directories, so no path holds the event loop for more than a fraction of a millisecond.
@@ -119,7 +120,13 @@ export class Jail {
    */
   async locate(virtualPath: string): Promise<Located> {
     const nameInAnchor = this.#nameInAnchor(virtualPath);
-    if (nameInAnchor !== undefined) return this.#entryOf(this.#anchor!.retain(), nameInAnchor, virtualPath);
+    if (nameInAnchor !== undefined) {
+      const found = await this.#entryOf(this.#anchor!.retain(), nameInAnchor, virtualPath);
+      // A miss in a directory that was removed (and maybe made anew) since: walk the path again.
+      if (found.stats !== undefined || !(await this.#anchorRemoved())) return found;
+      found.parent.release();
+      this.forgetAnchor();
+    }
     const segments = this.segments(virtualPath);
     const name = segments.pop();
     const budget: Budget = { steps: 0, links: 0 };
@@ -181,7 +188,10 @@ export class Jail {
 
   /** Opens the directory `virtualPath` names, following symlinks inside the root; the caller releases it. */
   async directory(virtualPath: string): Promise<DirectoryHandle> {
-    if (virtualPath === this.#anchorPath) return this.#anchor!.retain();
+    if (virtualPath === this.#anchorPath) {
+      if (!(await this.#anchorRemoved())) return this.#anchor!.retain();
+      this.forgetAnchor();
+    }
     const segments = this.segments(virtualPath);
     if (segments.length === 0) return this.root.retain();
     const handle = await this.#open(segments, { steps: 0, links: 0 }, virtualPath);
@@ -232,6 +242,20 @@ export class Jail {
     this.#anchor = handle.retain();
     this.#anchorPath = asked;
     this.#anchorDepth = depth;
+  }
+
+  /**
+   * True when the anchor directory has been removed (a removed directory has no links left): its path may name a new
+   * directory by now, which only a fresh walk finds. Asked on a miss only, so a hit costs nothing more.
+   */
+  async #anchorRemoved(): Promise<boolean> {
+    const anchor = this.#anchor;
+    if (anchor === undefined) return false;
+    try {
+      return (await this.#calls.fstat(anchor.fd)).nlink === 0;
+    } catch {
+      return true;
+    }
   }
 
   /**
