@@ -48,14 +48,20 @@ export class DirectoryHandle {
   readonly segments: readonly string[];
   /** What names this directory in a system call (see `EntryAddressing`). */
   readonly self: string;
+  /**
+   * When the walk that found it started from the root (Date.now()); a root is always current (+Infinity). A
+   * directory reached from another inherits that one's time: its path is no fresher than the way to it.
+   */
+  readonly walkedAt: number;
   #references = 1;
   readonly #close: (fd: number) => void;
 
-  constructor(fd: number, segments: readonly string[], self: string, close: (fd: number) => void) {
+  constructor(fd: number, segments: readonly string[], self: string, close: (fd: number) => void, walkedAt = Number.POSITIVE_INFINITY) {
     this.fd = fd;
     this.segments = segments;
     this.self = self;
     this.#close = close;
+    this.walkedAt = walkedAt;
   }
 
   /** The name of the entry `name` of this directory, for a system call that must not re-resolve the directory. */

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rename, stat, symlink, writeFile } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StorageSessionV1 } from '@ftp/plugin-api';
 import {
   bytesFrom,
@@ -347,5 +347,25 @@ describe('the directory a session works in', () => {
     await mkdir(join(root, 'incoming'));
     await writeFile(join(root, 'incoming', 'fourth.txt'), 'newer');
     expect(await session.stat('/incoming/fourth.txt', noAbort)).toMatchObject({ size: 5 });
+  });
+
+  it('is walked to again from the root once it is a second old, so a directory rotated by rename is followed', async () => {
+    const root = join(base, 'root');
+    await session.makeDirectory('/incoming', noAbort);
+    await session.write('/incoming/first.txt', data(), write);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      await rename(join(root, 'incoming'), join(root, 'incoming.1'));
+      await mkdir(join(root, 'incoming'));
+      // Within the anchor's lifetime the session still works in the directory it holds, as a working directory would.
+      await session.write('/incoming/second.txt', data(), write);
+      expect(await readdir(join(root, 'incoming.1'))).toContain('second.txt');
+      vi.setSystemTime(Date.now() + 1_500);
+      await session.write('/incoming/third.txt', data(), write);
+      expect(await readdir(join(root, 'incoming'))).toEqual(['third.txt']);
+      expect((await collect(session.list('/incoming', noAbort))).map((entry) => entry.name)).toEqual(['third.txt']);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

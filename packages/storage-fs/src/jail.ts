@@ -15,9 +15,11 @@ export interface JailLimits {
   readonly maxSteps: number;
   /** Directories opened on the event loop before the walk lets other sessions run (a local file system). */
   readonly stepsPerTurn: number;
+  /** How long the anchor is used before its path is walked again from the root (see `Jail`). */
+  readonly anchorLifetimeMs: number;
 }
 
-export const defaultJailLimits: JailLimits = { maxPathSegments: 4096, maxLinkHops: 40, maxSteps: 16_384, stepsPerTurn: 64 };
+export const defaultJailLimits: JailLimits = { maxPathSegments: 4096, maxLinkHops: 40, maxSteps: 16_384, stepsPerTurn: 64, anchorLifetimeMs: 1_000 };
 
 /** The parent directory of an entry, held open, and the entry's name in it ("" for the root itself). */
 export interface Located {
@@ -70,9 +72,10 @@ function isPrefix(prefix: readonly string[], of: readonly string[]): boolean {
  *
  * The session keeps the directory it last worked in open (its anchor), and paths below it are walked from there: a
  * session working deep in a tree pays for the segments below the anchor, not for its depth. Like a process's working
- * directory, the anchor stays the directory it was: renamed on disk by someone else, it is still where this session's
- * paths below it lead until the session works elsewhere. Renames and removals by the session itself drop it, and so
- * does finding it removed (by anyone) when a name is missing in it.
+ * directory, the anchor stays the directory it was; but it is walked to again from the root once it is older than
+ * `anchorLifetimeMs` (a second), so a directory renamed or replaced on disk by someone else is followed within that
+ * time, at the cost of one walk a second for a session working deep. Renames and removals by the session itself drop
+ * it at once, and so does finding it removed (by anyone) when a name is missing in it.
  *
  * The walk's work is bounded (`JailLimits`), and on the event loop it lets other sessions run every
  * `stepsPerTurn` directories, so no path holds the event loop for more than a fraction of a millisecond.
@@ -188,7 +191,7 @@ export class Jail {
 
   /** Opens the directory `virtualPath` names, following symlinks inside the root; the caller releases it. */
   async directory(virtualPath: string): Promise<DirectoryHandle> {
-    if (virtualPath === this.#anchorPath) {
+    if (virtualPath === this.#freshAnchorPath()) {
       if (!(await this.#anchorRemoved())) return this.#anchor!.retain();
       this.forgetAnchor();
     }
@@ -244,6 +247,17 @@ export class Jail {
     this.#anchorDepth = depth;
   }
 
+  /** True while `handle` was walked to from the root less than the anchor's lifetime ago. */
+  #isFresh(handle: DirectoryHandle): boolean {
+    return Date.now() - handle.walkedAt <= this.#limits.anchorLifetimeMs;
+  }
+
+  /** The anchor path while the anchor is fresh; an older anchor is forgotten first. */
+  #freshAnchorPath(): string | undefined {
+    if (this.#anchor !== undefined && !this.#isFresh(this.#anchor)) this.forgetAnchor();
+    return this.#anchorPath;
+  }
+
   /**
    * True when the anchor directory has been removed (a removed directory has no links left): its path may name a new
    * directory by now, which only a fresh walk finds. Asked on a miss only, so a hit costs nothing more.
@@ -264,7 +278,7 @@ export class Jail {
    * which takes the full walk (and its validation).
    */
   #nameInAnchor(virtualPath: string): string | undefined {
-    const anchorPath = this.#anchorPath;
+    const anchorPath = this.#freshAnchorPath();
     if (anchorPath === undefined || this.#anchorDepth >= this.#limits.maxPathSegments) return undefined;
     if (virtualPath.length <= anchorPath.length + 1 || virtualPath.charCodeAt(anchorPath.length) !== 0x2f) return undefined;
     // slice and ===, not startsWith: on a path built by concatenation V8's startsWith compares character by character
@@ -311,7 +325,8 @@ export class Jail {
           depth = current.segments.length;
           continue;
         }
-        const next = new DirectoryHandle(fd, wanted.slice(0, depth + 1), selfOf(fd, this.#addressing, entry), this.#closer);
+        const walkedAt = Math.min(current.walkedAt, Date.now());
+        const next = new DirectoryHandle(fd, wanted.slice(0, depth + 1), selfOf(fd, this.#addressing, entry), this.#closer, walkedAt);
         current.release();
         current = next;
         depth++;
@@ -326,7 +341,8 @@ export class Jail {
   /** The deepest of `near`, the anchor and the root whose segments start `wanted`, retained. */
   #startFor(wanted: readonly string[], near: DirectoryHandle | undefined): DirectoryHandle {
     let best = this.root;
-    for (const candidate of [near, this.#anchor]) {
+    const anchor = this.#anchor !== undefined && this.#isFresh(this.#anchor) ? this.#anchor : undefined;
+    for (const candidate of [near, anchor]) {
       if (candidate !== undefined && candidate.segments.length > best.segments.length && isPrefix(candidate.segments, wanted)) {
         best = candidate;
       }
