@@ -31,6 +31,17 @@ describe('hashPassword / verifyPassword', () => {
     await expect(verifyPassword('passwort-🔑', hash)).resolves.toBe(false);
   });
 
+  it('compares byte for byte: trailing NUL bytes do not match (scrypt alone would accept them)', async () => {
+    const hash = await hashPassword('correct horse', fast);
+    await expect(verifyPassword('correct horse\0', hash)).resolves.toBe(false);
+    await expect(verifyPassword('correct horse\0\0\0', hash)).resolves.toBe(false);
+    await expect(verifyPassword('correct horse', hash)).resolves.toBe(true);
+  });
+
+  it('refuses to hash a password that contains NUL', async () => {
+    await expect(hashPassword('correct\0horse', fast)).rejects.toThrow(InvalidOptionError);
+  });
+
   it('rejects out-of-range cost parameters', async () => {
     await expect(hashPassword('x', { logCost: 40 })).rejects.toThrow(InvalidOptionError);
     await expect(hashPassword('x', { blockSize: 0 })).rejects.toThrow(/blockSize/);

@@ -38,9 +38,12 @@ const hashPattern = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+={0,2})
 /**
  * Hashes a password with a random 16-byte salt using scrypt, returning a self-describing string
  * `$scrypt$ln=15,r=8,p=1$<salt base64>$<hash base64>` suitable for a users file. Runs on the libuv thread pool, so
- * the event loop is not blocked. Throws `InvalidOptionError` for cost parameters out of range.
+ * the event loop is not blocked. Throws `InvalidOptionError` for cost parameters out of range and for a password
+ * that contains NUL (which `verifyPassword` never matches).
  */
 export async function hashPassword(password: string, options: PasswordHashOptions = {}): Promise<string> {
+  // verifyPassword never matches such a password (see there); refuse to make a hash nobody can log in with.
+  if (password.includes('\0')) throw new InvalidOptionError('password', 'must not contain a NUL character (U+0000)');
   const logCost = checkParameter('logCost', options.logCost ?? defaultLogCost);
   const blockSize = checkParameter('blockSize', options.blockSize ?? defaultBlockSize);
   const parallelization = checkParameter('parallelization', options.parallelization ?? defaultParallelization);
@@ -52,12 +55,15 @@ export async function hashPassword(password: string, options: PasswordHashOption
 /**
  * True when `password` matches `hash` (a string made by `hashPassword`). The comparison is constant-time
  * (`crypto.timingSafeEqual`). Throws `InvalidOptionError` when `hash` is not a valid scrypt hash string, because
- * that is a configuration error, not a wrong password.
+ * that is a configuration error, not a wrong password. A password that contains NUL never matches.
  */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
   const parsed = parsePasswordHash(hash);
   const derived = await deriveKey(password, parsed, parsed.hash.length);
-  return timingSafeEqual(derived, parsed.hash);
+  // scrypt keys HMAC-SHA-256 with the password, and HMAC pads a key shorter than its 64-byte block with zero bytes,
+  // so "secret" and "secret\0" derive the same hash. A password with a NUL never matches: no FTP line carries one
+  // (the parser refuses it), and the comparison must be byte for byte. Still derived first, to take the same time.
+  return timingSafeEqual(derived, parsed.hash) && !password.includes('\0');
 }
 
 /** Parses and range-checks a hash string; throws `InvalidOptionError` (option "passwordHash") naming the fault. */
