@@ -312,7 +312,8 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
         throw refuse(`the root cannot be used (${error.storageCode})`, error);
       }
       const errno = errnoOf(error);
-      if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EACCES' || errno === 'EPERM') {
+      // ENAMETOOLONG: a `{user}` root whose name is longer than a directory name may be (NAME_MAX) cannot exist.
+      if (errno === 'ENOENT' || errno === 'ENOTDIR' || errno === 'EACCES' || errno === 'EPERM' || errno === 'ENAMETOOLONG') {
         throw refuse(`the root cannot be used (${errno})`, error);
       }
       throw error;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '@ftp/plugin-api';
 import { storageCodeOf } from '@ftp/plugin-api/testing';
-import { createKeyMapping, isListableName, normalisePrefix, rootPrefixFor } from './key-mapping.ts';
+import { createKeyMapping, isListableName, normalisePrefix, requireRoomForKeys, rootPrefixFor } from './key-mapping.ts';
 
 describe('key mapping', () => {
   const keys = createKeyMapping('home/alice/');
@@ -24,6 +24,21 @@ describe('key mapping', () => {
 
   it('leaves unreachable names out of listings', () => {
     expect(['', '.', '..', 'a/b', 'ok.txt', 'sp ace'].filter(isListableName)).toEqual(['ok.txt', 'sp ace']);
+  });
+});
+
+describe('requireRoomForKeys', () => {
+  it('keeps a prefix that leaves room for a key and refuses one of 1,024 bytes or more with EACCES, counting bytes', () => {
+    expect(requireRoomForKeys(`home/${'a'.repeat(1017)}/`)).toHaveLength(1023);
+    for (const prefix of [`home/${'a'.repeat(1018)}/`, `home/${'é'.repeat(510)}/`]) {
+      let thrown: unknown;
+      try {
+        requireRoomForKeys(prefix);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(StorageError.isInstance(thrown) && thrown.storageCode).toBe('EACCES');
+    }
   });
 });
 

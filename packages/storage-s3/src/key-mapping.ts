@@ -115,6 +115,18 @@ export function rootPrefixFor(prefix: string | ((user: AuthenticatedUser) => str
 }
 
 /**
+ * The root key prefix of a session, refused (`EACCES`) when it leaves no room below it for a key of even one byte: a
+ * `{user}` prefix filled with a very long name (or a long `rootDirectory`) would give a login after which every command
+ * fails with `EBADNAME`. Refused at login instead, as for a name unsafe for a key segment.
+ */
+export function requireRoomForKeys(rootPrefix: string): string {
+  if (Buffer.byteLength(rootPrefix, 'utf8') >= maxKeyBytes) {
+    throw new StorageError('EACCES', `storage-s3 refused the session: the key prefix leaves no room for keys (S3 keys are at most ${maxKeyBytes} bytes)`);
+  }
+  return rootPrefix;
+}
+
+/**
  * The root key prefix narrowed to the authenticator's `rootDirectory` (a directory of the connector's root that becomes
  * the user's "/"). A key prefix is a jail by itself: no key outside it can be named. Throws `EACCES` for a
  * `rootDirectory` with ".." or NUL.

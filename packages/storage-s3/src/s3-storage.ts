@@ -1,7 +1,7 @@
 import { HeadBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { StorageError } from '@ftp/plugin-api';
 import type { AuthenticatedUser, PluginContext, PluginLogger, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
-import { createKeyMapping, narrowToRootDirectory, rootPrefixFor } from './key-mapping.ts';
+import { createKeyMapping, narrowToRootDirectory, requireRoomForKeys, rootPrefixFor } from './key-mapping.ts';
 import { s3ErrorCodeOf, storageCodeFor } from './s3-error-to-storage-error.ts';
 import { optionsFromConfig, settingsFrom, type S3Settings, type S3StorageOptions } from './s3-options.ts';
 import { S3Session } from './s3-session.ts';
@@ -56,7 +56,7 @@ export function createS3Storage(options: S3StorageOptions): StorageConnectorV1 {
   const client = options.client ?? new S3Client(clientConfigFrom(options));
 
   async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
-    const rootPrefix = narrowToRootDirectory(rootPrefixFor(settings.prefix, user), user.rootDirectory);
+    const rootPrefix = requireRoomForKeys(narrowToRootDirectory(rootPrefixFor(settings.prefix, user), user.rootDirectory));
     if (settings.checkBucket) {
       try {
         await client.send(new HeadBucketCommand({ Bucket: settings.bucket }), { abortSignal: context.signal });
