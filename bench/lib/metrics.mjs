@@ -175,7 +175,7 @@ async function listing(server, plan) {
       return times;
     };
     // Each listing's time is kept beside the median: the first ones of a session after the server sat idle run
-    // slower (BENCHMARKS.md, "Listings after idle"), and the results file should show it.
+    // slower (docs/performance.md, "Measuring on a small, shared machine"), and the results file should show it.
     const listEachMs = await timeOf('LIST');
     const mlsdEachMs = server.mlsd ? await timeOf('MLSD') : null;
     const rounded = (times) => times.map((time) => Number(time.toFixed(2)));
