@@ -6,9 +6,8 @@ import { promisify } from 'node:util';
  * Where the connector's system calls run: on the event loop for a local file system, in libuv's thread pool for a
  * network one.
  *
- * A thread-pool round trip costs about 45 µs on this project's machines even when idle (issue 6 profile: a 4 KiB
- * upload made five of them, about 200 µs, where the same calls made directly took 16 µs), and more while the
- * client keeps the other core busy. On a local disk or tmpfs the calls below are bounded: metadata calls touch
+ * A thread-pool round trip costs about ten times a cached metadata call made directly, and more while the client keeps
+ * the other core busy (docs/performance.md). On a local disk or tmpfs the calls below are bounded: metadata calls touch
  * cached inodes, and a read or write of at most `eventLoopBytes` is one copy to or from the page cache. They run
  * directly, the way nginx makes its open and stat calls. What is not bounded stays in the thread pool whatever the
  * mode: fsync (a device flush), and reads and writes larger than `eventLoopBytes`, so a large transfer never holds

@@ -129,7 +129,7 @@ export class FsSession implements StorageSessionV1 {
     const { calls, temporaryPrefix } = this.settings;
     const batch: string[] = [];
     while (batch.length < count) {
-      // On a local file system the names come synchronously: a promise per buffered entry cost 10% of a LIST.
+      // On a local file system the names come synchronously: a promise per buffered entry is a measurable share of a LIST.
       const dirent: Dirent | null = calls.direct ? directory.readSync() : await directory.read();
       if (dirent === null) break;
       if (!isTemporaryName(dirent.name, temporaryPrefix)) batch.push(dirent.name);

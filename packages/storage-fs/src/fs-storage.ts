@@ -27,17 +27,16 @@ export interface FsStorageOptions {
   /** fsync every upload and its directory before reporting success. Default true; false trades durability for speed. */
   readonly fsync?: boolean;
   /**
-   * Size of the chunks `read` yields; the next chunk is read while the current one is sent. Default 512 KiB: with
-   * eight downloads at once, 1 MiB chunks (each download holds up to four) made 32 MiB of buffers cycle through the
-   * caches, and the benchmark's 8 parallel RETRs ran ~18% slower than with 512 KiB (issue 6); one stream was no faster.
+   * Size of the chunks `read` yields; the next chunk is read while the current one is sent. Default 512 KiB: each
+   * download holds up to four, and larger chunks made parallel downloads slower (more buffers cycling through the
+   * caches) without making one faster.
    */
   readonly readChunkBytes?: number;
   /**
    * Where the system calls run. "local" (default, for local disks and tmpfs): the calls whose cost is bounded run
    * on the event loop: path look-ups, stat, open, close, rename, unlink, mkdir, rmdir, the stats of a listing (in
    * batches of 256), and reads and writes of at most 64 KiB (a small file whole, or the tail of a large one).
-   * A thread-pool round trip costs ten times such a call (issue 6: a 4 KiB upload spent about 200 µs in five of
-   * them). fsync and larger reads and writes stay in the thread pool. "network" (NFS, SMB, FUSE mounts, where any
+   * A thread-pool round trip costs about ten times such a call. fsync and larger reads and writes stay in the thread pool. "network" (NFS, SMB, FUSE mounts, where any
    * call may wait for a round trip): every call in the thread pool.
    */
   readonly fileSystem?: 'local' | 'network';

@@ -3,9 +3,9 @@ import { Worker } from 'node:worker_threads';
 import type { Stats } from 'node:fs';
 
 /**
- * The stat calls of listings, made in worker threads. A LIST of 10,000 entries makes 10,000 stat calls, about
- * 2.5 µs each on this project's machines: on the event loop that was most of the listing (issue 6 profile: stat 62%
- * of a 10k LIST), and in the thread pool one round trip per entry cost ten times more. The session reads the names
+ * The lstat calls of listings, made in worker threads. A LIST of 10,000 entries makes 10,000 of them: on the event
+ * loop they are most of the listing, and in the thread pool a round trip per entry costs ten times more. The
+ * session reads the names
  * (one getdents per 256 entries) and hands them out in batches to the workers, which stat them while the event loop
  * turns the batches already done into lines and sends them: the system calls of a listing run beside its formatting,
  * on other cores, and no session waits on them. The workers are shared by every listing of the process, hold no
@@ -22,17 +22,14 @@ export const fieldsPerEntry = 5;
 /**
  * One worker per core, at least two and at most four, with more batches queued than workers (see `batchesInFlight`): a
  * listing's threads share the cores with the event loop and, on a small machine, with the client, so a worker is often
- * preempted in the middle of a batch, and whichever thread gets a core then still finds stat calls to make. Issue 6,
- * LIST of 10,000 entries on this project's 2-core machine: two workers and four list as fast as each other when warm
- * (medians of 20: 33.7-37.6 ms against 35.8-43.6, five alternating starts each; an earlier host gave 20.8 against
- * 18.6), but after ten seconds of idle five LISTs took 269-382 ms with two against 318-437 with four (eight bursts
- * each): every batch crosses threads twice, and threads woken after idle start slowly on this VM. Each worker started
- * costs about 8 MiB of resident memory (82-88 MiB against 101-106 for the process above).
+ * preempted in the middle of a batch, and whichever thread gets a core then still finds calls to make. More workers
+ * than cores were no faster warm and slower after the server sat idle (every batch crosses threads twice, and threads
+ * woken after idle start slowly), and each worker costs about 8 MiB of resident memory.
  */
 const workerCount = Math.min(4, Math.max(2, availableParallelism()));
 /**
- * A worker's young generation, in MiB: its garbage is one batch's Stats objects and strings, and with V8's default
- * (semi-spaces of up to 16 MiB) four workers kept about 7 MiB more resident after their first listing.
+ * A worker's young generation, in MiB: its garbage is one batch's Stats objects and strings, and V8's default
+ * (semi-spaces of up to 16 MiB) kept megabytes more resident per worker for nothing.
  */
 const workerYoungGenerationMb = 2;
 
@@ -41,8 +38,8 @@ interface StatRequest {
   /** The directory as the session names it: through its descriptor (`/proc/<pid>/fd/N`), which workers share. */
   readonly directory: string;
   /**
-   * The names joined by NUL, which no file name contains: one string is copied between threads in one piece (about
-   * 10 µs to post a batch of 512 in a probe, against 25 µs for an array of 512 strings).
+   * The names joined by NUL, which no file name contains: one string is copied between threads in one piece, cheaper
+   * than an array of strings.
    */
   readonly names: string;
 }
