@@ -36,8 +36,8 @@ export interface FsStorageOptions {
    * Where the system calls run. "local" (default, for local disks and tmpfs): the calls whose cost is bounded run
    * on the event loop: path look-ups, stat, open, close, rename, unlink, mkdir, rmdir, the stats of a listing (in
    * batches of 256), and reads and writes of at most 64 KiB (a small file whole, or the tail of a large one).
-   * A thread-pool round trip costs about ten times such a call. fsync and larger reads and writes stay in the thread pool. "network" (NFS, SMB, FUSE mounts, where any
-   * call may wait for a round trip): every call in the thread pool.
+   * A thread-pool round trip costs about ten times such a call. fsync and larger reads and writes stay in the thread
+   * pool. "network" (NFS, SMB, FUSE mounts, where any call may wait for a round trip): every call in the thread pool.
    */
   readonly fileSystem?: 'local' | 'network';
   /**
