@@ -75,8 +75,10 @@ describe('TLS renegotiation', () => {
       tcp.destroy();
     });
     await once(tcp, 'connect');
-    // The data connection resumes the control connection's TLS 1.2 session, as the server requires.
-    const data = connectTls({ socket: tcp, rejectUnauthorized: false, session: client.tlsSession, ...tls12 });
+    // The data connection resumes the control connection's TLS 1.2 session, as the server requires. It names the
+    // same host as the control connection (an IP address: no SNI); without `host` Node.js sends SNI "localhost", and
+    // OpenSSL 3.5 (Node.js 22 and 24) does not resume a session under another server name, so the server refuses.
+    const data = connectTls({ socket: tcp, rejectUnauthorized: false, host: '127.0.0.1', session: client.tlsSession, ...tls12 });
     data.on('error', () => undefined);
     // An upload: the client decides when data moves, so the transfer is certainly still running when it renegotiates.
     client.send('STOR upload.bin');

@@ -30,8 +30,10 @@ describe.each([
     await writeFile(path, Buffer.alloc(4096, 7));
     const chunks = await chunksOf(readAhead(calls, openSync(path, 'r'), 0, 1024 * 1024, neverAbortedSignal, 4096));
     expect(chunks.map((chunk) => chunk.byteLength)).toEqual([4096]);
-    // The buffer is sized to the file (plus the one byte that detects growth), not to the chunk size.
-    expect(chunks[0]!.buffer.byteLength).toBeLessThan(8192);
+    // The buffer is sized to the file (plus the one byte that detects growth), not to the chunk size (1 MiB): its
+    // own 4097 bytes on Node.js 20 and 22, a slice of the shared 64 KiB pool on Node.js 24 (Buffer.poolSize 8 KiB
+    // before; allocUnsafe pools sizes below half of it).
+    expect(chunks[0]!.buffer.byteLength).toBeLessThanOrEqual(Math.max(8192, Buffer.poolSize));
   });
 
   it('yields only the bytes read when the file is shorter than it was when opened', async () => {

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from '@ftp/plugin-api';
 import { createS3Storage, createStorageConnector } from './index.ts';
@@ -20,8 +21,11 @@ describe('options', () => {
     expect(optionOf(() => createS3Storage({ ...base, bucket: '' }))).toBe('bucket');
     expect(optionOf(() => createS3Storage({ ...base, bucket: 'Upper_Case' }))).toBe('bucket');
     expect(optionOf(() => createS3Storage({ ...base, partSize: 1024 }))).toBe('partSize');
-    // S3 takes parts of 5 GiB, but one Buffer holds at most 4 GiB.
-    expect(optionOf(() => createS3Storage({ ...base, partSize: 5 * 1024 ** 3 }))).toBe('partSize');
+    // S3 takes parts of 5 GiB, but one Buffer holds at most 4 GiB on Node.js 20 (2^53 - 1 bytes on 22 and later).
+    const largestPart = Math.min(5 * 1024 ** 3, bufferConstants.MAX_LENGTH);
+    expect(optionOf(() => createS3Storage({ ...base, partSize: largestPart + 1 }))).toBe('partSize');
+    expect(optionOf(() => createS3Storage({ ...base, partSize: largestPart }))).toBeUndefined();
+    expect(optionOf(() => createS3Storage({ ...base, partSize: 5 * 1024 ** 3 + 1 }))).toBe('partSize');
     expect(optionOf(() => createS3Storage({ ...base, partSize: 4 * 1024 ** 3 }))).toBeUndefined();
     expect(optionOf(() => createS3Storage({ ...base, queueSize: 0 }))).toBe('queueSize');
     expect(optionOf(() => createS3Storage({ ...base, endpoint: 'ftp://x' }))).toBe('endpoint');
