@@ -1,4 +1,4 @@
-// pnpm bench [--quick] [--rounds N] [--warmup N] [--metrics retr,stor,...,deep,s3] [--servers ours,vsftpd,...] [--profile] [--no-build]; BENCH_BASELINE=<checkout> adds its server as "baseline"
+// pnpm bench [--quick] [--rounds N] [--warmup N] [--metrics retr,stor,...,deep,s3] [--servers ours,vsftpd,...] [--profile] [--no-build]; BENCH_BASELINE=<checkout> adds its server as "baseline"; BENCH_NODE=<node binary> adds ours on that Node as "ours-node<major>"
 // Starts our built server and every peer found, drives them all with the same client in interleaved rounds, and
 // reports medians and ratios (ours / peer). The s3 metric runs our server over @ftp/storage-s3 against a test S3
 // server beside the AWS SDK alone (bench/lib/s3.mjs). Results: bench/results/*.json; full runs also refresh

@@ -103,10 +103,10 @@ export function profileArguments(profileDirectory) {
 }
 
 /** Our server from the built packages; `profileDirectory` adds --cpu-prof. */
-async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory, name, script = join(benchDirectory, 'servers', 'ours.mjs') }) {
+async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory, name, script = join(benchDirectory, 'servers', 'ours.mjs'), node = process.execPath }) {
   const nodeArguments = profileArguments(profileDirectory);
   const gc = gcReporting(workDirectory, name);
-  const child = launch(process.execPath, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], { env: gc.env });
+  const child = launch(node, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], { env: gc.env });
   return started(name, child, portFromStdout(child), gc.extra);
 }
 
@@ -177,6 +177,15 @@ export function availableServers() {
   const baseline = process.env.BENCH_BASELINE;
   if (baseline !== undefined && baseline !== '') {
     found.push({ name: 'baseline', start: (context) => startOurs({ ...context, fsync: true, name: 'baseline', script: join(baseline, 'bench', 'servers', 'ours.mjs') }) });
+  }
+  // BENCH_NODE=<another Node.js binary>: our server on that Node beside ours on this one, as "ours-node<major>" (e.g.
+  // ours-node24), with the same client in the same interleaved rounds.
+  const otherNode = process.env.BENCH_NODE;
+  if (otherNode !== undefined && otherNode !== '') {
+    const version = spawnSync(otherNode, ['--version'], { encoding: 'utf8' }).stdout?.trim() ?? '';
+    if (!/^v\d+\./.test(version)) throw new Error(`BENCH_NODE=${otherNode} does not run`);
+    const name = `ours-node${version.slice(1).split('.')[0]}`;
+    found.push({ name, start: (context) => startOurs({ ...context, fsync: true, name, node: otherNode }) });
   }
   const hasPython = spawnSync(systemPython, ['-c', 'import pyftpdlib'], { stdio: 'ignore' }).status === 0;
   if (hasPython) found.push({ name: 'pyftpdlib', start: startPyftpdlib });
