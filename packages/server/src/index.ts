@@ -1,5 +1,19 @@
 export { createFtpServer, type FtpServer, type ListeningAddress, type CloseOptions } from './ftp-server.ts';
-export type { FtpServerOptions, PassiveOptions, ServerLogger, TlsOptions, AnonymousOptions, DefenderOptions, UserDefaults } from './server-options.ts';
+export type {
+  FtpServerOptions,
+  PassiveOptions,
+  ServerLogger,
+  TlsOptions,
+  AnonymousOptions,
+  DefenderOptions,
+  UserDefaults,
+  ProxyProtocolOptions,
+  PassiveAddressOption,
+  PassiveAddressRule,
+  BeforeUploadHook,
+  BeforeUploadRequest,
+  BeforeUploadDecision,
+} from './server-options.ts';
 export type {
   FtpServerEvents,
   SessionEventBase,
@@ -26,6 +40,3 @@ export {
   type StorageSession,
   type FileEntry,
 } from '@ftp/plugin-api';
-export type { ProxyProtocolOptions } from './proxy/proxy-header.ts';
-export type { PassiveAddressOption, PassiveAddressRule } from './data-channel/passive-address.ts';
-export type { BeforeUploadHook, BeforeUploadRequest, BeforeUploadDecision } from './commands/before-upload.ts';

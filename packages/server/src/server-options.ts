@@ -1,12 +1,12 @@
-import type { Authenticator, PluginLogger, StorageConnector, UserBandwidth } from '@ftp/plugin-api';
-import type { DefenderOptions } from './limits/defender.ts';
-import type { UserDefaults } from './users/effective-user.ts';
+import type { Authenticator, PluginLogger, StorageConnector, UserBandwidth, UserPermissions, UserQuota } from '@ftp/plugin-api';
 
-export type { DefenderOptions } from './limits/defender.ts';
-export type { UserDefaults } from './users/effective-user.ts';
-import type { PassiveAddressOption } from './data-channel/passive-address.ts';
-import type { ProxyProtocolOptions } from './proxy/proxy-header.ts';
-import type { BeforeUploadHook } from './commands/before-upload.ts';
+// Every option type of `createFtpServer`, in a module that imports nothing of the server: the module that reads an
+// option imports its type from here, so the types flow one way and no implementation joins another's declarations.
+
+/** A pino-compatible logger: the plugin logger plus `child`. */
+export interface ServerLogger extends PluginLogger {
+  child(bindings: Record<string, unknown>): ServerLogger;
+}
 
 /** Anonymous FTP (RFC 1635), off unless configured. */
 export interface AnonymousOptions {
@@ -63,6 +63,94 @@ export interface TlsOptions {
   /** Port of an implicit-TLS listener (TLS from the first byte, conventionally 990), on `host`; 0 picks a free port. */
   readonly implicitPort?: number;
 }
+
+/** Brute-force defence settings; every field has a default, and the defender is on unless `enabled` is false. */
+export interface DefenderOptions {
+  /** Default true. */
+  readonly enabled?: boolean;
+  /** Failed logins from one address within `windowMs` that ban it. Default 10. */
+  readonly maxFailuresPerIp?: number;
+  /** Failed logins for one user name within `windowMs` after which every further failure for it bans its address. Default 20. */
+  readonly maxFailuresPerUser?: number;
+  /** Default 10 minutes. */
+  readonly windowMs?: number;
+  /** How long a ban lasts. Default 15 minutes. */
+  readonly banMs?: number;
+  /** Addresses or CIDR blocks ("10.0.0.0/8", "::1") that are never banned. */
+  readonly allowList?: readonly string[];
+  /** Delay before the 530 of every failed PASS, to slow guessing. Default 1000 ms. */
+  readonly failedLoginDelayMs?: number;
+}
+
+/** Limits for users whose authenticator leaves them out (server option `userDefaults`). */
+export interface UserDefaults {
+  readonly permissions?: UserPermissions;
+  readonly quota?: UserQuota;
+  readonly bandwidth?: UserBandwidth;
+  readonly maxSessions?: number;
+}
+
+/** One entry of a passive-address map: clients in `clients` are told `address`. */
+export interface PassiveAddressRule {
+  /** An IP address or CIDR range of clients ("10.0.0.0/8", "0.0.0.0/0"). The most specific matching rule wins. */
+  readonly clients: string;
+  /** The IPv4 address, or a host name resolved to one on each PASV, that these clients are told to connect to. */
+  readonly address: string;
+}
+
+/**
+ * What PASV announces (RFC 959 §4.1.2, the 227 reply): one IPv4 address, a host name re-resolved on each PASV (a
+ * dynamic DNS name behind NAT), or a map from client range to address or host name (clients on the LAN get the
+ * private address, the rest the public one).
+ */
+export type PassiveAddressOption = string | readonly PassiveAddressRule[];
+
+/**
+ * PROXY protocol on the control listener (HAProxy's proxy-protocol.txt v1 and v2), for servers behind a TCP load
+ * balancer: the balancer sends a header naming the real client before the client's first byte.
+ */
+export interface ProxyProtocolOptions {
+  /**
+   * The load balancers: IP addresses or CIDR ranges ("10.0.0.0/8", "::1") whose connections must start with a PROXY
+   * header. Required; a header from any other source is never believed.
+   */
+  readonly trustedSources: readonly string[];
+  /** The header versions accepted. Default [1, 2]. */
+  readonly versions?: readonly (1 | 2)[];
+  /**
+   * Connections from sources not in `trustedSources`: "refuse" (default) answers 421 and closes, so nobody can reach
+   * the server around the balancer; "ignore" serves them as direct clients, with their own address and no header
+   * expected (a header they send is then just a bad command).
+   */
+  readonly untrustedSources?: 'refuse' | 'ignore';
+  /** How long a trusted source may take to send its header before the connection is closed. Default 5 s. */
+  readonly headerTimeoutMs?: number;
+  /**
+   * PASV announces the address the client dialled (the header's destination: the balancer's public address) instead
+   * of the control connection's local address, unless `passive.address` says otherwise. Default false.
+   */
+  readonly passiveFromDestination?: boolean;
+}
+
+/** What `beforeUpload` is told about an upload about to start. */
+export interface BeforeUploadRequest {
+  readonly sessionId: string;
+  readonly username: string;
+  /** The virtual path the upload will write (for STOU, the unique name chosen). */
+  readonly path: string;
+  /** STOR, STOU or APPE. */
+  readonly command: string;
+  /** The real client address (after a trusted PROXY header). */
+  readonly remoteAddress: string;
+  /** Aborted when the session ends. */
+  readonly signal: AbortSignal;
+}
+
+/** The hook's decision. */
+export type BeforeUploadDecision = { readonly allowed: true } | { readonly allowed: false; /** Sent to the client with 550. */ readonly reason?: string };
+
+/** The `beforeUpload` server option: may refuse an upload before any data moves. */
+export type BeforeUploadHook = (request: BeforeUploadRequest) => Promise<BeforeUploadDecision>;
 
 /** Options of `createFtpServer`. Only `authenticator` and `storage` are required. */
 export interface FtpServerOptions {
@@ -132,9 +220,4 @@ export interface FtpServerOptions {
   readonly shutdownTimeoutMs?: number;
   /** A pino-compatible logger (a child is bound per session). Default: silent. */
   readonly logger?: ServerLogger;
-}
-
-/** A pino-compatible logger: the plugin logger plus `child`. */
-export interface ServerLogger extends PluginLogger {
-  child(bindings: Record<string, unknown>): ServerLogger;
 }

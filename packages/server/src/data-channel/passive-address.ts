@@ -4,21 +4,7 @@ import { InvalidOptionError } from '@ftp/plugin-api';
 import { ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import { cidrContains, parseCidr, type CidrRange } from '../network/cidr.ts';
-
-/** One entry of a passive-address map: clients in `clients` are told `address`. */
-export interface PassiveAddressRule {
-  /** An IP address or CIDR range of clients ("10.0.0.0/8", "0.0.0.0/0"). The most specific matching rule wins. */
-  readonly clients: string;
-  /** The IPv4 address, or a host name resolved to one on each PASV, that these clients are told to connect to. */
-  readonly address: string;
-}
-
-/**
- * What PASV announces (RFC 959 §4.1.2, the 227 reply): one IPv4 address, a host name re-resolved on each PASV (a
- * dynamic DNS name behind NAT), or a map from client range to address or host name (clients on the LAN get the
- * private address, the rest the public one).
- */
-export type PassiveAddressOption = string | readonly PassiveAddressRule[];
+import type { PassiveAddressOption, PassiveAddressRule } from '../server-options.ts';
 
 /** The facts of one session that choose its passive address. */
 export interface PassiveAddressQuery {

@@ -1,24 +1,6 @@
 import { InvalidOptionError } from '@ftp/plugin-api';
 import { cidrContains, parseCidr, type CidrRange } from '../network/cidr.ts';
-import type { ServerLogger } from '../server-options.ts';
-
-/** Brute-force defence settings; every field has a default, and the defender is on unless `enabled` is false. */
-export interface DefenderOptions {
-  /** Default true. */
-  readonly enabled?: boolean;
-  /** Failed logins from one address within `windowMs` that ban it. Default 10. */
-  readonly maxFailuresPerIp?: number;
-  /** Failed logins for one user name within `windowMs` after which every further failure for it bans its address. Default 20. */
-  readonly maxFailuresPerUser?: number;
-  /** Default 10 minutes. */
-  readonly windowMs?: number;
-  /** How long a ban lasts. Default 15 minutes. */
-  readonly banMs?: number;
-  /** Addresses or CIDR blocks ("10.0.0.0/8", "::1") that are never banned. */
-  readonly allowList?: readonly string[];
-  /** Delay before the 530 of every failed PASS, to slow guessing. Default 1000 ms. */
-  readonly failedLoginDelayMs?: number;
-}
+import type { DefenderOptions, ServerLogger } from '../server-options.ts';
 
 /** Failures kept per key, oldest first; pruned to the window on every use. */
 type FailureLog = Map<string, number[]>;

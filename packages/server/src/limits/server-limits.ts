@@ -1,6 +1,6 @@
 import type { UserBandwidth } from '@ftp/plugin-api';
-import type { ServerLogger } from '../server-options.ts';
-import { Defender, type DefenderOptions } from './defender.ts';
+import type { DefenderOptions, ServerLogger } from '../server-options.ts';
+import { Defender } from './defender.ts';
 import { QuotaAccount } from './quota-accounts.ts';
 import { RateLimiter } from './rate-limiter.ts';
 

@@ -2,33 +2,7 @@ import type { Socket } from 'node:net';
 import { normalizeAddress, parseProxyHeader, type ProxyHeader } from '@ftp/protocol';
 import { InvalidOptionError } from '@ftp/plugin-api';
 import { cidrContains, parseCidrList, type CidrRange } from '../network/cidr.ts';
-
-/**
- * PROXY protocol on the control listener (HAProxy's proxy-protocol.txt v1 and v2), for servers behind a TCP load
- * balancer: the balancer sends a header naming the real client before the client's first byte.
- */
-export interface ProxyProtocolOptions {
-  /**
-   * The load balancers: IP addresses or CIDR ranges ("10.0.0.0/8", "::1") whose connections must start with a PROXY
-   * header. Required; a header from any other source is never believed.
-   */
-  readonly trustedSources: readonly string[];
-  /** The header versions accepted. Default [1, 2]. */
-  readonly versions?: readonly (1 | 2)[];
-  /**
-   * Connections from sources not in `trustedSources`: "refuse" (default) answers 421 and closes, so nobody can reach
-   * the server around the balancer; "ignore" serves them as direct clients, with their own address and no header
-   * expected (a header they send is then just a bad command).
-   */
-  readonly untrustedSources?: 'refuse' | 'ignore';
-  /** How long a trusted source may take to send its header before the connection is closed. Default 5 s. */
-  readonly headerTimeoutMs?: number;
-  /**
-   * PASV announces the address the client dialled (the header's destination: the balancer's public address) instead
-   * of the control connection's local address, unless `passive.address` says otherwise. Default false.
-   */
-  readonly passiveFromDestination?: boolean;
-}
+import type { ProxyProtocolOptions } from '../server-options.ts';
 
 /** ProxyProtocolOptions checked, with defaults. */
 export interface ResolvedProxyProtocol {

@@ -1,13 +1,6 @@
 import type { AuthenticatedUser, UserBandwidth, UserPermissions, UserQuota } from '@ftp/plugin-api';
 import { resolveVirtualPath } from '@ftp/protocol';
-
-/** Limits for users whose authenticator leaves them out (server option `userDefaults`). */
-export interface UserDefaults {
-  readonly permissions?: UserPermissions;
-  readonly quota?: UserQuota;
-  readonly bandwidth?: UserBandwidth;
-  readonly maxSessions?: number;
-}
+import type { UserDefaults } from '../server-options.ts';
 
 /** A logged-in user with the server's defaults applied and the permission lookup prepared. */
 export interface EffectiveUser {
