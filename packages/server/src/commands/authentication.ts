@@ -11,7 +11,7 @@ import { ReplyCode, resolveVirtualPath } from '@ftp/protocol';
 import type { CommandContext } from '../session/command-context.ts';
 import { chrootStorage } from '../users/chroot-storage.ts';
 import { anonymousPermissions, resolveEffectiveUser } from '../users/effective-user.ts';
-import { defineCommand } from './define-command.ts';
+import { defineCommand } from '../session/define-command.ts';
 
 /** USER, PASS, ACCT, REIN (RFC 959 §4.1.1). TLS commands (AUTH, PBSZ, PROT) live in tls.ts. */
 export const authenticationCommands = [

@@ -11,7 +11,7 @@ import {
 } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
-import { defineCommand } from './define-command.ts';
+import { defineCommand } from '../session/define-command.ts';
 
 /** PASV, EPSV, PORT, EPRT, TYPE, MODE, STRU, ABOR. */
 export const dataChannelCommands = [

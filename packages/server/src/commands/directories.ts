@@ -1,7 +1,7 @@
 import { ReplyCode, parentPath, quotePath } from '@ftp/protocol';
 import type { CommandContext } from '../session/command-context.ts';
 import { ReplyError } from '../errors/server-errors.ts';
-import { defineCommand } from './define-command.ts';
+import { defineCommand } from '../session/define-command.ts';
 import { requireDirectory } from './path-checks.ts';
 
 /** PWD, CWD, CDUP, MKD, RMD and their RFC 775 X* aliases. */

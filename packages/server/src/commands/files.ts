@@ -3,7 +3,7 @@ import { StorageError } from '@ftp/plugin-api';
 import { baseName, formatMachineTime, joinVirtualPath, parentPath, parseMachineTime, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
-import { defineCommand } from './define-command.ts';
+import { defineCommand } from '../session/define-command.ts';
 import { fileSize, type QuotaAccount } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import { sendToClient } from './transfer.ts';

@@ -1,7 +1,7 @@
 import { formatMlstOptsReply, parseMlstOptions, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
-import { defineCommand } from './define-command.ts';
+import { defineCommand } from '../session/define-command.ts';
 import { listOverControl } from './listing.ts';
 import { learnMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 

@@ -14,7 +14,7 @@ import {
 } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
-import { defineCommand, hasCapability } from './define-command.ts';
+import { defineCommand, hasCapability } from '../session/define-command.ts';
 import { noteMlstFacts, offeredMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 import { sendToClient } from './transfer.ts';
 

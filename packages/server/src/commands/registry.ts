@@ -1,7 +1,7 @@
 import type { CommandContext } from '../session/command-context.ts';
+import { hasCapability, type CommandSpec, type CommandTable } from '../session/define-command.ts';
 import { authenticationCommands } from './authentication.ts';
 import { dataChannelCommands } from './data-channel.ts';
-import { hasCapability, type CommandSpec } from './define-command.ts';
 import { directoryCommands } from './directories.ts';
 import { fileCommands } from './files.ts';
 import { informationCommands } from './information.ts';
@@ -28,7 +28,7 @@ function notImplemented(verb: string): CommandSpec {
 }
 
 /** Every verb the server answers, joined from the family tables; fails at start on a duplicate verb or alias. */
-export class CommandRegistry {
+export class CommandRegistry implements CommandTable {
   readonly #byVerb = new Map<string, CommandSpec>();
   readonly #specs: readonly CommandSpec[];
 

@@ -1,7 +1,7 @@
 import { ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
-import { defineCommand } from './define-command.ts';
+import { defineCommand } from '../session/define-command.ts';
 
 /** Only with a certificate: a client must never be offered TLS we cannot do (RFC 4217 §6); 502 otherwise. */
 const whenTlsConfigured = (context: CommandContext) => context.tls !== undefined;

@@ -1,5 +1,4 @@
 import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
-import type { CommandRegistry } from '../commands/registry.ts';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
@@ -24,7 +23,7 @@ export interface CommandContext {
   readonly logger: ServerLogger;
   readonly dataChannels: DataChannels;
   /** The command table, for FEAT and HELP. */
-  readonly commands: CommandRegistry;
+  readonly commands: OfferedCommands;
   /** The verb being handled (after alias resolution). */
   readonly verb: string;
   /** The code of the last reply this command sent (0 before any): the `command` event reports it. */
@@ -65,6 +64,16 @@ export interface CommandContext {
   closeAfter(code: number, text: string): void;
   /** The transfer in progress, if any. */
   readonly transfer: ActiveTransfer | undefined;
+}
+
+/** What FEAT and HELP read of the command table. */
+export interface OfferedCommands {
+  /** Implemented verbs and aliases this session's server offers, sorted, for HELP. */
+  verbs(context: CommandContext): string[];
+  /** The FEAT lines this session can honour. */
+  features(context: CommandContext): string[];
+  /** A known verb's HELP text (its `syntax`), whether or not this server offers it. */
+  get(verb: string): { readonly syntax: string } | undefined;
 }
 
 /** What a running transfer can do to report its progress. */

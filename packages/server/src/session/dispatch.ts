@@ -1,15 +1,14 @@
 import { parseCommand, ReplyCode, type SplitterItem } from '@ftp/protocol';
-import { hasCapability, type CommandSpec } from '../commands/define-command.ts';
-import type { CommandRegistry } from '../commands/registry.ts';
 import { toReply } from '../errors/to-reply.ts';
 import { newErrorId } from '../errors/error-id.ts';
 import type { CommandContext } from './command-context.ts';
+import { hasCapability, type CommandSpec, type CommandTable } from './define-command.ts';
 import type { SessionState } from './session-state.ts';
 
 /** What the dispatcher needs from the session. */
 export interface DispatchTarget {
   readonly state: SessionState;
-  readonly commands: CommandRegistry;
+  readonly commands: CommandTable;
   readonly isClosing: boolean;
   contextFor(verb: string): CommandContext;
   reply(code: number, text: string | readonly string[]): void;

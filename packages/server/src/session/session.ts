@@ -1,7 +1,6 @@
 import type { SecureContext } from 'node:tls';
 import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
 import { formatReply, parseCommand, ReplyCode, type SplitterItem } from '@ftp/protocol';
-import type { CommandRegistry } from '../commands/registry.ts';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import { PermissionError } from '../errors/server-errors.ts';
 import type { ResolvedServerOptions } from '../resolve-options.ts';
@@ -10,6 +9,7 @@ import type { ServerLogger } from '../server-options.ts';
 import type { TlsMaterial } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
 import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
+import type { CommandTable } from './define-command.ts';
 import { admit, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { stillAuthorized } from './revalidation.ts';
 import { SessionState } from './session-state.ts';
@@ -40,7 +40,7 @@ export interface SessionIo {
 export interface SessionEnvironment {
   readonly connection: ConnectionFacts;
   readonly options: ResolvedServerOptions;
-  readonly commands: CommandRegistry;
+  readonly commands: CommandTable;
   readonly dataChannels: DataChannels;
   readonly logger: ServerLogger;
   /** The server's TLS material; undefined when FTPS is not configured. */
@@ -64,7 +64,7 @@ const queueHighWater = 32;
  */
 export class Session implements DispatchTarget {
   readonly state = new SessionState();
-  readonly commands: CommandRegistry;
+  readonly commands: CommandTable;
   readonly #io: SessionIo;
   readonly #environment: SessionEnvironment;
   /** Aborted when the session ends; made on first use (see `lifetimeSignal`). */

@@ -1,5 +1,5 @@
 import type { StorageSessionV1 } from '@ftp/plugin-api';
-import type { CommandContext } from '../session/command-context.ts';
+import type { CommandContext, OfferedCommands } from './command-context.ts';
 
 /** Optional storage methods a command may need; a session whose storage lacks it answers 502 (RFC 959 §4.2). */
 export type StorageCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum';
@@ -35,6 +35,14 @@ export interface CommandSpec {
   /** HELP text, e.g. "RETR <sp> pathname". */
   readonly syntax: string;
   handle(context: CommandContext, argument: string): Promise<void> | void;
+}
+
+/**
+ * The command table as the session uses it: the dispatcher looks each verb up here. `commands/registry.ts` builds the
+ * standard one; the session knows only this interface, so it never depends on the command families.
+ */
+export interface CommandTable extends OfferedCommands {
+  get(verb: string): CommandSpec | undefined;
 }
 
 /** Identity function that gives type checking and one place to add defaults later. */
