@@ -1,10 +1,27 @@
 import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
 import { resolveVirtualPath } from '@ftp/protocol';
 import type { FtpServerEvents } from '../server-events.ts';
-import type { CommandContext, TransferHandle } from './command-context.ts';
+import type { CommandContext, OfferedCommands, TransferHandle } from './command-context.ts';
 import { replyWithError } from './dispatch.ts';
-import type { Session, SessionEnvironment } from './session.ts';
-import type { ActiveTransfer } from './session-state.ts';
+import type { SessionEnvironment } from './session-environment.ts';
+import type { ActiveTransfer, SessionState } from './session-state.ts';
+
+/** What a command's context forwards to its session; `Session` implements it. */
+export interface ContextSession {
+  readonly state: SessionState;
+  readonly commands: OfferedCommands;
+  reply(code: number, text: string | readonly string[]): void;
+  flushReplies(): void;
+  closeAfter(code: number, text: string): void;
+  storageSession(): StorageSessionV1;
+  callOptions(): StorageCallOptions;
+  pluginContext(): PluginContext;
+  requirePermission(permission: keyof UserPermissions, path: string): void;
+  runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>, replyWithFailure: (error: unknown) => void): Promise<void>;
+  emitSessionEvent(event: keyof FtpServerEvents, payload: object): void;
+  upgradeToTls(): Promise<void>;
+  logout(): Promise<void>;
+}
 
 /**
  * The context of one command of one session. A class, not an object of closures: every command gets one, and twenty
@@ -15,10 +32,10 @@ import type { ActiveTransfer } from './session-state.ts';
 export class SessionCommandContext implements CommandContext {
   readonly verb: string;
   lastReplyCode = 0;
-  readonly #session: Session;
+  readonly #session: ContextSession;
   readonly #environment: SessionEnvironment;
 
-  constructor(session: Session, environment: SessionEnvironment, verb: string) {
+  constructor(session: ContextSession, environment: SessionEnvironment, verb: string) {
     this.#session = session;
     this.#environment = environment;
     this.verb = verb;

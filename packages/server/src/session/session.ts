@@ -1,20 +1,17 @@
 import type { SecureContext } from 'node:tls';
 import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
 import { formatReply, parseCommand, ReplyCode, type SplitterItem } from '@ftp/protocol';
-import type { DataChannels } from '../data-channel/data-channels.ts';
 import { PermissionError } from '../errors/server-errors.ts';
-import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
-import type { TlsMaterial } from '../tls/tls-material.ts';
-import type { ServerLimits } from '../limits/server-limits.ts';
-import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
+import type { CommandContext, TransferHandle } from './command-context.ts';
 import type { CommandTable } from './define-command.ts';
 import { admit, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { stillAuthorized } from './revalidation.ts';
 import { SessionState } from './session-state.ts';
 import { runTransfer } from './transfer-runner.ts';
-import { SessionCommandContext } from './session-command-context.ts';
+import { SessionCommandContext, type ContextSession } from './session-command-context.ts';
+import type { SessionEnvironment } from './session-environment.ts';
 import { SessionPluginContext } from './session-plugin-context.ts';
 
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
@@ -37,21 +34,6 @@ export interface SessionIo {
   resumeAfterAuth(): void;
 }
 
-export interface SessionEnvironment {
-  readonly connection: ConnectionFacts;
-  readonly options: ResolvedServerOptions;
-  readonly commands: CommandTable;
-  readonly dataChannels: DataChannels;
-  readonly logger: ServerLogger;
-  /** The server's TLS material; undefined when FTPS is not configured. */
-  readonly tls: TlsMaterial | undefined;
-  /** Per-user limits shared by the server's sessions. */
-  readonly limits: ServerLimits;
-  emit<E extends keyof FtpServerEvents>(event: E, ...payload: FtpServerEvents[E]): void;
-  /** Whether anyone listens to `event`; when nobody does, the per-command event is not even built. */
-  listens?(event: keyof FtpServerEvents): boolean;
-}
-
 /** The abort reason of every closed session: one shared object, since building an Error (and its stack) per session shows in churn profiles. */
 const connectionClosed = new Error('control connection closed');
 
@@ -62,7 +44,7 @@ const queueHighWater = 32;
  * One FTP session as a sans-I/O engine: lines in through `receive`, replies out through `SessionIo`. Commands run
  * one at a time in arrival order (RFC 959 §4.1.3); only ABOR, STAT and QUIT run beside a transfer.
  */
-export class Session implements DispatchTarget {
+export class Session implements DispatchTarget, ContextSession {
   readonly state = new SessionState();
   readonly commands: CommandTable;
   readonly #io: SessionIo;
