@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { FileEntry } from '../storage/v1/file-entry.ts';
-import type { ConformanceFixture } from './storage-conformance.ts';
+import type { ConformanceFixture } from './conformance-fixture.ts';
 import { bytesFrom, chunksOf, collect, noAbort, storageCodeOf } from './helpers.ts';
 
 function expectValidDate(value: Date): void {

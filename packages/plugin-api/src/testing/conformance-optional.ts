@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { expect } from 'vitest';
 import type { StorageSessionV1 } from '../storage/v1/storage-connector-v1.ts';
-import type { ConformanceFixture } from './storage-conformance.ts';
+import type { ConformanceFixture } from './conformance-fixture.ts';
 import { bytesFrom, chunksOf, noAbort, storageCodeOf } from './helpers.ts';
 
 type OptionalCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum';

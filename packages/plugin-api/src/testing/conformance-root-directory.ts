@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ConformanceFixture } from './storage-conformance.ts';
+import type { ConformanceFixture } from './conformance-fixture.ts';
 import { bytesFrom, chunksOf, collect, collectBytes, noAbort, storageCodeOf, textFrom } from './helpers.ts';
 
 /**

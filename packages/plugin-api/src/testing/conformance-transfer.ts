@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { expect } from 'vitest';
-import type { ConformanceFixture } from './storage-conformance.ts';
+import type { ConformanceFixture } from './conformance-fixture.ts';
 import { chunksOf, collectBytes, noAbort, storageCodeOf, textFrom } from './helpers.ts';
 import { defineWriteChecks } from './conformance-write.ts';
 

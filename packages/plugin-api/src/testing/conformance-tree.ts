@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ConformanceFixture, StorageConformanceCheck } from './storage-conformance.ts';
+import type { ConformanceFixture, StorageConformanceCheck } from './conformance-fixture.ts';
 import { noAbort, storageCodeOf } from './helpers.ts';
 
 /** File names that FTP clients send and naive connectors mangle. */

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { ConformanceFixture } from './storage-conformance.ts';
+import type { ConformanceFixture } from './conformance-fixture.ts';
 import { bytesFrom, chunksOf, createDeferred, noAbort, storageCodeOf } from './helpers.ts';
 
 /** An upload the test holds open after its first chunk, then ends the way `finish` says. */

@@ -9,12 +9,8 @@
  * ```
  * @module
  */
-export {
-  runStorageConformance,
-  type StorageConformanceCheck,
-  type StorageConformanceOptions,
-  type StorageConformanceSubject,
-} from './storage-conformance.ts';
+export { runStorageConformance, type StorageConformanceOptions, type StorageConformanceSubject } from './storage-conformance.ts';
+export type { StorageConformanceCheck } from './conformance-fixture.ts';
 export {
   runAuthenticatorConformance,
   type AuthenticatorConformanceCheck,

@@ -7,25 +7,7 @@ import { defineTransferChecks } from './conformance-transfer.ts';
 import { defineTreeChecks } from './conformance-tree.ts';
 import { defineOptionalChecks } from './conformance-optional.ts';
 import { defineRootDirectoryChecks } from './conformance-root-directory.ts';
-
-/** The groups of checks the kit runs; name them in `StorageConformanceOptions.skip` to leave them out. */
-export type StorageConformanceCheck =
-  | 'stat'
-  | 'list'
-  | 'large-directory'
-  | 'read'
-  | 'write'
-  | 'large-file'
-  | 'delete'
-  | 'make-directory'
-  | 'remove-directory'
-  | 'names'
-  | 'backslash-name'
-  | 'append'
-  | 'rename'
-  | 'set-modified-time'
-  | 'checksum'
-  | 'root-directory';
+import type { ConformanceFixture, StorageConformanceCheck } from './conformance-fixture.ts';
 
 /** What the factory given to `runStorageConformance` returns for one test. */
 export interface StorageConformanceSubject {
@@ -46,26 +28,6 @@ export interface StorageConformanceOptions {
   readonly largeDirectoryEntries?: number;
   /** Timeout of each test in milliseconds. Default 120,000. */
   readonly timeoutMilliseconds?: number;
-}
-
-/** The state the check files share: the session of the running test and small helpers around it. */
-export interface ConformanceFixture {
-  /** The session opened for the running test. */
-  readonly session: StorageSessionV1;
-  readonly largeFileBytes: number;
-  readonly largeDirectoryEntries: number;
-  /** The connector under test, for checks that open more sessions (`openSession`). */
-  readonly connector: StorageConnectorV1;
-  /** The user the fixture's session was opened for. */
-  readonly user: AuthenticatedUser;
-  /** Opens one more session of the connector for `user`, closed after the test. */
-  openSession(user: AuthenticatedUser): Promise<StorageSessionV1>;
-  /** Registers a test of `check`, skipped when the options say so. */
-  check(check: StorageConformanceCheck, title: string, body: (skip: (note: string) => never) => Promise<void>): void;
-  writeText(path: string, text: string): Promise<void>;
-  readText(path: string): Promise<string>;
-  /** The sorted names `list` yields for a directory. */
-  names(path: string): Promise<string[]>;
 }
 
 /**
