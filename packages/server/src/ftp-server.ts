@@ -4,12 +4,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
 import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
 import { ControlConnection } from './connection.ts';
-import { DataChannels } from './data-channel/data-channels.ts';
 import { PortPool } from './data-channel/port-pool.ts';
 import { resolveOptions, type ResolvedServerOptions } from './resolve-options.ts';
 import type { FtpServerEvents } from './server-events.ts';
 import type { FtpServerOptions } from './server-options.ts';
-import { Session } from './session/session.ts';
+import { createSession } from './session/create-session.ts';
+import type { Session } from './session/session.ts';
 import type { SessionEnvironment } from './session/session-environment.ts';
 import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
@@ -159,28 +159,20 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
             // A client's doing (a health check, a scanner, a wrong client setting), not the server's: no stack.
             sessionLogger.info({ reason }, 'implicit TLS connection closed before its handshake completed'),
           );
-    const dataChannels = new DataChannels({
-      portPool: this.#portPool,
-      localAddress,
-      controlPeer: remoteAddress,
-      requireDataPeerMatch: this.#options.requireDataPeerMatch,
-      timeoutMs: this.#options.dataTimeoutMs,
-      logger: sessionLogger,
-      passiveAddresses: this.#options.passive.addresses,
-      dialledAddress: peer.dialledAddress,
-    });
-    const session = new Session(connection, {
+    const session = createSession({
+      io: connection,
       connection: { sessionId, remoteAddress, localAddress, secure: implicitTls },
+      secureContext,
+      dialledAddress: peer.dialledAddress,
+      portPool: this.#portPool,
       tls: this.#tls,
       limits: this.#limits,
       options: this.#options,
       commands: this.#commands,
-      dataChannels,
       logger: sessionLogger,
       emit: this.#emitForSession,
       listens: this.#listensForSession,
     });
-    if (secureContext !== undefined) session.useTlsContext(secureContext);
     this.#sessions.add(session);
     this.#sessionsPerAddress.set(remoteAddress, fromAddress + 1);
     if (this.listenerCount('connect') > 0) this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);

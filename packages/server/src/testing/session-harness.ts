@@ -4,12 +4,12 @@ import type { AuthenticatorV1, StorageConnectorV1 } from '@ftp/plugin-api';
 import { LineSplitter } from '@ftp/protocol';
 import { createNoAuthAuthenticator } from '../authenticators/no-auth-authenticator.ts';
 import { createCommandRegistry } from '../commands/registry.ts';
-import { DataChannels } from '../data-channel/data-channels.ts';
 import { PortPool } from '../data-channel/port-pool.ts';
 import { resolveOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { FtpServerOptions } from '../server-options.ts';
-import { Session, type SessionIo } from '../session/session.ts';
+import { createSession } from '../session/create-session.ts';
+import type { Session, SessionIo } from '../session/session.ts';
 import { ServerLimits } from '../limits/server-limits.ts';
 import { createMemoryStorage } from './memory-storage.ts';
 
@@ -95,20 +95,12 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     startTls: () => Promise.reject(new Error('the session harness cannot start TLS')),
     resumeAfterAuth: () => {},
   };
-  const dataChannels = new DataChannels({
-    portPool: new PortPool(options.passive.minPort, options.passive.maxPort),
-    localAddress: '127.0.0.1',
-    controlPeer: '127.0.0.1',
-    requireDataPeerMatch: options.requireDataPeerMatch,
-    timeoutMs: options.dataTimeoutMs,
-    logger: options.logger,
-    passiveAddresses: options.passive.addresses,
-  });
-  const session = new Session(io, {
+  const session = createSession({
+    io,
     connection: { sessionId: 'harness', remoteAddress: '127.0.0.1', localAddress: '127.0.0.1', secure: false },
+    portPool: new PortPool(options.passive.minPort, options.passive.maxPort),
     options,
     commands: createCommandRegistry(),
-    dataChannels,
     logger: options.logger,
     tls: undefined,
     // No delay after a failed PASS unless a test asks for one: transcripts stay quick.

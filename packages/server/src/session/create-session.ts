@@ -1,0 +1,41 @@
+import type { SecureContext } from 'node:tls';
+import { DataChannels } from '../data-channel/data-channels.ts';
+import type { PortPool } from '../data-channel/port-pool.ts';
+import type { ServerLogger } from '../server-options.ts';
+import { Session, type SessionIo } from './session.ts';
+import type { SessionEnvironment } from './session-environment.ts';
+
+/** One new session's connection and the server's shared parts it uses; the factory makes the rest. */
+export interface CreateSessionOptions extends Omit<SessionEnvironment, 'dataChannels' | 'logger'> {
+  /** The control connection: a socket (`ControlConnection`) or, in tests, an array. */
+  readonly io: SessionIo;
+  /** The session's logger: the server binds the session id and client address to it. */
+  readonly logger: ServerLogger;
+  /** The server's passive ports, shared by its sessions. */
+  readonly portPool: PortPool;
+  /** The address the client dialled, from a PROXY header, when PASV should announce it. */
+  readonly dialledAddress?: string | undefined;
+  /** Implicit FTPS: the session's own TLS context, made before the handshake (see `Session.useTlsContext`). */
+  readonly secureContext?: SecureContext | undefined;
+}
+
+/**
+ * Assembles a `Session` with its data channels. The server and `createSessionHarness` both build sessions here, so a
+ * session in a test is wired exactly as one behind a socket.
+ */
+export function createSession(options: CreateSessionOptions): Session {
+  const { io, portPool, dialledAddress, secureContext, ...environment } = options;
+  const dataChannels = new DataChannels({
+    portPool,
+    localAddress: environment.connection.localAddress,
+    controlPeer: environment.connection.remoteAddress,
+    requireDataPeerMatch: environment.options.requireDataPeerMatch,
+    timeoutMs: environment.options.dataTimeoutMs,
+    logger: environment.logger,
+    passiveAddresses: environment.options.passive.addresses,
+    dialledAddress,
+  });
+  const session = new Session(io, { ...environment, dataChannels });
+  if (secureContext !== undefined) session.useTlsContext(secureContext);
+  return session;
+}
