@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { StorageError } from '@ftp/plugin-api';
 import { baseName, formatMachineTime, joinVirtualPath, parentPath, parseMachineTime, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
-import type { CommandContext } from '../session/command-context.ts';
+import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { defineCommand } from '../session/define-command.ts';
 import { fileSize, type QuotaAccount } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
@@ -43,7 +43,7 @@ export const fileCommands = [
       context.requirePermission('download', path);
       const offset = context.state.restartOffset;
       const storage = context.storage();
-      const limiters = context.limits.limitersFor(context.state.user!.username, 'download');
+      const limiters = context.limits.limitersFor(context.state.user.username, 'download');
       // A resume is checked against the file before any data channel opens (RFC 3659 §5.4: 554). Without REST the
       // storage's read refuses a missing file or a directory itself (the contract asks it to), so no stat is made.
       let size = offset > 0 ? await sizeForResume(context, path, offset) : undefined;
@@ -281,7 +281,7 @@ export const fileCommands = [
 
 
 /** The quota usage of the logged-in user, when the user has a quota. */
-function quotaAccount(context: CommandContext): QuotaAccount | undefined {
+function quotaAccount(context: LoggedInCommandContext): QuotaAccount | undefined {
   const user = context.state.effectiveUser;
-  return user?.quota === undefined ? undefined : context.limits.quotaAccount(user.user.username);
+  return user.quota === undefined ? undefined : context.limits.quotaAccount(user.user.username);
 }

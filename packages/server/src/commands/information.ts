@@ -1,7 +1,7 @@
 import { formatMlstOptsReply, parseMlstOptions, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
-import { defineCommand } from '../session/define-command.ts';
+import { defineCommand, isLoggedIn } from '../session/define-command.ts';
 import { listOverControl } from './listing.ts';
 import { learnMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 
@@ -70,7 +70,7 @@ export const informationCommands = [
     syntax: 'STAT [<sp> pathname]',
     async handle(context, argument) {
       if (argument.trim() !== '' && context.transfer === undefined) {
-        if (context.state.user === undefined) throw new ReplyError(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
+        if (!isLoggedIn(context)) throw new ReplyError(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
         await listOverControl(context, argument);
         return;
       }

@@ -13,7 +13,7 @@ import {
   ReplyCode,
 } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
-import type { CommandContext } from '../session/command-context.ts';
+import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { defineCommand, hasCapability } from '../session/define-command.ts';
 import { noteMlstFacts, offeredMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 import { sendToClient } from './transfer.ts';
@@ -37,7 +37,7 @@ export const listingCommands = [
     argument: 'optional',
     syntax: 'LIST [<sp> pathname]',
     handle(context, argument) {
-      const owner = context.state.user!.username;
+      const owner = context.state.user.username;
       return listOverData(context, 'LIST', parseListArguments(argument).path, createListLineEncoder({ now: new Date(), owner, group: owner }));
     },
   }),
@@ -90,9 +90,9 @@ export const listingCommands = [
  * "w" and "a" are STOR and APPE over the file (upload and overwrite, as `checkUploadTarget` asks), "c" is STOR of a
  * new file in the directory, "f" is RNFR (never for a directory with permissions set inside it).
  */
-function permFact(context: CommandContext, entry: FileEntry, path: string): string {
+function permFact(context: LoggedInCommandContext, entry: FileEntry, path: string): string {
   const user = context.state.effectiveUser;
-  const allowed = (name: keyof UserPermissions) => user?.allows(name, path) ?? true;
+  const allowed = (name: keyof UserPermissions) => user.allows(name, path);
   const storage = context.state.storage;
   let perm = '';
   if (entry.type === 'directory') {
@@ -112,19 +112,19 @@ function permFact(context: CommandContext, entry: FileEntry, path: string): stri
 }
 
 /** A directory inside which the user has directory permissions: RNFR refuses it (`requireMovableDirectory`). */
-function hasPermissionsInside(context: CommandContext, entry: FileEntry, path: string): boolean {
-  return entry.type === 'directory' && context.state.effectiveUser?.hasOverridesBelow(path) === true;
+function hasPermissionsInside(context: LoggedInCommandContext, entry: FileEntry, path: string): boolean {
+  return entry.type === 'directory' && context.state.effectiveUser.hasOverridesBelow(path);
 }
 
 /**
  * The encoder of the MLSD line of each child of `directory`. Unless a directory override lies below it, every child
  * of one type has the same "perm" fact, so it is worked out once per type rather than once per entry.
  */
-function mlsdEncoder(context: CommandContext, directory: string): LineEncoder {
+function mlsdEncoder(context: LoggedInCommandContext, directory: string): LineEncoder {
   const facts = writtenMlstFacts(context);
   const encode = createMlsxLineEncoder(facts);
   const withPerm = facts.has('perm');
-  const uniform = context.state.effectiveUser?.hasOverridesBelow(directory) !== true;
+  const uniform = !context.state.effectiveUser.hasOverridesBelow(directory);
   const permByType = new Map<FileEntry['type'], string>();
   return (child, target, offset) => {
     if (!withPerm) return encode(child, target, offset);
@@ -138,7 +138,7 @@ function mlsdEncoder(context: CommandContext, directory: string): LineEncoder {
   };
 }
 
-function mlsxLine(context: CommandContext, entry: FileEntry, path: string): string {
+function mlsxLine(context: LoggedInCommandContext, entry: FileEntry, path: string): string {
   return formatMlsxLine(entry, { facts: writtenMlstFacts(context), perm: permFact(context, entry, path) });
 }
 
@@ -204,12 +204,12 @@ async function* batchLines(entries: AsyncIterable<FileEntry>, encode: LineEncode
 }
 
 /** STAT <path> (RFC 959 §4.1.3): the LIST lines over the control connection, 213 for a file, 212 for a directory. */
-export async function listOverControl(context: CommandContext, argument: string): Promise<void> {
+export async function listOverControl(context: LoggedInCommandContext, argument: string): Promise<void> {
   const path = context.resolvePath(parseListArguments(argument).path);
   context.requirePermission('list', path);
   const storage = context.storage();
   const entry = await storage.stat(path, context.callOptions());
-  const owner = context.state.user!.username;
+  const owner = context.state.user.username;
   const format = createListLineFormatter({ now: new Date(), owner, group: owner });
   const lines = [`Status of ${path}:`];
   const entries = entry.type === 'directory' ? storage.list(path, context.callOptions()) : single({ ...entry, name: baseName(path) });

@@ -1,7 +1,7 @@
 import { StorageError, type FileEntry } from '@ftp/plugin-api';
 import { ReplyCode } from '@ftp/protocol';
 import { PermissionError, ReplyError } from '../errors/server-errors.ts';
-import type { CommandContext } from '../session/command-context.ts';
+import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 
 /** Stats `path` and refuses anything but a directory with ENOTDIR (550): CWD, an upload's parent, STOU's directory. */
 export async function requireDirectory(context: CommandContext, path: string): Promise<FileEntry> {
@@ -22,8 +22,8 @@ export async function requireFile(context: CommandContext, path: string): Promis
  * would no longer apply to what they protected (a `download: false` subdirectory would become readable under the new
  * name). Refused with 550 naming `rename`, whatever the rest of the rename would be.
  */
-export function requireMovableDirectory(context: CommandContext, entry: FileEntry, path: string): void {
-  if (entry.type !== 'directory' || context.state.effectiveUser?.hasOverridesBelow(path) !== true) return;
+export function requireMovableDirectory(context: LoggedInCommandContext, entry: FileEntry, path: string): void {
+  if (entry.type !== 'directory' || !context.state.effectiveUser.hasOverridesBelow(path)) return;
   throw new PermissionError('rename', 'permissions are set for directories inside it');
 }
 
@@ -35,9 +35,8 @@ const readingPermissions = ['download', 'list'] as const;
  * within its directory, or into another drop box); moving it anywhere else needs the reading permission at its
  * source, as RETR or LIST there would. Otherwise RNFR/RNTO and RETR together would read what RETR alone may not.
  */
-export function requireStaysUnreadable(context: CommandContext, from: string, to: string): void {
+export function requireStaysUnreadable(context: LoggedInCommandContext, from: string, to: string): void {
   const user = context.state.effectiveUser;
-  if (user === undefined) return;
   for (const permission of readingPermissions) {
     if (!user.allows(permission, from) && user.allows(permission, to)) {
       throw new PermissionError(permission, `needed to move an entry out of where ${permission} is denied`);

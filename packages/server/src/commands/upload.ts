@@ -2,7 +2,7 @@ import { StorageError, type FileEntry, type WriteResult } from '@ftp/plugin-api'
 import { parentPath } from '@ftp/protocol';
 import { fileSize } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
-import type { CommandContext } from '../session/command-context.ts';
+import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { requireDirectory } from './path-checks.ts';
 import { receiveFromClient } from './transfer.ts';
 
@@ -47,8 +47,8 @@ export interface UploadOptions {
  * upload, leaving nothing behind for a replace); the user's and the server's bandwidth limits pace the data. Once
  * the upload ends, successful or not, the quota usage takes the file's real new size from the storage.
  */
-export async function runUpload(context: CommandContext, options: UploadOptions): Promise<void> {
-  const user = context.state.effectiveUser!;
+export async function runUpload(context: LoggedInCommandContext, options: UploadOptions): Promise<void> {
+  const user = context.state.effectiveUser;
   const quota = user.quota;
   const account = quota === undefined ? undefined : context.limits.quotaAccount(user.user.username);
   if (quota !== undefined && options.existing === undefined) account!.checkNewFile(quota, options.path);

@@ -1,10 +1,11 @@
-import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
+import type { AuthenticatedUser, PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { TlsMaterial } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
+import type { EffectiveUser } from '../users/effective-user.ts';
 import type { ActiveTransfer, SessionState } from './session-state.ts';
 
 /** Facts about the control connection. */
@@ -64,6 +65,14 @@ export interface CommandContext {
   closeAfter(code: number, text: string): void;
   /** The transfer in progress, if any. */
   readonly transfer: ActiveTransfer | undefined;
+}
+
+/** The state of a logged-in session: a login sets the user, its effective user and its storage together. */
+export type LoggedInState = SessionState & { user: AuthenticatedUser; effectiveUser: EffectiveUser; storage: StorageSessionV1 };
+
+/** The context of a command whose table entry says `requiresLogin`: the dispatcher runs it only after a login. */
+export interface LoggedInCommandContext extends CommandContext {
+  readonly state: LoggedInState;
 }
 
 /** What FEAT and HELP read of the command table. */

@@ -1,17 +1,15 @@
 import type { StorageSessionV1 } from '@ftp/plugin-api';
-import type { CommandContext, OfferedCommands } from './command-context.ts';
+import type { CommandContext, LoggedInCommandContext, OfferedCommands } from './command-context.ts';
 
 /** Optional storage methods a command may need; a session whose storage lacks it answers 502 (RFC 959 §4.2). */
 export type StorageCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum';
 
-/** One FTP verb: how the dispatcher guards it and what it does. */
-export interface CommandSpec {
+/** What every command's table entry says, whether or not it requires login. */
+interface CommandSpecBase {
   /** Upper-case FTP verb. */
   readonly verb: string;
   /** Other verbs that run the same command (RFC 775 X* forms such as XPWD). */
   readonly aliases?: readonly string[];
-  /** Answer 530 unless a user is logged in. */
-  readonly requiresLogin: boolean;
   /** 'required' answers 501 to an empty argument; 'none' and 'optional' accept what comes (an argument to 'none' is ignored, as vsftpd does). */
   readonly argument: 'none' | 'optional' | 'required';
   /**
@@ -34,8 +32,22 @@ export interface CommandSpec {
   readonly feature?: string | ((context: CommandContext) => string | undefined);
   /** HELP text, e.g. "RETR <sp> pathname". */
   readonly syntax: string;
-  handle(context: CommandContext, argument: string): Promise<void> | void;
 }
+
+/** A command that runs before login as well (USER, PASS, FEAT, AUTH, …). */
+export interface OpenCommandSpec extends CommandSpecBase {
+  readonly requiresLogin: false;
+  readonly handle: (context: CommandContext, argument: string) => Promise<void> | void;
+}
+
+/** A command that answers 530 unless a user is logged in; its handler gets the logged-in context. */
+export interface LoginCommandSpec extends CommandSpecBase {
+  readonly requiresLogin: true;
+  readonly handle: (context: LoggedInCommandContext, argument: string) => Promise<void> | void;
+}
+
+/** One FTP verb: how the dispatcher guards it and what it does. */
+export type CommandSpec = OpenCommandSpec | LoginCommandSpec;
 
 /**
  * The command table as the session uses it: the dispatcher looks each verb up here. `commands/registry.ts` builds the
@@ -53,4 +65,10 @@ export function defineCommand(spec: CommandSpec): CommandSpec {
 /** True when the storage session implements the optional method. */
 export function hasCapability(storage: StorageSessionV1 | undefined, capability: StorageCapability): boolean {
   return storage !== undefined && typeof storage[capability] === 'function';
+}
+
+/** True in a logged-in session, whose context then gives the user and the storage without checks. */
+export function isLoggedIn(context: CommandContext): context is LoggedInCommandContext {
+  const { state } = context;
+  return state.user !== undefined && state.effectiveUser !== undefined && state.storage !== undefined;
 }

@@ -2,7 +2,7 @@ import { parseCommand, ReplyCode, type SplitterItem } from '@ftp/protocol';
 import { toReply } from '../errors/to-reply.ts';
 import { newErrorId } from '../errors/error-id.ts';
 import type { CommandContext } from './command-context.ts';
-import { hasCapability, type CommandSpec, type CommandTable } from './define-command.ts';
+import { hasCapability, isLoggedIn, type CommandSpec, type CommandTable } from './define-command.ts';
 import type { SessionState } from './session-state.ts';
 
 /** What the dispatcher needs from the session. */
@@ -86,7 +86,7 @@ export async function run(target: DispatchTarget, command: ReadyCommand): Promis
   const context = target.contextFor(command.verb);
   const { state } = target;
   try {
-    await command.spec.handle(context, command.argument);
+    await handle(command.spec, context, command.argument);
   } catch (error) {
     if (command.spec.opensDataConnection === true) context.dataChannels.close();
     replyWithError(context, error);
@@ -96,6 +96,16 @@ export async function run(target: DispatchTarget, command: ReadyCommand): Promis
     if (command.verb !== 'RNFR') state.renameFrom = undefined;
   }
   return context.lastReplyCode;
+}
+
+/**
+ * Calls the handler with the context its entry asks for. `admit` let a login-required command through only after a
+ * login, which sets the user, its effective user and its storage together, so the check here never fails.
+ */
+function handle(spec: CommandSpec, context: CommandContext, argument: string): Promise<void> | void {
+  if (!spec.requiresLogin) return spec.handle(context, argument);
+  if (!isLoggedIn(context)) throw new Error(`${spec.verb} reached its handler without a login`);
+  return spec.handle(context, argument);
 }
 
 /** Answers a failed command through `toReply`, the one mapping, and logs it with the error id the client sees. */
