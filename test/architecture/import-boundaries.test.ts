@@ -58,6 +58,24 @@ const testHelpersSharedByPath: readonly { from: string; to: string }[] = [
  */
 const knownCycles: Record<string, readonly (readonly string[])[]> = {};
 
+/**
+ * Inside `@ftp/server`, imports point down: the composition (`ftp-server.ts`, `connection.ts`, `testing/`) uses the
+ * command families, which use the session engine, which uses the option types; never the other way. The option types
+ * are a leaf, so any module may read them without joining a cycle; the session knows the command table only through
+ * the `CommandTable` interface.
+ */
+const serverLayers: readonly { files: string; mayNotImport: readonly string[] }[] = [
+  { files: 'packages/server/src/server-options.ts', mayNotImport: ['packages/server/src/'] },
+  {
+    files: 'packages/server/src/session/',
+    mayNotImport: ['packages/server/src/commands/', 'packages/server/src/testing/', 'packages/server/src/ftp-server.ts', 'packages/server/src/connection.ts'],
+  },
+  {
+    files: 'packages/server/src/commands/',
+    mayNotImport: ['packages/server/src/testing/', 'packages/server/src/ftp-server.ts', 'packages/server/src/connection.ts'],
+  },
+];
+
 /** Node modules that do I/O; `@ftp/protocol` is the wire format alone and may use none of them (node:buffer is fine). */
 const ioModules = new Set(['net', 'fs', 'fs/promises', 'tls', 'dgram', 'child_process', 'http', 'https', 'http2', 'dns', 'dns/promises', 'cluster', 'worker_threads']);
 
@@ -149,6 +167,16 @@ describe('import boundaries (docs/architecture.md)', () => {
       if (entry.packageName! in dependencies || entry.packageName! in peerDependencies) return undefined;
       if (file.isTest && entry.packageName! in devDependencies) return undefined;
       return `is not declared in ${unit.path}/package.json ${file.isTest ? '' : '(dependencies or peerDependencies)'}`.trim();
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('inside @ftp/server, imports point down: composition -> commands -> session -> option types', () => {
+    const found = violations((_unit, file, entry) => {
+      if (file.isTest || entry.kind !== 'relative') return undefined;
+      const layer = serverLayers.find((rule) => file.path.startsWith(rule.files));
+      const forbidden = layer?.mayNotImport.find((target) => entry.target!.startsWith(target));
+      return forbidden === undefined ? undefined : `points up: ${layer!.files} may not import ${forbidden}`;
     });
     expect(found).toEqual([]);
   });
