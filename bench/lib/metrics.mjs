@@ -1,4 +1,4 @@
-// The measurements of issue 6, each run against one server with the shared client. Every result carries the
+// The benchmark's measurements (BENCHMARKS.md), each run against one server with the shared client. Every result carries the
 // server's CPU seconds (its whole process tree) and the client's, so a client-bound figure shows.
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, readFile, rm } from 'node:fs/promises';
@@ -413,7 +413,7 @@ async function noopUnderLoad(control, observer, noops) {
 }
 
 /**
- * Issue 26: the NOOP median of one session while another pipelines SIZE, MLST, MDTM and STOR, first in a directory
+ * The NOOP median of one session while another pipelines SIZE, MLST, MDTM and STOR, first in a directory
  * one level down, then `plan.deepLevels` directories deep (made as a client would, MKD and CWD per level). Equal
  * figures mean a deep path costs the other sessions nothing more than a shallow one.
  */

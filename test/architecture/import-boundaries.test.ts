@@ -40,7 +40,7 @@ const testOnlyImports: Record<string, readonly string[]> = {
 
 /**
  * Known exception: tests that reach into another package's test helpers by relative path, because the workspace has
- * no shared test-utilities package yet (HOUSE-STYLE 2.2 proposes `tools/test-utils`). Moving these helpers there
+ * no shared test-utilities package yet (a private `tools/test-utils` package would be the place). Moving these helpers there
  * removes the entries. Code that ships may never do this.
  */
 const testHelpersSharedByPath: readonly { from: string; to: string }[] = [

@@ -10,7 +10,7 @@ import { packagesToCheck, packPackage, run, workspaceRoot, type WorkspacePackage
 
 // Checks that catch a broken package before a release: our own manifest rules, publint, and arethetypeswrong.
 //
-// attw runs with the "esm-only" profile. The packages are ESM only on purpose (HOUSE-STYLE 2.7): Node 20.19+ can
+// attw runs with the "esm-only" profile. The packages are ESM only on purpose (docs/style.md): Node 20.19+ can
 // require() them, so CommonJS callers are not locked out, but TypeScript's old "node10" resolution (which ignores
 // "exports") and "node16 from CJS" (which, before TypeScript 5.8's module "node20", reports require of ESM as an
 // error) cannot see them correctly. Those two modes are what a dual CJS build would be for; we ship none, so attw

@@ -10,7 +10,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { deletePrefix, startTestS3 } from '../../../packages/storage-s3/test/support/test-s3.ts';
 import { eventually, startApp, temporaryDirectory, type InProcessApp } from './support/in-process-app.ts';
 
-// Scaling out (issue 9): two server instances on 127.0.0.2 and 127.0.0.3 share one bucket on the test S3 server,
+// Scaling out: two server instances on 127.0.0.2 and 127.0.0.3 share one bucket on the test S3 server,
 // behind Debian's HAProxy in TCP mode sending PROXY v2. The client dials HAProxy from 127.0.0.9; each instance
 // announces its own passive address, and sees 127.0.0.9 as the client.
 

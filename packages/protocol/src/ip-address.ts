@@ -1,5 +1,5 @@
-// Pure address syntax checks: @ftp/protocol may not import node:net (house style 2.2), whose isIPv4/isIPv6 would
-// otherwise do this.
+// Pure address syntax checks: @ftp/protocol does no I/O and may not import node:net (test/architecture), whose
+// isIPv4/isIPv6 would otherwise do this.
 
 const ipv4Octet = '(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])';
 // No leading zeros: "010" is octal to some parsers and decimal to others, so it is refused rather than guessed.

@@ -55,7 +55,7 @@ export class LineSplitter {
   readonly #maxLineLength: number;
   /**
    * The line being assembled. It starts small and doubles up to the maximum only for a long line: an idle session
-   * holds one of these, and commands are short (issue 6: a 4 KiB buffer per session was most of an idle session).
+   * holds one of these, and commands are short (a full-size buffer per session would be most of an idle session).
    */
   #buffer: Buffer;
   #length = 0;

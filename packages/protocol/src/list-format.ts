@@ -65,10 +65,9 @@ function fixedRoom(prefix: Uint8Array): number {
 
 /**
  * The encoder of a LIST's lines, for one listing: it writes bytes straight into the caller's batch buffer, so a
- * listing of 10,000 entries makes no string per line. Issue 6: building each line as a string, then the batch as a
- * string, then its bytes, was 40% of what the event loop allocated for a LIST of 10,000 (13.8 MB per listing then, 8.3 MB now), and
- * young-generation collections are what makes the listings right after the server sat idle slow, when V8 has shrunk
- * its young generation. The columns that do not depend on the entry are encoded once, and the permission and date
+ * listing of 10,000 entries makes no string per line. Building each line as a string, then the batch as a string, then
+ * its bytes, was a large share of what a listing allocated, and young-generation collections are what makes the
+ * listings right after the server sat idle slow, when V8 has shrunk its young generation. The columns that do not depend on the entry are encoded once, and the permission and date
  * columns are remembered, since a directory's entries mostly share a mode and often a minute.
  */
 export function createListLineEncoder(options: ListLineOptions): ListLineEncoder {

@@ -109,8 +109,8 @@ export const ReplyCode = {
 export type ReplyCode = (typeof ReplyCode)[keyof typeof ReplyCode];
 
 /**
- * A fixed, client-safe text for each code, for replies whose detail must not be exposed (house style 2.4: the
- * detail goes to the log only). Wording follows RFC 959 §4.2.2 where it gives one.
+ * A fixed, client-safe text for each code, for replies whose detail must not be exposed (the detail goes to the log
+ * only, docs/errors.md). Wording follows RFC 959 §4.2.2 where it gives one.
  */
 export const standardReplyText: Readonly<Record<ReplyCode, string>> = {
   110: 'Restart marker reply.',

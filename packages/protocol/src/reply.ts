@@ -19,8 +19,7 @@ export function formatReply(code: number, text: string | readonly string[]): str
   if (!Number.isInteger(code) || code < 100 || code > 599) {
     throw new RangeError(`Reply code must be an integer from 100 to 599, got ${String(code)}`);
   }
-  // Most replies are one line of plain text: no splitting and no regular expressions for them (issue 6: three
-  // replies per small transfer).
+  // Most replies are one line of plain text (three per small transfer): no splitting and no regular expressions.
   if (typeof text === 'string' && !text.includes('\n') && !text.includes('\r')) return `${String(code)} ${text}\r\n`;
   const lines = toLines(text).map((line) => line.replace(/\r(?!\0)/g, '\r\0'));
   if (lines.length <= 1) {

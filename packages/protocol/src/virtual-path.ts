@@ -1,4 +1,4 @@
-// Virtual paths are what the client sees and what plugins receive (house style 2.3 rule 6): absolute POSIX paths,
+// Virtual paths are what the client sees and what plugins receive (the storage contract's paths): absolute POSIX paths,
 // normalised, where "/" is the user's root. Only "/" separates segments; a backslash is an ordinary name character
 // on POSIX. Nothing is percent-decoded: "%2e%2e" is a literal name, since FTP pathnames are not URLs.
 

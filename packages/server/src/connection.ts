@@ -222,8 +222,8 @@ export class ControlConnection implements SessionIo {
 
   /**
    * Replies sent in one turn of the event loop leave in one write: the first corks the socket and the flush waits
-   * until the turn's promise callbacks have run. A small download is read, sent and finished in one turn (issue 6),
-   * so its 150 and 226 then share one system call and one wake-up of the client. With `leaveNow` the reply and any
+   * until the turn's promise callbacks have run. A small download is read, sent and finished in one turn, so its 150
+   * and 226 then share one system call and one wake-up of the client. With `leaveNow` the reply and any
    * held before it leave at once; a lone one is a plain write, with no cork and no flush to schedule.
    */
   send(text: string, leaveNow: boolean): void {

@@ -13,7 +13,7 @@ import {
   type RawSession,
 } from './support/index.ts';
 
-// Hardening issue: ways around a permission or a quota that each command alone enforced (a rename onto a protected
+// Ways around a permission or a quota that each command alone enforced (a rename onto a protected
 // file, a rename out of an unreadable directory, parallel uploads past maxFiles), and the MLSx "perm" fact telling
 // the user what the permission checks will really allow. Everything over real sockets on 127.0.0.1.
 

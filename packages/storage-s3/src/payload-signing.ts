@@ -12,8 +12,8 @@ export const unsignedPayload = 'UNSIGNED-PAYLOAD';
 /**
  * True when a request's body should stay out of its signature. Over HTTPS the bytes are already protected in transit
  * by TLS and against corruption by the `x-amz-checksum-crc32` header every PutObject and UploadPart carries (a signed
- * header, so it cannot be swapped either); hashing them again with SHA-256 for the signature cost about a fifth of the
- * server's CPU per uploaded GiB in the issue 6 benchmark. Over plain http the SHA-256 is what keeps a party on the
+ * header, so it cannot be swapped either); hashing them again with SHA-256 for the signature would be a large share
+ * of the server's CPU per uploaded GiB. Over plain http the SHA-256 is what keeps a party on the
  * path from replacing the body along with its CRC32, so `'auto'` keeps it there.
  */
 export function skipsPayloadHash(signing: PayloadSigning, request: { readonly protocol?: unknown }): boolean {

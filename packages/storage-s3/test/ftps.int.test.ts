@@ -10,7 +10,7 @@ import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
 import { createS3Storage } from '../src/index.ts';
 import { deletePrefix, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
 
-// Issue 5 asks for the storage round trips over TLS against the S3 connector too: explicit and implicit FTPS, PROT P,
+// The storage round trips over TLS against the S3 connector too: explicit and implicit FTPS, PROT P,
 // with the server requiring TLS for login and data, over a bucket on the test S3 server.
 let s3: TestS3;
 let certificate: { cert: Buffer; key: Buffer };

@@ -65,8 +65,8 @@ export class StorageError extends FtpError {
 /**
  * Shorthand for connectors: `throw storageError('ENOENT', path)`. The error has no stack trace: these are expected
  * outcomes (a missing file, an existing directory), answered to the client and logged at debug level, and capturing
- * a stack cost about 9 µs, more than the look-up that found the missing file (issue 6: every new upload's target
- * is a miss). A `cause` keeps its own stack; `new StorageError(…)` keeps one too.
+ * a stack costs more than the look-up that found the missing file (every new upload's target is a miss). A `cause`
+ * keeps its own stack; `new StorageError(…)` keeps one too.
  */
 export function storageError(storageCode: StorageErrorCode, path: string, cause?: unknown): StorageError {
   const stackTraceLimit = Error.stackTraceLimit;

@@ -105,8 +105,7 @@ export async function receiveFromClient(context: CommandContext, options: Receiv
     const startedAt = Date.now();
     context.reply(ReplyCode.FileStatusOkay, options.openingText);
     // The client sends nothing before this 150 arrives, and the storage's first steps (a local file system's open, on
-    // the event loop) come before anything is awaited: without the flush they held the reply back (issue 6 timing of
-    // a 4 KiB STOR: 150 written ~40 us after it was ready).
+    // the event loop) come before anything is awaited: without the flush they would hold the reply back.
     context.flushReplies();
     try {
       await handshake;

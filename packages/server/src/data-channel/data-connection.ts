@@ -75,7 +75,7 @@ export class DataConnection {
       finished = true;
       if (!(socket instanceof TLSSocket) && socket.writableLength === 0) {
         // Every byte is already with the kernel: the FIN goes out behind them, and waiting for 'finish' (one more
-        // turn of the event loop, about 100 us per small file in the issue 6 profile) would learn nothing more,
+        // turn of the event loop per file) would learn nothing more,
         // since neither tells whether the client received the data.
         socket.end();
         return this.#bytes;

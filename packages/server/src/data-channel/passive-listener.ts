@@ -54,8 +54,8 @@ export class PassiveListener {
   }
 
   static async open(options: PassiveListenerOptions): Promise<PassiveListener> {
-    // allowHalfOpen: an upload's EOF must not make Node.js end and tear down the socket at once; the transfer closes it
-    // after the 226 (issue 6 timing of a 4 KiB STOR: the teardown ran before the upload could be committed, ~60 us).
+    // allowHalfOpen: an upload's EOF must not make Node.js end and tear down the socket at once, before the upload is
+    // committed; the transfer closes it after the 226.
     const server = createServer({ noDelay: true, pauseOnConnect: true, allowHalfOpen: true });
     server.on('error', () => {});
     const port = await options.portPool.listen(server, options.bindAddress);

@@ -81,9 +81,9 @@ export class PortPool {
   /**
    * No range configured: a random port of the ephemeral range, then the kernel's choice. Binding port 0 makes Linux
    * search the range for a port without any socket, and every data connection the server closed first (each download:
-   * RFC 959 marks its end by closing) leaves one in TIME_WAIT for a minute. With 18,000 of them a listen took 1.8 ms
-   * against 24 us for a random port (issue 6, the 4 KiB files metric), where our listener may share a port with
-   * TIME_WAIT sockets (SO_REUSEADDR); a port taken by a live socket fails with EADDRINUSE and the next is tried.
+   * RFC 959 marks its end by closing) leaves one in TIME_WAIT for a minute, so with many of them that search costs far
+   * more than a random port, where our listener may share a port with TIME_WAIT sockets (SO_REUSEADDR); a port taken by
+   * a live socket fails with EADDRINUSE and the next is tried.
    */
   async #listenAnywhere(server: Server, host: string): Promise<number> {
     if (systemRange === null) systemRange = ephemeralRange();
@@ -104,7 +104,7 @@ export class PortPool {
 
   /**
    * One bind attempt. Plain one-shot listeners rather than `events.once` twice under `Promise.race`: that left the
-   * loser's listener attached and cost two extra promises per PASV (issue 6, the 4 KiB files metric). A configured
+   * loser's listener attached and cost two extra promises per PASV. A configured
    * port is the bound port, so only port 0 asks the kernel (getsockname) which one it chose.
    */
   #listenOn(server: Server, host: string, port: number): Promise<number> {

@@ -9,8 +9,8 @@ const maximumFree = 4;
 /**
  * The buffers one download lends its storage (`ReadOptions.bufferPool`): the storage reads into them, the data
  * connection sends them and gives each back once the socket has written it. A 1 GiB RETR then touches four 512 KiB
- * buffers instead of allocating 2,048 (issue 6 profile: the page faults and zeroing of fresh buffers cost about a fifth
- * of the server's CPU per GiB). Only buffers this pool made are taken back, recognised by their ArrayBuffer, so a
+ * buffers instead of allocating 2,048, whose page faults and zeroing would be a large share of the server's CPU per
+ * GiB. Only buffers this pool made are taken back, recognised by their ArrayBuffer, so a
  * connector that ignores the pool, or yields a subarray, cannot make us reuse memory it still owns.
  */
 export class SendBufferPool implements ReadBufferPool {

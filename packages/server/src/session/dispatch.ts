@@ -25,7 +25,7 @@ export interface ReadyCommand {
 }
 
 /**
- * The guards every line passes, in this fixed order (HOUSE-STYLE §2.5): closing → too long → unparsable → unknown →
+ * The guards every line passes, in this fixed order (docs/architecture.md): closing → too long → unparsable → unknown →
  * unavailable on this server → login → capability → argument → sequence. Returns the command to run, or undefined after replying.
  */
 export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand | undefined {

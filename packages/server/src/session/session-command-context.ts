@@ -24,9 +24,8 @@ export interface ContextSession {
 }
 
 /**
- * The context of one command of one session. A class, not an object of closures: every command gets one, and twenty
- * closures per command were the largest single allocation of a short session (about 1.8 KiB a command in the issue 6
- * heap profile of session churn). The fields a handler reads are shared with the session; only `verb` and
+ * The context of one command of one session. A class, not an object of closures: every command gets one, and a
+ * closure per member would be the largest allocation of a short session. The fields a handler reads are shared with the session; only `verb` and
  * `lastReplyCode` belong to the command, since ABOR or STAT may run beside a transfer's own command.
  */
 export class SessionCommandContext implements CommandContext {

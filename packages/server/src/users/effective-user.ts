@@ -22,7 +22,7 @@ export function resolveEffectiveUser(user: AuthenticatedUser, defaults: UserDefa
 const noPermissions: UserPermissions = Object.freeze({});
 const noOverrides: ReadonlyArray<readonly [string, UserPermissions]> = Object.freeze([]);
 
-/** A class, not an object of closures: its methods are shared by every session (issue 6, memory per idle session). */
+/** A class, not an object of closures: its methods are shared by every session, so an idle session holds less. */
 class ResolvedUser implements EffectiveUser {
   readonly user: AuthenticatedUser;
   readonly quota: UserQuota | undefined;
