@@ -3,9 +3,9 @@ import type { ServerLogger } from '../server-options.ts';
 import type { ConnectionFacts } from './command-context.ts';
 
 /**
- * The plugin context as a class: `signal` is a getter on the prototype (an AbortController costs about 10 µs to make,
- * and most plugins never look at it). An object literal with a getter is kept by V8 in dictionary mode, about 450
- * bytes more per session.
+ * The plugin context as a class: `signal` is a getter on the prototype (an AbortController is dear to make, and most
+ * plugins never look at it). An object literal with a getter is kept by V8 in dictionary mode, which costs every
+ * session memory.
  */
 export class SessionPluginContext implements PluginContext {
   readonly sessionId: string;

@@ -188,8 +188,7 @@ export class Session implements DispatchTarget, ContextSession {
 
   /**
    * A final reply (2xx-5xx, RFC 959 §4.2) leaves at once when no command waits behind it: the client can send
-   * nothing before it arrives, while the command's code still unwinds (an upload's 226 waited ~140 µs for that, issue
-   * 6). A 1xx reply waits for the turn's end, so a small download's 150 and 226 still share one write, and so do the
+   * nothing before it arrives, while the command's code still unwinds. A 1xx reply waits for the turn's end, so a small download's 150 and 226 still share one write, and so do the
    * replies to commands a client sent in one packet.
    */
   reply(code: number, text: string | readonly string[]): void {
