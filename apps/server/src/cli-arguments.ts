@@ -30,16 +30,21 @@ see apps/server/README.md for the full table. Exit codes: 0 after a clean shutdo
 configuration or usage errors.
 `;
 
+/** The options and positionals of the command line, as `parseArgs` reads them. */
+function parseCliOptions(args: string[]) {
+  return parseArgs({
+    args,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    allowPositionals: true,
+    strict: true,
+  });
+}
+
 /** Parses `process.argv.slice(2)`. Throws `UsageError` for unknown options or arguments. */
 export function parseCliArguments(argv: readonly string[]): CliCommand {
-  let parsed;
+  let parsed: ReturnType<typeof parseCliOptions>;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseCliOptions([...argv]);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

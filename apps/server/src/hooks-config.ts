@@ -1,5 +1,5 @@
 import { ConfigError } from './config-error.ts';
-import { serverEventNames } from './logging.ts';
+import type { serverEventNames } from './logging.ts';
 
 /** The events a webhook can be sent for: the operations of `@ftp/server`'s events, after they completed. */
 export const webhookEventNames = ['upload', 'download', 'delete', 'rename', 'mkdir', 'rmdir', 'login', 'login-failed'] as const;

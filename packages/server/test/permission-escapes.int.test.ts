@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
-  loggedInRawSession,
   openDataConnection,
   pasvPort,
   rawTransfer,

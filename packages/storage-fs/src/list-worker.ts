@@ -59,14 +59,13 @@ function workerMain(
   entryFields: number,
 ): void {
   const fs = requireModule('node:fs') as typeof import('node:fs');
-  const path = requireModule('node:path') as typeof import('node:path');
   port.on('message', (request) => {
     try {
       const names = request.names.split('\0');
       const numbers = new Float64Array(names.length * entryFields);
       for (let index = 0; index < names.length; index++) {
         // The same facts as `writeEntryFacts` (list-worker.ts), which this code cannot import.
-        const stats = fs.lstatSync(request.directory + '/' + names[index]!, { throwIfNoEntry: false });
+        const stats = fs.lstatSync(`${request.directory}/${names[index]!}`, { throwIfNoEntry: false });
         if (stats === undefined) continue;
         const at = index * entryFields;
         numbers[at] = stats.mode;

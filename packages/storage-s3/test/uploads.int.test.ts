@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, } from 'vitest';
 import { StorageError } from '@ftp/plugin-api';
 import { chunksOf, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
 import { isAbortMultipartUpload, isCreateMultipartUpload, isUploadPart } from './support/fault-proxy.ts';

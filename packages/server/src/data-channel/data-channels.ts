@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { HostPort } from '@ftp/protocol';
 import { DataConnectionError } from '../errors/server-errors.ts';
 import type { ServerLogger } from '../server-options.ts';
@@ -104,7 +105,7 @@ export class DataChannels {
     this.#setup = undefined;
     if (setup === undefined) throw new DataConnectionError('Use PORT, EPRT, PASV or EPSV first.');
     const { timeoutMs, localAddress } = this.#options;
-    let socket;
+    let socket: Socket;
     if (setup.kind === 'passive') {
       try {
         socket = await setup.listener.accept(signal);
