@@ -10,7 +10,7 @@ if (!/^\d+$/.test(port ?? '')) {
 const rounds = 300;
 const steps = {};
 const now = () => performance.now() * 1000;
-const record = (name, start) => ((steps[name] ??= []).push(now() - start));
+const record = (name, start) => (steps[name] ??= []).push(now() - start);
 
 for (let index = 0; index < rounds; index++) {
   let start = now();
@@ -35,4 +35,5 @@ for (let index = 0; index < rounds; index++) {
   record('QUIT+close', start);
 }
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-for (const [name, values] of Object.entries(steps)) process.stdout.write(`${name.padEnd(12)} ${median(values).toFixed(0).padStart(6)} us\n`);
+for (const [name, values] of Object.entries(steps))
+  process.stdout.write(`${name.padEnd(12)} ${median(values).toFixed(0).padStart(6)} us\n`);

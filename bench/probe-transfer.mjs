@@ -13,7 +13,7 @@ const rounds = 300;
 const payload = Buffer.alloc(4096, 7);
 const steps = {};
 const now = () => performance.now() * 1000;
-const record = (name, start) => ((steps[name] ??= []).push(now() - start));
+const record = (name, start) => (steps[name] ??= []).push(now() - start);
 const connectData = (reply) => {
   const numbers = /(\d+),(\d+),(\d+),(\d+),(\d+),(\d+)/.exec(reply.text);
   return new Promise((resolve, reject) => {
@@ -58,4 +58,5 @@ for (const direction of ['STOR', 'RETR']) {
 }
 await control.quit();
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-for (const [name, values] of Object.entries(steps)) process.stdout.write(`${name.padEnd(14)} ${median(values).toFixed(0).padStart(6)} us\n`);
+for (const [name, values] of Object.entries(steps))
+  process.stdout.write(`${name.padEnd(14)} ${median(values).toFixed(0).padStart(6)} us\n`);

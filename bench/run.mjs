@@ -33,12 +33,46 @@ const { values: flags } = parseArgs({
 });
 
 const plan = flags.quick
-  ? { rounds: 2, warmupRounds: 1, bigFileBytes: 256 * MiB, parallelStreams: 8, parallelFileBytes: 32 * MiB, smallFiles: 300,
-      smallFilesSeconds: 2, churnSessions: 100, churnConcurrency: 32, listEntries: 10_000, listRepeats: 3, idleSessions: 200,
-      s3Bytes: 64 * MiB, s3PartBytes: 5 * MiB, s3QueueSize: 4, deepLevels: 2000, deepNoops: 200, metricTimeoutSeconds: 30 }
-  : { rounds: 3, warmupRounds: 2, bigFileBytes: 1024 * MiB, parallelStreams: 8, parallelFileBytes: 128 * MiB, smallFiles: 1000,
-      smallFilesSeconds: 8, churnSessions: 500, churnConcurrency: 32, listEntries: 10_000, listRepeats: 5, idleSessions: 1000,
-      s3Bytes: 256 * MiB, s3PartBytes: 5 * MiB, s3QueueSize: 4, deepLevels: 2000, deepNoops: 1000, metricTimeoutSeconds: 120 };
+  ? {
+      rounds: 2,
+      warmupRounds: 1,
+      bigFileBytes: 256 * MiB,
+      parallelStreams: 8,
+      parallelFileBytes: 32 * MiB,
+      smallFiles: 300,
+      smallFilesSeconds: 2,
+      churnSessions: 100,
+      churnConcurrency: 32,
+      listEntries: 10_000,
+      listRepeats: 3,
+      idleSessions: 200,
+      s3Bytes: 64 * MiB,
+      s3PartBytes: 5 * MiB,
+      s3QueueSize: 4,
+      deepLevels: 2000,
+      deepNoops: 200,
+      metricTimeoutSeconds: 30,
+    }
+  : {
+      rounds: 3,
+      warmupRounds: 2,
+      bigFileBytes: 1024 * MiB,
+      parallelStreams: 8,
+      parallelFileBytes: 128 * MiB,
+      smallFiles: 1000,
+      smallFilesSeconds: 8,
+      churnSessions: 500,
+      churnConcurrency: 32,
+      listEntries: 10_000,
+      listRepeats: 5,
+      idleSessions: 1000,
+      s3Bytes: 256 * MiB,
+      s3PartBytes: 5 * MiB,
+      s3QueueSize: 4,
+      deepLevels: 2000,
+      deepNoops: 1000,
+      metricTimeoutSeconds: 120,
+    };
 // The S3 parts are the connector's defaults (5 MiB, 4 in memory), also the SDK Upload's; fauxqs refuses bodies over ~11 MiB.
 if (flags.rounds !== undefined) plan.rounds = Number(flags.rounds);
 if (flags.warmup !== undefined) plan.warmupRounds = Number(flags.warmup);
@@ -57,7 +91,8 @@ function build() {
 async function writeRepeated(path, bytes, pattern) {
   const handle = await open(path, 'w', 0o644);
   try {
-    for (let written = 0; written < bytes; written += pattern.byteLength) await handle.write(pattern, 0, Math.min(pattern.byteLength, bytes - written));
+    for (let written = 0; written < bytes; written += pattern.byteLength)
+      await handle.write(pattern, 0, Math.min(pattern.byteLength, bytes - written));
   } finally {
     await handle.close();
   }
@@ -171,7 +206,9 @@ async function main() {
     const started = await startAll(context);
     const { running, s3Server } = started;
     for (const note of started.failed) process.stdout.write(`skipped: ${note}\n`);
-    process.stdout.write(`servers: ${[...running, ...(s3Server === undefined ? [] : [s3Server])].map((server) => server.name).join(', ')}\n`);
+    process.stdout.write(
+      `servers: ${[...running, ...(s3Server === undefined ? [] : [s3Server])].map((server) => server.name).join(', ')}\n`,
+    );
     const runPlan = { ...plan, dataDirectory };
     const samples = {};
     const errors = [];

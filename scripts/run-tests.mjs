@@ -44,7 +44,8 @@ function runLeg(node, reportName) {
   const reportFile = join(root, 'test-results', reportName);
   mkdirSync(dirname(reportFile), { recursive: true });
   rmSync(reportFile, { force: true });
-  const legEnvironment = node === process.execPath ? environment : { ...environment, PATH: `${dirname(node)}${delimiter}${environment.PATH ?? ''}` };
+  const legEnvironment =
+    node === process.execPath ? environment : { ...environment, PATH: `${dirname(node)}${delimiter}${environment.PATH ?? ''}` };
   if (legs.length > 1) console.log(`\n=== tests on Node.js ${version} (${node}) ===\n`);
   const started = Date.now();
   const tests = spawnSync(
@@ -57,8 +58,17 @@ function runLeg(node, reportName) {
     const report = JSON.parse(readFileSync(reportFile, 'utf8'));
     const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
     // A file that fails to load counts as a failure even though it has no failed test.
-    const failedSuites = (report.testResults ?? []).filter((file) => file.status === 'failed' && (file.assertionResults ?? []).every((test) => test.status !== 'failed')).length;
-    return { version, passed: report.numPassedTests, failed: report.numFailedTests + failedSuites, skipped, status: tests.status ?? 1, seconds };
+    const failedSuites = (report.testResults ?? []).filter(
+      (file) => file.status === 'failed' && (file.assertionResults ?? []).every((test) => test.status !== 'failed'),
+    ).length;
+    return {
+      version,
+      passed: report.numPassedTests,
+      failed: report.numFailedTests + failedSuites,
+      skipped,
+      status: tests.status ?? 1,
+      seconds,
+    };
   } catch (error) {
     console.error(`could not read the test report of the Node.js ${version} leg: ${error}`);
     return { version, passed: 0, failed: 1, skipped: 0, status: tests.status ?? 1, seconds };
@@ -76,7 +86,10 @@ for (const result of results) {
   total.failed += result.failed;
   total.skipped += result.skipped;
   // Worded so that only the closing line has the "N passed, N failed" form CI reads.
-  if (results.length > 1) console.log(`Node.js ${result.version} leg: passed ${result.passed}, failed ${result.failed}, skipped ${result.skipped}, ${result.seconds} s`);
+  if (results.length > 1)
+    console.log(
+      `Node.js ${result.version} leg: passed ${result.passed}, failed ${result.failed}, skipped ${result.skipped}, ${result.seconds} s`,
+    );
 }
 console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
 process.exit(results.every((result) => result.status === 0 && result.failed === 0) ? 0 : 1);

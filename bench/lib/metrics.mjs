@@ -68,9 +68,7 @@ async function stor(server, plan) {
 async function parallelRetr(server, plan) {
   const sessions = await Promise.all(Array.from({ length: plan.parallelStreams }, () => openSession(server)));
   try {
-    const run = await measured(server, () =>
-      Promise.all(sessions.map((control, index) => control.download(`RETR parallel-${index}.bin`))),
-    );
+    const run = await measured(server, () => Promise.all(sessions.map((control, index) => control.download(`RETR parallel-${index}.bin`))));
     const bytes = run.value.reduce((sum, result) => sum + result.bytes, 0);
     if (bytes !== plan.parallelStreams * plan.parallelFileBytes) throw new Error(`parallel RETR got ${bytes} bytes`);
     return {
@@ -374,7 +372,10 @@ async function s3WarmUp(server, plan) {
     await server.direct.call('get', { key: server.sdkKey(name) });
   } finally {
     await control.quit().catch(() => control.destroy());
-    await Promise.allSettled([server.direct.call('delete', { key: server.ftpKey(name) }), server.direct.call('delete', { key: server.sdkKey(name) })]);
+    await Promise.allSettled([
+      server.direct.call('delete', { key: server.ftpKey(name) }),
+      server.direct.call('delete', { key: server.sdkKey(name) }),
+    ]);
   }
 }
 
@@ -400,7 +401,9 @@ async function noopUnderLoad(control, observer, noops) {
   const startedAt = performance.now();
   const load = (async () => {
     while (!stopping) {
-      const replies = await Promise.all(['SIZE file.dat', 'MLST file.dat', 'MDTM file.dat', 'SIZE file.dat'].map((line) => control.command(line)));
+      const replies = await Promise.all(
+        ['SIZE file.dat', 'MLST file.dat', 'MDTM file.dat', 'SIZE file.dat'].map((line) => control.command(line)),
+      );
       if (replies[0].code !== 213) throw new Error(`SIZE under load: ${replies[0].text}`);
       await control.upload('file.dat', smallFile.byteLength, smallFile);
       commands += replies.length + 1;

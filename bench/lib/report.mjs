@@ -96,7 +96,9 @@ function formatS3Table(result) {
   for (const [ours, direct, label, target] of s3Rows) {
     if (value(ours) === undefined && value(direct) === undefined) continue;
     const ratio = fields[ours]?.ratios.sdk;
-    lines.push(`| ${label} | ${format(value(ours))} | ${direct === null ? '' : format(value(direct))} | ${ratio === undefined ? '' : `${ratio.toFixed(2)}x`} | ${target} |`);
+    lines.push(
+      `| ${label} | ${format(value(ours))} | ${direct === null ? '' : format(value(direct))} | ${ratio === undefined ? '' : `${ratio.toFixed(2)}x`} | ${target} |`,
+    );
   }
   return lines;
 }
@@ -134,7 +136,9 @@ export function formatSummary(result) {
         const arrow = better === 'higher' ? ' ↑' : better === 'lower' ? ' ↓' : '';
         const cells = servers.map((server) => format(medians[server]));
         const ratioCells = peers.map((peer) => (ratios[peer] === undefined ? '' : `${ratios[peer].toFixed(2)}x`));
-        lines.push(`| ${metricTitles[metricName] ?? metricName}: ${fieldLabels[field] ?? field}${arrow} | ${cells.join(' | ')} | ${ratioCells.join(' | ')} |`);
+        lines.push(
+          `| ${metricTitles[metricName] ?? metricName}: ${fieldLabels[field] ?? field}${arrow} | ${cells.join(' | ')} | ${ratioCells.join(' | ')} |`,
+        );
       }
     }
     lines.push('', '↑ higher is better, ↓ lower is better; a ratio is ours divided by the peer.');
@@ -143,6 +147,9 @@ export function formatSummary(result) {
   if (s3Lines.length > 0) lines.push(...(servers.length > 0 ? [''] : []), ...s3Lines);
   const paragraph = (text) => lines.push(...(lines.at(-1) === '' ? [] : ['']), text);
   if (result.skipped.length > 0) paragraph(`Skipped: ${result.skipped.join('; ')}.`);
-  if (result.errors.length > 0) paragraph(`Failures: ${result.errors.map((error) => `${error.server} ${error.metric} (${error.warmup === undefined ? `round ${error.round}` : `warm-up ${error.warmup}`}): ${error.error}`).join('; ')}.`);
+  if (result.errors.length > 0)
+    paragraph(
+      `Failures: ${result.errors.map((error) => `${error.server} ${error.metric} (${error.warmup === undefined ? `round ${error.round}` : `warm-up ${error.warmup}`}): ${error.error}`).join('; ')}.`,
+    );
   return `${lines.join('\n')}\n`;
 }

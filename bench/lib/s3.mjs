@@ -26,7 +26,8 @@ export function s3Settings(environment = process.env) {
       secretAccessKey: environment.S3_SECRET_ACCESS_KEY || 'bench-secret-key',
     },
     forcePathStyle: environment.S3_FORCE_PATH_STYLE !== 'false',
-    signPayload: environment.S3_SIGN_PAYLOAD === undefined || environment.S3_SIGN_PAYLOAD === '' ? undefined : environment.S3_SIGN_PAYLOAD !== 'false',
+    signPayload:
+      environment.S3_SIGN_PAYLOAD === undefined || environment.S3_SIGN_PAYLOAD === '' ? undefined : environment.S3_SIGN_PAYLOAD !== 'false',
   };
 }
 
@@ -127,7 +128,12 @@ export async function startS3Bench({ plan, context, track }) {
     return {
       ...server,
       direct: { ...direct, gcSignal },
-      s3: { endpoint: settings.external ? endpoint : 'fauxqs@1.9.2', bucket: settings.bucket, external: settings.external, signPayload: settings.signPayload },
+      s3: {
+        endpoint: settings.external ? endpoint : 'fauxqs@1.9.2',
+        bucket: settings.bucket,
+        external: settings.external,
+        signPayload: settings.signPayload,
+      },
       ftpKey: (name) => `${runPrefix}ftp/${name}`,
       sdkKey: (name) => `${runPrefix}sdk/${name}`,
       stop: stopAll,

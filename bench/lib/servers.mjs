@@ -90,7 +90,17 @@ export function stopper(child) {
 export async function started(name, child, portPromise, extra) {
   try {
     const port = await portPromise;
-    return { name, pid: child.pid, port, user: 'anonymous', password: 'bench@', directory: '/pub', mlsd: true, ...extra, stop: stopper(child) };
+    return {
+      name,
+      pid: child.pid,
+      port,
+      user: 'anonymous',
+      password: 'bench@',
+      directory: '/pub',
+      mlsd: true,
+      ...extra,
+      stop: stopper(child),
+    };
   } catch (error) {
     await stopper(child)();
     throw new Error(`${name}: ${error.message}: ${child.errorText().trim()}`);
@@ -103,7 +113,15 @@ export function profileArguments(profileDirectory) {
 }
 
 /** Our server from the built packages; `profileDirectory` adds --cpu-prof. */
-async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory, name, script = join(benchDirectory, 'servers', 'ours.mjs'), node = process.execPath }) {
+async function startOurs({
+  dataDirectory,
+  workDirectory,
+  fsync,
+  profileDirectory,
+  name,
+  script = join(benchDirectory, 'servers', 'ours.mjs'),
+  node = process.execPath,
+}) {
   const nodeArguments = profileArguments(profileDirectory);
   const gc = gcReporting(workDirectory, name);
   const child = launch(node, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], { env: gc.env });
@@ -113,7 +131,9 @@ async function startOurs({ dataDirectory, workDirectory, fsync, profileDirectory
 async function startFtpSrv({ dataDirectory, workDirectory }) {
   const port = await freePort();
   const gc = gcReporting(workDirectory, 'ftp-srv');
-  const child = launch(process.execPath, [...gcPreload, join(benchDirectory, 'servers', 'ftp-srv.mjs'), dataDirectory, String(port)], { env: gc.env });
+  const child = launch(process.execPath, [...gcPreload, join(benchDirectory, 'servers', 'ftp-srv.mjs'), dataDirectory, String(port)], {
+    env: gc.env,
+  });
   return started('ftp-srv', child, portFromStdout(child), { mlsd: false, ...gc.extra });
 }
 
@@ -130,14 +150,38 @@ async function startVsftpd({ dataDirectory, workDirectory }) {
   const configPath = join(workDirectory, 'vsftpd.conf');
   // Anonymous login mapped to "daemon" (whose home exists) (this machine has no "ftp" user), chrooted to the shared data directory.
   const settings = {
-    listen: 'YES', listen_ipv6: 'NO', listen_address: '127.0.0.1', listen_port: port, background: 'NO',
-    seccomp_sandbox: 'NO', anonymous_enable: 'YES', local_enable: 'NO', ftp_username: 'daemon',
-    anon_root: dataDirectory, no_anon_password: 'YES', write_enable: 'YES', anon_upload_enable: 'YES',
-    anon_mkdir_write_enable: 'YES', anon_other_write_enable: 'YES', anon_world_readable_only: 'NO',
-    anon_umask: '022', allow_writeable_chroot: 'YES', secure_chroot_dir: emptyDirectory, xferlog_enable: 'NO',
-    max_clients: 0, max_per_ip: 0, connect_from_port_20: 'NO', pasv_enable: 'YES', pasv_promiscuous: 'NO',
+    listen: 'YES',
+    listen_ipv6: 'NO',
+    listen_address: '127.0.0.1',
+    listen_port: port,
+    background: 'NO',
+    seccomp_sandbox: 'NO',
+    anonymous_enable: 'YES',
+    local_enable: 'NO',
+    ftp_username: 'daemon',
+    anon_root: dataDirectory,
+    no_anon_password: 'YES',
+    write_enable: 'YES',
+    anon_upload_enable: 'YES',
+    anon_mkdir_write_enable: 'YES',
+    anon_other_write_enable: 'YES',
+    anon_world_readable_only: 'NO',
+    anon_umask: '022',
+    allow_writeable_chroot: 'YES',
+    secure_chroot_dir: emptyDirectory,
+    xferlog_enable: 'NO',
+    max_clients: 0,
+    max_per_ip: 0,
+    connect_from_port_20: 'NO',
+    pasv_enable: 'YES',
+    pasv_promiscuous: 'NO',
   };
-  await writeFile(configPath, Object.entries(settings).map(([key, value]) => `${key}=${value}\n`).join(''));
+  await writeFile(
+    configPath,
+    Object.entries(settings)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+  );
   const libraries = join(peersDirectory, 'vsftpd', 'usr', 'lib', 'x86_64-linux-gnu');
   const child = launch(join(peersDirectory, 'vsftpd', 'usr', 'sbin', 'vsftpd'), [configPath], {
     env: { ...process.env, LD_LIBRARY_PATH: libraries },
@@ -158,7 +202,19 @@ async function startPureFtpd({ dataDirectory, workDirectory }) {
   const made = spawnSync(join(bin, 'bin', 'pure-pw'), ['mkdb', database, '-f', passwd], { encoding: 'utf8' });
   if (made.status !== 0) throw new Error(`pure-ftpd: pure-pw mkdb failed: ${made.stderr}`);
   const child = launch(join(bin, 'sbin', 'pure-ftpd'), [
-    '-S', `127.0.0.1,${port}`, '-l', `puredb:${database}`, '-E', '-H', '-c', '10000', '-C', '10000', '-u', '1', '-4',
+    '-S',
+    `127.0.0.1,${port}`,
+    '-l',
+    `puredb:${database}`,
+    '-E',
+    '-H',
+    '-c',
+    '10000',
+    '-C',
+    '10000',
+    '-u',
+    '1',
+    '-4',
   ]);
   return started('pure-ftpd', child, waitForGreeting(child, port), { user: 'bench', password: 'bench' });
 }
@@ -176,7 +232,10 @@ export function availableServers() {
   // BENCH_BASELINE=<another checkout, built>: its server beside ours in the same run, for before/after ratios.
   const baseline = process.env.BENCH_BASELINE;
   if (baseline !== undefined && baseline !== '') {
-    found.push({ name: 'baseline', start: (context) => startOurs({ ...context, fsync: true, name: 'baseline', script: join(baseline, 'bench', 'servers', 'ours.mjs') }) });
+    found.push({
+      name: 'baseline',
+      start: (context) => startOurs({ ...context, fsync: true, name: 'baseline', script: join(baseline, 'bench', 'servers', 'ours.mjs') }),
+    });
   }
   // BENCH_NODE=<another Node.js binary>: our server on that Node beside ours on this one, as "ours-node<major>" (e.g.
   // ours-node24), with the same client in the same interleaved rounds.
@@ -205,7 +264,9 @@ export const nodeFloor = {
   name: 'node-floor',
   start: async ({ dataDirectory, workDirectory }) => {
     const gc = gcReporting(workDirectory, 'node-floor');
-    const child = launch(process.execPath, [...gcPreload, join(benchDirectory, 'servers', 'node-floor.mjs'), dataDirectory], { env: gc.env });
+    const child = launch(process.execPath, [...gcPreload, join(benchDirectory, 'servers', 'node-floor.mjs'), dataDirectory], {
+      env: gc.env,
+    });
     return started('node-floor', child, portFromStdout(child), { mlsd: false, ...gc.extra });
   },
 };

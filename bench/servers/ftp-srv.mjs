@@ -2,7 +2,17 @@
 import FtpSrv from 'ftp-srv';
 
 const [root, port] = process.argv.slice(2);
-const silent = { info() {}, debug() {}, trace() {}, warn() {}, error() {}, fatal() {}, child() { return silent; } };
+const silent = {
+  info() {},
+  debug() {},
+  trace() {},
+  warn() {},
+  error() {},
+  fatal() {},
+  child() {
+    return silent;
+  },
+};
 const server = new FtpSrv({
   url: `ftp://127.0.0.1:${port}`,
   pasv_url: '127.0.0.1',

@@ -31,7 +31,8 @@ const bucket = config.bucket;
 const chunk = Buffer.alloc(1024 * 1024, 0x5a);
 
 function* repeated(total) {
-  for (let sent = 0; sent < total; sent += chunk.byteLength) yield total - sent >= chunk.byteLength ? chunk : chunk.subarray(0, total - sent);
+  for (let sent = 0; sent < total; sent += chunk.byteLength)
+    yield total - sent >= chunk.byteLength ? chunk : chunk.subarray(0, total - sent);
 }
 
 const cpuSeconds = () => {

@@ -68,7 +68,12 @@ const serverLayers: readonly { files: string; mayNotImport: readonly string[] }[
   { files: 'packages/server/src/server-options.ts', mayNotImport: ['packages/server/src/'] },
   {
     files: 'packages/server/src/session/',
-    mayNotImport: ['packages/server/src/commands/', 'packages/server/src/testing/', 'packages/server/src/ftp-server.ts', 'packages/server/src/connection.ts'],
+    mayNotImport: [
+      'packages/server/src/commands/',
+      'packages/server/src/testing/',
+      'packages/server/src/ftp-server.ts',
+      'packages/server/src/connection.ts',
+    ],
   },
   {
     files: 'packages/server/src/commands/',
@@ -77,7 +82,21 @@ const serverLayers: readonly { files: string; mayNotImport: readonly string[] }[
 ];
 
 /** Node modules that do I/O; `@ftp/protocol` is the wire format alone and may use none of them (node:buffer is fine). */
-const ioModules = new Set(['net', 'fs', 'fs/promises', 'tls', 'dgram', 'child_process', 'http', 'https', 'http2', 'dns', 'dns/promises', 'cluster', 'worker_threads']);
+const ioModules = new Set([
+  'net',
+  'fs',
+  'fs/promises',
+  'tls',
+  'dgram',
+  'child_process',
+  'http',
+  'https',
+  'http2',
+  'dns',
+  'dns/promises',
+  'cluster',
+  'worker_threads',
+]);
 
 function violations(check: (unit: Unit, file: SourceFile, entry: Import) => string | undefined): string[] {
   return units.flatMap((unit) =>
@@ -124,7 +143,9 @@ describe('import boundaries (docs/architecture.md)', () => {
     const found = violations((_unit, _file, entry) => {
       if (entry.kind !== 'workspace') return undefined;
       const target = unitByName.get(entry.packageName!)!;
-      return exportedSubpaths(target).includes(entry.subpath!) ? undefined : `reaches into ${entry.packageName} (exports: ${exportedSubpaths(target).join(', ')})`;
+      return exportedSubpaths(target).includes(entry.subpath!)
+        ? undefined
+        : `reaches into ${entry.packageName} (exports: ${exportedSubpaths(target).join(', ')})`;
     });
     expect(found).toEqual([]);
   });
@@ -144,7 +165,10 @@ describe('import boundaries (docs/architecture.md)', () => {
   });
 
   it('dependencies point one way: protocol, plugin-api <- server <- plugins <- apps/server', () => {
-    expect(units.map((unit) => unit.path).filter((path) => !(path in allowedImports)), 'place new packages in allowedImports').toEqual([]);
+    expect(
+      units.map((unit) => unit.path).filter((path) => !(path in allowedImports)),
+      'place new packages in allowedImports',
+    ).toEqual([]);
     const used = new Set<string>();
     const found = violations((unit, file, entry) => {
       if (entry.kind !== 'workspace' || entry.packageName === unit.manifest.name) return undefined;
@@ -156,7 +180,9 @@ describe('import boundaries (docs/architecture.md)', () => {
       return `goes against the dependency direction (${unit.path} may import ${allowedImports[unit.path]!.join(', ') || 'no workspace package'})`;
     });
     expect(found).toEqual([]);
-    const stale = Object.entries(testOnlyImports).flatMap(([path, names]) => names.filter((name) => !used.has(`${path} ${name}`)).map((name) => `${path} ${name}`));
+    const stale = Object.entries(testOnlyImports).flatMap(([path, names]) =>
+      names.filter((name) => !used.has(`${path} ${name}`)).map((name) => `${path} ${name}`),
+    );
     expect(stale, 'these test-only imports no longer occur: remove them from testOnlyImports').toEqual([]);
   });
 

@@ -105,7 +105,13 @@ function workspaceMembers(): string[] {
 
 function classify(specifier: string, fromFile: string): Import {
   if (specifier.startsWith('.') || specifier.startsWith('/')) {
-    return { specifier, kind: 'relative', target: relative(workspaceRoot, resolve(dirname(fromFile), specifier)).split(sep).join('/') };
+    return {
+      specifier,
+      kind: 'relative',
+      target: relative(workspaceRoot, resolve(dirname(fromFile), specifier))
+        .split(sep)
+        .join('/'),
+    };
   }
   if (specifier.startsWith('node:') || builtinModules.includes(specifier.split('/')[0]!)) return { specifier, kind: 'builtin' };
   const parts = specifier.split('/');
@@ -144,7 +150,14 @@ export function readWorkspace(): Unit[] {
 
 /** The file a relative import names, among the given files: as written, or the `.ts` source of a `.js` name. */
 export function resolveRelative(target: string, files: ReadonlySet<string>): string | undefined {
-  const candidates = [target, target.replace(/\.([cm]?)js$/, '.$1ts'), `${target}.ts`, `${target}/index.ts`, `${target}.js`, `${target}/index.js`];
+  const candidates = [
+    target,
+    target.replace(/\.([cm]?)js$/, '.$1ts'),
+    `${target}.ts`,
+    `${target}/index.ts`,
+    `${target}.js`,
+    `${target}/index.js`,
+  ];
   return candidates.find((candidate) => files.has(candidate));
 }
 

@@ -53,7 +53,11 @@ function appEnvironment(): NodeJS.ProcessEnv {
 async function spawnApp(config: Record<string, unknown>): Promise<{ child: ChildProcess; stderr: () => string }> {
   await writeFile(join(directory, 'config.json'), JSON.stringify(config));
   let stderr = '';
-  const child = spawn(process.execPath, [mainScript, '--config', 'config.json'], { cwd: directory, env: appEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [mainScript, '--config', 'config.json'], {
+    cwd: directory,
+    env: appEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   children.push(child);
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   return { child, stderr: () => stderr };
@@ -111,10 +115,16 @@ describe('ftp-server with the example plugins named in its config', () => {
   it('refuses a plugin built for another specificationVersion with a message naming both versions', async () => {
     const plugin = join(directory, 'node_modules/ftp-storage-from-the-future');
     await mkdir(plugin);
-    await writeFile(join(plugin, 'package.json'), JSON.stringify({ name: 'ftp-storage-from-the-future', version: '1.0.0', type: 'module', exports: './index.js' }));
-    await writeFile(join(plugin, 'index.js'), `export function createStorageConnector() {
+    await writeFile(
+      join(plugin, 'package.json'),
+      JSON.stringify({ name: 'ftp-storage-from-the-future', version: '1.0.0', type: 'module', exports: './index.js' }),
+    );
+    await writeFile(
+      join(plugin, 'index.js'),
+      `export function createStorageConnector() {
       return { specificationVersion: 'v2', name: 'future', async openSession() { return {}; } };
-    }`);
+    }`,
+    );
     const app = await spawnApp({ ...pluginConfig, storageConnector: 'ftp-storage-from-the-future', storageConfig: {} });
     const [code] = (await once(app.child, 'close')) as [number | null];
     expect(code).toBe(2);
@@ -123,7 +133,10 @@ describe('ftp-server with the example plugins named in its config', () => {
 
   it('keeps the example packages free of any import of @ftp/server', async () => {
     for (const example of ['examples/storage-memory', 'examples/auth-htpasswd']) {
-      const manifest = JSON.parse(await readFile(join(workspaceRoot, example, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+      const manifest = JSON.parse(await readFile(join(workspaceRoot, example, 'package.json'), 'utf8')) as Record<
+        string,
+        Record<string, string> | undefined
+      >;
       const declared = { ...manifest.dependencies, ...manifest.peerDependencies, ...manifest.devDependencies };
       expect(Object.keys(declared)).not.toContain('@ftp/server');
       expect(manifest.peerDependencies).toEqual({ '@ftp/plugin-api': '^0.1.0' });

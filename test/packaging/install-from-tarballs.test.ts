@@ -49,7 +49,13 @@ async function installProject(projectName: string, names: readonly string[]): Pr
   await mkdir(directory);
   const fileSpec = (name: string) => `file:${tarballs.get(name)}`;
   const overrides = Object.fromEntries([...tarballs.keys()].filter((name) => !names.includes(name)).map((name) => [name, fileSpec(name)]));
-  const manifest = { name: projectName, version: '1.0.0', private: true, dependencies: Object.fromEntries(names.map((name) => [name, fileSpec(name)])), overrides };
+  const manifest = {
+    name: projectName,
+    version: '1.0.0',
+    private: true,
+    dependencies: Object.fromEntries(names.map((name) => [name, fileSpec(name)])),
+    overrides,
+  };
   await writeFile(join(directory, 'package.json'), JSON.stringify(manifest, null, 2));
   await runOrThrow('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: directory });
   return directory;
@@ -123,7 +129,9 @@ describe('packages installed from their tarballs with npm, outside the workspace
   }, installTimeout);
 
   it('installs exactly the three packages and what they need, no dev dependencies', async () => {
-    const tree = JSON.parse(await runOrThrow('npm', ['ls', '--all', '--json'], { cwd: project })) as { dependencies: Record<string, { dependencies?: Record<string, unknown> }> };
+    const tree = JSON.parse(await runOrThrow('npm', ['ls', '--all', '--json'], { cwd: project })) as {
+      dependencies: Record<string, { dependencies?: Record<string, unknown> }>;
+    };
     expect(Object.keys(tree.dependencies).sort()).toEqual([...corePackages].sort());
     expect(Object.keys(tree.dependencies['@ftp/server']?.dependencies ?? {}).sort()).toEqual(['@ftp/plugin-api', '@ftp/protocol']);
   });
@@ -153,13 +161,20 @@ describe.each(optionalPlugins)('%s installed from its tarball with @ftp/plugin-a
   }, installTimeout);
 
   it('imports and constructs a plugin from ESM and from require(), without @ftp/server installed', async () => {
-    const construct = name === '@ftp/auth-http'
-      ? `createBasicAuthenticator({ loginUrl: 'http://127.0.0.1:9/login' })`
-      : `createS3Storage({ bucket: 'files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'key', secretAccessKey: 'secret' } })`;
+    const construct =
+      name === '@ftp/auth-http'
+        ? `createBasicAuthenticator({ loginUrl: 'http://127.0.0.1:9/login' })`
+        : `createS3Storage({ bucket: 'files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'key', secretAccessKey: 'secret' } })`;
     const factory = name === '@ftp/auth-http' ? 'createBasicAuthenticator' : 'createS3Storage';
     const check = (plugin: string) => `console.log(JSON.stringify({ version: ${plugin}.specificationVersion, name: ${plugin}.name }));`;
-    await writeFile(join(project, 'check.mjs'), `import { ${factory} } from '${name}';\nconst plugin = ${construct};\n${check('plugin')}\n`);
-    await writeFile(join(project, 'check.cjs'), `const { ${factory} } = require('${name}');\nconst plugin = ${construct};\n${check('plugin')}\n`);
+    await writeFile(
+      join(project, 'check.mjs'),
+      `import { ${factory} } from '${name}';\nconst plugin = ${construct};\n${check('plugin')}\n`,
+    );
+    await writeFile(
+      join(project, 'check.cjs'),
+      `const { ${factory} } = require('${name}');\nconst plugin = ${construct};\n${check('plugin')}\n`,
+    );
     for (const script of ['check.mjs', 'check.cjs']) {
       const output = await runOrThrow(process.execPath, [script], { cwd: project });
       expect(JSON.parse(output.trim().split('\n').at(-1)!)).toMatchObject({ version: 'v1' });

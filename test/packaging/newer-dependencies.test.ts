@@ -92,7 +92,9 @@ describe.skipIf(nodeMajor < 22)(`@ftp/storage-s3 with @aws-sdk/client-s3 ${newer
   });
 
   it('installs one copy of the newer SDK, which the connector uses', async () => {
-    const installed = JSON.parse(await readFile(join(project, 'node_modules/@aws-sdk/client-s3/package.json'), 'utf8')) as { version: string };
+    const installed = JSON.parse(await readFile(join(project, 'node_modules/@aws-sdk/client-s3/package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(installed.version).toBe(newerClientS3);
     expect(existsSync(join(project, 'node_modules/@ftp/storage-s3/node_modules/@aws-sdk/client-s3'))).toBe(false);
   });
@@ -103,7 +105,9 @@ describe.skipIf(nodeMajor < 22)(`@ftp/storage-s3 with @aws-sdk/client-s3 ${newer
     let stderr = '';
     server.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const lines = createInterface({ input: server.stdout! })[Symbol.asyncIterator]();
-    const exitedEarly = new Promise<never>((_, reject) => server.once('exit', (code) => reject(new Error(`server.mjs exited with ${code}:\n${stderr}`))));
+    const exitedEarly = new Promise<never>((_, reject) =>
+      server.once('exit', (code) => reject(new Error(`server.mjs exited with ${code}:\n${stderr}`))),
+    );
     exitedEarly.catch(() => {}); // only a failure while a line is awaited
     const nextLine = async () => {
       const line = await Promise.race([lines.next(), exitedEarly]);

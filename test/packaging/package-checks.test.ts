@@ -40,7 +40,10 @@ function conditionObjects(value: unknown, path: string): Array<[string, Record<s
 /** The paths inside a tarball, without npm's "package/" prefix. */
 async function filesIn(tarball: string): Promise<string[]> {
   const { stdout } = await run('tar', ['-tzf', tarball]);
-  return stdout.split('\n').filter((line) => line !== '').map((line) => line.replace(/^package\//, ''));
+  return stdout
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => line.replace(/^package\//, ''));
 }
 
 /** The package names a built file imports (static, dynamic and re-exports), without Node's built-in modules. */
@@ -58,64 +61,72 @@ function importedPackages(source: string): Set<string> {
   return names;
 }
 
-describe.each(packages.map((workspacePackage) => [workspacePackage.manifest.name, workspacePackage] as const))('package %s', (_, workspacePackage: WorkspacePackage) => {
-  const { manifest, directory, path } = workspacePackage;
+describe.each(packages.map((workspacePackage) => [workspacePackage.manifest.name, workspacePackage] as const))(
+  'package %s',
+  (_, workspacePackage: WorkspacePackage) => {
+    const { manifest, directory, path } = workspacePackage;
 
-  it('has a README with install and example sections, and the MIT LICENSE', () => {
-    const readme = readFileSync(join(directory, 'README.md'), 'utf8');
-    expect(readme).toContain(`# ${manifest.name}`);
-    expect(readme).toMatch(/^## Install/m);
-    expect(readme).toMatch(/```(js|ts|sh)\n/);
-    const license = readFileSync(join(directory, 'LICENSE'), 'utf8');
-    expect(license.startsWith('MIT License')).toBe(true);
-    expect(license).toContain(copyrightLine);
-    expect(manifest.license).toBe('MIT');
-  });
+    it('has a README with install and example sections, and the MIT LICENSE', () => {
+      const readme = readFileSync(join(directory, 'README.md'), 'utf8');
+      expect(readme).toContain(`# ${manifest.name}`);
+      expect(readme).toMatch(/^## Install/m);
+      expect(readme).toMatch(/```(js|ts|sh)\n/);
+      const license = readFileSync(join(directory, 'LICENSE'), 'utf8');
+      expect(license.startsWith('MIT License')).toBe(true);
+      expect(license).toContain(copyrightLine);
+      expect(manifest.license).toBe('MIT');
+    });
 
-  it('declares an ESM exports map with types first, files, engines, repository directory and no side effects', () => {
-    expect(manifest.description).toBeTruthy();
-    expect(manifest.type).toBe('module');
-    expect(manifest.sideEffects).toBe(false);
-    expect(manifest.engines).toEqual({ node: '>=20.19' });
-    expect(manifest.repository).toMatchObject({ type: 'git', directory: path });
-    expect(manifest.repository?.url).toMatch(/^git\+https:\/\//);
-    expect(manifest.files).toContain('dist');
-    expect(manifest.exports?.['./package.json']).toBe('./package.json');
-    expect(manifest.exports?.['.']).toBeDefined();
-    for (const [where, conditions] of conditionObjects(manifest.exports, 'exports')) {
-      expect(Object.keys(conditions)[0], `${where}: "types" must come first`).toBe('types');
-      expect(Object.keys(conditions).at(-1), `${where}: "default" must come last`).toBe('default');
-    }
-    if (!workspacePackage.isExample) expect(manifest.publishConfig).toMatchObject({ access: 'public', provenance: true });
-  });
+    it('declares an ESM exports map with types first, files, engines, repository directory and no side effects', () => {
+      expect(manifest.description).toBeTruthy();
+      expect(manifest.type).toBe('module');
+      expect(manifest.sideEffects).toBe(false);
+      expect(manifest.engines).toEqual({ node: '>=20.19' });
+      expect(manifest.repository).toMatchObject({ type: 'git', directory: path });
+      expect(manifest.repository?.url).toMatch(/^git\+https:\/\//);
+      expect(manifest.files).toContain('dist');
+      expect(manifest.exports?.['./package.json']).toBe('./package.json');
+      expect(manifest.exports?.['.']).toBeDefined();
+      for (const [where, conditions] of conditionObjects(manifest.exports, 'exports')) {
+        expect(Object.keys(conditions)[0], `${where}: "types" must come first`).toBe('types');
+        expect(Object.keys(conditions).at(-1), `${where}: "default" must come last`).toBe('default');
+      }
+      if (!workspacePackage.isExample) expect(manifest.publishConfig).toMatchObject({ access: 'public', provenance: true });
+    });
 
-  it('ships only built files, README, LICENSE and package.json', async () => {
-    const files = await filesIn(tarballs.get(path)!);
-    expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
-    const unexpected = files.filter((file) => !/^(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(file));
-    expect(unexpected).toEqual([]);
-    expect(files.filter((file) => /\.test\.|tsbuildinfo/.test(file))).toEqual([]);
-  });
+    it('ships only built files, README, LICENSE and package.json', async () => {
+      const files = await filesIn(tarballs.get(path)!);
+      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
+      const unexpected = files.filter((file) => !/^(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(file));
+      expect(unexpected).toEqual([]);
+      expect(files.filter((file) => /\.test\.|tsbuildinfo/.test(file))).toEqual([]);
+    });
 
-  it('declares every package its published code imports and imports every runtime dependency it declares', async () => {
-    const imported = new Set<string>();
-    for (const file of (await filesIn(tarballs.get(path)!)).filter((name) => name.endsWith('.js')).map((name) => join(directory, name))) {
-      for (const name of importedPackages(readFileSync(file, 'utf8'))) imported.add(name);
-    }
-    const runtime = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
-    expect([...imported].filter((name) => !runtime.has(name)).sort(), 'imported but not declared').toEqual([]);
-    expect(Object.keys(manifest.dependencies ?? {}).filter((name) => !imported.has(name)).sort(), 'declared but never imported').toEqual([]);
-  });
+    it('declares every package its published code imports and imports every runtime dependency it declares', async () => {
+      const imported = new Set<string>();
+      for (const file of (await filesIn(tarballs.get(path)!)).filter((name) => name.endsWith('.js')).map((name) => join(directory, name))) {
+        for (const name of importedPackages(readFileSync(file, 'utf8'))) imported.add(name);
+      }
+      const runtime = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+      expect([...imported].filter((name) => !runtime.has(name)).sort(), 'imported but not declared').toEqual([]);
+      expect(
+        Object.keys(manifest.dependencies ?? {})
+          .filter((name) => !imported.has(name))
+          .sort(),
+        'declared but never imported',
+      ).toEqual([]);
+    });
 
-  it('passes publint (strict)', async () => {
-    // publint packs again itself: on the real directory it can also tell files that exist but are not published.
-    const { messages, pkg } = await publint({ pkgDir: directory, strict: true, pack: 'pnpm' });
-    expect(messages.map((message) => `${message.type}: ${formatMessage(message, pkg, { color: false }) ?? message.code}`)).toEqual([]);
-  });
+    it('passes publint (strict)', async () => {
+      // publint packs again itself: on the real directory it can also tell files that exist but are not published.
+      const { messages, pkg } = await publint({ pkgDir: directory, strict: true, pack: 'pnpm' });
+      expect(messages.map((message) => `${message.type}: ${formatMessage(message, pkg, { color: false }) ?? message.code}`)).toEqual([]);
+    });
 
-  it('passes arethetypeswrong with the esm-only profile', async () => {
-    const attw = join(workspaceRoot, 'node_modules', '.bin', 'attw');
-    const result = await run(attw, [tarballs.get(path)!, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji']);
-    expect(result.code, `${relative(workspaceRoot, directory)}:\n${result.output}`).toBe(0);
-  }, 60_000);
-});
+    it('passes arethetypeswrong with the esm-only profile', async () => {
+      const attw = join(workspaceRoot, 'node_modules', '.bin', 'attw');
+      const result = await run(attw, [tarballs.get(path)!, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji']);
+      expect(result.code, `${relative(workspaceRoot, directory)}:\n${result.output}`).toBe(0);
+    }, 60_000);
+  },
+);

@@ -13,10 +13,25 @@ afterEach(async () => {
 });
 
 function makePair(prefix: string): void {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-keyout', join(directory!, `${prefix}key.pem`), '-out', join(directory!, `${prefix}cert.pem`),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-keyout',
+      join(directory!, `${prefix}key.pem`),
+      '-out',
+      join(directory!, `${prefix}cert.pem`),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 it('hands the new pair to the server when the certificate files are replaced (no signal needed)', async () => {
@@ -32,7 +47,8 @@ it('hands the new pair to the server when the certificate files are replaced (no
     await rename(join(directory, 'new-key.pem'), join(directory, 'key.pem'));
     await rename(join(directory, 'new-cert.pem'), join(directory, 'cert.pem'));
     const expected = await readFile(join(directory, 'cert.pem'), 'utf8');
-    for (let waited = 0; !received.includes(expected) && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let waited = 0; !received.includes(expected) && waited < 5_000; waited += 20)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect(received).toContain(expected);
   } finally {
     stop();

@@ -34,9 +34,8 @@ export async function withConfigKeyPrefix<T>(prefix: string, create: () => T | P
   } catch (error) {
     if (FtpError.isInstance(error) && error.code === 'FTP_ERR_INVALID_OPTION') {
       const option = (error as FtpError & { option?: unknown }).option;
-      const reason = typeof option === 'string' && error.message.startsWith(`${option}: `)
-        ? error.message.slice(option.length + 2)
-        : error.message;
+      const reason =
+        typeof option === 'string' && error.message.startsWith(`${option}: `) ? error.message.slice(option.length + 2) : error.message;
       throw new ConfigError(typeof option === 'string' ? `${prefix}.${option}` : prefix, reason);
     }
     throw error;

@@ -168,7 +168,11 @@ describe('loadConfig', () => {
 
   it('drops the default plugin config when the environment names another plugin', () => {
     const defaultDocument = { authenticator: 'local', authenticatorConfig: { users: [] }, storageConfig: { root: './data' } };
-    const replaced = loadConfig({ environment: { AUTHENTICATOR: 'passthrough', STORAGE_CONNECTOR: 's3' }, cwd: directory, defaultDocument });
+    const replaced = loadConfig({
+      environment: { AUTHENTICATOR: 'passthrough', STORAGE_CONNECTOR: 's3' },
+      cwd: directory,
+      defaultDocument,
+    });
     expect(replaced).toMatchObject({ authenticator: 'passthrough', authenticatorConfig: {}, storageConnector: 's3', storageConfig: {} });
     const kept = loadConfig({ environment: { AUTHENTICATOR: 'local' }, cwd: directory, defaultDocument });
     expect(kept.authenticatorConfig).toBe(defaultDocument.authenticatorConfig);
@@ -192,7 +196,11 @@ describe('config.example.json', () => {
 
 describe('tls section', () => {
   it('resolves the certificate paths against the config directory and keeps the policy keys', () => {
-    const config = parse({ ...base, tls: { certFile: 'cert.pem', keyFile: '/keys/key.pem', requireForLogin: true, minVersion: 'TLSv1.3' }, implicitFtpsPort: 990 });
+    const config = parse({
+      ...base,
+      tls: { certFile: 'cert.pem', keyFile: '/keys/key.pem', requireForLogin: true, minVersion: 'TLSv1.3' },
+      implicitFtpsPort: 990,
+    });
     expect(config.tls).toEqual({ certFile: '/etc/ftp/cert.pem', keyFile: '/keys/key.pem', requireForLogin: true, minVersion: 'TLSv1.3' });
     expect(config.implicitFtpsPort).toBe(990);
   });
@@ -208,7 +216,9 @@ describe('tls section', () => {
   });
 
   it('suggests the closest tls key for a typo', () => {
-    expect(() => parse({ ...base, tls: { certFile: 'c', keyFile: 'k', requireSessionResue: false } })).toThrow(/did you mean "requireSessionReuse"/);
+    expect(() => parse({ ...base, tls: { certFile: 'c', keyFile: 'k', requireSessionResue: false } })).toThrow(
+      /did you mean "requireSessionReuse"/,
+    );
   });
 
   it('refuses implicitFtpsPort without a tls section', () => {

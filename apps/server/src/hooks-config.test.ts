@@ -10,7 +10,11 @@ const parse = (document: Record<string, unknown>, environment: Record<string, st
 describe('deployment config keys', () => {
   it('reads metrics, webhooks, pre-upload hook and PROXY settings, with defaults and environment overrides', () => {
     const config = parse(
-      { metricsPort: 9100, webhooks: { url: 'http://127.0.0.1:9/hook', events: ['upload'] }, preUploadHook: { url: 'https://scan.example/check' } },
+      {
+        metricsPort: 9100,
+        webhooks: { url: 'http://127.0.0.1:9/hook', events: ['upload'] },
+        preUploadHook: { url: 'https://scan.example/check' },
+      },
       { METRICS_ADDR: '0.0.0.0', PROXY_PROTOCOL: '{"trustedSources":["10.0.0.0/8"]}', PASV_ADDRESS: 'ftp.example.com' },
     );
     expect(config).toMatchObject({
@@ -38,7 +42,10 @@ describe('deployment config keys', () => {
 
   it('maps pasvAddressMap (with pasvAddress for the rest) to engine rules that the engine validates', () => {
     const config = parse({ pasvAddressMap: { '10.0.0.0/8': '10.0.0.5' }, pasvAddress: '203.0.113.7' });
-    const parts = { authenticator: createNoAuthAuthenticator(), storage: { specificationVersion: 'v1', name: 'x', openSession: async () => ({}) } } as never;
+    const parts = {
+      authenticator: createNoAuthAuthenticator(),
+      storage: { specificationVersion: 'v1', name: 'x', openSession: async () => ({}) },
+    } as never;
     expect(serverOptions(config, parts).passive?.address).toEqual([
       { clients: '10.0.0.0/8', address: '10.0.0.5' },
       { clients: '0.0.0.0/0', address: '203.0.113.7' },

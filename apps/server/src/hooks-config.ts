@@ -68,7 +68,8 @@ export function parseWebhooksConfig(value: Fields): WebhooksConfig {
 /** Validates the `preUploadHook` object; throws `ConfigError` naming the bad field. */
 export function parsePreUploadHookConfig(value: Fields): PreUploadHookConfig {
   expectKnown('preUploadHook', value, ['url', 'timeoutMs', 'failOpen']);
-  if (value.failOpen !== undefined && typeof value.failOpen !== 'boolean') throw new ConfigError('preUploadHook.failOpen', 'must be true or false');
+  if (value.failOpen !== undefined && typeof value.failOpen !== 'boolean')
+    throw new ConfigError('preUploadHook.failOpen', 'must be true or false');
   return {
     url: httpUrl('preUploadHook.url', value.url),
     timeoutMs: integer('preUploadHook.timeoutMs', value.timeoutMs, 5_000, 1, 600_000),
@@ -97,7 +98,8 @@ function httpUrl(key: string, value: unknown): string {
   } catch {
     url = undefined;
   }
-  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(key, 'must be an http:// or https:// URL');
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new ConfigError(key, 'must be an http:// or https:// URL');
   return url.href;
 }
 

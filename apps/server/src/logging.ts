@@ -40,7 +40,12 @@ type MissingEvents = Exclude<keyof FtpServerEvents, (typeof serverEventNames)[nu
 const everyEventListed: MissingEvents extends never ? true : never = true;
 
 /** The commands that move file data, and the direction they move it in. */
-export const transferVerbs: Readonly<Record<string, 'upload' | 'download'>> = { STOR: 'upload', STOU: 'upload', APPE: 'upload', RETR: 'download' };
+export const transferVerbs: Readonly<Record<string, 'upload' | 'download'>> = {
+  STOR: 'upload',
+  STOU: 'upload',
+  APPE: 'upload',
+  RETR: 'download',
+};
 
 /**
  * Logs each server event as one line: `{"event":"upload","path":...,"msg":"upload"}`. Transfers (upload, download)
@@ -65,5 +70,19 @@ function logCommand(logger: Logger, payload: FtpServerEvents['command'][0]): voi
   const direction = transferVerbs[payload.verb];
   if (direction === undefined || !failed) return;
   const { sessionId, remoteAddress, username, verb, replyCode, durationMs, argument } = payload;
-  logger.warn({ event: 'transfer-failed', sessionId, remoteAddress, username, command: verb, direction, path: argument, durationMs, replyCode, result: 'failure' }, 'transfer-failed');
+  logger.warn(
+    {
+      event: 'transfer-failed',
+      sessionId,
+      remoteAddress,
+      username,
+      command: verb,
+      direction,
+      path: argument,
+      durationMs,
+      replyCode,
+      result: 'failure',
+    },
+    'transfer-failed',
+  );
 }

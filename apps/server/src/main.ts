@@ -39,7 +39,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     'starting',
   );
   const started = await startServer(config, logger);
-  logger.info({ address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort, metrics: started.metrics }, 'listening');
+  logger.info(
+    { address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort, metrics: started.metrics },
+    'listening',
+  );
   handleSignals(started, logger);
   if (config.tls !== undefined) watchCertificate(started, config.tls, logger);
   return undefined;

@@ -32,15 +32,30 @@ export function createAppMetrics(): AppMetrics {
   return {
     registry,
     sessionsTotal: new Counter({ name: 'ftp_sessions_total', help: 'Control connections accepted as sessions', registers }),
-    loginsTotal: new Counter({ name: 'ftp_logins_total', help: 'Login attempts by result (success, failure)', labelNames: ['result'], registers }),
+    loginsTotal: new Counter({
+      name: 'ftp_logins_total',
+      help: 'Login attempts by result (success, failure)',
+      labelNames: ['result'],
+      registers,
+    }),
     commandsTotal: new Counter({
       name: 'ftp_commands_total',
       help: 'Commands run, by verb and the class of their last reply (2xx, 3xx, 4xx, 5xx)',
       labelNames: ['verb', 'reply_class'],
       registers,
     }),
-    transferBytesTotal: new Counter({ name: 'ftp_transfer_bytes_total', help: 'File bytes moved by completed transfers', labelNames: ['direction'], registers }),
-    transfersTotal: new Counter({ name: 'ftp_transfers_total', help: 'File transfers by direction and result (success, failure)', labelNames: ['direction', 'result'], registers }),
+    transferBytesTotal: new Counter({
+      name: 'ftp_transfer_bytes_total',
+      help: 'File bytes moved by completed transfers',
+      labelNames: ['direction'],
+      registers,
+    }),
+    transfersTotal: new Counter({
+      name: 'ftp_transfers_total',
+      help: 'File transfers by direction and result (success, failure)',
+      labelNames: ['direction', 'result'],
+      registers,
+    }),
     transferDuration: new Histogram({
       name: 'ftp_transfer_duration_seconds',
       help: 'Duration of completed file transfers, from the data connection opening to the last byte stored or sent',
@@ -85,8 +100,22 @@ export function createAppMetrics(): AppMetrics {
 /** Counts the server's events into `metrics` and exposes its live gauges (sessions, passive ports). */
 export function recordServerMetrics(server: FtpServer, metrics: AppMetrics): void {
   const registers = [metrics.registry];
-  new Gauge({ name: 'ftp_sessions_active', help: 'Sessions currently connected', registers, collect() { this.set(server.sessionCount); } });
-  new Gauge({ name: 'ftp_passive_ports_in_use', help: 'Passive data ports currently held', registers, collect() { this.set(server.passivePortsInUse); } });
+  new Gauge({
+    name: 'ftp_sessions_active',
+    help: 'Sessions currently connected',
+    registers,
+    collect() {
+      this.set(server.sessionCount);
+    },
+  });
+  new Gauge({
+    name: 'ftp_passive_ports_in_use',
+    help: 'Passive data ports currently held',
+    registers,
+    collect() {
+      this.set(server.passivePortsInUse);
+    },
+  });
   server.on('connect', () => metrics.sessionsTotal.inc());
   server.on('login', () => metrics.loginsTotal.inc({ result: 'success' }));
   server.on('login-failed', () => metrics.loginsTotal.inc({ result: 'failure' }));

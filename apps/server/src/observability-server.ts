@@ -89,7 +89,13 @@ async function withTimeout(check: Promise<void>, timeoutMs: number): Promise<str
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<string>((resolve) => (timer = setTimeout(() => resolve(`no answer within ${timeoutMs} ms`), timeoutMs)));
   try {
-    return await Promise.race([check.then(() => 'ok', (error: unknown) => (error instanceof Error ? error.message : String(error))), deadline]);
+    return await Promise.race([
+      check.then(
+        () => 'ok',
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      ),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

@@ -36,8 +36,12 @@ function timeSession(session: StorageSession, histogram: CallHistogram): Storage
 
 /** Wraps an authenticator: `authenticate` is observed with result accepted/rejected/error, `checkHealth` ok/error. */
 export function timeAuthenticator(authenticator: Authenticator, histogram: CallHistogram): Authenticator {
-  return wrap(authenticator, histogram, new Set(['authenticate', 'checkHealth']), (_operation, value) => value, (operation, value) =>
-    operation === 'authenticate' ? (value as { outcome: string }).outcome : 'ok',
+  return wrap(
+    authenticator,
+    histogram,
+    new Set(['authenticate', 'checkHealth']),
+    (_operation, value) => value,
+    (operation, value) => (operation === 'authenticate' ? (value as { outcome: string }).outcome : 'ok'),
   );
 }
 
@@ -94,7 +98,11 @@ function timedMethod(
 /** Every method name of an object, own or inherited from its classes (not from Object.prototype). */
 function methodNames(target: object): string[] {
   const names = new Set<string>();
-  for (let object: object | null = target; object !== null && object !== Object.prototype; object = Object.getPrototypeOf(object) as object | null) {
+  for (
+    let object: object | null = target;
+    object !== null && object !== Object.prototype;
+    object = Object.getPrototypeOf(object) as object | null
+  ) {
     for (const name of Object.getOwnPropertyNames(object)) {
       if (name === 'constructor') continue;
       const descriptor = Object.getOwnPropertyDescriptor(object, name);

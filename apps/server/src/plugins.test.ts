@@ -96,8 +96,16 @@ describe('loading plugins by package name', () => {
   });
 
   it.each([
-    ['a missing required method', `export const createStorageConnector = () => ({ specificationVersion: 'v1', name: 'x' });`, /storageConnector: "broken" returned a plugin without the required method openSession\(\)/],
-    ['no factory', `export const somethingElse = 1;`, /storageConnector: package "broken" exports neither createStorageConnector\(\) nor a default function/],
+    [
+      'a missing required method',
+      `export const createStorageConnector = () => ({ specificationVersion: 'v1', name: 'x' });`,
+      /storageConnector: "broken" returned a plugin without the required method openSession\(\)/,
+    ],
+    [
+      'no factory',
+      `export const somethingElse = 1;`,
+      /storageConnector: package "broken" exports neither createStorageConnector\(\) nor a default function/,
+    ],
     ['a factory returning nothing', `export default () => undefined;`, /returned undefined, not a plugin object/],
     ['a module that fails to load', `throw new Error('boom');`, /storageConnector: cannot load "broken" from .*: boom/],
   ])('rejects a package with %s', async (_label, source, message) => {
@@ -134,13 +142,17 @@ describe('loading plugins by package name', () => {
 describe('resolvePluginEntry', () => {
   it('searches the directories in order, walking up to node_modules', async () => {
     await writeFiles({
-      'project/node_modules/walk-up/package.json': packageJson('walk-up', { exports: { '.': { require: './cjs.js', import: './esm.js' }, './extra': './extra.js' } }),
+      'project/node_modules/walk-up/package.json': packageJson('walk-up', {
+        exports: { '.': { require: './cjs.js', import: './esm.js' }, './extra': './extra.js' },
+      }),
       'project/config/nested/.keep': '',
       'elsewhere/.keep': '',
     });
     const found = resolvePluginEntry('walk-up', [join(directory, 'elsewhere'), join(directory, 'project/config/nested')]);
     expect(found).toBe(join(directory, 'project/node_modules/walk-up/esm.js'));
-    expect(resolvePluginEntry('walk-up/extra', [join(directory, 'project')])).toBe(join(directory, 'project/node_modules/walk-up/extra.js'));
+    expect(resolvePluginEntry('walk-up/extra', [join(directory, 'project')])).toBe(
+      join(directory, 'project/node_modules/walk-up/extra.js'),
+    );
     expect(resolvePluginEntry('walk-up/private', [join(directory, 'project')])).toBeUndefined();
   });
 });

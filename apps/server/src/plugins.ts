@@ -1,11 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  findPluginShapeProblem,
-  type Authenticator,
-  type PluginEnvironment,
-  type StorageConnector,
-} from '@ftp/plugin-api';
+import { findPluginShapeProblem, type Authenticator, type PluginEnvironment, type StorageConnector } from '@ftp/plugin-api';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
 import { resolvePluginEntry } from './package-resolution.ts';
 
@@ -16,7 +11,9 @@ type PluginConfig = Readonly<Record<string, unknown>>;
 type Factory = (config: PluginConfig, environment: PluginEnvironment) => unknown;
 
 /** Authenticator names that need no package. */
-export const builtInAuthenticators: Readonly<Record<string, (config: PluginConfig, environment: PluginEnvironment) => Promise<Authenticator>>> = {
+export const builtInAuthenticators: Readonly<
+  Record<string, (config: PluginConfig, environment: PluginEnvironment) => Promise<Authenticator>>
+> = {
   'no-auth': async (config) => {
     expectNoOptions('authenticatorConfig', config, 'no-auth');
     return (await import('@ftp/server')).createNoAuthAuthenticator();
@@ -28,7 +25,8 @@ export const builtInAuthenticators: Readonly<Record<string, (config: PluginConfi
   local: async (config, environment) => {
     const { createLocalAuthenticator } = await import('@ftp/server');
     const usersFile = config.usersFile;
-    const resolved = typeof usersFile === 'string' && usersFile !== '' ? { usersFile: resolve(environment.configDirectory, usersFile) } : {};
+    const resolved =
+      typeof usersFile === 'string' && usersFile !== '' ? { usersFile: resolve(environment.configDirectory, usersFile) } : {};
     return withConfigKeyPrefix('authenticatorConfig', () => createLocalAuthenticator({ ...config, ...resolved }));
   },
   'http-basic': (config, environment) => httpAuthenticator('http-basic', 'basic', config, environment),
@@ -38,7 +36,12 @@ export const builtInAuthenticators: Readonly<Record<string, (config: PluginConfi
 };
 
 /** The `@ftp/auth-http` authenticators by short name; the name fixes the scheme, so the config must not repeat it. */
-async function httpAuthenticator(name: string, scheme: string, config: PluginConfig, environment: PluginEnvironment): Promise<Authenticator> {
+async function httpAuthenticator(
+  name: string,
+  scheme: string,
+  config: PluginConfig,
+  environment: PluginEnvironment,
+): Promise<Authenticator> {
   if (config.scheme !== undefined) throw new ConfigError('authenticatorConfig.scheme', `is implied by the name ${name}; remove it`);
   const { createAuthenticator } = await import('@ftp/auth-http');
   return withConfigKeyPrefix('authenticatorConfig', () => createAuthenticator({ ...config, scheme }, environment));
@@ -61,7 +64,10 @@ export const builtInStorageConnectors: Readonly<Record<string, StorageFactory>> 
       throw new ConfigError('storageConfig.root', 'is required for the fs storage connector: a directory path (may contain {user})');
     }
     const absoluteRoot = isAbsolute(root) ? root : resolve(environment.configDirectory, root);
-    const reporting = { logger: environment.logger, ...(hooks.onTemporariesReclaimed === undefined ? {} : { onTemporariesReclaimed: hooks.onTemporariesReclaimed }) };
+    const reporting = {
+      logger: environment.logger,
+      ...(hooks.onTemporariesReclaimed === undefined ? {} : { onTemporariesReclaimed: hooks.onTemporariesReclaimed }),
+    };
     return withConfigKeyPrefix('storageConfig', () =>
       createFsStorage({ ...config, root: absoluteRoot, ...reporting } as Parameters<typeof createFsStorage>[0]),
     );

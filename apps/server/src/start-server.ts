@@ -34,8 +34,16 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
   });
   const authenticator = await loadAuthenticator(config.authenticator, config.authenticatorConfig, environment(config.authenticator));
   const metrics = config.metricsPort === undefined ? undefined : createAppMetrics();
-  const storageHooks = metrics === undefined ? {} : { onTemporariesReclaimed: (reclaimed: { files: number; bytes: number }) => recordReclaimedTemporaries(metrics, reclaimed) };
-  const storage = await loadStorageConnector(config.storageConnector, config.storageConfig, environment(config.storageConnector), storageHooks);
+  const storageHooks =
+    metrics === undefined
+      ? {}
+      : { onTemporariesReclaimed: (reclaimed: { files: number; bytes: number }) => recordReclaimedTemporaries(metrics, reclaimed) };
+  const storage = await loadStorageConnector(
+    config.storageConnector,
+    config.storageConfig,
+    environment(config.storageConnector),
+    storageHooks,
+  );
   const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
@@ -60,7 +68,14 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
   let observability: ObservabilityServer | undefined;
   if (metrics !== undefined) {
     const host = config.metricsAddr ?? '127.0.0.1';
-    observability = await startObservabilityServer({ host, port: config.metricsPort!, registry: metrics.registry, isListening: () => isListening, probes, logger });
+    observability = await startObservabilityServer({
+      host,
+      port: config.metricsPort!,
+      registry: metrics.registry,
+      isListening: () => isListening,
+      probes,
+      logger,
+    });
   }
   let closing: Promise<void> | undefined;
   const close = async () => {

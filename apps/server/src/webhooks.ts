@@ -135,7 +135,10 @@ export class WebhookDispatcher {
       await response.body.dump();
       if (response.statusCode >= 200 && response.statusCode < 300) return 'delivered';
       const retry = isRetryable(response.statusCode);
-      this.#logger.warn({ id: delivery.id, event: delivery.event, status: response.statusCode, retry }, 'webhook receiver refused the event');
+      this.#logger.warn(
+        { id: delivery.id, event: delivery.event, status: response.statusCode, retry },
+        'webhook receiver refused the event',
+      );
       return retry ? 'retry' : 'final';
     } catch (error) {
       this.#logger.warn({ id: delivery.id, event: delivery.event, error: String(error) }, 'webhook delivery attempt failed');

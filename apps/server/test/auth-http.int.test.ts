@@ -39,7 +39,9 @@ describe('auth-http authenticators by short name', () => {
   });
 
   it('names the authenticatorConfig key of an invalid option, and refuses a scheme the name already fixes', async () => {
-    await expect(loadAuthenticator('http-digest', {}, environment)).rejects.toThrow('authenticatorConfig.loginUrl: must be an http or https URL');
+    await expect(loadAuthenticator('http-digest', {}, environment)).rejects.toThrow(
+      'authenticatorConfig.loginUrl: must be an http or https URL',
+    );
     await expect(loadAuthenticator('webhook', { loginUrl: 'http://x/', passwordHashType: 'crc' }, environment)).rejects.toThrow(
       'authenticatorConfig.passwordHashType: must be one of',
     );
@@ -51,10 +53,14 @@ describe('auth-http authenticators by short name', () => {
   it('loads @ftp/auth-http by package name with a scheme key', async () => {
     // Found in this app's node_modules and imported from its built dist/, as a config next to the app would; CI builds first.
     const appDirectory = fileURLToPath(new URL('..', import.meta.url));
-    const authenticator = await loadAuthenticator('@ftp/auth-http', { scheme: 'bearer', loginUrl: 'http://127.0.0.1:9/' }, {
-      ...environment,
-      configDirectory: appDirectory,
-    });
+    const authenticator = await loadAuthenticator(
+      '@ftp/auth-http',
+      { scheme: 'bearer', loginUrl: 'http://127.0.0.1:9/' },
+      {
+        ...environment,
+        configDirectory: appDirectory,
+      },
+    );
     expect(authenticator.name).toBe('http-bearer');
     await authenticator.close?.();
   });
@@ -64,7 +70,13 @@ describe('auth-http authenticators by short name', () => {
     const root = await mkdtemp(join(tmpdir(), 'app-auth-http-'));
     onTestFinished(() => rm(root, { recursive: true, force: true }));
     const config = parseConfig(
-      { ftpPort: 0, authenticator: 'http-basic', authenticatorConfig: { loginUrl: `${identity.origin}/login` }, storageConfig: { root }, logLevel: 'silent' },
+      {
+        ftpPort: 0,
+        authenticator: 'http-basic',
+        authenticatorConfig: { loginUrl: `${identity.origin}/login` },
+        storageConfig: { root },
+        logLevel: 'silent',
+      },
       { environment: {}, configDirectory: root, configFile: undefined },
     );
     const { server, port } = await startServer(config, createLogger('silent'));

@@ -19,10 +19,27 @@ let app: ChildProcess | undefined;
 
 /** A fresh self-signed certificate for 127.0.0.1 (the shared README's recipe). */
 function makeCertificate(prefix: string): void {
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(directory, `${prefix}key.pem`), '-out', join(directory, `${prefix}cert.pem`),
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(directory, `${prefix}key.pem`),
+      '-out',
+      join(directory, `${prefix}cert.pem`),
+    ],
+    { stdio: 'ignore' },
+  );
 }
 
 function cleanEnvironment(): NodeJS.ProcessEnv {
@@ -35,7 +52,10 @@ function cleanEnvironment(): NodeJS.ProcessEnv {
 /** Starts the app; resolves with its log lines (live) and the ports of its `listening` line. */
 async function startApp(config: Record<string, unknown>) {
   await writeFile(join(directory, 'config.json'), JSON.stringify(config));
-  const child = spawn(process.execPath, [mainScript, '--config', join(directory, 'config.json')], { env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [mainScript, '--config', join(directory, 'config.json')], {
+    env: cleanEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   app = child;
   const logLines: Record<string, unknown>[] = [];
   const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -85,7 +105,10 @@ describe('ftp-server app with FTPS', () => {
       tls: { certFile: 'cert.pem', keyFile: 'key.pem', requireForLogin: true, requireForData: true },
     });
 
-    for (const [port, secure] of [[running.port, true], [running.implicitTlsPort, 'implicit']] as const) {
+    for (const [port, secure] of [
+      [running.port, true],
+      [running.implicitTlsPort, 'implicit'],
+    ] as const) {
       const client = new Client(10_000);
       await client.access({ host: '127.0.0.1', port, user: 'u', password: 'p', secure, secureOptions: { rejectUnauthorized: false } });
       await client.uploadFrom(Readable.from([Buffer.from(`over ${String(secure)}`)]), `file-${String(secure)}.txt`);

@@ -60,7 +60,7 @@ describe('metrics and health', () => {
     const expected: Record<string, number> = {
       'ftp_logins_total{result="success"}': 1,
       'ftp_logins_total{result="failure"}': 1,
-      'ftp_sessions_total': 2,
+      ftp_sessions_total: 2,
       'ftp_commands_total{verb="PASS",reply_class="5xx"}': 1,
       'ftp_commands_total{verb="PASS",reply_class="2xx"}': 1,
       'ftp_commands_total{verb="MKD",reply_class="2xx"}': 1,
@@ -76,18 +76,37 @@ describe('metrics and health', () => {
       'ftp_storage_call_duration_seconds_count{operation="openSession",result="ok"}': 1,
       'ftp_auth_call_duration_seconds_count{operation="authenticate",result="accepted"}': 1,
       'ftp_auth_call_duration_seconds_count{operation="authenticate",result="rejected"}': 1,
-      'ftp_passive_ports_in_use': 0,
+      ftp_passive_ports_in_use: 0,
     };
     for (const [series, value] of Object.entries(expected)) expect(sample(page, series), series).toBe(value);
     expect(sample(page, 'ftp_storage_call_duration_seconds_count{operation="list",result="ok"}')).toBeGreaterThanOrEqual(1);
 
     // JSON lines: every command, each transfer with its result.
     const upload = app.logLines.find((line) => line.msg === 'upload');
-    expect(upload).toMatchObject({ sessionId: expect.any(String), username: 'alice', remoteAddress: '127.0.0.1', path: '/reports/a.txt', bytes: 5, result: 'success' });
+    expect(upload).toMatchObject({
+      sessionId: expect.any(String),
+      username: 'alice',
+      remoteAddress: '127.0.0.1',
+      path: '/reports/a.txt',
+      bytes: 5,
+      result: 'success',
+    });
     expect(upload?.durationMs).toEqual(expect.any(Number));
-    expect(app.logLines.find((line) => line.msg === 'transfer-failed')).toMatchObject({ command: 'RETR', path: 'missing.txt', replyCode: 550, result: 'failure', username: 'alice' });
-    expect(app.logLines.find((line) => line.msg === 'command' && line.verb === 'MKD')).toMatchObject({ replyCode: 257, result: 'ok', argument: expect.stringContaining('reports') });
-    expect(app.logLines.filter((line) => line.msg === 'command' && line.verb === 'PASS').every((line) => line.argument === undefined)).toBe(true);
+    expect(app.logLines.find((line) => line.msg === 'transfer-failed')).toMatchObject({
+      command: 'RETR',
+      path: 'missing.txt',
+      replyCode: 550,
+      result: 'failure',
+      username: 'alice',
+    });
+    expect(app.logLines.find((line) => line.msg === 'command' && line.verb === 'MKD')).toMatchObject({
+      replyCode: 257,
+      result: 'ok',
+      argument: expect.stringContaining('reports'),
+    });
+    expect(app.logLines.filter((line) => line.msg === 'command' && line.verb === 'PASS').every((line) => line.argument === undefined)).toBe(
+      true,
+    );
   });
 
   it('answers /healthz, and /readyz fails while the storage root is gone', async () => {
@@ -102,7 +121,10 @@ describe('metrics and health', () => {
     await rm(root, { recursive: true });
     const notReady = await fetch(`${app.metricsUrl}/readyz`);
     expect(notReady.status).toBe(503);
-    expect(await notReady.json()).toMatchObject({ status: 'not ready', checks: { listening: 'ok', storage: expect.stringMatching(/not usable/) } });
+    expect(await notReady.json()).toMatchObject({
+      status: 'not ready',
+      checks: { listening: 'ok', storage: expect.stringMatching(/not usable/) },
+    });
     await mkdir(root);
     expect((await fetch(`${app.metricsUrl}/readyz`)).status).toBe(200);
     expect((await fetch(`${app.metricsUrl}/nothing`)).status).toBe(404);
@@ -120,7 +142,11 @@ describe('metrics and health', () => {
     }, 'the reclaimed temporary counted');
     expect(sample(page, 'ftp_storage_temporary_bytes_reclaimed_total')).toBe(12);
     expect(existsSync(join(root, '.ftp-upload-crashed'))).toBe(false);
-    expect(app.logLines.find((line) => line.msg === 'storage-fs reclaimed orphaned upload temporaries')).toMatchObject({ files: 1, bytes: 12, plugin: 'fs' });
+    expect(app.logLines.find((line) => line.msg === 'storage-fs reclaimed orphaned upload temporaries')).toMatchObject({
+      files: 1,
+      bytes: 12,
+      plugin: 'fs',
+    });
   });
 });
 
@@ -130,7 +156,8 @@ describe('webhooks', () => {
     const sawFileAtDelivery: boolean[] = [];
     const receiver = await startReceiver((request, index) => {
       const body = JSON.parse(request.body) as { event: string; data: { path: string } };
-      if (body.event === 'upload') sawFileAtDelivery.push(existsSync(join(root, 'a.txt')) && readFileSync(join(root, 'a.txt'), 'utf8') === 'hello');
+      if (body.event === 'upload')
+        sawFileAtDelivery.push(existsSync(join(root, 'a.txt')) && readFileSync(join(root, 'a.txt'), 'utf8') === 'hello');
       return { status: index < 2 ? 500 : 204 };
     });
     const webhooks = { url: receiver.url, events: ['upload'], secret: 'shh', initialBackoffMs: 5, maxBackoffMs: 20 };
@@ -142,7 +169,11 @@ describe('webhooks', () => {
     expect(keys.size).toBe(1);
     const [first] = receiver.requests;
     const body = JSON.parse(first!.body) as Record<string, unknown>;
-    expect(body).toMatchObject({ id: [...keys][0], event: 'upload', data: { path: '/a.txt', bytes: 5, username: 'alice', remoteAddress: '127.0.0.1' } });
+    expect(body).toMatchObject({
+      id: [...keys][0],
+      event: 'upload',
+      data: { path: '/a.txt', bytes: 5, username: 'alice', remoteAddress: '127.0.0.1' },
+    });
     expect(first!.headers['x-ftp-signature']).toBe(`sha256=${createHmac('sha256', 'shh').update(first!.body).digest('hex')}`);
     expect(sawFileAtDelivery).toEqual([true, true, true]);
     const page = await eventually(async () => {
@@ -159,7 +190,11 @@ describe('webhooks', () => {
       await held;
       return { status: 200 };
     });
-    const dispatcher = new WebhookDispatcher(parseWebhooksConfig({ url: receiver.url, queueSize: 1, concurrency: 1 }), createLogger('silent'), undefined);
+    const dispatcher = new WebhookDispatcher(
+      parseWebhooksConfig({ url: receiver.url, queueSize: 1, concurrency: 1 }),
+      createLogger('silent'),
+      undefined,
+    );
     onTestFinished(() => dispatcher.close(1_000));
     expect(dispatcher.enqueue('mkdir', { path: '/one' })).toBe(true);
     await eventually(() => receiver.requests.length === 1, 'the first delivery to be in flight');
@@ -167,7 +202,10 @@ describe('webhooks', () => {
     expect(dispatcher.enqueue('mkdir', { path: '/three' })).toBe(false);
     release();
     await eventually(() => dispatcher.pending === 0, 'the queue to drain');
-    expect(receiver.requests.map((request) => (JSON.parse(request.body) as { data: { path: string } }).data.path)).toEqual(['/one', '/two']);
+    expect(receiver.requests.map((request) => (JSON.parse(request.body) as { data: { path: string } }).data.path)).toEqual([
+      '/one',
+      '/two',
+    ]);
   });
 });
 
@@ -176,7 +214,9 @@ describe('pre-upload hook', () => {
     const root = await temporaryDirectory();
     const receiver = await startReceiver((request) => {
       const { path } = JSON.parse(request.body) as { path: string };
-      return path.endsWith('.exe') ? { status: 200, body: { allowed: false, reason: 'Executables are not accepted.' } } : { status: 200, body: { allowed: true } };
+      return path.endsWith('.exe')
+        ? { status: 200, body: { allowed: false, reason: 'Executables are not accepted.' } }
+        : { status: 200, body: { allowed: true } };
     });
     const app = await startApp({ storageConfig: { root }, preUploadHook: { url: receiver.url } }, root);
     const client = await login(app.started.port);
@@ -184,6 +224,11 @@ describe('pre-upload hook', () => {
     expect(existsSync(join(root, 'tool.exe'))).toBe(false);
     await client.uploadFrom(Readable.from([Buffer.from('fine')]), 'notes.txt');
     expect(readFileSync(join(root, 'notes.txt'), 'utf8')).toBe('fine');
-    expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({ username: 'alice', path: '/tool.exe', command: 'STOR', remoteAddress: '127.0.0.1' });
+    expect(JSON.parse(receiver.requests[0]!.body)).toMatchObject({
+      username: 'alice',
+      path: '/tool.exe',
+      command: 'STOR',
+      remoteAddress: '127.0.0.1',
+    });
   });
 });

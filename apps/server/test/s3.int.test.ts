@@ -46,7 +46,10 @@ describe('the s3 storage connector in the app', () => {
     await client.uploadFrom(Readable.from([Buffer.from('quarterly figures')]), 'q1.txt');
     expect((await client.list()).map((entry) => entry.name)).toEqual(['q1.txt']);
     const chunks: Buffer[] = [];
-    await client.downloadTo(new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk)), 'q1.txt');
+    await client.downloadTo(
+      new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk)),
+      'q1.txt',
+    );
     expect(Buffer.concat(chunks).toString()).toBe('quarterly figures');
     expect(await listKeys(s3, `${base}/`)).toEqual([`${base}/carol/reports/`, `${base}/carol/reports/q1.txt`]);
   });

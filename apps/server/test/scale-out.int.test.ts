@@ -59,25 +59,33 @@ async function startHaproxy(directory: string, backends: readonly { host: string
     child.kill('SIGTERM');
     await exited;
   });
-  await eventually(
-    () => {
-      if (child.exitCode !== null) throw new Error(`haproxy exited: ${stderr}`);
-      return new Promise<boolean>((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port, localAddress: probeAddress }, () => {
-          socket.destroy();
-          resolve(true);
-        });
-        socket.on('error', () => resolve(false));
+  await eventually(() => {
+    if (child.exitCode !== null) throw new Error(`haproxy exited: ${stderr}`);
+    return new Promise<boolean>((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port, localAddress: probeAddress }, () => {
+        socket.destroy();
+        resolve(true);
       });
-    },
-    'haproxy to listen',
-  );
+      socket.on('error', () => resolve(false));
+    });
+  }, 'haproxy to listen');
   return port;
 }
 
 /** curl through HAProxy from 127.0.0.9 with PASV, connecting to the address each 227 reply announces. */
 async function curl(port: number, path: string, extra: readonly string[] = []): Promise<{ stdout: string; stderr: string }> {
-  const arguments_ = ['-sS', '-v', '--user', 'alice:s3cret', '--interface', clientAddress, '--disable-epsv', '--no-ftp-skip-pasv-ip', ...extra, `ftp://127.0.0.1:${port}${path}`];
+  const arguments_ = [
+    '-sS',
+    '-v',
+    '--user',
+    'alice:s3cret',
+    '--interface',
+    clientAddress,
+    '--disable-epsv',
+    '--no-ftp-skip-pasv-ip',
+    ...extra,
+    `ftp://127.0.0.1:${port}${path}`,
+  ];
   return runCurl('curl', arguments_, { timeout: 20_000 });
 }
 
@@ -93,17 +101,30 @@ describe.skipIf(haproxyBinary === undefined)('scale-out behind HAProxy (PROXY v2
     onTestFinished(() => s3.stop());
     const prefix = `scale-out-${randomUUID()}/`;
     onTestFinished(() => deletePrefix(s3, prefix).catch(() => {}));
-    const storageConfig = { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, forcePathStyle: true, prefix };
+    const storageConfig = {
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+      forcePathStyle: true,
+      prefix,
+    };
     const instances: InProcessApp[] = [];
     const connections = new Map<string, ConnectEvent[]>();
     const fromClient = (host: string) => connections.get(host)!.filter((event) => event.remoteAddress === clientAddress).length;
     for (const host of ['127.0.0.2', '127.0.0.3']) {
-      const app = await startApp({ ftpAddr: host, storageConnector: 's3', storageConfig, proxyProtocol: { trustedSources: ['127.0.0.1'] }, metricsPort: 0 }, directory);
+      const app = await startApp(
+        { ftpAddr: host, storageConnector: 's3', storageConfig, proxyProtocol: { trustedSources: ['127.0.0.1'] }, metricsPort: 0 },
+        directory,
+      );
       connections.set(host, []);
       app.started.server.on('connect', (event) => connections.get(host)!.push(event));
       instances.push(app);
     }
-    const port = await startHaproxy(directory, instances.map((app) => ({ host: app.started.address, port: app.started.port })));
+    const port = await startHaproxy(
+      directory,
+      instances.map((app) => ({ host: app.started.address, port: app.started.port })),
+    );
 
     const content = `shared through S3 ${randomUUID()}\n`;
     const localFile = join(directory, 'upload.txt');
@@ -137,10 +158,12 @@ describe.skipIf(haproxyBinary === undefined)('scale-out behind HAProxy (PROXY v2
 
     // Both instances saw the real clients (the test client and the readiness probe), never HAProxy's own address.
     const seen = new Set([...connections.values()].flat().map((event) => event.remoteAddress));
-    expect([...seen].every((address) => address === clientAddress || address === probeAddress), [...seen].join()).toBe(true);
+    expect(
+      [...seen].every((address) => address === clientAddress || address === probeAddress),
+      [...seen].join(),
+    ).toBe(true);
     expect(fromClient('127.0.0.2')).toBeGreaterThan(0);
     expect(fromClient('127.0.0.3')).toBeGreaterThan(0);
-
   });
 });
 
@@ -151,7 +174,14 @@ describe('readiness on S3', () => {
     let stopping: Promise<void> | undefined;
     const stopS3 = () => (stopping ??= s3.stop());
     onTestFinished(stopS3);
-    const storageConfig = { bucket: s3.bucket, endpoint: s3.endpoint, region: s3.region, credentials: s3.credentials, forcePathStyle: true, prefix: `ready-${randomUUID()}/` };
+    const storageConfig = {
+      bucket: s3.bucket,
+      endpoint: s3.endpoint,
+      region: s3.region,
+      credentials: s3.credentials,
+      forcePathStyle: true,
+      prefix: `ready-${randomUUID()}/`,
+    };
     const app = await startApp({ storageConnector: 's3', storageConfig, metricsPort: 0 }, directory);
     expect((await fetch(`${app.metricsUrl}/readyz`)).status).toBe(200);
     await stopS3();

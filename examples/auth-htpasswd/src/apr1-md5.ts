@@ -22,7 +22,13 @@ function encode24(value: number, count: number): string {
 /** The 16 digest bytes in md5-crypt's fixed order: five groups of three bytes, then one byte on its own. */
 function encodeDigest(digest: Uint8Array): string {
   const byte = (index: number) => digest[index] ?? 0;
-  const groups: ReadonlyArray<readonly [number, number, number]> = [[0, 6, 12], [1, 7, 13], [2, 8, 14], [3, 9, 15], [4, 10, 5]];
+  const groups: ReadonlyArray<readonly [number, number, number]> = [
+    [0, 6, 12],
+    [1, 7, 13],
+    [2, 8, 14],
+    [3, 9, 15],
+    [4, 10, 5],
+  ];
   let text = '';
   for (const [high, middle, low] of groups) text += encode24((byte(high) << 16) | (byte(middle) << 8) | byte(low), 4);
   return text + encode24(byte(11), 2);

@@ -41,7 +41,8 @@ function validate(options: HtpasswdAuthenticatorOptions): void {
   for (const key of Object.keys(options)) {
     if (!optionKeys.has(key)) throw new InvalidOptionError(key, `unknown option; expected one of ${[...optionKeys].join(', ')}`);
   }
-  if (typeof options.file !== 'string' || options.file === '') throw new InvalidOptionError('file', 'is required: the path of an htpasswd file');
+  if (typeof options.file !== 'string' || options.file === '')
+    throw new InvalidOptionError('file', 'is required: the path of an htpasswd file');
   if (options.homeDirectory !== undefined && (typeof options.homeDirectory !== 'string' || !options.homeDirectory.startsWith('/'))) {
     throw new InvalidOptionError('homeDirectory', 'must be a virtual path starting with "/"');
   }

@@ -20,7 +20,8 @@ function validate(options: MemoryStorageOptions): Required<MemoryStorageOptions>
   const { name = 'memory', perUser = false, maxBytes = 64 * 1024 * 1024 } = options;
   if (typeof name !== 'string' || name === '') throw new InvalidOptionError('name', 'must be a non-empty string');
   if (typeof perUser !== 'boolean') throw new InvalidOptionError('perUser', 'must be true or false');
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new InvalidOptionError('maxBytes', 'must be a whole number of bytes, 0 or more');
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0)
+    throw new InvalidOptionError('maxBytes', 'must be a whole number of bytes, 0 or more');
   return { name, perUser, maxBytes };
 }
 

@@ -1,5 +1,22 @@
-import { storageError, type FileEntry, type ReadOptions, type StorageCallOptions, type StorageSessionV1, type WriteOptions, type WriteResult } from '@ftp/plugin-api';
-import { createDirectory, findNode, isSameOrAncestor, locateParent, requireNode, segmentsOf, type MemoryDirectory, type MemoryNode } from './memory-tree.ts';
+import {
+  storageError,
+  type FileEntry,
+  type ReadOptions,
+  type StorageCallOptions,
+  type StorageSessionV1,
+  type WriteOptions,
+  type WriteResult,
+} from '@ftp/plugin-api';
+import {
+  createDirectory,
+  findNode,
+  isSameOrAncestor,
+  locateParent,
+  requireNode,
+  segmentsOf,
+  type MemoryDirectory,
+  type MemoryNode,
+} from './memory-tree.ts';
 
 /** One tree of files and the byte budget it shares with every session opened on it. */
 export interface MemoryVolume {
@@ -33,7 +50,13 @@ function throwIfAborted(signal: AbortSignal): void {
  * Reads `data` into memory, checking the signal between chunks and the volume's budget as bytes arrive, so an
  * aborted or oversized upload stops early and changes nothing.
  */
-async function receive(volume: MemoryVolume, path: string, data: AsyncIterable<Uint8Array>, alreadyCounted: number, signal: AbortSignal): Promise<Uint8Array> {
+async function receive(
+  volume: MemoryVolume,
+  path: string,
+  data: AsyncIterable<Uint8Array>,
+  alreadyCounted: number,
+  signal: AbortSignal,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let received = 0;
   throwIfAborted(signal);

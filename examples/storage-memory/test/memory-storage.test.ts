@@ -19,7 +19,10 @@ describe('memory storage example', () => {
   });
 
   it('shares one tree between users by default and separates them with perUser', async () => {
-    for (const [perUser, bobSees] of [[false, ['shared.txt']], [true, []]] as const) {
+    for (const [perUser, bobSees] of [
+      [false, ['shared.txt']],
+      [true, []],
+    ] as const) {
       const storage = createMemoryStorage({ perUser });
       const alice = await storage.openSession({ username: 'alice' }, context);
       const bob = await storage.openSession({ username: 'bob' }, context);

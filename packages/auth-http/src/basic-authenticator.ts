@@ -14,7 +14,10 @@ const knownKeys: ReadonlySet<string> = new Set(commonOptionKeys);
  * same to `authenticatedUrl` to re-validate. A user name containing ":" cannot be expressed (RFC 7617 §2) and is
  * rejected without a request. Throws `InvalidOptionError` naming the key for invalid options.
  */
-export function createBasicAuthenticator(options: BasicAuthenticatorOptions, environment: AuthenticatorEnvironment = {}): HttpAuthenticator {
+export function createBasicAuthenticator(
+  options: BasicAuthenticatorOptions,
+  environment: AuthenticatorEnvironment = {},
+): HttpAuthenticator {
   rejectUnknownKeys(options as unknown as Record<string, unknown>, knownKeys);
   const resolved = resolveOptions(options, environment.configDirectory);
   return createHttpAuthenticator(
@@ -24,7 +27,8 @@ export function createBasicAuthenticator(options: BasicAuthenticatorOptions, env
       open(request: AuthenticationRequest) {
         const authorization = `Basic ${Buffer.from(`${request.username}:${request.password}`, 'utf8').toString('base64')}`;
         return {
-          exchange: (_kind, target, send) => send({ url: target.url, method: target.method, headers: { ...target.headers, authorization } }),
+          exchange: (_kind, target, send) =>
+            send({ url: target.url, method: target.method, headers: { ...target.headers, authorization } }),
         };
       },
     },

@@ -16,7 +16,10 @@ const b64token = /^[A-Za-z0-9\-._~+/]+=*$/;
  * to `loginUrl` and `authenticatedUrl`. The FTP user name names the session (logs, storage) but is not sent: the
  * token alone identifies the user to the service. A password that is not a valid b64token is rejected without a request.
  */
-export function createBearerAuthenticator(options: BearerAuthenticatorOptions, environment: AuthenticatorEnvironment = {}): HttpAuthenticator {
+export function createBearerAuthenticator(
+  options: BearerAuthenticatorOptions,
+  environment: AuthenticatorEnvironment = {},
+): HttpAuthenticator {
   rejectUnknownKeys(options as unknown as Record<string, unknown>, knownKeys);
   const resolved = resolveOptions(options, environment.configDirectory);
   return createHttpAuthenticator(
@@ -26,7 +29,8 @@ export function createBearerAuthenticator(options: BearerAuthenticatorOptions, e
       open({ password }) {
         const authorization = `Bearer ${password}`;
         return {
-          exchange: (_kind, target, send) => send({ url: target.url, method: target.method, headers: { ...target.headers, authorization } }),
+          exchange: (_kind, target, send) =>
+            send({ url: target.url, method: target.method, headers: { ...target.headers, authorization } }),
         };
       },
     },

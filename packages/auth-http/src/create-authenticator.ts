@@ -20,7 +20,10 @@ export type AuthenticatorConfig = { readonly scheme: AuthenticatorScheme } & (Ht
  * the `scheme` key ("basic", "digest", "bearer" or "webhook") and passes it the other keys. Throws
  * `InvalidOptionError` naming the key.
  */
-export function createAuthenticator(config: Readonly<Record<string, unknown>>, environment: AuthenticatorEnvironment = {}): HttpAuthenticator {
+export function createAuthenticator(
+  config: Readonly<Record<string, unknown>>,
+  environment: AuthenticatorEnvironment = {},
+): HttpAuthenticator {
   if (typeof config !== 'object' || config === null) throw new InvalidOptionError('scheme', 'is required');
   const { scheme, ...options } = config;
   const schemeEnvironment = typeof environment.configDirectory === 'string' ? { configDirectory: environment.configDirectory } : {};

@@ -20,7 +20,10 @@ const knownKeys: ReadonlySet<string> = new Set(commonOptionKeys);
  * answered with MD5, SHA-256 or their -sess variants, qop=auth, a fresh cnonce and a nonce count. The session keeps
  * its nonce for re-validation (counting on from it) and answers a new challenge when the server retires it.
  */
-export function createDigestAuthenticator(options: DigestAuthenticatorOptions, environment: AuthenticatorEnvironment = {}): HttpAuthenticator {
+export function createDigestAuthenticator(
+  options: DigestAuthenticatorOptions,
+  environment: AuthenticatorEnvironment = {},
+): HttpAuthenticator {
   rejectUnknownKeys(options as unknown as Record<string, unknown>, knownKeys);
   const resolved = resolveOptions(options, environment.configDirectory);
   return createHttpAuthenticator({ name: 'http-digest', open: (request) => new DigestSession(request) }, resolved);

@@ -110,7 +110,10 @@ export function usableDigestChallenges(challenges: readonly AuthChallenge[]): Di
     const algorithmName = parameters.get('algorithm') ?? 'MD5';
     const algorithm = digestAlgorithms.find((candidate) => candidate.toLowerCase() === algorithmName.toLowerCase());
     if (realm === undefined || nonce === undefined || nonce === '' || algorithm === undefined) continue;
-    const qopOptions = parameters.get('qop')?.split(',').map((option) => option.trim().toLowerCase());
+    const qopOptions = parameters
+      .get('qop')
+      ?.split(',')
+      .map((option) => option.trim().toLowerCase());
     if (qopOptions !== undefined && !qopOptions.includes('auth')) continue;
     if (qopOptions === undefined && algorithm.endsWith('-sess')) continue;
     usable.push({

@@ -31,7 +31,11 @@ export function createHttpAuthenticator(scheme: CredentialScheme, options: Resol
   });
   const cache = options.cacheTtlMs > 0 ? createResultCache(options.cacheTtlMs, options.cacheMaxEntries) : undefined;
 
-  async function ask(kind: RequestKind, session: SchemeSession, context: PluginContext): Promise<{ outcome: ResponseOutcome; response: HttpResponse }> {
+  async function ask(
+    kind: RequestKind,
+    session: SchemeSession,
+    context: PluginContext,
+  ): Promise<{ outcome: ResponseOutcome; response: HttpResponse }> {
     const target = withClientInfo(kind === 'login' ? options.login : options.authenticated!, options.clientInfo, context);
     const url = describeTarget(target.url);
     let response: HttpResponse;
@@ -43,14 +47,21 @@ export function createHttpAuthenticator(scheme: CredentialScheme, options: Resol
     }
     const outcome = responseOutcome(response.status, options.successStatuses);
     const level = outcome === 'unavailable' ? 'warn' : 'debug';
-    context.logger[level]({ authenticator: scheme.name, request: kind, url, status: response.status, outcome }, 'identity service answered');
+    context.logger[level](
+      { authenticator: scheme.name, request: kind, url, status: response.status, outcome },
+      'identity service answered',
+    );
     if (outcome === 'unavailable') {
       throw new AuthenticationUnavailableError(`identity service ${url} answered ${response.status} to the ${kind} request`);
     }
     return { outcome, response };
   }
 
-  async function login(request: AuthenticationRequest, session: SchemeSession, context: PluginContext): Promise<AuthenticatedUser | undefined> {
+  async function login(
+    request: AuthenticationRequest,
+    session: SchemeSession,
+    context: PluginContext,
+  ): Promise<AuthenticatedUser | undefined> {
     const { outcome, response } = await ask('login', session, context);
     if (outcome === 'rejected') return undefined;
     if (!options.userFromResponse) return { username: request.username };

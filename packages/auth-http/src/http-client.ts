@@ -71,7 +71,9 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const { body, isBodyTruncated } = await readLimited(response.body, maxBodyBytes);
         return { status: response.statusCode, headers: response.headers, body, isBodyTruncated };
       } catch (error) {
-        throw new AuthenticationUnavailableError(`identity service ${describeTarget(request.url)} ${describeFailure(error, deadline, signal, options.timeoutMs)}`);
+        throw new AuthenticationUnavailableError(
+          `identity service ${describeTarget(request.url)} ${describeFailure(error, deadline, signal, options.timeoutMs)}`,
+        );
       }
     },
     async close() {
@@ -80,7 +82,10 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
-async function readLimited(body: AsyncIterable<Uint8Array> & { destroy(): void }, limit: number): Promise<{ body: Buffer; isBodyTruncated: boolean }> {
+async function readLimited(
+  body: AsyncIterable<Uint8Array> & { destroy(): void },
+  limit: number,
+): Promise<{ body: Buffer; isBodyTruncated: boolean }> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of body) {

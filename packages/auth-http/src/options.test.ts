@@ -16,13 +16,24 @@ describe('options', () => {
       maxConnections: 10,
       cacheTtlMs: 0,
       userFromResponse: false,
-      clientInfo: { addressHeader: 'x-forwarded-for', secureHeader: 'x-forwarded-proto', addressParameter: undefined, secureParameter: undefined },
+      clientInfo: {
+        addressHeader: 'x-forwarded-for',
+        secureHeader: 'x-forwarded-proto',
+        addressParameter: undefined,
+        secureParameter: undefined,
+      },
     });
     expect([...options.successStatuses]).toEqual([200]);
   });
 
   it('accepts ex_ftp spellings of methods and switches client headers off with false', () => {
-    const options = resolveOptions({ loginUrl, loginMethod: 'post', authenticatedUrl: loginUrl, clientAddressHeader: false, secureParameter: 'tls' });
+    const options = resolveOptions({
+      loginUrl,
+      loginMethod: 'post',
+      authenticatedUrl: loginUrl,
+      clientAddressHeader: false,
+      secureParameter: 'tls',
+    });
     expect(options.login.method).toBe('POST');
     expect(options.authenticated?.method).toBe('GET');
     expect(options.clientInfo.addressHeader).toBeUndefined();
@@ -40,7 +51,11 @@ describe('options', () => {
     [{ loginUrl, successStatuses: [200, 302] }, 'successStatuses', 'must be a non-empty array of 2xx statuses'],
     [{ loginUrl, ca: 'not a certificate' }, 'ca', 'must be a PEM certificate or an array of them'],
     [{ loginUrl, caFile: 'does-not-exist.pem' }, 'caFile', 'cannot be read (ENOENT)'],
-    [{ loginUrl, clientAddressHeader: 'Authorization' }, 'clientAddressHeader', 'must not be Authorization: the authenticator sets that header itself'],
+    [
+      { loginUrl, clientAddressHeader: 'Authorization' },
+      'clientAddressHeader',
+      'must not be Authorization: the authenticator sets that header itself',
+    ],
     [{ loginUrl, cacheTtlMs: -1 }, 'cacheTtlMs', 'must be a non-negative integer'],
     [{ loginUrl, userFromResponse: 'yes' }, 'userFromResponse', 'must be true or false'],
   ])('rejects %o naming %s', (options, key, reason) => {
@@ -55,7 +70,11 @@ describe('options', () => {
     [{ scheme: 'basic', loginUrl, passwordHashType: 'md5' }, 'passwordHashType', 'unknown option'],
     [{ scheme: 'webhook', loginUrl, passwordHashType: 'crc32' }, 'passwordHashType', 'must be one of md5, sha, sha1'],
     [{ scheme: 'webhook', loginUrl, credentialsIn: 'json' }, 'loginMethod', 'must be POST, PUT or PATCH when credentialsIn is "json"'],
-    [{ scheme: 'webhook', loginUrl, loginMethod: 'POST', authenticatedUrl: loginUrl, credentialsIn: 'form' }, 'authenticatedMethod', 'must be POST'],
+    [
+      { scheme: 'webhook', loginUrl, loginMethod: 'POST', authenticatedUrl: loginUrl, credentialsIn: 'form' },
+      'authenticatedMethod',
+      'must be POST',
+    ],
   ])('createAuthenticator rejects %o naming %s', (config, key, reason) => {
     const attempt = () => createAuthenticator(config);
     expect(attempt).toThrow(InvalidOptionError);
@@ -63,7 +82,12 @@ describe('options', () => {
   });
 
   it('creates each scheme by name', async () => {
-    for (const [scheme, name] of [['basic', 'http-basic'], ['digest', 'http-digest'], ['bearer', 'http-bearer'], ['webhook', 'webhook']]) {
+    for (const [scheme, name] of [
+      ['basic', 'http-basic'],
+      ['digest', 'http-digest'],
+      ['bearer', 'http-bearer'],
+      ['webhook', 'webhook'],
+    ]) {
       const authenticator = createAuthenticator({ scheme, loginUrl });
       expect([authenticator.specificationVersion, authenticator.name]).toEqual(['v1', name]);
       await authenticator.close();

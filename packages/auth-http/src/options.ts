@@ -111,7 +111,10 @@ export const commonOptionKeys: readonly string[] = [
 /** Validates the common options; `configDirectory` resolves a relative `caFile`. Throws `InvalidOptionError`. */
 export function resolveOptions(options: HttpAuthenticatorOptions, configDirectory = process.cwd()): ResolvedOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', 'must be an object');
-  const login = { url: checkUrl('loginUrl', options.loginUrl), method: checkChoice('loginMethod', options.loginMethod, httpMethods, 'GET') };
+  const login = {
+    url: checkUrl('loginUrl', options.loginUrl),
+    method: checkChoice('loginMethod', options.loginMethod, httpMethods, 'GET'),
+  };
   const authenticated =
     options.authenticatedUrl === undefined
       ? undefined
@@ -140,7 +143,8 @@ export function resolveOptions(options: HttpAuthenticatorOptions, configDirector
 }
 
 function resolveCa(options: HttpAuthenticatorOptions, configDirectory: string): readonly string[] | undefined {
-  if (options.ca !== undefined && options.caFile !== undefined) throw new InvalidOptionError('caFile', 'give either ca or caFile, not both');
+  if (options.ca !== undefined && options.caFile !== undefined)
+    throw new InvalidOptionError('caFile', 'give either ca or caFile, not both');
   if (options.caFile !== undefined) {
     if (typeof options.caFile !== 'string' || options.caFile === '') throw new InvalidOptionError('caFile', 'must be a file path');
     try {

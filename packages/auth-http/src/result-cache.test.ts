@@ -26,6 +26,10 @@ describe('createResultCache', () => {
     cache.set('u1', 'p', { username: 'u1' });
     cache.set('u2', 'p', { username: 'u2' });
     cache.set('u3', 'p', { username: 'u3' });
-    expect([cache.get('u1', 'p'), cache.get('u2', 'p'), cache.get('u3', 'p')].map((user) => user?.username)).toEqual([undefined, 'u2', 'u3']);
+    expect([cache.get('u1', 'p'), cache.get('u2', 'p'), cache.get('u3', 'p')].map((user) => user?.username)).toEqual([
+      undefined,
+      'u2',
+      'u3',
+    ]);
   });
 });

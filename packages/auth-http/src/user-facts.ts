@@ -20,7 +20,10 @@ export function userFromResponse(username: string, response: HttpResponse): Auth
   if (!isRecord(document)) return 'response body is not a JSON object';
   const { homeDirectory, rootDirectory, permissions, directoryPermissions, quota, bandwidth, maxSessions, attributes } = document;
   try {
-    const profile = parseUserProfile({ homeDirectory, rootDirectory, permissions, directoryPermissions, quota, bandwidth, maxSessions, attributes }, 'response');
+    const profile = parseUserProfile(
+      { homeDirectory, rootDirectory, permissions, directoryPermissions, quota, bandwidth, maxSessions, attributes },
+      'response',
+    );
     return { ...profile, username };
   } catch (error) {
     return (error as Error).message;

@@ -42,7 +42,10 @@ const knownKeys: ReadonlySet<string> = new Set([...commonOptionKeys, 'passwordHa
  * re-validation sends only `username` to `authenticatedUrl`. The hash is password-equivalent: anyone who sees it can
  * log in through this webhook, so keep it out of access logs (prefer "form" or "json") and use https.
  */
-export function createWebhookAuthenticator(options: WebhookAuthenticatorOptions, environment: AuthenticatorEnvironment = {}): HttpAuthenticator {
+export function createWebhookAuthenticator(
+  options: WebhookAuthenticatorOptions,
+  environment: AuthenticatorEnvironment = {},
+): HttpAuthenticator {
   rejectUnknownKeys(options as unknown as Record<string, unknown>, knownKeys);
   const hashName = checkChoice('passwordHashType', options.passwordHashType, Object.keys(hashNames) as HashName[], 'sha256');
   const placement = checkChoice<CredentialsPlacement>('credentialsIn', options.credentialsIn, ['query', 'form', 'json'], 'query');

@@ -1,6 +1,12 @@
 import { createServer } from 'node:http';
 import { once } from 'node:events';
-import { createBasicAuthenticator, createBearerAuthenticator, createDigestAuthenticator, createWebhookAuthenticator, type HttpAuthenticator } from '@ftp/auth-http';
+import {
+  createBasicAuthenticator,
+  createBearerAuthenticator,
+  createDigestAuthenticator,
+  createWebhookAuthenticator,
+  type HttpAuthenticator,
+} from '@ftp/auth-http';
 import { runAuthenticatorConformance } from '@ftp/plugin-api/testing';
 import { startIdentityServer } from './support/identity-server.ts';
 
@@ -8,7 +14,11 @@ import { startIdentityServer } from './support/identity-server.ts';
 
 const schemes: Array<[string, (origin: string) => HttpAuthenticator, { username: string; password: string }]> = [
   ['http-basic', (origin) => createBasicAuthenticator({ loginUrl: `${origin}/basic` }), { username: 'alice', password: 'wonder land' }],
-  ['http-digest', (origin) => createDigestAuthenticator({ loginUrl: `${origin}/digest/SHA-256` }), { username: 'alice', password: 'wonder land' }],
+  [
+    'http-digest',
+    (origin) => createDigestAuthenticator({ loginUrl: `${origin}/digest/SHA-256` }),
+    { username: 'alice', password: 'wonder land' },
+  ],
   ['webhook', (origin) => createWebhookAuthenticator({ loginUrl: `${origin}/webhook` }), { username: 'alice', password: 'wonder land' }],
   ['http-bearer', (origin) => createBearerAuthenticator({ loginUrl: `${origin}/bearer` }), { username: 'alice', password: 'tok-alice.1' }],
 ];

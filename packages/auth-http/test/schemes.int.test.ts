@@ -53,7 +53,12 @@ describe('request shapes', () => {
     const identity = await startIdentityServer();
     identity.passwords.set('j\u00f6rg', 'p\u00e4ss');
     const authenticator = closing(
-      createBasicAuthenticator({ loginUrl: `${identity.origin}/basic?site=1`, secureHeader: 'X-Ftp-Tls', clientAddressParameter: 'ip', secureParameter: 'tls' }),
+      createBasicAuthenticator({
+        loginUrl: `${identity.origin}/basic?site=1`,
+        secureHeader: 'X-Ftp-Tls',
+        clientAddressParameter: 'ip',
+        secureParameter: 'tls',
+      }),
     );
     const result = await authenticator.authenticate({ username: 'j\u00f6rg', password: 'p\u00e4ss' }, context({ secure: true }));
     expect(result.outcome).toBe('accepted');
@@ -71,21 +76,28 @@ describe('request shapes', () => {
     expect(identity.requests).toHaveLength(0);
   });
 
-  it.each(['MD5', 'SHA-256', 'MD5-sess', 'SHA-256-sess'])('answers a %s Digest challenge with uri including the query', async (algorithm) => {
-    const identity = await startIdentityServer();
-    const authenticator = closing(
-      createDigestAuthenticator({ loginUrl: `${identity.origin}/digest/${algorithm}?realm=ftp`, secureParameter: 'tls', loginMethod: 'POST' }),
-    );
-    expect((await authenticator.authenticate({ username: 'alice', password: 'wonder land' }, context())).outcome).toBe('accepted');
-    expect((await authenticator.authenticate({ username: 'alice', password: 'wrong' }, context())).outcome).toBe('rejected');
-    expect(identity.digestAnswers).toEqual([{ algorithm, nc: '00000001', uri: `/digest/${algorithm}?realm=ftp&tls=ftp` }]);
-    expect(identity.requests.map((request) => [request.method, request.headers.authorization === undefined])).toEqual([
-      ['POST', true],
-      ['POST', false],
-      ['POST', true],
-      ['POST', false],
-    ]);
-  });
+  it.each(['MD5', 'SHA-256', 'MD5-sess', 'SHA-256-sess'])(
+    'answers a %s Digest challenge with uri including the query',
+    async (algorithm) => {
+      const identity = await startIdentityServer();
+      const authenticator = closing(
+        createDigestAuthenticator({
+          loginUrl: `${identity.origin}/digest/${algorithm}?realm=ftp`,
+          secureParameter: 'tls',
+          loginMethod: 'POST',
+        }),
+      );
+      expect((await authenticator.authenticate({ username: 'alice', password: 'wonder land' }, context())).outcome).toBe('accepted');
+      expect((await authenticator.authenticate({ username: 'alice', password: 'wrong' }, context())).outcome).toBe('rejected');
+      expect(identity.digestAnswers).toEqual([{ algorithm, nc: '00000001', uri: `/digest/${algorithm}?realm=ftp&tls=ftp` }]);
+      expect(identity.requests.map((request) => [request.method, request.headers.authorization === undefined])).toEqual([
+        ['POST', true],
+        ['POST', false],
+        ['POST', true],
+        ['POST', false],
+      ]);
+    },
+  );
 
   it('treats a Digest endpoint that sends no usable challenge, or none at all, as an outage rather than a login', async () => {
     const identity = await startIdentityServer();
@@ -94,7 +106,9 @@ describe('request shapes', () => {
       'sent no Digest challenge with MD5 or SHA-256 and qop=auth',
     );
     const open = closing(createDigestAuthenticator({ loginUrl: `${identity.origin}/open` }));
-    await expect(open.authenticate({ username: 'alice', password: 'any' }, context())).rejects.toThrow('answered without asking for Digest credentials');
+    await expect(open.authenticate({ username: 'alice', password: 'any' }, context())).rejects.toThrow(
+      'answered without asking for Digest credentials',
+    );
   });
 
   it('sends the Bearer token and not the FTP user name, and refuses a password that is not a token', async () => {
@@ -115,7 +129,12 @@ describe('request shapes', () => {
   ] as const)('sends webhook credentials in the %s', async (credentialsIn, method, fieldsOf) => {
     const identity = await startIdentityServer();
     const authenticator = closing(
-      createWebhookAuthenticator({ loginUrl: `${identity.origin}/webhook`, loginMethod: method, credentialsIn, passwordHashType: 'sha256' }),
+      createWebhookAuthenticator({
+        loginUrl: `${identity.origin}/webhook`,
+        loginMethod: method,
+        credentialsIn,
+        passwordHashType: 'sha256',
+      }),
     );
     expect((await authenticator.authenticate({ username: 'alice', password: 'wonder land' }, context())).outcome).toBe('accepted');
     const [request] = identity.requests;

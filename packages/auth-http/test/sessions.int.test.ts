@@ -98,7 +98,11 @@ describe('re-validation', () => {
   it('continues the Digest nonce with an incremented count, and answers a new challenge when the nonce goes stale', async () => {
     const identity = await startIdentityServer();
     const url = `${identity.origin}/digest/SHA-256`;
-    const connection = await loggedIn(createDigestAuthenticator({ loginUrl: url, authenticatedUrl: url, authenticatedTtlMs: ttlMs }), 'bob', 'builder');
+    const connection = await loggedIn(
+      createDigestAuthenticator({ loginUrl: url, authenticatedUrl: url, authenticatedTtlMs: ttlMs }),
+      'bob',
+      'builder',
+    );
     passTtl();
     expect((await connection.command('PWD')).code).toBe(257);
     passTtl();
@@ -174,7 +178,14 @@ describe('secrets stay out of logs and errors', () => {
     const hash = createHash('sha256').update(password).digest('hex');
     const secrets = [password, 'tok-alice.1', Buffer.from(`alice:${password}`).toString('base64'), hash, 'password_hash'];
     const authenticators: Array<[Authenticator, string]> = [
-      [createBasicAuthenticator({ loginUrl: `${identity.origin}/basic`, authenticatedUrl: `${identity.origin}/error`, authenticatedTtlMs: ttlMs }), password],
+      [
+        createBasicAuthenticator({
+          loginUrl: `${identity.origin}/basic`,
+          authenticatedUrl: `${identity.origin}/error`,
+          authenticatedTtlMs: ttlMs,
+        }),
+        password,
+      ],
       [createWebhookAuthenticator({ loginUrl: `${identity.origin}/error` }), password],
       [createWebhookAuthenticator({ loginUrl: `${identity.origin}/hang`, timeoutMs: 200 }), password],
       [createBearerAuthenticator({ loginUrl: `${identity.origin}/redirect` }), 'tok-alice.1'],
@@ -194,9 +205,17 @@ describe('secrets stay out of logs and errors', () => {
   it('keeps the query string out of the outage error message', async () => {
     const identity = await startIdentityServer();
     const authenticator = createWebhookAuthenticator({ loginUrl: `${identity.origin}/error` });
-    const context = { sessionId: 's', remoteAddress: '127.0.0.1', localAddress: '127.0.0.1', secure: false, signal: new AbortController().signal };
+    const context = {
+      sessionId: 's',
+      remoteAddress: '127.0.0.1',
+      localAddress: '127.0.0.1',
+      secure: false,
+      signal: new AbortController().signal,
+    };
     const silent = { debug() {}, info() {}, warn() {}, error() {} };
-    const failure = await authenticator.authenticate({ username: 'alice', password: 'wonder land' }, { ...context, logger: silent }).catch((error: Error) => error);
+    const failure = await authenticator
+      .authenticate({ username: 'alice', password: 'wonder land' }, { ...context, logger: silent })
+      .catch((error: Error) => error);
     await authenticator.close();
     expect(failure).toBeInstanceOf(Error);
     expect((failure as Error).message).toBe(`identity service ${identity.origin}/error answered 500 to the login request`);

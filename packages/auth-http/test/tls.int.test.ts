@@ -21,14 +21,34 @@ const context = {
 async function httpsService(): Promise<{ origin: string; directory: string }> {
   const directory = await mkdtemp(join(tmpdir(), 'auth-http-tls-'));
   onTestFinished(() => rm(directory, { recursive: true, force: true }));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(directory, 'key.pem'), '-out', join(directory, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  const server = createServer({ key: await readFile(join(directory, 'key.pem')), cert: await readFile(join(directory, 'cert.pem')) }, (request, response) => {
-    response.writeHead(request.headers.authorization?.startsWith('Basic ') === true ? 200 : 401);
-    response.end();
-  });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(directory, 'key.pem'),
+      '-out',
+      join(directory, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  const server = createServer(
+    { key: await readFile(join(directory, 'key.pem')), cert: await readFile(join(directory, 'cert.pem')) },
+    (request, response) => {
+      response.writeHead(request.headers.authorization?.startsWith('Basic ') === true ? 200 : 401);
+      response.end();
+    },
+  );
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -39,4 +39,3 @@ export type Authenticator = AuthenticatorV1;
 export type StorageConnector = StorageConnectorV1;
 /** The current storage session contract. */
 export type StorageSession = StorageSessionV1;
-

@@ -4,7 +4,14 @@ export { parseCommand } from './parse-command.ts';
 export { formatReply, quotePath } from './reply.ts';
 export { ReplyCode, standardReplyText } from './reply-code.ts';
 export { isIpv4Address, parseIpv6Groups } from './ip-address.ts';
-export { formatEpsvReply, formatPasvAddress, normalizeAddress, parseEprtArgument, parseEpsvArgument, parsePortArgument } from './host-port.ts';
+export {
+  formatEpsvReply,
+  formatPasvAddress,
+  normalizeAddress,
+  parseEprtArgument,
+  parseEpsvArgument,
+  parsePortArgument,
+} from './host-port.ts';
 export type { HostPort } from './host-port.ts';
 export { baseName, joinVirtualPath, parentPath, resolveVirtualPath } from './virtual-path.ts';
 export { createListLineEncoder, createListLineFormatter, formatNlstLine, parseListArguments } from './list-format.ts';

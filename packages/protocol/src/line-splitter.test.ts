@@ -17,9 +17,7 @@ function splitAll(chunks: readonly Uint8Array[], maxLineLength?: number): string
 }
 
 function bytes(...parts: (string | number[])[]): Buffer {
-  return Buffer.concat(
-    parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))),
-  );
+  return Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : Buffer.from(part))));
 }
 
 /** Cuts a buffer at the given (sorted, deduplicated) positions. */
@@ -227,7 +225,10 @@ describe('LineSplitter.pushUntil', () => {
 
   it('returns no rest when no line matches, and keeps splitting normally after a stop', () => {
     const splitter = new LineSplitter();
-    expect(splitter.pushUntil(Buffer.from('USER a\r\nPA'), isAuth)).toEqual({ items: [{ kind: 'line', bytes: Buffer.from('USER a') }], rest: undefined });
+    expect(splitter.pushUntil(Buffer.from('USER a\r\nPA'), isAuth)).toEqual({
+      items: [{ kind: 'line', bytes: Buffer.from('USER a') }],
+      rest: undefined,
+    });
     const stopped = splitter.pushUntil(Buffer.from('SS b\r\nauth tls\r\nPWD\r\n'), isAuth);
     expect(stopped.items).toHaveLength(2);
     expect(splitter.push(stopped.rest!)).toEqual([{ kind: 'line', bytes: Buffer.from('PWD') }]);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { createListLineEncoder, createListLineFormatter, formatListLine, formatNlstLine, formatPermissions, parseListArguments } from './list-format.ts';
+import {
+  createListLineEncoder,
+  createListLineFormatter,
+  formatListLine,
+  formatNlstLine,
+  formatPermissions,
+  parseListArguments,
+} from './list-format.ts';
 import type { ListingEntry } from './listing-entry.ts';
 
 const now = new Date('2024-06-15T12:00:00Z');
@@ -75,8 +82,9 @@ describe('formatListLine', () => {
   });
 
   it('uses English month names whatever the default locale', () => {
-    const months = Array.from({ length: 12 }, (_, month) =>
-      formatListLine(entry({ modifiedAt: new Date(Date.UTC(2020, month, 1)) }), { now }).split(/ +/)[5],
+    const months = Array.from(
+      { length: 12 },
+      (_, month) => formatListLine(entry({ modifiedAt: new Date(Date.UTC(2020, month, 1)) }), { now }).split(/ +/)[5],
     );
     expect(months).toEqual(['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']);
   });
@@ -169,13 +177,37 @@ describe('createListLineEncoder', () => {
 
   it.each([
     { name: 'an ASCII name', entry: { name: 'a.txt', size: 5 }, line: '-rw-r--r--    1 alice    staff           5 Jun 01 08:15 a.txt' },
-    { name: 'a size of nine digits', entry: { name: 'a', size: 123_456_789 }, line: '-rw-r--r--    1 alice    staff    123456789 Jun 01 08:15 a' },
-    { name: 'the largest exact size', entry: { name: 'a', size: Number.MAX_SAFE_INTEGER }, line: '-rw-r--r--    1 alice    staff    9007199254740991 Jun 01 08:15 a' },
+    {
+      name: 'a size of nine digits',
+      entry: { name: 'a', size: 123_456_789 },
+      line: '-rw-r--r--    1 alice    staff    123456789 Jun 01 08:15 a',
+    },
+    {
+      name: 'the largest exact size',
+      entry: { name: 'a', size: Number.MAX_SAFE_INTEGER },
+      line: '-rw-r--r--    1 alice    staff    9007199254740991 Jun 01 08:15 a',
+    },
     { name: 'a size of zero', entry: { name: 'a', size: 0 }, line: '-rw-r--r--    1 alice    staff           0 Jun 01 08:15 a' },
-    { name: 'a size that is not a whole number', entry: { name: 'a', size: -1.5 }, line: '-rw-r--r--    1 alice    staff        -1.5 Jun 01 08:15 a' },
-    { name: 'a non-ASCII name', entry: { name: 'café-日本-😀', size: 1 }, line: '-rw-r--r--    1 alice    staff           1 Jun 01 08:15 café-日本-😀' },
-    { name: 'line breaks after non-ASCII text', entry: { name: 'é\r\nx', size: 1 }, line: '-rw-r--r--    1 alice    staff           1 Jun 01 08:15 é\r\0\0x' },
-    { name: 'an invalid time (the epoch)', entry: { name: 'a', size: 1, modifiedAt: new Date(Number.NaN) }, line: '-rw-r--r--    1 alice    staff           1 Jan 01  1970 a' },
+    {
+      name: 'a size that is not a whole number',
+      entry: { name: 'a', size: -1.5 },
+      line: '-rw-r--r--    1 alice    staff        -1.5 Jun 01 08:15 a',
+    },
+    {
+      name: 'a non-ASCII name',
+      entry: { name: 'café-日本-😀', size: 1 },
+      line: '-rw-r--r--    1 alice    staff           1 Jun 01 08:15 café-日本-😀',
+    },
+    {
+      name: 'line breaks after non-ASCII text',
+      entry: { name: 'é\r\nx', size: 1 },
+      line: '-rw-r--r--    1 alice    staff           1 Jun 01 08:15 é\r\0\0x',
+    },
+    {
+      name: 'an invalid time (the epoch)',
+      entry: { name: 'a', size: 1, modifiedAt: new Date(Number.NaN) },
+      line: '-rw-r--r--    1 alice    staff           1 Jan 01  1970 a',
+    },
   ])('writes $name with CRLF, returning the offset after it', ({ entry, line }) => {
     const encode = createListLineEncoder(options);
     const target = Buffer.alloc(400, 0xee);
@@ -199,7 +231,13 @@ describe('createListLineEncoder', () => {
     for (const entry of entries) offset = encode(entry, target, offset);
     const written = target.toString('utf8', 0, offset).split('\r\n');
     expect(written.pop()).toBe('');
-    expect(written.map((line) => line.slice(43))).toEqual(['Jun 01 08:15 a', 'Jun 01 08:15 b', 'Jun 01 08:16 c', 'Jun 01  2021 d', 'Jun 01 08:16 e']);
+    expect(written.map((line) => line.slice(43))).toEqual([
+      'Jun 01 08:15 a',
+      'Jun 01 08:15 b',
+      'Jun 01 08:16 c',
+      'Jun 01  2021 d',
+      'Jun 01 08:16 e',
+    ]);
     expect(written).toEqual(entries.map((entry) => formatListLine(entry, options)));
   });
 
@@ -208,7 +246,8 @@ describe('createListLineEncoder', () => {
     const encode = createListLineEncoder({ now });
     const edge = now.getTime() - (365.2425 * 24 * 60 * 60 * 1000) / 2;
     const target = Buffer.alloc(200);
-    const dateOf = (time: number) => target.toString('latin1', 0, encode({ name: 'a', type: 'file', size: 1, modifiedAt: new Date(time) }, target, 0)).slice(43, 55);
+    const dateOf = (time: number) =>
+      target.toString('latin1', 0, encode({ name: 'a', type: 'file', size: 1, modifiedAt: new Date(time) }, target, 0)).slice(43, 55);
     const inside = dateOf(edge + 1);
     const outside = dateOf(edge - 1);
     expect(inside).toMatch(/^Dec 15 \d\d:\d\d$/);

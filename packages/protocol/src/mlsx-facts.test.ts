@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { baseMlstFacts, defaultMlstFacts, formatMlstFeature, formatMlstOptsReply, mlstFactsOf, parseMlstOptions, supportedMlstFacts } from './mlsx-facts.ts';
+import {
+  baseMlstFacts,
+  defaultMlstFacts,
+  formatMlstFeature,
+  formatMlstOptsReply,
+  mlstFactsOf,
+  parseMlstOptions,
+  supportedMlstFacts,
+} from './mlsx-facts.ts';
 import type { MlstFact } from './mlsx-facts.ts';
 
 describe('formatMlstFeature', () => {

@@ -4,14 +4,7 @@ import type { ListingEntry } from './listing-entry.ts';
 export type MlstFact = 'type' | 'size' | 'modify' | 'perm' | 'unique' | 'unix.mode';
 
 /** Every supported fact, in the order facts appear in FEAT and in MLSD/MLST lines. */
-export const supportedMlstFacts: readonly MlstFact[] = Object.freeze([
-  'type',
-  'size',
-  'modify',
-  'perm',
-  'unique',
-  'unix.mode',
-] as const);
+export const supportedMlstFacts: readonly MlstFact[] = Object.freeze(['type', 'size', 'modify', 'perm', 'unique', 'unix.mode'] as const);
 
 /** Facts enabled for a new session: all supported facts. A frozen-in-practice set; copy it before changing. */
 export const defaultMlstFacts: ReadonlySet<MlstFact> = new Set(supportedMlstFacts);

@@ -159,9 +159,18 @@ describe('createMlsxLineEncoder', () => {
   it('writes the reference line and CRLF for entries of every kind, one after another in one buffer', () => {
     const pick = randomSource(0x9e3779b9);
     const times = [
-      Date.UTC(2024, 0, 1, 12, 0, 0), Date.UTC(2024, 0, 1, 12, 0, 0, 250), Date.UTC(2024, 0, 1, 12, 0, 0, 999),
-      Date.UTC(2024, 0, 1, 12, 0, 1), -62_167_219_200_000, -62_167_219_200_001, 253_402_300_799_999,
-      253_402_300_800_000, -1, -1001, 0, Number.NaN,
+      Date.UTC(2024, 0, 1, 12, 0, 0),
+      Date.UTC(2024, 0, 1, 12, 0, 0, 250),
+      Date.UTC(2024, 0, 1, 12, 0, 0, 999),
+      Date.UTC(2024, 0, 1, 12, 0, 1),
+      -62_167_219_200_000,
+      -62_167_219_200_001,
+      253_402_300_799_999,
+      253_402_300_800_000,
+      -1,
+      -1001,
+      0,
+      Number.NaN,
     ];
     const sizes = [0, 7, 10, 4096, 123_456_789, Number.MAX_SAFE_INTEGER, 2 ** 60, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY];
     const names = ['a', 'name.txt', ' lead;ing=', 'café', '日本語', '😀', 'a\nb', 'c\r\nd', 'é\r', '\ud800x', 'x'.repeat(300)];

@@ -10,7 +10,13 @@ describe('parseProxyHeader v1', () => {
     expect(result).toEqual({
       status: 'parsed',
       length: 44,
-      header: { version: 1, command: 'proxy', family: 'TCP4', source: { address: '192.0.2.7', port: 40000 }, destination: { address: '198.51.100.1', port: 21 } },
+      header: {
+        version: 1,
+        command: 'proxy',
+        family: 'TCP4',
+        source: { address: '192.0.2.7', port: 40000 },
+        destination: { address: '198.51.100.1', port: 21 },
+      },
     });
     if (result.status === 'parsed') expect(Buffer.from(input.subarray(result.length)).toString()).toBe('USER a\r\n');
   });
@@ -72,7 +78,11 @@ describe('parseProxyHeader v2', () => {
   });
 
   it('parses LOCAL and unsupported families without addresses', () => {
-    expect(parseProxyHeader(formatProxyV2Header('local'))).toEqual({ status: 'parsed', length: 16, header: { version: 2, command: 'local', family: 'UNKNOWN' } });
+    expect(parseProxyHeader(formatProxyV2Header('local'))).toEqual({
+      status: 'parsed',
+      length: 16,
+      header: { version: 2, command: 'local', family: 'UNKNOWN' },
+    });
     const unix = Uint8Array.from([...proxyV2Signature, 0x21, 0x31, 0x00, 0x00]);
     expect(parseProxyHeader(unix)).toMatchObject({ status: 'parsed', header: { family: 'UNKNOWN', command: 'proxy' } });
   });

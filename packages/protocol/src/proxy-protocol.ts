@@ -32,7 +32,11 @@ export interface ProxyHeader {
 /** The outcome of `parseProxyHeader` on the bytes received so far. */
 export type ProxyParseResult =
   | { readonly status: 'need-more' }
-  | { readonly status: 'parsed'; readonly header: ProxyHeader; /** Header bytes to drop; the rest is the client's. */ readonly length: number }
+  | {
+      readonly status: 'parsed';
+      readonly header: ProxyHeader /** Header bytes to drop; the rest is the client's. */;
+      readonly length: number;
+    }
   | { readonly status: 'invalid'; readonly reason: string };
 
 const needMore: ProxyParseResult = Object.freeze({ status: 'need-more' });
@@ -70,7 +74,8 @@ function parseV1(bytes: Uint8Array): ProxyParseResult {
   const length = lineFeed + 1;
   // §2.1: "UNKNOWN" may be followed by anything, which the receiver ignores.
   if (fields[1] === 'UNKNOWN') return { status: 'parsed', header: { version: 1, command: 'proxy', family: 'UNKNOWN' }, length };
-  if (fields.length !== 6 || (fields[1] !== 'TCP4' && fields[1] !== 'TCP6')) return invalid('v1 header must be "PROXY TCP4|TCP6 src dst sport dport"');
+  if (fields.length !== 6 || (fields[1] !== 'TCP4' && fields[1] !== 'TCP6'))
+    return invalid('v1 header must be "PROXY TCP4|TCP6 src dst sport dport"');
   const family = fields[1];
   const [, , sourceAddress = '', destinationAddress = '', sourcePort = '', destinationPort = ''] = fields;
   const check = family === 'TCP4' ? isV1Ipv4 : isV1Ipv6;
@@ -165,7 +170,9 @@ function formatIpv6(bytes: Uint8Array): string {
 export function formatProxyV2Header(header: { readonly source: ProxyEndpoint; readonly destination: ProxyEndpoint } | 'local'): Uint8Array {
   if (header === 'local') return Uint8Array.from([...proxyV2Signature, 0x20, 0x00, 0x00, 0x00]);
   const ipv6 = header.source.address.includes(':');
-  const addresses = [header.source.address, header.destination.address].map((address) => (ipv6 ? ipv6Bytes(address) : address.split('.').map(Number)));
+  const addresses = [header.source.address, header.destination.address].map((address) =>
+    ipv6 ? ipv6Bytes(address) : address.split('.').map(Number),
+  );
   const ports = [header.source.port, header.destination.port].flatMap((port) => [port >> 8, port & 0xff]);
   const body = [...addresses[0]!, ...addresses[1]!, ...ports];
   return Uint8Array.from([...proxyV2Signature, 0x21, ipv6 ? 0x21 : 0x11, body.length >> 8, body.length & 0xff, ...body]);

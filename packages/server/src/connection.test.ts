@@ -84,7 +84,8 @@ describe('ControlConnection', () => {
     expect([serverSide.writableCorked, serverSide.writableLength]).toEqual([0, 0]);
     let received = '';
     client.setEncoding('latin1').on('data', (text: string) => (received += text));
-    for (let wait = 0; wait < 200 && !received.endsWith('226 Transfer complete.\r\n'); wait++) await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let wait = 0; wait < 200 && !received.endsWith('226 Transfer complete.\r\n'); wait++)
+      await new Promise((resolve) => setTimeout(resolve, 5));
     expect(received).toBe('230 Login successful.\r\n150 Ok to send data.\r\n226 Transfer complete.\r\n');
   });
 });

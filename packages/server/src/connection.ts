@@ -216,7 +216,10 @@ export class ControlConnection implements SessionIo {
     if (lastLineFeed === chunk.length - 1) return false;
     if (lastLineFeed === -1 && !this.#atLineStart) return false;
     // Telnet IP and DM (RFC 854), which may precede ABOR, are two-byte commands the splitter drops anyway.
-    const tail = chunk.subarray(lastLineFeed + 1).toString('latin1').replace(/\xff[\xf0-\xfa]/g, '');
+    const tail = chunk
+      .subarray(lastLineFeed + 1)
+      .toString('latin1')
+      .replace(/\xff[\xf0-\xfa]/g, '');
     return /^abor\r$/i.test(tail);
   }
 

@@ -120,11 +120,15 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
         this.#startSession(plainSocket, implicitTls, peer);
         return;
       }
-      this.#options.logger.warn({ source: normalizeAddress(plainSocket.remoteAddress ?? ''), reason: outcome.reason }, 'connection refused: PROXY protocol');
+      this.#options.logger.warn(
+        { source: normalizeAddress(plainSocket.remoteAddress ?? ''), reason: outcome.reason },
+        'connection refused: PROXY protocol',
+      );
       // A direct client gets a reply it can show; a balancer that sent a bad header just loses the connection.
       // Whatever it sent is discarded (resume), so its FIN is seen and the socket closes without the grace period; on
       // the implicit-TLS port it is the TLS handshake, which the refusal reads.
-      if (outcome.untrusted) this.#refuse(implicitTls ? plainSocket : plainSocket.resume(), implicitTls, 'Connect through the load balancer.');
+      if (outcome.untrusted)
+        this.#refuse(implicitTls ? plainSocket : plainSocket.resume(), implicitTls, 'Connect through the load balancer.');
       else plainSocket.destroy();
     });
   }
@@ -214,7 +218,9 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     const logger = this.#options.logger;
     logger.debug({ sessions: this.#sessions.size, timeoutMs }, 'shutting down');
     const stopped = Promise.all(
-      [this.#server, this.#implicitServer].map((server) => new Promise<void>((resolve) => (server?.listening === true ? server.close(() => resolve()) : resolve()))),
+      [this.#server, this.#implicitServer].map(
+        (server) => new Promise<void>((resolve) => (server?.listening === true ? server.close(() => resolve()) : resolve())),
+      ),
     );
     for (const socket of this.#awaitingProxyHeader) socket.destroy();
     for (const session of this.#sessions) session.shutdown();

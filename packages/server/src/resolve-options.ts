@@ -4,7 +4,9 @@ import { PassiveAddressResolver } from './data-channel/passive-address.ts';
 import { resolveProxyProtocol, type ResolvedProxyProtocol } from './proxy/proxy-header.ts';
 
 /** FtpServerOptions with every default applied and every value checked. */
-export type ResolvedServerOptions = Required<Omit<FtpServerOptions, 'passive' | 'tls' | 'defender' | 'anonymous' | 'bandwidth' | 'proxyProtocol' | 'beforeUpload'>> & {
+export type ResolvedServerOptions = Required<
+  Omit<FtpServerOptions, 'passive' | 'tls' | 'defender' | 'anonymous' | 'bandwidth' | 'proxyProtocol' | 'beforeUpload'>
+> & {
   readonly proxyProtocol: ResolvedProxyProtocol | undefined;
   readonly beforeUpload: FtpServerOptions['beforeUpload'];
   readonly defender: FtpServerOptions['defender'];
@@ -44,13 +46,15 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
   }
   const hostnameCacheMs = checkInteger('passive.hostnameCacheMs', options.passive?.hostnameCacheMs ?? 2_000, 0, 3_600_000);
   const addresses = new PassiveAddressResolver(options.passive?.address, hostnameCacheMs);
-  if (options.beforeUpload !== undefined && typeof options.beforeUpload !== 'function') throw new InvalidOptionError('beforeUpload', 'must be a function');
+  if (options.beforeUpload !== undefined && typeof options.beforeUpload !== 'function')
+    throw new InvalidOptionError('beforeUpload', 'must be a function');
   if (options.tls?.implicitPort !== undefined) checkInteger('tls.implicitPort', options.tls.implicitPort, 0, 65535);
   if (options.anonymous !== undefined && typeof options.anonymous.rootDirectory !== 'string') {
     throw new InvalidOptionError('anonymous.rootDirectory', 'is required to enable anonymous FTP (use "/" for a per-user storage)');
   }
   for (const [name, value] of Object.entries({ ...options.bandwidth, ...options.userDefaults?.bandwidth })) {
-    if (value !== undefined && !(typeof value === 'number' && value > 0)) throw new InvalidOptionError(`bandwidth.${name}`, 'must be a positive number of bytes per second');
+    if (value !== undefined && !(typeof value === 'number' && value > 0))
+      throw new InvalidOptionError(`bandwidth.${name}`, 'must be a positive number of bytes per second');
   }
   return {
     tls: options.tls,

@@ -147,7 +147,9 @@ export interface BeforeUploadRequest {
 }
 
 /** The hook's decision. */
-export type BeforeUploadDecision = { readonly allowed: true } | { readonly allowed: false; /** Sent to the client with 550. */ readonly reason?: string };
+export type BeforeUploadDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false /** Sent to the client with 550. */; readonly reason?: string };
 
 /** The `beforeUpload` server option: may refuse an upload before any data moves. */
 export type BeforeUploadHook = (request: BeforeUploadRequest) => Promise<BeforeUploadDecision>;

@@ -144,13 +144,32 @@ describe('data connection security', () => {
 });
 
 describe('path traversal', () => {
-  const escapes = ['../secret.txt', '../../../../secret.txt', '/../secret.txt', 'sub/../../secret.txt', '..\\secret.txt', '../outside/inside.txt'];
+  const escapes = [
+    '../secret.txt',
+    '../../../../secret.txt',
+    '/../secret.txt',
+    'sub/../../secret.txt',
+    '..\\secret.txt',
+    '../outside/inside.txt',
+  ];
 
   it('keeps every path-taking command inside the root', async () => {
     const { session, outsideUntouched, root } = await jailedServer();
     for (const path of escapes) {
       const directoryOfPath = path.replace(/[^/\\]*$/, '') || '..';
-      for (const line of [`CWD ${directoryOfPath}`, 'CDUP', `SIZE ${path}`, `MDTM ${path}`, `MFMT 20000101000000 ${path}`, `DELE ${path}`, `RMD ${directoryOfPath}`, `MLST ${path}`, `STAT ${path}`, `STAT ${directoryOfPath}`, `HASH ${path}`]) {
+      for (const line of [
+        `CWD ${directoryOfPath}`,
+        'CDUP',
+        `SIZE ${path}`,
+        `MDTM ${path}`,
+        `MFMT 20000101000000 ${path}`,
+        `DELE ${path}`,
+        `RMD ${directoryOfPath}`,
+        `MLST ${path}`,
+        `STAT ${path}`,
+        `STAT ${directoryOfPath}`,
+        `HASH ${path}`,
+      ]) {
         const reply = await session.command(line);
         expect(reply.text, line).not.toContain(secret);
         expect(reply.text, line).not.toMatch(/secret\.txt.*\d{4}|inside\.txt/);
@@ -167,7 +186,13 @@ describe('path traversal', () => {
       }
       await session.command(`MKD ${path}`);
       await session.command(`RMD ${path}`);
-      for (const line of [`RETR ${path}`, `LIST ${directoryOfPath}`, `NLST ${directoryOfPath}`, `MLSD ${directoryOfPath}`, `LIST ${path}`]) {
+      for (const line of [
+        `RETR ${path}`,
+        `LIST ${directoryOfPath}`,
+        `NLST ${directoryOfPath}`,
+        `MLSD ${directoryOfPath}`,
+        `LIST ${path}`,
+      ]) {
         const result = await rawTransfer(session, line);
         expect(result.received.toString(), line).not.toContain(secret);
         expect(result.received.toString(), line).not.toMatch(/secret\.txt|inside\.txt|outside|\broot\b/);

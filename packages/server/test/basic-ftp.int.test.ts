@@ -323,7 +323,9 @@ describe('events', () => {
     await disconnected;
 
     const of = <E extends Recorded['event']>(event: E) =>
-      events.filter((recorded): recorded is Extract<Recorded, { event: E }> => recorded.event === event).map((recorded) => recorded.payload);
+      events
+        .filter((recorded): recorded is Extract<Recorded, { event: E }> => recorded.event === event)
+        .map((recorded) => recorded.payload);
     expect(of('upload')).toMatchObject([{ path: '/up.bin', bytes: 200_000, command: 'STOR', username: 'user' }]);
     expect(uploadSeenOnDisk).toEqual([200_000]);
     expect(of('download')).toMatchObject([{ path: '/up.bin', bytes: 200_000, command: 'RETR' }]);

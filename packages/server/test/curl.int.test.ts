@@ -42,10 +42,15 @@ async function fixture(): Promise<Fixture> {
   const url = (path = '') => `ftp://${user}:${password}@127.0.0.1:${port}/${path}`;
   const run = (...curlArguments: string[]) =>
     new Promise<string>((resolve, reject) => {
-      execFile(curl!, ['--silent', '--show-error', '--max-time', '60', ...curlArguments], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-        if (error !== null) reject(new Error(`curl ${curlArguments.join(' ')} failed: ${stderr}`));
-        else resolve(stdout);
-      });
+      execFile(
+        curl!,
+        ['--silent', '--show-error', '--max-time', '60', ...curlArguments],
+        { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) => {
+          if (error !== null) reject(new Error(`curl ${curlArguments.join(' ')} failed: ${stderr}`));
+          else resolve(stdout);
+        },
+      );
     });
   return { root, local, url, run };
 }
@@ -74,7 +79,12 @@ describe.skipIf(curl === undefined)('curl against the server (skipped: no curl o
     await writeFile(join(root, 'pub', 'b.txt'), 'b');
     const output = await run('--list-only', url('pub/'));
     // NLST is an ASCII transfer: curl turns the CRLF line ends back into LF.
-    expect(output.split('\n').filter((line) => line !== '').sort()).toEqual(['a.txt', 'b.txt', 'sub']);
+    expect(
+      output
+        .split('\n')
+        .filter((line) => line !== '')
+        .sort(),
+    ).toEqual(['a.txt', 'b.txt', 'sub']);
   });
 
   it('transfers in active mode with -P (EPRT) and with -P --disable-eprt (PORT)', async () => {

@@ -76,7 +76,9 @@ describe('basic-ftp and the TLS policy', () => {
     const server = await startTlsServer(certificate, { tls: { requireForLogin: true } });
     const client = new Client(15_000);
     onTestFinished(() => client.close());
-    await expect(client.access({ host: '127.0.0.1', port: server.port, user: testUser.user, password: testUser.password })).rejects.toMatchObject({
+    await expect(
+      client.access({ host: '127.0.0.1', port: server.port, user: testUser.user, password: testUser.password }),
+    ).rejects.toMatchObject({
       code: 530,
     });
   });

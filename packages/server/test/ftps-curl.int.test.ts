@@ -34,10 +34,15 @@ function target(server: StartedTlsServer, mode: Mode, path: string, insecure = f
 /** Runs curl; resolves with stdout and stderr, rejects with both when curl fails. */
 function run(...curlArguments: string[]): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    execFile(curl!, ['--silent', '--show-error', '--max-time', '30', ...curlArguments], { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null) reject(new Error(`curl ${curlArguments.join(' ')} failed: ${stderr}`));
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      curl!,
+      ['--silent', '--show-error', '--max-time', '30', ...curlArguments],
+      { encoding: 'latin1', maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null) reject(new Error(`curl ${curlArguments.join(' ')} failed: ${stderr}`));
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -70,7 +75,9 @@ describe.skipIf(curl === undefined)('curl over FTPS (skipped: no curl on PATH)',
       await writeFile(join(local, 'resumed.bin'), content.subarray(0, 300_000));
       await run('--continue-at', '-', '--output', join(local, 'resumed.bin'), ...target(server, mode, 'whole.bin', true));
       expect(sha256(await readFile(join(local, 'resumed.bin')))).toBe(sha256(content));
-      expect(commands).toEqual(expect.arrayContaining(['PROT P -> 200', 'APPE partial.bin -> 226', 'REST 300000 -> 350', 'RETR whole.bin -> 226']));
+      expect(commands).toEqual(
+        expect.arrayContaining(['PROT P -> 200', 'APPE partial.bin -> 226', 'REST 300000 -> 350', 'RETR whole.bin -> 226']),
+      );
       // curl 7.x sends AUTH SSL first (the alias of AUTH TLS), newer releases AUTH TLS.
       if (mode === 'explicit') expect(commands.some((command) => /^AUTH (TLS|SSL) -> 234$/.test(command))).toBe(true);
     });

@@ -3,7 +3,15 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { alarmingLines, recordingLogger, sha256 } from './support/index.ts';
-import { generateCertificate, openDataConnection, passivePort, startTlsServer, testUser, tlsControlClient, type TlsControlClient } from './support-tls.ts';
+import {
+  generateCertificate,
+  openDataConnection,
+  passivePort,
+  startTlsServer,
+  testUser,
+  tlsControlClient,
+  type TlsControlClient,
+} from './support-tls.ts';
 
 // A client that promised PROT P (RFC 4217 §9) but sends something other than a TLS handshake on the data connection:
 // its mistake, answered as a data connection that could not be opened (425, RFC 959 §4.2), logged without alarm, and
@@ -54,7 +62,10 @@ describe('a PROT P data connection that carries no TLS handshake', () => {
         // The log names the refusal and what OpenSSL made of the bytes, at debug level.
         const refusal = lines.find((line) => line.message === 'command refused');
         expect(refusal?.level).toBe('debug');
-        expect(refusal?.fields.error).toMatchObject({ code: 'FTP_ERR_DATA_CONNECTION', cause: { code: expect.stringMatching(/^ERR_SSL_/) } });
+        expect(refusal?.fields.error).toMatchObject({
+          code: 'FTP_ERR_DATA_CONNECTION',
+          cause: { code: expect.stringMatching(/^ERR_SSL_/) },
+        });
 
         // The session stays usable: a proper protected download follows.
         expect((await client.command('NOOP')).code).toBe(200);

@@ -17,9 +17,24 @@ const certificate = await generateCertificate();
 
 type Mode = 'explicit' | 'implicit' | 'explicit-stock' | 'explicit-clear';
 
-function run(server: StartedTlsServer, scenario: string, mode: Mode, ...scenarioArguments: (string | number)[]): Promise<Record<string, unknown>> {
+function run(
+  server: StartedTlsServer,
+  scenario: string,
+  mode: Mode,
+  ...scenarioArguments: (string | number)[]
+): Promise<Record<string, unknown>> {
   const port = mode === 'implicit' ? server.implicitPort! : server.port;
-  const argv = [script, scenario, mode, '127.0.0.1', String(port), testUser.user, testUser.password, certificate.certFile, ...scenarioArguments.map(String)];
+  const argv = [
+    script,
+    scenario,
+    mode,
+    '127.0.0.1',
+    String(port),
+    testUser.user,
+    testUser.password,
+    certificate.certFile,
+    ...scenarioArguments.map(String),
+  ];
   return new Promise((resolve, reject) => {
     execFile(python, argv, { timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       let parsed: Record<string, unknown>;

@@ -47,10 +47,15 @@ function run({ server, mode, protectData = true, commands, cwd }: LftpRun): Prom
   const url = mode === 'implicit' ? `ftps://127.0.0.1:${server.implicitPort}` : `ftp://127.0.0.1:${server.port}`;
   const script = [...settings, `open -u "${testUser.user},${testUser.password}" ${url}`, ...commands].join('; ');
   return new Promise((resolve, reject) => {
-    execFile(lftp!, ['-c', script], { cwd, env: { ...process.env, HOME: cwd }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error !== null) reject(new Error(`lftp failed (${String(error.code ?? error.signal)}): ${stderr}${stdout}`));
-      else resolve(stdout);
-    });
+    execFile(
+      lftp!,
+      ['-c', script],
+      { cwd, env: { ...process.env, HOME: cwd }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error !== null) reject(new Error(`lftp failed (${String(error.code ?? error.signal)}): ${stderr}${stdout}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 

@@ -217,7 +217,10 @@ describe('timeouts', () => {
 
   it('does not time out a session during a transfer that moves data', async () => {
     const content = Buffer.alloc(4 * 1024 * 1024, 7);
-    const { port } = await startServer({ idleTimeoutMs: 150, storage: createMemoryStorage({ files: { '/big.bin': content }, chunkBytes: 16 * 1024 }) });
+    const { port } = await startServer({
+      idleTimeoutMs: 150,
+      storage: createMemoryStorage({ files: { '/big.bin': content }, chunkBytes: 16 * 1024 }),
+    });
     const session = await loggedInRawSession(port);
     expect((await session.command('TYPE I')).code).toBe(200);
     const data = await openDataConnection(pasvPort(await session.command('PASV')));

@@ -15,7 +15,11 @@ describe('a user name too long for a {user} root directory', () => {
     it(`is refused with 530, logged as a warning without a stack, and the connection stays (${kind})`, async () => {
       const base = await tempDirectory();
       const { logger, lines } = recordingLogger();
-      const { port } = await startServer({ authenticator: create(), storage: createFsStorage({ root: join(base, '{user}'), fsync: false }), logger });
+      const { port } = await startServer({
+        authenticator: create(),
+        storage: createFsStorage({ root: join(base, '{user}'), fsync: false }),
+        logger,
+      });
       const session = await rawSession(port);
       expect((await session.read()).code).toBe(220);
       const longName = 'u'.repeat(300);

@@ -24,7 +24,10 @@ describe('MLST facts over the file system', () => {
     expect(await mlstFeature(session)).toBe('MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;');
     const listing = await rawTransfer(session, 'MLSD');
     expect(listing.final?.code).toBe(226);
-    const lines = listing.received.toString().split('\r\n').filter((line) => line !== '');
+    const lines = listing.received
+      .toString()
+      .split('\r\n')
+      .filter((line) => line !== '');
     expect(lines).toHaveLength(2);
     for (const line of lines) expect(line).toMatch(/;unique=[!-~]+;UNIX\.mode=0[0-7]{3,4}; (a\.txt|sub)$/);
     const mlst = await session.command('MLST a.txt');

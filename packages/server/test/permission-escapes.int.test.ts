@@ -2,20 +2,11 @@ import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import {
-  openDataConnection,
-  pasvPort,
-  rawTransfer,
-  readToEnd,
-  startServer,
-  type RawReply,
-  type RawSession,
-} from './support/index.ts';
+import { openDataConnection, pasvPort, rawTransfer, readToEnd, startServer, type RawReply, type RawSession } from './support/index.ts';
 
 // Ways around a permission or a quota that each command alone enforced (a rename onto a protected
 // file, a rename out of an unreadable directory, parallel uploads past maxFiles), and the MLSx "perm" fact telling
 // the user what the permission checks will really allow. Everything over real sockets on 127.0.0.1.
-
 
 /** RNFR then RNTO; the reply to RNTO (or to RNFR when that one refused). */
 async function rename(session: RawSession, from: string, to: string): Promise<RawReply> {
@@ -113,7 +104,11 @@ describe('quota.maxFiles with parallel uploads', () => {
   async function namesInRoot(session: RawSession): Promise<string[]> {
     const listing = await rawTransfer(session, 'NLST');
     expect(listing.final?.code).toBe(226);
-    return listing.received.toString().split('\r\n').filter((name) => name !== '').sort();
+    return listing.received
+      .toString()
+      .split('\r\n')
+      .filter((name) => name !== '')
+      .sort();
   }
 
   it('stores exactly maxFiles of eight 1-byte STORs from eight sessions and refuses the others with 552', async () => {
@@ -163,7 +158,10 @@ describe('the MLST/MLSD perm fact', () => {
   async function mlsd(session: RawSession, path: string): Promise<Map<string, string | undefined>> {
     const result = await rawTransfer(session, `MLSD ${path}`);
     expect(result.final?.code).toBe(226);
-    const lines = result.received.toString('utf8').split('\r\n').filter((line) => line !== '');
+    const lines = result.received
+      .toString('utf8')
+      .split('\r\n')
+      .filter((line) => line !== '');
     return new Map(lines.map((line) => [facts(line).name, facts(line).perm]));
   }
 
@@ -175,7 +173,9 @@ describe('the MLST/MLSD perm fact', () => {
 
   it('derives each letter from what this user may do there: no w, a or c where upload is denied', async () => {
     const { port } = await startServer({
-      storage: createMemoryStorage({ files: { '/readonly/a.txt': 'a', '/readonly/sub/.keep': '', '/open/b.txt': 'b', '/open/sub/.keep': '' } }),
+      storage: createMemoryStorage({
+        files: { '/readonly/a.txt': 'a', '/readonly/sub/.keep': '', '/open/b.txt': 'b', '/open/sub/.keep': '' },
+      }),
       authenticator: profileAuthenticator({
         frank: { directoryPermissions: { '/readonly': { upload: false } } },
       }),

@@ -3,7 +3,16 @@ import { describe, expect, it } from 'vitest';
 import { formatProxyV2Header } from '@ftp/protocol';
 import { createFtpServer, createNoAuthAuthenticator, InvalidOptionError, type BeforeUploadRequest, type ConnectEvent } from '@ftp/server';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { eventually, nextEvent, openDataConnection, pasvPort, rawSession, readToEnd, startServer, type RawSession } from './support/index.ts';
+import {
+  eventually,
+  nextEvent,
+  openDataConnection,
+  pasvPort,
+  rawSession,
+  readToEnd,
+  startServer,
+  type RawSession,
+} from './support/index.ts';
 
 // PROXY protocol on the control listener, the passive address chosen per session, the passive port pool under
 // churn, and the beforeUpload hook: all over real sockets on loopback (127.0.0.0/8 gives us several client addresses).
@@ -17,7 +26,9 @@ async function greeted(port: number, localAddress?: string, host?: string): Prom
 /** Sends the raw header bytes and then the commands in the same write, so the header and commands share a segment. */
 async function proxied(port: number, header: Uint8Array | string, localAddress?: string): Promise<RawSession> {
   const session = await rawSession(port, localAddress);
-  session.sendBytes(Buffer.concat([typeof header === 'string' ? Buffer.from(header, 'latin1') : Buffer.from(header), Buffer.from('USER anyone\r\n')]));
+  session.sendBytes(
+    Buffer.concat([typeof header === 'string' ? Buffer.from(header, 'latin1') : Buffer.from(header), Buffer.from('USER anyone\r\n')]),
+  );
   expect((await session.read()).code).toBe(220);
   expect((await session.read()).code).toBe(331);
   expect((await session.command('PASS secret')).code).toBe(230);
@@ -41,9 +52,14 @@ describe('PROXY protocol', () => {
   });
 
   it('takes the client from a v2 header and can announce the dialled address in PASV', async () => {
-    const { server, port } = await startServer({ proxyProtocol: { trustedSources: ['127.0.0.0/8'], versions: [2], passiveFromDestination: true } });
+    const { server, port } = await startServer({
+      proxyProtocol: { trustedSources: ['127.0.0.0/8'], versions: [2], passiveFromDestination: true },
+    });
     const connected = nextEvent(server, 'connect');
-    const header = formatProxyV2Header({ source: { address: '192.0.2.44', port: 6000 }, destination: { address: '198.51.100.9', port: 21 } });
+    const header = formatProxyV2Header({
+      source: { address: '192.0.2.44', port: 6000 },
+      destination: { address: '198.51.100.9', port: 21 },
+    });
     const session = await proxied(port, header);
     expect((await connected).remoteAddress).toBe('192.0.2.44');
     expect((await session.command('PASV')).text).toMatch(/\(198,51,100,9,\d+,\d+\)/);
@@ -127,8 +143,17 @@ describe('passive address', () => {
 
   it('refuses invalid forms at creation with InvalidOptionError', () => {
     const base = { authenticator: createNoAuthAuthenticator(), storage: createMemoryStorage() };
-    for (const address of ['2001:db8::1', '300.1.1.1', 'bad_host!', [], [{ clients: 'nonsense', address: '10.0.0.1' }], [{ clients: '10.0.0.0/8', address: '::1' }]]) {
-      expect(() => createFtpServer({ ...base, passive: { address: address as string } }), JSON.stringify(address)).toThrow(InvalidOptionError);
+    for (const address of [
+      '2001:db8::1',
+      '300.1.1.1',
+      'bad_host!',
+      [],
+      [{ clients: 'nonsense', address: '10.0.0.1' }],
+      [{ clients: '10.0.0.0/8', address: '::1' }],
+    ]) {
+      expect(() => createFtpServer({ ...base, passive: { address: address as string } }), JSON.stringify(address)).toThrow(
+        InvalidOptionError,
+      );
     }
   });
 
@@ -149,7 +174,10 @@ describe('passive address', () => {
           expect([227, 229]).toContain(reply.code);
           if (round % 50 === 0) {
             // Sometimes connect the data socket too, then abandon it with a new PASV.
-            const data = await openDataConnection(reply.code === 227 ? pasvPort(reply) : Number(/\|(\d+)\|/.exec(reply.text)![1]), clients[index]);
+            const data = await openDataConnection(
+              reply.code === 227 ? pasvPort(reply) : Number(/\|(\d+)\|/.exec(reply.text)![1]),
+              clients[index],
+            );
             data.destroy();
           }
         }

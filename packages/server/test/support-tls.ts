@@ -8,7 +8,14 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { afterAll, onTestFinished } from 'vitest';
-import { createFtpServer, createLocalAuthenticator, hashPassword, type FtpServer, type FtpServerOptions, type TlsOptions } from '@ftp/server';
+import {
+  createFtpServer,
+  createLocalAuthenticator,
+  hashPassword,
+  type FtpServer,
+  type FtpServerOptions,
+  type TlsOptions,
+} from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
 import { tempDirectory, type RawReply } from './support/index.ts';
 
@@ -38,7 +45,9 @@ export async function generateCertificate(commonName = '127.0.0.1'): Promise<Tes
   const openSslArguments = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2'];
   openSslArguments.push('-subj', `/CN=${commonName}`, '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1');
   await new Promise<void>((resolve, reject) => {
-    execFile('openssl', openSslArguments, (error, _stdout, stderr) => (error === null ? resolve() : reject(new Error(`openssl failed: ${stderr}`))));
+    execFile('openssl', openSslArguments, (error, _stdout, stderr) =>
+      error === null ? resolve() : reject(new Error(`openssl failed: ${stderr}`)),
+    );
   });
   const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
   return { cert, key, certFile, keyFile, fingerprint256: new X509Certificate(cert).fingerprint256 };
@@ -78,7 +87,9 @@ export async function startTlsServer(certificate: TestCertificate, setup: TlsSer
   const root = await tempDirectory('ftps-root-');
   const policy = setup.tls ?? {};
   const tls: TlsOptions | undefined =
-    policy === false ? undefined : { cert: certificate.cert, key: certificate.key, ...policy, ...(setup.implicit === true ? { implicitPort: 0 } : {}) };
+    policy === false
+      ? undefined
+      : { cert: certificate.cert, key: certificate.key, ...policy, ...(setup.implicit === true ? { implicitPort: 0 } : {}) };
   const server = createFtpServer({
     authenticator: createLocalAuthenticator({ users: [{ username: testUser.user, passwordHash }] }),
     storage: createFsStorage({ root, fsync: false }),
@@ -100,7 +111,11 @@ export async function startTlsServer(certificate: TestCertificate, setup: TlsSer
  */
 export function recordCommands(server: FtpServer): string[] {
   const commands: string[] = [];
-  server.on('command', (event) => commands.push(`${event.verb}${event.argument === undefined || event.argument === '' ? '' : ` ${event.argument}`} -> ${event.replyCode}`));
+  server.on('command', (event) =>
+    commands.push(
+      `${event.verb}${event.argument === undefined || event.argument === '' ? '' : ` ${event.argument}`} -> ${event.replyCode}`,
+    ),
+  );
   return commands;
 }
 
@@ -211,7 +226,10 @@ export async function tlsControlClient(port: number, implicit = false): Promise<
     wrapped.on('error', () => undefined);
     wrapped.on('session', (session: Buffer) => (tlsSession = session));
     reader.attach(wrapped);
-    await Promise.race([once(wrapped, 'secureConnect'), once(wrapped, 'close').then(() => Promise.reject(new Error('TLS handshake failed')))]);
+    await Promise.race([
+      once(wrapped, 'secureConnect'),
+      once(wrapped, 'close').then(() => Promise.reject(new Error('TLS handshake failed'))),
+    ]);
     current = wrapped;
     secureSocket = wrapped;
     return wrapped;

@@ -124,7 +124,10 @@ describe('a download whose client stops reading', () => {
 
   /** `promise`, or a failure naming `what` after `ms` of real time. */
   function withinRealTime<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-    return Promise.race([promise, new Promise<never>((_, reject) => realSetTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms))]);
+    return Promise.race([
+      promise,
+      new Promise<never>((_, reject) => realSetTimeout(() => reject(new Error(`no ${what} within ${ms} ms`)), ms)),
+    ]);
   }
 
   /** Bytes the server reports moved for the running transfer (STAT during a transfer, RFC 959 §4.1.3). */
@@ -141,7 +144,10 @@ describe('a download whose client stops reading', () => {
     // setTimeout is faked: sockets and the event loop run for real.
     const dataTimeoutMs = 60_000;
     const content = Buffer.alloc(48 * 1024 * 1024, 0x5a);
-    const { port } = await startServer({ dataTimeoutMs, storage: createMemoryStorage({ files: { '/big.bin': content, '/small.txt': 'small' } }) });
+    const { port } = await startServer({
+      dataTimeoutMs,
+      storage: createMemoryStorage({ files: { '/big.bin': content, '/small.txt': 'small' } }),
+    });
     const session = await loggedInRawSession(port);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     onTestFinished(() => void vi.useRealTimers());

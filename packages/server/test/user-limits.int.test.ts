@@ -11,7 +11,6 @@ import { loggedInRawSession, rawSession, rawTransfer, startServer, tempDirectory
 // Issue: users and limits. Every limit is checked over real sockets; speed limits only with lower bounds on time
 // (a throttle can never make a transfer faster, so machine load cannot make these checks flake).
 
-
 describe('permissions', () => {
   it.each([
     ['list', 'LIST /', 'MLSD /'],
@@ -22,27 +21,34 @@ describe('permissions', () => {
     ['rename', 'RNFR /a.txt', undefined],
     ['makeDirectory', 'MKD /made', undefined],
     ['setModifiedTime', 'MFMT 20200101000000 /a.txt', undefined],
-  ] as const)('refuses %s with 550 naming it, before any storage call or data, and allows it otherwise', async (permission, command, other) => {
-    const { connector, calls } = createCountingStorage({ files: { '/a.txt': 'hello', '/dir/keep.txt': 'x' } });
-    const { port } = await startServer({
-      storage: connector,
-      authenticator: profileAuthenticator({ denied: { permissions: { [permission]: false } }, allowed: {} }),
-    });
-    const denied = await loginAs(port, 'denied');
-    for (const line of [command, ...(other === undefined ? [] : [other])]) {
-      calls.length = 0;
-      const isTransfer = /^(LIST|MLSD|RETR|STOR)/.test(line);
-      const reply = isTransfer ? (await rawTransfer(denied, line, line.startsWith('STOR') ? Buffer.from('data') : undefined)).first : await denied.command(line);
-      expect(reply.code).toBe(550);
-      expect(reply.text).toContain(`${permission} not allowed`);
-      // overwrite needs to know whether the file exists: a stat is the only call allowed before refusing it
-      expect(calls.filter((call) => call !== 'stat' || permission !== 'overwrite')).toEqual([]);
-    }
-    const allowed = await loginAs(port, 'allowed');
-    const isTransfer = /^(LIST|MLSD|RETR|STOR)/.test(command);
-    const reply = isTransfer ? (await rawTransfer(allowed, command, command.startsWith('STOR') ? Buffer.from('data') : undefined)).first : await allowed.command(command);
-    expect([150, 200, 213, 250, 257, 350]).toContain(reply.code);
-  });
+  ] as const)(
+    'refuses %s with 550 naming it, before any storage call or data, and allows it otherwise',
+    async (permission, command, other) => {
+      const { connector, calls } = createCountingStorage({ files: { '/a.txt': 'hello', '/dir/keep.txt': 'x' } });
+      const { port } = await startServer({
+        storage: connector,
+        authenticator: profileAuthenticator({ denied: { permissions: { [permission]: false } }, allowed: {} }),
+      });
+      const denied = await loginAs(port, 'denied');
+      for (const line of [command, ...(other === undefined ? [] : [other])]) {
+        calls.length = 0;
+        const isTransfer = /^(LIST|MLSD|RETR|STOR)/.test(line);
+        const reply = isTransfer
+          ? (await rawTransfer(denied, line, line.startsWith('STOR') ? Buffer.from('data') : undefined)).first
+          : await denied.command(line);
+        expect(reply.code).toBe(550);
+        expect(reply.text).toContain(`${permission} not allowed`);
+        // overwrite needs to know whether the file exists: a stat is the only call allowed before refusing it
+        expect(calls.filter((call) => call !== 'stat' || permission !== 'overwrite')).toEqual([]);
+      }
+      const allowed = await loginAs(port, 'allowed');
+      const isTransfer = /^(LIST|MLSD|RETR|STOR)/.test(command);
+      const reply = isTransfer
+        ? (await rawTransfer(allowed, command, command.startsWith('STOR') ? Buffer.from('data') : undefined)).first
+        : await allowed.command(command);
+      expect([150, 200, 213, 250, 257, 350]).toContain(reply.code);
+    },
+  );
 
   it('applies directory overrides with the longest matching path winning', async () => {
     const { port } = await startServer({

@@ -116,8 +116,9 @@ describe.each([
     });
 
     it('refuses an exclusive write over an existing file and leaves no temporary file', async () => {
-      await expect(writeAtomically(directoryHandle(), 'target.txt', chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).rejects
-        .toMatchObject({ code: 'EEXIST' });
+      await expect(
+        writeAtomically(directoryHandle(), 'target.txt', chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true)),
+      ).rejects.toMatchObject({ code: 'EEXIST' });
       expect(await readFile(target, 'utf8')).toBe('old content');
       const fresh = join(directory, 'fresh.txt');
       expect(await writeAtomically(directoryHandle(), 'fresh.txt', chunksOf(bytesFrom('new')), settings(neverAbortedSignal, true))).toBe(3);

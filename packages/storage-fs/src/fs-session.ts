@@ -17,7 +17,15 @@ import { writeAtomically, writeInPlace } from './atomic-write.ts';
 import type { DirectoryHandle } from './directory-handle.ts';
 import { entryKindOf, isTemporaryName } from './entry-visibility.ts';
 import type { FileCalls } from './file-calls.ts';
-import { batchesInFlight, fieldsPerEntry, lstatInWorker, WorkerUnavailableError, workerBatchEntries, writeEntryFacts, type ListedBatch } from './list-worker.ts';
+import {
+  batchesInFlight,
+  fieldsPerEntry,
+  lstatInWorker,
+  WorkerUnavailableError,
+  workerBatchEntries,
+  writeEntryFacts,
+  type ListedBatch,
+} from './list-worker.ts';
 import { readAhead } from './read-ahead.ts';
 import { errnoOf, mapErrors } from './errno-to-storage-error.ts';
 import { fileEntryFromFacts, fileEntryFromStats } from './file-entry-from-stats.ts';
@@ -189,7 +197,15 @@ export class FsSession implements StorageSessionV1 {
       throwIfAborted(options.signal);
       const { fd, stats } = await this.openFile(path, readFlags);
       // The generator owns the descriptor: ending, an early return() and an abort all close the file.
-      return readAhead(this.settings.calls, fd, options.offset, this.settings.readChunkBytes, options.signal, stats.size, options.bufferPool);
+      return readAhead(
+        this.settings.calls,
+        fd,
+        options.offset,
+        this.settings.readChunkBytes,
+        options.signal,
+        stats.size,
+        options.bufferPool,
+      );
     });
   }
 

@@ -113,7 +113,6 @@ describe('createFsStorage', () => {
     expect(await openDescriptors()).toBeLessThan(before + 5);
   });
 
-
   it('lists a directory of more batches than the workers hold at once, each entry once with its size', async () => {
     // 7,000 entries: more than the 512-name batches in flight (four with two workers, six with four), so batches are
     // refilled while earlier ones are still being stat'ed, and must still come out whole and in order.
@@ -198,7 +197,7 @@ describe('read releases the file', () => {
     try {
       await writeFile(join(root, 'f.bin'), Buffer.alloc(100_000, 1));
       const storage = createFsStorage({ root });
-      const session = await storage.openSession({ username: "u" }, createTestPluginContext());
+      const session = await storage.openSession({ username: 'u' }, createTestPluginContext());
       const descriptorsBefore = (await readdir('/proc/self/fd')).length;
       for (let index = 0; index < 20; index++) {
         const source = await session.read('/f.bin', { offset: 0, signal: new AbortController().signal });

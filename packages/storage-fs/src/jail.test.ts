@@ -117,7 +117,10 @@ describe('symlinks that stay inside the root', () => {
     ['on the event loop', { listInWorker: false }],
     ['in the thread pool', { listInWorker: false, fileSystem: 'network' as const }],
   ])('are listed the same way when stat-ed %s', async (_where, options) => {
-    const other = await createFsStorage({ root: join(base, 'root'), ...options }).openSession({ username: 'mallory' }, createTestPluginContext());
+    const other = await createFsStorage({ root: join(base, 'root'), ...options }).openSession(
+      { username: 'mallory' },
+      createTestPluginContext(),
+    );
     const entries = await collect(other.list('/', noAbort));
     const types = Object.fromEntries(entries.map((entry) => [entry.name, entry.type]));
     expect(types).toEqual({ inside: 'directory', 'inside-file': 'file', 'inside-directory': 'directory', up: 'directory' });
@@ -249,57 +252,64 @@ describe('a directory swapped with a symlink to the outside while the session wo
   it.each([
     ['on the event loop', {}],
     ['in the thread pool', { fileSystem: 'network' as const, listInWorker: false }],
-  ])('never reaches the outside, with the calls %s', async (_where, options) => {
-    const root = join(base, 'root');
-    await mkdir(join(root, 'work'), { recursive: true });
-    await writeFile(join(root, 'work', 'file.txt'), 'inside');
-    await writeFile(join(outside, 'directory', 'file.txt'), 'OUTSIDE');
-    await symlink(join(outside, 'directory'), join(root, 'swap'));
-    const racing = await createFsStorage({ root, fsync: false, ...options }).openSession({ username: 'mallory' }, createTestPluginContext());
-    const outsideBefore = (await readdir(join(outside, 'directory'))).sort();
-    const stop = await startSwapping(join(root, 'work'), join(root, 'swap'));
-    const leaked: string[] = [];
-    const attempt = async (operation: () => Promise<unknown>): Promise<void> => {
+  ])(
+    'never reaches the outside, with the calls %s',
+    async (_where, options) => {
+      const root = join(base, 'root');
+      await mkdir(join(root, 'work'), { recursive: true });
+      await writeFile(join(root, 'work', 'file.txt'), 'inside');
+      await writeFile(join(outside, 'directory', 'file.txt'), 'OUTSIDE');
+      await symlink(join(outside, 'directory'), join(root, 'swap'));
+      const racing = await createFsStorage({ root, fsync: false, ...options }).openSession(
+        { username: 'mallory' },
+        createTestPluginContext(),
+      );
+      const outsideBefore = (await readdir(join(outside, 'directory'))).sort();
+      const stop = await startSwapping(join(root, 'work'), join(root, 'swap'));
+      const leaked: string[] = [];
+      const attempt = async (operation: () => Promise<unknown>): Promise<void> => {
+        try {
+          await operation();
+        } catch {
+          // Refusals are expected whenever the name is the link at that instant.
+        }
+      };
       try {
-        await operation();
-      } catch {
-        // Refusals are expected whenever the name is the link at that instant.
+        for (let round = 0; round < 300; round++) {
+          await attempt(async () => {
+            const text = textFrom(await collectBytes(await racing.read('/work/file.txt', write)));
+            if (text !== 'inside') leaked.push(`RETR ${text}`);
+          });
+          await attempt(async () => {
+            if ((await racing.stat('/work/file.txt', noAbort)).size !== 6) leaked.push('SIZE');
+          });
+          await attempt(async () => {
+            for (const entry of await collect(racing.list('/work', noAbort))) if (entry.name === 'inner.txt') leaked.push('LIST');
+          });
+          await attempt(() => racing.write(`/work/new-${round}.txt`, data(), write));
+          await attempt(() => racing.append!(`/work/new-${round}.txt`, data(), noAbort));
+          await attempt(() => racing.write(`/work/new-${round}.txt`, data(), { ...noAbort, offset: 1 }));
+          await attempt(() => racing.makeDirectory(`/work/made-${round}`, noAbort));
+          await attempt(() => racing.removeDirectory(`/work/made-${round}`, noAbort));
+          await attempt(() => racing.rename!(`/work/new-${round}.txt`, `/work/renamed-${round}.txt`, noAbort));
+          await attempt(() => racing.delete(`/work/renamed-${round}.txt`, noAbort));
+          await attempt(() => racing.delete('/work/inner.txt', noAbort));
+          await attempt(() => racing.rename!('/work/inner.txt', '/stolen.txt', noAbort));
+          await attempt(() => racing.setModifiedTime!('/work/inner.txt', new Date(0), noAbort));
+        }
+      } finally {
+        await stop();
+        await racing.close?.();
       }
-    };
-    try {
-      for (let round = 0; round < 300; round++) {
-        await attempt(async () => {
-          const text = textFrom(await collectBytes(await racing.read('/work/file.txt', write)));
-          if (text !== 'inside') leaked.push(`RETR ${text}`);
-        });
-        await attempt(async () => {
-          if ((await racing.stat('/work/file.txt', noAbort)).size !== 6) leaked.push('SIZE');
-        });
-        await attempt(async () => {
-          for (const entry of await collect(racing.list('/work', noAbort))) if (entry.name === 'inner.txt') leaked.push('LIST');
-        });
-        await attempt(() => racing.write(`/work/new-${round}.txt`, data(), write));
-        await attempt(() => racing.append!(`/work/new-${round}.txt`, data(), noAbort));
-        await attempt(() => racing.write(`/work/new-${round}.txt`, data(), { ...noAbort, offset: 1 }));
-        await attempt(() => racing.makeDirectory(`/work/made-${round}`, noAbort));
-        await attempt(() => racing.removeDirectory(`/work/made-${round}`, noAbort));
-        await attempt(() => racing.rename!(`/work/new-${round}.txt`, `/work/renamed-${round}.txt`, noAbort));
-        await attempt(() => racing.delete(`/work/renamed-${round}.txt`, noAbort));
-        await attempt(() => racing.delete('/work/inner.txt', noAbort));
-        await attempt(() => racing.rename!('/work/inner.txt', '/stolen.txt', noAbort));
-        await attempt(() => racing.setModifiedTime!('/work/inner.txt', new Date(0), noAbort));
-      }
-    } finally {
-      await stop();
-      await racing.close?.();
-    }
-    expect(leaked).toEqual([]);
-    expect((await readdir(join(outside, 'directory'))).sort()).toEqual(outsideBefore);
-    expect(await readFile(join(outside, 'directory', 'inner.txt'), 'utf8')).toBe('inner secret');
-    expect(await readFile(join(outside, 'directory', 'file.txt'), 'utf8')).toBe('OUTSIDE');
-    expect((await stat(join(outside, 'directory', 'inner.txt'))).mtimeMs).toBeGreaterThan(0);
-    expect(await readdir(join(base, 'root'))).not.toContain('stolen.txt');
-  }, 60_000);
+      expect(leaked).toEqual([]);
+      expect((await readdir(join(outside, 'directory'))).sort()).toEqual(outsideBefore);
+      expect(await readFile(join(outside, 'directory', 'inner.txt'), 'utf8')).toBe('inner secret');
+      expect(await readFile(join(outside, 'directory', 'file.txt'), 'utf8')).toBe('OUTSIDE');
+      expect((await stat(join(outside, 'directory', 'inner.txt'))).mtimeMs).toBeGreaterThan(0);
+      expect(await readdir(join(base, 'root'))).not.toContain('stolen.txt');
+    },
+    60_000,
+  );
 });
 
 describe('directory handles', () => {

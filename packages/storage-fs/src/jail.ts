@@ -19,7 +19,13 @@ export interface JailLimits {
   readonly anchorLifetimeMs: number;
 }
 
-export const defaultJailLimits: JailLimits = { maxPathSegments: 4096, maxLinkHops: 40, maxSteps: 16_384, stepsPerTurn: 64, anchorLifetimeMs: 1_000 };
+export const defaultJailLimits: JailLimits = {
+  maxPathSegments: 4096,
+  maxLinkHops: 40,
+  maxSteps: 16_384,
+  stepsPerTurn: 64,
+  anchorLifetimeMs: 1_000,
+};
 
 /** The parent directory of an entry, held open, and the entry's name in it ("" for the root itself). */
 export interface Located {
@@ -359,7 +365,12 @@ export class Jail {
  * Opens the jail of the directory `rootPath` (an operator's path, links in it followed as the operator made them):
  * held open for the whole session.
  */
-export async function openJail(rootPath: string, calls: FileCalls, temporaryPrefix: string, limits: JailLimits = defaultJailLimits): Promise<Jail> {
+export async function openJail(
+  rootPath: string,
+  calls: FileCalls,
+  temporaryPrefix: string,
+  limits: JailLimits = defaultJailLimits,
+): Promise<Jail> {
   const addressing = entryAddressing();
   // O_DIRECTORY: a root that is not a directory (a FIFO would block an O_RDONLY open) fails with ENOTDIR at once.
   const fd = await calls.open(rootPath, constants.O_RDONLY | constants.O_DIRECTORY);

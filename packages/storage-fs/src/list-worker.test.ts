@@ -23,7 +23,11 @@ afterEach(async () => {
 
 /** The kind and size the worker reported for each name, read back by the connector's visibility rule. */
 function kindsOf(batch: ListedBatch): Array<[string, string, number]> {
-  return batch.names.map((name, index) => [name, entryKindOf(batch.facts[index * fieldsPerEntry]!), batch.facts[index * fieldsPerEntry + 1]!]);
+  return batch.names.map((name, index) => [
+    name,
+    entryKindOf(batch.facts[index * fieldsPerEntry]!),
+    batch.facts[index * fieldsPerEntry + 1]!,
+  ]);
 }
 
 describe('lstatInWorker', () => {

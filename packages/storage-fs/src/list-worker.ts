@@ -55,7 +55,10 @@ type StatReply =
  */
 function workerMain(
   requireModule: (name: string) => unknown,
-  port: { on(event: 'message', listener: (request: StatRequest) => void): void; postMessage(reply: StatReply, transfer?: ArrayBuffer[]): void },
+  port: {
+    on(event: 'message', listener: (request: StatRequest) => void): void;
+    postMessage(reply: StatReply, transfer?: ArrayBuffer[]): void;
+  },
   entryFields: number,
 ): void {
   const fs = requireModule('node:fs') as typeof import('node:fs');

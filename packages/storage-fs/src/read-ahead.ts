@@ -43,7 +43,9 @@ export function readAhead(
     },
   };
   const asyncIterator = (): AsyncIterator<Uint8Array> => iterator;
-  return Number.isFinite(knownSize) ? { size: knownSize, [Symbol.asyncIterator]: asyncIterator } : { [Symbol.asyncIterator]: asyncIterator };
+  return Number.isFinite(knownSize)
+    ? { size: knownSize, [Symbol.asyncIterator]: asyncIterator }
+    : { [Symbol.asyncIterator]: asyncIterator };
 }
 
 async function* readAheadChunks(

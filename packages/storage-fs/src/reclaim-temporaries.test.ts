@@ -63,7 +63,14 @@ describe('sweepTemporaries', () => {
     expect(existsSync(fresh)).toBe(true);
     expect(existsSync(oldOrdinary)).toBe(true);
     expect(existsSync(almostPrefixed)).toBe(true);
-    expect(result).toEqual({ removedFiles: 1, removedBytes: 5, directoriesScanned: 1, directoriesSkipped: 0, removalFailures: 0, aborted: false });
+    expect(result).toEqual({
+      removedFiles: 1,
+      removedBytes: 5,
+      directoriesScanned: 1,
+      directoriesSkipped: 0,
+      removalFailures: 0,
+      aborted: false,
+    });
   });
 
   it('judges age by maxAgeMs and the given clock', async () => {
@@ -203,7 +210,7 @@ describe('sweepTemporaries', () => {
     const paths = Array.from({ length: 10 }, (_, index) => plant(join(root, `${prefix}t${index}`)));
     const controller = new AbortController();
     let asked = 0;
-    const result = await sweep({ signal: controller.signal, isActive: () => (asked += 1, false), onRemoved: () => controller.abort() });
+    const result = await sweep({ signal: controller.signal, isActive: () => ((asked += 1), false), onRemoved: () => controller.abort() });
     expect(result).toMatchObject({ removedFiles: 1, directoriesScanned: 0, aborted: true });
     expect(asked).toBe(1);
     expect(paths.filter((path) => existsSync(path))).toHaveLength(9);
@@ -287,7 +294,12 @@ describe('startTemporaryReclaimer', () => {
 
   it('sweepNow runs a round at once, joins a running one, and stop() ends a running round', async () => {
     const swept = sweptQueue();
-    reclaimer = startTemporaryReclaimer({ roots: () => [root], intervalMs: 60 * 60 * 1000, temporaryPrefix: prefix, onSwept: swept.onSwept });
+    reclaimer = startTemporaryReclaimer({
+      roots: () => [root],
+      intervalMs: 60 * 60 * 1000,
+      temporaryPrefix: prefix,
+      onSwept: swept.onSwept,
+    });
     await reclaimer.sweepNow(); // in place of the round at start, which does not come on top of it
     await new Promise((resolveWait) => setTimeout(resolveWait, 50));
     expect(swept.count).toBe(1);

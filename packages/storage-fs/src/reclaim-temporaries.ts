@@ -134,7 +134,13 @@ interface SweepSettings {
 const byRegistry = (_directoryPath: string, name: string): boolean => isTemporaryActive(name);
 
 function checkPrefix(temporaryPrefix: string): void {
-  if (typeof temporaryPrefix !== 'string' || temporaryPrefix === '' || /[/\\\0]/.test(temporaryPrefix) || temporaryPrefix === '.' || temporaryPrefix === '..') {
+  if (
+    typeof temporaryPrefix !== 'string' ||
+    temporaryPrefix === '' ||
+    /[/\\\0]/.test(temporaryPrefix) ||
+    temporaryPrefix === '.' ||
+    temporaryPrefix === '..'
+  ) {
     throw new InvalidOptionError('temporaryPrefix', 'must be a non-empty file name prefix without "/", "\\" or NUL');
   }
 }
@@ -234,7 +240,13 @@ async function lstatQuietly(path: string): Promise<Stats | undefined> {
  * Reads one directory to its end: subdirectories go onto `pending`, temporaries are judged and removed. Resolves
  * false when the signal aborted it.
  */
-async function sweepDirectory(directory: Dir, directoryPath: string, pending: string[], settings: SweepSettings, counts: Counts): Promise<boolean> {
+async function sweepDirectory(
+  directory: Dir,
+  directoryPath: string,
+  pending: string[],
+  settings: SweepSettings,
+  counts: Counts,
+): Promise<boolean> {
   const { signal, temporaryPrefix } = settings;
   for await (const entry of directory) {
     if (signal?.aborted === true) return false;

@@ -121,7 +121,10 @@ export function rootPrefixFor(prefix: string | ((user: AuthenticatedUser) => str
  */
 export function requireRoomForKeys(rootPrefix: string): string {
   if (Buffer.byteLength(rootPrefix, 'utf8') >= maxKeyBytes) {
-    throw new StorageError('EACCES', `storage-s3 refused the session: the key prefix leaves no room for keys (S3 keys are at most ${maxKeyBytes} bytes)`);
+    throw new StorageError(
+      'EACCES',
+      `storage-s3 refused the session: the key prefix leaves no room for keys (S3 keys are at most ${maxKeyBytes} bytes)`,
+    );
   }
   return rootPrefix;
 }

@@ -57,7 +57,17 @@ class SlowFakeS3 {
 }
 
 function target(fake: SlowFakeS3, signal = new AbortController().signal) {
-  return { client: fake.sender, bucket: 'bucket', key: 'key', partSize: 1000, queueSize: 3, signal, exclusive: false, payloadSigning: 'auto' as const, logger: silentLogger };
+  return {
+    client: fake.sender,
+    bucket: 'bucket',
+    key: 'key',
+    partSize: 1000,
+    queueSize: 3,
+    signal,
+    exclusive: false,
+    payloadSigning: 'auto' as const,
+    logger: silentLogger,
+  };
 }
 
 /** Yields `chunks` chunks of `size` bytes whose values depend on the position, recording how much was pulled. */
@@ -141,7 +151,12 @@ describe('partSizeOf', () => {
   it('keeps the first size for 1,000 parts, then doubles it every 1,000, up to the largest buffer', () => {
     const first = minimumPartSize;
     expect([1, 1000, 1001, 2000, 2001, 3001].map((part) => partSizeOf(part, first))).toEqual([
-      first, first, 2 * first, 2 * first, 4 * first, 8 * first,
+      first,
+      first,
+      2 * first,
+      2 * first,
+      4 * first,
+      8 * first,
     ]);
     expect(partSizeOf(10_000, first)).toBe(512 * first);
     expect(partSizeOf(5000, 1024 * 1024 * 1024)).toBe(largestPartBuffer);

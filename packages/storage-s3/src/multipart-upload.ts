@@ -196,10 +196,7 @@ export class StreamingUpload {
   async #create(): Promise<string> {
     if (this.#uploadId !== undefined) return this.#uploadId;
     const { client, bucket, key } = this.#target;
-    const created = await client.send(
-      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }),
-      { abortSignal: this.#signal },
-    );
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: this.#signal });
     if (created.UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
     this.#uploadId = created.UploadId;
     return created.UploadId;

@@ -6,7 +6,10 @@ import { applyPayloadSigning, skipsPayloadHash, unsignedPayload, type PayloadSig
 async function headersAfterBuild(command: PutObjectCommand | UploadPartCommand, signing: PayloadSigning, protocol: string) {
   applyPayloadSigning(command, signing);
   const request = { protocol, hostname: 's3.example', path: '/bucket/key', method: 'PUT', headers: {} as Record<string, string> };
-  const handler = (command as UploadPartCommand).middlewareStack.resolve(async (args) => ({ output: args as never, response: {} }), {} as never);
+  const handler = (command as UploadPartCommand).middlewareStack.resolve(
+    async (args) => ({ output: args as never, response: {} }),
+    {} as never,
+  );
   await handler({ input: command.input, request } as never);
   return request.headers;
 }

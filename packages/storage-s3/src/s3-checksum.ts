@@ -63,10 +63,9 @@ export async function checksumOf(scope: SessionScope, path: string, algorithm: C
   const key = scope.keys.fileKey(path);
   const head = await mapS3Errors(path, async () => {
     try {
-      return await scope.client.send(
-        new HeadObjectCommand({ Bucket: scope.settings.bucket, Key: key, ChecksumMode: 'ENABLED' }),
-        { abortSignal: signal },
-      );
+      return await scope.client.send(new HeadObjectCommand({ Bucket: scope.settings.bucket, Key: key, ChecksumMode: 'ENABLED' }), {
+        abortSignal: signal,
+      });
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;

@@ -20,7 +20,12 @@ export function listingScope(scope: SessionScope, signal: AbortSignal): ListingS
 }
 
 /** HeadObject of exactly `key`, or undefined when there is no such key. Never matches by prefix. */
-export async function headFile(scope: SessionScope, key: string, path: string, signal: AbortSignal): Promise<HeadObjectCommandOutput | undefined> {
+export async function headFile(
+  scope: SessionScope,
+  key: string,
+  path: string,
+  signal: AbortSignal,
+): Promise<HeadObjectCommandOutput | undefined> {
   return mapS3Errors(path, async () => {
     try {
       return await scope.client.send(new HeadObjectCommand({ Bucket: scope.settings.bucket, Key: key }), { abortSignal: signal });

@@ -42,7 +42,13 @@ describe('options', () => {
   });
 
   it('creates a frozen v1 connector from valid options and config', async () => {
-    const connector = createStorageConnector({ ...base, prefix: 'home/{user}/', partSize: 16 * 1024 * 1024, queueSize: 2, signPayload: false });
+    const connector = createStorageConnector({
+      ...base,
+      prefix: 'home/{user}/',
+      partSize: 16 * 1024 * 1024,
+      queueSize: 2,
+      signPayload: false,
+    });
     expect(connector).toMatchObject({ specificationVersion: 'v1', name: 's3' });
     expect(Object.isFrozen(connector)).toBe(true);
     await connector.close?.();

@@ -3,7 +3,15 @@ import { FtpError, StorageError, storageError, type FileEntry } from '@ftp/plugi
 import { listPages, mapConcurrently } from './list-objects.ts';
 import { maximumPartSize, StreamingUpload } from './multipart-upload.ts';
 import { mapS3Errors } from './s3-error-to-storage-error.ts';
-import { headFile, keepDirectory, listingScope, putDirectoryMarker, requireParentDirectory, statPath, type SessionScope } from './s3-lookup.ts';
+import {
+  headFile,
+  keepDirectory,
+  listingScope,
+  putDirectoryMarker,
+  requireParentDirectory,
+  statPath,
+  type SessionScope,
+} from './s3-lookup.ts';
 import { copySourceOf } from './s3-write.ts';
 
 /** Copies of one directory rename that run at once. */
@@ -17,11 +25,27 @@ async function* noBytes(): AsyncGenerator<Uint8Array> {}
  * Copies one object server-side. CopyObject takes sources up to 5 GiB; larger ones are copied as a multipart upload
  * of UploadPartCopy ranges. The copy must be of the version that was looked at (`eTag`).
  */
-async function copyObject(scope: SessionScope, fromKey: string, toKey: string, source: { size: number; eTag: string | undefined }, signal: AbortSignal): Promise<void> {
+async function copyObject(
+  scope: SessionScope,
+  fromKey: string,
+  toKey: string,
+  source: { size: number; eTag: string | undefined },
+  signal: AbortSignal,
+): Promise<void> {
   const { client, settings, logger } = scope;
   const copySource = copySourceOf(settings.bucket, fromKey);
   if (source.size > maximumPartSize) {
-    const upload = new StreamingUpload({ client, bucket: settings.bucket, key: toKey, partSize: settings.partSize, queueSize: settings.queueSize, signal, exclusive: false, payloadSigning: settings.payloadSigning, logger });
+    const upload = new StreamingUpload({
+      client,
+      bucket: settings.bucket,
+      key: toKey,
+      partSize: settings.partSize,
+      queueSize: settings.queueSize,
+      signal,
+      exclusive: false,
+      payloadSigning: settings.payloadSigning,
+      logger,
+    });
     await upload.run(noBytes(), { copySource, eTag: source.eTag, bytes: source.size });
     return;
   }
@@ -41,12 +65,22 @@ async function renameFile(scope: SessionScope, from: string, to: string, signal:
   const fromKey = scope.keys.fileKey(from);
   const head = await headFile(scope, fromKey, from, signal);
   if (head === undefined) throw storageError('ENOENT', from);
-  await mapS3Errors(from, () => copyObject(scope, fromKey, scope.keys.fileKey(to), { size: head.ContentLength ?? 0, eTag: head.ETag }, signal));
-  await mapS3Errors(from, () => scope.client.send(new DeleteObjectCommand({ Bucket: scope.settings.bucket, Key: fromKey }), { abortSignal: signal }));
+  await mapS3Errors(from, () =>
+    copyObject(scope, fromKey, scope.keys.fileKey(to), { size: head.ContentLength ?? 0, eTag: head.ETag }, signal),
+  );
+  await mapS3Errors(from, () =>
+    scope.client.send(new DeleteObjectCommand({ Bucket: scope.settings.bucket, Key: fromKey }), { abortSignal: signal }),
+  );
 }
 
 /** Every key below `prefix`, or undefined when there are more than `limit`. */
-async function keysBelow(scope: SessionScope, prefix: string, limit: number, path: string, signal: AbortSignal): Promise<Array<{ key: string; size: number; eTag: string | undefined }> | undefined> {
+async function keysBelow(
+  scope: SessionScope,
+  prefix: string,
+  limit: number,
+  path: string,
+  signal: AbortSignal,
+): Promise<Array<{ key: string; size: number; eTag: string | undefined }> | undefined> {
   const found: Array<{ key: string; size: number; eTag: string | undefined }> = [];
   const pages = listPages(listingScope(scope, signal), prefix, undefined);
   for (;;) {
@@ -75,10 +109,14 @@ async function renameDirectory(scope: SessionScope, from: string, to: string, si
   const limit = scope.settings.maxRenameKeys;
   const objects = await keysBelow(scope, fromPrefix, limit, from, signal);
   if (objects === undefined) {
-    throw new FtpError('FTP_ERR_S3_RENAME_TOO_LARGE', `Directory too large to rename on S3 (more than ${limit} objects); move its files one by one.`, {
-      replyCode: 550,
-      expose: true,
-    });
+    throw new FtpError(
+      'FTP_ERR_S3_RENAME_TOO_LARGE',
+      `Directory too large to rename on S3 (more than ${limit} objects); move its files one by one.`,
+      {
+        replyCode: 550,
+        expose: true,
+      },
+    );
   }
   await putDirectoryMarker(scope, toPrefix, to, signal);
   await mapConcurrently(objects, copyConcurrency, async (object) => {
@@ -89,7 +127,9 @@ async function renameDirectory(scope: SessionScope, from: string, to: string, si
   for (let start = 0; start < objects.length; start += deleteBatchSize) {
     const batch = objects.slice(start, start + deleteBatchSize).map((object) => ({ Key: object.key }));
     const result = await mapS3Errors(from, () =>
-      scope.client.send(new DeleteObjectsCommand({ Bucket: scope.settings.bucket, Delete: { Objects: batch, Quiet: true } }), { abortSignal: signal }),
+      scope.client.send(new DeleteObjectsCommand({ Bucket: scope.settings.bucket, Delete: { Objects: batch, Quiet: true } }), {
+        abortSignal: signal,
+      }),
     );
     if ((result.Errors ?? []).length > 0) {
       throw new StorageError('EUNAVAILABLE', `S3 kept ${result.Errors?.length} objects of the renamed directory`, { path: from });

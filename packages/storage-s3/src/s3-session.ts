@@ -101,7 +101,8 @@ export class S3Session implements StorageSessionV1 {
       // S3 answers 416 for a range starting at the end of the object: REST <size> + RETR transfers nothing.
       if (s3ErrorCodeOf(error) === 'InvalidRange') {
         const file = await headFile(scope, key, path, options.signal);
-        if (file !== undefined && file.ContentLength === options.offset) return objectContent(Readable.from([]), options.signal, options.offset, path);
+        if (file !== undefined && file.ContentLength === options.offset)
+          return objectContent(Readable.from([]), options.signal, options.offset, path);
       }
       throw toStorageError(error, path);
     }

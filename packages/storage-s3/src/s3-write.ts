@@ -20,7 +20,13 @@ export function copySourceOf(bucket: string, key: string): string {
 }
 
 /** Streams bytes `[0, bytes)` of an object with a ranged GetObject, only once the upload asks for them. */
-async function* keptBytesOf(scope: SessionScope, key: string, path: string, kept: KeptBytes, signal: AbortSignal): AsyncGenerator<Uint8Array> {
+async function* keptBytesOf(
+  scope: SessionScope,
+  key: string,
+  path: string,
+  kept: KeptBytes,
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
   const output = await scope.client.send(
     new GetObjectCommand({
       Bucket: scope.settings.bucket,

@@ -28,7 +28,13 @@ describe('a download whose GetObject body is cut mid-stream', () => {
     const options = s3.options({ endpoint: proxy.endpoint });
     const prefix = prefixOf(options);
     const { logger, lines } = recordingLogger();
-    const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), logger, host: '127.0.0.1', port: 0 });
+    const server = createFtpServer({
+      authenticator: createNoAuthAuthenticator(),
+      storage: createS3Storage(options),
+      logger,
+      host: '127.0.0.1',
+      port: 0,
+    });
     const { port } = await server.listen();
     onTestFinished(async () => {
       await server.close({ timeoutMs: 2_000 });
@@ -55,7 +61,10 @@ describe('a download whose GetObject body is cut mid-stream', () => {
 
     expect(alarmingLines(lines)).toEqual([]);
     const warning = lines.find((line) => line.level === 'warn' && line.message === 'command refused');
-    expect(warning?.fields).toMatchObject({ verb: 'RETR', error: { code: 'FTP_ERR_STORAGE', message: expect.stringContaining('EUNAVAILABLE') } });
+    expect(warning?.fields).toMatchObject({
+      verb: 'RETR',
+      error: { code: 'FTP_ERR_STORAGE', message: expect.stringContaining('EUNAVAILABLE') },
+    });
     expect(JSON.stringify(warning?.fields)).toMatch(/ECONNRESET|aborted|premature/i);
 
     // The session stays: the same download, uncut, completes.

@@ -45,7 +45,12 @@ async function startServer(overrides: Partial<S3StorageOptions> = {}): Promise<S
   proxy.decide = () => 'forward';
   proxy.requests.length = 0;
   const options = s3.options({ endpoint: proxy.endpoint, ...overrides });
-  const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), host: '127.0.0.1', port: 0 });
+  const server = createFtpServer({
+    authenticator: createNoAuthAuthenticator(),
+    storage: createS3Storage(options),
+    host: '127.0.0.1',
+    port: 0,
+  });
   const { port } = await server.listen();
   const prefix = prefixOf(options);
   onTestFinished(async () => {
@@ -204,7 +209,11 @@ describe('FTP over the s3 connector', () => {
     // REST still checks the offset against the object first (HEAD), so a resume beyond the end is a 554, not a 150.
     proxy.requests.length = 0;
     const resumed: Buffer[] = [];
-    await client.downloadTo(new PassThrough().on('data', (chunk: Buffer) => resumed.push(chunk)), 'sized.txt', 6);
+    await client.downloadTo(
+      new PassThrough().on('data', (chunk: Buffer) => resumed.push(chunk)),
+      'sized.txt',
+      6,
+    );
     expect(Buffer.concat(resumed).toString()).toBe('6789');
     expect(proxy.requests.map((request) => request.method)).toEqual(['HEAD', 'GET']);
   });
@@ -312,7 +321,10 @@ describe('FTP over the s3 connector', () => {
     await expect(client.send('RMD späce dir')).rejects.toMatchObject({ code: 550 });
     const other = await connect(port);
     const listing = await other.list();
-    expect(listing.map((entry) => [entry.name, entry.isDirectory]).sort()).toEqual([['foo.txt', false], ['späce dir', true]]);
+    expect(listing.map((entry) => [entry.name, entry.isDirectory]).sort()).toEqual([
+      ['foo.txt', false],
+      ['späce dir', true],
+    ]);
     expect((await other.list('späce dir')).map((entry) => entry.name)).toEqual(['ünï 文件.txt']);
     expect((await other.lastMod('foo.txt')).getTime()).toBeGreaterThan(Date.now() - 3_600_000);
     await other.rename('foo.txt', 'späce dir/bar.txt');

@@ -19,11 +19,31 @@ let certificateDirectory: string;
 beforeAll(async () => {
   s3 = await startTestS3();
   certificateDirectory = await mkdtemp(join(tmpdir(), 'ftps-s3-cert-'));
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(certificateDirectory, 'key.pem'), '-out', join(certificateDirectory, 'cert.pem'),
-  ], { stdio: 'ignore' });
-  certificate = { cert: await readFile(join(certificateDirectory, 'cert.pem')), key: await readFile(join(certificateDirectory, 'key.pem')) };
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(certificateDirectory, 'key.pem'),
+      '-out',
+      join(certificateDirectory, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  );
+  certificate = {
+    cert: await readFile(join(certificateDirectory, 'cert.pem')),
+    key: await readFile(join(certificateDirectory, 'key.pem')),
+  };
 });
 afterAll(async () => {
   await s3?.stop();

@@ -19,7 +19,13 @@ describe('a user name too long for a {user} key prefix', () => {
     const base = `test-${randomUUID()}/`;
     const { logger, lines } = recordingLogger();
     const options = fixture.s3.options({ endpoint: fixture.proxy.endpoint, prefix: `${base}{user}/` });
-    const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), logger, host: '127.0.0.1', port: 0 });
+    const server = createFtpServer({
+      authenticator: createNoAuthAuthenticator(),
+      storage: createS3Storage(options),
+      logger,
+      host: '127.0.0.1',
+      port: 0,
+    });
     const { port } = await server.listen();
     onTestFinished(async () => {
       await server.close({ timeoutMs: 2_000 });

@@ -20,7 +20,12 @@ afterAll(async () => {
 /** An FTP server on 127.0.0.1:0 over a fresh prefix of the test bucket. */
 async function startServer(): Promise<number> {
   const options = s3.options();
-  const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), host: '127.0.0.1', port: 0 });
+  const server = createFtpServer({
+    authenticator: createNoAuthAuthenticator(),
+    storage: createS3Storage(options),
+    host: '127.0.0.1',
+    port: 0,
+  });
   const { port } = await server.listen();
   onTestFinished(async () => {
     await server.close({ timeoutMs: 2_000 });
@@ -47,7 +52,10 @@ describe('MLST facts over S3', () => {
     expect(await mlstFeature(session)).toBe('MLST type*;size*;modify*;perm*;');
     const listing = await rawTransfer(session, 'MLSD');
     expect(listing.final?.code).toBe(226);
-    const lines = listing.received.toString().split('\r\n').filter((line) => line !== '');
+    const lines = listing.received
+      .toString()
+      .split('\r\n')
+      .filter((line) => line !== '');
     expect(lines.map((line) => line.slice(line.indexOf(' ') + 1)).sort()).toEqual(['a.txt', 'sub']);
     for (const line of lines) {
       expect(line).toMatch(/^type=(file|dir);/);

@@ -9,7 +9,6 @@ import { readAll, useS3ThroughProxy } from './support/s3-fixture.ts';
 const fixture = useS3ThroughProxy();
 const open = fixture.open;
 
-
 async function objectBytes(key: string): Promise<Buffer> {
   const output = await fixture.s3.client.send(new GetObjectCommand({ Bucket: fixture.s3.bucket, Key: key }));
   return Buffer.from(await output.Body!.transformToByteArray());
@@ -66,7 +65,10 @@ describe('keys and directories', () => {
     const { session, prefix } = await open();
     const count = 10_000;
     const names = Array.from({ length: count }, (_, index) => `file-${String(index).padStart(5, '0')}.txt`);
-    await seedObjects(fixture.s3, names.map((name) => `${prefix}big/${name}`));
+    await seedObjects(
+      fixture.s3,
+      names.map((name) => `${prefix}big/${name}`),
+    );
     fixture.proxy.requests.length = 0;
     const seen = new Set<string>();
     for await (const entry of session.list('/big', noAbort)) {

@@ -29,7 +29,12 @@ async function startServer(): Promise<{ server: FtpServer; port: number; prefix:
   fixture.proxy.decide = () => 'forward';
   fixture.proxy.requests.length = 0;
   const options = fixture.s3.options({ endpoint: fixture.proxy.endpoint });
-  const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage: createS3Storage(options), host: '127.0.0.1', port: 0 });
+  const server = createFtpServer({
+    authenticator: createNoAuthAuthenticator(),
+    storage: createS3Storage(options),
+    host: '127.0.0.1',
+    port: 0,
+  });
   const uploads: UploadEvent[] = [];
   server.on('upload', (event) => uploads.push(event));
   const { port } = await server.listen();
@@ -57,7 +62,8 @@ function next<E extends keyof FtpServerEvents>(server: FtpServer, event: E): Pro
 /** Resolves once S3 has stored a part of the upload on `data`: the upload is then really under way. */
 function untilPartStored(data: Socket): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const stored = () => (fixture.proxy.requests.some((request) => isUploadPart(request) && request.status === 200) ? resolve() : setTimeout(stored, 20));
+    const stored = () =>
+      fixture.proxy.requests.some((request) => isUploadPart(request) && request.status === 200) ? resolve() : setTimeout(stored, 20);
     stored();
     data.once('close', () => reject(new Error('data connection closed before a part was stored')));
   });
@@ -87,7 +93,9 @@ describe('an upload over the s3 connector', () => {
       expect(uploads.map((event) => event.path)).toContain(`/file-${round}.bin`);
     }
     expect(uploads.map((event) => event.bytes)).toEqual(Array.from({ length: rounds }, () => payload.byteLength));
-    expect(fixture.proxy.requests.filter(isCompleteMultipartUpload).map((request) => request.status)).toEqual(Array.from({ length: rounds }, () => 200));
+    expect(fixture.proxy.requests.filter(isCompleteMultipartUpload).map((request) => request.status)).toEqual(
+      Array.from({ length: rounds }, () => 200),
+    );
     expect(fixture.proxy.requests.filter(isAbortMultipartUpload)).toEqual([]);
     expect(await listKeys(fixture.s3, prefix)).toEqual(Array.from({ length: rounds }, (_, round) => `${prefix}file-${round}.bin`));
     for (let round = 0; round < rounds; round++) expect((await objectBytes(`${prefix}file-${round}.bin`)).equals(payload)).toBe(true);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
-import { describe, expect, it, } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { StorageError } from '@ftp/plugin-api';
 import { chunksOf, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
 import { isAbortMultipartUpload, isCreateMultipartUpload, isUploadPart } from './support/fault-proxy.ts';
@@ -12,7 +12,6 @@ import { readAll, useS3ThroughProxy } from './support/s3-fixture.ts';
 const mebibyte = 1024 * 1024;
 const fixture = useS3ThroughProxy({ queueSize: 2 });
 const open = fixture.open;
-
 
 /** Stores an object directly (at most 10 MiB: fauxqs refuses larger request bodies). */
 async function put(key: string, body: Buffer): Promise<void> {
@@ -97,7 +96,9 @@ describe('resume (REST + STOR) and APPE', () => {
       const data = randomBytes(mebibyte);
       await put(`${prefix}copy.bin`, existing);
       await session.write('/copy.bin', chunksOf(data), { ...noAbort, offset: 6 * mebibyte });
-      expect(fixture.proxy.requests.some((request) => isUploadPart(request) && request.copies && request.url.includes('partNumber=1'))).toBe(true);
+      expect(
+        fixture.proxy.requests.some((request) => isUploadPart(request) && request.copies && request.url.includes('partNumber=1')),
+      ).toBe(true);
       expect((await readAll(session, '/copy.bin')).equals(Buffer.concat([existing.subarray(0, 6 * mebibyte), data]))).toBe(true);
     },
   );
@@ -133,13 +134,17 @@ describe('failed and dropped uploads', () => {
     const { session, prefix } = await open();
     // The SDK retries a failed request (3 attempts): the fault must be persistent to reach the connector.
     fixture.proxy.decide = (request) => (isUploadPart(request) && request.url.includes('partNumber=2') ? 'fail' : 'forward');
-    const error = await session.write('/faulty.bin', chunksOf(randomBytes(16 * mebibyte)), { ...noAbort, offset: 0 }).catch((thrown: unknown) => thrown);
+    const error = await session
+      .write('/faulty.bin', chunksOf(randomBytes(16 * mebibyte)), { ...noAbort, offset: 0 })
+      .catch((thrown: unknown) => thrown);
     expect(StorageError.isInstance(error) && error.storageCode).toBe('EUNAVAILABLE');
     expect(fixture.proxy.requests.filter((request) => isUploadPart(request) && request.status === 500).length).toBeGreaterThanOrEqual(3);
     fixture.proxy.decide = () => 'forward';
     expect(await listKeys(fixture.s3, prefix)).toEqual([]);
     expectEveryUploadAborted();
-    const get = await fixture.s3.client.send(new GetObjectCommand({ Bucket: fixture.s3.bucket, Key: `${prefix}faulty.bin` })).catch((thrown: unknown) => thrown);
+    const get = await fixture.s3.client
+      .send(new GetObjectCommand({ Bucket: fixture.s3.bucket, Key: `${prefix}faulty.bin` }))
+      .catch((thrown: unknown) => thrown);
     expect((get as Error).name).toBe('NoSuchKey');
   });
 
@@ -147,14 +152,17 @@ describe('failed and dropped uploads', () => {
     const { session, prefix } = await open();
     await put(`${prefix}old.txt`, Buffer.from('old'));
     fixture.proxy.decide = (request) => (request.method === 'PUT' ? 'reset' : 'forward');
-    expect(await storageCodeOf(() => session.write('/old.txt', chunksOf(Buffer.from('new')), { ...noAbort, offset: 0 }))).toBe('EUNAVAILABLE');
+    expect(await storageCodeOf(() => session.write('/old.txt', chunksOf(Buffer.from('new')), { ...noAbort, offset: 0 }))).toBe(
+      'EUNAVAILABLE',
+    );
     fixture.proxy.decide = () => 'forward';
     expect((await readAll(session, '/old.txt')).toString()).toBe('old');
   });
 
   it('signs upload bytes over plain http by default and leaves them unsigned with signPayload: false', async () => {
     const body = randomBytes(6 * mebibyte);
-    const uploadsOf = () => fixture.proxy.requests.filter((request) => isUploadPart(request) || (request.method === 'PUT' && !request.copies));
+    const uploadsOf = () =>
+      fixture.proxy.requests.filter((request) => isUploadPart(request) || (request.method === 'PUT' && !request.copies));
     const signed = await open();
     await signed.session.write('/signed.bin', chunksOf(body), { ...noAbort, offset: 0 });
     // The proxy is plain http: the default hashes each body into the signature, SHA-256 in hex.

@@ -33,7 +33,13 @@ export async function temporaryDirectory(): Promise<string> {
  */
 export async function startApp(document: Record<string, unknown>, configDirectory: string): Promise<InProcessApp> {
   const config = parseConfig(
-    { ftpAddr: '127.0.0.1', ftpPort: 0, authenticator: 'local', authenticatorConfig: { users: [{ username: 'alice', passwordHash: await passwordHash }] }, ...document },
+    {
+      ftpAddr: '127.0.0.1',
+      ftpPort: 0,
+      authenticator: 'local',
+      authenticatorConfig: { users: [{ username: 'alice', passwordHash: await passwordHash }] },
+      ...document,
+    },
     { environment: {}, configDirectory, configFile: undefined },
   );
   const stream = new PassThrough();
@@ -85,7 +91,11 @@ export async function startReceiver(
 }
 
 /** Polls `probe` until it returns something truthy; throws after `timeoutMs` naming `description`. */
-export async function eventually<T>(probe: () => T | undefined | false | Promise<T | undefined | false>, description: string, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  description: string,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -14,13 +14,23 @@ export function capturingLogger(lines: string[] = []): ServerLogger & { readonly
     const write = (level: string) => (fields: Record<string, unknown>, message?: string) => {
       lines.push(JSON.stringify({ level, ...bindings, ...fields, message }));
     };
-    return { lines, debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error'), child: (more) => make({ ...bindings, ...more }) };
+    return {
+      lines,
+      debug: write('debug'),
+      info: write('info'),
+      warn: write('warn'),
+      error: write('error'),
+      child: (more) => make({ ...bindings, ...more }),
+    };
   };
   return make({});
 }
 
 /** Starts an FTP server on 127.0.0.1 port 0 with fs storage in a temp directory; closed when the test finishes. */
-export async function startFtpServer(authenticator: Authenticator, options: { logger?: ServerLogger; maxSessions?: number } = {}): Promise<number> {
+export async function startFtpServer(
+  authenticator: Authenticator,
+  options: { logger?: ServerLogger; maxSessions?: number } = {},
+): Promise<number> {
   const root = await mkdtemp(join(tmpdir(), 'auth-http-ftp-'));
   const server = createFtpServer({
     authenticator,

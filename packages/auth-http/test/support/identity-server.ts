@@ -43,7 +43,10 @@ const realm = 'ftp-test';
  */
 export async function startIdentityServer(): Promise<IdentityServer> {
   const requests: ReceivedRequest[] = [];
-  const passwords = new Map([['alice', 'wonder land'], ['bob', 'builder']]);
+  const passwords = new Map([
+    ['alice', 'wonder land'],
+    ['bob', 'builder'],
+  ]);
   const tokens = new Map([['tok-alice.1', 'alice']]);
   const revoked = new Set<string>();
   const nonceCounts = new Map<string, number>();
@@ -161,7 +164,9 @@ function digestRoute(request: IncomingMessage, algorithm: string, response: Serv
     const nonce = randomBytes(12).toString('base64');
     state.nonceCounts.set(nonce, 0);
     const staleField = stale ? ', stale=true' : '';
-    answer(response, 401, { 'www-authenticate': `Digest realm="${realm}", qop="auth-int, auth", algorithm=${algorithm}, nonce="${nonce}", opaque="op"${staleField}` });
+    answer(response, 401, {
+      'www-authenticate': `Digest realm="${realm}", qop="auth-int, auth", algorithm=${algorithm}, nonce="${nonce}", opaque="op"${staleField}`,
+    });
   };
   const fields = new Map<string, string>();
   const header = request.headers.authorization ?? '';

@@ -13,7 +13,9 @@ function createFixedAuthenticator(username: string, password: string, down = fal
       if (down) throw new AuthenticationUnavailableError('the user directory is down');
       const given = Buffer.from(request.password);
       const matches = request.username === username && given.length === expected.length && timingSafeEqual(given, expected);
-      return matches ? { outcome: 'accepted', user: { username, homeDirectory: '/', permissions: { delete: false } } } : { outcome: 'rejected' };
+      return matches
+        ? { outcome: 'accepted', user: { username, homeDirectory: '/', permissions: { delete: false } } }
+        : { outcome: 'rejected' };
     },
     async close() {},
   };
@@ -21,7 +23,10 @@ function createFixedAuthenticator(username: string, password: string, down = fal
 
 runAuthenticatorConformance(
   'fixed user (kit self-test)',
-  async () => ({ authenticator: createFixedAuthenticator('Alice', 'Correct Horse'), validCredentials: { username: 'Alice', password: 'Correct Horse' } }),
+  async () => ({
+    authenticator: createFixedAuthenticator('Alice', 'Correct Horse'),
+    validCredentials: { username: 'Alice', password: 'Correct Horse' },
+  }),
   {
     createUnavailable: async () => ({
       authenticator: createFixedAuthenticator('Alice', 'Correct Horse', true),

@@ -212,7 +212,8 @@ export function runAuthenticatorConformance(
       async () => {
         const unavailable = await options.createUnavailable!();
         try {
-          if (unavailable.authenticator.checkHealth !== undefined) await expect(unavailable.authenticator.checkHealth()).rejects.toBeDefined();
+          if (unavailable.authenticator.checkHealth !== undefined)
+            await expect(unavailable.authenticator.checkHealth()).rejects.toBeDefined();
         } finally {
           await unavailable.authenticator.close?.();
           await unavailable.cleanup?.();

@@ -82,7 +82,11 @@ export function defineOptionalChecks(fixture: ConformanceFixture): void {
     const checksum = capability(fixture.session, 'checksum', skip);
     const content = randomBytes(300_000);
     await fixture.session.write('/hashed.bin', chunksOf(content), { ...noAbort, offset: 0 });
-    const pairs = [['SHA-256', 'sha256'], ['SHA-1', 'sha1'], ['MD5', 'md5']] as const;
+    const pairs = [
+      ['SHA-256', 'sha256'],
+      ['SHA-1', 'sha1'],
+      ['MD5', 'md5'],
+    ] as const;
     for (const [algorithm, nodeName] of pairs) {
       const expected = createHash(nodeName).update(content).digest('hex');
       try {

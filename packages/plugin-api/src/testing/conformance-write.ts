@@ -88,8 +88,7 @@ export function defineWriteChecks(fixture: ConformanceFixture): void {
 
   check('write', 'refuses an exclusive write over an existing file with EEXIST and creates a new one', async () => {
     await fixture.writeText('/taken.txt', 'first');
-    const overwrite = () =>
-      fixture.session.write('/taken.txt', chunksOf(bytesFrom('second')), { ...noAbort, offset: 0, exclusive: true });
+    const overwrite = () => fixture.session.write('/taken.txt', chunksOf(bytesFrom('second')), { ...noAbort, offset: 0, exclusive: true });
     expect(await storageCodeOf(overwrite)).toBe('EEXIST');
     expect(await fixture.readText('/taken.txt')).toBe('first');
     await fixture.session.write('/free.txt', chunksOf(bytesFrom('unique')), { ...noAbort, offset: 0, exclusive: true });
@@ -116,8 +115,7 @@ export function defineWriteChecks(fixture: ConformanceFixture): void {
 
   check('write', 'throws ENOENT when the parent directory is missing and EISDIR for a directory', async () => {
     await fixture.session.makeDirectory('/folder', noAbort);
-    const write = (path: string) => () =>
-      fixture.session.write(path, chunksOf(bytesFrom('x')), { ...noAbort, offset: 0 });
+    const write = (path: string) => () => fixture.session.write(path, chunksOf(bytesFrom('x')), { ...noAbort, offset: 0 });
     expect(await storageCodeOf(write('/missing/file.txt'))).toBe('ENOENT');
     expect(await storageCodeOf(write('/folder'))).toBe('EISDIR');
     expect(await fixture.names('/')).toEqual(['folder']);

@@ -71,10 +71,7 @@ export function runStorageConformance(
   });
 }
 
-function useFixture(
-  createSubject: () => Promise<StorageConformanceSubject>,
-  options: StorageConformanceOptions,
-): ConformanceFixture {
+function useFixture(createSubject: () => Promise<StorageConformanceSubject>, options: StorageConformanceOptions): ConformanceFixture {
   const skipped = new Set(options.skip ?? []);
   const timeout = options.timeoutMilliseconds ?? 120_000;
   let subject: StorageConformanceSubject | undefined;
@@ -117,7 +114,10 @@ function useFixture(
       return subject?.user ?? { username: 'conformance' };
     },
     async openSession(user) {
-      const opened = await fixture.connector.openSession(user, createTestPluginContext({ signal: sessionEnd?.signal ?? new AbortController().signal }));
+      const opened = await fixture.connector.openSession(
+        user,
+        createTestPluginContext({ signal: sessionEnd?.signal ?? new AbortController().signal }),
+      );
       extraSessions.push(opened);
       return opened;
     },

@@ -19,7 +19,10 @@ function hashesAt(logCost: number | undefined) {
   let found = hashes.get(logCost);
   if (found === undefined) {
     const options = logCost === undefined ? {} : { logCost };
-    found = Promise.all([hashPassword(alice.password, options), hashPassword(bob.password, options)]).then(([a, b]) => ({ alice: a, bob: b }));
+    found = Promise.all([hashPassword(alice.password, options), hashPassword(bob.password, options)]).then(([a, b]) => ({
+      alice: a,
+      bob: b,
+    }));
     hashes.set(logCost, found);
   }
   return found;

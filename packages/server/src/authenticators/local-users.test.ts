@@ -51,6 +51,8 @@ describe('parseLocalUsers keys', () => {
   });
 
   it('refuses any other unknown key by name', () => {
-    expect(() => parseLocalUsers([{ username: 'a', passwordHash, homeDir: '/x' }], 'users')).toThrow(expect.objectContaining({ option: 'users[0].homeDir' }));
+    expect(() => parseLocalUsers([{ username: 'a', passwordHash, homeDir: '/x' }], 'users')).toThrow(
+      expect.objectContaining({ option: 'users[0].homeDir' }),
+    );
   });
 });

@@ -82,7 +82,12 @@ function parseLocalUser(entry: unknown, path: string): LocalUser {
     throw new InvalidOptionError(`${path}.passwordHash`, 'must be a string made by `ftp-server hash-password`');
   }
   const { username: _username, passwordHash: _passwordHash, ...profile } = entry;
-  return { username, passwordHash, parsedHash: parsePasswordHash(passwordHash, `${path}.passwordHash`), profile: parseUserProfile(profile, path) };
+  return {
+    username,
+    passwordHash,
+    parsedHash: parsePasswordHash(passwordHash, `${path}.passwordHash`),
+    profile: parseUserProfile(profile, path),
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

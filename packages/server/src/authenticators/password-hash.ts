@@ -115,11 +115,7 @@ function checkParameter(name: keyof typeof limits, value: number, option?: strin
   return value;
 }
 
-function deriveKey(
-  password: string,
-  parameters: Omit<ParsedPasswordHash, 'hash'>,
-  keyLength: number,
-): Promise<Buffer> {
+function deriveKey(password: string, parameters: Omit<ParsedPasswordHash, 'hash'>, keyLength: number): Promise<Buffer> {
   const cost = 2 ** parameters.logCost;
   const options: ScryptOptions = {
     N: cost,

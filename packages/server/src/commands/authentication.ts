@@ -129,7 +129,11 @@ async function authenticate(context: CommandContext, username: string, password:
 }
 
 /** An accepted login: session slot, storage, quota usage, home directory, then 230. */
-async function completeLogin(context: CommandContext, user: AuthenticatedUser, revalidation: SessionRevalidation | undefined): Promise<void> {
+async function completeLogin(
+  context: CommandContext,
+  user: AuthenticatedUser,
+  revalidation: SessionRevalidation | undefined,
+): Promise<void> {
   const { state, limits } = context;
   const effective = resolveEffectiveUser(user, context.options.userDefaults);
   if (!limits.acquireSession(user.username, effective.maxSessions, effective.bandwidth)) {

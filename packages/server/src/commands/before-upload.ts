@@ -15,7 +15,14 @@ export async function checkBeforeUpload(context: LoggedInCommandContext, command
   const hook = context.options.beforeUpload;
   if (hook === undefined) return;
   const { sessionId, remoteAddress } = context.connection;
-  const decision = await hook({ sessionId, username: context.state.user.username, path, command, remoteAddress, signal: context.callOptions().signal });
+  const decision = await hook({
+    sessionId,
+    username: context.state.user.username,
+    path,
+    command,
+    remoteAddress,
+    signal: context.callOptions().signal,
+  });
   if (decision.allowed) return;
   const reason = (decision.reason ?? 'Upload refused.').replace(/[\r\n]+/g, ' ').slice(0, 200);
   context.logger.info({ path, command, reason }, 'upload refused by beforeUpload');

@@ -7,7 +7,10 @@ import { createSessionHarness, type SessionHarnessOptions } from '../testing/ses
 const bigFile = Buffer.alloc(32 * 1024 * 1024, 0x61);
 
 async function loggedIn(options: SessionHarnessOptions = {}) {
-  const created = createSessionHarness({ storage: createMemoryStorage({ files: { '/hello.txt': 'hello', '/big.bin': bigFile } }), ...options });
+  const created = createSessionHarness({
+    storage: createMemoryStorage({ files: { '/hello.txt': 'hello', '/big.bin': bigFile } }),
+    ...options,
+  });
   onTestFinished(() => created.close());
   await created.login();
   return created;
@@ -98,9 +101,7 @@ describe('data channel commands', () => {
   it('connects out to the PORT address for a transfer (active mode)', async () => {
     const session = await loggedIn();
     const { port, received } = await activeListener();
-    expect(await session.send(`PORT 127,0,0,1,${port >> 8},${port & 255}`)).toEqual([
-      '200 PORT command successful. Consider using EPSV.',
-    ]);
+    expect(await session.send(`PORT 127,0,0,1,${port >> 8},${port & 255}`)).toEqual(['200 PORT command successful. Consider using EPSV.']);
     await session.send('TYPE I');
     expect(codes(await session.send('RETR hello.txt'))).toEqual(['150', '226']);
     expect((await received).toString()).toBe('hello');

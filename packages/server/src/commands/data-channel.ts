@@ -90,7 +90,8 @@ export const dataChannelCommands = [
       const type = argument.trim().toUpperCase().replace(/\s+/g, ' ');
       if (type === 'A' || type === 'A N') context.state.transferType = 'A';
       else if (type === 'I' || type === 'L 8') context.state.transferType = 'I';
-      else if (/^(E|A [TC]|E [NTC]|L \d+)$/.test(type)) throw new ReplyError(ReplyCode.ParameterNotImplemented, `TYPE ${type} not implemented.`);
+      else if (/^(E|A [TC]|E [NTC]|L \d+)$/.test(type))
+        throw new ReplyError(ReplyCode.ParameterNotImplemented, `TYPE ${type} not implemented.`);
       else throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Unknown TYPE.');
       context.reply(ReplyCode.CommandOkay, `Switching to ${context.state.transferType === 'A' ? 'ASCII' : 'Binary'} mode.`);
     },

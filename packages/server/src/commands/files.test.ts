@@ -109,7 +109,10 @@ describe('file commands', () => {
     expect(codes(await session.upload('STOR sent-at-once.txt', Buffer.from('x')))).toEqual(['150', '226']);
     // The client sends nothing before the 150 arrives, and nothing before the 226: neither waits for the end of the
     // turn (the 226 used to wait until the command's code had unwound).
-    expect(session.flushedAfter.slice(flushedBefore).slice(-2)).toEqual(['150 Ok to send data for sent-at-once.txt.', '226 Transfer complete.']);
+    expect(session.flushedAfter.slice(flushedBefore).slice(-2)).toEqual([
+      '150 Ok to send data for sent-at-once.txt.',
+      '226 Transfer complete.',
+    ]);
     // A download needs nothing from the client after 150, so its 150 waits and leaves with the 226 in one write.
     const beforeDownload = session.flushedAfter.length;
     await session.download('RETR sent-at-once.txt');

@@ -24,10 +24,13 @@ async function sizeForResume(context: CommandContext, path: string, offset: numb
 
 /** For a connector whose `read` reports no size: stat, so the 150 reply still announces it (none if stat fails). */
 function announcedSize(context: CommandContext, path: string): Promise<number | undefined> {
-  return context.storage().stat(path, context.callOptions()).then(
-    (entry) => entry.size,
-    () => undefined,
-  );
+  return context
+    .storage()
+    .stat(path, context.callOptions())
+    .then(
+      (entry) => entry.size,
+      () => undefined,
+    );
 }
 
 /** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, ALLO, HASH. */
@@ -231,7 +234,8 @@ export const fileCommands = [
       // draft-somers-ftp-mfxx §3: "MFMT time path"; the reply repeats the time that was set.
       const match = /^(\S+) (.+)$/.exec(argument);
       const time = match === null ? undefined : parseMachineTime(match[1]!);
-      if (match === null || time === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Syntax: MFMT YYYYMMDDHHMMSS pathname');
+      if (match === null || time === undefined)
+        throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Syntax: MFMT YYYYMMDDHHMMSS pathname');
       const path = context.resolvePath(match[2]!);
       context.requirePermission('setModifiedTime', path);
       await context.storage().setModifiedTime!(path, time, context.callOptions());
@@ -278,7 +282,6 @@ export const fileCommands = [
     },
   }),
 ];
-
 
 /** The quota usage of the logged-in user, when the user has a quota. */
 function quotaAccount(context: LoggedInCommandContext): QuotaAccount | undefined {

@@ -29,9 +29,7 @@ describe('information commands', () => {
     const session = harness();
     const [reply = ''] = await session.send('FEAT');
     const features = featureLines(reply);
-    expect(features).toEqual(
-      expect.arrayContaining(['EPRT', 'EPSV', 'MDTM', 'PASV', 'REST STREAM', 'SIZE', 'TVFS', 'UTF8']),
-    );
+    expect(features).toEqual(expect.arrayContaining(['EPRT', 'EPSV', 'MDTM', 'PASV', 'REST STREAM', 'SIZE', 'TVFS', 'UTF8']));
     // Which storage the user gets is not known yet: only the facts every storage supplies (RFC 3659 §7.8).
     expect(features).toContain('MLST type*;size*;modify*;perm*;');
     expect(features).not.toContain('MFMT');
@@ -82,7 +80,11 @@ describe('information commands', () => {
     const lines = reply.split('\r\n');
     expect(lines[0]).toBe('214-The following commands are recognized:');
     expect(lines.at(-1)).toBe('214 Help OK.');
-    const verbs = lines.slice(1, -1).join(' ').split(/\s+/).filter((verb) => verb !== '');
+    const verbs = lines
+      .slice(1, -1)
+      .join(' ')
+      .split(/\s+/)
+      .filter((verb) => verb !== '');
     expect(verbs).toEqual(expect.arrayContaining(['RETR', 'STOR', 'EPSV', 'MLSD', 'XPWD', 'QUIT']));
     expect(verbs).not.toContain('AUTH');
     expect(await session.send('HELP retr')).toEqual(['214 Syntax: RETR <sp> pathname']);

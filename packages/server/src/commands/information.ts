@@ -53,7 +53,13 @@ export const informationCommands = [
       if (verb === '') {
         const verbs = context.commands.verbs(context);
         const rows: string[] = [];
-        for (let index = 0; index < verbs.length; index += 8) rows.push(verbs.slice(index, index + 8).map((name) => name.padEnd(5)).join(' '));
+        for (let index = 0; index < verbs.length; index += 8)
+          rows.push(
+            verbs
+              .slice(index, index + 8)
+              .map((name) => name.padEnd(5))
+              .join(' '),
+          );
         context.reply(ReplyCode.HelpMessage, ['The following commands are recognized:', ...rows, 'Help OK.']);
         return;
       }
@@ -120,7 +126,10 @@ async function siteQuota(context: CommandContext, rescan: boolean): Promise<void
   const account = context.limits.quotaAccount(user.user.username);
   if (rescan) await account.scan(context.storage(), context.callOptions(), true);
   const limit = (value: number | undefined) => (value === undefined ? 'unlimited' : String(value));
-  context.reply(ReplyCode.CommandOkay, `Quota: ${account.bytes} of ${limit(user.quota.maxBytes)} bytes, ${account.files} of ${limit(user.quota.maxFiles)} files.`);
+  context.reply(
+    ReplyCode.CommandOkay,
+    `Quota: ${account.bytes} of ${limit(user.quota.maxBytes)} bytes, ${account.files} of ${limit(user.quota.maxFiles)} files.`,
+  );
 }
 
 async function handleOpts(context: CommandContext, argument: string): Promise<void> {

@@ -20,7 +20,11 @@ function withPermissions(permissions: UserPermissions): AuthenticatorV1 {
   };
 }
 
-const lines = (data: Buffer) => data.toString().split('\r\n').filter((line) => line !== '');
+const lines = (data: Buffer) =>
+  data
+    .toString()
+    .split('\r\n')
+    .filter((line) => line !== '');
 const codes = (replies: readonly string[]) => replies.map((reply) => reply.slice(0, 3));
 /** The facts of one MLSx line, "type=file;size=5; name" → { type: 'file', size: '5' } and the name. */
 function facts(line: string): { name: string; facts: Record<string, string> } {
@@ -70,7 +74,14 @@ describe('listing commands', () => {
     // 3,000 lines span several 64 KiB batches; their lengths vary and they hold three-byte characters, so a batch
     // ends anywhere in a line. A 70,000-character name needs a batch of its own.
     const longName = 'x'.repeat(70_000);
-    const names = [...Array.from({ length: 3000 }, (_, index) => `file-${String(index).padStart(4, '0')}-${'日'.repeat(index % 17)}-${'n'.repeat(20)}.txt`), 'café-日本-😀.txt', longName];
+    const names = [
+      ...Array.from(
+        { length: 3000 },
+        (_, index) => `file-${String(index).padStart(4, '0')}-${'日'.repeat(index % 17)}-${'n'.repeat(20)}.txt`,
+      ),
+      'café-日本-😀.txt',
+      longName,
+    ];
     const many = Object.fromEntries(names.map((name) => [`/big/${name}`, 'data']));
     const created = createSessionHarness({ storage: createMemoryStorage({ files: many }) });
     onTestFinished(() => created.close());

@@ -38,7 +38,12 @@ export const listingCommands = [
     syntax: 'LIST [<sp> pathname]',
     handle(context, argument) {
       const owner = context.state.user.username;
-      return listOverData(context, 'LIST', parseListArguments(argument).path, createListLineEncoder({ now: new Date(), owner, group: owner }));
+      return listOverData(
+        context,
+        'LIST',
+        parseListArguments(argument).path,
+        createListLineEncoder({ now: new Date(), owner, group: owner }),
+      );
     },
   }),
   defineCommand({
@@ -47,7 +52,13 @@ export const listingCommands = [
     opensDataConnection: true,
     argument: 'optional',
     syntax: 'NLST [<sp> pathname]',
-    handle: (context, argument) => listOverData(context, 'NLST', parseListArguments(argument).path, encoderOf((entry) => formatNlstLine(entry.name))),
+    handle: (context, argument) =>
+      listOverData(
+        context,
+        'NLST',
+        parseListArguments(argument).path,
+        encoderOf((entry) => formatNlstLine(entry.name)),
+      ),
   }),
   defineCommand({
     verb: 'MLSD',

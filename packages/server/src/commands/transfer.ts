@@ -54,10 +54,12 @@ export async function sendToClient(context: CommandContext, options: SendOptions
       context.dataChannels.close();
       throw error;
     }
-    const { connection, handshake } = await context.dataChannels.open(transfer.signal, dataProtection(context)).catch(async (error: unknown) => {
-      await closeIterable(source);
-      throw error;
-    });
+    const { connection, handshake } = await context.dataChannels
+      .open(transfer.signal, dataProtection(context))
+      .catch(async (error: unknown) => {
+        await closeIterable(source);
+        throw error;
+      });
     transfer.trackBytes(() => connection.bytesTransferred);
     const startedAt = Date.now();
     context.reply(ReplyCode.FileStatusOkay, options.openingText());

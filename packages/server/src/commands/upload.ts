@@ -70,7 +70,9 @@ export async function runUpload(context: LoggedInCommandContext, options: Upload
     // The stored size is learnt before the in-flight bytes are released, and both change in one turn: between the
     // two, another upload of the same user would see these bytes neither in flight nor counted, and pass the quota.
     const after =
-      account === undefined ? undefined : await fileSize(context.storage(), options.path, context.callOptions()).catch(() => options.existing?.size);
+      account === undefined
+        ? undefined
+        : await fileSize(context.storage(), options.path, context.callOptions()).catch(() => options.existing?.size);
     release();
     account?.settle(options.existing?.size, after);
   }

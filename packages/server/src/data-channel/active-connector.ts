@@ -14,7 +14,13 @@ export interface ActiveConnectOptions {
 export function connectActive(options: ActiveConnectOptions): Promise<Socket> {
   return new Promise((resolve, reject) => {
     // allowHalfOpen as for passive connections (see PassiveListener): the transfer closes the socket itself.
-    const socket = connect({ host: options.host, port: options.port, localAddress: options.localAddress, noDelay: true, allowHalfOpen: true });
+    const socket = connect({
+      host: options.host,
+      port: options.port,
+      localAddress: options.localAddress,
+      noDelay: true,
+      allowHalfOpen: true,
+    });
     const timer = setTimeout(() => finish(new DataConnectionError('active connection timed out')), options.timeoutMs);
     const onAbort = () => finish(new DataConnectionError('aborted while connecting'));
     options.signal.addEventListener('abort', onAbort, { once: true });

@@ -4,7 +4,6 @@ import { TransferAbortedError } from '../errors/server-errors.ts';
 import { abortError, ReceivedData } from './received-data.ts';
 import type { SendBufferPool } from './send-buffer-pool.ts';
 
-
 /**
  * One open data connection (RFC 959 §3.2). Wraps the socket so the session never touches it: `send` for RETR and
  * listings, `receive` for STOR. Both honour back-pressure, so memory per transfer stays at about one chunk whatever

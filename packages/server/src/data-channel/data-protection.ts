@@ -29,7 +29,9 @@ export function protectDataSocket(socket: Socket, protection: DataProtection): {
     try {
       await Promise.race([
         once(secure, 'secure'),
-        once(secure, 'close').then(() => Promise.reject(new TransferAbortedError('data connection closed before its TLS handshake completed'))),
+        once(secure, 'close').then(() =>
+          Promise.reject(new TransferAbortedError('data connection closed before its TLS handshake completed')),
+        ),
       ]);
     } catch (error) {
       secure.destroy();
@@ -38,7 +40,10 @@ export function protectDataSocket(socket: Socket, protection: DataProtection): {
     if (protection.requireSessionReuse && !secure.isSessionReused()) {
       secure.destroy();
       // As vsftpd's require_ssl_reuse: a data connection that does not resume this session may be a third party's.
-      throw new ReplyError(ReplyCode.NetworkProtocolNotSupported, 'TLS session of the data connection must resume the control connection session.');
+      throw new ReplyError(
+        ReplyCode.NetworkProtocolNotSupported,
+        'TLS session of the data connection must resume the control connection session.',
+      );
     }
   })();
   handshake.catch(() => {});

@@ -42,9 +42,16 @@ describe('PassiveAddressResolver', () => {
   });
 
   it('names the bad entry at start', () => {
-    expect(() => new PassiveAddressResolver([{ clients: '10.0.0.0/8', address: '10.0.0.1' }, { clients: '10.0.0.0/40', address: '10.0.0.2' }], 0)).toThrow(
-      expect.objectContaining({ message: expect.stringContaining('passive.address[1].clients') }),
-    );
+    expect(
+      () =>
+        new PassiveAddressResolver(
+          [
+            { clients: '10.0.0.0/8', address: '10.0.0.1' },
+            { clients: '10.0.0.0/40', address: '10.0.0.2' },
+          ],
+          0,
+        ),
+    ).toThrow(expect.objectContaining({ message: expect.stringContaining('passive.address[1].clients') }));
     expect(() => new PassiveAddressResolver('fe80::1', 0)).toThrow(InvalidOptionError);
   });
 });

@@ -52,7 +52,8 @@ export class PassiveAddressResolver {
     let best: CompiledRule | undefined;
     for (const rule of this.#rules) {
       if (rule.range === undefined) return rule;
-      if (cidrContains(rule.range, clientAddress) && (best?.range === undefined || rule.range.prefixLength > best.range.prefixLength)) best = rule;
+      if (cidrContains(rule.range, clientAddress) && (best?.range === undefined || rule.range.prefixLength > best.range.prefixLength))
+        best = rule;
     }
     return best;
   }
@@ -80,14 +81,16 @@ function compile(option: PassiveAddressOption | undefined): CompiledRule[] {
   return option.map((rule: PassiveAddressRule, index) => {
     const name = `passive.address[${index}]`;
     const range = typeof rule?.clients === 'string' ? parseCidr(rule.clients) : undefined;
-    if (range === undefined) throw new InvalidOptionError(`${name}.clients`, `must be an IP address or CIDR range, got ${JSON.stringify(rule?.clients)}`);
+    if (range === undefined)
+      throw new InvalidOptionError(`${name}.clients`, `must be an IP address or CIDR range, got ${JSON.stringify(rule?.clients)}`);
     return { range, address: checkAddress(`${name}.address`, rule.address) };
   });
 }
 
 function checkAddress(name: string, address: unknown): string {
   if (typeof address !== 'string' || address === '') throw new InvalidOptionError(name, 'must be an IPv4 address or a host name');
-  if (isIPv6(address)) throw new InvalidOptionError(name, `PASV announces IPv4 only (RFC 959 §4.1.2; IPv6 clients use EPSV), got "${address}"`);
+  if (isIPv6(address))
+    throw new InvalidOptionError(name, `PASV announces IPv4 only (RFC 959 §4.1.2; IPv6 clients use EPSV), got "${address}"`);
   if (isIPv4(address)) return address;
   if (/^[\d.]+$/.test(address) || !hostnamePattern.test(address)) {
     throw new InvalidOptionError(name, `must be an IPv4 address or a host name, got "${address}"`);

@@ -139,10 +139,10 @@ export class PassiveListener {
   close(): void {
     clearTimeout(this.#timer);
     // Only a listener still waiting needs the error (building one, with its stack, is most of a close's cost).
-    if (this.#socket === undefined && this.#failure === undefined && !this.#parked) this.#fail(new DataConnectionError('passive listener closed'));
+    if (this.#socket === undefined && this.#failure === undefined && !this.#parked)
+      this.#fail(new DataConnectionError('passive listener closed'));
     this.#parked = false;
     this.#server.close();
     if (this.#socket !== undefined && !this.#handedOut) this.#socket.destroy();
   }
-
 }

@@ -152,7 +152,8 @@ export class ReceivedData implements AsyncIterableIterator<Uint8Array> {
       waiter.resolve({ done: false, value: chunk });
       return true;
     }
-    if (this.#failure !== undefined) return this.#fail(waiter, new TransferAbortedError('data connection failed', { cause: this.#failure.error }));
+    if (this.#failure !== undefined)
+      return this.#fail(waiter, new TransferAbortedError('data connection failed', { cause: this.#failure.error }));
     if (this.#sawEnd) {
       this.#finish();
       waiter.resolve({ done: true, value: undefined });

@@ -39,13 +39,15 @@ const storageReplies: Record<StorageErrorCode, { code: number; text: string }> =
  *
  * @param overrides per-command codes for a storage code, e.g. STOU and RNTO answer EEXIST with 553.
  */
-export function toReply(
-  error: unknown,
-  errorId: string,
-  overrides: Partial<Record<StorageErrorCode, number>> = {},
-): ErrorReply {
+export function toReply(error: unknown, errorId: string, overrides: Partial<Record<StorageErrorCode, number>> = {}): ErrorReply {
   if (AuthenticationUnavailableError.isInstance(error)) {
-    return { code: ReplyCode.ServiceNotAvailable, text: standardReplyText[421], isUnexpected: false, logLevel: 'warn', closeConnection: true };
+    return {
+      code: ReplyCode.ServiceNotAvailable,
+      text: standardReplyText[421],
+      isUnexpected: false,
+      logLevel: 'warn',
+      closeConnection: true,
+    };
   }
   if (StorageError.isInstance(error)) {
     const reply = storageReplies[error.storageCode];

@@ -54,7 +54,10 @@ export class Defender {
     if (fromAddress < this.#options.maxFailuresPerIp && forUser <= this.#options.maxFailuresPerUser) return false;
     this.#bans.set(address, now + this.#options.banMs);
     this.#byAddress.delete(address);
-    this.#logger.warn({ remoteAddress: address, username, failuresFromAddress: fromAddress, failuresForUser: forUser, banMs: this.#options.banMs }, 'defender: address banned');
+    this.#logger.warn(
+      { remoteAddress: address, username, failuresFromAddress: fromAddress, failuresForUser: forUser, banMs: this.#options.banMs },
+      'defender: address banned',
+    );
     return true;
   }
 
@@ -67,7 +70,8 @@ export class Defender {
     recent.push(now);
     log.set(key, recent);
     // Bound memory: forget keys whose failures all left the window once the map grows large.
-    if (log.size > 10_000) for (const [other, times] of log) if (times.every((time) => now - time >= this.#options.windowMs)) log.delete(other);
+    if (log.size > 10_000)
+      for (const [other, times] of log) if (times.every((time) => now - time >= this.#options.windowMs)) log.delete(other);
     return recent.length;
   }
 }

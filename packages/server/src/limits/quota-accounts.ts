@@ -55,7 +55,12 @@ export class QuotaAccount {
    * Counts the bytes of an upload as they arrive and stops it with EDQUOT (552) the moment the user's total would pass
    * `maxBytes`. `creditBytes` are bytes the upload frees when it completes (the old content it replaces).
    */
-  meter(data: AsyncIterable<Uint8Array>, quota: UserQuota, creditBytes: number, path: string): { data: AsyncIterable<Uint8Array>; release(): void } {
+  meter(
+    data: AsyncIterable<Uint8Array>,
+    quota: UserQuota,
+    creditBytes: number,
+    path: string,
+  ): { data: AsyncIterable<Uint8Array>; release(): void } {
     let counted = 0;
     const release = () => {
       this.inFlightBytes -= counted;

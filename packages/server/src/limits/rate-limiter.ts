@@ -86,7 +86,11 @@ export class RateLimiter {
 }
 
 /** Passes `source` through every limiter, slice by slice; the source itself when there are none. */
-export function throttle(source: AsyncIterable<Uint8Array>, limiters: readonly RateLimiter[], signal: AbortSignal): AsyncIterable<Uint8Array> {
+export function throttle(
+  source: AsyncIterable<Uint8Array>,
+  limiters: readonly RateLimiter[],
+  signal: AbortSignal,
+): AsyncIterable<Uint8Array> {
   if (limiters.length === 0) return source;
   return (async function* throttled() {
     for await (const chunk of source) {

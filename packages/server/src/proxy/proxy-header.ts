@@ -80,7 +80,8 @@ export async function readProxyHeader(socket: Socket, options: ResolvedProxyProt
   const parsed = await receiveHeader(socket, options.headerTimeoutMs);
   if (parsed.kind === 'refused') return parsed;
   const { header } = parsed;
-  if (!options.versions.includes(header.version)) return { kind: 'refused', reason: `PROXY v${header.version} not accepted`, untrusted: false };
+  if (!options.versions.includes(header.version))
+    return { kind: 'refused', reason: `PROXY v${header.version} not accepted`, untrusted: false };
   // LOCAL (the balancer's own health check) and UNKNOWN keep the socket's addresses (proxy-protocol.txt §2.1, §2.2).
   if (header.source === undefined || header.destination === undefined) return { kind: 'accepted', peer: own, header };
   const peer = {
@@ -91,7 +92,10 @@ export async function readProxyHeader(socket: Socket, options: ResolvedProxyProt
   return { kind: 'accepted', peer, header };
 }
 
-function receiveHeader(socket: Socket, timeoutMs: number): Promise<{ kind: 'parsed'; header: ProxyHeader } | Extract<ProxyOutcome, { kind: 'refused' }>> {
+function receiveHeader(
+  socket: Socket,
+  timeoutMs: number,
+): Promise<{ kind: 'parsed'; header: ProxyHeader } | Extract<ProxyOutcome, { kind: 'refused' }>> {
   return new Promise((resolve) => {
     let received = Buffer.alloc(0);
     const timer = setTimeout(() => finish({ kind: 'refused', reason: 'no PROXY header within the timeout', untrusted: false }), timeoutMs);

@@ -41,7 +41,10 @@ export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand 
   if (!parsed.ok) {
     if (parsed.reason === 'empty') return undefined; // RFC 959 has no empty command; stay silent like most servers
     if (target.countBadCommand()) {
-      target.reply(ReplyCode.SyntaxError, parsed.reason === 'nul' ? 'NUL bytes are not allowed.' : 'Command is not valid UTF-8 (RFC 2640).');
+      target.reply(
+        ReplyCode.SyntaxError,
+        parsed.reason === 'nul' ? 'NUL bytes are not allowed.' : 'Command is not valid UTF-8 (RFC 2640).',
+      );
     }
     return undefined;
   }
@@ -133,7 +136,13 @@ function describe(error: unknown, withStack: boolean): Record<string, unknown> {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     const cause = withStack ? undefined : causeOf(error);
-    return { name: error.name, message: error.message, code, ...(withStack ? { stack: error.stack } : {}), ...(cause === undefined ? {} : { cause }) };
+    return {
+      name: error.name,
+      message: error.message,
+      code,
+      ...(withStack ? { stack: error.stack } : {}),
+      ...(cause === undefined ? {} : { cause }),
+    };
   }
   return { value: String(error) };
 }

@@ -17,7 +17,12 @@ export interface ContextSession {
   callOptions(): StorageCallOptions;
   pluginContext(): PluginContext;
   requirePermission(permission: keyof UserPermissions, path: string): void;
-  runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>, replyWithFailure: (error: unknown) => void): Promise<void>;
+  runTransfer(
+    command: string,
+    path: string,
+    body: (transfer: TransferHandle) => Promise<void>,
+    replyWithFailure: (error: unknown) => void,
+  ): Promise<void>;
   emitSessionEvent(event: keyof FtpServerEvents, payload: object): void;
   upgradeToTls(): Promise<void>;
   logout(): Promise<void>;

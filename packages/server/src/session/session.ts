@@ -147,7 +147,13 @@ export class Session implements DispatchTarget, ContextSession {
     // The command's own last reply: ABOR or STAT answering beside a transfer must not lend it their codes.
     const replyCode = await run(this, command);
     if (this.#environment.listens?.('command') === false) return;
-    this.#environment.emit('command', { ...this.#eventBase(), verb: command.verb, argument: command.verb === 'PASS' ? undefined : command.argument, replyCode, durationMs: Date.now() - startedAt });
+    this.#environment.emit('command', {
+      ...this.#eventBase(),
+      verb: command.verb,
+      argument: command.verb === 'PASS' ? undefined : command.argument,
+      replyCode,
+      durationMs: Date.now() - startedAt,
+    });
   }
 
   /**
@@ -176,7 +182,10 @@ export class Session implements DispatchTarget, ContextSession {
         return;
       }
       this.logger.info({ loggedIn }, 'session timed out');
-      this.closeAfter(ReplyCode.ServiceNotAvailable, loggedIn ? 'Idle timeout, closing control connection.' : 'Login timeout, closing control connection.');
+      this.closeAfter(
+        ReplyCode.ServiceNotAvailable,
+        loggedIn ? 'Idle timeout, closing control connection.' : 'Login timeout, closing control connection.',
+      );
     }, delay);
     this.#timer.unref();
   }
@@ -305,7 +314,12 @@ export class Session implements DispatchTarget, ContextSession {
     return this.#lifetime.signal;
   }
 
-  runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>, replyWithFailure: (error: unknown) => void): Promise<void> {
+  runTransfer(
+    command: string,
+    path: string,
+    body: (transfer: TransferHandle) => Promise<void>,
+    replyWithFailure: (error: unknown) => void,
+  ): Promise<void> {
     return runTransfer(this.state, this.#ended ? connectionClosed : undefined, replyWithFailure, command, path, body);
   }
 

@@ -26,7 +26,11 @@ export async function runTransfer(
   const controlClosed = (reason: Error) => (onControlClose === undefined ? controller.abort(reason) : onControlClose());
   state.transfer = { command, path, startedAt: Date.now(), controller, settled, bytes: () => counter(), controlClosed };
   try {
-    await body({ signal: controller.signal, trackBytes: (next) => (counter = next), onControlClose: (handler) => (onControlClose = handler) });
+    await body({
+      signal: controller.signal,
+      trackBytes: (next) => (counter = next),
+      onControlClose: (handler) => (onControlClose = handler),
+    });
   } catch (error) {
     replyWithError(error);
   } finally {

@@ -317,8 +317,20 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
       if (omitted.size === 0) return session;
       // A plain object exposes exactly the methods kept, so `'append' in session` answers as a real connector would.
       const view: Record<string, unknown> = {};
-      for (const method of ['stat', 'list', 'read', 'write', 'delete', 'makeDirectory', 'removeDirectory', 'append',
-        'rename', 'setModifiedTime', 'checksum', 'close'] as const) {
+      for (const method of [
+        'stat',
+        'list',
+        'read',
+        'write',
+        'delete',
+        'makeDirectory',
+        'removeDirectory',
+        'append',
+        'rename',
+        'setModifiedTime',
+        'checksum',
+        'close',
+      ] as const) {
         if (!omitted.has(method as MemoryStorageCapability)) view[method] = session[method].bind(session);
       }
       return view as unknown as StorageSessionV1;

@@ -104,7 +104,11 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     logger: options.logger,
     tls: undefined,
     // No delay after a failed PASS unless a test asks for one: transcripts stay quick.
-    limits: new ServerLimits({ defender: options.defender ?? { failedLoginDelayMs: 0 }, bandwidth: options.bandwidth, logger: options.logger }),
+    limits: new ServerLimits({
+      defender: options.defender ?? { failedLoginDelayMs: 0 },
+      bandwidth: options.bandwidth,
+      logger: options.logger,
+    }),
     // `command` events (one per command, for metrics and logs) would drown the ones tests look for.
     emit: (name, ...payload) => void (name === 'command' || events.push({ name, payload: payload[0] })),
   });

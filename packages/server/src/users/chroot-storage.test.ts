@@ -5,12 +5,22 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryStorage } from '../testing/memory-storage.ts';
 import { chrootStorage } from './chroot-storage.ts';
 
-const context = { sessionId: 's', remoteAddress: '127.0.0.1', localAddress: '127.0.0.1', secure: false, signal: new AbortController().signal, logger: silentLogger };
+const context = {
+  sessionId: 's',
+  remoteAddress: '127.0.0.1',
+  localAddress: '127.0.0.1',
+  secure: false,
+  signal: new AbortController().signal,
+  logger: silentLogger,
+};
 const options = { signal: context.signal };
 
 describe('chrootStorage', () => {
   it('maps the user root to the directory and names it "/"', async () => {
-    const inner = await createMemoryStorage({ files: { '/users/alice/a.txt': 'A', '/users/bob/b.txt': 'B', '/top.txt': 'T' } }).openSession({ username: 'x' }, context);
+    const inner = await createMemoryStorage({ files: { '/users/alice/a.txt': 'A', '/users/bob/b.txt': 'B', '/top.txt': 'T' } }).openSession(
+      { username: 'x' },
+      context,
+    );
     const session = chrootStorage(inner, '/users/alice/');
     expect((await session.stat('/', options)).name).toBe('/');
     const names: string[] = [];

@@ -38,7 +38,8 @@ class ResolvedUser implements EffectiveUser {
     this.bandwidth = user.bandwidth ?? defaults.bandwidth;
     this.maxSessions = user.maxSessions ?? defaults.maxSessions;
     // Without defaults to merge (the usual case at login), the user's own object serves as is.
-    this.#base = defaults.permissions === undefined ? (user.permissions ?? noPermissions) : { ...defaults.permissions, ...user.permissions };
+    this.#base =
+      defaults.permissions === undefined ? (user.permissions ?? noPermissions) : { ...defaults.permissions, ...user.permissions };
     this.#overrides =
       user.directoryPermissions === undefined
         ? noOverrides
@@ -69,8 +70,22 @@ export function anonymousPermissions(writable: boolean): UserPermissions {
 
 /** Frozen, so every anonymous login can share them. */
 const writableAnonymous: UserPermissions = Object.freeze({
-  list: true, download: true, upload: true, overwrite: false, delete: false, rename: false, makeDirectory: true, setModifiedTime: false,
+  list: true,
+  download: true,
+  upload: true,
+  overwrite: false,
+  delete: false,
+  rename: false,
+  makeDirectory: true,
+  setModifiedTime: false,
 });
 const readOnlyAnonymous: UserPermissions = Object.freeze({
-  list: true, download: true, upload: false, overwrite: false, delete: false, rename: false, makeDirectory: false, setModifiedTime: false,
+  list: true,
+  download: true,
+  upload: false,
+  overwrite: false,
+  delete: false,
+  rename: false,
+  makeDirectory: false,
+  setModifiedTime: false,
 });

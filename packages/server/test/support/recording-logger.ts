@@ -10,7 +10,8 @@ export interface LogLine {
 /** A logger that keeps every line, with its level, for assertions on what the server reported. */
 export function recordingLogger(): { logger: ServerLogger; lines: LogLine[] } {
   const lines: LogLine[] = [];
-  const at = (level: LogLine['level']) => (fields: Record<string, unknown>, message?: string) => void lines.push({ level, fields, message });
+  const at = (level: LogLine['level']) => (fields: Record<string, unknown>, message?: string) =>
+    void lines.push({ level, fields, message });
   const logger: ServerLogger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
   return { logger, lines };
 }

@@ -135,10 +135,13 @@ function rawPut(s3: TestS3, agent: Agent, key: string, body: string): Promise<vo
   const url = new URL(s3.endpoint);
   const path = `/${s3.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
   return new Promise((resolve, reject) => {
-    const put = httpRequest({ agent, host: url.hostname, port: url.port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } }, (response) => {
-      response.resume();
-      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: HTTP ${response.statusCode}`))));
-    });
+    const put = httpRequest(
+      { agent, host: url.hostname, port: url.port, method: 'PUT', path, headers: { 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: HTTP ${response.statusCode}`))));
+      },
+    );
     put.on('error', reject);
     put.end(body);
   });
@@ -153,9 +156,13 @@ export async function seedObjects(s3: TestS3, keys: readonly string[], body = 'x
   try {
     for (let start = 0; start < keys.length; start += 50) {
       await Promise.all(
-        keys.slice(start, start + 50).map((key) =>
-          s3.external ? s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body })).then(() => {}) : rawPut(s3, agent, key, body),
-        ),
+        keys
+          .slice(start, start + 50)
+          .map((key) =>
+            s3.external
+              ? s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: key, Body: body })).then(() => {})
+              : rawPut(s3, agent, key, body),
+          ),
       );
     }
   } finally {

@@ -16,7 +16,16 @@ export const userPermissionKeys: readonly (keyof UserPermissions)[] = Object.fre
   'setModifiedTime',
 ]);
 
-const profileKeys = ['homeDirectory', 'rootDirectory', 'permissions', 'directoryPermissions', 'quota', 'bandwidth', 'maxSessions', 'attributes'];
+const profileKeys = [
+  'homeDirectory',
+  'rootDirectory',
+  'permissions',
+  'directoryPermissions',
+  'quota',
+  'bandwidth',
+  'maxSessions',
+  'attributes',
+];
 
 /**
  * Validates user facts that come from outside (a users file, an identity service's JSON reply) and returns them as an
@@ -32,7 +41,8 @@ export function parseUserProfile(value: unknown, path: string, options: { readon
     switch (key) {
       case 'homeDirectory':
       case 'rootDirectory':
-        if (typeof item !== 'string' || !item.startsWith('/')) throw new InvalidOptionError(at, 'must be an absolute virtual path such as "/incoming"');
+        if (typeof item !== 'string' || !item.startsWith('/'))
+          throw new InvalidOptionError(at, 'must be an absolute virtual path such as "/incoming"');
         profile[key] = item;
         break;
       case 'permissions':
