@@ -3,7 +3,7 @@ import { StorageError } from '@ftp/plugin-api';
 import { baseName, formatMachineTime, joinVirtualPath, parentPath, parseMachineTime, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
-import { defineCommand } from '../session/define-command.ts';
+import { capabilityOf, defineCommand } from '../session/define-command.ts';
 import { fileSize, type QuotaAccount } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import { sendToClient } from './transfer.ts';
@@ -139,7 +139,7 @@ export const fileCommands = [
         creditBytes: 0,
         openingText: `Ok to append data to ${baseName(path)}.`,
         completionText: 'Transfer complete.',
-        write: (data, signal) => storage.append!(path, data, { signal }),
+        write: (data, signal) => capabilityOf(storage, 'append')(path, data, { signal }),
       });
     },
   }),
@@ -193,7 +193,7 @@ export const fileCommands = [
       const replaced = await fileSize(context.storage(), to, context.callOptions());
       // Renaming onto a file replaces its content, as STOR over it would: it takes the same overwrite permission.
       if (replaced !== undefined) context.requirePermission('overwrite', to);
-      await context.storage().rename!(from, to, context.callOptions());
+      await capabilityOf(context.storage(), 'rename')(from, to, context.callOptions());
       // Renaming over a file removes it: the quota usage loses that file.
       quotaAccount(context)?.removed(replaced);
       context.emit('rename', { from, to });
@@ -238,7 +238,7 @@ export const fileCommands = [
         throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Syntax: MFMT YYYYMMDDHHMMSS pathname');
       const path = context.resolvePath(match[2]!);
       context.requirePermission('setModifiedTime', path);
-      await context.storage().setModifiedTime!(path, time, context.callOptions());
+      await capabilityOf(context.storage(), 'setModifiedTime')(path, time, context.callOptions());
       context.reply(ReplyCode.FileStatus, `Modify=${formatMachineTime(time)}; ${match[2]!}`);
     },
   }),
@@ -276,7 +276,7 @@ export const fileCommands = [
       const path = context.resolvePath(argument);
       context.requirePermission('download', path);
       const entry = await requireFile(context, path);
-      const digest = await context.storage().checksum!(path, 'SHA-256', context.callOptions());
+      const digest = await capabilityOf(context.storage(), 'checksum')(path, 'SHA-256', context.callOptions());
       // draft-bryan-ftpext-hash-02 §3.1: "213 <algorithm> <start>-<end> <hash> <path>".
       context.reply(ReplyCode.FileStatus, `SHA-256 0-${entry.size} ${digest} ${argument}`);
     },

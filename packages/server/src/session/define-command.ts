@@ -1,4 +1,6 @@
 import type { StorageSessionV1 } from '@ftp/plugin-api';
+import { ReplyCode } from '@ftp/protocol';
+import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext, LoggedInCommandContext, OfferedCommands } from './command-context.ts';
 
 /** Optional storage methods a command may need; a session whose storage lacks it answers 502 (RFC 959 §4.2). */
@@ -65,6 +67,20 @@ export function defineCommand(spec: CommandSpec): CommandSpec {
 /** True when the storage session implements the optional method. */
 export function hasCapability(storage: StorageSessionV1 | undefined, capability: StorageCapability): boolean {
   return storage !== undefined && typeof storage[capability] === 'function';
+}
+
+/**
+ * The optional storage method a command flagged with `requiresCapability` needs, bound to its session. The dispatcher
+ * answered 502 before the handler ran if the session lacks it, so this finds it; the check keeps that true by
+ * construction rather than by a non-null assertion.
+ */
+export function capabilityOf<Capability extends StorageCapability>(
+  storage: StorageSessionV1,
+  capability: Capability,
+): NonNullable<StorageSessionV1[Capability]> {
+  const method = storage[capability];
+  if (typeof method !== 'function') throw new ReplyError(ReplyCode.CommandNotImplemented, 'Not supported by this storage.');
+  return method.bind(storage) as NonNullable<StorageSessionV1[Capability]>;
 }
 
 /** True in a logged-in session, whose context then gives the user and the storage without checks. */
