@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, getHashes } from 'node:crypto';
 import { InvalidOptionError } from '@ftp/plugin-api';
 import type { PreparedTarget } from './client-info.ts';
 import type { AuthenticatorEnvironment } from './environment.ts';
@@ -7,7 +7,12 @@ import { createHttpAuthenticator, type HttpAuthenticator } from './http-authenti
 import { checkChoice, rejectUnknownKeys } from './option-checks.ts';
 import { commonOptionKeys, resolveOptions, type HttpAuthenticatorOptions, type ResolvedOptions } from './options.ts';
 
-/** Hash names accepted for `passwordHashType`: Erlang's `:crypto` names used by ex_ftp, mapped to Node's. */
+/**
+ * Hash names accepted for `passwordHashType`: the names of Erlang's `:crypto.hash/2` that ex_ftp passes through, for
+ * every algorithm Node's `crypto` also has, mapped to Node's names (`sha1` is an alias for `sha`). Erlang's `md4`
+ * (only in OpenSSL's legacy provider, off in Node) and `ripemd160`, `sm3`, `shake128`, `shake256` (not in every
+ * OpenSSL build Node runs on) are left out, so a config that works on one machine works on the next.
+ */
 const hashNames = {
   md5: 'md5',
   sha: 'sha1',
@@ -16,8 +21,13 @@ const hashNames = {
   sha256: 'sha256',
   sha384: 'sha384',
   sha512: 'sha512',
+  sha3_224: 'sha3-224',
   sha3_256: 'sha3-256',
+  sha3_384: 'sha3-384',
   sha3_512: 'sha3-512',
+  // Erlang's blake2b and blake2s give the full-length digests: 64 and 32 bytes.
+  blake2b: 'blake2b512',
+  blake2s: 'blake2s256',
 } as const;
 type HashName = keyof typeof hashNames;
 
@@ -48,6 +58,10 @@ export function createWebhookAuthenticator(
 ): HttpAuthenticator {
   rejectUnknownKeys(options as unknown as Record<string, unknown>, knownKeys);
   const hashName = checkChoice('passwordHashType', options.passwordHashType, Object.keys(hashNames) as HashName[], 'sha256');
+  // A FIPS-only OpenSSL may lack an algorithm (md5, blake2): refuse at start rather than fail every login.
+  if (!getHashes().includes(hashNames[hashName])) {
+    throw new InvalidOptionError('passwordHashType', `${hashName} is not available in this Node.js build's OpenSSL`);
+  }
   const placement = checkChoice<CredentialsPlacement>('credentialsIn', options.credentialsIn, ['query', 'form', 'json'], 'query');
   const resolved = resolveOptions(options, environment.configDirectory);
   if (placement !== 'query') requireBodyMethods(resolved, placement);
