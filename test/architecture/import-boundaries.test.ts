@@ -21,6 +21,7 @@ const allowedImports: Record<string, readonly string[]> = {
   'packages/auth-http': ['@ftp/plugin-api'],
   'packages/storage-fs': ['@ftp/plugin-api'],
   'packages/storage-s3': ['@ftp/plugin-api'],
+  'packages/test-utils': [],
   'examples/auth-htpasswd': ['@ftp/plugin-api'],
   'examples/storage-memory': ['@ftp/plugin-api'],
   'apps/server': ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3'],
@@ -37,6 +38,12 @@ const testOnlyImports: Record<string, readonly string[]> = {
   'packages/auth-http': ['@ftp/server', '@ftp/storage-fs'],
   'packages/storage-s3': ['@ftp/server'],
 };
+
+/**
+ * The private package of test helpers shared across packages (`packages/test-utils`): it imports no workspace package,
+ * so it sits below everything, and the tests of any package may import it.
+ */
+const testUtilities = '@ftp/test-utils';
 
 /**
  * Known exception: tests that reach into another package's test helpers by relative path, because the workspace has
@@ -173,6 +180,7 @@ describe('import boundaries (docs/architecture.md)', () => {
     const found = violations((unit, file, entry) => {
       if (entry.kind !== 'workspace' || entry.packageName === unit.manifest.name) return undefined;
       if (allowedImports[unit.path]!.includes(entry.packageName!)) return undefined;
+      if (file.isTest && entry.packageName === testUtilities) return undefined;
       if (file.isTest && testOnlyImports[unit.path]?.includes(entry.packageName!) === true) {
         used.add(`${unit.path} ${entry.packageName}`);
         return undefined;

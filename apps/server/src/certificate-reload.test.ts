@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { FtpServer } from '@ftp/server';
+import { generateCertificate } from '@ftp/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { watchCertificate } from './certificate-reload.ts';
 
@@ -12,38 +12,16 @@ afterEach(async () => {
   if (directory !== undefined) await rm(directory, { recursive: true, force: true });
 });
 
-function makePair(prefix: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-keyout',
-      join(directory!, `${prefix}key.pem`),
-      '-out',
-      join(directory!, `${prefix}cert.pem`),
-    ],
-    { stdio: 'ignore' },
-  );
-}
-
 it('hands the new pair to the server when the certificate files are replaced (no signal needed)', async () => {
   directory = await mkdtemp(join(tmpdir(), 'ftp-cert-watch-'));
-  makePair('');
+  await generateCertificate({ directory });
   const received: string[] = [];
   // The watcher's only dependency on the server is setTlsCertificate; the SIGHUP path runs the real app (test/ftps.int.test.ts).
   const server = { setTlsCertificate: (pair: { cert: Buffer }) => void received.push(pair.cert.toString()) } as unknown as FtpServer;
   const config = { certFile: join(directory, 'cert.pem'), keyFile: join(directory, 'key.pem') };
   const stop = watchCertificate({ server }, config, pino({ level: 'silent' }), 20);
   try {
-    makePair('new-');
+    await generateCertificate({ directory, prefix: 'new-' });
     await rename(join(directory, 'new-key.pem'), join(directory, 'key.pem'));
     await rename(join(directory, 'new-cert.pem'), join(directory, 'cert.pem'));
     const expected = await readFile(join(directory, 'cert.pem'), 'utf8');

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
 import { fileURLToPath } from 'node:url';
+import { generateCertificate } from '@ftp/test-utils';
 import { Client } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configKeys } from '../src/config-keys.ts';
@@ -16,31 +17,6 @@ import { configKeys } from '../src/config-keys.ts';
 const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let directory: string;
 let app: ChildProcess | undefined;
-
-/** A fresh self-signed certificate for 127.0.0.1 (the shared README's recipe). */
-function makeCertificate(prefix: string): void {
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(directory, `${prefix}key.pem`),
-      '-out',
-      join(directory, `${prefix}cert.pem`),
-    ],
-    { stdio: 'ignore' },
-  );
-}
 
 function cleanEnvironment(): NodeJS.ProcessEnv {
   const environment = { ...process.env };
@@ -96,7 +72,7 @@ afterEach(async () => {
 
 describe('ftp-server app with FTPS', () => {
   it('serves explicit and implicit FTPS, refuses plain logins when required, and reloads the certificate on SIGHUP', async () => {
-    makeCertificate('');
+    await generateCertificate({ directory });
     const running = await startApp({
       ftpPort: 0,
       implicitFtpsPort: 0,
@@ -122,7 +98,7 @@ describe('ftp-server app with FTPS', () => {
     plain.close();
 
     const before = await servedFingerprint(running.implicitTlsPort);
-    makeCertificate('new-');
+    await generateCertificate({ directory, prefix: 'new-' });
     await rename(join(directory, 'new-cert.pem'), join(directory, 'cert.pem'));
     await rename(join(directory, 'new-key.pem'), join(directory, 'key.pem'));
     const reloaded = new Promise<void>((resolve) => {

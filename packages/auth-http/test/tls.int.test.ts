@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBasicAuthenticator } from '@ftp/auth-http';
 import { silentLogger } from '@ftp/plugin-api';
+import { generateCertificate } from '@ftp/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 const context = {
@@ -21,34 +21,11 @@ const context = {
 async function httpsService(): Promise<{ origin: string; directory: string }> {
   const directory = await mkdtemp(join(tmpdir(), 'auth-http-tls-'));
   onTestFinished(() => rm(directory, { recursive: true, force: true }));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(directory, 'key.pem'),
-      '-out',
-      join(directory, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  const server = createServer(
-    { key: await readFile(join(directory, 'key.pem')), cert: await readFile(join(directory, 'cert.pem')) },
-    (request, response) => {
-      response.writeHead(request.headers.authorization?.startsWith('Basic ') === true ? 200 : 401);
-      response.end();
-    },
-  );
+  const { key, cert } = await generateCertificate({ directory });
+  const server = createServer({ key, cert }, (request, response) => {
+    response.writeHead(request.headers.authorization?.startsWith('Basic ') === true ? 200 : 401);
+    response.end();
+  });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));

@@ -4,8 +4,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { generateCertificate } from '@ftp/test-utils';
 import { downloadBuffer, sha256, uploadBuffer } from './support/index.ts';
-import { generateCertificate, startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
+import { startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
 
 // basic-ftp over explicit (`secure: true`) and implicit (`secure: "implicit"`) TLS, with file-system storage:
 // basic-ftp resumes the control connection's TLS session on every data connection, so the default policy applies.

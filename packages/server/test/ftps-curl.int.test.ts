@@ -3,8 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateCertificate } from '@ftp/test-utils';
 import { sha256, tempDirectory } from './support/index.ts';
-import { generateCertificate, recordCommands, startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
+import { recordCommands, startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
 
 // curl over explicit TLS (ftp:// with --ssl-reqd: AUTH TLS, PBSZ 0, PROT P; --ftp-ssl-control: PROT C) and implicit
 // TLS (ftps://). curl resumes the control connection's TLS session on its data connections.

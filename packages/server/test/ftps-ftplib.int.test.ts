@@ -5,8 +5,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { generateCertificate } from '@ftp/test-utils';
 import { sha256, tempDirectory } from './support/index.ts';
-import { generateCertificate, recordCommands, startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
+import { recordCommands, startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
 
 // Python's ftplib.FTP_TLS: it starts TLS on a data connection only after the 150 reply, and its stock data
 // connections do not resume the control connection's TLS session. python/ftps_client.py has a subclass that does.

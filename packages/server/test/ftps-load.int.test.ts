@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateCertificate } from '@ftp/test-utils';
 import { eventually, sha256, uploadBuffer } from './support/index.ts';
-import { generateCertificate, startTlsServer, testUser } from './support-tls.ts';
+import { startTlsServer, testUser } from './support-tls.ts';
 
 // 100 sequential FTPS sessions (half explicit, half implicit), each logging in, uploading a small file over a
 // protected data connection and quitting: afterwards nothing of them may be left in the process.

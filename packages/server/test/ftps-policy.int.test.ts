@@ -3,16 +3,9 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { generateCertificate } from '@ftp/test-utils';
 import { sha256 } from './support/index.ts';
-import {
-  generateCertificate,
-  openDataConnection,
-  passivePort,
-  startTlsServer,
-  testUser,
-  tlsControlClient,
-  type TlsControlClient,
-} from './support-tls.ts';
+import { openDataConnection, passivePort, startTlsServer, testUser, tlsControlClient, type TlsControlClient } from './support-tls.ts';
 
 // RFC 4217 policy and sequencing over raw sockets: what careful FTPS servers (vsftpd, pure-ftpd) refuse, and the
 // exact replies. Clients are in the other ftps-*.int.test.ts files.

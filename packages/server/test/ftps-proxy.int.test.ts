@@ -3,7 +3,8 @@ import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { ConnectEvent } from '@ftp/server';
-import { generateCertificate, startTlsServer, testUser, type TestCertificate } from './support-tls.ts';
+import { generateCertificate, type TestCertificate } from '@ftp/test-utils';
+import { startTlsServer, testUser } from './support-tls.ts';
 
 // Implicit FTPS behind a load balancer: the PROXY header comes in clear before the TLS handshake (HAProxy's
 // send-proxy-v2 with an implicit-TLS backend), and the session must see the real client address.

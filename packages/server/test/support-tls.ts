@@ -1,13 +1,8 @@
-import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect as connectTcp, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { connect as connectTls, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { afterAll, onTestFinished } from 'vitest';
+import { onTestFinished } from 'vitest';
 import {
   createFtpServer,
   createLocalAuthenticator,
@@ -17,41 +12,12 @@ import {
   type TlsOptions,
 } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
+import type { TestCertificate } from '@ftp/test-utils';
 import { tempDirectory, type RawReply } from './support/index.ts';
 
-// Test support for the FTPS suites (RFC 4217): self-signed certificates made with openssl at test start, and a raw
-// control client that can switch to TLS after AUTH TLS (the shared raw-session helper stays plain).
-
-/** A certificate and key generated for one test file. */
-export interface TestCertificate {
-  /** PEM certificate; self-signed, so it is also the CA a verifying client trusts. */
-  readonly cert: string;
-  readonly key: string;
-  readonly certFile: string;
-  readonly keyFile: string;
-  /** As `TLSSocket.getPeerCertificate().fingerprint256` reports it. */
-  readonly fingerprint256: string;
-}
-
-/**
- * Generates a self-signed RSA certificate for 127.0.0.1 and ::1 with `openssl req -x509` in a temp directory that is
- * removed after the file's tests. Call it at module level (top-level await) or in `beforeAll`.
- */
-export async function generateCertificate(commonName = '127.0.0.1'): Promise<TestCertificate> {
-  const directory = await mkdtemp(join(tmpdir(), 'ftps-cert-'));
-  afterAll(() => rm(directory, { recursive: true, force: true }));
-  const certFile = join(directory, 'cert.pem');
-  const keyFile = join(directory, 'key.pem');
-  const openSslArguments = ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2'];
-  openSslArguments.push('-subj', `/CN=${commonName}`, '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1');
-  await new Promise<void>((resolve, reject) => {
-    execFile('openssl', openSslArguments, (error, _stdout, stderr) =>
-      error === null ? resolve() : reject(new Error(`openssl failed: ${stderr}`)),
-    );
-  });
-  const [cert, key] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
-  return { cert, key, certFile, keyFile, fingerprint256: new X509Certificate(cert).fingerprint256 };
-}
+// Test support for the FTPS suites (RFC 4217): a test server with TLS on a certificate of `generateCertificate`
+// (@ftp/test-utils), and a raw control client that can switch to TLS after AUTH TLS (the shared raw session stays
+// plain).
 
 /** The one account of `startTlsServer`. */
 export const testUser = { user: 'alice', password: 'correct horse' } as const;

@@ -1,53 +1,23 @@
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
+import { generateCertificate, type TestCertificate } from '@ftp/test-utils';
 import { createS3Storage } from '../src/index.ts';
 import { deletePrefix, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
 
 // The storage round trips over TLS against the S3 connector too: explicit and implicit FTPS, PROT P,
 // with the server requiring TLS for login and data, over a bucket on the test S3 server.
 let s3: TestS3;
-let certificate: { cert: Buffer; key: Buffer };
-let certificateDirectory: string;
+let certificate: TestCertificate;
 
 beforeAll(async () => {
   s3 = await startTestS3();
-  certificateDirectory = await mkdtemp(join(tmpdir(), 'ftps-s3-cert-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '2',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-keyout',
-      join(certificateDirectory, 'key.pem'),
-      '-out',
-      join(certificateDirectory, 'cert.pem'),
-    ],
-    { stdio: 'ignore' },
-  );
-  certificate = {
-    cert: await readFile(join(certificateDirectory, 'cert.pem')),
-    key: await readFile(join(certificateDirectory, 'key.pem')),
-  };
+  certificate = await generateCertificate();
 });
 afterAll(async () => {
   await s3?.stop();
-  await rm(certificateDirectory, { recursive: true, force: true });
 });
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -63,7 +33,7 @@ describe('FTPS over the S3 connector', () => {
       storage: createS3Storage(options),
       host: '127.0.0.1',
       port: 0,
-      tls: { ...certificate, implicitPort: 0, requireForLogin: true, requireForData: true },
+      tls: { cert: certificate.cert, key: certificate.key, implicitPort: 0, requireForLogin: true, requireForData: true },
     });
     const { port, implicitTlsPort } = await server.listen();
     onTestFinished(async () => {

@@ -1,0 +1,1 @@
+export { generateCertificate, type CertificateOptions, type TestCertificate } from './certificate.ts';
