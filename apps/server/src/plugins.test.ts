@@ -1,11 +1,12 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PluginVersionError, silentLogger, type PluginContext } from '@ftp/plugin-api';
 import { hashPassword } from '@ftp/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError } from './config-error.ts';
-import { resolvePluginEntry } from './package-resolution.ts';
+import { resolvePluginUrl } from './package-resolution.ts';
 import { loadAuthenticator, loadStorageConnector } from './plugins.ts';
 
 const context: PluginContext = {
@@ -132,6 +133,25 @@ describe('loading plugins by package name', () => {
     await expect(loadAuthenticator('picky', {}, environment())).rejects.toThrow('authenticatorConfig.token: is required');
   });
 
+  it('loads a CommonJS plugin whose main has no extension, as Node does', async () => {
+    await writeFiles({
+      'node_modules/ftp-auth-legacy/package.json': packageJson('ftp-auth-legacy', { main: 'lib/index' }),
+      'node_modules/ftp-auth-legacy/lib/index.js': `
+        exports.createAuthenticator = () => ({ specificationVersion: 'v1', name: 'legacy', async authenticate() { return { outcome: 'rejected' }; } });`,
+    });
+    expect((await loadAuthenticator('ftp-auth-legacy', {}, environment())).name).toBe('legacy');
+  });
+
+  it("names the config key and Node's reason when a package does not export the subpath", async () => {
+    await writeFiles({
+      'node_modules/sealed/package.json': packageJson('sealed', { type: 'module', exports: { '.': './index.js' } }),
+      'node_modules/sealed/index.js': 'export default () => ({});',
+    });
+    await expect(loadStorageConnector('sealed/internal', {}, environment())).rejects.toThrow(
+      /storageConnector: cannot resolve "sealed\/internal": .*Package subpath '\.\/internal' is not defined by "exports"/,
+    );
+  });
+
   it('explains that an unknown name is neither built in nor installed', async () => {
     await expect(loadAuthenticator('ftp-auth-does-not-exist', {}, environment())).rejects.toThrow(
       /authenticator: "ftp-auth-does-not-exist" is neither a built-in \(no-auth, passthrough, local, http-basic, http-digest, http-bearer, webhook\) nor a package installed in/,
@@ -139,21 +159,46 @@ describe('loading plugins by package name', () => {
   });
 });
 
-describe('resolvePluginEntry', () => {
-  it('searches the directories in order, walking up to node_modules', async () => {
+describe('resolvePluginUrl', () => {
+  const file = (path: string) => pathToFileURL(join(directory, path)).href;
+
+  it('searches the directories in order, walking up to node_modules, with the conditions of an import', async () => {
     await writeFiles({
       'project/node_modules/walk-up/package.json': packageJson('walk-up', {
         exports: { '.': { require: './cjs.js', import: './esm.js' }, './extra': './extra.js' },
       }),
+      'project/node_modules/walk-up/esm.js': '',
+      'project/node_modules/walk-up/extra.js': '',
       'project/config/nested/.keep': '',
       'elsewhere/.keep': '',
     });
-    const found = resolvePluginEntry('walk-up', [join(directory, 'elsewhere'), join(directory, 'project/config/nested')]);
-    expect(found).toBe(join(directory, 'project/node_modules/walk-up/esm.js'));
-    expect(resolvePluginEntry('walk-up/extra', [join(directory, 'project')])).toBe(
-      join(directory, 'project/node_modules/walk-up/extra.js'),
+    const found = resolvePluginUrl('walk-up', [join(directory, 'elsewhere'), join(directory, 'project/config/nested')]);
+    expect(found?.href).toBe(file('project/node_modules/walk-up/esm.js'));
+    expect(resolvePluginUrl('walk-up/extra', [join(directory, 'project')])?.href).toBe(file('project/node_modules/walk-up/extra.js'));
+    expect(resolvePluginUrl('not-installed', [join(directory, 'project')])).toBeUndefined();
+    expect(() => resolvePluginUrl('walk-up/private', [join(directory, 'project')])).toThrow(
+      expect.objectContaining({ code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' }),
     );
-    expect(resolvePluginEntry('walk-up/private', [join(directory, 'project')])).toBeUndefined();
+  });
+
+  it('accepts what Node accepts: an extensionless main, a main that is a directory, subpath patterns', async () => {
+    await writeFiles({
+      'node_modules/bare-main/package.json': packageJson('bare-main', { main: 'lib/index' }),
+      'node_modules/bare-main/lib/index.js': '',
+      'node_modules/folder-main/package.json': packageJson('folder-main', { main: 'lib' }),
+      'node_modules/folder-main/lib/index.js': '',
+      'node_modules/patterned/package.json': packageJson('patterned', { exports: { './plugins/*': { node: './dist/*.js' } } }),
+      'node_modules/patterned/dist/auth.js': '',
+    });
+    expect(resolvePluginUrl('bare-main', [directory])?.href).toBe(file('node_modules/bare-main/lib/index.js'));
+    expect(resolvePluginUrl('folder-main', [directory])?.href).toBe(file('node_modules/folder-main/lib/index.js'));
+    expect(resolvePluginUrl('patterned/plugins/auth', [directory])?.href).toBe(file('node_modules/patterned/dist/auth.js'));
+  });
+
+  it('tells a broken package (main names a missing file) from a missing one', async () => {
+    await writeFiles({ 'node_modules/hollow/package.json': packageJson('hollow', { main: 'gone.js' }) });
+    expect(() => resolvePluginUrl('hollow', [directory])).toThrow(expect.objectContaining({ code: 'ERR_MODULE_NOT_FOUND' }));
+    expect(resolvePluginUrl('./missing.js', [directory])).toBeUndefined();
   });
 });
 

@@ -1,8 +1,8 @@
 import { isAbsolute, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { findPluginShapeProblem, type Authenticator, type PluginEnvironment, type StorageConnector } from '@ftp/plugin-api';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
-import { resolvePluginEntry } from './package-resolution.ts';
+import { resolvePluginUrl } from './package-resolution.ts';
 
 /** The second argument of a plugin package's factory (the contract's type, re-exported for the app's modules). */
 export type { PluginEnvironment } from '@ftp/plugin-api';
@@ -43,7 +43,12 @@ async function httpAuthenticator(
   environment: PluginEnvironment,
 ): Promise<Authenticator> {
   if (config.scheme !== undefined) throw new ConfigError('authenticatorConfig.scheme', `is implied by the name ${name}; remove it`);
-  const { createAuthenticator } = await import('@ftp/auth-http');
+  const { createAuthenticator } = await importOptionalPackage<typeof import('@ftp/auth-http')>(
+    'authenticator',
+    name,
+    '@ftp/auth-http',
+    environment,
+  );
   return withConfigKeyPrefix('authenticatorConfig', () => createAuthenticator({ ...config, scheme }, environment));
 }
 
@@ -73,10 +78,54 @@ export const builtInStorageConnectors: Readonly<Record<string, StorageFactory>> 
     );
   },
   s3: async (config, environment) => {
-    const { createStorageConnector } = await import('@ftp/storage-s3');
+    const { createStorageConnector } = await importOptionalPackage<typeof import('@ftp/storage-s3')>(
+      'storageConnector',
+      's3',
+      '@ftp/storage-s3',
+      environment,
+    );
     return withConfigKeyPrefix('storageConfig', () => createStorageConnector(config, environment));
   },
 };
+
+/** Where this module is: the app's own `node_modules` (and those above it) come first for its optional packages. */
+const appDirectory = fileURLToPath(new URL('.', import.meta.url));
+
+/**
+ * Imports a package that a built-in name needs but the app does not install itself (`@ftp/storage-s3` brings the
+ * AWS SDK; most users never need it). It is looked up next to the app (installed with it, globally or with
+ * `npx -p`), then like any plugin from the config directory and the working directory. Missing, it is a
+ * `ConfigError` that names the package to install.
+ */
+async function importOptionalPackage<T>(key: string, name: string, packageName: string, environment: PluginEnvironment): Promise<T> {
+  const directories = [...new Set([appDirectory, environment.configDirectory, process.cwd()])];
+  const url = resolveOrExplain(key, packageName, directories);
+  if (url === undefined) {
+    throw new ConfigError(
+      key,
+      `"${name}" needs the package ${packageName}, which is not installed: run "npm install ${packageName}" in ` +
+        `${environment.configDirectory} (or "npm install -g ${packageName}" when ftp-server is installed globally)`,
+    );
+  }
+  return (await importModule(key, packageName, url)) as T;
+}
+
+/** Resolves a plugin specifier; a package that is found but does not resolve is a `ConfigError` with Node's reason. */
+function resolveOrExplain(key: string, specifier: string, directories: readonly string[]): URL | undefined {
+  try {
+    return resolvePluginUrl(specifier, directories);
+  } catch (error) {
+    throw new ConfigError(key, `cannot resolve "${specifier}": ${(error as Error).message}`);
+  }
+}
+
+async function importModule(key: string, specifier: string, url: URL): Promise<Record<string, unknown>> {
+  try {
+    return (await import(url.href)) as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(key, `cannot load "${specifier}" from ${fileURLToPath(url)}: ${(error as Error).message}`);
+  }
+}
 
 /**
  * Creates the authenticator named in the config: a built-in (`no-auth`, `passthrough`, `local`) or a package that
@@ -116,19 +165,15 @@ async function loadFactory(
   builtIns: readonly string[],
 ): Promise<Factory> {
   const directories = [...new Set([environment.configDirectory, process.cwd()])];
-  const entry = resolvePluginEntry(specifier, directories);
-  if (entry === undefined) {
-    throw new ConfigError(
-      key,
-      `"${specifier}" is neither a built-in (${builtIns.join(', ')}) nor a package installed in ${directories.join(' or ')}`,
-    );
+  const url = resolveOrExplain(key, specifier, directories);
+  if (url === undefined) {
+    const where =
+      specifier.startsWith('.') || isAbsolute(specifier)
+        ? `a file relative to ${directories[0]}`
+        : `a package installed in ${directories.join(' or ')}`;
+    throw new ConfigError(key, `"${specifier}" is neither a built-in (${builtIns.join(', ')}) nor ${where}`);
   }
-  let pluginModule: Record<string, unknown>;
-  try {
-    pluginModule = (await import(pathToFileURL(entry).href)) as Record<string, unknown>;
-  } catch (error) {
-    throw new ConfigError(key, `cannot load "${specifier}" from ${entry}: ${(error as Error).message}`);
-  }
+  const pluginModule = await importModule(key, specifier, url);
   const defaultExport = pluginModule.default as Record<string, unknown> | undefined;
   // A CommonJS plugin imported from ESM shows its exports on `default`.
   const candidates = [pluginModule[factoryName], pluginModule.default, defaultExport?.[factoryName]];
