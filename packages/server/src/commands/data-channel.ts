@@ -65,7 +65,7 @@ export const dataChannelCommands = [
     handle(context, argument) {
       const target = parsePortArgument(argument);
       if (target === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Bad PORT argument.');
-      prepareActive(context, target);
+      prepareActive(context, 'PORT', target);
     },
   }),
   defineCommand({
@@ -77,7 +77,7 @@ export const dataChannelCommands = [
     handle(context, argument) {
       const target = parseEprtArgument(argument);
       if (target === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Bad EPRT argument.');
-      prepareActive(context, target);
+      prepareActive(context, 'EPRT', target);
     },
   }),
   defineCommand({
@@ -101,14 +101,14 @@ export const dataChannelCommands = [
     requiresLogin: false,
     argument: 'required',
     syntax: 'MODE <sp> S',
-    handle: (context, argument) => acceptOnly(context, argument, 'S', ['B', 'C', 'Z'], 'Mode set to S.'),
+    handle: (context, argument) => acceptOnly(context, 'MODE', argument, 'S', ['B', 'C', 'Z'], 'Mode set to S.'),
   }),
   defineCommand({
     verb: 'STRU',
     requiresLogin: false,
     argument: 'required',
     syntax: 'STRU <sp> F',
-    handle: (context, argument) => acceptOnly(context, argument, 'F', ['R', 'P'], 'Structure set to F.'),
+    handle: (context, argument) => acceptOnly(context, 'STRU', argument, 'F', ['R', 'P'], 'Structure set to F.'),
   }),
   defineCommand({
     verb: 'ABOR',
@@ -136,7 +136,7 @@ function refuseAfterEpsvAll(context: CommandContext): void {
 }
 
 /** PORT/EPRT: only to the control peer and never to a privileged port (RFC 2577 §3, FTP bounce). */
-function prepareActive(context: CommandContext, target: HostPort): void {
+function prepareActive(context: CommandContext, verb: 'PORT' | 'EPRT', target: HostPort): void {
   refuseAfterEpsvAll(context);
   if (!context.options.allowActiveMode) throw new ReplyError(ReplyCode.CommandNotImplemented, 'Active mode is disabled; use PASV or EPSV.');
   const host = normalizeAddress(target.host);
@@ -144,12 +144,19 @@ function prepareActive(context: CommandContext, target: HostPort): void {
   if (!context.dataChannels.prepareActive({ host, port: target.port })) {
     throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Data connections only to the control connection address.');
   }
-  context.reply(ReplyCode.CommandOkay, `${context.verb} command successful. Consider using EPSV.`);
+  context.reply(ReplyCode.CommandOkay, `${verb} command successful. Consider using EPSV.`);
 }
 
-function acceptOnly(context: CommandContext, argument: string, accepted: string, known: string[], text: string): void {
+function acceptOnly(
+  context: CommandContext,
+  verb: 'MODE' | 'STRU',
+  argument: string,
+  accepted: string,
+  known: string[],
+  text: string,
+): void {
   const value = argument.trim().toUpperCase();
   if (value === accepted) context.reply(ReplyCode.CommandOkay, text);
-  else if (known.includes(value)) throw new ReplyError(ReplyCode.ParameterNotImplemented, `${context.verb} ${value} not implemented.`);
-  else throw new ReplyError(ReplyCode.SyntaxErrorInArguments, `Unknown ${context.verb} argument.`);
+  else if (known.includes(value)) throw new ReplyError(ReplyCode.ParameterNotImplemented, `${verb} ${value} not implemented.`);
+  else throw new ReplyError(ReplyCode.SyntaxErrorInArguments, `Unknown ${verb} argument.`);
 }

@@ -6,8 +6,8 @@ import { defineCommand } from '../session/define-command.ts';
 /** Only with a certificate: a client must never be offered TLS we cannot do (RFC 4217 §6); 502 otherwise. */
 const whenTlsConfigured = (context: CommandContext) => context.tls !== undefined;
 
-function requireSecureControl(context: CommandContext): void {
-  if (!context.state.secure) throw new ReplyError(ReplyCode.BadSequence, `${context.verb} requires AUTH TLS first.`);
+function requireSecureControl(context: CommandContext, verb: 'PBSZ' | 'PROT' | 'CCC'): void {
+  if (!context.state.secure) throw new ReplyError(ReplyCode.BadSequence, `${verb} requires AUTH TLS first.`);
 }
 
 /** AUTH, PBSZ, PROT, CCC (RFC 2228, RFC 4217). */
@@ -39,7 +39,7 @@ export const tlsCommands = [
     feature: 'PBSZ',
     syntax: 'PBSZ <sp> 0',
     handle(context, argument) {
-      requireSecureControl(context);
+      requireSecureControl(context, 'PBSZ');
       if (!/^\d+$/.test(argument.trim())) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'PBSZ takes a decimal number.');
       // RFC 4217 §8: TLS needs no buffer size; the server answers PBSZ=0 whatever was asked.
       context.state.protectionBufferSizeSet = true;
@@ -62,7 +62,7 @@ export const tlsCommands = [
     argument: 'none',
     syntax: 'CCC',
     handle(context) {
-      requireSecureControl(context);
+      requireSecureControl(context, 'CCC');
       // RFC 4217 §11: a server may refuse to clear the control connection; we always do, so no command after login
       // can be injected or read on the wire.
       throw new ReplyError(ReplyCode.RequestDeniedForPolicy, 'CCC not allowed: the control connection stays encrypted.');
@@ -71,7 +71,7 @@ export const tlsCommands = [
 ];
 
 function handleProt(context: CommandContext, argument: string): void {
-  requireSecureControl(context);
+  requireSecureControl(context, 'PROT');
   if (!context.state.protectionBufferSizeSet) throw new ReplyError(ReplyCode.BadSequence, 'PBSZ required before PROT.');
   const level = argument.trim().toUpperCase();
   switch (level) {

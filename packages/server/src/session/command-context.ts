@@ -25,8 +25,6 @@ export interface CommandContext {
   readonly dataChannels: DataChannels;
   /** The command table, for FEAT and HELP. */
   readonly commands: OfferedCommands;
-  /** The verb being handled (after alias resolution). */
-  readonly verb: string;
   /** The code of the last reply this command sent (0 before any): the `command` event reports it. */
   lastReplyCode: number;
   /** Sends one reply (RFC 959 §4.2); a string with line breaks or an array becomes a multi-line reply. */

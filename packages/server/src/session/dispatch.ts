@@ -92,7 +92,7 @@ export async function run(target: DispatchTarget, command: ReadyCommand): Promis
     await handle(command.spec, context, command.argument);
   } catch (error) {
     if (command.spec.opensDataConnection === true) context.dataChannels.close();
-    replyWithError(context, error);
+    replyWithError(context, command.verb, error);
   } finally {
     // REST and RNFR state lasts for exactly one following command (RFC 959 §4.1.3, RFC 3659 §5.3).
     if (command.verb !== 'REST') state.restartOffset = 0;
@@ -112,10 +112,10 @@ function handle(spec: CommandSpec, context: CommandContext, argument: string): P
 }
 
 /** Answers a failed command through `toReply`, the one mapping, and logs it with the error id the client sees. */
-export function replyWithError(context: CommandContext, error: unknown): void {
+export function replyWithError(context: CommandContext, verb: string, error: unknown): void {
   const errorId = newErrorId();
-  const reply = toReply(error, errorId, overridesFor(context.verb));
-  const fields = { errorId, verb: context.verb, error: describe(error, reply.isUnexpected) };
+  const reply = toReply(error, errorId, overridesFor(verb));
+  const fields = { errorId, verb, error: describe(error, reply.isUnexpected) };
   if (reply.isUnexpected) context.logger.error(fields, 'command failed');
   else context.logger[reply.logLevel](fields, 'command refused');
   // Through the command's context, so the reply counts as this command's own.

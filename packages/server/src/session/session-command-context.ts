@@ -34,6 +34,7 @@ export interface ContextSession {
  * `lastReplyCode` belong to the command, since ABOR or STAT may run beside a transfer's own command.
  */
 export class SessionCommandContext implements CommandContext {
+  /** The verb being handled (after alias resolution), for the answer to a failed transfer. */
   readonly verb: string;
   lastReplyCode = 0;
   readonly #session: ContextSession;
@@ -116,7 +117,7 @@ export class SessionCommandContext implements CommandContext {
   }
 
   runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>): Promise<void> {
-    return this.#session.runTransfer(command, path, body, (error) => replyWithError(this, error));
+    return this.#session.runTransfer(command, path, body, (error) => replyWithError(this, this.verb, error));
   }
 
   emit<E extends keyof FtpServerEvents>(event: E, payload: Omit<FtpServerEvents[E][0], 'sessionId' | 'remoteAddress' | 'username'>): void {
