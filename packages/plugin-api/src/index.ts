@@ -28,6 +28,7 @@ export type {
   ChecksumAlgorithm,
 } from './storage/v1/storage-connector-v1.ts';
 
+export { rootDirectorySegments } from './storage/v1/root-directory.ts';
 export { parseUserProfile, userPermissionKeys, type UserProfile } from './authenticator/v1/user-profile.ts';
 
 import type { AuthenticatorV1 } from './authenticator/v1/authenticator-v1.ts';

@@ -1,4 +1,4 @@
-import { StorageError, storageError, type AuthenticatedUser } from '@ftp/plugin-api';
+import { rootDirectorySegments, StorageError, storageError, type AuthenticatedUser } from '@ftp/plugin-api';
 
 /** S3 refuses keys longer than 1,024 bytes of UTF-8. */
 const maxKeyBytes = 1024;
@@ -136,9 +136,7 @@ export function requireRoomForKeys(rootPrefix: string): string {
  */
 export function narrowToRootDirectory(rootPrefix: string, rootDirectory: string | undefined): string {
   if (rootDirectory === undefined) return rootPrefix;
-  const segments = rootDirectory.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..') || rootDirectory.includes('\0')) {
-    throw new StorageError('EACCES', 'storage-s3 refused the session: the root directory is not a valid path');
-  }
+  const segments = rootDirectorySegments(rootDirectory);
+  if (segments === undefined) throw new StorageError('EACCES', 'storage-s3 refused the session: the root directory is not a valid path');
   return segments.length === 0 ? rootPrefix : `${rootPrefix}${segments.join('/')}/`;
 }
