@@ -1,19 +1,13 @@
-import { mkdtemp, readFile, rename, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import type { FtpServer } from '@ftp/server';
-import { generateCertificate } from '@ftp/test-utils';
-import { afterEach, expect, it } from 'vitest';
+import { generateCertificate, tempDirectory } from '@ftp/test-utils';
+import { expect, it } from 'vitest';
 import { watchCertificate } from './certificate-reload.ts';
 
-let directory: string | undefined;
-afterEach(async () => {
-  if (directory !== undefined) await rm(directory, { recursive: true, force: true });
-});
-
 it('hands the new pair to the server when the certificate files are replaced (no signal needed)', async () => {
-  directory = await mkdtemp(join(tmpdir(), 'ftp-cert-watch-'));
+  const directory = await tempDirectory('ftp-cert-watch-');
   await generateCertificate({ directory });
   const received: string[] = [];
   // The watcher's only dependency on the server is setTlsCertificate; the SIGHUP path runs the real app (test/ftps.int.test.ts).

@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { onTestFinished, describe, expect, it } from 'vitest';
+import { eventually, tempDirectory } from '@ftp/test-utils';
 import { parseWebhooksConfig } from '../src/hooks-config.ts';
 import { WebhookDispatcher } from '../src/webhooks.ts';
 import { createLogger } from '../src/logging.ts';
-import { eventually, sample, startApp, startReceiver, temporaryDirectory } from './support/in-process-app.ts';
+import { sample, startApp, startReceiver } from './support/in-process-app.ts';
 
 // The app's operator features over real sockets: Prometheus metrics and health on their own listener, JSON
 // transfer and command logs, webhooks after each operation, and the pre-upload hook.
@@ -41,7 +42,7 @@ async function scrape(url: string): Promise<string> {
 
 describe('metrics and health', () => {
   it('counts a known sequence of commands, logins, transfers and plugin calls', async () => {
-    const root = await temporaryDirectory();
+    const root = await tempDirectory();
     const app = await startApp({ storageConfig: { root }, metricsPort: 0 }, root);
     await expect(login(app.started.port, 'wrong')).rejects.toThrow(/530/);
     const client = await login(app.started.port);
@@ -110,7 +111,7 @@ describe('metrics and health', () => {
   });
 
   it('answers /healthz, and /readyz fails while the storage root is gone', async () => {
-    const base = await temporaryDirectory();
+    const base = await tempDirectory();
     const root = join(base, 'root');
     await mkdir(root);
     const app = await startApp({ storageConfig: { root, createRoot: false }, metricsPort: 0 }, base);
@@ -131,7 +132,7 @@ describe('metrics and health', () => {
   });
 
   it('counts and logs the orphaned upload temporaries the fs storage reclaims at start', async () => {
-    const root = await temporaryDirectory();
+    const root = await tempDirectory();
     const old = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
     await writeFile(join(root, '.ftp-upload-crashed'), 'twelve bytes');
     await utimes(join(root, '.ftp-upload-crashed'), old, old);
@@ -152,7 +153,7 @@ describe('metrics and health', () => {
 
 describe('webhooks', () => {
   it('posts an event once the upload is stored, retrying with the same idempotency key after 500s', async () => {
-    const root = await temporaryDirectory();
+    const root = await tempDirectory();
     const sawFileAtDelivery: boolean[] = [];
     const receiver = await startReceiver((request, index) => {
       const body = JSON.parse(request.body) as { event: string; data: { path: string } };
@@ -211,7 +212,7 @@ describe('webhooks', () => {
 
 describe('pre-upload hook', () => {
   it('refuses an upload the hook rejects with 550 and its reason, and stores nothing', async () => {
-    const root = await temporaryDirectory();
+    const root = await tempDirectory();
     const receiver = await startReceiver((request) => {
       const { path } = JSON.parse(request.body) as { path: string };
       return path.endsWith('.exe')

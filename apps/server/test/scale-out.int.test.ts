@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ConnectEvent } from '@ftp/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { eventually, tempDirectory } from '@ftp/test-utils';
 import { deletePrefix, startTestS3 } from '../../../packages/storage-s3/test/support/test-s3.ts';
-import { eventually, startApp, temporaryDirectory, type InProcessApp } from './support/in-process-app.ts';
+import { startApp, type InProcessApp } from './support/in-process-app.ts';
 
 // Scaling out: two server instances on 127.0.0.2 and 127.0.0.3 share one bucket on the test S3 server,
 // behind Debian's HAProxy in TCP mode sending PROXY v2. The client dials HAProxy from 127.0.0.9; each instance
@@ -96,7 +97,7 @@ function announcedPassiveHost(stderr: string): string | undefined {
 
 describe.skipIf(haproxyBinary === undefined)('scale-out behind HAProxy (PROXY v2) on one S3 bucket', () => {
   it('lists and downloads through one instance what was uploaded through the other', async () => {
-    const directory = await temporaryDirectory();
+    const directory = await tempDirectory();
     const s3 = await startTestS3();
     onTestFinished(() => s3.stop());
     const prefix = `scale-out-${randomUUID()}/`;
@@ -169,7 +170,7 @@ describe.skipIf(haproxyBinary === undefined)('scale-out behind HAProxy (PROXY v2
 
 describe('readiness on S3', () => {
   it('fails /readyz once the S3 server is stopped (the connector probes the bucket with checkHealth)', async () => {
-    const directory = await temporaryDirectory();
+    const directory = await tempDirectory();
     const s3 = await startTestS3();
     let stopping: Promise<void> | undefined;
     const stopS3 = () => (stopping ??= s3.stop());

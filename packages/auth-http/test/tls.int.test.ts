@@ -1,11 +1,8 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createBasicAuthenticator } from '@ftp/auth-http';
 import { silentLogger } from '@ftp/plugin-api';
-import { generateCertificate } from '@ftp/test-utils';
+import { generateCertificate, tempDirectory } from '@ftp/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 const context = {
@@ -19,8 +16,7 @@ const context = {
 
 /** An https identity service with a self-signed certificate made for this test; accepts any Basic credentials. */
 async function httpsService(): Promise<{ origin: string; directory: string }> {
-  const directory = await mkdtemp(join(tmpdir(), 'auth-http-tls-'));
-  onTestFinished(() => rm(directory, { recursive: true, force: true }));
+  const directory = await tempDirectory('auth-http-tls-');
   const { key, cert } = await generateCertificate({ directory });
   const server = createServer({ key, cert }, (request, response) => {
     response.writeHead(request.headers.authorization?.startsWith('Basic ') === true ? 200 : 401);

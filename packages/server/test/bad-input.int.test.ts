@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
+import { tempDirectory } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
   loggedInRawSession,
@@ -14,7 +15,6 @@ import {
   rawTransfer,
   readToEnd,
   startServer,
-  tempDirectory,
   type RawSession,
 } from './support/index.ts';
 

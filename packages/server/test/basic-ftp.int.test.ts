@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createLocalAuthenticator, hashPassword, type FtpServerEvents } from '@ftp/server';
 import type { StorageSessionV1 } from '@ftp/plugin-api';
 import { createFsStorage } from '@ftp/storage-fs';
+import { tempDirectory } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
   connectClient,
@@ -16,7 +17,6 @@ import {
   rawSession,
   sha256,
   startServer,
-  tempDirectory,
   uploadBuffer,
 } from './support/index.ts';
 

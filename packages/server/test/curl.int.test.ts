@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLocalAuthenticator, hashPassword } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
-import { sha256, startServer, tempDirectory } from './support/index.ts';
+import { tempDirectory } from '@ftp/test-utils';
+import { sha256, startServer } from './support/index.ts';
 
 // curl as a third client: EPSV by default, EPRT/PORT with -P, TYPE A with --use-ascii, APPE/REST resume with -C -,
 // MKD with --ftp-create-dirs, raw commands with -Q.

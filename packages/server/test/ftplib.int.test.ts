@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLocalAuthenticator, hashPassword } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
-import { sha256, startServer, tempDirectory } from './support/index.ts';
+import { tempDirectory } from '@ftp/test-utils';
+import { sha256, startServer } from './support/index.ts';
 
 // Python's standard ftplib as a second, independent client: it does what basic-ftp cannot (active mode, ASCII
 // transfers, REST+STOR, ABOR, NLST, STAT, MLST, STOU). Each scenario of python/ftplib_client.py prints JSON.

@@ -5,8 +5,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { generateCertificate } from '@ftp/test-utils';
-import { sha256, tempDirectory } from './support/index.ts';
+import { generateCertificate, tempDirectory } from '@ftp/test-utils';
+import { sha256 } from './support/index.ts';
 import { recordCommands, startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
 
 // Python's ftplib.FTP_TLS: it starts TLS on a data connection only after the 150 reply, and its stock data

@@ -3,8 +3,7 @@ import { once } from 'node:events';
 import { connect as connectTcp, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { generateCertificate } from '@ftp/test-utils';
-import { eventually } from './support/index.ts';
+import { generateCertificate, eventually } from '@ftp/test-utils';
 import { startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
 
 // Connections that never complete a TLS handshake (a load balancer's TCP health check on the implicit port, a client

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateCertificate } from '@ftp/test-utils';
-import { sha256, tempDirectory } from './support/index.ts';
+import { generateCertificate, tempDirectory } from '@ftp/test-utils';
+import { sha256 } from './support/index.ts';
 import { recordCommands, startTlsServer, testUser, type StartedTlsServer } from './support-tls.ts';
 
 // lftp (GnuTLS) over explicit TLS (ftp:ssl-force: AUTH TLS, PBSZ 0, PROT P) and implicit TLS (ftps://). lftp starts

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateCertificate } from '@ftp/test-utils';
-import { eventually, sha256, uploadBuffer } from './support/index.ts';
+import { generateCertificate, eventually } from '@ftp/test-utils';
+import { sha256, uploadBuffer } from './support/index.ts';
 import { startTlsServer, testUser } from './support-tls.ts';
 
 // 100 sequential FTPS sessions (half explicit, half implicit), each logging in, uploading a small file over a

@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { generateCertificate } from '@ftp/test-utils';
-import { eventually } from './support/index.ts';
+import { generateCertificate, eventually } from '@ftp/test-utils';
 import { passivePort, startTlsServer, testUser, tlsControlClient, type TlsControlClient } from './support-tls.ts';
 
 // Client-initiated TLS renegotiation (TLS 1.2 and earlier; TLS 1.3 has none) costs the server a full handshake each

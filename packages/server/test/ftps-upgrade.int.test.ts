@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { generateCertificate } from '@ftp/test-utils';
-import { eventually, sha256 } from './support/index.ts';
+import { generateCertificate, eventually } from '@ftp/test-utils';
+import { sha256 } from './support/index.ts';
 import { openDataConnection, passivePort, ReplyReader, startTlsServer, testUser, tlsControlClient } from './support-tls.ts';
 
 // The AUTH TLS upgrade itself (RFC 4217 §4): no byte after the AUTH line may be taken as a command, a ClientHello in

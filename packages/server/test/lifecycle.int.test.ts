@@ -4,11 +4,11 @@ import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
+import { eventually, tempDirectory } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
   connectClient,
   downloadBuffer,
-  eventually,
   nextEvent,
   loggedInRawSession,
   openDataConnection,
@@ -17,7 +17,6 @@ import {
   readToEnd,
   sha256,
   startServer,
-  tempDirectory,
   uploadBuffer,
   type RawSession,
 } from './support/index.ts';

@@ -6,17 +6,16 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
 import type { FtpServerEvents } from '@ftp/server';
+import { eventually, tempDirectory } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
   alarmingLines,
   epsvPort,
-  eventually,
   loggedInRawSession,
   openDataConnection,
   recordingLogger,
   sha256,
   startServer,
-  tempDirectory,
   type RawSession,
 } from './support/index.ts';
 

@@ -1,8 +1,5 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { hashPassword } from '@ftp/server';
 import { onTestFinished } from 'vitest';
@@ -19,13 +16,6 @@ export interface InProcessApp {
 }
 
 const passwordHash = hashPassword('s3cret', { logCost: 10 });
-
-/** A temporary directory removed when the test finishes. */
-export async function temporaryDirectory(): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), 'ftp-app-test-'));
-  onTestFinished(() => rm(directory, { recursive: true, force: true }));
-  return directory;
-}
 
 /**
  * Starts the app like `main.ts` does, on 127.0.0.1 port 0, with a `local` user alice/s3cret unless the document names
@@ -88,21 +78,6 @@ export async function startReceiver(
       }),
   );
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, requests };
-}
-
-/** Polls `probe` until it returns something truthy; throws after `timeoutMs` naming `description`. */
-export async function eventually<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  description: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** The value of one sample line of a Prometheus text page, e.g. `ftp_logins_total{result="success"}`; undefined if absent. */

@@ -1,4 +1,4 @@
-export { startServer, connectClient, tempDirectory, sha256, eventually, nextEvent, type StartedServer } from './server.ts';
+export { startServer, connectClient, sha256, nextEvent, type StartedServer } from './server.ts';
 export {
   rawSession,
   loggedInRawSession,

@@ -1,8 +1,5 @@
 import { Client } from 'basic-ftp';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator, type FtpServer, type FtpServerEvents, type FtpServerOptions } from '@ftp/server';
 import { createMemoryStorage } from '../../src/testing/memory-storage.ts';
@@ -42,34 +39,9 @@ export async function connectClient(port: number, user = 'user', password = 'pas
   return client;
 }
 
-/** A fresh temporary directory, removed with its content when the current test finishes. */
-export async function tempDirectory(prefix = 'ftp-test-'): Promise<string> {
-  const directory = await mkdtemp(join(tmpdir(), prefix));
-  onTestFinished(() => rm(directory, { recursive: true, force: true }));
-  return directory;
-}
-
 /** Hex SHA-256 of a buffer. */
 export function sha256(buffer: Uint8Array): string {
   return createHash('sha256').update(buffer).digest('hex');
-}
-
-/**
- * Polls `probe` until it returns a value other than undefined/false, or throws after `timeoutMs` with `description`.
- * For waiting on outside effects (files appearing, counters draining) that have no event to await.
- */
-export async function eventually<T>(
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  description: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${description}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** The payload of the next `event` the server emits (register before triggering it). */
