@@ -1,6 +1,7 @@
 import { createDigestAuthenticator } from '@ftp/auth-http';
 import { describe, expect, it } from 'vitest';
-import { connectFtp, login, startFtpServer } from './support/ftp.ts';
+import { greetedRawSession } from '@ftp/test-utils';
+import { login, startFtpServer } from './support/ftp.ts';
 import { startIdentityServer } from './support/identity-server.ts';
 
 const logins = 200;
@@ -20,7 +21,7 @@ describe('many logins at once', () => {
         const index = next++;
         const user = `user${index}`;
         identity.passwords.set(user, `password ${index}`);
-        const connection = await connectFtp(port);
+        const connection = await greetedRawSession(port);
         codes[index] = await login(connection, user, `password ${index}`);
         await connection.command('QUIT');
         connection.close();

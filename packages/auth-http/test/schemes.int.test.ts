@@ -9,7 +9,8 @@ import {
   type HttpAuthenticator,
 } from '@ftp/auth-http';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { connectFtp, login, startFtpServer } from './support/ftp.ts';
+import { greetedRawSession } from '@ftp/test-utils';
+import { login, startFtpServer } from './support/ftp.ts';
 import { startIdentityServer } from './support/identity-server.ts';
 
 const context = (overrides: Partial<PluginContext> = {}): PluginContext => ({
@@ -30,7 +31,7 @@ function closing<T extends HttpAuthenticator>(authenticator: T): T {
 /** Logs in over a real FTP control connection and returns the PASS reply code, then whether PWD works. */
 async function ftpLogin(authenticator: Authenticator, user: string, password: string): Promise<[number, number]> {
   const port = await startFtpServer(authenticator);
-  const connection = await connectFtp(port);
+  const connection = await greetedRawSession(port);
   const passCode = await login(connection, user, password);
   return [passCode, (await connection.command('PWD')).code];
 }

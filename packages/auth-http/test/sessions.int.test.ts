@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createBasicAuthenticator, createBearerAuthenticator, createDigestAuthenticator, createWebhookAuthenticator } from '@ftp/auth-http';
 import type { Authenticator } from '@ftp/plugin-api';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { capturingLogger, connectFtp, login, startFtpServer, type FtpConnection } from './support/ftp.ts';
+import { greetedRawSession, type RawSession } from '@ftp/test-utils';
+import { capturingLogger, login, startFtpServer } from './support/ftp.ts';
 import { startIdentityServer } from './support/identity-server.ts';
 
 // Re-validation is due once `authenticatedTtlMs` has passed. Only Date is faked, so the test moves the clock past the
@@ -18,8 +19,8 @@ afterEach(() => {
 });
 const passTtl = () => vi.setSystemTime(Date.now() + ttlMs + 1);
 
-async function loggedIn(authenticator: Authenticator, user: string, password: string): Promise<FtpConnection> {
-  const connection = await connectFtp(await startFtpServer(authenticator));
+async function loggedIn(authenticator: Authenticator, user: string, password: string): Promise<RawSession> {
+  const connection = await greetedRawSession(await startFtpServer(authenticator));
   expect(await login(connection, user, password)).toBe(230);
   return connection;
 }
@@ -42,7 +43,7 @@ describe('outages give 421, never 530', () => {
   ])('at login, when the service %s', async (_label, path) => {
     const identity = await startIdentityServer();
     const port = await startFtpServer(createBasicAuthenticator({ loginUrl: `${identity.origin}${path}`, timeoutMs: 300 }));
-    const connection = await connectFtp(port);
+    const connection = await greetedRawSession(port);
     expect(await login(connection, 'alice', 'wonder land')).toBe(421);
     await connection.closed;
     // The redirect is not followed: credentials never reach the Location.
@@ -51,7 +52,7 @@ describe('outages give 421, never 530', () => {
 
   it('at login, when nothing listens', async () => {
     const port = await startFtpServer(createWebhookAuthenticator({ loginUrl: `http://127.0.0.1:${await closedPort()}/webhook` }));
-    const connection = await connectFtp(port);
+    const connection = await greetedRawSession(port);
     expect(await login(connection, 'alice', 'wonder land')).toBe(421);
   });
 
@@ -138,9 +139,9 @@ describe('sessions are separate', () => {
     const port = await startFtpServer(
       createBasicAuthenticator({ loginUrl: `${identity.origin}/basic`, authenticatedUrl: `${identity.origin}/basic`, cacheTtlMs: ttlMs }),
     );
-    const first = await connectFtp(port);
+    const first = await greetedRawSession(port);
     expect(await login(first, 'alice', 'wonder land')).toBe(230);
-    const second = await connectFtp(port);
+    const second = await greetedRawSession(port);
     expect((await second.command('USER alice')).code).toBe(331);
     for (const line of ['PWD', 'CWD /', 'LIST', 'MKD x', 'STOR y', 'RETR z']) expect((await second.command(line)).code).toBe(530);
     expect((await second.command('PASS wrong')).code).toBe(530);
@@ -159,10 +160,11 @@ describe('sessions are separate', () => {
     });
     const port = await startFtpServer(authenticator);
     const codes: number[] = [];
-    for (const password of ['wonder land', 'wonder land', 'wrong']) codes.push(await login(await connectFtp(port), 'alice', password));
+    for (const password of ['wonder land', 'wonder land', 'wrong'])
+      codes.push(await login(await greetedRawSession(port), 'alice', password));
     expect(codes).toEqual([230, 230, 530]);
     expect(identity.requests).toHaveLength(2); // the second login came from the cache, the wrong one was asked
-    const connection = await connectFtp(port);
+    const connection = await greetedRawSession(port);
     expect(await login(connection, 'alice', 'wonder land')).toBe(230);
     identity.revoked.add('alice');
     passTtl();
@@ -192,7 +194,7 @@ describe('secrets stay out of logs and errors', () => {
       [createDigestAuthenticator({ loginUrl: `${identity.origin}/digest/MD5` }), 'wrong'],
     ];
     for (const [authenticator, secret] of authenticators) {
-      const connection = await connectFtp(await startFtpServer(authenticator, { logger }));
+      const connection = await greetedRawSession(await startFtpServer(authenticator, { logger }));
       if ((await login(connection, 'alice', secret)) === 230) {
         passTtl();
         await connection.command('PWD');

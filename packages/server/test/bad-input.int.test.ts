@@ -5,18 +5,18 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory } from '@ftp/test-utils';
-import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
+  tempDirectory,
   loggedInRawSession,
   openDataConnection,
   pasvPort,
   rawSession,
   rawTransfer,
   readToEnd,
-  startServer,
   type RawSession,
-} from './support/index.ts';
+} from '@ftp/test-utils';
+import { createMemoryStorage } from '../src/testing/memory-storage.ts';
+import { startServer } from './support/index.ts';
 
 const secret = 'TOP SECRET, never served';
 

@@ -7,18 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { createLocalAuthenticator, hashPassword, type FtpServerEvents } from '@ftp/server';
 import type { StorageSessionV1 } from '@ftp/plugin-api';
 import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory } from '@ftp/test-utils';
+import { tempDirectory, loggedInRawSession, rawSession } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import {
-  connectClient,
-  downloadBuffer,
-  loggedInRawSession,
-  nextEvent,
-  rawSession,
-  sha256,
-  startServer,
-  uploadBuffer,
-} from './support/index.ts';
+import { connectClient, downloadBuffer, nextEvent, sha256, startServer, uploadBuffer } from './support/index.ts';
 
 /** A server over fs storage on a fresh temp dir; returns the root the users see as "/". */
 async function startFsServer() {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { FtpServerEvents } from '@ftp/server';
-import { eventually } from '@ftp/test-utils';
+import { eventually, loggedInRawSession, openDataConnection, pasvPort } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { loggedInRawSession, openDataConnection, pasvPort, startServer } from './support/index.ts';
+import { startServer } from './support/index.ts';
 
 type CommandEvent = FtpServerEvents['command'][0];
 

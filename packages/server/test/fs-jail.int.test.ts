@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createLocalAuthenticator, hashPassword } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory } from '@ftp/test-utils';
-import { connectClient, loggedInRawSession, rawTransfer, startServer, type RawSession } from './support/index.ts';
+import { tempDirectory, loggedInRawSession, rawTransfer, type RawSession } from '@ftp/test-utils';
+import { connectClient, startServer } from './support/index.ts';
 
 // The fs connector's jail seen from FTP clients: every user's root is a chroot (whatever sets it), symlinks resolve
 // inside it, and a local user racing the server with directory swaps cannot make it reach the outside.

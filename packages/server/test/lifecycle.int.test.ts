@@ -4,22 +4,18 @@ import { readdir } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
-import { eventually, tempDirectory } from '@ftp/test-utils';
-import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import {
-  connectClient,
-  downloadBuffer,
-  nextEvent,
+  eventually,
+  tempDirectory,
   loggedInRawSession,
   openDataConnection,
   pasvPort,
   rawSession,
   readToEnd,
-  sha256,
-  startServer,
-  uploadBuffer,
   type RawSession,
-} from './support/index.ts';
+} from '@ftp/test-utils';
+import { createMemoryStorage } from '../src/testing/memory-storage.ts';
+import { connectClient, downloadBuffer, nextEvent, sha256, startServer, uploadBuffer } from './support/index.ts';
 
 async function listenOn(port: number): Promise<Server | undefined> {
   const server = createServer();

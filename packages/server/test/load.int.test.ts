@@ -3,8 +3,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
-import { eventually, tempDirectory } from '@ftp/test-utils';
-import { connectClient, downloadBuffer, rawSession, sha256, startServer, uploadBuffer } from './support/index.ts';
+import { eventually, tempDirectory, rawSession } from '@ftp/test-utils';
+import { connectClient, downloadBuffer, sha256, startServer, uploadBuffer } from './support/index.ts';
 
 /** Runs `task(0..count-1)` with at most `concurrency` running at once. */
 async function inParallel(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<void> {

@@ -1,7 +1,7 @@
 import { createFsStorage } from '@ftp/storage-fs';
 import { describe, expect, it } from 'vitest';
-import { tempDirectory } from '@ftp/test-utils';
-import { loggedInRawSession, rawTransfer, startServer, type RawSession } from './support/index.ts';
+import { tempDirectory, loggedInRawSession, rawTransfer, type RawSession } from '@ftp/test-utils';
+import { startServer } from './support/index.ts';
 
 // RFC 3659 §7.8: FEAT offers the MLST facts the server can write, "*" marking those it writes now. Over the local
 // file system every entry has an inode and permission bits, so "unique" and "UNIX.mode" are offered and written (the

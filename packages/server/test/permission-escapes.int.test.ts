@@ -1,8 +1,9 @@
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { openDataConnection, pasvPort, rawTransfer, readToEnd, type RawReply, type RawSession } from '@ftp/test-utils';
 import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { openDataConnection, pasvPort, rawTransfer, readToEnd, startServer, type RawReply, type RawSession } from './support/index.ts';
+import { startServer } from './support/index.ts';
 
 // Ways around a permission or a quota that each command alone enforced (a rename onto a protected
 // file, a rename out of an unreadable directory, parallel uploads past maxFiles), and the MLSx "perm" fact telling

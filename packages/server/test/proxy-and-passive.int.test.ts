@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { formatProxyV2Header } from '@ftp/protocol';
 import { createFtpServer, createNoAuthAuthenticator, InvalidOptionError, type BeforeUploadRequest, type ConnectEvent } from '@ftp/server';
-import { eventually } from '@ftp/test-utils';
+import { eventually, openDataConnection, pasvPort, rawSession, readToEnd, type RawSession } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { nextEvent, openDataConnection, pasvPort, rawSession, readToEnd, startServer, type RawSession } from './support/index.ts';
+import { nextEvent, startServer } from './support/index.ts';
 
 // PROXY protocol on the control listener, the passive address chosen per session, the passive port pool under
 // churn, and the beforeUpload hook: all over real sockets on loopback (127.0.0.0/8 gives us several client addresses).

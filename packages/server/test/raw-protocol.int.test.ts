@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { epsvPort, loggedInRawSession, openDataConnection, rawSession, type RawSession } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { epsvPort, loggedInRawSession, openDataConnection, rawSession, startServer, type RawSession } from './support/index.ts';
+import { startServer } from './support/index.ts';
 
 // The control connection byte by byte (RFC 959 §4.1, RFC 854), with no client library smoothing anything over.
 

@@ -4,8 +4,8 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory } from '@ftp/test-utils';
-import { loggedInRawSession, openDataConnection, pasvPort, rawTransfer, readToEnd, sha256, startServer } from './support/index.ts';
+import { tempDirectory, loggedInRawSession, openDataConnection, pasvPort, rawTransfer, readToEnd } from '@ftp/test-utils';
+import { sha256, startServer } from './support/index.ts';
 
 // RFC 959 §5.4 reply sequences: an error about the file comes instead of 150, never after it; 226 comes only once
 // the transfer is really complete.

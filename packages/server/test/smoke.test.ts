@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { connectClient, downloadBuffer, loggedInRawSession, startServer, uploadBuffer } from './support/index.ts';
+import { loggedInRawSession } from '@ftp/test-utils';
+import { connectClient, downloadBuffer, startServer, uploadBuffer } from './support/index.ts';
 
 describe('test support', () => {
   it('round-trips a file over basic-ftp and answers NOOP over a raw session', async () => {

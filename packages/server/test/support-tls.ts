@@ -12,8 +12,7 @@ import {
   type TlsOptions,
 } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory, type TestCertificate } from '@ftp/test-utils';
-import type { RawReply } from './support/index.ts';
+import { tempDirectory, type RawReply, type TestCertificate } from '@ftp/test-utils';
 
 // Test support for the FTPS suites (RFC 4217): a test server with TLS on a certificate of `generateCertificate`
 // (@ftp/test-utils), and a raw control client that can switch to TLS after AUTH TLS (the shared raw session stays

@@ -3,8 +3,9 @@ import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { epsvPort, loggedInRawSession, openDataConnection, startServer, type RawSession } from './support/index.ts';
+import { startServer } from './support/index.ts';
 
 // The Telnet Synch before ABOR (RFC 959 §4.1.3, RFC 854) as clients really send it: "IAC IP IAC" in line and the
 // Data Mark as TCP urgent data. Linux takes the urgent byte out of the stream (no SO_OOBINLINE), so the server

@@ -3,11 +3,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createFsStorage } from '@ftp/storage-fs';
 import { describe, expect, it } from 'vitest';
-import { tempDirectory } from '@ftp/test-utils';
+import { tempDirectory, loggedInRawSession, rawSession, rawTransfer, type RawSession } from '@ftp/test-utils';
 import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { createCountingStorage } from '../src/testing/counting-storage.ts';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { loggedInRawSession, rawSession, rawTransfer, startServer, type RawSession } from './support/index.ts';
+import { startServer } from './support/index.ts';
 
 // Issue: users and limits. Every limit is checked over real sockets; speed limits only with lower bounds on time
 // (a throttle can never make a transfer faster, so machine load cannot make these checks flake).

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
-import { loggedInRawSession, rawSession, rawTransfer, type RawSession } from '../../server/test/support/index.ts';
+import { loggedInRawSession, rawSession, rawTransfer, type RawSession } from '@ftp/test-utils';
 import { createS3Storage } from '../src/index.ts';
 import { deletePrefix, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
 

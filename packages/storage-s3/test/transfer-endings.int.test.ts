@@ -5,7 +5,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator, type FtpServer, type FtpServerEvents } from '@ftp/server';
 // The server's raw control-connection client: these tests need the exact order of the client's closes.
-import { epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '../../server/test/support/raw-session.ts';
+import { epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '@ftp/test-utils';
 import { createS3Storage } from '../src/index.ts';
 import { isAbortMultipartUpload, isUploadPart, type ProxiedRequest } from './support/fault-proxy.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';

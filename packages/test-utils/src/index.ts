@@ -1,3 +1,16 @@
 export { generateCertificate, type CertificateOptions, type TestCertificate } from './certificate.ts';
 export { eventually } from './eventually.ts';
 export { tempDirectory } from './temp-directory.ts';
+export {
+  rawSession,
+  greetedRawSession,
+  loggedInRawSession,
+  pasvPort,
+  epsvPort,
+  openDataConnection,
+  readToEnd,
+  passiveData,
+  type RawSession,
+  type RawReply,
+} from './raw-session.ts';
+export { rawTransfer, type RawTransferResult } from './raw-transfer.ts';

@@ -1,11 +1,10 @@
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Authenticator } from '@ftp/plugin-api';
 import { createFtpServer, type ServerLogger } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
+import type { RawSession } from '@ftp/test-utils';
 import { onTestFinished } from 'vitest';
 
 /** A logger that keeps every line it is given, serialised, to search for leaked secrets. */
@@ -48,63 +47,8 @@ export async function startFtpServer(
   return port;
 }
 
-/** A raw FTP control connection (RFC 959 §4.2 replies, multi-line joined). */
-export interface FtpConnection {
-  /** Sends a line and returns the reply code and text. */
-  command(line: string): Promise<{ code: number; text: string }>;
-  /** The greeting or any reply not yet read. */
-  read(): Promise<{ code: number; text: string }>;
-  /** Resolves once the server closed the connection. */
-  readonly closed: Promise<void>;
-  close(): void;
-}
-
-/** Connects and reads the 220 greeting; destroyed when the test finishes. */
-export async function connectFtp(port: number): Promise<FtpConnection> {
-  const socket: Socket = connect({ host: '127.0.0.1', port });
-  socket.on('error', () => undefined);
-  onTestFinished(() => {
-    socket.destroy();
-  });
-  await once(socket, 'connect');
-  const closed = once(socket, 'close').then(() => undefined);
-  let buffered = '';
-  const replies: Array<{ code: number; text: string }> = [];
-  let wake: (() => void) | undefined;
-  socket.setEncoding('utf8').on('data', (chunk: string) => {
-    buffered += chunk;
-    // A reply ends with a line "ddd text" (RFC 959 §4.2); earlier "ddd-" lines belong to it.
-    for (let match = /^(\d{3}) [^\r\n]*\r\n/m.exec(buffered); match !== null; match = /^(\d{3}) [^\r\n]*\r\n/m.exec(buffered)) {
-      const end = match.index + match[0].length;
-      replies.push({ code: Number(match[1]), text: buffered.slice(0, end).trimEnd() });
-      buffered = buffered.slice(end);
-    }
-    wake?.();
-  });
-  socket.on('close', () => wake?.());
-  const read = async (): Promise<{ code: number; text: string }> => {
-    while (replies.length === 0) {
-      if (socket.destroyed) throw new Error('connection closed before a reply');
-      await new Promise<void>((resolve) => (wake = resolve));
-    }
-    return replies.shift()!;
-  };
-  const connection: FtpConnection = {
-    command: (line) => {
-      socket.write(`${line}\r\n`);
-      return read();
-    },
-    read,
-    closed,
-    close: () => socket.destroy(),
-  };
-  const greeting = await read();
-  if (greeting.code !== 220) throw new Error(`unexpected greeting ${greeting.text}`);
-  return connection;
-}
-
 /** USER then PASS; returns the PASS reply code. */
-export async function login(connection: FtpConnection, user: string, password: string): Promise<number> {
+export async function login(connection: RawSession, user: string, password: string): Promise<number> {
   const userReply = await connection.command(`USER ${user}`);
   if (userReply.code !== 331) return userReply.code;
   return (await connection.command(`PASS ${password}`)).code;

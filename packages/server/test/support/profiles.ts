@@ -1,6 +1,6 @@
 import type { AuthenticatedUser, AuthenticatorV1 } from '@ftp/plugin-api';
+import { loggedInRawSession, type RawSession } from '@ftp/test-utils';
 import { expect } from 'vitest';
-import { loggedInRawSession, type RawSession } from './raw-session.ts';
 
 /** Accepts password "pw" for every user in `profiles`, returning that profile. */
 export function profileAuthenticator(profiles: Record<string, Omit<AuthenticatedUser, 'username'>>): AuthenticatorV1 {

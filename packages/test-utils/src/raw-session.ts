@@ -117,11 +117,17 @@ export async function rawSession(port: number, localAddress?: string, host = '12
   return session;
 }
 
-/** Opens a raw control connection, reads the 220 greeting and logs in. */
-export async function loggedInRawSession(port: number, user?: string, password?: string): Promise<RawSession> {
+/** Opens a raw control connection to 127.0.0.1:port and reads the 220 greeting; destroyed when the test finishes. */
+export async function greetedRawSession(port: number): Promise<RawSession> {
   const session = await rawSession(port);
   const greeting = await session.read();
   if (greeting.code !== 220) throw new Error(`unexpected greeting: ${greeting.text}`);
+  return session;
+}
+
+/** Opens a raw control connection, reads the 220 greeting and logs in. */
+export async function loggedInRawSession(port: number, user?: string, password?: string): Promise<RawSession> {
+  const session = await greetedRawSession(port);
   await session.login(user, password);
   return session;
 }
