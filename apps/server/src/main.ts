@@ -44,7 +44,12 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     'listening',
   );
   handleSignals(started, logger);
-  if (config.tls !== undefined) watchCertificate(started, config.tls, logger);
+  if (config.tls !== undefined) {
+    watchCertificate(started, config.tls, logger);
+  } else {
+    // `systemctl reload` sends SIGHUP, whose default action ends the process: without TLS there is nothing to reload.
+    process.on('SIGHUP', () => logger.info({ signal: 'SIGHUP' }, 'nothing to reload: no tls section'));
+  }
   return undefined;
 }
 

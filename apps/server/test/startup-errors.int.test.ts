@@ -1,0 +1,180 @@
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Client } from 'basic-ftp';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { configKeys } from '../src/config-keys.ts';
+
+// The built CLI, started as users start it, against real listeners that already hold the ports it is told to use.
+const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+let directory: string;
+let certificate: { certFile: string; keyFile: string };
+const holders: Server[] = [];
+
+beforeAll(async () => {
+  const certificates = await mkdtemp(join(tmpdir(), 'ftp-startup-certs-'));
+  certificate = { certFile: join(certificates, 'cert.pem'), keyFile: join(certificates, 'key.pem') };
+  await promisify(execFile)('openssl', [
+    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1'],
+    ...['-keyout', certificate.keyFile, '-out', certificate.certFile],
+  ]);
+  return () => rm(certificates, { recursive: true, force: true });
+});
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'ftp-startup-errors-'));
+});
+afterEach(async () => {
+  for (const holder of holders.splice(0)) await new Promise((resolve) => holder.close(resolve));
+  await rm(directory, { recursive: true, force: true });
+});
+
+/** A real listener on a loopback port, held for the test; resolves with the port. */
+async function holdPort(): Promise<number> {
+  const holder = createServer();
+  holders.push(holder);
+  holder.listen({ host: '127.0.0.1', port: 0 });
+  await once(holder, 'listening');
+  return (holder.address() as { port: number }).port;
+}
+
+/** The parent's environment without anything that would change the app's configuration. */
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  const environment = { ...process.env };
+  for (const definition of Object.values(configKeys)) delete environment[definition.env];
+  delete environment.FTP_CONFIG;
+  return environment;
+}
+
+/** Runs the app on a config file until it exits (it must: every config here fails at start). */
+async function runApp(config: Record<string, unknown>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  await writeFile(join(directory, 'config.json'), JSON.stringify(config));
+  const child = spawn(process.execPath, [mainScript, '--config', 'config.json'], {
+    cwd: directory,
+    env: cleanEnvironment(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** The `msg` of every JSON log line the app wrote. */
+const logMessages = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => (JSON.parse(line) as { msg: string }).msg);
+
+const base = {
+  ftpAddr: '127.0.0.1',
+  ftpPort: 0,
+  authenticator: 'no-auth',
+  storageConnector: 'fs',
+  storageConfig: { root: './data' },
+  // The engine logs "listening" at debug level: its absence proves nothing was bound.
+  logLevel: 'debug',
+};
+
+describe('startup errors a user can act on', () => {
+  it('names ftpPort and the port when the control port is in use, and exits 1', async () => {
+    const port = await holdPort();
+    const result = await runApp({ ...base, ftpPort: port });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `ftp-server: ftpPort ${port} on ftpAddr 127.0.0.1 is in use (EADDRINUSE): choose another port or stop the process using it\n`,
+    );
+  });
+
+  it('names implicitFtpsPort when the implicit-TLS port is in use', async () => {
+    const port = await holdPort();
+    const result = await runApp({ ...base, tls: certificate, implicitFtpsPort: port });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`ftp-server: implicitFtpsPort ${port} on ftpAddr 127.0.0.1 is in use (EADDRINUSE)`);
+  });
+
+  it('names metricsPort when the metrics port is in use', async () => {
+    const port = await holdPort();
+    const result = await runApp({ ...base, metricsPort: port });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`ftp-server: metricsPort ${port} on metricsAddr 127.0.0.1 is in use (EADDRINUSE)`);
+    // The FTP listener was up by then (so the absence of this line below means something).
+    expect(logMessages(result.stdout)).toContain('listening');
+  });
+
+  it('names ftpAddr when the address is not one of this machine', async () => {
+    // 192.0.2.0/24 is TEST-NET-1 (RFC 5737): never assigned to a host.
+    const result = await runApp({ ...base, ftpAddr: '192.0.2.1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('ftp-server: ftpAddr 192.0.2.1 is not an address of this machine (EADDRNOTAVAIL)');
+  });
+
+  it('names tls.certFile and its path when the certificate is missing, and exits 2 before anything listens', async () => {
+    const missing = join(directory, 'missing-cert.pem');
+    const result = await runApp({ ...base, tls: { certFile: 'missing-cert.pem', keyFile: certificate.keyFile } });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^ftp-server: configuration error: tls\.certFile: .*missing-cert\.pem/m);
+    expect(result.stderr).toContain(missing);
+    expect(logMessages(result.stdout)).not.toContain('listening');
+  });
+
+  it('exits 2 for a plugin that is not installed, before anything listens', async () => {
+    const result = await runApp({ ...base, storageConnector: 'ftp-storage-not-installed' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^ftp-server: configuration error: storageConnector: "ftp-storage-not-installed" is neither a built-in \(fs, s3\) nor a package installed in /m,
+    );
+    expect(logMessages(result.stdout)).not.toContain('listening');
+  });
+});
+
+describe('SIGHUP (systemctl reload)', () => {
+  it('keeps serving without a tls section, and says there was nothing to reload', async () => {
+    await writeFile(join(directory, 'config.json'), JSON.stringify({ ...base, logLevel: 'info' }));
+    const child = spawn(process.execPath, [mainScript, '--config', 'config.json'], {
+      cwd: directory,
+      env: cleanEnvironment(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const exited = once(child, 'close');
+    const lines = createInterface({ input: child.stdout });
+    const messages: string[] = [];
+    // Resolves at the log line `message`; rejects if the app ends first (SIGHUP's default action would end it).
+    const seen = (message: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        lines.on('line', (line) => {
+          const entry = JSON.parse(line) as Record<string, unknown>;
+          if (entry.msg === message) resolve(entry);
+        });
+        child.once('exit', (code, signal) => reject(new Error(`app exited (${code ?? signal}) before logging "${message}"`)));
+      });
+    lines.on('line', (line) => messages.push((JSON.parse(line) as { msg: string }).msg));
+    try {
+      const { port } = (await seen('listening')) as { port: number };
+      const reloaded = seen('nothing to reload: no tls section');
+      child.kill('SIGHUP');
+      await reloaded;
+      const client = new Client(10_000);
+      try {
+        await client.access({ host: '127.0.0.1', port, user: 'anyone', password: 'x' });
+        expect(await client.pwd()).toBe('/');
+      } finally {
+        client.close();
+      }
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = (await exited) as [number | null];
+    expect(code).toBe(0);
+    expect(messages).toContain('stopped');
+  });
+});
