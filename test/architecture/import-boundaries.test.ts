@@ -51,8 +51,6 @@ const testUtilities = '@ftp/test-utils';
  * removes the entries. Code that ships may never do this.
  */
 const testHelpersSharedByPath: readonly { from: string; to: string }[] = [
-  // raw-session.ts, recording-logger.ts, index.ts: the raw control-connection client and log capture.
-  { from: 'packages/storage-s3', to: 'packages/server/test/support/' },
   // The S3 test server (fauxqs) fixture, also used by the app's S3 and scale-out tests.
   { from: 'apps/server', to: 'packages/storage-s3/test/support/test-s3.ts' },
 ];

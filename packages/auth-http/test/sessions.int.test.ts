@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { createBasicAuthenticator, createBearerAuthenticator, createDigestAuthenticator, createWebhookAuthenticator } from '@ftp/auth-http';
 import type { Authenticator } from '@ftp/plugin-api';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { greetedRawSession, type RawSession } from '@ftp/test-utils';
-import { capturingLogger, login, startFtpServer } from './support/ftp.ts';
+import { greetedRawSession, recordingLogger, type RawSession } from '@ftp/test-utils';
+import { login, startFtpServer } from './support/ftp.ts';
 import { startIdentityServer } from './support/identity-server.ts';
 
 // Re-validation is due once `authenticatedTtlMs` has passed. Only Date is faked, so the test moves the clock past the
@@ -175,7 +175,7 @@ describe('sessions are separate', () => {
 describe('secrets stay out of logs and errors', () => {
   it('logs neither passwords, tokens, Basic credentials nor webhook hashes', async () => {
     const identity = await startIdentityServer();
-    const logger = capturingLogger();
+    const { logger, lines } = recordingLogger();
     const password = 'wonder land';
     const hash = createHash('sha256').update(password).digest('hex');
     const secrets = [password, 'tok-alice.1', Buffer.from(`alice:${password}`).toString('base64'), hash, 'password_hash'];
@@ -200,8 +200,9 @@ describe('secrets stay out of logs and errors', () => {
         await connection.command('PWD');
       }
     }
-    expect(logger.lines.join('\n')).toMatch(/identity service/); // the outages were logged...
-    for (const secret of secrets) expect(logger.lines.filter((line) => line.includes(secret))).toEqual([]); // ...without secrets
+    const logged = lines.map((line) => JSON.stringify(line));
+    expect(logged.join('\n')).toMatch(/identity service/); // the outages were logged...
+    for (const secret of secrets) expect(logged.filter((line) => line.includes(secret))).toEqual([]); // ...without secrets
   });
 
   it('keeps the query string out of the outage error message', async () => {

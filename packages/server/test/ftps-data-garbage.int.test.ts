@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generateCertificate } from '@ftp/test-utils';
-import { alarmingLines, recordingLogger, sha256 } from './support/index.ts';
+import { generateCertificate, alarmingLines, recordingLogger } from '@ftp/test-utils';
+import { sha256 } from './support/index.ts';
 import { openDataConnection, passivePort, startTlsServer, testUser, tlsControlClient, type TlsControlClient } from './support-tls.ts';
 
 // A client that promised PROT P (RFC 4217 §9) but sends something other than a TLS handshake on the data connection:

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createNoAuthAuthenticator, createPassthroughAuthenticator } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory, rawSession } from '@ftp/test-utils';
-import { alarmingLines, recordingLogger, startServer } from './support/index.ts';
+import { tempDirectory, rawSession, alarmingLines, recordingLogger } from '@ftp/test-utils';
+import { startServer } from './support/index.ts';
 
 // A per-user root ("/srv/ftp/{user}") with an authenticator that accepts any name: a name longer than a directory
 // name may be (NAME_MAX, 255 bytes on Linux file systems) cannot have a root. That is the storage refusing this user,

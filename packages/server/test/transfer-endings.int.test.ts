@@ -6,9 +6,18 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
 import type { FtpServerEvents } from '@ftp/server';
-import { eventually, tempDirectory, epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '@ftp/test-utils';
+import {
+  eventually,
+  tempDirectory,
+  epsvPort,
+  loggedInRawSession,
+  openDataConnection,
+  type RawSession,
+  alarmingLines,
+  recordingLogger,
+} from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
-import { alarmingLines, recordingLogger, sha256, startServer } from './support/index.ts';
+import { sha256, startServer } from './support/index.ts';
 
 // How transfers end when the client ends them: by closing the data connection (RFC 959 §3.4: end of file), with ABOR
 // (§4.1.3), by closing the control connection, or by no longer reading. Raw sockets, so nothing smooths the order over.

@@ -3,8 +3,7 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
 // The server's raw control-connection client and log recorder: the test reads every reply and every log line.
-import { epsvPort, loggedInRawSession, openDataConnection, readToEnd } from '@ftp/test-utils';
-import { alarmingLines, recordingLogger } from '../../server/test/support/recording-logger.ts';
+import { epsvPort, loggedInRawSession, openDataConnection, readToEnd, alarmingLines, recordingLogger } from '@ftp/test-utils';
 import { createS3Storage } from '../src/index.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';
 import { deletePrefix, prefixOf } from './support/test-s3.ts';

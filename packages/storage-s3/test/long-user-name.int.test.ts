@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
 // The server's raw control-connection client and log recorder: the test reads every reply and every log line.
-import { rawSession } from '@ftp/test-utils';
-import { alarmingLines, recordingLogger } from '../../server/test/support/recording-logger.ts';
+import { rawSession, alarmingLines, recordingLogger } from '@ftp/test-utils';
 import { createS3Storage } from '../src/index.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';
 import { deletePrefix, listKeys } from './support/test-s3.ts';

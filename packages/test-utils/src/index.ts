@@ -14,3 +14,4 @@ export {
   type RawReply,
 } from './raw-session.ts';
 export { rawTransfer, type RawTransferResult } from './raw-transfer.ts';
+export { recordingLogger, alarmingLines, type LogLine, type TestLogger } from './recording-logger.ts';

@@ -7,24 +7,6 @@ import { createFsStorage } from '@ftp/storage-fs';
 import type { RawSession } from '@ftp/test-utils';
 import { onTestFinished } from 'vitest';
 
-/** A logger that keeps every line it is given, serialised, to search for leaked secrets. */
-export function capturingLogger(lines: string[] = []): ServerLogger & { readonly lines: string[] } {
-  const make = (bindings: Record<string, unknown>): ServerLogger & { readonly lines: string[] } => {
-    const write = (level: string) => (fields: Record<string, unknown>, message?: string) => {
-      lines.push(JSON.stringify({ level, ...bindings, ...fields, message }));
-    };
-    return {
-      lines,
-      debug: write('debug'),
-      info: write('info'),
-      warn: write('warn'),
-      error: write('error'),
-      child: (more) => make({ ...bindings, ...more }),
-    };
-  };
-  return make({});
-}
-
 /** Starts an FTP server on 127.0.0.1 port 0 with fs storage in a temp directory; closed when the test finishes. */
 export async function startFtpServer(
   authenticator: Authenticator,
