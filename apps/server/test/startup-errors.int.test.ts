@@ -1,12 +1,11 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { generateCertificate, tempDirectory } from '@ftp/test-utils';
 import { Client } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configKeys } from '../src/config-keys.ts';
@@ -19,20 +18,14 @@ let certificate: { certFile: string; keyFile: string };
 const holders: Server[] = [];
 
 beforeAll(async () => {
-  const certificates = await mkdtemp(join(tmpdir(), 'ftp-startup-certs-'));
-  certificate = { certFile: join(certificates, 'cert.pem'), keyFile: join(certificates, 'key.pem') };
-  await promisify(execFile)('openssl', [
-    ...['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=127.0.0.1'],
-    ...['-keyout', certificate.keyFile, '-out', certificate.certFile],
-  ]);
-  return () => rm(certificates, { recursive: true, force: true });
+  const { certFile, keyFile } = await generateCertificate();
+  certificate = { certFile, keyFile };
 });
 beforeEach(async () => {
-  directory = await mkdtemp(join(tmpdir(), 'ftp-startup-errors-'));
+  directory = await tempDirectory('ftp-startup-errors-');
 });
 afterEach(async () => {
   for (const holder of holders.splice(0)) await new Promise((resolve) => holder.close(resolve));
-  await rm(directory, { recursive: true, force: true });
 });
 
 /** A real listener on a loopback port, held for the test; resolves with the port. */
@@ -153,7 +146,8 @@ describe('SIGHUP (systemctl reload)', () => {
       new Promise<Record<string, unknown>>((resolve, reject) => {
         lines.on('line', (line) => {
           const entry = JSON.parse(line) as Record<string, unknown>;
-          if (entry.msg === message) resolve(entry);
+          // The app's own line, not the engine's (component "engine"), which comes before the signal handlers.
+          if (entry.msg === message && entry.component === undefined) resolve(entry);
         });
         child.once('exit', (code, signal) => reject(new Error(`app exited (${code ?? signal}) before logging "${message}"`)));
       });
