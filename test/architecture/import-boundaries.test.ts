@@ -51,8 +51,6 @@ const testUtilities = '@ftp/test-utils';
  * removes the entries. Code that ships may never do this.
  */
 const testHelpersSharedByPath: readonly { from: string; to: string }[] = [
-  // The S3 test server (fauxqs) fixture, also used by the app's S3 and scale-out tests.
-  { from: 'apps/server', to: 'packages/storage-s3/test/support/test-s3.ts' },
 ];
 
 /**

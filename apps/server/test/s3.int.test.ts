@@ -3,12 +3,12 @@ import { Client } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '@ftp/plugin-api';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
-import { deletePrefix, listKeys, startTestS3, type TestS3 } from '../../../packages/storage-s3/test/support/test-s3.ts';
+import { deletePrefix, listKeys, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
 import { ConfigError } from '../src/config-error.ts';
 import { loadStorageConnector } from '../src/plugins.ts';
 
 // `storageConnector: "s3"` as the app loads it from a config file, served by the engine and driven by basic-ftp.
-// The S3 server is fauxqs in a child process, or S3_ENDPOINT (see packages/storage-s3/test/support/test-s3.ts).
+// The S3 server is fauxqs in a child process, or S3_ENDPOINT (see @ftp/test-utils/s3).
 let s3: TestS3;
 beforeAll(async () => {
   s3 = await startTestS3();

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import type { ConnectEvent } from '@ftp/server';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { eventually, tempDirectory } from '@ftp/test-utils';
-import { deletePrefix, startTestS3 } from '../../../packages/storage-s3/test/support/test-s3.ts';
+import { deletePrefix, startTestS3 } from '@ftp/test-utils/s3';
 import { startApp, type InProcessApp } from './support/in-process-app.ts';
 
 // Scaling out: two server instances on 127.0.0.2 and 127.0.0.3 share one bucket on the test S3 server,

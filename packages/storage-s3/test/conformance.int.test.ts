@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { runStorageConformance } from '@ftp/plugin-api/testing';
+import { deletePrefix, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
-import { deletePrefix, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
 
 // The storage contract suite against a real S3-compatible server (fauxqs, or S3_ENDPOINT). Each test gets a fresh key
 // prefix, deleted afterwards. Parts of 5 MiB make the 32 MiB large-file check a 7-part multipart upload.

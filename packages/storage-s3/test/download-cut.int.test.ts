@@ -4,9 +4,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
 // The server's raw control-connection client and log recorder: the test reads every reply and every log line.
 import { epsvPort, loggedInRawSession, openDataConnection, readToEnd, alarmingLines, recordingLogger } from '@ftp/test-utils';
+import { deletePrefix, prefixOf } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';
-import { deletePrefix, prefixOf } from './support/test-s3.ts';
 
 // A RETR whose GetObject body is cut mid-stream (the S3 endpoint or a load balancer drops the connection after the
 // headers and part of the body): the storage is unavailable, not the server at fault. The client gets 451 naming the

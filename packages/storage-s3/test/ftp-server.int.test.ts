@@ -14,9 +14,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Client, FTPError } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
+import { deletePrefix, listKeys, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
 import { createS3Storage, type S3StorageOptions } from '../src/index.ts';
 import { isAbortMultipartUpload, isUploadPart, startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
-import { deletePrefix, listKeys, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
 
 // The whole server over the s3 connector, driven by basic-ftp (and Python's ftplib for REST+STOR, which basic-ftp
 // cannot send). The S3 server runs in a child process, so the memory measured here is the FTP server's and the

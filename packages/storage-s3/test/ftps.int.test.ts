@@ -4,8 +4,8 @@ import { Client } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
 import { generateCertificate, type TestCertificate } from '@ftp/test-utils';
+import { deletePrefix, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
-import { deletePrefix, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
 
 // The storage round trips over TLS against the S3 connector too: explicit and implicit FTPS, PROT P,
 // with the server requiring TLS for login and data, over a bucket on the test S3 server.

@@ -3,9 +3,9 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
 // The server's raw control-connection client and log recorder: the test reads every reply and every log line.
 import { rawSession, alarmingLines, recordingLogger } from '@ftp/test-utils';
+import { deletePrefix, listKeys } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';
-import { deletePrefix, listKeys } from './support/test-s3.ts';
 
 // A per-user key prefix ("home/{user}/") with an authenticator that accepts any name: S3 keys are at most 1,024 bytes
 // of UTF-8, so a name that fills them leaves no key the user could ever name. The storage refuses that user (530), as

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
 import { loggedInRawSession, rawSession, rawTransfer, type RawSession } from '@ftp/test-utils';
+import { deletePrefix, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
-import { deletePrefix, prefixOf, startTestS3, type TestS3 } from './support/test-s3.ts';
 
 // RFC 3659 §7.8: FEAT offers the MLST facts the server can write, "*" marking those it writes now. S3 objects have
 // no inode and no permission bits, so over S3 the server offers neither "unique" nor "UNIX.mode" and no listing

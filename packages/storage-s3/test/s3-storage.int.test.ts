@@ -2,8 +2,8 @@ import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { FtpError } from '@ftp/plugin-api';
 import { bytesFrom, chunksOf, collect, createTestPluginContext, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
+import { deletePrefix, listKeys, seedObjects } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
-import { deletePrefix, listKeys, seedObjects } from './support/test-s3.ts';
 import { readAll, useS3ThroughProxy } from './support/s3-fixture.ts';
 
 const fixture = useS3ThroughProxy();

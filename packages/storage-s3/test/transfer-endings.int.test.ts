@@ -6,10 +6,10 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator, type FtpServer, type FtpServerEvents } from '@ftp/server';
 // The server's raw control-connection client: these tests need the exact order of the client's closes.
 import { epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '@ftp/test-utils';
+import { deletePrefix, listKeys, prefixOf } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
 import { isAbortMultipartUpload, isUploadPart, type ProxiedRequest } from './support/fault-proxy.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';
-import { deletePrefix, listKeys, prefixOf } from './support/test-s3.ts';
 
 // How an upload over the s3 connector ends when the client ends it: closing the data connection (RFC 959 §3.4: end of
 // file) and then at once the control connection, or ABOR (§4.1.3). Raw sockets, so nothing smooths the order over.

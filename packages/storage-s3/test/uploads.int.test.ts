@@ -3,8 +3,8 @@ import { GetObjectCommand, PutObjectCommand, UploadPartCommand } from '@aws-sdk/
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '@ftp/plugin-api';
 import { chunksOf, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
+import { listKeys, openUploads } from '@ftp/test-utils/s3';
 import { isAbortMultipartUpload, isCreateMultipartUpload, isUploadPart } from './support/fault-proxy.ts';
-import { listKeys, openUploads } from './support/test-s3.ts';
 import { readAll, useS3ThroughProxy } from './support/s3-fixture.ts';
 
 // Uploads against the real test server: resumes byte for byte, atomic failure, cleanup of multipart uploads.

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, onTestFinished } from 'vitest';
 import type { StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
 import { collectBytes, createTestPluginContext, noAbort } from '@ftp/plugin-api/testing';
+import { deletePrefix, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
 import { createS3Storage, type S3StorageOptions } from '../../src/index.ts';
 import { startFaultProxy, type FaultProxy } from './fault-proxy.ts';
-import { deletePrefix, prefixOf, startTestS3, type TestS3 } from './test-s3.ts';
 
 /** A connector on a fresh prefix of the test bucket, with a session open for user "tester". */
 export interface OpenedS3 {

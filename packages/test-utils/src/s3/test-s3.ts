@@ -13,7 +13,6 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import type { S3StorageOptions } from '../../src/index.ts';
 
 /**
  * The S3-compatible server the tests talk to. By default a fauxqs process started on 127.0.0.1, port 0 (a child
@@ -31,9 +30,23 @@ export interface TestS3 {
   readonly external: boolean;
   /** A client for checking what the connector left in the bucket. */
   readonly client: S3Client;
-  /** Connector options for this server, with a fresh key prefix of its own unless one is given. */
-  options(overrides?: Partial<S3StorageOptions>): S3StorageOptions;
+  /**
+   * Connector options for this server (what `createS3Storage` takes), with a fresh key prefix of its own unless
+   * `overrides` names one.
+   */
+  options<Overrides extends object = Record<never, never>>(overrides?: Overrides): TestS3Options & Overrides;
   stop(): Promise<void>;
+}
+
+/** The connector options `TestS3.options` gives: this server, its bucket and a fresh prefix. */
+export interface TestS3Options {
+  readonly bucket: string;
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly forcePathStyle: boolean;
+  readonly prefix: string;
+  readonly partSize: number;
 }
 
 const fauxqsScript = fileURLToPath(new URL('./fauxqs-process.mjs', import.meta.url));
@@ -75,7 +88,7 @@ export async function startTestS3(): Promise<TestS3> {
     forcePathStyle,
     external: externalEndpoint !== undefined,
     client,
-    options: (overrides = {}) => ({
+    options: <Overrides extends object>(overrides?: Overrides) => ({
       bucket,
       endpoint,
       region,
@@ -83,7 +96,7 @@ export async function startTestS3(): Promise<TestS3> {
       forcePathStyle,
       prefix: `test-${randomUUID()}/`,
       partSize: 5 * 1024 * 1024,
-      ...overrides,
+      ...(overrides as Overrides),
     }),
     async stop() {
       client.destroy();
@@ -125,7 +138,7 @@ export async function deletePrefix(s3: TestS3, prefix: string): Promise<void> {
 }
 
 /** The key prefix the options give every user (tests use fixed prefixes without `{user}`). */
-export function prefixOf(options: S3StorageOptions): string {
+export function prefixOf(options: { readonly prefix?: unknown }): string {
   if (typeof options.prefix !== 'string') throw new Error('tests use string prefixes');
   return options.prefix;
 }
