@@ -16,7 +16,10 @@ export interface ConnectionFacts {
   readonly secure: boolean;
 }
 
-/** What a command handler may use. Handlers never see a socket: replies go through `reply`, data through `dataChannels`. */
+/**
+ * What a command handler may use; `Session` implements it. Handlers never see a socket: replies go through `reply`,
+ * data through `dataChannels`.
+ */
 export interface CommandContext {
   readonly state: SessionState;
   readonly options: ResolvedServerOptions;
@@ -25,9 +28,10 @@ export interface CommandContext {
   readonly dataChannels: DataChannels;
   /** The command table, for FEAT and HELP. */
   readonly commands: OfferedCommands;
-  /** The code of the last reply this command sent (0 before any): the `command` event reports it. */
-  lastReplyCode: number;
-  /** Sends one reply (RFC 959 §4.2); a string with line breaks or an array becomes a multi-line reply. */
+  /**
+   * Sends one reply (RFC 959 §4.2) of this command: the `command` event reports the code of its last. A string with
+   * line breaks or an array becomes a multi-line reply.
+   */
   reply(code: number, text: string | readonly string[]): void;
   /**
    * Sends the replies of this turn now instead of once the turn's promise callbacks have run: for a reply the client

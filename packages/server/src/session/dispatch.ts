@@ -5,14 +5,15 @@ import type { CommandContext } from './command-context.ts';
 import { hasCapability, isLoggedIn, type CommandSpec, type CommandTable } from './define-command.ts';
 import type { SessionState } from './session-state.ts';
 
-/** What the dispatcher needs from the session. */
-export interface DispatchTarget {
+/** What the dispatcher needs from the session, which is also the context of the commands it queues. */
+export interface DispatchTarget extends CommandContext {
   readonly state: SessionState;
   readonly commands: CommandTable;
   readonly isClosing: boolean;
-  contextFor(verb: string): CommandContext;
-  reply(code: number, text: string | readonly string[]): void;
-  closeAfter(code: number, text: string): void;
+  /** Sends a reply that is no command's own: a guard's refusal of a line, which the `command` event does not count. */
+  refuse(code: number, text: string): void;
+  /** `refuse`, then closes the control connection. */
+  refuseAndClose(code: number, text: string): void;
   /** Counts a bad command; closes the session with 421 past the limit and returns false. */
   countBadCommand(): boolean;
 }
@@ -30,18 +31,18 @@ export interface ReadyCommand {
  */
 export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand | undefined {
   if (target.isClosing) {
-    target.closeAfter(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+    target.refuseAndClose(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
     return undefined;
   }
   if (item.kind === 'too-long') {
-    if (target.countBadCommand()) target.reply(ReplyCode.SyntaxError, 'Command line too long.');
+    if (target.countBadCommand()) target.refuse(ReplyCode.SyntaxError, 'Command line too long.');
     return undefined;
   }
   const parsed = parseCommand(item.bytes);
   if (!parsed.ok) {
     if (parsed.reason === 'empty') return undefined; // RFC 959 has no empty command; stay silent like most servers
     if (target.countBadCommand()) {
-      target.reply(
+      target.refuse(
         ReplyCode.SyntaxError,
         parsed.reason === 'nul' ? 'NUL bytes are not allowed.' : 'Command is not valid UTF-8 (RFC 2640).',
       );
@@ -50,43 +51,42 @@ export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand 
   }
   const spec = target.commands.get(parsed.verb);
   if (spec === undefined) {
-    if (target.countBadCommand()) target.reply(ReplyCode.SyntaxError, `Unknown command "${printable(parsed.verb)}".`);
+    if (target.countBadCommand()) target.refuse(ReplyCode.SyntaxError, `Unknown command "${printable(parsed.verb)}".`);
     return undefined;
   }
   const { state } = target;
-  if (spec.available !== undefined && !spec.available(target.contextFor(spec.verb))) {
-    target.reply(ReplyCode.CommandNotImplemented, `${spec.verb} is not available on this server.`);
+  if (spec.available !== undefined && !spec.available(target)) {
+    target.refuse(ReplyCode.CommandNotImplemented, `${spec.verb} is not available on this server.`);
     return undefined;
   }
   if (spec.requiresLogin && state.user === undefined) {
-    target.reply(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
+    target.refuse(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
     return undefined;
   }
   if (spec.requiresCapability !== undefined && !hasCapability(state.storage, spec.requiresCapability)) {
-    target.reply(ReplyCode.CommandNotImplemented, `${spec.verb} is not supported by this storage.`);
+    target.refuse(ReplyCode.CommandNotImplemented, `${spec.verb} is not supported by this storage.`);
     return undefined;
   }
   if (spec.argument === 'required' && parsed.argument.trim() === '') {
-    target.reply(ReplyCode.SyntaxErrorInArguments, `Syntax: ${spec.syntax}`);
+    target.refuse(ReplyCode.SyntaxErrorInArguments, `Syntax: ${spec.syntax}`);
     return undefined;
   }
   if (spec.mustFollow === 'RNFR' && state.renameFrom === undefined) {
-    target.reply(ReplyCode.BadSequence, 'RNFR required first.');
+    target.refuse(ReplyCode.BadSequence, 'RNFR required first.');
     return undefined;
   }
   if (spec.mustFollow === 'USER' && state.pendingUsername === undefined) {
-    target.reply(ReplyCode.BadSequence, 'Login with USER first.');
+    target.refuse(ReplyCode.BadSequence, 'Login with USER first.');
     return undefined;
   }
   return { spec, verb: spec.verb, argument: parsed.argument };
 }
 
 /**
- * Runs an admitted command; any thrown error becomes a reply through `toReply`, the one mapping. Resolves with the
- * code of the last reply the command sent (0 when it sent none).
+ * Runs an admitted command with `context` (the session, or for a command beside a transfer the session with replies
+ * of its own); any thrown error becomes a reply through `toReply`, the one mapping.
  */
-export async function run(target: DispatchTarget, command: ReadyCommand): Promise<number> {
-  const context = target.contextFor(command.verb);
+export async function run(target: DispatchTarget, context: CommandContext, command: ReadyCommand): Promise<void> {
   const { state } = target;
   try {
     await handle(command.spec, context, command.argument);
@@ -98,7 +98,6 @@ export async function run(target: DispatchTarget, command: ReadyCommand): Promis
     if (command.verb !== 'REST') state.restartOffset = 0;
     if (command.verb !== 'RNFR') state.renameFrom = undefined;
   }
-  return context.lastReplyCode;
 }
 
 /**

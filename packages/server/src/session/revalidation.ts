@@ -8,7 +8,8 @@ export interface RevalidationTarget {
   readonly state: SessionState;
   readonly logger: ServerLogger;
   pluginContext(): PluginContext;
-  closeAfter(code: number, text: string): void;
+  /** Ends the session with a reply that is no command's own. */
+  refuseAndClose(code: number, text: string): void;
 }
 
 /**
@@ -25,10 +26,10 @@ export async function stillAuthorized(target: RevalidationTarget): Promise<boole
       return true;
     }
     target.logger.info({ username: target.state.user?.username }, 'login revoked at re-validation');
-    target.closeAfter(ReplyCode.NotLoggedIn, 'Login no longer valid, closing control connection.');
+    target.refuseAndClose(ReplyCode.NotLoggedIn, 'Login no longer valid, closing control connection.');
   } catch (error) {
     target.logger.warn({ error: String(error) }, 're-validation unavailable');
-    target.closeAfter(ReplyCode.ServiceNotAvailable, 'Authentication service not available, closing control connection.');
+    target.refuseAndClose(ReplyCode.ServiceNotAvailable, 'Authentication service not available, closing control connection.');
   }
   return false;
 }

@@ -1,16 +1,19 @@
 import type { SecureContext } from 'node:tls';
 import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
-import { formatReply, parseCommand, ReplyCode, type SplitterItem } from '@ftp/protocol';
+import { formatReply, parseCommand, ReplyCode, resolveVirtualPath, type SplitterItem } from '@ftp/protocol';
 import { PermissionError } from '../errors/server-errors.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
-import type { CommandContext, TransferHandle } from './command-context.ts';
+import type { DataChannels } from '../data-channel/data-channels.ts';
+import type { ServerLimits } from '../limits/server-limits.ts';
+import type { ResolvedServerOptions } from '../resolve-options.ts';
+import type { TlsMaterial } from '../tls/tls-material.ts';
+import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
 import type { CommandTable } from './define-command.ts';
 import { admit, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { stillAuthorized } from './revalidation.ts';
-import { SessionState } from './session-state.ts';
+import { SessionState, type ActiveTransfer } from './session-state.ts';
 import { runTransfer } from './transfer-runner.ts';
-import { SessionCommandContext, type ContextSession } from './session-command-context.ts';
 import type { SessionEnvironment } from './session-environment.ts';
 import { SessionPluginContext } from './session-plugin-context.ts';
 
@@ -40,11 +43,17 @@ const connectionClosed = new Error('control connection closed');
 /** Lines queued while a command runs before we stop reading from the client. */
 const queueHighWater = 32;
 
+/** Where replies leave their code, for the `command` event of the command that sent them (0 before any). */
+interface ReplyRecord {
+  lastCode: number;
+}
+
 /**
  * One FTP session as a sans-I/O engine: lines in through `receive`, replies out through `SessionIo`. Commands run
- * one at a time in arrival order (RFC 959 §4.1.3); only ABOR, STAT and QUIT run beside a transfer.
+ * one at a time in arrival order (RFC 959 §4.1.3); only ABOR, STAT and QUIT run beside a transfer. The session is
+ * the context of the commands it runs: a handler gets it typed as `CommandContext`, so no object is made per command.
  */
-export class Session implements DispatchTarget, ContextSession {
+export class Session implements DispatchTarget {
   readonly state = new SessionState();
   readonly commands: CommandTable;
   readonly #io: SessionIo;
@@ -66,7 +75,11 @@ export class Session implements DispatchTarget, ContextSession {
   /** Whether `#timer` counts the idle timeout (logged in) rather than the login deadline. */
   #timerCountsIdle = false;
   #loginDeadline = 0;
-  /** The code of the last reply sent, reported with the `command` event of the command that sent it. */
+  /**
+   * The replies of the queued commands, which run one at a time. A command beside a transfer keeps its own record
+   * (see `#besideTransfer`), so neither it nor the transfer's command reports the other's reply.
+   */
+  readonly #queuedReplies: ReplyRecord = { lastCode: 0 };
 
   constructor(io: SessionIo, environment: SessionEnvironment) {
     this.#io = io;
@@ -98,10 +111,34 @@ export class Session implements DispatchTarget, ContextSession {
     return this.#environment.logger;
   }
 
+  get options(): ResolvedServerOptions {
+    return this.#environment.options;
+  }
+
+  get connection(): ConnectionFacts {
+    return this.#environment.connection;
+  }
+
+  get dataChannels(): DataChannels {
+    return this.#environment.dataChannels;
+  }
+
+  get limits(): ServerLimits {
+    return this.#environment.limits;
+  }
+
+  get tls(): TlsMaterial | undefined {
+    return this.#environment.tls;
+  }
+
+  get transfer(): ActiveTransfer | undefined {
+    return this.state.transfer;
+  }
+
   /** Sends the greeting (RFC 959 §5.4: 220 on connect) and starts the login timer. */
   start(): void {
     this.#loginDeadline = Date.now() + this.#environment.options.loginTimeoutMs;
-    this.reply(ReplyCode.ServiceReady, `${this.#environment.options.serverName} ready.`);
+    this.#send(ReplyCode.ServiceReady, `${this.#environment.options.serverName} ready.`);
     this.#armTimer();
   }
 
@@ -119,7 +156,10 @@ export class Session implements DispatchTarget, ContextSession {
     const parsed = parseCommand(item.bytes);
     if (!parsed.ok || this.commands.get(parsed.verb)?.allowedDuringTransfer !== true) return false;
     const command = admit(this, item);
-    if (command !== undefined) void this.#execute(command);
+    if (command !== undefined) {
+      const replies: ReplyRecord = { lastCode: 0 };
+      void this.#execute(command, this.#besideTransfer(replies), replies);
+    }
     return true;
   }
 
@@ -130,29 +170,56 @@ export class Session implements DispatchTarget, ContextSession {
       const item = this.#queue.shift()!;
       if (this.#queue.length === queueHighWater / 2) this.#io.resumeInput();
       const command = admit(this, item);
-      if (command !== undefined) await this.#execute(command);
+      if (command !== undefined) await this.#execute(command, this, this.#queuedReplies);
       // The connection stopped reading after an AUTH line; unless AUTH started TLS, reading goes on.
       if (item.kind === 'line' && command?.verb === 'AUTH' && !this.#closed) this.#io.resumeAfterAuth();
     }
     this.#busy = false;
-    if (this.#closing && !this.#closed) this.closeAfter(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+    if (this.#closing && !this.#closed) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
     else this.#armTimer();
   }
 
-  async #execute(command: ReadyCommand): Promise<void> {
+  /** Runs one admitted command with `context`, whose replies leave their codes in `replies`. */
+  async #execute(command: ReadyCommand, context: CommandContext, replies: ReplyRecord): Promise<void> {
     const argument = command.verb === 'PASS' ? '<redacted>' : command.argument;
     this.logger.debug({ verb: command.verb, argument }, 'command');
     if (command.spec.requiresLogin && this.state.revalidation !== undefined && !(await stillAuthorized(this))) return;
     const startedAt = Date.now();
-    // The command's own last reply: ABOR or STAT answering beside a transfer must not lend it their codes.
-    const replyCode = await run(this, command);
+    replies.lastCode = 0;
+    await run(this, context, command);
     if (this.#environment.listens?.('command') === false) return;
     this.#environment.emit('command', {
       ...this.#eventBase(),
       verb: command.verb,
       argument: command.verb === 'PASS' ? undefined : command.argument,
-      replyCode,
+      replyCode: replies.lastCode,
       durationMs: Date.now() - startedAt,
+    });
+  }
+
+  /**
+   * The context of a command that runs beside a transfer (ABOR, STAT, QUIT): the session, except that its replies
+   * leave their codes in its own record, so it and the transfer's command each report their own reply (an aborted
+   * RETR reports its 426, the ABOR its 226). Such commands are rare and start no transfer, so a proxy serves rather
+   * than a second implementation of the context.
+   */
+  #besideTransfer(replies: ReplyRecord): CommandContext {
+    const reply = (code: number, text: string | readonly string[]) => {
+      replies.lastCode = code;
+      this.#send(code, text);
+    };
+    const closeAfter = (code: number, text: string) => {
+      replies.lastCode = code;
+      this.#close(code, text);
+    };
+    return new Proxy<CommandContext>(this, {
+      get(session, key) {
+        if (key === 'reply') return reply;
+        if (key === 'closeAfter') return closeAfter;
+        const value: unknown = Reflect.get(session, key);
+        // Bound to the session: its methods use its private fields, which the proxy does not have.
+        return typeof value === 'function' ? value.bind(session) : value;
+      },
     });
   }
 
@@ -182,7 +249,7 @@ export class Session implements DispatchTarget, ContextSession {
         return;
       }
       this.logger.info({ loggedIn }, 'session timed out');
-      this.closeAfter(
+      this.#close(
         ReplyCode.ServiceNotAvailable,
         loggedIn ? 'Idle timeout, closing control connection.' : 'Login timeout, closing control connection.',
       );
@@ -195,14 +262,10 @@ export class Session implements DispatchTarget, ContextSession {
     this.#timer = undefined;
   }
 
-  /**
-   * A final reply (2xx-5xx, RFC 959 §4.2) leaves at once when no command waits behind it: the client can send
-   * nothing before it arrives, while the command's code still unwinds. A 1xx reply waits for the turn's end, so a small download's 150 and 226 still share one write, and so do the
-   * replies to commands a client sent in one packet.
-   */
+  /** A reply of the queued command that is running (see `CommandContext.reply`). */
   reply(code: number, text: string | readonly string[]): void {
-    if (this.#closed) return;
-    this.#io.send(formatReply(code, text), code >= 200 && this.#queue.length === 0);
+    this.#queuedReplies.lastCode = code;
+    this.#send(code, text);
   }
 
   /** See `CommandContext.flushReplies`. */
@@ -210,9 +273,34 @@ export class Session implements DispatchTarget, ContextSession {
     if (!this.#closed) this.#io.flush();
   }
 
+  /** The last reply of the queued command that is running, then the end of the control connection. */
   closeAfter(code: number, text: string): void {
+    this.#queuedReplies.lastCode = code;
+    this.#close(code, text);
+  }
+
+  /** A reply that is no command's own: a guard's refusal of a line (see `DispatchTarget`). */
+  refuse(code: number, text: string): void {
+    this.#send(code, text);
+  }
+
+  refuseAndClose(code: number, text: string): void {
+    this.#close(code, text);
+  }
+
+  /**
+   * A final reply (2xx-5xx, RFC 959 §4.2) leaves at once when no command waits behind it: the client can send
+   * nothing before it arrives, while the command's code still unwinds. A 1xx reply waits for the turn's end, so a
+   * small download's 150 and 226 still share one write, and so do the replies to commands a client sent in one packet.
+   */
+  #send(code: number, text: string | readonly string[]): void {
     if (this.#closed) return;
-    this.reply(code, text);
+    this.#io.send(formatReply(code, text), code >= 200 && this.#queue.length === 0);
+  }
+
+  #close(code: number, text: string): void {
+    if (this.#closed) return;
+    this.#send(code, text);
     this.#closed = true;
     this.#clearTimer();
     this.#io.close();
@@ -222,14 +310,14 @@ export class Session implements DispatchTarget, ContextSession {
     this.state.badCommands++;
     if (this.state.badCommands <= this.#environment.options.maxBadCommands) return true;
     this.logger.warn({ badCommands: this.state.badCommands }, 'too many bad commands');
-    this.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many bad commands, closing control connection.');
+    this.#close(ReplyCode.ServiceNotAvailable, 'Too many bad commands, closing control connection.');
     return false;
   }
 
   /** Server shutdown: idle sessions get 421 now, busy ones when their command or transfer finishes. */
   shutdown(): void {
     this.#closing = true;
-    if (this.isIdle) this.closeAfter(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+    if (this.isIdle) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
   }
 
   /** Shutdown deadline passed: abort whatever still runs. */
@@ -286,12 +374,8 @@ export class Session implements DispatchTarget, ContextSession {
     return { sessionId, remoteAddress, username: this.state.user?.username };
   }
 
-  contextFor(verb: string): CommandContext {
-    return new SessionCommandContext(this, this.#environment, verb);
-  }
-
   /** The user's storage; only commands that require login call it. */
-  storageSession(): StorageSessionV1 {
+  storage(): StorageSessionV1 {
     const storage = this.state.storage;
     if (storage === undefined) throw new Error('storage used before login');
     return storage;
@@ -314,16 +398,16 @@ export class Session implements DispatchTarget, ContextSession {
     return this.#lifetime.signal;
   }
 
-  runTransfer(
-    command: string,
-    path: string,
-    body: (transfer: TransferHandle) => Promise<void>,
-    replyWithFailure: (error: unknown) => void,
-  ): Promise<void> {
-    return runTransfer(this.state, this.#ended ? connectionClosed : undefined, replyWithFailure, command, path, body);
+  resolvePath(argument: string): string {
+    return resolveVirtualPath(this.state.currentDirectory, argument);
   }
 
-  emitSessionEvent<E extends keyof FtpServerEvents>(event: E, payload: object): void {
+  /** Transfers run only from queued commands: their failure is answered as the queued command's reply. */
+  runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>): Promise<void> {
+    return runTransfer(this.state, this.#ended ? connectionClosed : undefined, this, command, path, body);
+  }
+
+  emit<E extends keyof FtpServerEvents>(event: E, payload: Omit<FtpServerEvents[E][0], 'sessionId' | 'remoteAddress' | 'username'>): void {
     // With no listener, the event object (a spread of the session's identity and the payload) is not built.
     if (this.#environment.listens?.(event) === false) return;
     this.#environment.emit(event, ...([{ ...this.#eventBase(), ...payload }] as unknown as FtpServerEvents[E]));

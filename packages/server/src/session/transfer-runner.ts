@@ -1,4 +1,5 @@
-import type { TransferHandle } from './command-context.ts';
+import type { CommandContext, TransferHandle } from './command-context.ts';
+import { replyWithError } from './dispatch.ts';
 import type { SessionState } from './session-state.ts';
 
 /**
@@ -6,13 +7,13 @@ import type { SessionState } from './session-state.ts';
  * abort signal fires on ABOR or when the session ends (the session ends `state.transfer` itself through
  * `controlClosed`, so a transfer adds no listener to the session's signal; `sessionEnd`, the reason of a session
  * already ended, aborts it at once). The body may replace that abort with its own ending (`onControlClose`). The
- * body's error is answered by `replyWithError` before the transfer settles, because ABOR waits on `settled`: its 226
+ * body's error is answered through `context` before the transfer settles, because ABOR waits on `settled`: its 226
  * must follow the transfer's 426 (RFC 959 §4.1.3).
  */
 export async function runTransfer(
   state: SessionState,
   sessionEnd: Error | undefined,
-  replyWithError: (error: unknown) => void,
+  context: CommandContext,
   command: string,
   path: string,
   body: (transfer: TransferHandle) => Promise<void>,
@@ -32,7 +33,7 @@ export async function runTransfer(
       onControlClose: (handler) => (onControlClose = handler),
     });
   } catch (error) {
-    replyWithError(error);
+    replyWithError(context, command, error);
   } finally {
     state.transfer = undefined;
     settle();
