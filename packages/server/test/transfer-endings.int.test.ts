@@ -9,12 +9,11 @@ import type { FtpServerEvents } from '@ftp/server';
 import {
   eventually,
   tempDirectory,
-  epsvPort,
   loggedInRawSession,
-  openDataConnection,
   type RawSession,
   alarmingLines,
   recordingLogger,
+  startRawTransfer,
 } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import { sha256, startServer } from './support/index.ts';
@@ -32,14 +31,6 @@ async function fsServer(options: { dataTimeoutMs?: number } = {}) {
   const uploads: UploadEvent[] = [];
   started.server.on('upload', (event) => uploads.push(event));
   return { ...started, root, uploads, logs: lines };
-}
-
-/** TYPE I, EPSV, connect the data socket, send `command`, expect 150: the data connection is then the transfer's. */
-async function startTransfer(session: RawSession, command: string): Promise<Socket> {
-  expect((await session.command('TYPE I')).code).toBe(200);
-  const data = await openDataConnection(epsvPort(await session.command('EPSV')));
-  expect((await session.command(command)).code).toBe(150);
-  return data;
 }
 
 /** Writes `bytes` to the data socket and resolves once they were handed to the kernel. */
@@ -61,7 +52,7 @@ describe('an upload whose data is complete when the control connection closes', 
       const { port, root, uploads } = await fsServer();
       for (let round = 0; round < rounds; round++) {
         const session = await loggedInRawSession(port);
-        const data = await startTransfer(session, `STOR file-${round}.bin`);
+        const data = await startRawTransfer(session, `STOR file-${round}.bin`);
         data.end(payload);
         await once(data, 'finish');
         if (ending === 'QUIT then close') session.send('QUIT');
@@ -82,7 +73,7 @@ describe('an upload still receiving data when the control connection closes', ()
   it('is aborted: the server closes the data connection and leaves no file', async () => {
     const { port, root, uploads } = await fsServer();
     const session = await loggedInRawSession(port);
-    const data = await startTransfer(session, 'STOR partial.bin');
+    const data = await startRawTransfer(session, 'STOR partial.bin');
     await writeAll(data, randomBytes(256 * 1024));
     const dataClosed = new Promise((resolve) => data.once('close', resolve));
     session.socket.destroy();
@@ -97,7 +88,7 @@ describe('ABOR during an upload', () => {
   it('answers 426 for the STOR, then 226, leaves no partial file and logs no error', async () => {
     const { port, root, uploads, logs } = await fsServer();
     const session = await loggedInRawSession(port);
-    const data = await startTransfer(session, 'STOR aborted.bin');
+    const data = await startRawTransfer(session, 'STOR aborted.bin');
     await writeAll(data, randomBytes(256 * 1024));
     // The upload's temporary file exists: the abort really interrupts a write in progress.
     await eventually(async () => (await filesIn(root)).length > 0, 'the upload to start on disk');
@@ -110,7 +101,7 @@ describe('ABOR during an upload', () => {
     expect(alarmingLines(logs)).toEqual([]);
     // The session goes on, and the next upload works.
     data.destroy();
-    const next = await startTransfer(session, 'STOR next.bin');
+    const next = await startRawTransfer(session, 'STOR next.bin');
     next.end('next');
     expect((await session.read()).code).toBe(226);
     expect(await filesIn(root)).toEqual(['next.bin']);
@@ -150,7 +141,7 @@ describe('a download whose client stops reading', () => {
     const session = await loggedInRawSession(port);
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     onTestFinished(() => void vi.useRealTimers());
-    const data = await startTransfer(session, 'RETR big.bin');
+    const data = await startRawTransfer(session, 'RETR big.bin');
     data.pause();
     // Wait (on the real clock) until the server cannot write more: the socket buffers between it and the client are full.
     let moved = -1;
@@ -169,7 +160,7 @@ describe('a download whose client stops reading', () => {
 
     // The session goes on: the stall ended the transfer, not the session.
     expect((await session.command('NOOP')).code).toBe(200);
-    const small = await startTransfer(session, 'RETR small.txt');
+    const small = await startRawTransfer(session, 'RETR small.txt');
     const received = new Promise<Buffer>((resolve) => {
       const chunks: Buffer[] = [];
       small.on('data', (chunk: Buffer) => chunks.push(chunk)).once('end', () => resolve(Buffer.concat(chunks)));

@@ -5,7 +5,7 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator, type FtpServer, type FtpServerEvents } from '@ftp/server';
 // The server's raw control-connection client: these tests need the exact order of the client's closes.
-import { epsvPort, loggedInRawSession, openDataConnection, type RawSession } from '@ftp/test-utils';
+import { loggedInRawSession, startRawTransfer } from '@ftp/test-utils';
 import { deletePrefix, listKeys, prefixOf } from '@ftp/test-utils/s3';
 import { createS3Storage } from '../src/index.ts';
 import { isAbortMultipartUpload, isUploadPart, type ProxiedRequest } from './support/fault-proxy.ts';
@@ -46,14 +46,6 @@ async function startServer(): Promise<{ server: FtpServer; port: number; prefix:
   return { server, port, prefix, uploads };
 }
 
-/** TYPE I, EPSV, connect the data socket, send `command`, expect 150: the data connection is then the transfer's. */
-async function startTransfer(session: RawSession, command: string): Promise<Socket> {
-  expect((await session.command('TYPE I')).code).toBe(200);
-  const data = await openDataConnection(epsvPort(await session.command('EPSV')));
-  expect((await session.command(command)).code).toBe(150);
-  return data;
-}
-
 /** The next `event` of `server` (register before triggering it). */
 function next<E extends keyof FtpServerEvents>(server: FtpServer, event: E): Promise<FtpServerEvents[E][0]> {
   return new Promise((resolve) => server.once(event, ((payload: FtpServerEvents[E][0]) => resolve(payload)) as never));
@@ -82,7 +74,7 @@ describe('an upload over the s3 connector', () => {
     const rounds = 3;
     for (let round = 0; round < rounds; round++) {
       const session = await loggedInRawSession(port);
-      const data = await startTransfer(session, `STOR file-${round}.bin`);
+      const data = await startRawTransfer(session, `STOR file-${round}.bin`);
       const disconnected = next(server, 'disconnect');
       data.end(payload);
       await once(data, 'finish');
@@ -104,7 +96,7 @@ describe('an upload over the s3 connector', () => {
   it('aborts its multipart upload, leaving no object, when the control connection closes while data still arrives', async () => {
     const { server, port, prefix, uploads } = await startServer();
     const session = await loggedInRawSession(port);
-    const data = await startTransfer(session, 'STOR partial.bin');
+    const data = await startRawTransfer(session, 'STOR partial.bin');
     data.write(randomBytes(6 * mebibyte));
     await untilPartStored(data);
     const disconnected = next(server, 'disconnect');
@@ -119,7 +111,7 @@ describe('an upload over the s3 connector', () => {
   it('answers ABOR with 426 then 226, aborting its multipart upload and leaving no object', async () => {
     const { port, prefix, uploads } = await startServer();
     const session = await loggedInRawSession(port);
-    const data = await startTransfer(session, 'STOR aborted.bin');
+    const data = await startRawTransfer(session, 'STOR aborted.bin');
     data.write(randomBytes(6 * mebibyte));
     await untilPartStored(data);
     session.send('ABOR');

@@ -13,5 +13,5 @@ export {
   type RawSession,
   type RawReply,
 } from './raw-session.ts';
-export { rawTransfer, type RawTransferResult } from './raw-transfer.ts';
+export { rawTransfer, startRawTransfer, type RawTransferResult } from './raw-transfer.ts';
 export { recordingLogger, alarmingLines, type LogLine, type TestLogger } from './recording-logger.ts';

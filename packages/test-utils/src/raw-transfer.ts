@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { openDataConnection, pasvPort, readToEnd, type RawReply, type RawSession } from './raw-session.ts';
+import { epsvPort, openDataConnection, pasvPort, readToEnd, type RawReply, type RawSession } from './raw-session.ts';
 
 /** What one transfer command over a raw session produced. */
 export interface RawTransferResult {
@@ -29,4 +29,17 @@ export async function rawTransfer(session: RawSession, commandLine: string, uplo
   const bytes = await received;
   const final = await session.read();
   return { first, final, received: bytes };
+}
+
+/**
+ * TYPE I, EPSV, connects the data socket and sends `commandLine`, which must answer 150: the data connection is then
+ * the transfer's, for a test that ends it its own way (a half-sent upload, a closed control connection).
+ */
+export async function startRawTransfer(session: RawSession, commandLine: string): Promise<Socket> {
+  const type = await session.command('TYPE I');
+  if (type.code !== 200) throw new Error(`TYPE I answered ${type.text}`);
+  const data = await openDataConnection(epsvPort(await session.command('EPSV')));
+  const first = await session.command(commandLine);
+  if (first.code !== 150) throw new Error(`${commandLine} answered ${first.text}, not 150`);
+  return data;
 }
