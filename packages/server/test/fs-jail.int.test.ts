@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLocalAuthenticator, hashPassword } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory, loggedInRawSession, rawTransfer, type RawSession } from '@ftp/test-utils';
+import { loggedInRawSession, rawTransfer, startDirectorySwapping, tempDirectory, type RawSession } from '@ftp/test-utils';
 import { connectClient, startServer } from './support/index.ts';
 
 // The fs connector's jail seen from FTP clients: every user's root is a chroot (whatever sets it), symlinks resolve
@@ -89,8 +87,6 @@ describe('per-user roots on one file-system root', () => {
 });
 
 describe('a directory swapped with a symlink to the outside by a local user', () => {
-  const swapper = fileURLToPath(new URL('../../../test/support/rename-exchange.py', import.meta.url));
-
   it('never lets an FTP client read, write or change anything outside the root', async () => {
     const base = await tempDirectory('ftp-jail-race-');
     const root = join(base, 'root');
@@ -105,14 +101,7 @@ describe('a directory swapped with a symlink to the outside by a local user', ()
     const session = await loggedInRawSession(port);
     expect((await session.command('TYPE I')).code).toBe(200);
 
-    const child = spawn('python3', [swapper, join(root, 'work'), join(root, 'swap'), '50000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    onTestFinished(() => {
-      child.kill('SIGKILL');
-    });
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.stdout.once('data', () => resolve());
-    });
+    const stop = await startDirectorySwapping(join(root, 'work'), join(root, 'swap'));
     const leaked: string[] = [];
     try {
       // A bounded count of rounds, each every kind of command on the swapped directory.
@@ -134,7 +123,7 @@ describe('a directory swapped with a symlink to the outside by a local user', ()
         await session.command(`RMD work/made-${round}`);
       }
     } finally {
-      child.kill('SIGKILL');
+      await stop();
     }
     expect(leaked).toEqual([]);
     expect((await readdir(outside)).sort()).toEqual(['file.txt', 'keep.txt']);

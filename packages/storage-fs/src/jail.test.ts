@@ -1,10 +1,10 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, readlink, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { StorageSessionV1 } from '@ftp/plugin-api';
+import { startDirectorySwapping } from '@ftp/test-utils';
 import {
   bytesFrom,
   chunksOf,
@@ -226,29 +226,11 @@ describe('paths of any depth', () => {
 
 /**
  * A hostile local user swaps a directory of the root with a symlink to a directory outside, atomically and again and
- * again (renameat2 RENAME_EXCHANGE, test/support/rename-exchange.py), while the session works in that directory. A
+ * again (renameat2 RENAME_EXCHANGE, `startDirectorySwapping` of @ftp/test-utils), while the session works in that directory. A
  * bounded count of operations, not a time: whatever the interleaving, no operation may read, write, create, remove or
  * rename anything outside.
  */
 describe('a directory swapped with a symlink to the outside while the session works in it', () => {
-  const swapper = fileURLToPath(new URL('../../../test/support/rename-exchange.py', import.meta.url));
-
-  /** Starts the swapping of `first` and `second`; resolves once it runs, with a function that stops it by its PID. */
-  async function startSwapping(first: string, second: string): Promise<() => Promise<void>> {
-    const child = spawn('python3', [swapper, first, second, '50000000'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.stdout.once('data', () => resolve());
-    });
-    return async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    };
-  }
-
   it.each([
     ['on the event loop', {}],
     ['in the thread pool', { fileSystem: 'network' as const, listInWorker: false }],
@@ -265,7 +247,7 @@ describe('a directory swapped with a symlink to the outside while the session wo
         createTestPluginContext(),
       );
       const outsideBefore = (await readdir(join(outside, 'directory'))).sort();
-      const stop = await startSwapping(join(root, 'work'), join(root, 'swap'));
+      const stop = await startDirectorySwapping(join(root, 'work'), join(root, 'swap'));
       const leaked: string[] = [];
       const attempt = async (operation: () => Promise<unknown>): Promise<void> => {
         try {

@@ -1,4 +1,5 @@
 export { generateCertificate, type CertificateOptions, type TestCertificate } from './certificate.ts';
+export { startDirectorySwapping } from './directory-swapping.ts';
 export { eventually } from './eventually.ts';
 export { tempDirectory } from './temp-directory.ts';
 export {
