@@ -21,6 +21,7 @@ const allowedImports: Record<string, readonly string[]> = {
   'packages/auth-http': ['@ftp/plugin-api'],
   'packages/storage-fs': ['@ftp/plugin-api'],
   'packages/storage-s3': ['@ftp/plugin-api'],
+  'packages/store-postgres': ['@ftp/plugin-api'],
   'packages/test-utils': [],
   'examples/auth-htpasswd': ['@ftp/plugin-api'],
   'examples/storage-memory': ['@ftp/plugin-api'],
@@ -40,18 +41,13 @@ const testOnlyImports: Record<string, readonly string[]> = {
 };
 
 /**
- * The private package of test helpers shared across packages (`packages/test-utils`): it imports no workspace package,
- * so it sits below everything, and the tests of any package may import it.
+ * The private package of the test helpers that tests of more than one package use (`packages/test-utils`, never
+ * published). It imports no workspace package (its entry in `allowedImports` is empty), so it sits below everything
+ * and the tests of any package may import it; code that ships or runs never may, and a package lists it in
+ * devDependencies only. A test never reaches into another package's test folder by path: what two packages' tests
+ * share moves here.
  */
 const testUtilities = '@ftp/test-utils';
-
-/**
- * Known exception: tests that reach into another package's test helpers by relative path, because the workspace has
- * no shared test-utilities package yet (a private `tools/test-utils` package would be the place). Moving these helpers there
- * removes the entries. Code that ships may never do this.
- */
-const testHelpersSharedByPath: readonly { from: string; to: string }[] = [
-];
 
 /**
  * Known import cycles (type imports count: they tie the files' declarations together just the same). Any cycle
@@ -101,8 +97,11 @@ const ioModules = new Set([
   'worker_threads',
 ]);
 
-function violations(check: (unit: Unit, file: SourceFile, entry: Import) => string | undefined): string[] {
-  return units.flatMap((unit) =>
+function violations(
+  check: (unit: Unit, file: SourceFile, entry: Import) => string | undefined,
+  checked: readonly Unit[] = units,
+): string[] {
+  return checked.flatMap((unit) =>
     unit.files.flatMap((file) =>
       file.imports.flatMap((entry) => {
         const problem = check(unit, file, entry);
@@ -117,6 +116,23 @@ function ownerOf(path: string): string {
   let owner = '.';
   for (const unit of units) if (unit.path !== '.' && path.startsWith(`${unit.path}/`) && unit.path.length > owner.length) owner = unit.path;
   return owner;
+}
+
+/** Where `@ftp/test-utils` is more than a test helper: imported by code that ships or runs, or declared as a dependency. */
+function testUtilitiesOutsideTests(checked: readonly Unit[]): string[] {
+  const imports = violations(
+    (_unit, file, entry) =>
+      entry.kind === 'workspace' && entry.packageName === testUtilities && !file.isTest
+        ? 'is for tests only: code that ships or runs may not import it'
+        : undefined,
+    checked,
+  );
+  const declarations = checked.flatMap((unit) =>
+    (['dependencies', 'peerDependencies'] as const)
+      .filter((field) => testUtilities in (unit.manifest[field] ?? {}))
+      .map((field) => `${unit.path}/package.json: '${testUtilities}' in ${field}; only devDependencies may name it`),
+  );
+  return [...imports, ...declarations];
 }
 
 function exportedSubpaths(unit: Unit): string[] {
@@ -153,18 +169,13 @@ describe('import boundaries (docs/architecture.md)', () => {
     expect(found).toEqual([]);
   });
 
-  it('no relative import leaves its package, except the known shared test helpers', () => {
-    const used = new Set<(typeof testHelpersSharedByPath)[number]>();
+  it('no relative import leaves its package, tests included (shared test helpers live in @ftp/test-utils)', () => {
     const found = violations((unit, file, entry) => {
       if (entry.kind !== 'relative' || ownerOf(entry.target!) === unit.path) return undefined;
-      const exception = testHelpersSharedByPath.find((known) => known.from === unit.path && entry.target!.startsWith(known.to));
-      if (exception === undefined || !file.isTest) return `reaches into ${ownerOf(entry.target!)} by path; import its package instead`;
-      used.add(exception);
-      return undefined;
+      const instead = file.isTest ? `import its package, or move the shared helper to ${testUtilities}` : 'import its package';
+      return `reaches into ${ownerOf(entry.target!)} by path; ${instead}`;
     });
     expect(found).toEqual([]);
-    const stale = testHelpersSharedByPath.filter((known) => !used.has(known)).map((known) => `${known.from} -> ${known.to}`);
-    expect(stale, 'these exceptions no longer occur: remove them from testHelpersSharedByPath').toEqual([]);
   });
 
   it('dependencies point one way: protocol, plugin-api <- server <- plugins <- apps/server', () => {
@@ -176,7 +187,8 @@ describe('import boundaries (docs/architecture.md)', () => {
     const found = violations((unit, file, entry) => {
       if (entry.kind !== 'workspace' || entry.packageName === unit.manifest.name) return undefined;
       if (allowedImports[unit.path]!.includes(entry.packageName!)) return undefined;
-      if (file.isTest && entry.packageName === testUtilities) return undefined;
+      // Any test may import the test helpers; their own rule (below) keeps them out of everything else.
+      if (entry.packageName === testUtilities) return undefined;
       if (file.isTest && testOnlyImports[unit.path]?.includes(entry.packageName!) === true) {
         used.add(`${unit.path} ${entry.packageName}`);
         return undefined;
@@ -199,6 +211,27 @@ describe('import boundaries (docs/architecture.md)', () => {
       return `is not declared in ${unit.path}/package.json ${file.isTest ? '' : '(dependencies or peerDependencies)'}`.trim();
     });
     expect(found).toEqual([]);
+  });
+
+  it('@ftp/test-utils is for tests only: shipped code never imports it, and packages list it in devDependencies', () => {
+    expect(units.find((unit) => unit.manifest.name === testUtilities)?.path).toBe('packages/test-utils');
+    expect(testUtilitiesOutsideTests(units)).toEqual([]);
+  });
+
+  it('the test-only rule of @ftp/test-utils fails on shipped code that imports it and on a dependency that names it', () => {
+    const entry: Import = { specifier: testUtilities, kind: 'workspace', packageName: testUtilities, subpath: '.' };
+    const plugin: Unit = {
+      path: 'packages/storage-fs',
+      manifest: { name: '@ftp/storage-fs', dependencies: { [testUtilities]: 'workspace:*' } },
+      files: [
+        { path: 'packages/storage-fs/src/fs-storage.ts', isTest: false, imports: [entry] },
+        { path: 'packages/storage-fs/src/fs-storage.test.ts', isTest: true, imports: [entry] },
+      ],
+    };
+    expect(testUtilitiesOutsideTests([plugin])).toEqual([
+      `packages/storage-fs/src/fs-storage.ts: '${testUtilities}' is for tests only: code that ships or runs may not import it`,
+      `packages/storage-fs/package.json: '${testUtilities}' in dependencies; only devDependencies may name it`,
+    ]);
   });
 
   it('inside @ftp/server, imports point down: composition -> commands -> session -> option types', () => {
