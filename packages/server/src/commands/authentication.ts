@@ -9,7 +9,6 @@ import {
 } from '@ftp/plugin-api';
 import { ReplyCode, resolveVirtualPath } from '@ftp/protocol';
 import type { CommandContext } from '../session/command-context.ts';
-import { chrootStorage } from '../users/chroot-storage.ts';
 import { anonymousPermissions, resolveEffectiveUser } from '../users/effective-user.ts';
 import { defineCommand } from '../session/define-command.ts';
 
@@ -22,7 +21,7 @@ export const authenticationCommands = [
     syntax: 'USER <sp> username',
     handle(context, username) {
       // RFC 4217 §10: with the policy on, refuse before the client sends its password in clear.
-      if (context.tls?.policy.requireForLogin === true && !context.state.secure) {
+      if (context.tls?.requireForLogin === true && !context.state.secure) {
         context.reply(ReplyCode.NotLoggedIn, 'TLS required: send AUTH TLS before USER.');
         return;
       }
@@ -83,7 +82,7 @@ async function handlePass(context: CommandContext, password: string): Promise<vo
 
 /** RFC 1635 anonymous FTP, when the operator enabled it: any password, the configured root, read-only by default. */
 function anonymousLogin(context: CommandContext, username: string): AuthenticationResult | undefined {
-  const anonymous = context.options.anonymous;
+  const anonymous = context.settings.anonymous;
   if (anonymous === undefined) return undefined;
   const names = (anonymous.usernames ?? ['anonymous', 'ftp']).map((name) => name.toLowerCase());
   if (!names.includes(username.toLowerCase())) return undefined;
@@ -95,7 +94,7 @@ function anonymousLogin(context: CommandContext, username: string): Authenticati
 
 /** A wrong login: counted by the defender, slowed down, and after too many the connection ends (421). */
 async function refuseLogin(context: CommandContext, username: string, reason: string | undefined): Promise<void> {
-  const { state, options } = context;
+  const { state, settings } = context;
   state.loginAttempts++;
   context.logger.debug({ username, reason, attempts: state.loginAttempts }, 'login failed');
   context.emit('login-failed', { attemptedUsername: username });
@@ -111,7 +110,7 @@ async function refuseLogin(context: CommandContext, username: string, reason: st
       return; // the session ended while we waited
     }
   }
-  if (state.loginAttempts >= options.maxLoginAttempts) {
+  if (state.loginAttempts >= settings.maxLoginAttempts) {
     context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many failed logins, closing control connection.');
   } else {
     context.reply(ReplyCode.NotLoggedIn, 'Login incorrect.');
@@ -121,7 +120,7 @@ async function refuseLogin(context: CommandContext, username: string, reason: st
 /** Any failure of the authenticator is an outage (421), never a wrong password (530): the contract says so. */
 async function authenticate(context: CommandContext, username: string, password: string): Promise<AuthenticationResult> {
   try {
-    return await context.options.authenticator.authenticate({ username, password }, context.pluginContext());
+    return await context.authenticate({ username, password });
   } catch (error) {
     if (AuthenticationUnavailableError.isInstance(error)) throw error;
     throw new AuthenticationUnavailableError('authenticator failed', { cause: error });
@@ -135,7 +134,7 @@ async function completeLogin(
   revalidation: SessionRevalidation | undefined,
 ): Promise<void> {
   const { state, limits } = context;
-  const effective = resolveEffectiveUser(user, context.options.userDefaults);
+  const effective = resolveEffectiveUser(user, context.settings.userDefaults);
   if (!limits.acquireSession(user.username, effective.maxSessions, effective.bandwidth)) {
     context.logger.info({ username: user.username, maxSessions: effective.maxSessions }, 'session limit of the user reached');
     context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many sessions for this user; try again later.');
@@ -148,26 +147,19 @@ async function completeLogin(
   }
   state.user = user;
   state.effectiveUser = effective;
-  // A connector that applies the root directory itself was handed it with the user (a real jail); any other is confined
-  // by path prefix here.
-  const confinedByConnector = user.rootDirectory === undefined || context.options.storage.appliesRootDirectory === true;
-  state.storage = confinedByConnector ? storage : chrootStorage(storage, user.rootDirectory!);
+  state.storage = storage;
   state.loginAttempts = 0;
   if (revalidation !== undefined) state.revalidation = { check: revalidation, validatedAt: Date.now() };
   if (effective.quota !== undefined) await limits.quotaAccount(user.username).scan(state.storage, context.callOptions());
   state.currentDirectory = await homeDirectory(context, user);
-  context.logger.debug({ username: user.username, storage: context.options.storage.name }, 'login');
+  context.logger.debug({ username: user.username, storage: context.settings.storageName }, 'login');
   context.emit('login', {});
   context.reply(ReplyCode.LoggedIn, 'Login successful.');
 }
 
 async function openStorage(context: CommandContext, user: AuthenticatedUser): Promise<StorageSessionV1 | undefined> {
   try {
-    const { storage } = context.options;
-    // A connector that does not apply the root directory itself must not see it either: the server prefixes paths
-    // with it (`completeLogin`), and a connector that applied it anyway would nest the user's root twice.
-    const sessionUser = storage.appliesRootDirectory === true || user.rootDirectory === undefined ? user : withoutRootDirectory(user);
-    return await storage.openSession(sessionUser, context.pluginContext());
+    return await context.openStorage(user);
   } catch (error) {
     // The storage refusing this user (e.g. a name unsafe for a per-user root) is a refused login, not an outage.
     if (StorageError.isInstance(error) && error.storageCode === 'EACCES') {
@@ -194,10 +186,4 @@ async function homeDirectory(context: CommandContext, user: AuthenticatedUser): 
   }
   context.logger.warn({ username: user.username, home }, 'home directory missing; starting at /');
   return '/';
-}
-
-/** The user without a root directory, for a connector that the server confines by path prefix. */
-function withoutRootDirectory(user: AuthenticatedUser): AuthenticatedUser {
-  const { rootDirectory: _applied, ...rest } = user;
-  return rest;
 }

@@ -12,7 +12,7 @@ class UploadRefusedError extends FtpError {
 
 /** Asks the `beforeUpload` hook, when configured; throws a 550 error when it refuses. Call before `receiveFromClient`. */
 export async function checkBeforeUpload(context: LoggedInCommandContext, command: string, path: string): Promise<void> {
-  const hook = context.options.beforeUpload;
+  const hook = context.settings.beforeUpload;
   if (hook === undefined) return;
   const { sessionId, remoteAddress } = context.connection;
   const decision = await hook({

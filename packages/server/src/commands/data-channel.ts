@@ -138,7 +138,8 @@ function refuseAfterEpsvAll(context: CommandContext): void {
 /** PORT/EPRT: only to the control peer and never to a privileged port (RFC 2577 §3, FTP bounce). */
 function prepareActive(context: CommandContext, verb: 'PORT' | 'EPRT', target: HostPort): void {
   refuseAfterEpsvAll(context);
-  if (!context.options.allowActiveMode) throw new ReplyError(ReplyCode.CommandNotImplemented, 'Active mode is disabled; use PASV or EPSV.');
+  if (!context.settings.allowActiveMode)
+    throw new ReplyError(ReplyCode.CommandNotImplemented, 'Active mode is disabled; use PASV or EPSV.');
   const host = normalizeAddress(target.host);
   if (target.port < 1024) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Ports below 1024 are not allowed.');
   if (!context.dataChannels.prepareActive({ host, port: target.port })) {

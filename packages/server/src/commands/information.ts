@@ -158,7 +158,7 @@ async function handleOpts(context: CommandContext, argument: string): Promise<vo
 /** STAT without argument (RFC 959 §4.1.3): the session's state, or the transfer's progress during one. */
 function statusLines(context: CommandContext): string[] {
   const { state, connection } = context;
-  const lines = [`${context.options.serverName} status:`, `Connected from ${connection.remoteAddress}`];
+  const lines = [`${context.settings.serverName} status:`, `Connected from ${connection.remoteAddress}`];
   lines.push(state.user === undefined ? 'Not logged in' : `Logged in as ${state.user.username}`);
   lines.push(`TYPE: ${state.transferType === 'A' ? 'ASCII' : 'BINARY'}; STRUcture: File; transfer MODE: Stream`);
   const transfer = context.transfer;

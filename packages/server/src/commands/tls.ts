@@ -81,7 +81,7 @@ function handleProt(context: CommandContext, argument: string): void {
       return;
     case 'C':
       // Implicit FTPS always protects data; explicit FTPS may require it by policy (RFC 4217 §9: 534).
-      if (context.connection.secure || context.tls?.policy.requireForData === true) {
+      if (context.connection.secure || context.tls?.requireForData === true) {
         throw new ReplyError(ReplyCode.RequestDeniedForPolicy, 'PROT C not allowed: data connections must be encrypted.');
       }
       context.state.dataProtection = 'C';

@@ -17,7 +17,7 @@ function requirePreparedDataChannel(context: CommandContext): void {
     throw new ReplyError(ReplyCode.CannotOpenDataConnection, 'Use PORT, EPRT, PASV or EPSV first.');
   }
   // RFC 4217 §10: a policy requiring protected data refuses before any data moves.
-  if (context.tls?.policy.requireForData === true && context.state.dataProtection !== 'P') {
+  if (context.tls?.requireForData === true && context.state.dataProtection !== 'P') {
     throw new ReplyError(ReplyCode.RequestDeniedForPolicy, 'Data connections must be encrypted: send PBSZ 0 and PROT P.');
   }
 }
@@ -26,7 +26,7 @@ function requirePreparedDataChannel(context: CommandContext): void {
 function dataProtection(context: CommandContext): DataProtection | undefined {
   const secureContext = context.state.tlsContext;
   if (context.state.dataProtection !== 'P' || secureContext === undefined) return undefined;
-  return { secureContext, requireSessionReuse: context.tls?.policy.requireSessionReuse ?? true };
+  return { secureContext, requireSessionReuse: context.tls?.requireSessionReuse ?? true };
 }
 
 export interface SendOptions {
@@ -113,7 +113,7 @@ export async function receiveFromClient(context: CommandContext, options: Receiv
       await handshake;
       const received = connection.receive(transfer.signal);
       // RFC 959 §3.4: the data connection's EOF ends the file, whatever happens to the control connection meanwhile.
-      transfer.onControlClose(() => received.finishWithin(Math.min(uploadEndGraceMs, context.options.dataTimeoutMs)));
+      transfer.onControlClose(() => received.finishWithin(Math.min(uploadEndGraceMs, context.settings.dataTimeoutMs)));
       const data = context.state.transferType === 'A' ? decodeAscii(received) : received;
       const result = await options.store(data, transfer.signal).catch((error: unknown) => {
         throw stoppedBy(transfer.signal, error);

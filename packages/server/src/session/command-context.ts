@@ -1,12 +1,39 @@
-import type { AuthenticatedUser, PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
+import type {
+  AuthenticatedUser,
+  AuthenticationRequest,
+  AuthenticationResult,
+  StorageCallOptions,
+  StorageSessionV1,
+  UserPermissions,
+} from '@ftp/plugin-api';
 import type { DataChannels } from '../data-channel/data-channels.ts';
-import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
-import type { ServerLogger } from '../server-options.ts';
-import type { TlsMaterial } from '../tls/tls-material.ts';
+import type { AnonymousOptions, BeforeUploadHook, ServerLogger, UserDefaults } from '../server-options.ts';
+import type { TlsPolicy } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
 import type { ActiveTransfer, SessionState } from './session-state.ts';
+
+/**
+ * The server options handlers read: plain values and the `beforeUpload` hook, never the plugins themselves (the
+ * session calls those: `authenticate`, `openStorage`).
+ */
+export interface CommandSettings {
+  /** Named in the reply to STAT. */
+  readonly serverName: string;
+  /** PORT and EPRT are refused (502) when false. */
+  readonly allowActiveMode: boolean;
+  /** Failed logins after which the session ends (421). */
+  readonly maxLoginAttempts: number;
+  readonly dataTimeoutMs: number;
+  /** RFC 1635 anonymous FTP, when the operator enabled it. */
+  readonly anonymous: AnonymousOptions | undefined;
+  /** Applied to each logged-in user (`resolveEffectiveUser`). */
+  readonly userDefaults: UserDefaults;
+  readonly beforeUpload: BeforeUploadHook | undefined;
+  /** The storage connector's name, for logs. */
+  readonly storageName: string;
+}
 
 /** Facts about the control connection. */
 export interface ConnectionFacts {
@@ -22,7 +49,7 @@ export interface ConnectionFacts {
  */
 export interface CommandContext {
   readonly state: SessionState;
-  readonly options: ResolvedServerOptions;
+  readonly settings: CommandSettings;
   readonly connection: ConnectionFacts;
   readonly logger: ServerLogger;
   readonly dataChannels: DataChannels;
@@ -44,8 +71,13 @@ export interface CommandContext {
   resolvePath(argument: string): string;
   /** Options for a storage call outside a transfer: aborted when the session ends. */
   callOptions(): StorageCallOptions;
-  /** The context handed to plugins for this session. */
-  pluginContext(): PluginContext;
+  /** PASS: asks the authenticator, with this session's plugin context. */
+  authenticate(request: AuthenticationRequest): Promise<AuthenticationResult>;
+  /**
+   * Opens the storage session of a user who logged in, confined to the user's `rootDirectory`: by the connector when
+   * it applies that itself, by path prefix otherwise.
+   */
+  openStorage(user: AuthenticatedUser): Promise<StorageSessionV1>;
   /** Throws `PermissionError` (550) unless the user has the permission at `path` (its own or a directory's). */
   requirePermission(permission: keyof UserPermissions, path: string): void;
   /** Per-user limits shared by the server's sessions: session slots, bandwidth, quota usage, the defender. */
@@ -57,8 +89,8 @@ export interface CommandContext {
   runTransfer(command: string, path: string, run: (transfer: TransferHandle) => Promise<void>): Promise<void>;
   /** Emits a server event with this session's facts filled in. */
   emit<E extends keyof FtpServerEvents>(event: E, payload: Omit<FtpServerEvents[E][0], 'sessionId' | 'remoteAddress' | 'username'>): void;
-  /** The server's TLS material; undefined when FTPS is not configured. */
-  readonly tls: TlsMaterial | undefined;
+  /** The server's TLS policy; undefined when FTPS is not configured (AUTH, PBSZ, PROT and CCC are then unavailable). */
+  readonly tls: TlsPolicy | undefined;
   /** After the 234 reply to AUTH TLS: switches the control connection to TLS (closes it if the handshake fails). */
   upgradeToTls(): Promise<void>;
   /** REIN: logs out and forgets the session state. */

@@ -1,12 +1,14 @@
 import type { SecureContext } from 'node:tls';
 import { DataChannels } from '../data-channel/data-channels.ts';
 import type { PortPool } from '../data-channel/port-pool.ts';
+import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { ServerLogger } from '../server-options.ts';
+import type { CommandSettings } from './command-context.ts';
 import { Session, type SessionIo } from './session.ts';
 import type { SessionEnvironment } from './session-environment.ts';
 
 /** One new session's connection and the server's shared parts it uses; the factory makes the rest. */
-export interface CreateSessionOptions extends Omit<SessionEnvironment, 'dataChannels' | 'logger'> {
+export interface CreateSessionOptions extends Omit<SessionEnvironment, 'dataChannels' | 'logger' | 'settings'> {
   /** The control connection: a socket (`ControlConnection`) or, in tests, an array. */
   readonly io: SessionIo;
   /** The session's logger: the server binds the session id and client address to it. */
@@ -35,7 +37,28 @@ export function createSession(options: CreateSessionOptions): Session {
     passiveAddresses: environment.options.passive.addresses,
     dialledAddress,
   });
-  const session = new Session(io, { ...environment, dataChannels });
+  const session = new Session(io, { ...environment, dataChannels, settings: settingsOf(environment.options) });
   if (secureContext !== undefined) session.useTlsContext(secureContext);
   return session;
+}
+
+/** The settings of each server's options, made once and shared by the server's sessions. */
+const settingsByOptions = new WeakMap<ResolvedServerOptions, CommandSettings>();
+
+function settingsOf(options: ResolvedServerOptions): CommandSettings {
+  let settings = settingsByOptions.get(options);
+  if (settings === undefined) {
+    settings = Object.freeze({
+      serverName: options.serverName,
+      allowActiveMode: options.allowActiveMode,
+      maxLoginAttempts: options.maxLoginAttempts,
+      dataTimeoutMs: options.dataTimeoutMs,
+      anonymous: options.anonymous,
+      userDefaults: options.userDefaults,
+      beforeUpload: options.beforeUpload,
+      storageName: options.storage.name,
+    });
+    settingsByOptions.set(options, settings);
+  }
+  return settings;
 }

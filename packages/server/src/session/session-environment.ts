@@ -4,13 +4,15 @@ import type { ResolvedServerOptions } from '../resolve-options.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { TlsMaterial } from '../tls/tls-material.ts';
-import type { ConnectionFacts } from './command-context.ts';
+import type { CommandSettings, ConnectionFacts } from './command-context.ts';
 import type { CommandTable } from './define-command.ts';
 
 /** What a session is given by whoever assembles it: its connection's facts and the server's shared parts. */
 export interface SessionEnvironment {
   readonly connection: ConnectionFacts;
   readonly options: ResolvedServerOptions;
+  /** The part of `options` the handlers read. */
+  readonly settings: CommandSettings;
   readonly commands: CommandTable;
   readonly dataChannels: DataChannels;
   readonly logger: ServerLogger;

@@ -1,14 +1,22 @@
 import type { SecureContext } from 'node:tls';
-import type { PluginContext, StorageCallOptions, StorageSessionV1, UserPermissions } from '@ftp/plugin-api';
+import type {
+  AuthenticatedUser,
+  AuthenticationRequest,
+  AuthenticationResult,
+  PluginContext,
+  StorageCallOptions,
+  StorageSessionV1,
+  UserPermissions,
+} from '@ftp/plugin-api';
 import { formatReply, parseCommand, ReplyCode, resolveVirtualPath, type SplitterItem } from '@ftp/protocol';
 import { PermissionError } from '../errors/server-errors.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
-import type { ResolvedServerOptions } from '../resolve-options.ts';
-import type { TlsMaterial } from '../tls/tls-material.ts';
-import type { CommandContext, ConnectionFacts, TransferHandle } from './command-context.ts';
+import type { TlsPolicy } from '../tls/tls-material.ts';
+import { chrootStorage } from '../users/chroot-storage.ts';
+import type { CommandContext, CommandSettings, ConnectionFacts, TransferHandle } from './command-context.ts';
 import type { CommandTable } from './define-command.ts';
 import { admit, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { stillAuthorized } from './revalidation.ts';
@@ -111,8 +119,8 @@ export class Session implements DispatchTarget {
     return this.#environment.logger;
   }
 
-  get options(): ResolvedServerOptions {
-    return this.#environment.options;
+  get settings(): CommandSettings {
+    return this.#environment.settings;
   }
 
   get connection(): ConnectionFacts {
@@ -127,8 +135,8 @@ export class Session implements DispatchTarget {
     return this.#environment.limits;
   }
 
-  get tls(): TlsMaterial | undefined {
-    return this.#environment.tls;
+  get tls(): TlsPolicy | undefined {
+    return this.#environment.tls?.policy;
   }
 
   get transfer(): ActiveTransfer | undefined {
@@ -384,6 +392,22 @@ export class Session implements DispatchTarget {
   /** Options for storage calls outside a transfer: one object per session, aborted when the session ends. */
   callOptions(): StorageCallOptions {
     return (this.#callOptions ??= { signal: this.lifetimeSignal() });
+  }
+
+  authenticate(request: AuthenticationRequest): Promise<AuthenticationResult> {
+    return this.#environment.options.authenticator.authenticate(request, this.pluginContext());
+  }
+
+  /**
+   * See `CommandContext.openStorage`. A connector that does not apply the root directory itself must not see it
+   * either: it would nest the user's root twice, since the server prefixes every path with it.
+   */
+  async openStorage(user: AuthenticatedUser): Promise<StorageSessionV1> {
+    const connector = this.#environment.options.storage;
+    if (user.rootDirectory === undefined || connector.appliesRootDirectory === true)
+      return connector.openSession(user, this.pluginContext());
+    const { rootDirectory, ...unconfined } = user;
+    return chrootStorage(await connector.openSession(unconfined, this.pluginContext()), rootDirectory);
   }
 
   /**
