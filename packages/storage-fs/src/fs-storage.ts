@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { InvalidOptionError, StorageError } from '@ftp/plugin-api';
+import type { Stats } from 'node:fs';
+import { InvalidOptionError, rootDirectorySegments, StorageError } from '@ftp/plugin-api';
 import type { AuthenticatedUser, PluginContext, PluginLogger, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
 import { errnoOf } from './errno-to-storage-error.ts';
 import { callsForRoot, eventLoopCalls, threadPoolCalls, type FileCalls } from './file-calls.ts';
@@ -140,11 +141,9 @@ class DeviceCallsCache {
  * "/"), or a refusal for one that climbs ("..") or holds NUL.
  */
 function rootDirectoryOf(user: AuthenticatedUser): string | undefined {
-  const { rootDirectory } = user;
-  if (rootDirectory === undefined) return undefined;
-  if (typeof rootDirectory !== 'string' || rootDirectory.includes('\0')) throw refuse('the root directory is not a valid path');
-  const segments = rootDirectory.split('/').filter((segment) => segment !== '' && segment !== '.');
-  if (segments.includes('..')) throw refuse('the root directory is not a valid path');
+  if (user.rootDirectory === undefined) return undefined;
+  const segments = rootDirectorySegments(user.rootDirectory);
+  if (segments === undefined) throw refuse('the root directory is not a valid path');
   return segments.length === 0 ? undefined : `/${segments.join('/')}`;
 }
 
@@ -274,35 +273,48 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
   const callsByDevice = new DeviceCallsCache(settings.calls);
 
   /**
-   * The user's jail: the connector's root for the user (`root`, `{user}` filled in), narrowed to the authenticator's
-   * `rootDirectory` when it sets one, reached by the in-root walk so that no link can lead above it.
+   * The connector's root for the user (`root`, `{user}` filled in), opened: created first when it is missing and
+   * `createRoot` is on. Opened before any mkdir, since the root exists at nearly every login.
    */
-  async function jailFor(user: AuthenticatedUser): Promise<Jail> {
+  async function openConnectorRoot(directory: string): Promise<{ readonly jail: Jail; readonly rootStats: Stats }> {
+    const { calls, temporaryPrefix, directoryMode } = settings;
+    try {
+      return await openJail(directory, calls, temporaryPrefix);
+    } catch (error) {
+      if (!createRoot || errnoOf(error) !== 'ENOENT') throw error;
+      await calls.mkdir(directory, directoryMode, true);
+      return await openJail(directory, calls, temporaryPrefix);
+    }
+  }
+
+  /**
+   * The user's jail: the connector's root for the user, narrowed to the authenticator's `rootDirectory` when it sets
+   * one, reached by the in-root walk so that no link can lead above it.
+   */
+  async function jailFor(user: AuthenticatedUser): Promise<{ readonly jail: Jail; readonly rootStats: Stats }> {
     const directory = staticRoot ?? rootFor(root, user);
     if (typeof root === 'function') sessionRoots.remember(directory);
     const rootDirectory = rootDirectoryOf(user);
-    const { calls, temporaryPrefix, directoryMode } = settings;
-    if (createRoot) await calls.mkdir(directory, directoryMode, true);
-    const connectorRoot = await openJail(directory, calls, temporaryPrefix);
+    const connectorRoot = await openConnectorRoot(directory);
     if (rootDirectory === undefined) return connectorRoot;
+    const { calls, temporaryPrefix, directoryMode } = settings;
+    let jail: Jail | undefined;
     try {
-      return await narrowJail(connectorRoot, rootDirectory, calls, temporaryPrefix, createRoot ? directoryMode : undefined);
+      jail = await narrowJail(connectorRoot.jail, rootDirectory, calls, temporaryPrefix, createRoot ? directoryMode : undefined);
+      return { jail, rootStats: await calls.fstat(jail.root.fd) };
+    } catch (error) {
+      jail?.close();
+      throw error;
     } finally {
-      connectorRoot.close();
+      connectorRoot.jail.close();
     }
   }
 
   async function openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
     try {
-      const jail = await jailFor(user);
-      try {
-        const rootStats = await settings.calls.fstat(jail.root.fd);
-        context.logger.debug({ device: rootStats.dev, inode: rootStats.ino }, 'storage-fs session opened');
-        return new FsSession(jail, settingsWith(callsByDevice.callsFor(jail.root.self, rootStats.dev)));
-      } catch (error) {
-        jail.close();
-        throw error;
-      }
+      const { jail, rootStats } = await jailFor(user);
+      context.logger.debug({ device: rootStats.dev, inode: rootStats.ino }, 'storage-fs session opened');
+      return new FsSession(jail, settingsWith(callsByDevice.callsFor(jail.root.self, rootStats.dev)));
     } catch (error) {
       if (StorageError.isInstance(error)) {
         // A refusal stays one; an outage stays one (421); anything else about the root (missing, not a directory,

@@ -363,14 +363,14 @@ export class Jail {
 
 /**
  * Opens the jail of the directory `rootPath` (an operator's path, links in it followed as the operator made them):
- * held open for the whole session.
+ * held open for the whole session. Returns the root's stats too, so that a session needs no second look at it.
  */
 export async function openJail(
   rootPath: string,
   calls: FileCalls,
   temporaryPrefix: string,
   limits: JailLimits = defaultJailLimits,
-): Promise<Jail> {
+): Promise<{ readonly jail: Jail; readonly rootStats: Stats }> {
   const addressing = entryAddressing();
   // O_DIRECTORY: a root that is not a directory (a FIFO would block an O_RDONLY open) fails with ENOTDIR at once.
   const fd = await calls.open(rootPath, constants.O_RDONLY | constants.O_DIRECTORY);
@@ -378,9 +378,10 @@ export async function openJail(
     calls.close(descriptor).catch(() => {});
   };
   try {
-    if (!(await calls.fstat(fd)).isDirectory()) throw storageError('ENOTDIR', '/');
+    const rootStats = await calls.fstat(fd);
+    if (!rootStats.isDirectory()) throw storageError('ENOTDIR', '/');
     const self = addressing.kind === 'descriptor' ? selfOf(fd, addressing, rootPath) : await calls.realpath(rootPath);
-    return new Jail(new DirectoryHandle(fd, [], self, close), calls, addressing, temporaryPrefix, limits);
+    return { jail: new Jail(new DirectoryHandle(fd, [], self, close), calls, addressing, temporaryPrefix, limits), rootStats };
   } catch (error) {
     close(fd);
     throw error;
