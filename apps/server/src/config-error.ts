@@ -1,18 +1,37 @@
 import { FtpError } from '@ftp/plugin-api';
+import type { ConfigProblem } from './config-problems.ts';
 
 /**
- * A configuration problem found at start: a bad value, an unknown or missing key, an unloadable plugin. The app
- * prints `message` and exits with code 2.
+ * A configuration problem found at start: bad values, unknown or missing keys, an unloadable plugin. Every problem of
+ * a config is reported at once, one per line, each naming its key by its full path. The app prints `message` and
+ * exits with code 2.
  */
 export class ConfigError extends Error {
-  /** The key at fault, dotted for nested keys (`storageConfig.root`). */
+  /** The key at fault (of the first problem), dotted for nested keys (`storageConfig.root`). */
   readonly key: string;
+  /** Every problem found, in the order of the document. */
+  readonly problems: readonly ConfigProblem[];
 
-  constructor(key: string, reason: string, source?: string) {
-    super(`${key}${source === undefined ? '' : ` (${source})`}: ${reason}`);
+  constructor(key: string, reason: string, source?: string);
+  /** One error for all of `problems`. */
+  constructor(problems: readonly [ConfigProblem, ...ConfigProblem[]]);
+  constructor(keyOrProblems: string | readonly [ConfigProblem, ...ConfigProblem[]], reason = '', source?: string) {
+    const problems: readonly [ConfigProblem, ...ConfigProblem[]] =
+      typeof keyOrProblems === 'string' ? [{ key: keyOrProblems, reason, source }] : keyOrProblems;
+    super(
+      problems.length === 1
+        ? formatProblem(problems[0])
+        : `${problems.length} problems:\n${problems.map((problem) => `  ${formatProblem(problem)}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
-    this.key = key;
+    this.key = problems[0].key;
+    this.problems = problems;
   }
+}
+
+/** `key (source): reason`, the one way a configuration problem is written. */
+export function formatProblem(problem: ConfigProblem): string {
+  return `${problem.key}${problem.source === undefined ? '' : ` (${problem.source})`}: ${problem.reason}`;
 }
 
 /**

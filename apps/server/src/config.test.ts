@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
 
-const base = { authenticator: 'no-auth' };
+// The fs storage connector (the default) needs a root, so every document names one.
+const base = { authenticator: 'no-auth', storageConfig: { root: '/srv/ftp' } };
 const parse = (document: unknown, environment: Record<string, string> = {}) =>
   parseConfig(document, { environment, configDirectory: '/etc/ftp', configFile: '/etc/ftp/config.json' });
 
@@ -18,7 +19,7 @@ describe('parseConfig', () => {
       authenticator: 'no-auth',
       authenticatorConfig: {},
       storageConnector: 'fs',
-      storageConfig: {},
+      storageConfig: { root: '/srv/ftp' },
       logLevel: 'info',
       configDirectory: '/etc/ftp',
     });
@@ -34,6 +35,7 @@ describe('parseConfig', () => {
       maxPassivePort: 50100,
       pasvAddress: '203.0.113.7',
       serverName: 'Files',
+      authenticator: 'local',
       authenticatorConfig: { users: [] },
       storageConnector: 'my-storage',
       storageConfig: { root: './data' },
@@ -62,13 +64,13 @@ describe('parseConfig', () => {
     [{ ...base, idleTimeoutMs: 1.5 }, 'idleTimeoutMs'],
     [{ ...base, allowActiveMode: 'yes' }, 'allowActiveMode (in /etc/ftp/config.json): must be true or false'],
     [{ ...base, logLevel: 'verbose' }, 'logLevel (in /etc/ftp/config.json): must be one of trace, debug'],
-    [{ ...base, storageConfig: [] }, 'storageConfig (in /etc/ftp/config.json): must be an object'],
+    [{ ...base, storageConfig: [] }, 'storageConfig (in /etc/ftp/config.json): must be an object, got []'],
     [{ ...base, authenticator: '' }, 'authenticator (in /etc/ftp/config.json): must be a non-empty string'],
     [{ ...base, ftpPrt: 21 }, 'ftpPrt (in /etc/ftp/config.json): unknown key; did you mean "ftpPort"?'],
     [{ ...base, FTP_PORT: 21 }, 'did you mean "ftpPort"?'],
     [{ ...base, pasv_address: '1.2.3.4' }, 'did you mean "pasvAddress"?'],
     [{ ...base, completelyDifferent: 1 }, 'completelyDifferent (in /etc/ftp/config.json): unknown key'],
-    [{}, 'authenticator: is required'],
+    [{ storageConfig: base.storageConfig }, 'authenticator: is required'],
     [{ ...base, minPassivePort: 50000 }, 'maxPassivePort: is required when the other end'],
     [{ ...base, maxPassivePort: 50000 }, 'minPassivePort: is required when the other end'],
     [{ ...base, minPassivePort: 50001, maxPassivePort: 50000 }, 'minPassivePort: must not be greater than maxPassivePort'],
@@ -108,7 +110,9 @@ describe('environment overrides', () => {
     ['ALLOW_ACTIVE_MODE', '1', 'allowActiveMode', true],
     ['LOG_LEVEL', 'warn', 'logLevel', 'warn'],
   ])('%s=%s sets %s over the file value', (variable, text, key, expected) => {
-    const config = parse({ ...base, ftpPort: 21, logLevel: 'info', allowActiveMode: true }, { [variable]: text });
+    // An authenticator from a package takes any authenticatorConfig, so each variable can be tried alone.
+    const document = { ...base, authenticator: 'my-auth', ftpPort: 21, logLevel: 'info', allowActiveMode: true };
+    const config = parse(document, { [variable]: text });
     expect(config[key as keyof typeof config]).toEqual(expected);
   });
 
@@ -134,7 +138,7 @@ describe('environment overrides', () => {
   });
 
   it('lets the environment supply a required key', () => {
-    expect(parse({}, { AUTHENTICATOR: 'no-auth' }).authenticator).toBe('no-auth');
+    expect(parse({}, { AUTHENTICATOR: 'no-auth', STORAGE_CONFIG: '{"root":"/srv"}' }).authenticator).toBe('no-auth');
   });
 });
 
@@ -148,32 +152,37 @@ describe('loadConfig', () => {
   });
 
   it('reads --config relative to the cwd and records the file directory', async () => {
-    await writeFile(join(directory, 'ftp.json'), JSON.stringify({ authenticator: 'no-auth', ftpPort: 2222 }));
+    await writeFile(join(directory, 'ftp.json'), JSON.stringify({ ...base, ftpPort: 2222 }));
     const config = loadConfig({ configFile: 'ftp.json', environment: {}, cwd: directory, defaultDocument: {} });
     expect(config).toMatchObject({ ftpPort: 2222, configDirectory: directory, configFile: join(directory, 'ftp.json') });
   });
 
   it('falls back to FTP_CONFIG, and --config wins over it', async () => {
-    await writeFile(join(directory, 'a.json'), JSON.stringify({ authenticator: 'no-auth', ftpPort: 1 }));
-    await writeFile(join(directory, 'b.json'), JSON.stringify({ authenticator: 'no-auth', ftpPort: 2 }));
+    await writeFile(join(directory, 'a.json'), JSON.stringify({ ...base, ftpPort: 1 }));
+    await writeFile(join(directory, 'b.json'), JSON.stringify({ ...base, ftpPort: 2 }));
     const environment = { FTP_CONFIG: join(directory, 'a.json') };
     expect(loadConfig({ environment, cwd: '/', defaultDocument: {} }).ftpPort).toBe(1);
     expect(loadConfig({ configFile: join(directory, 'b.json'), environment, cwd: '/', defaultDocument: {} }).ftpPort).toBe(2);
   });
 
   it('uses the default document, resolved against the cwd, when no file is named', () => {
-    const config = loadConfig({ environment: { FTP_PORT: '0' }, cwd: directory, defaultDocument: { authenticator: 'local' } });
+    const config = loadConfig({ environment: { FTP_PORT: '0' }, cwd: directory, defaultDocument: { ...base, authenticator: 'local' } });
     expect(config).toMatchObject({ authenticator: 'local', ftpPort: 0, configDirectory: directory, configFile: undefined });
   });
 
   it('drops the default plugin config when the environment names another plugin', () => {
     const defaultDocument = { authenticator: 'local', authenticatorConfig: { users: [] }, storageConfig: { root: './data' } };
     const replaced = loadConfig({
-      environment: { AUTHENTICATOR: 'passthrough', STORAGE_CONNECTOR: 's3' },
+      environment: { AUTHENTICATOR: 'passthrough', STORAGE_CONNECTOR: 'my-storage' },
       cwd: directory,
       defaultDocument,
     });
-    expect(replaced).toMatchObject({ authenticator: 'passthrough', authenticatorConfig: {}, storageConnector: 's3', storageConfig: {} });
+    expect(replaced).toMatchObject({
+      authenticator: 'passthrough',
+      authenticatorConfig: {},
+      storageConnector: 'my-storage',
+      storageConfig: {},
+    });
     const kept = loadConfig({ environment: { AUTHENTICATOR: 'local' }, cwd: directory, defaultDocument });
     expect(kept.authenticatorConfig).toBe(defaultDocument.authenticatorConfig);
   });

@@ -1,71 +1,37 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { FtpServerOptions } from '@ftp/server';
+import type { z } from 'zod';
+import { nonEmptyVariable, valuesFromEnvironment, variableOf } from './config-environment.ts';
 import { ConfigError } from './config-error.ts';
-import { commentKeys, configKeys, type ConfigKey, type LogLevel } from './config-keys.ts';
-import { checkValue, valueFromEnvironment } from './config-values.ts';
-import { closestMatch } from './did-you-mean.ts';
-import { parseTlsConfig, type TlsConfig } from './tls-config.ts';
-import { parsePreUploadHookConfig, parseWebhooksConfig, type PreUploadHookConfig, type WebhooksConfig } from './hooks-config.ts';
+import { builtInAuthenticatorSchemas, builtInStorageSchemas } from './config-plugin-schemas.ts';
+import { checkWithSchema, formatPath, type ConfigPath, type ConfigProblem } from './config-problems.ts';
+import { configSchema, type ConfigDocument } from './config-schema.ts';
+import { completeWebhooksConfig, type WebhooksConfig } from './hooks-config.ts';
+import { resolveTlsPaths, type TlsConfig } from './tls-config.ts';
 
-/** The validated configuration of the app. Keys left out fall back to the `@ftp/server` defaults. */
-export interface AppConfig {
-  readonly ftpAddr: string;
-  readonly ftpPort: number;
-  readonly minPassivePort?: number;
-  readonly maxPassivePort?: number;
-  readonly pasvAddress?: string;
-  /** Client CIDR → IPv4 address or host name for PASV; the most specific range wins, `pasvAddress` serves the rest. */
-  readonly pasvAddressMap?: Readonly<Record<string, string>>;
-  /** PROXY protocol options of `@ftp/server` (`trustedSources`, `versions`, …), checked by the engine at start. */
-  readonly proxyProtocol?: Readonly<Record<string, unknown>>;
-  /** Port of the metrics/health HTTP listener; no listener when unset. */
-  readonly metricsPort?: number;
-  /** Address of the metrics listener. Default 127.0.0.1. */
-  readonly metricsAddr?: string;
-  readonly webhooks?: WebhooksConfig;
-  readonly preUploadHook?: PreUploadHookConfig;
-  readonly serverName?: string;
-  readonly authenticator: string;
-  readonly authenticatorConfig: Readonly<Record<string, unknown>>;
-  readonly storageConnector: string;
-  readonly storageConfig: Readonly<Record<string, unknown>>;
-  readonly maxSessions?: number;
-  readonly maxSessionsPerIp?: number;
-  readonly maxBadCommands?: number;
-  readonly maxLoginAttempts?: number;
-  readonly loginTimeoutMs?: number;
-  readonly idleTimeoutMs?: number;
-  readonly dataTimeoutMs?: number;
-  readonly tlsHandshakeTimeoutMs?: number;
-  readonly maxLineLength?: number;
-  readonly shutdownTimeoutMs?: number;
-  readonly requireDataPeerMatch?: boolean;
-  readonly allowActiveMode?: boolean;
-  /** Per-user limit defaults, server bandwidth, defender and anonymous access, passed to the engine as they are. */
-  readonly userDefaults?: FtpServerOptions['userDefaults'];
-  readonly bandwidth?: FtpServerOptions['bandwidth'];
-  readonly defender?: FtpServerOptions['defender'];
-  readonly anonymous?: FtpServerOptions['anonymous'];
+/** The options of a plugin as the config gives them. */
+type PluginConfig = Readonly<Record<string, unknown>>;
+
+/**
+ * The validated configuration of the app: the config file's keys with the environment's values over them and the
+ * app's defaults filled in. Keys left out fall back to the `@ftp/server` defaults. The type comes from the schema
+ * (config-schema.ts).
+ */
+export type AppConfig = Readonly<
+  Omit<ConfigDocument, '$schema' | '$comment' | 'authenticatorConfig' | 'storageConfig' | 'tls' | 'webhooks'>
+> & {
+  /** The options of the authenticator, checked against its schema when it is a built-in; the object the document holds. */
+  readonly authenticatorConfig: PluginConfig;
+  /** The options of the storage connector, likewise. */
+  readonly storageConfig: PluginConfig;
   /** FTPS; absent means plain FTP only. */
   readonly tls?: TlsConfig;
-  readonly implicitFtpsPort?: number;
-  readonly logLevel: LogLevel;
+  readonly webhooks?: WebhooksConfig;
   /** Relative paths in plugin configs are resolved against this: the config file's directory, else the cwd. */
   readonly configDirectory: string;
   /** The config file read; undefined when the embedded default was used. */
   readonly configFile: string | undefined;
-}
-
-/** Values used for keys that neither the file nor the environment sets. */
-export const appDefaults = {
-  ftpAddr: '127.0.0.1',
-  ftpPort: 2121,
-  storageConnector: 'fs',
-  authenticatorConfig: {},
-  storageConfig: {},
-  logLevel: 'info',
-} as const;
+};
 
 /** The environment variable naming the config file when `--config` is not given. */
 export const configFileVariable = 'FTP_CONFIG';
@@ -82,12 +48,19 @@ export interface LoadConfigOptions {
   readonly defaultDocument: Readonly<Record<string, unknown>>;
 }
 
+/** Where a document comes from, for `parseConfig`. */
+export interface ParseConfigContext {
+  readonly environment: Readonly<Record<string, string | undefined>>;
+  readonly configDirectory: string;
+  readonly configFile: string | undefined;
+}
+
 /**
  * Reads the config file named by `--config` or `FTP_CONFIG` (or takes the embedded default when neither is given),
- * applies environment overrides and validates everything. Throws `ConfigError` naming the key and why.
+ * applies environment overrides and validates everything. Throws `ConfigError` naming every key at fault and why.
  */
 export function loadConfig(options: LoadConfigOptions): AppConfig {
-  const named = options.configFile ?? nonEmpty(options.environment[configFileVariable]);
+  const named = options.configFile ?? nonEmptyVariable(options.environment, configFileVariable);
   if (named === undefined) {
     return parseConfig(withoutReplacedPluginConfigs(options.defaultDocument, options.environment), {
       environment: options.environment,
@@ -103,29 +76,98 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
   });
 }
 
-/** Validates a config document, applies environment overrides and cross-checks keys. */
-export function parseConfig(
-  document: unknown,
-  context: { environment: Readonly<Record<string, string | undefined>>; configDirectory: string; configFile: string | undefined },
-): AppConfig {
-  const source = context.configFile === undefined ? undefined : `in ${context.configFile}`;
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
-    throw new ConfigError('config', 'the file must contain one JSON object', source);
+/** Where a top-level value came from. */
+interface Origin {
+  readonly source: string | undefined;
+}
+
+/**
+ * Validates a config document against the schema, with the environment's values over it: every problem of the
+ * document and the environment is collected and thrown together as one `ConfigError`.
+ */
+export function parseConfig(document: unknown, context: ParseConfigContext): AppConfig {
+  const fileSource = context.configFile === undefined ? undefined : `in ${context.configFile}`;
+  if (!isPlainObject(document)) throw new ConfigError('config', 'the file must contain one JSON object', fileSource);
+  const problems: ConfigProblem[] = [];
+  const origins = new Map<string, Origin>();
+
+  const merged: Record<string, unknown> = { ...document };
+  for (const key of Object.keys(merged)) origins.set(key, { source: fileSource });
+
+  for (const entry of valuesFromEnvironment(context.environment)) {
+    const source = `from environment variable ${entry.variable}`;
+    if ('problem' in entry) {
+      problems.push({ key: entry.key, reason: entry.problem, source });
+      delete merged[entry.key];
+    } else {
+      merged[entry.key] = entry.value;
+    }
+    origins.set(entry.key, { source });
   }
-  const merged: Record<string, unknown> = { ...appDefaults };
-  for (const [key, value] of Object.entries(document)) {
-    if (commentKeys.includes(key)) continue;
-    merged[key] = checkValue(knownKey(key, source), configKeys[key as ConfigKey].kind, value, source);
+
+  const checked = checkWithSchema(configSchema, merged);
+  const located = (path: ConfigPath, reason: string): ConfigProblem => ({
+    key: formatPath(path),
+    reason,
+    source: typeof path[0] === 'string' ? origins.get(path[0])?.source : undefined,
+  });
+  if (!checked.ok) problems.push(...checked.problems.map((problem) => located(problem.path, problem.reason)));
+  for (const [configKey, schema] of builtInPluginSchemas(merged)) {
+    const pluginChecked = checkWithSchema(schema, merged[configKey] ?? {});
+    if (!pluginChecked.ok) problems.push(...pluginChecked.problems.map((problem) => located([configKey, ...problem.path], problem.reason)));
   }
-  for (const [key, definition] of Object.entries(configKeys)) {
-    const text = nonEmpty(context.environment[definition.env]);
-    if (text !== undefined) merged[key] = valueFromEnvironment(key, definition.kind, text, definition.env);
+  problems.push(...relationProblems(merged));
+
+  const [first, ...rest] = problems;
+  if (first !== undefined) throw new ConfigError([first, ...rest]);
+  if (!checked.ok) throw new Error('a failed schema check reported no problem');
+
+  const { $schema: _schema, $comment: _comment, tls, webhooks, ...values } = checked.value;
+  return {
+    ...values,
+    // The objects of the document itself: main.ts tells by identity whether the embedded default's are still in force.
+    authenticatorConfig: (merged.authenticatorConfig as PluginConfig | undefined) ?? values.authenticatorConfig,
+    storageConfig: (merged.storageConfig as PluginConfig | undefined) ?? values.storageConfig,
+    ...(tls === undefined ? {} : { tls: resolveTlsPaths(tls, context.configDirectory) }),
+    ...(webhooks === undefined ? {} : { webhooks: completeWebhooksConfig(webhooks) }),
+    configDirectory: context.configDirectory,
+    configFile: context.configFile,
+  };
+}
+
+/** The schemas of the plugin configs to check: those of the built-in authenticator and storage connector named. */
+function builtInPluginSchemas(merged: Readonly<Record<string, unknown>>): [string, z.ZodType][] {
+  const found: [string, z.ZodType][] = [];
+  const authenticator = merged.authenticator;
+  if (typeof authenticator === 'string' && Object.hasOwn(builtInAuthenticatorSchemas, authenticator)) {
+    found.push(['authenticatorConfig', builtInAuthenticatorSchemas[authenticator as keyof typeof builtInAuthenticatorSchemas]]);
   }
-  checkRelations(merged);
-  if (merged.tls !== undefined) merged.tls = parseTlsConfig(merged.tls as Record<string, unknown>, context.configDirectory);
-  if (merged.webhooks !== undefined) merged.webhooks = parseWebhooksConfig(merged.webhooks as Record<string, unknown>);
-  if (merged.preUploadHook !== undefined) merged.preUploadHook = parsePreUploadHookConfig(merged.preUploadHook as Record<string, unknown>);
-  return { ...merged, configDirectory: context.configDirectory, configFile: context.configFile } as unknown as AppConfig;
+  const storageConnector = merged.storageConnector ?? 'fs';
+  if (typeof storageConnector === 'string' && Object.hasOwn(builtInStorageSchemas, storageConnector)) {
+    found.push(['storageConfig', builtInStorageSchemas[storageConnector as keyof typeof builtInStorageSchemas]]);
+  }
+  // A plugin config that is not an object at all is reported once, by the top-level schema.
+  return found.filter(([configKey]) => merged[configKey] === undefined || isPlainObject(merged[configKey]));
+}
+
+/** Problems that involve two keys: none has a single source. */
+function relationProblems(merged: Readonly<Record<string, unknown>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const { minPassivePort, maxPassivePort } = merged;
+  if ((minPassivePort === undefined) !== (maxPassivePort === undefined)) {
+    const missing = minPassivePort === undefined ? 'minPassivePort' : 'maxPassivePort';
+    problems.push({ key: missing, reason: 'is required when the other end of the passive port range is set' });
+  }
+  if (typeof minPassivePort === 'number' && typeof maxPassivePort === 'number' && minPassivePort > maxPassivePort) {
+    problems.push({ key: 'minPassivePort', reason: `must not be greater than maxPassivePort (${minPassivePort} > ${maxPassivePort})` });
+  }
+  if (merged.metricsAddr !== undefined && merged.metricsPort === undefined) {
+    problems.push({ key: 'metricsAddr', reason: 'needs metricsPort (the metrics listener is off without it)' });
+  }
+  if (merged.implicitFtpsPort !== undefined && merged.tls === undefined) {
+    problems.push({ key: 'implicitFtpsPort', reason: 'needs a tls section with certFile and keyFile' });
+  }
+  return problems;
 }
 
 /**
@@ -142,7 +184,7 @@ function withoutReplacedPluginConfigs(
     ['storageConnector', 'storageConfig'],
   ] as const;
   for (const [nameKey, configKey] of pairs) {
-    const replacement = nonEmpty(environment[configKeys[nameKey].env]);
+    const replacement = nonEmptyVariable(environment, variableOf(nameKey));
     if (replacement !== undefined && replacement !== document[nameKey]) delete result[configKey];
   }
   return result;
@@ -162,32 +204,6 @@ function readConfigFile(configFile: string): unknown {
   }
 }
 
-function knownKey(key: string, source: string | undefined): string {
-  if (Object.hasOwn(configKeys, key)) return key;
-  const suggestion = closestMatch(key, Object.keys(configKeys));
-  throw new ConfigError(key, `unknown key${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`, source);
-}
-
-function checkRelations(merged: Record<string, unknown>): void {
-  if (merged.authenticator === undefined) {
-    throw new ConfigError('authenticator', 'is required: no-auth, passthrough, local, or a package name');
-  }
-  const { minPassivePort, maxPassivePort } = merged;
-  if ((minPassivePort === undefined) !== (maxPassivePort === undefined)) {
-    const missing = minPassivePort === undefined ? 'minPassivePort' : 'maxPassivePort';
-    throw new ConfigError(missing, 'is required when the other end of the passive port range is set');
-  }
-  if (merged.metricsAddr !== undefined && merged.metricsPort === undefined) {
-    throw new ConfigError('metricsAddr', 'needs metricsPort (the metrics listener is off without it)');
-  }
-  if (merged.implicitFtpsPort !== undefined && merged.tls === undefined) {
-    throw new ConfigError('implicitFtpsPort', 'needs a tls section with certFile and keyFile');
-  }
-  if (typeof minPassivePort === 'number' && typeof maxPassivePort === 'number' && minPassivePort > maxPassivePort) {
-    throw new ConfigError('minPassivePort', `must not be greater than maxPassivePort (${minPassivePort} > ${maxPassivePort})`);
-  }
-}
-
-function nonEmpty(text: string | undefined): string | undefined {
-  return text === undefined || text.trim() === '' ? undefined : text;
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

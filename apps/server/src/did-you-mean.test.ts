@@ -10,6 +10,9 @@ describe('closestMatch', () => {
     ['minPasivePort', 'minPassivePort'],
     ['loglevel', 'logLevel'],
     ['colour', undefined],
+    ['minPass', 'minPassivePort'],
+    ['ftpA', 'ftpAddr'],
+    ['ftp', undefined],
   ])('suggests %s → %s', (input, expected) => {
     expect(closestMatch(input, keys)).toBe(expected);
   });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.ts';
 import { serverOptions } from './start-server.ts';
 
-const base = { authenticator: 'no-auth' };
+const base = { authenticator: 'no-auth', storageConfig: { root: '/srv/ftp' } };
 const parse = (document: Record<string, unknown>, environment: Record<string, string> = {}) =>
   parseConfig({ ...base, ...document }, { environment, configDirectory: '/etc/ftp', configFile: undefined });
 
@@ -33,8 +33,9 @@ describe('deployment config keys', () => {
       [{ pasvAddress: '::1' }, 'pasvAddress: must be an IPv4 address or a host name'],
       [{ pasvAddress: '300.1.2.3' }, 'pasvAddress: must be an IPv4 address or a host name'],
       [{ webhooks: { url: 'ftp://x' } }, 'webhooks.url: must be an http:// or https:// URL'],
-      [{ webhooks: { url: 'http://x', events: ['upload', 'connect'] } }, 'webhooks.events: must be a non-empty list'],
-      [{ webhooks: { url: 'http://x', retries: 3 } }, 'webhooks.retries: unknown field'],
+      [{ webhooks: { url: 'http://x', events: ['upload', 'connect'] } }, 'webhooks.events[1]: must be one of upload, download,'],
+      [{ webhooks: { url: 'http://x', events: [] } }, 'webhooks.events: must be a non-empty list'],
+      [{ webhooks: { url: 'http://x', retries: 3 } }, 'webhooks.retries: unknown key'],
       [{ preUploadHook: { url: 'http://x', failOpen: 'yes' } }, 'preUploadHook.failOpen: must be true or false'],
     ];
     for (const [document, message] of cases) expect(() => parse(document), message).toThrow(message);

@@ -1,46 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { TlsOptions } from '@ftp/server';
+import type { z } from 'zod';
 import { ConfigError } from './config-error.ts';
-import { checkValue } from './config-values.ts';
-import type { ValueKind } from './config-keys.ts';
-import { closestMatch } from './did-you-mean.ts';
+import type { tlsSchema } from './config-schema.ts';
 
-/** The `tls` section of the config file (RFC 4217 FTPS). Paths are relative to the config file's directory. */
-export interface TlsConfig {
-  readonly certFile: string;
-  readonly keyFile: string;
-  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
-  readonly ciphers?: string;
-  readonly requireForLogin?: boolean;
-  readonly requireForData?: boolean;
-  readonly requireSessionReuse?: boolean;
-}
+/** The `tls` section of the config file (RFC 4217 FTPS), with `certFile` and `keyFile` made absolute. */
+export type TlsConfig = Readonly<z.output<typeof tlsSchema>>;
 
-const tlsKeys: Readonly<Record<keyof TlsConfig, ValueKind>> = {
-  certFile: { type: 'string' },
-  keyFile: { type: 'string' },
-  minVersion: { type: 'choice', choices: ['TLSv1.2', 'TLSv1.3'] },
-  ciphers: { type: 'string' },
-  requireForLogin: { type: 'boolean' },
-  requireForData: { type: 'boolean' },
-  requireSessionReuse: { type: 'boolean' },
-};
-
-/** Validates the `tls` object; throws `ConfigError` naming `tls.<key>`. Resolves the file paths. */
-export function parseTlsConfig(value: Readonly<Record<string, unknown>>, configDirectory: string): TlsConfig {
-  for (const [key, item] of Object.entries(value)) {
-    if (!Object.hasOwn(tlsKeys, key)) {
-      const suggestion = closestMatch(key, Object.keys(tlsKeys));
-      throw new ConfigError(`tls.${key}`, `unknown key${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`}`);
-    }
-    checkValue(`tls.${key}`, tlsKeys[key as keyof TlsConfig], item);
-  }
-  for (const required of ['certFile', 'keyFile'] as const) {
-    if (value[required] === undefined) throw new ConfigError(`tls.${required}`, 'is required to enable FTPS: a PEM file path');
-  }
-  const absolute = (path: unknown) => (isAbsolute(path as string) ? (path as string) : resolve(configDirectory, path as string));
-  return { ...(value as unknown as TlsConfig), certFile: absolute(value.certFile), keyFile: absolute(value.keyFile) };
+/** The section with its file paths resolved against the config file's directory. */
+export function resolveTlsPaths(section: z.output<typeof tlsSchema>, configDirectory: string): TlsConfig {
+  const absolute = (path: string) => (isAbsolute(path) ? path : resolve(configDirectory, path));
+  return { ...section, certFile: absolute(section.certFile), keyFile: absolute(section.keyFile) };
 }
 
 /** Reads the certificate and key files; a missing or unreadable file is a `ConfigError` naming the key. */

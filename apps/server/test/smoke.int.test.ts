@@ -136,7 +136,10 @@ describe('ftp-server app', () => {
   });
 
   it('exits with code 2 and names the key for an invalid config', async () => {
-    await writeFile(join(directory, 'config.json'), JSON.stringify({ authenticator: 'no-auth', ftpProt: 21 }));
+    await writeFile(
+      join(directory, 'config.json'),
+      JSON.stringify({ authenticator: 'no-auth', storageConfig: { root: './data' }, ftpProt: 21 }),
+    );
     const child = spawnApp(['--config', 'config.json'], { cwd: directory, env: cleanEnvironment() });
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
