@@ -38,6 +38,7 @@ const testOnlyImports: Record<string, readonly string[]> = {
   'packages/server': ['@ftp/storage-fs'],
   'packages/auth-http': ['@ftp/server', '@ftp/storage-fs'],
   'packages/storage-s3': ['@ftp/server'],
+  'packages/store-postgres': ['@ftp/server', '@ftp/storage-fs'],
 };
 
 /**

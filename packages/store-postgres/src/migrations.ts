@@ -1,0 +1,138 @@
+import type { PluginLogger } from '@ftp/plugin-api';
+import type { PooledConnection, PostgresPool, Queryable } from './postgres-pool.ts';
+import { type SqlNames, sqlNames } from './sql-names.ts';
+
+/** One step of the schema. Steps are never edited once released; a change is a new step. */
+interface Migration {
+  readonly version: number;
+  readonly name: string;
+  statements(names: SqlNames): readonly string[];
+}
+
+const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users',
+    statements: ({ users }) => [
+      `CREATE TABLE ${users} (
+        username text PRIMARY KEY CHECK (char_length(username) BETWEEN 1 AND 255),
+        password_hash text NOT NULL,
+        home_directory text CHECK (home_directory LIKE '/%'),
+        root_directory text CHECK (root_directory LIKE '/%'),
+        permissions jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(permissions) = 'object'),
+        directory_permissions jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(directory_permissions) = 'object'),
+        quota_max_bytes bigint CHECK (quota_max_bytes >= 0),
+        quota_max_files bigint CHECK (quota_max_files >= 0),
+        upload_bytes_per_second bigint CHECK (upload_bytes_per_second >= 1),
+        download_bytes_per_second bigint CHECK (download_bytes_per_second >= 1),
+        max_sessions integer CHECK (max_sessions >= 1),
+        attributes jsonb CHECK (jsonb_typeof(attributes) = 'object'),
+        enabled boolean NOT NULL DEFAULT true,
+        expires_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+    ],
+  },
+];
+
+/** The newest schema version this release knows. */
+export const schemaVersion = migrations.at(-1)!.version;
+
+/** What `migrate` did. */
+export interface MigrationReport {
+  /** The versions this call applied, in order; empty when the schema was already up to date. */
+  readonly applied: readonly number[];
+}
+
+/** Options of `migrate`. */
+export interface MigrateOptions {
+  /** The schema of the tables. Default "ftp". */
+  readonly schema?: string;
+  readonly logger?: PluginLogger;
+}
+
+// Advisory locks share one key space per database; the first key names this package ("ftps" in ASCII), the second
+// the schema, so instances that migrate different schemas of one database do not wait for each other.
+const lockClass = 0x66747073;
+
+/**
+ * Brings the schema up to date: creates it and a `schema_migrations` table when missing, then applies each step that
+ * table does not list, each in its own transaction together with its row. Instances that start together take turns on
+ * a transaction-scoped advisory lock and re-read the table under it, so every step runs once; a crash mid-step rolls
+ * it back whole. When nothing is missing it only reads, so a role without CREATE rights can start an instance once
+ * the schema exists.
+ */
+export async function migrate(pool: PostgresPool, options: MigrateOptions = {}): Promise<MigrationReport> {
+  const names = sqlNames(options.schema);
+  const known = await appliedVersions(pool, names);
+  const unknown = [...(known ?? [])].filter((version) => version > schemaVersion);
+  if (unknown.length > 0) {
+    options.logger?.warn({ schema: names.schema, versions: unknown }, 'the users schema has steps from a newer release; running with it');
+  }
+  if (known !== undefined && migrations.every((migration) => known.has(migration.version))) return { applied: [] };
+
+  const connection = await pool.connect();
+  let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken = error;
+  };
+  connection.on('error', onError);
+  const applied: number[] = [];
+  try {
+    await inTransaction(connection, async () => {
+      await lock(connection, names);
+      const schemaExists = await connection.query('SELECT 1 FROM pg_namespace WHERE nspname = $1', [names.schema]);
+      if (schemaExists.rowCount === 0) await connection.query(`CREATE SCHEMA ${names.quotedSchema}`);
+      await connection.query(
+        `CREATE TABLE IF NOT EXISTS ${names.migrations} (
+          version integer PRIMARY KEY,
+          name text NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`,
+      );
+    });
+    for (const migration of migrations) {
+      await inTransaction(connection, async () => {
+        await lock(connection, names);
+        const done = await connection.query(`SELECT 1 FROM ${names.migrations} WHERE version = $1`, [migration.version]);
+        if (done.rowCount !== 0) return;
+        for (const statement of migration.statements(names)) await connection.query(statement);
+        await connection.query(`INSERT INTO ${names.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        applied.push(migration.version);
+      });
+    }
+  } catch (error) {
+    broken ??= error as Error;
+    throw error;
+  } finally {
+    connection.off('error', onError);
+    // A connection that failed mid-transaction is closed rather than handed to the next user of the pool.
+    connection.release(broken);
+  }
+  if (applied.length > 0) options.logger?.info({ schema: names.schema, applied }, 'users schema migrated');
+  return { applied };
+}
+
+/** The versions in `schema_migrations`, or undefined when that table does not exist yet. */
+async function appliedVersions(database: Queryable, names: SqlNames): Promise<Set<number> | undefined> {
+  const table = await database.query('SELECT to_regclass($1) IS NOT NULL AS present', [names.migrations]);
+  if (table.rows[0]?.present !== true) return undefined;
+  const versions = await database.query(`SELECT version FROM ${names.migrations}`);
+  return new Set(versions.rows.map((row: { version: number }) => row.version));
+}
+
+async function lock(connection: Queryable, names: SqlNames): Promise<void> {
+  await connection.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [lockClass, names.schema]);
+}
+
+async function inTransaction(connection: PooledConnection, work: () => Promise<void>): Promise<void> {
+  await connection.query('BEGIN');
+  try {
+    await work();
+    await connection.query('COMMIT');
+  } catch (error) {
+    await connection.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,164 @@
+import { InvalidOptionError, parseUserProfile, type UserProfile } from '@ftp/plugin-api';
+import { parseStoredPasswordHash } from './password-verification.ts';
+import type { Queryable } from './postgres-pool.ts';
+import { hashPassword, type ScryptHashOptions } from './scrypt-hash.ts';
+import { sqlNames } from './sql-names.ts';
+
+// What a `ftp-server users` command needs, over a pool (or any connection): add, change the password, disable, list.
+// Each is one statement; the schema must exist (`migrate`, or an authenticator that started once).
+
+/** A user to add: a name, a password or a ready hash, and the same facts an authenticator returns. */
+export interface NewUser extends UserProfile {
+  /** The USER name, compared exactly (case-sensitive); 1 to 255 characters, no control characters. */
+  readonly username: string;
+  /** Stored as a scrypt hash (as `ftp-server hash-password` makes), never as given. */
+  readonly password?: string;
+  /** A hash made elsewhere, to import a user: `$scrypt$`, bcrypt (`$2a$`, `$2b$`, `$2y$`) or `$argon2id$`. */
+  readonly passwordHash?: string;
+  /** Default true. */
+  readonly enabled?: boolean;
+  /** From this moment on, logins are refused and open sessions end at their next re-validation. */
+  readonly expiresAt?: Date;
+}
+
+/** Options of the user functions. */
+export interface UserAdminOptions {
+  /** The schema of the tables. Default "ftp". */
+  readonly schema?: string;
+  /** Cost of the scrypt hashes made from passwords; the default is the server's (ln=15, r=8, p=1). */
+  readonly hashOptions?: ScryptHashOptions;
+}
+
+/** One user as `listUsers` shows it; never the password hash. */
+export interface UserSummary {
+  readonly username: string;
+  readonly enabled: boolean;
+  readonly expiresAt: Date | null;
+  /** How the password is stored: "scrypt", "bcrypt", "argon2id", or "unknown" for a hash that cannot log in. */
+  readonly passwordAlgorithm: 'scrypt' | 'bcrypt' | 'argon2id' | 'unknown';
+  readonly homeDirectory: string | null;
+  readonly rootDirectory: string | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+/**
+ * Adds a user. Throws `InvalidOptionError` naming the field for an invalid name, profile or hash, for both or neither
+ * of `password` and `passwordHash`, and when the name is taken.
+ */
+export async function addUser(database: Queryable, user: NewUser, options: UserAdminOptions = {}): Promise<void> {
+  const names = sqlNames(options.schema);
+  const { username, password, passwordHash, enabled, expiresAt, ...facts } = user;
+  checkUsername(username);
+  if ((password === undefined) === (passwordHash === undefined)) {
+    throw new InvalidOptionError('password', 'give either "password" or "passwordHash"');
+  }
+  if (enabled !== undefined && typeof enabled !== 'boolean') throw new InvalidOptionError('enabled', 'must be true or false');
+  if (expiresAt !== undefined && !(expiresAt instanceof Date && Number.isFinite(expiresAt.getTime()))) {
+    throw new InvalidOptionError('expiresAt', 'must be a valid Date');
+  }
+  const profile = parseUserProfile(facts, 'user');
+  let hash: string;
+  if (passwordHash !== undefined) {
+    if (typeof passwordHash !== 'string') throw new InvalidOptionError('passwordHash', 'must be a string');
+    parseStoredPasswordHash(passwordHash);
+    hash = passwordHash;
+  } else {
+    hash = await hashNewPassword(password, options);
+  }
+  try {
+    await database.query(
+      `INSERT INTO ${names.users} (username, password_hash, home_directory, root_directory, permissions, directory_permissions,
+        quota_max_bytes, quota_max_files, upload_bytes_per_second, download_bytes_per_second, max_sessions, attributes, enabled, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+      [
+        username,
+        hash,
+        profile.homeDirectory ?? null,
+        profile.rootDirectory ?? null,
+        JSON.stringify(profile.permissions ?? {}),
+        JSON.stringify(profile.directoryPermissions ?? {}),
+        profile.quota?.maxBytes ?? null,
+        profile.quota?.maxFiles ?? null,
+        profile.bandwidth?.uploadBytesPerSecond ?? null,
+        profile.bandwidth?.downloadBytesPerSecond ?? null,
+        profile.maxSessions ?? null,
+        profile.attributes === undefined ? null : JSON.stringify(profile.attributes),
+        enabled ?? true,
+        expiresAt ?? null,
+      ],
+    );
+  } catch (error) {
+    if ((error as { code?: unknown }).code === '23505')
+      throw new InvalidOptionError('username', `user ${JSON.stringify(username)} already exists`);
+    if ((error as { code?: unknown }).code === '23514') {
+      throw new InvalidOptionError('user', `the users table refuses the values: ${(error as Error).message}`);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Sets a new password (stored as a scrypt hash). Open sessions of the user end at their next re-validation. Throws
+ * `InvalidOptionError` when there is no such user.
+ */
+export async function setPassword(database: Queryable, username: string, password: string, options: UserAdminOptions = {}): Promise<void> {
+  const names = sqlNames(options.schema);
+  const hash = await hashNewPassword(password, options);
+  const result = await database.query(`UPDATE ${names.users} SET password_hash = $2, updated_at = now() WHERE username = $1`, [
+    username,
+    hash,
+  ]);
+  expectOneRow(result.rowCount, username);
+}
+
+/**
+ * Disables a user: logins are refused on every instance, and open sessions end at their next re-validation. Throws
+ * `InvalidOptionError` when there is no such user.
+ */
+export async function disableUser(database: Queryable, username: string, options: UserAdminOptions = {}): Promise<void> {
+  const names = sqlNames(options.schema);
+  const result = await database.query(`UPDATE ${names.users} SET enabled = false, updated_at = now() WHERE username = $1`, [username]);
+  expectOneRow(result.rowCount, username);
+}
+
+/** Every user, by name; without password hashes. */
+export async function listUsers(database: Queryable, options: UserAdminOptions = {}): Promise<UserSummary[]> {
+  const names = sqlNames(options.schema);
+  const result = await database.query(
+    `SELECT username, enabled, expires_at, home_directory, root_directory, created_at, updated_at,
+       CASE WHEN password_hash LIKE '$scrypt$%' THEN 'scrypt'
+            WHEN password_hash ~ '^\\$2[aby]\\$' THEN 'bcrypt'
+            WHEN password_hash LIKE '$argon2id$%' THEN 'argon2id'
+            ELSE 'unknown' END AS password_algorithm
+     FROM ${names.users} ORDER BY username COLLATE "C"`,
+  );
+  return result.rows.map((row) => ({
+    username: row.username,
+    enabled: row.enabled,
+    expiresAt: row.expires_at,
+    passwordAlgorithm: row.password_algorithm,
+    homeDirectory: row.home_directory,
+    rootDirectory: row.root_directory,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }));
+}
+
+async function hashNewPassword(password: unknown, options: UserAdminOptions): Promise<string> {
+  if (typeof password !== 'string' || password === '') throw new InvalidOptionError('password', 'must be a non-empty string');
+  return hashPassword(password, options.hashOptions);
+}
+
+function checkUsername(username: unknown): asserts username is string {
+  if (typeof username !== 'string' || username.length === 0 || username.length > 255) {
+    throw new InvalidOptionError('username', 'must be 1 to 255 characters');
+  }
+  // An FTP client cannot send these in a USER line (RFC 959 §5.3: the line ends at CRLF; the server refuses NUL).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(username)) throw new InvalidOptionError('username', 'must not contain control characters');
+}
+
+function expectOneRow(rowCount: number | null, username: string): void {
+  if (rowCount === 0) throw new InvalidOptionError('username', `no user ${JSON.stringify(username)}`);
+}

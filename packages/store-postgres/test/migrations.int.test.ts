@@ -1,0 +1,98 @@
+import { AuthenticationUnavailableError } from '@ftp/plugin-api';
+import { createTestPluginContext } from '@ftp/plugin-api/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPostgresAuthenticator, createPostgresPool, hashPassword, migrate, schemaVersion } from '../src/index.ts';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
+
+describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
+  let postgres: TestPostgres;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 60_000);
+  afterAll(() => postgres?.destroy(), 60_000);
+
+  it('instances that start together on an empty database migrate it once', async () => {
+    const database = await postgres.createDatabase();
+    const instances = await Promise.all([1, 2, 3].map(() => createPostgresAuthenticator({ connectionString: database })));
+    try {
+      const rows = await postgres.query('SELECT version, name, applied_at FROM ftp.schema_migrations ORDER BY version', [], database);
+      expect(rows.rows.map((row) => row.version)).toEqual(Array.from({ length: schemaVersion }, (_, index) => index + 1));
+      // A later start finds nothing to do and changes nothing.
+      const pool = createPostgresPool({ connectionString: database });
+      try {
+        expect(await migrate(pool)).toEqual({ applied: [] });
+      } finally {
+        await pool.end();
+      }
+      const again = await postgres.query('SELECT version, name, applied_at FROM ftp.schema_migrations ORDER BY version', [], database);
+      expect(again.rows).toEqual(rows.rows);
+    } finally {
+      await Promise.all(instances.map((instance) => instance.close?.()));
+    }
+  });
+
+  it('reports which versions it applied, into the schema it is given', async () => {
+    const pool = createPostgresPool({ connectionString: postgres.connectionString });
+    try {
+      expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [1] });
+      expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [] });
+      const tables = await postgres.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'Custom_Schema' ORDER BY tablename`);
+      expect(tables.rows.map((row) => row.tablename)).toEqual(['schema_migrations', 'users']);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('starts as a role without CREATE rights once the schema exists, and refuses to start before', async () => {
+    const database = await postgres.createDatabase();
+    await postgres.query('CREATE ROLE ftp_runtime LOGIN', [], database).catch(() => undefined);
+    await postgres.query('REVOKE CREATE ON SCHEMA public FROM PUBLIC', [], database);
+    const runtime = database.replace('postgres://postgres@', 'postgres://ftp_runtime@');
+    const refused = await createPostgresAuthenticator({ connectionString: runtime }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(AuthenticationUnavailableError.isInstance(refused)).toBe(true);
+    expect(String(refused)).toContain('"ftp"');
+
+    const owner = await createPostgresAuthenticator({ connectionString: database });
+    await owner.close?.();
+    await postgres.query(
+      'GRANT USAGE ON SCHEMA ftp TO ftp_runtime; GRANT SELECT ON ftp.users, ftp.schema_migrations TO ftp_runtime',
+      [],
+      database,
+    );
+    await postgres.query(
+      `INSERT INTO ftp.users (username, password_hash) VALUES ('alice', $1)`,
+      [await hashPassword('secret', { logCost: 10 })],
+      database,
+    );
+    const authenticator = await createPostgresAuthenticator({ connectionString: runtime });
+    try {
+      const result = await authenticator.authenticate({ username: 'alice', password: 'secret' }, createTestPluginContext());
+      expect(result.outcome).toBe('accepted');
+    } finally {
+      await authenticator.close?.();
+    }
+  });
+
+  it('with migrate off, answers 421 and fails its health check until the tables exist', async () => {
+    const database = await postgres.createDatabase();
+    const authenticator = await createPostgresAuthenticator({ connectionString: database, migrate: false });
+    try {
+      const outcome = await authenticator.authenticate({ username: 'alice', password: 'secret' }, createTestPluginContext()).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(AuthenticationUnavailableError.isInstance(outcome)).toBe(true);
+      await expect(authenticator.checkHealth?.()).rejects.toThrow(/ftp/);
+      const pool = createPostgresPool({ connectionString: database });
+      await migrate(pool).finally(() => pool.end());
+      await expect(authenticator.checkHealth?.()).resolves.toBeUndefined();
+      const result = await authenticator.authenticate({ username: 'alice', password: 'secret' }, createTestPluginContext());
+      expect(result).toMatchObject({ outcome: 'rejected', reason: 'unknown user' });
+    } finally {
+      await authenticator.close?.();
+    }
+  });
+});

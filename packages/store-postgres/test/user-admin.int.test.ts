@@ -1,0 +1,119 @@
+import { randomBytes } from 'node:crypto';
+import type { InvalidOptionError, AuthenticatorV1 } from '@ftp/plugin-api';
+import { createTestPluginContext } from '@ftp/plugin-api/testing';
+import { bcrypt } from 'hash-wasm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addUser,
+  createPostgresAuthenticator,
+  createPostgresPool,
+  disableUser,
+  listUsers,
+  migrate,
+  type PostgresPool,
+  setPassword,
+} from '../src/index.ts';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
+
+// The functions a `ftp-server users` command is built on, against a real database, checked through the authenticator.
+
+describe.skipIf(postgresBin === undefined)(`user administration${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
+  let postgres: TestPostgres;
+  let pool: PostgresPool;
+  let authenticator: AuthenticatorV1;
+  const hashOptions = { logCost: 10 };
+  const login = (username: string, password: string) => authenticator.authenticate({ username, password }, createTestPluginContext());
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    pool = createPostgresPool({ connectionString: postgres.connectionString });
+    await migrate(pool);
+    authenticator = await createPostgresAuthenticator({ pool });
+  }, 60_000);
+  afterAll(async () => {
+    await authenticator?.close?.();
+    await pool?.end();
+    await postgres?.destroy();
+  }, 60_000);
+
+  it('adds a user who can log in with the facts given, and lists it without its hash', async () => {
+    await addUser(
+      pool,
+      {
+        username: 'alice',
+        password: 'wonder land',
+        homeDirectory: '/in',
+        permissions: { delete: false },
+        directoryPermissions: { '/in/ro': { upload: false } },
+        quota: { maxBytes: 5_000_000_000, maxFiles: 10 },
+        bandwidth: { downloadBytesPerSecond: 1_000_000 },
+        maxSessions: 2,
+        attributes: { prefix: 'a/' },
+      },
+      { hashOptions },
+    );
+    expect(await login('alice', 'wonder land')).toMatchObject({
+      outcome: 'accepted',
+      user: {
+        username: 'alice',
+        homeDirectory: '/in',
+        permissions: { delete: false },
+        directoryPermissions: { '/in/ro': { upload: false } },
+        quota: { maxBytes: 5_000_000_000, maxFiles: 10 },
+        bandwidth: { downloadBytesPerSecond: 1_000_000 },
+        maxSessions: 2,
+        attributes: { prefix: 'a/' },
+      },
+    });
+    const listed = (await listUsers(pool)).find((user) => user.username === 'alice');
+    expect(listed).toMatchObject({ enabled: true, expiresAt: null, passwordAlgorithm: 'scrypt', homeDirectory: '/in' });
+    expect(JSON.stringify(listed)).not.toContain('$scrypt$');
+  });
+
+  it('imports a user with a bcrypt hash made elsewhere', async () => {
+    const hash = await bcrypt({ password: 'from elsewhere', salt: randomBytes(16), costFactor: 4, outputType: 'encoded' });
+    await addUser(pool, { username: 'imported', passwordHash: hash.replace(/^\$2b\$/, '$2a$') });
+    expect((await login('imported', 'from elsewhere')).outcome).toBe('accepted');
+    expect((await listUsers(pool)).find((user) => user.username === 'imported')?.passwordAlgorithm).toBe('bcrypt');
+  });
+
+  it('changes a password: the old one stops working, the new one works', async () => {
+    await addUser(pool, { username: 'bob', password: 'old password' }, { hashOptions });
+    await setPassword(pool, 'bob', 'new password', { hashOptions });
+    expect((await login('bob', 'old password')).outcome).toBe('rejected');
+    expect((await login('bob', 'new password')).outcome).toBe('accepted');
+  });
+
+  it('disables a user, who is then refused and listed as disabled', async () => {
+    await addUser(pool, { username: 'carol', password: 'carols password' }, { hashOptions });
+    await disableUser(pool, 'carol');
+    expect(await login('carol', 'carols password')).toMatchObject({ outcome: 'rejected', reason: 'user disabled' });
+    expect((await listUsers(pool)).find((user) => user.username === 'carol')?.enabled).toBe(false);
+  });
+
+  it('adds a user that expires, refused from then on', async () => {
+    await addUser(pool, { username: 'dave', password: 'daves password', expiresAt: new Date(Date.now() - 1_000) }, { hashOptions });
+    expect(await login('dave', 'daves password')).toMatchObject({ outcome: 'rejected', reason: 'user expired' });
+  });
+
+  it('refuses bad input with InvalidOptionError naming the field', async () => {
+    const refusal = async (work: Promise<unknown>) =>
+      work.then(
+        () => undefined,
+        (error: unknown) => error as InvalidOptionError,
+      );
+    await addUser(pool, { username: 'erin', password: 'erins password' }, { hashOptions });
+    expect(await refusal(addUser(pool, { username: 'erin', password: 'again' }, { hashOptions }))).toMatchObject({ option: 'username' });
+    expect(await refusal(addUser(pool, { username: 'frank' }))).toMatchObject({ option: 'password' });
+    expect(await refusal(addUser(pool, { username: 'frank', password: 'a', passwordHash: 'b' }))).toMatchObject({ option: 'password' });
+    expect(await refusal(addUser(pool, { username: 'frank', passwordHash: 'plain text' }))).toMatchObject({ option: 'passwordHash' });
+    expect(await refusal(addUser(pool, { username: 'fr\nank', password: 'x' }))).toMatchObject({ option: 'username' });
+    expect(await refusal(addUser(pool, { username: '', password: 'x' }))).toMatchObject({ option: 'username' });
+    expect(
+      await refusal(addUser(pool, { username: 'frank', password: 'x', permissions: { uplaod: true } as never }, { hashOptions })),
+    ).toMatchObject({ option: 'user.permissions.uplaod' });
+    expect(await refusal(setPassword(pool, 'nobody-here', 'x', { hashOptions }))).toMatchObject({ option: 'username' });
+    expect(await refusal(disableUser(pool, 'nobody-here'))).toMatchObject({ option: 'username' });
+    expect((await listUsers(pool)).map((user) => user.username)).not.toContain('frank');
+  });
+});
