@@ -45,7 +45,7 @@ export function createHashThreads(size = Math.max(1, Math.min(4, availableParall
 
   function start(): Thread {
     const worker = new Worker(workerUrl);
-    // Idle threads must not keep a process alive that has nothing else to do.
+    // An idle thread must not keep a process alive that has nothing else to do; a busy one must, until it answers.
     worker.unref();
     const thread: Thread = { worker, busy: undefined };
     const fail = (error: Error) => {
@@ -58,6 +58,7 @@ export function createHashThreads(size = Math.max(1, Math.min(4, availableParall
       const job = thread.busy;
       if (job === undefined || job.id !== message.id) return;
       thread.busy = undefined;
+      worker.unref();
       if (message.digest === undefined) job.reject(new Error(`${job.job.algorithm} failed: ${message.error ?? 'no digest'}`));
       else job.resolve(message.digest);
       pump();
@@ -77,6 +78,7 @@ export function createHashThreads(size = Math.max(1, Math.min(4, availableParall
       const pending = queue.shift()!;
       const id = nextId++;
       idle.busy = { ...pending, id };
+      idle.worker.ref();
       idle.worker.postMessage({ ...pending.job, id });
     }
   }

@@ -5,7 +5,14 @@ import { Readable } from 'node:stream';
 import { eventually } from '@ftp/test-utils';
 import { argon2id, bcrypt } from 'hash-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresAuthenticator, hashPassword, type PostgresAuthenticatorOptions } from '../src/index.ts';
+import { createTestPluginContext } from '@ftp/plugin-api/testing';
+import {
+  createPostgresAuthenticator,
+  createPostgresPool,
+  hashPassword,
+  type PostgresAuthenticatorOptions,
+  type PostgresPool,
+} from '../src/index.ts';
 import { capturingLogger, connect, loginCode, replyCodeOf, startFtpServer } from './support/ftp.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
 
@@ -49,6 +56,37 @@ describe.skipIf(postgresBin === undefined)(
       passwords.push(password);
       return { password, hash: await hashPassword(password, { logCost: 10 }) };
     }
+
+    it('asks the database one query per login and one per re-validation', async () => {
+      const pool = createPostgresPool({ connectionString: postgres.connectionString });
+      let queries = 0;
+      const counting: PostgresPool = {
+        query: (statement, values) => ((queries += 1), pool.query(statement, values)),
+        connect: () => pool.connect(),
+        end: () => pool.end(),
+      };
+      const schema = `login_${(schemas += 1)}`;
+      const authenticator = await createPostgresAuthenticator({ pool: counting, schema });
+      try {
+        const { password, hash } = await newPassword();
+        await postgres.query(`INSERT INTO ${schema}.users (username, password_hash) VALUES ('alice', $1)`, [hash]);
+        const context = createTestPluginContext();
+        queries = 0;
+        const accepted = await authenticator.authenticate({ username: 'alice', password }, context);
+        expect(accepted.outcome).toBe('accepted');
+        expect(queries).toBe(1);
+        queries = 0;
+        await authenticator.authenticate({ username: 'alice', password: 'wrong' }, context);
+        await authenticator.authenticate({ username: 'nobody-here', password }, context);
+        expect(queries).toBe(2);
+        queries = 0;
+        expect(accepted.outcome === 'accepted' && (await accepted.revalidation?.check(context))).toBe(true);
+        expect(queries).toBe(1);
+      } finally {
+        await authenticator.close?.();
+        await pool.end();
+      }
+    });
 
     it('logs in a user inserted with SQL, with the home, permissions and directory overrides of the row', async () => {
       const { port, root, sql } = await serve();
