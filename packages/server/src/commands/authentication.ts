@@ -29,7 +29,7 @@ export const authenticationCommands = [
         context.reply(ReplyCode.NotLoggedIn, 'Already logged in; send REIN to change user.');
         return;
       }
-      context.state.pendingUsername = username;
+      context.beginLogin(username);
       context.reply(ReplyCode.NeedPassword, 'Password required.');
     },
   }),
@@ -64,10 +64,8 @@ export const authenticationCommands = [
 ];
 
 async function handlePass(context: CommandContext, password: string): Promise<void> {
-  const { state } = context;
-  const username = state.pendingUsername!;
-  state.pendingUsername = undefined;
-  if (state.user !== undefined) {
+  const username = context.takeLoginName();
+  if (context.state.user !== undefined) {
     context.reply(ReplyCode.BadSequence, 'Already logged in.');
     return;
   }
@@ -94,9 +92,8 @@ function anonymousLogin(context: CommandContext, username: string): Authenticati
 
 /** A wrong login: counted by the defender, slowed down, and after too many the connection ends (421). */
 async function refuseLogin(context: CommandContext, username: string, reason: string | undefined): Promise<void> {
-  const { state, settings } = context;
-  state.loginAttempts++;
-  context.logger.debug({ username, reason, attempts: state.loginAttempts }, 'login failed');
+  const attempts = context.recordFailedLogin();
+  context.logger.debug({ username, reason, attempts }, 'login failed');
   context.emit('login-failed', { attemptedUsername: username });
   const defender = context.limits.defender;
   if (defender?.recordFailure(context.connection.remoteAddress, username) === true) {
@@ -110,7 +107,7 @@ async function refuseLogin(context: CommandContext, username: string, reason: st
       return; // the session ended while we waited
     }
   }
-  if (state.loginAttempts >= settings.maxLoginAttempts) {
+  if (attempts >= context.settings.maxLoginAttempts) {
     context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many failed logins, closing control connection.');
   } else {
     context.reply(ReplyCode.NotLoggedIn, 'Login incorrect.');
@@ -133,7 +130,7 @@ async function completeLogin(
   user: AuthenticatedUser,
   revalidation: SessionRevalidation | undefined,
 ): Promise<void> {
-  const { state, limits } = context;
+  const { limits } = context;
   const effective = resolveEffectiveUser(user, context.settings.userDefaults);
   if (!limits.acquireSession(user.username, effective.maxSessions, effective.bandwidth)) {
     context.logger.info({ username: user.username, maxSessions: effective.maxSessions }, 'session limit of the user reached');
@@ -145,13 +142,9 @@ async function completeLogin(
     limits.releaseSession(user.username);
     return;
   }
-  state.user = user;
-  state.effectiveUser = effective;
-  state.storage = storage;
-  state.loginAttempts = 0;
-  if (revalidation !== undefined) state.revalidation = { check: revalidation, validatedAt: Date.now() };
-  if (effective.quota !== undefined) await limits.quotaAccount(user.username).scan(state.storage, context.callOptions());
-  state.currentDirectory = await homeDirectory(context, user);
+  context.login(effective, storage, revalidation);
+  if (effective.quota !== undefined) await limits.quotaAccount(user.username).scan(storage, context.callOptions());
+  context.changeDirectory(await homeDirectory(context, user));
   context.logger.debug({ username: user.username, storage: context.settings.storageName }, 'login');
   context.emit('login', {});
   context.reply(ReplyCode.LoggedIn, 'Login successful.');

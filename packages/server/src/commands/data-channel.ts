@@ -43,7 +43,7 @@ export const dataChannelCommands = [
       if (parsed === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'EPSV takes 1, 2 or ALL.');
       if (parsed.kind === 'all') {
         // RFC 2428 §4: after EPSV ALL only EPSV may set up data connections.
-        context.state.extendedPassiveOnly = true;
+        context.limitToEpsv();
         context.reply(ReplyCode.CommandOkay, 'EPSV ALL accepted.');
         return;
       }
@@ -88,8 +88,8 @@ export const dataChannelCommands = [
     handle(context, argument) {
       // RFC 959 §3.1.1: A (with the default non-print format N), I, and L 8 (same as I on 8-bit hosts).
       const type = argument.trim().toUpperCase().replace(/\s+/g, ' ');
-      if (type === 'A' || type === 'A N') context.state.transferType = 'A';
-      else if (type === 'I' || type === 'L 8') context.state.transferType = 'I';
+      if (type === 'A' || type === 'A N') context.setTransferType('A');
+      else if (type === 'I' || type === 'L 8') context.setTransferType('I');
       else if (/^(E|A [TC]|E [NTC]|L \d+)$/.test(type))
         throw new ReplyError(ReplyCode.ParameterNotImplemented, `TYPE ${type} not implemented.`);
       else throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Unknown TYPE.');
@@ -117,7 +117,7 @@ export const dataChannelCommands = [
     allowedDuringTransfer: true,
     syntax: 'ABOR',
     async handle(context) {
-      const transfer = context.transfer;
+      const transfer = context.state.transfer;
       context.dataChannels.close();
       if (transfer === undefined) {
         context.reply(ReplyCode.DataConnectionOpenNoTransfer, 'No transfer to abort.');

@@ -23,7 +23,7 @@ export const directoryCommands = [
     requiresLogin: true,
     argument: 'required',
     syntax: 'CWD <sp> pathname',
-    handle: (context, argument) => changeDirectory(context, context.resolvePath(argument)),
+    handle: (context, argument) => enterDirectory(context, context.resolvePath(argument)),
   }),
   defineCommand({
     verb: 'CDUP',
@@ -32,7 +32,7 @@ export const directoryCommands = [
     argument: 'none',
     syntax: 'CDUP',
     // RFC 959 §4.1.1: CDUP answers like CWD (200 or 250); we use 250 as CWD does.
-    handle: (context) => changeDirectory(context, parentPath(context.state.currentDirectory)),
+    handle: (context) => enterDirectory(context, parentPath(context.state.currentDirectory)),
   }),
   defineCommand({
     verb: 'MKD',
@@ -66,8 +66,8 @@ export const directoryCommands = [
   }),
 ];
 
-async function changeDirectory(context: CommandContext, path: string): Promise<void> {
+async function enterDirectory(context: CommandContext, path: string): Promise<void> {
   await requireDirectory(context, path);
-  context.state.currentDirectory = path;
+  context.changeDirectory(path);
   context.reply(ReplyCode.FileActionOkay, `Directory changed to ${quotePath(path)}.`);
 }

@@ -171,7 +171,7 @@ export const fileCommands = [
       if (path === '/') throw new ReplyError(ReplyCode.FileUnavailable, 'Cannot rename the root directory.');
       const entry = await context.storage().stat(path, context.callOptions());
       requireMovableDirectory(context, entry, path);
-      context.state.renameFrom = path;
+      context.beginRename(path);
       context.reply(ReplyCode.FileActionPending, 'Ready for RNTO.');
     },
   }),
@@ -183,7 +183,7 @@ export const fileCommands = [
     mustFollow: 'RNFR',
     syntax: 'RNTO <sp> pathname',
     async handle(context, argument) {
-      const from = context.state.renameFrom!;
+      const from = context.takeRenameSource();
       const to = context.resolvePath(argument);
       if (to === '/' || to === from || to.startsWith(`${from}/`)) {
         throw new ReplyError(ReplyCode.FileNameNotAllowed, 'Cannot rename to that name.');
@@ -251,8 +251,9 @@ export const fileCommands = [
     handle(context, argument) {
       // RFC 3659 §5: in stream mode the marker is a decimal byte offset.
       if (!/^\d{1,15}$/.test(argument.trim())) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'REST requires a byte offset.');
-      context.state.restartOffset = Number(argument.trim());
-      context.reply(ReplyCode.FileActionPending, `Restarting at ${context.state.restartOffset}. Send STOR or RETR.`);
+      const offset = Number(argument.trim());
+      context.setRestartOffset(offset);
+      context.reply(ReplyCode.FileActionPending, `Restarting at ${offset}. Send STOR or RETR.`);
     },
   }),
   defineCommand({

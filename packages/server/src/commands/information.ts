@@ -75,7 +75,7 @@ export const informationCommands = [
     allowedDuringTransfer: true,
     syntax: 'STAT [<sp> pathname]',
     async handle(context, argument) {
-      if (argument.trim() !== '' && context.transfer === undefined) {
+      if (argument.trim() !== '' && context.state.transfer === undefined) {
         if (!isLoggedIn(context)) throw new ReplyError(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
         await listOverControl(context, argument);
         return;
@@ -91,7 +91,7 @@ export const informationCommands = [
     syntax: 'QUIT',
     async handle(context) {
       // RFC 959 §4.1.1: a transfer in progress finishes and gets its reply before the connection closes.
-      await context.transfer?.settled;
+      await context.state.transfer?.settled;
       context.closeAfter(ReplyCode.ClosingControl, 'Goodbye.');
     },
   }),
@@ -146,7 +146,7 @@ async function handleOpts(context: CommandContext, argument: string): Promise<vo
       // RFC 3659 §7.9: select facts; unknown ones are ignored; the reply lists what is now selected, which leaves
       // out what the storage cannot supply (the selection is kept as asked: after login the storage may have more).
       await learnMlstFacts(context);
-      context.state.mlstFacts = parseMlstOptions(value);
+      context.selectMlstFacts(parseMlstOptions(value));
       context.reply(ReplyCode.CommandOkay, formatMlstOptsReply(writtenMlstFacts(context)));
       return;
     }
@@ -161,7 +161,7 @@ function statusLines(context: CommandContext): string[] {
   const lines = [`${context.settings.serverName} status:`, `Connected from ${connection.remoteAddress}`];
   lines.push(state.user === undefined ? 'Not logged in' : `Logged in as ${state.user.username}`);
   lines.push(`TYPE: ${state.transferType === 'A' ? 'ASCII' : 'BINARY'}; STRUcture: File; transfer MODE: Stream`);
-  const transfer = context.transfer;
+  const transfer = state.transfer;
   if (transfer === undefined) lines.push('No data connection');
   else lines.push(`${transfer.command} ${transfer.path} in progress: ${transfer.bytes()} bytes transferred`);
   lines.push('End of status');

@@ -42,7 +42,7 @@ export const tlsCommands = [
       requireSecureControl(context, 'PBSZ');
       if (!/^\d+$/.test(argument.trim())) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'PBSZ takes a decimal number.');
       // RFC 4217 §8: TLS needs no buffer size; the server answers PBSZ=0 whatever was asked.
-      context.state.protectionBufferSizeSet = true;
+      context.acceptProtectionBufferSize();
       context.reply(ReplyCode.CommandOkay, 'PBSZ=0');
     },
   }),
@@ -76,7 +76,7 @@ function handleProt(context: CommandContext, argument: string): void {
   const level = argument.trim().toUpperCase();
   switch (level) {
     case 'P':
-      context.state.dataProtection = 'P';
+      context.setDataProtection('P');
       context.reply(ReplyCode.CommandOkay, 'Protection level set to P.');
       return;
     case 'C':
@@ -84,7 +84,7 @@ function handleProt(context: CommandContext, argument: string): void {
       if (context.connection.secure || context.tls?.requireForData === true) {
         throw new ReplyError(ReplyCode.RequestDeniedForPolicy, 'PROT C not allowed: data connections must be encrypted.');
       }
-      context.state.dataProtection = 'C';
+      context.setDataProtection('C');
       context.reply(ReplyCode.CommandOkay, 'Protection level set to C.');
       return;
     case 'S':

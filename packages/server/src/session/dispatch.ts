@@ -3,11 +3,9 @@ import { toReply } from '../errors/to-reply.ts';
 import { newErrorId } from '../errors/error-id.ts';
 import type { CommandContext } from './command-context.ts';
 import { hasCapability, isLoggedIn, type CommandSpec, type CommandTable } from './define-command.ts';
-import type { SessionState } from './session-state.ts';
 
 /** What the dispatcher needs from the session, which is also the context of the commands it queues. */
 export interface DispatchTarget extends CommandContext {
-  readonly state: SessionState;
   readonly commands: CommandTable;
   readonly isClosing: boolean;
   /** Sends a reply that is no command's own: a guard's refusal of a line, which the `command` event does not count. */
@@ -16,6 +14,10 @@ export interface DispatchTarget extends CommandContext {
   refuseAndClose(code: number, text: string): void;
   /** Counts a bad command; closes the session with 421 past the limit and returns false. */
   countBadCommand(): boolean;
+  /** Whether the last command left what the command after `previous` needs: RNFR's path, USER's name. */
+  follows(previous: 'RNFR' | 'USER'): boolean;
+  /** `verb` has run: REST's offset and RNFR's path last for exactly one following command (RFC 959 §4.1.3, RFC 3659 §5.3). */
+  commandEnded(verb: string): void;
 }
 
 /** A parsed line ready to run, or undefined when the guards already answered it. */
@@ -71,11 +73,11 @@ export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand 
     target.refuse(ReplyCode.SyntaxErrorInArguments, `Syntax: ${spec.syntax}`);
     return undefined;
   }
-  if (spec.mustFollow === 'RNFR' && state.renameFrom === undefined) {
+  if (spec.mustFollow === 'RNFR' && !target.follows('RNFR')) {
     target.refuse(ReplyCode.BadSequence, 'RNFR required first.');
     return undefined;
   }
-  if (spec.mustFollow === 'USER' && state.pendingUsername === undefined) {
+  if (spec.mustFollow === 'USER' && !target.follows('USER')) {
     target.refuse(ReplyCode.BadSequence, 'Login with USER first.');
     return undefined;
   }
@@ -87,16 +89,13 @@ export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand 
  * of its own); any thrown error becomes a reply through `toReply`, the one mapping.
  */
 export async function run(target: DispatchTarget, context: CommandContext, command: ReadyCommand): Promise<void> {
-  const { state } = target;
   try {
     await handle(command.spec, context, command.argument);
   } catch (error) {
     if (command.spec.opensDataConnection === true) context.dataChannels.close();
     replyWithError(context, command.verb, error);
   } finally {
-    // REST and RNFR state lasts for exactly one following command (RFC 959 §4.1.3, RFC 3659 §5.3).
-    if (command.verb !== 'REST') state.restartOffset = 0;
-    if (command.verb !== 'RNFR') state.renameFrom = undefined;
+    target.commandEnded(command.verb);
   }
 }
 

@@ -1,11 +1,12 @@
 import type { PluginContext } from '@ftp/plugin-api';
 import { ReplyCode } from '@ftp/protocol';
 import type { ServerLogger } from '../server-options.ts';
-import type { SessionState } from './session-state.ts';
+import type { SessionFacts } from './command-context.ts';
+import type { Revalidation } from './session-state.ts';
 
 /** What the re-check needs from the session. */
 export interface RevalidationTarget {
-  readonly state: SessionState;
+  readonly state: SessionFacts;
   readonly logger: ServerLogger;
   pluginContext(): PluginContext;
   /** Ends the session with a reply that is no command's own. */
@@ -17,8 +18,7 @@ export interface RevalidationTarget {
  * Resolves true when the command may run. A revocation ends the session with 530; an outage with 421, never mistaken
  * for a revocation.
  */
-export async function stillAuthorized(target: RevalidationTarget): Promise<boolean> {
-  const revalidation = target.state.revalidation;
+export async function stillAuthorized(target: RevalidationTarget, revalidation: Revalidation | undefined): Promise<boolean> {
   if (revalidation === undefined || Date.now() - revalidation.validatedAt < revalidation.check.intervalMs) return true;
   try {
     if (await revalidation.check.check(target.pluginContext())) {

@@ -20,7 +20,16 @@ export interface ActiveTransfer {
   controlClosed(reason: Error): void;
 }
 
-/** Everything a session remembers between commands. Reset by REIN (RFC 959 §4.1.1) except the connection facts. */
+/** The authenticator's re-check of a login, and when it last succeeded. */
+export interface Revalidation {
+  readonly check: SessionRevalidation;
+  validatedAt: number;
+}
+
+/**
+ * Everything a session remembers between commands. Reset by REIN (RFC 959 §4.1.1) except the connection facts. Only
+ * `Session` writes it: handlers read it as `SessionFacts` and change it through the context's named methods.
+ */
 export class SessionState {
   /** USER given, PASS not yet. */
   pendingUsername: string | undefined;
@@ -28,8 +37,7 @@ export class SessionState {
   /** The user with the server's defaults applied: permissions by path, quota, bandwidth. */
   effectiveUser: EffectiveUser | undefined;
   storage: StorageSessionV1 | undefined;
-  /** The authenticator's re-check of this login, and when it last succeeded. */
-  revalidation: { readonly check: SessionRevalidation; validatedAt: number } | undefined;
+  revalidation: Revalidation | undefined;
   currentDirectory = '/';
   /** TYPE: 'A' converts line endings (RFC 959 §3.1.1.1), 'I' sends bytes as stored. */
   transferType: 'A' | 'I' = 'A';

@@ -4,23 +4,25 @@ import type {
   AuthenticationRequest,
   AuthenticationResult,
   PluginContext,
+  SessionRevalidation,
   StorageCallOptions,
   StorageSessionV1,
   UserPermissions,
 } from '@ftp/plugin-api';
-import { formatReply, parseCommand, ReplyCode, resolveVirtualPath, type SplitterItem } from '@ftp/protocol';
-import { PermissionError } from '../errors/server-errors.ts';
+import { formatReply, parseCommand, ReplyCode, resolveVirtualPath, type MlstFact, type SplitterItem } from '@ftp/protocol';
+import { PermissionError, ReplyError } from '../errors/server-errors.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
 import type { TlsPolicy } from '../tls/tls-material.ts';
 import { chrootStorage } from '../users/chroot-storage.ts';
-import type { CommandContext, CommandSettings, ConnectionFacts, TransferHandle } from './command-context.ts';
+import type { EffectiveUser } from '../users/effective-user.ts';
+import type { CommandContext, CommandSettings, ConnectionFacts, SessionFacts, TransferHandle } from './command-context.ts';
 import type { CommandTable } from './define-command.ts';
 import { admit, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { stillAuthorized } from './revalidation.ts';
-import { SessionState, type ActiveTransfer } from './session-state.ts';
+import { SessionState } from './session-state.ts';
 import { runTransfer } from './transfer-runner.ts';
 import type { SessionEnvironment } from './session-environment.ts';
 import { SessionPluginContext } from './session-plugin-context.ts';
@@ -62,7 +64,7 @@ interface ReplyRecord {
  * the context of the commands it runs: a handler gets it typed as `CommandContext`, so no object is made per command.
  */
 export class Session implements DispatchTarget {
-  readonly state = new SessionState();
+  readonly #state = new SessionState();
   readonly commands: CommandTable;
   readonly #io: SessionIo;
   readonly #environment: SessionEnvironment;
@@ -95,15 +97,15 @@ export class Session implements DispatchTarget {
     this.commands = environment.commands;
     if (environment.connection.secure) {
       // Implicit FTPS: TLS from the first byte, and data connections always protected.
-      this.state.secure = true;
-      this.state.protectionBufferSizeSet = true;
-      this.state.dataProtection = 'P';
+      this.#state.secure = true;
+      this.#state.protectionBufferSizeSet = true;
+      this.#state.dataProtection = 'P';
     }
   }
 
   /** Sets the context of an implicit-TLS session, created by the listener before the handshake. */
   useTlsContext(secureContext: SecureContext): void {
-    this.state.tlsContext = secureContext;
+    this.#state.tlsContext = secureContext;
   }
 
   get isClosing(): boolean {
@@ -112,7 +114,7 @@ export class Session implements DispatchTarget {
 
   /** True when no command or transfer is running: shutdown may close it at once. */
   get isIdle(): boolean {
-    return !this.#busy && this.state.transfer === undefined;
+    return !this.#busy && this.#state.transfer === undefined;
   }
 
   get logger(): ServerLogger {
@@ -139,8 +141,8 @@ export class Session implements DispatchTarget {
     return this.#environment.tls?.policy;
   }
 
-  get transfer(): ActiveTransfer | undefined {
-    return this.state.transfer;
+  get state(): SessionFacts {
+    return this.#state;
   }
 
   /** Sends the greeting (RFC 959 §5.4: 220 on connect) and starts the login timer. */
@@ -153,7 +155,7 @@ export class Session implements DispatchTarget {
   /** Takes one item from the line splitter. */
   receive(item: SplitterItem): void {
     if (this.#closed) return;
-    if (this.state.transfer !== undefined && item.kind === 'line' && this.#runsBesideTransfer(item)) return;
+    if (this.#state.transfer !== undefined && item.kind === 'line' && this.#runsBesideTransfer(item)) return;
     this.#queue.push(item);
     if (this.#queue.length >= queueHighWater) this.#io.pauseInput();
     if (!this.#busy) this.#draining = this.#drain();
@@ -191,7 +193,8 @@ export class Session implements DispatchTarget {
   async #execute(command: ReadyCommand, context: CommandContext, replies: ReplyRecord): Promise<void> {
     const argument = command.verb === 'PASS' ? '<redacted>' : command.argument;
     this.logger.debug({ verb: command.verb, argument }, 'command');
-    if (command.spec.requiresLogin && this.state.revalidation !== undefined && !(await stillAuthorized(this))) return;
+    if (command.spec.requiresLogin && this.#state.revalidation !== undefined && !(await stillAuthorized(this, this.#state.revalidation)))
+      return;
     const startedAt = Date.now();
     replies.lastCode = 0;
     await run(this, context, command);
@@ -240,7 +243,7 @@ export class Session implements DispatchTarget {
       this.#clearTimer();
       return;
     }
-    const loggedIn = this.state.user !== undefined;
+    const loggedIn = this.#state.user !== undefined;
     if (this.#timer !== undefined && this.#timerCountsIdle === loggedIn) {
       // The idle timeout counts again from now; the login deadline counts from the connection (or REIN), so commands
       // before login never extend it.
@@ -315,11 +318,20 @@ export class Session implements DispatchTarget {
   }
 
   countBadCommand(): boolean {
-    this.state.badCommands++;
-    if (this.state.badCommands <= this.#environment.options.maxBadCommands) return true;
-    this.logger.warn({ badCommands: this.state.badCommands }, 'too many bad commands');
+    this.#state.badCommands++;
+    if (this.#state.badCommands <= this.#environment.options.maxBadCommands) return true;
+    this.logger.warn({ badCommands: this.#state.badCommands }, 'too many bad commands');
     this.#close(ReplyCode.ServiceNotAvailable, 'Too many bad commands, closing control connection.');
     return false;
+  }
+
+  follows(previous: 'RNFR' | 'USER'): boolean {
+    return (previous === 'RNFR' ? this.#state.renameFrom : this.#state.pendingUsername) !== undefined;
+  }
+
+  commandEnded(verb: string): void {
+    if (verb !== 'REST') this.#state.restartOffset = 0;
+    if (verb !== 'RNFR') this.#state.renameFrom = undefined;
   }
 
   /** Server shutdown: idle sessions get 421 now, busy ones when their command or transfer finishes. */
@@ -330,7 +342,7 @@ export class Session implements DispatchTarget {
 
   /** Shutdown deadline passed: abort whatever still runs. */
   abortTransfers(reason: string): void {
-    this.state.transfer?.controller.abort(new Error(reason));
+    this.#state.transfer?.controller.abort(new Error(reason));
   }
 
   /**
@@ -346,14 +358,14 @@ export class Session implements DispatchTarget {
     this.#closed = true;
     this.#clearTimer();
     this.#environment.dataChannels.close();
-    const transfer = this.state.transfer;
+    const transfer = this.#state.transfer;
     // The running transfer listens to its own signal only (see runTransfer).
     transfer?.controlClosed(connectionClosed);
     if (transfer !== undefined && !transfer.controller.signal.aborted) await this.#draining;
     this.#lifetime?.abort(connectionClosed);
     if (transfer !== undefined) await transfer.settled;
-    await this.#closeStorage(this.state.storage);
-    if (this.state.user !== undefined) this.#environment.limits.releaseSession(this.state.user.username);
+    await this.#closeStorage(this.#state.storage);
+    if (this.#state.user !== undefined) this.#environment.limits.releaseSession(this.#state.user.username);
     this.#environment.emit('disconnect', { ...this.#eventBase(), durationMs: Date.now() - this.#startedAt });
   }
 
@@ -367,9 +379,9 @@ export class Session implements DispatchTarget {
 
   /** REIN (RFC 959 §4.1.1): back to the state of a new connection. */
   async logout(): Promise<void> {
-    const storage = this.state.storage;
-    if (this.state.user !== undefined) this.#environment.limits.releaseSession(this.state.user.username);
-    this.state.reset();
+    const storage = this.#state.storage;
+    if (this.#state.user !== undefined) this.#environment.limits.releaseSession(this.#state.user.username);
+    this.#state.reset();
     this.#loginDeadline = Date.now() + this.#environment.options.loginTimeoutMs;
     // A new login deadline: the timer is made anew after this command.
     this.#clearTimer();
@@ -379,12 +391,75 @@ export class Session implements DispatchTarget {
 
   #eventBase() {
     const { sessionId, remoteAddress } = this.#environment.connection;
-    return { sessionId, remoteAddress, username: this.state.user?.username };
+    return { sessionId, remoteAddress, username: this.#state.user?.username };
+  }
+
+  beginLogin(username: string): void {
+    this.#state.pendingUsername = username;
+  }
+
+  takeLoginName(): string {
+    const username = this.#state.pendingUsername;
+    this.#state.pendingUsername = undefined;
+    if (username === undefined) throw new ReplyError(ReplyCode.BadSequence, 'Login with USER first.');
+    return username;
+  }
+
+  recordFailedLogin(): number {
+    return ++this.#state.loginAttempts;
+  }
+
+  login(user: EffectiveUser, storage: StorageSessionV1, revalidation: SessionRevalidation | undefined): void {
+    const state = this.#state;
+    state.user = user.user;
+    state.effectiveUser = user;
+    state.storage = storage;
+    state.loginAttempts = 0;
+    if (revalidation !== undefined) state.revalidation = { check: revalidation, validatedAt: Date.now() };
+  }
+
+  changeDirectory(path: string): void {
+    this.#state.currentDirectory = path;
+  }
+
+  setTransferType(type: 'A' | 'I'): void {
+    this.#state.transferType = type;
+  }
+
+  setRestartOffset(offset: number): void {
+    this.#state.restartOffset = offset;
+  }
+
+  beginRename(from: string): void {
+    this.#state.renameFrom = from;
+  }
+
+  takeRenameSource(): string {
+    const from = this.#state.renameFrom;
+    this.#state.renameFrom = undefined;
+    if (from === undefined) throw new ReplyError(ReplyCode.BadSequence, 'RNFR required first.');
+    return from;
+  }
+
+  selectMlstFacts(facts: ReadonlySet<MlstFact>): void {
+    this.#state.mlstFacts = facts;
+  }
+
+  limitToEpsv(): void {
+    this.#state.extendedPassiveOnly = true;
+  }
+
+  acceptProtectionBufferSize(): void {
+    this.#state.protectionBufferSizeSet = true;
+  }
+
+  setDataProtection(level: 'C' | 'P'): void {
+    this.#state.dataProtection = level;
   }
 
   /** The user's storage; only commands that require login call it. */
   storage(): StorageSessionV1 {
-    const storage = this.state.storage;
+    const storage = this.#state.storage;
     if (storage === undefined) throw new Error('storage used before login');
     return storage;
   }
@@ -423,12 +498,12 @@ export class Session implements DispatchTarget {
   }
 
   resolvePath(argument: string): string {
-    return resolveVirtualPath(this.state.currentDirectory, argument);
+    return resolveVirtualPath(this.#state.currentDirectory, argument);
   }
 
   /** Transfers run only from queued commands: their failure is answered as the queued command's reply. */
   runTransfer(command: string, path: string, body: (transfer: TransferHandle) => Promise<void>): Promise<void> {
-    return runTransfer(this.state, this.#ended ? connectionClosed : undefined, this, command, path, body);
+    return runTransfer(this.#state, this.#ended ? connectionClosed : undefined, this, command, path, body);
   }
 
   emit<E extends keyof FtpServerEvents>(event: E, payload: Omit<FtpServerEvents[E][0], 'sessionId' | 'remoteAddress' | 'username'>): void {
@@ -438,7 +513,7 @@ export class Session implements DispatchTarget {
   }
 
   requirePermission(permission: keyof UserPermissions, path: string): void {
-    const user = this.state.effectiveUser;
+    const user = this.#state.effectiveUser;
     if (user !== undefined && !user.allows(permission, path)) throw new PermissionError(permission);
   }
 
@@ -447,7 +522,7 @@ export class Session implements DispatchTarget {
     const material = this.#environment.tls;
     if (material === undefined) throw new Error('TLS is not configured');
     const secureContext = material.createSessionContext();
-    this.state.tlsContext = secureContext;
+    this.#state.tlsContext = secureContext;
     // The login timer is off while a command runs: a client that never completes the handshake must not hold the
     // session past the login deadline (AUTH is only accepted before login, RFC 4217 §4).
     const handshakeDeadline = setTimeout(() => this.#io.close(), Math.max(0, this.#loginDeadline - Date.now()));
@@ -461,13 +536,13 @@ export class Session implements DispatchTarget {
     } finally {
       clearTimeout(handshakeDeadline);
     }
-    this.state.secure = true;
-    this.state.pendingUsername = undefined;
+    this.#state.secure = true;
+    this.#state.pendingUsername = undefined;
   }
 
   /** The context handed to plugins for this session; made again only when `secure` changed (AUTH TLS). */
   pluginContext(): PluginContext {
-    const secure = this.state.secure;
+    const secure = this.#state.secure;
     if (this.#pluginContext?.secure !== secure) {
       this.#pluginContext = new SessionPluginContext(this.#environment.connection, secure, this.logger, this);
     }
