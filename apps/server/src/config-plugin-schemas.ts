@@ -31,7 +31,7 @@ export const localUserSchema = z
       description: 'where the session starts, inside the root',
       defaultValue: '/',
     }),
-    rootDirectory: documented(virtualPath().exactOptional(), { description: 'storage directory that becomes the user’s `/` (a chroot)' }),
+    rootDirectory: documented(virtualPath().exactOptional(), { description: "storage directory that becomes the user's `/` (a chroot)" }),
     permissions: documented(permissionsSchema.exactOptional(), {
       description: 'permission flags',
       defaultText: '`userDefaults`, then all `true`',
@@ -59,7 +59,8 @@ export const localUserSchema = z
 /** `authenticatorConfig` of `local` (`LocalAuthenticatorOptions`). */
 export const localOptionsSchema = z.strictObject({
   users: documented(z.array(localUserSchema, { error: 'must be a list of users' }).exactOptional(), {
-    description: 'users given inline',
+    description: 'users given inline, with the keys below',
+    typeText: 'list of users',
   }),
   usersFile: documented(nonEmptyText('must be a file path').exactOptional(), {
     description: 'JSON file `{ "users": [...] }` (relative to the config file), re-read on the next login after it changes',
@@ -126,14 +127,14 @@ const httpOptionsShape = {
   }),
   ca: documented(
     z.union([z.string(), nonEmptyList(z.string())], { error: 'must be a PEM certificate or a list of them' }).exactOptional(),
-    { description: 'trusted CA certificates (PEM) for https URLs, instead of Node’s bundled roots', defaultText: 'Node’s roots' },
+    { description: "trusted CA certificates (PEM) for https URLs, instead of Node's bundled roots", defaultText: "Node's roots" },
   ),
   caFile: documented(nonEmptyText('must be a file path').exactOptional(), {
     description: 'a PEM file with the CA certificates, relative to the config file; not with `ca`',
   }),
   maxConnections: positive('connections per origin', 10),
   clientAddressHeader: documented(headerOrFalse().exactOptional(), {
-    description: 'header carrying the client’s IP address; `false` sends none',
+    description: "header carrying the client's IP address; `false` sends none",
     typeText: 'header name or `false`',
     defaultValue: 'X-Forwarded-For',
   }),
@@ -143,7 +144,7 @@ const httpOptionsShape = {
     defaultValue: 'X-Forwarded-Proto',
   }),
   clientAddressParameter: documented(parameterOrFalse().exactOptional(), {
-    description: 'query parameter carrying the client’s IP address',
+    description: "query parameter carrying the client's IP address",
     typeText: 'string or `false`',
     defaultText: 'none',
   }),
@@ -176,7 +177,7 @@ export const httpOptionsSchema = z
   .superRefine(oneCaSource)
   .register(configDocs, {
     unknownKeyHints: {
-      scheme: 'unknown key; the authenticator’s name fixes the scheme, remove it',
+      scheme: "unknown key; the authenticator's name fixes the scheme, remove it",
       passwordHashType: 'unknown key; only the webhook authenticator takes it',
       password_hash_type: 'unknown key; only the webhook authenticator (ExFTP.Auth.WebhookAuth) takes it',
     },
@@ -199,7 +200,7 @@ export const webhookOptionsSchema = z
       defaultValue: 'query',
     }),
   })
-  .register(configDocs, { unknownKeyHints: { scheme: 'unknown key; the authenticator’s name fixes the scheme, remove it' } })
+  .register(configDocs, { unknownKeyHints: { scheme: "unknown key; the authenticator's name fixes the scheme, remove it" } })
   .superRefine((options, context) => {
     oneCaSource(options, context);
     const placement = options.credentialsIn?.toLowerCase() ?? 'query';
@@ -234,7 +235,7 @@ export const fsOptionsSchema = z.strictObject({
     whenMissing: 'is required for the fs storage connector: a directory path (may contain {user})',
   }),
   createRoot: documented(flag().exactOptional(), {
-    description: 'create the user’s root when a session opens; `false` refuses the session when it is missing',
+    description: "create the user's root when a session opens; `false` refuses the session when it is missing",
     defaultValue: true,
   }),
   temporaryPrefix: documented(
@@ -297,7 +298,7 @@ const bucketName = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 export const s3OptionsSchema = z
   .strictObject({
     bucket: documented(nonEmptyText().regex(bucketName, 'must be an S3 bucket name: 3-63 lower-case letters, digits, "." or "-"'), {
-      description: 'the bucket every user’s files live in; it must exist',
+      description: "the bucket every user's files live in; it must exist",
       defaultText: '**required**',
     }),
     prefix: documented(
@@ -305,11 +306,11 @@ export const s3OptionsSchema = z
         .string({ error: 'must be a string (may contain {user})' })
         .refine((prefix) => !prefix.includes('\0') && !/(^|\/)\.\.?(\/|$)/.test(prefix), 'must not contain NUL or "." / ".." segments')
         .exactOptional(),
-      { description: 'key prefix that is a user’s `/`: `""`, `"ftp/"`, or `"home/{user}/"`', defaultValue: '' },
+      { description: "key prefix that is a user's `/`: empty for the whole bucket, `ftp/`, or `home/{user}/`", defaultValue: '' },
     ),
     region: documented(nonEmptyText().exactOptional(), {
       description: 'AWS region',
-      defaultText: 'the SDK’s; `us-east-1` with `endpoint`',
+      defaultText: "the SDK's; `us-east-1` with `endpoint`",
     }),
     endpoint: documented(z.url({ protocol: /^https?$/, error: 'must be an absolute http:// or https:// URL' }).exactOptional(), {
       description: 'endpoint of an S3-compatible service (MinIO, Ceph, R2, …)',
@@ -328,10 +329,10 @@ export const s3OptionsSchema = z
           sessionToken: nonEmptyText().exactOptional(),
         })
         .exactOptional(),
-      { description: '`accessKeyId`, `secretAccessKey`, `sessionToken`', defaultText: 'the SDK’s chain' },
+      { description: '`accessKeyId`, `secretAccessKey`, `sessionToken`', defaultText: "the SDK's chain" },
     ),
     partSize: documented(integer(5 * 1024 * 1024, 5 * 1024 * 1024 * 1024).exactOptional(), {
-      description: 'bytes of an upload’s first 1,000 multipart parts; doubles after every 1,000',
+      description: "bytes of an upload's first 1,000 multipart parts; doubles after every 1,000",
       defaultValue: 5 * 1024 * 1024,
     }),
     queueSize: documented(integer(1, 64).exactOptional(), { description: 'parts held in memory per upload', defaultValue: 4 }),
@@ -358,7 +359,7 @@ export const s3OptionsSchema = z
     maxAttempts: documented(integer(1, 10).exactOptional(), { description: 'attempts per S3 request, retries included', defaultValue: 3 }),
     name: documented(nonEmptyText().exactOptional(), { description: 'the connector name in logs', defaultValue: 's3' }),
   })
-  .register(configDocs, { unknownKeyHints: { storage_bucket: 'unknown key; ex_ftp’s storage_bucket is "bucket" here' } });
+  .register(configDocs, { unknownKeyHints: { storage_bucket: `unknown key; ex_ftp's storage_bucket is "bucket" here` } });
 
 /** The keys of `storageConfig` by built-in storage connector name. */
 export const builtInStorageSchemas = {

@@ -156,7 +156,7 @@ describe('a misspelt key is refused at every level, named by its full path', () 
       'authenticatorConfig.users[0].password: unknown key; store a hash in "passwordHash" (run `ftp-server hash-password`)',
     ]);
     expect(problemsOf({ ...fs, authenticator: 'http-basic', authenticatorConfig: { loginUrl, scheme: 'basic' } })).toEqual([
-      'authenticatorConfig.scheme: unknown key; the authenticator’s name fixes the scheme, remove it',
+      "authenticatorConfig.scheme: unknown key; the authenticator's name fixes the scheme, remove it",
     ]);
   });
 

@@ -47,7 +47,7 @@ export const permissionsSchema = z.strictObject({
 /** A user's storage limits (`UserQuota`). */
 export const quotaSchema = z.strictObject({
   maxBytes: documented(integer(0, Number.MAX_SAFE_INTEGER).exactOptional(), {
-    description: 'most bytes of all the user’s files; an upload that would pass it fails with 552',
+    description: "most bytes of all the user's files; an upload that would pass it fails with 552",
   }),
   maxFiles: documented(integer(0, Number.MAX_SAFE_INTEGER).exactOptional(), {
     description: 'most files the user may have; a new file beyond it is refused with 552',
@@ -103,7 +103,7 @@ export const defenderSchema = z.strictObject({
 /** `anonymous`: anonymous FTP (RFC 1635), off unless set. */
 export const anonymousSchema = z.strictObject({
   rootDirectory: documented(virtualPath(), {
-    description: 'the storage directory that becomes the anonymous user’s `/`; `/` with a per-user storage',
+    description: "the storage directory that becomes the anonymous user's `/`; `/` with a per-user storage",
     whenMissing: 'is required to enable anonymous FTP (use "/" for a per-user storage)',
   }),
   writable: optionalFlag('allow uploads and MKD (never overwrite, delete or rename)', false),
@@ -129,11 +129,11 @@ export const tlsSchema = z.strictObject({
     description: 'lowest TLS version accepted',
     defaultValue: 'TLSv1.2',
   }),
-  ciphers: documented(nonEmptyText().exactOptional(), { description: 'OpenSSL cipher list for TLS 1.2', defaultText: 'Node’s default' }),
+  ciphers: documented(nonEmptyText().exactOptional(), { description: 'OpenSSL cipher list for TLS 1.2', defaultText: "Node's default" }),
   requireForLogin: optionalFlag('refuse USER on a plain control connection (530)', false),
   requireForData: optionalFlag('refuse PROT C and plain transfers (534)', false),
   requireSessionReuse: optionalFlag(
-    'a protected data connection must resume its control connection’s TLS session (522 otherwise), as vsftpd’s `require_ssl_reuse`',
+    "a protected data connection must resume its control connection's TLS session (522 otherwise), as vsftpd's `require_ssl_reuse`",
     true,
   ),
 });
@@ -157,7 +157,7 @@ export const proxyProtocolSchema = z.strictObject({
     description: 'time a trusted source has to send its header',
     defaultValue: 5000,
   }),
-  passiveFromDestination: optionalFlag('PASV announces the address the client dialled (the header’s destination)', false),
+  passiveFromDestination: optionalFlag("PASV announces the address the client dialled (the header's destination)", false),
 });
 
 /** `webhooks`: event notifications POSTed after each operation. */
@@ -236,7 +236,7 @@ export const configSchema = z.strictObject({
     description: 'address announced in PASV replies (behind NAT); a host name is re-resolved on each PASV (cached 2 s)',
     env: 'PASV_ADDRESS',
     typeText: 'IPv4 address or host name',
-    defaultText: 'control connection’s local address',
+    defaultText: "control connection's local address",
   }),
   pasvAddressMap: documented(mapOf(z.string(), ipv4OrHostname()).exactOptional(), {
     description:
@@ -333,7 +333,7 @@ export const configSchema = z.strictObject({
   }),
   tlsHandshakeTimeoutMs: documented(milliseconds().exactOptional(), {
     description:
-      'a control connection’s TLS handshake (implicit port, or after AUTH TLS) must finish within this, or the connection is closed and frees its session slot',
+      "a control connection's TLS handshake (implicit port, or after AUTH TLS) must finish within this, or the connection is closed and frees its session slot",
     env: 'TLS_HANDSHAKE_TIMEOUT_MS',
     defaultValue: 10_000,
   }),
@@ -348,7 +348,7 @@ export const configSchema = z.strictObject({
     defaultValue: 30_000,
   }),
   requireDataPeerMatch: documented(flag().exactOptional(), {
-    description: 'data connections only to/from the control connection’s IP (RFC 2577)',
+    description: "data connections only to/from the control connection's IP (RFC 2577)",
     env: 'REQUIRE_DATA_PEER_MATCH',
     defaultValue: true,
   }),
@@ -359,7 +359,7 @@ export const configSchema = z.strictObject({
     defaultText: 'none',
   }),
   bandwidth: documented(bandwidthSchema.exactOptional(), {
-    description: 'server-wide `uploadBytesPerSecond` / `downloadBytesPerSecond`, on top of each user’s own limit',
+    description: "server-wide `uploadBytesPerSecond` / `downloadBytesPerSecond`, on top of each user's own limit",
     env: 'BANDWIDTH',
     defaultText: 'unlimited',
   }),
