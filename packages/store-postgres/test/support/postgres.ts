@@ -83,7 +83,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   let port = 0;
   let pid = 0;
   const startOn = async (chosen: number) => {
-    const settings = `-p ${chosen} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off`;
+    const settings = `-p ${chosen} -k ${directory} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c shared_buffers=16MB`;
     await runAsOwner('pg_ctl', ['-D', data, '-l', join(directory, 'log'), '-w', '-t', '60', '-o', settings, 'start']);
     pid = Number((await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0]);
     running.add(pid);
