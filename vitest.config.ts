@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@ftp\/protocol$/, replacement: source('./packages/protocol/src/index.ts') },
       { find: /^@ftp\/plugin-api$/, replacement: source('./packages/plugin-api/src/index.ts') },
+      { find: /^@ftp\/plugin-api\/password$/, replacement: source('./packages/plugin-api/src/password/index.ts') },
       { find: /^@ftp\/plugin-api\/testing$/, replacement: source('./packages/plugin-api/src/testing/index.ts') },
       { find: /^@ftp\/server\/testing$/, replacement: source('./packages/server/src/testing/index.ts') },
       { find: /^@ftp\/server$/, replacement: source('./packages/server/src/index.ts') },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runAuthenticatorConformance } from '@ftp/plugin-api/testing';
 import { createLocalAuthenticator, type LocalAuthenticatorOptions } from './local-authenticator.ts';
 import type { LocalUserConfig } from './local-users.ts';
-import { hashPassword } from './password-hash.ts';
+import { hashPassword } from '@ftp/plugin-api/password';
 
 // The built-in "local" authenticator runs the same contract kit as the plugins (auth-http, the htpasswd example).
 // It has no backend that can go down: its users live in memory, and a users file that cannot be read again keeps

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { InvalidOptionError, silentLogger, type PluginContext, type PluginLogger } from '@ftp/plugin-api';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createLocalAuthenticator } from './local-authenticator.ts';
-import { hashPassword, verifyPassword } from './password-hash.ts';
+import { hashPassword, verifyPassword } from '@ftp/plugin-api/password';
 
-vi.mock('./password-hash.ts', async (importOriginal) => {
-  const original = await importOriginal<typeof import('./password-hash.ts')>();
+vi.mock('@ftp/plugin-api/password', async (importOriginal) => {
+  const original = await importOriginal<typeof import('@ftp/plugin-api/password')>();
   return { ...original, verifyPassword: vi.fn(original.verifyPassword) };
 });
 

@@ -9,7 +9,7 @@ import {
   type PluginContext,
 } from '@ftp/plugin-api';
 import { parseLocalUsers, parseUsersFile, type LocalUser, type LocalUserConfig } from './local-users.ts';
-import { createDummyPasswordHash, verifyPassword } from './password-hash.ts';
+import { createDummyPasswordHash, verifyPassword } from '@ftp/plugin-api/password';
 
 /** Options of `createLocalAuthenticator`. At least one of `users` and `usersFile` is required. */
 export interface LocalAuthenticatorOptions {

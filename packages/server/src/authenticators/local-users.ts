@@ -1,5 +1,5 @@
 import { InvalidOptionError, parseUserProfile, type AuthenticatedUser, type UserPermissions } from '@ftp/plugin-api';
-import { parsePasswordHash, type ParsedPasswordHash } from './password-hash.ts';
+import { parsePasswordHash, type ParsedPasswordHash } from '@ftp/plugin-api/password';
 
 /** One user of the `local` authenticator, as written in its config or users file. */
 export interface LocalUserConfig {

@@ -1,6 +1,6 @@
-import { InvalidOptionError } from '@ftp/plugin-api';
+import { InvalidOptionError } from '../errors/plugin-errors.ts';
 import { describe, expect, it } from 'vitest';
-import { createDummyPasswordHash, hashPassword, parsePasswordHash, verifyPassword } from './password-hash.ts';
+import { createDummyPasswordHash, hashPassword, parsePasswordHash, verifyPassword } from './scrypt-password.ts';
 
 // A low cost keeps the tests fast; the default (ln=15) is exercised once below.
 const fast = { logCost: 4 };

@@ -1,5 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { InvalidOptionError } from '@ftp/plugin-api';
+import { InvalidOptionError } from '../errors/plugin-errors.ts';
 
 /** Cost parameters of a scrypt password hash. */
 export interface PasswordHashOptions {
@@ -35,6 +35,10 @@ const limits = {
 
 const hashPattern = /^\$scrypt\$ln=(\d+),r=(\d+),p=(\d+)\$([A-Za-z0-9+/]+={0,2})\$([A-Za-z0-9+/]+={0,2})$/;
 
+// The one password format of the project's authenticators (the server's users file, `ftp-server hash-password`, the
+// PostgreSQL users table), here so that every authenticator verifies a hash the same way and a hash moves between
+// them unchanged.
+
 /**
  * Hashes a password with a random 16-byte salt using scrypt, returning a self-describing string
  * `$scrypt$ln=15,r=8,p=1$<salt base64>$<hash base64>` suitable for a users file. Runs on the libuv thread pool, so
@@ -58,7 +62,11 @@ export async function hashPassword(password: string, options: PasswordHashOption
  * that is a configuration error, not a wrong password. A password that contains NUL never matches.
  */
 export async function verifyPassword(password: string, hash: string): Promise<boolean> {
-  const parsed = parsePasswordHash(hash);
+  return verifyParsedPassword(password, parsePasswordHash(hash));
+}
+
+/** `verifyPassword` against a hash already parsed (by `parsePasswordHash`), as a users table or file keeps it. */
+export async function verifyParsedPassword(password: string, parsed: ParsedPasswordHash): Promise<boolean> {
   const derived = await deriveKey(password, parsed, parsed.hash.length);
   // scrypt keys HMAC-SHA-256 with the password, and HMAC pads a key shorter than its 64-byte block with zero bytes,
   // so "secret" and "secret\0" derive the same hash. A password with a NUL never matches: no FTP line carries one

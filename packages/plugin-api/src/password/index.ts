@@ -1,0 +1,10 @@
+export {
+  createDummyPasswordHash,
+  formatPasswordHash,
+  hashPassword,
+  parsePasswordHash,
+  verifyParsedPassword,
+  verifyPassword,
+  type ParsedPasswordHash,
+  type PasswordHashOptions,
+} from './scrypt-password.ts';
