@@ -45,9 +45,22 @@ describe(jsonSchemaFileName, () => {
   });
 
   it('gives authenticatorConfig and storageConfig the options of each built-in plugin', () => {
-    const conditions = JSON.stringify((configJsonSchema() as { allOf: unknown[] }).allOf);
-    for (const name of [...Object.keys(builtInAuthenticatorSchemas), ...Object.keys(builtInStorageSchemas)])
+    const schema = configJsonSchema() as { allOf: unknown[]; definitions: Record<string, unknown> };
+    const conditions = JSON.stringify(schema.allOf);
+    for (const name of [...Object.keys(builtInAuthenticatorSchemas), ...Object.keys(builtInStorageSchemas)]) {
       expect(conditions).toContain(`"${name}"`);
+    }
+    const references = [...conditions.matchAll(/"#\/definitions\/([\w-]+)"/g)].map((match) => match[1]);
+    expect(new Set(references)).toEqual(new Set(Object.keys(schema.definitions)));
+    expect(Object.keys(schema.definitions)).toEqual([
+      'authenticator-no-auth',
+      'authenticator-passthrough',
+      'authenticator-local',
+      'authenticator-http-basic',
+      'authenticator-webhook',
+      'storage-fs',
+      'storage-s3',
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exFtpAuthenticatorOptionKeys, exFtpAuthenticators, exFtpStorageConnectors, exFtpTopLevelKeys } from './config-ex-ftp.ts';
 import { configDocs, type ConfigDocs } from './config-fields.ts';
 import {
   builtInAuthenticatorSchemas,
@@ -40,22 +41,40 @@ const jsonSchemaOf = (schema: z.ZodType): JsonSchema => {
 /**
  * The JSON Schema of the config file (draft-07, which every editor reads). `authenticatorConfig` and `storageConfig`
  * are checked against the options of the built-in plugin that `authenticator` and `storageConnector` name (the fs
- * connector when none is named); the config of a plugin from a package is left open.
+ * connector when none is named); the config of a plugin from a package is left open. ex_ftp's keys and module names
+ * are accepted as the loader accepts them, marked deprecated so editors point to the native spelling.
  */
 export function configJsonSchema(): JsonSchema {
   const { properties, required, additionalProperties, ...rest } = jsonSchemaOf(configSchema);
+  const definitions: Record<string, JsonSchema> = {};
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'ftp-server configuration',
     description: 'The config file of ftp-server. Keys left out take the defaults shown.',
     ...rest,
-    properties,
+    properties: withExFtpKeys(properties as Record<string, JsonSchema>, exFtpTopLevelKeys),
     required,
     additionalProperties,
     allOf: [
-      ...pluginConditions('authenticator', 'authenticatorConfig', builtInAuthenticatorSchemas, false),
-      ...pluginConditions('storageConnector', 'storageConfig', builtInStorageSchemas, true),
+      ...pluginConditions(definitions, {
+        kind: 'authenticator',
+        nameKeys: ['authenticator'],
+        configKeys: ['authenticatorConfig', 'authenticator_config'],
+        schemas: builtInAuthenticatorSchemas,
+        modules: exFtpAuthenticators,
+        optionKeys: exFtpAuthenticatorOptionKeys,
+      }),
+      ...pluginConditions(definitions, {
+        kind: 'storage',
+        nameKeys: ['storageConnector', 'storage_connector'],
+        configKeys: ['storageConfig', 'storage_config'],
+        schemas: builtInStorageSchemas,
+        modules: exFtpStorageConnectors,
+        optionKeys: {},
+        defaultName: 'fs',
+      }),
     ],
+    definitions,
   };
 }
 
@@ -64,21 +83,86 @@ export function configJsonSchemaText(): string {
   return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
 }
 
-/** `if <nameKey> is one of these names then <configKey> has these options`, one condition per distinct schema. */
-function pluginConditions(
-  nameKey: string,
-  configKey: string,
-  schemas: Readonly<Record<string, z.ZodType>>,
-  isDefaultFirst: boolean,
-): JsonSchema[] {
+/** How the config names a kind of plugin and gives its options, and what ex_ftp calls them. */
+interface PluginKeys {
+  /** The prefix of the options' names in `definitions`. */
+  readonly kind: string;
+  /** The key naming the plugin, then ex_ftp's spelling of it if different. */
+  readonly nameKeys: readonly string[];
+  /** The key of its options, then ex_ftp's. */
+  readonly configKeys: readonly string[];
+  readonly schemas: Readonly<Record<string, z.ZodType>>;
+  /** ex_ftp's module names and the built-in each is. */
+  readonly modules: Readonly<Record<string, string>>;
+  /** ex_ftp's option keys by built-in name. */
+  readonly optionKeys: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The built-in used when no name is given. */
+  readonly defaultName?: string;
+}
+
+/**
+ * `if the plugin named is one of these then its options are these`, one condition per distinct options schema; the
+ * options go into `definitions` once, named after the plugin (`authenticator-local`), as both spellings of the key use them.
+ */
+function pluginConditions(definitions: Record<string, JsonSchema>, plugin: PluginKeys): JsonSchema[] {
   const namesBySchema = new Map<z.ZodType, string[]>();
-  for (const [name, schema] of Object.entries(schemas)) namesBySchema.set(schema, [...(namesBySchema.get(schema) ?? []), name]);
-  return [...namesBySchema].map(([schema, names], index) => {
-    const named = { properties: { [nameKey]: names.length === 1 ? { const: names[0] } : { enum: names } }, required: [nameKey] };
-    const condition = isDefaultFirst && index === 0 ? { anyOf: [named, { not: { required: [nameKey] } }] } : named;
+  for (const [name, schema] of Object.entries(plugin.schemas)) namesBySchema.set(schema, [...(namesBySchema.get(schema) ?? []), name]);
+  return [...namesBySchema].map(([schema, nativeNames]) => {
+    const moduleNames = Object.keys(plugin.modules).filter((moduleName) => nativeNames.includes(plugin.modules[moduleName]!));
+    const names = [...nativeNames, ...moduleNames];
+    const named = plugin.nameKeys.map((key) => ({
+      properties: { [key]: names.length === 1 ? { const: names[0] } : { enum: names } },
+      required: [key],
+    }));
+    const unnamed = { not: { anyOf: plugin.nameKeys.map((key) => ({ required: [key] })) } };
+    const isDefault = plugin.defaultName !== undefined && nativeNames.includes(plugin.defaultName);
+    const branches = isDefault ? [...named, unnamed] : named;
+    const exFtpOptionKeys = Object.assign({}, ...nativeNames.map((name) => plugin.optionKeys[name] ?? {}));
+    const definition = `${plugin.kind}-${nativeNames[0]}`;
+    definitions[definition] = withExFtpOptionKeys(jsonSchemaOf(schema), exFtpOptionKeys);
+    const options = { $ref: `#/definitions/${definition}` };
+    const condition = branches.length === 1 ? branches[0]! : { anyOf: branches };
     // biome-ignore lint/suspicious/noThenProperty: "then" is the JSON Schema keyword (draft-07 if/then), not a thenable.
-    return { if: condition, then: { properties: { [configKey]: jsonSchemaOf(schema) } } };
+    return { if: condition, then: { properties: Object.fromEntries(plugin.configKeys.map((key) => [key, options])) } };
   });
+}
+
+/** `properties` with ex_ftp's spellings beside the native ones, deprecated, so editors complete the native one. */
+function withExFtpKeys(
+  properties: Readonly<Record<string, JsonSchema>>,
+  exFtpKeys: Readonly<Record<string, string>>,
+): Record<string, JsonSchema> {
+  const result: Record<string, JsonSchema> = { ...properties };
+  for (const [exFtpKey, nativeKey] of Object.entries(exFtpKeys)) {
+    if (properties[nativeKey] === undefined) continue;
+    // No default of its own: the native key's default applies when neither is given.
+    const { default: _default, ...native } = properties[nativeKey];
+    result[exFtpKey] = {
+      ...native,
+      description: `ex_ftp's name for \`${nativeKey}\`: read as it, with a warning`,
+      deprecated: true,
+      deprecationMessage: `ex_ftp's name: write "${nativeKey}"`,
+    };
+  }
+  return result;
+}
+
+/** An options schema that also takes ex_ftp's keys; a required key may be given in either spelling. */
+function withExFtpOptionKeys(options: JsonSchema, exFtpKeys: Readonly<Record<string, string>>): JsonSchema {
+  if (Object.keys(exFtpKeys).length === 0) return options;
+  const { required, ...rest } = options;
+  const requiredKeys = (required as string[] | undefined) ?? [];
+  const eitherSpelling = requiredKeys.flatMap((key) => {
+    const exFtpKey = Object.keys(exFtpKeys).find((candidate) => exFtpKeys[candidate] === key);
+    return exFtpKey === undefined ? [] : [{ anyOf: [{ required: [key] }, { required: [exFtpKey] }] }];
+  });
+  const stillRequired = requiredKeys.filter((key) => !Object.values(exFtpKeys).includes(key));
+  return {
+    ...rest,
+    properties: withExFtpKeys(options.properties as Record<string, JsonSchema>, exFtpKeys),
+    ...(stillRequired.length === 0 ? {} : { required: stillRequired }),
+    ...(eitherSpelling.length === 0 ? {} : { allOf: eitherSpelling }),
+  };
 }
 
 /** One table of README.md: its name in the markers, and the object schema whose keys it lists. */

@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { nonEmptyVariable, valuesFromEnvironment, variableOf } from './config-environment.ts';
-import { ConfigError } from './config-error.ts';
+import { ConfigError, formatProblem } from './config-error.ts';
+import {
+  exFtpAuthenticatorOptionKeys,
+  exFtpAuthenticators,
+  exFtpStorageConnectors,
+  exFtpTopLevelKeys,
+  exFtpWarning,
+  nativeNameOf,
+  renameExFtpKeys,
+} from './config-ex-ftp.ts';
 import { builtInAuthenticatorSchemas, builtInStorageSchemas } from './config-plugin-schemas.ts';
 import { checkWithSchema, formatPath, type ConfigPath, type ConfigProblem } from './config-problems.ts';
 import { configSchema, type ConfigDocument } from './config-schema.ts';
@@ -13,9 +22,9 @@ import { resolveTlsPaths, type TlsConfig } from './tls-config.ts';
 type PluginConfig = Readonly<Record<string, unknown>>;
 
 /**
- * The validated configuration of the app: the config file's keys with the environment's values over them and the
- * app's defaults filled in. Keys left out fall back to the `@ftp/server` defaults. The type comes from the schema
- * (config-schema.ts).
+ * The validated configuration of the app: the config file's keys (ex_ftp's spellings read as the native ones) with
+ * the environment's values over them and the app's defaults filled in. Keys left out fall back to the `@ftp/server`
+ * defaults. The type comes from the schema (config-schema.ts).
  */
 export type AppConfig = Readonly<
   Omit<ConfigDocument, '$schema' | '$comment' | 'authenticatorConfig' | 'storageConfig' | 'tls' | 'webhooks'>
@@ -46,6 +55,8 @@ export interface LoadConfigOptions {
   readonly cwd: string;
   /** The document used when no config file is named at all. */
   readonly defaultDocument: Readonly<Record<string, unknown>>;
+  /** Told each warning (a key in ex_ftp's spelling), as one line. Default: written to stderr. */
+  readonly warn?: (warning: string) => void;
 }
 
 /** Where a document comes from, for `parseConfig`. */
@@ -53,6 +64,8 @@ export interface ParseConfigContext {
   readonly environment: Readonly<Record<string, string | undefined>>;
   readonly configDirectory: string;
   readonly configFile: string | undefined;
+  /** Told each warning as one line. Default: none are reported. */
+  readonly warn?: (warning: string) => void;
 }
 
 /**
@@ -60,12 +73,14 @@ export interface ParseConfigContext {
  * applies environment overrides and validates everything. Throws `ConfigError` naming every key at fault and why.
  */
 export function loadConfig(options: LoadConfigOptions): AppConfig {
+  const warn = options.warn ?? ((warning: string) => process.stderr.write(`ftp-server: configuration warning: ${warning}\n`));
   const named = options.configFile ?? nonEmptyVariable(options.environment, configFileVariable);
   if (named === undefined) {
     return parseConfig(withoutReplacedPluginConfigs(options.defaultDocument, options.environment), {
       environment: options.environment,
       configDirectory: options.cwd,
       configFile: undefined,
+      warn,
     });
   }
   const configFile = resolve(options.cwd, named);
@@ -73,12 +88,16 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
     environment: options.environment,
     configDirectory: dirname(configFile),
     configFile,
+    warn,
   });
 }
 
-/** Where a top-level value came from. */
+/** Where a top-level value came from, and how the document spelt its key. */
 interface Origin {
   readonly source: string | undefined;
+  /** ex_ftp's spelling of the key, or of keys below it (`authenticatorConfig.loginUrl` → `login_url`). */
+  readonly spelling?: string;
+  readonly nestedSpellings?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -89,10 +108,19 @@ export function parseConfig(document: unknown, context: ParseConfigContext): App
   const fileSource = context.configFile === undefined ? undefined : `in ${context.configFile}`;
   if (!isPlainObject(document)) throw new ConfigError('config', 'the file must contain one JSON object', fileSource);
   const problems: ConfigProblem[] = [];
+  const warnings: ConfigProblem[] = [];
   const origins = new Map<string, Origin>();
 
-  const merged: Record<string, unknown> = { ...document };
+  const topLevel = renameExFtpKeys(document, exFtpTopLevelKeys);
+  for (const { exFtpKey, nativeKey } of topLevel.clashes) {
+    problems.push({ key: exFtpKey, reason: `ex_ftp's name for "${nativeKey}", which is set too; keep one`, source: fileSource });
+  }
+  const merged = topLevel.object;
   for (const key of Object.keys(merged)) origins.set(key, { source: fileSource });
+  for (const { exFtpKey, nativeKey } of topLevel.renamed) {
+    origins.set(nativeKey, { source: fileSource, spelling: exFtpKey });
+    warnings.push({ key: exFtpKey, reason: exFtpWarning(exFtpKey, nativeKey, 'key'), source: fileSource });
+  }
 
   for (const entry of valuesFromEnvironment(context.environment)) {
     const source = `from environment variable ${entry.variable}`;
@@ -105,9 +133,25 @@ export function parseConfig(document: unknown, context: ParseConfigContext): App
     origins.set(entry.key, { source });
   }
 
+  const spelt = (key: string) => origins.get(key)?.spelling ?? key;
+  for (const [key, modules] of [
+    ['authenticator', exFtpAuthenticators],
+    ['storageConnector', exFtpStorageConnectors],
+  ] as const) {
+    const nativeName = nativeNameOf(merged[key], modules);
+    if (nativeName === undefined) continue;
+    warnings.push({
+      key: spelt(key),
+      reason: exFtpWarning(String(merged[key]), nativeName, 'module name'),
+      source: origins.get(key)?.source,
+    });
+    merged[key] = nativeName;
+  }
+  renameExFtpOptionKeys(merged, origins, problems, warnings);
+
   const checked = checkWithSchema(configSchema, merged);
   const located = (path: ConfigPath, reason: string): ConfigProblem => ({
-    key: formatPath(path),
+    key: formatPath(spelledPath(path, origins)),
     reason,
     source: typeof path[0] === 'string' ? origins.get(path[0])?.source : undefined,
   });
@@ -116,8 +160,9 @@ export function parseConfig(document: unknown, context: ParseConfigContext): App
     const pluginChecked = checkWithSchema(schema, merged[configKey] ?? {});
     if (!pluginChecked.ok) problems.push(...pluginChecked.problems.map((problem) => located([configKey, ...problem.path], problem.reason)));
   }
-  problems.push(...relationProblems(merged));
+  problems.push(...relationProblems(merged).map((problem) => ({ ...problem, key: origins.get(problem.key)?.spelling ?? problem.key })));
 
+  for (const warning of warnings) context.warn?.(formatProblem(warning));
   const [first, ...rest] = problems;
   if (first !== undefined) throw new ConfigError([first, ...rest]);
   if (!checked.ok) throw new Error('a failed schema check reported no problem');
@@ -148,6 +193,47 @@ function builtInPluginSchemas(merged: Readonly<Record<string, unknown>>): [strin
   }
   // A plugin config that is not an object at all is reported once, by the top-level schema.
   return found.filter(([configKey]) => merged[configKey] === undefined || isPlainObject(merged[configKey]));
+}
+
+/** ex_ftp's `authenticator_config` keys (`login_url`, …) read as the native ones of the authenticator named. */
+function renameExFtpOptionKeys(
+  merged: Record<string, unknown>,
+  origins: Map<string, Origin>,
+  problems: ConfigProblem[],
+  warnings: ConfigProblem[],
+): void {
+  const authenticator = merged.authenticator;
+  const config = merged.authenticatorConfig;
+  if (typeof authenticator !== 'string' || !Object.hasOwn(exFtpAuthenticatorOptionKeys, authenticator) || !isPlainObject(config)) return;
+  const renamed = renameExFtpKeys(config, exFtpAuthenticatorOptionKeys[authenticator]!);
+  const origin = origins.get('authenticatorConfig');
+  const prefix = origin?.spelling ?? 'authenticatorConfig';
+  for (const { exFtpKey, nativeKey } of renamed.clashes) {
+    problems.push({
+      key: `${prefix}.${exFtpKey}`,
+      reason: `ex_ftp's name for "${nativeKey}", which is set too; keep one`,
+      source: origin?.source,
+    });
+  }
+  if (renamed.renamed.length === 0) return;
+  for (const { exFtpKey, nativeKey } of renamed.renamed) {
+    warnings.push({ key: `${prefix}.${exFtpKey}`, reason: exFtpWarning(exFtpKey, nativeKey, 'key'), source: origin?.source });
+  }
+  merged.authenticatorConfig = renamed.object;
+  origins.set('authenticatorConfig', {
+    source: origin?.source,
+    ...(origin?.spelling === undefined ? {} : { spelling: origin.spelling }),
+    nestedSpellings: new Map(renamed.renamed.map(({ exFtpKey, nativeKey }) => [nativeKey, exFtpKey])),
+  });
+}
+
+/** A problem's path in the document's own spelling, so `ftp_port` is reported as `ftp_port`, not `ftpPort`. */
+function spelledPath(path: ConfigPath, origins: ReadonlyMap<string, Origin>): ConfigPath {
+  const [top, next, ...rest] = path;
+  const origin = typeof top === 'string' ? origins.get(top) : undefined;
+  if (origin === undefined) return path;
+  const nested = typeof next === 'string' ? (origin.nestedSpellings?.get(next) ?? next) : next;
+  return [origin.spelling ?? top!, ...(next === undefined ? [] : [nested!]), ...rest];
 }
 
 /** Problems that involve two keys: none has a single source. */
