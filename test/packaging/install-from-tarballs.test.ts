@@ -7,12 +7,10 @@ import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { packageNamed, packPackage, runOrThrow } from './support.ts';
+import { installProject, packageNamed, packPackage, runOrThrow } from './support.ts';
 
-// A user's project outside the workspace installs the packed packages with plain npm, as from the registry. The
-// tarballs stand in for the registry: a project's own dependencies point at them, and `overrides` sends the
-// transitive @ftp/* ranges to them too, so npm never asks the registry for an @ftp package (third-party
-// dependencies, such as undici or the AWS SDK, do come from the registry).
+// A user's project outside the workspace installs the packed packages with plain npm, as from the registry
+// (`installProject` says how the tarballs stand in for it).
 
 const corePackages = ['@ftp/server', '@ftp/plugin-api', '@ftp/storage-fs'];
 const transitivePackages = ['@ftp/protocol'];
@@ -44,20 +42,9 @@ afterAll(async () => {
 });
 
 /** Creates a project that depends on `names` only, installs it with npm, and returns its directory. */
-async function installProject(projectName: string, names: readonly string[]): Promise<string> {
+async function installConsumer(projectName: string, names: readonly string[]): Promise<string> {
   const directory = join(scratch, projectName);
-  await mkdir(directory);
-  const fileSpec = (name: string) => `file:${tarballs.get(name)}`;
-  const overrides = Object.fromEntries([...tarballs.keys()].filter((name) => !names.includes(name)).map((name) => [name, fileSpec(name)]));
-  const manifest = {
-    name: projectName,
-    version: '1.0.0',
-    private: true,
-    dependencies: Object.fromEntries(names.map((name) => [name, fileSpec(name)])),
-    overrides,
-  };
-  await writeFile(join(directory, 'package.json'), JSON.stringify(manifest, null, 2));
-  await runOrThrow('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: directory });
+  await installProject(directory, names, tarballs);
   return directory;
 }
 
@@ -123,7 +110,7 @@ describe('packages installed from their tarballs with npm, outside the workspace
   let project: string;
 
   beforeAll(async () => {
-    project = await installProject('consumer-core', corePackages);
+    project = await installConsumer('consumer-core', corePackages);
     await writeFile(join(project, 'server.mjs'), esmServer);
     await writeFile(join(project, 'server.cjs'), commonJsServer);
   }, installTimeout);
@@ -157,7 +144,7 @@ describe.each(optionalPlugins)('%s installed from its tarball with @ftp/plugin-a
   let project: string;
 
   beforeAll(async () => {
-    project = await installProject(`consumer-${name.split('/')[1]}`, ['@ftp/plugin-api', name]);
+    project = await installConsumer(`consumer-${name.split('/')[1]}`, ['@ftp/plugin-api', name]);
   }, installTimeout);
 
   it('imports and constructs a plugin from ESM and from require(), without @ftp/server installed', async () => {

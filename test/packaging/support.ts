@@ -1,7 +1,7 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The workspace root. */
@@ -17,16 +17,18 @@ export interface Manifest {
   readonly type?: string;
   readonly sideEffects?: boolean;
   readonly exports?: Record<string, unknown>;
+  readonly bin?: Record<string, string>;
   readonly files?: readonly string[];
   readonly engines?: Record<string, string>;
   readonly repository?: { readonly type?: string; readonly url?: string; readonly directory?: string };
   readonly publishConfig?: Record<string, unknown>;
   readonly dependencies?: Record<string, string>;
   readonly peerDependencies?: Record<string, string>;
+  readonly peerDependenciesMeta?: Record<string, { readonly optional?: boolean }>;
   readonly devDependencies?: Record<string, string>;
 }
 
-/** A workspace package that is packed: published ones under packages/, and the third-party examples. */
+/** A workspace package that is packed: published ones under packages/ and apps/, and the third-party examples. */
 export interface WorkspacePackage {
   /** Path from the workspace root, e.g. "packages/server". */
   readonly path: string;
@@ -34,19 +36,18 @@ export interface WorkspacePackage {
   readonly manifest: Manifest;
   /** True for the examples, which are packaged like a third-party plugin but never published from this repository. */
   readonly isExample: boolean;
+  /** True for a command-line package (under apps/): it has `bin` entries and no module to import. */
+  readonly isCli: boolean;
 }
 
 function readManifest(directory: string): Manifest {
   return JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as Manifest;
 }
 
-/**
- * Every package under packages/ that is not private (what `changeset publish` publishes), then the examples. Packages
- * another helper is still creating (no package.json or no build yet) are left out until they have a build.
- */
-export function packagesToCheck(): WorkspacePackage[] {
+/** The workspace packages under `parents` that are published (not private), and the examples. */
+function packagesUnder(parents: readonly string[]): WorkspacePackage[] {
   const found: WorkspacePackage[] = [];
-  for (const parent of ['packages', 'examples']) {
+  for (const parent of parents) {
     for (const name of readdirSync(join(workspaceRoot, parent)).sort()) {
       const path = `${parent}/${name}`;
       const directory = join(workspaceRoot, path);
@@ -54,16 +55,32 @@ export function packagesToCheck(): WorkspacePackage[] {
       const manifest = readManifest(directory);
       const isExample = parent === 'examples';
       if (manifest.private === true && !isExample) continue;
-      found.push({ path, directory, manifest, isExample });
+      found.push({ path, directory, manifest, isExample, isCli: parent === 'apps' });
     }
   }
   return found;
 }
 
-/** The built entry point of a package, which must exist before it can be packed. */
+/**
+ * Every package under packages/ that is not private (what `changeset publish` publishes), then the examples. Packages
+ * another helper is still creating (no package.json or no build yet) are left out until they have a build.
+ */
+export function packagesToCheck(): WorkspacePackage[] {
+  return packagesUnder(['packages', 'examples']);
+}
+
+/** The files a package's entry points name: its `bin` targets for a CLI, `dist/index.js` for a library. */
+export function entryFiles(workspacePackage: WorkspacePackage): string[] {
+  if (!workspacePackage.isCli) return ['dist/index.js'];
+  return Object.values(workspacePackage.manifest.bin ?? {}).map((target) => target.replace(/^\.\//, ''));
+}
+
+/** The built entry points of a package, which must exist before it can be packed. */
 export function assertBuilt(workspacePackage: WorkspacePackage): void {
-  if (!existsSync(join(workspacePackage.directory, 'dist', 'index.js'))) {
-    throw new Error(`${workspacePackage.path}/dist is missing: run "pnpm build" first (pnpm test builds before testing)`);
+  for (const file of entryFiles(workspacePackage)) {
+    if (!existsSync(join(workspacePackage.directory, file))) {
+      throw new Error(`${workspacePackage.path}/${file} is missing: run "pnpm build" first (pnpm test builds before testing)`);
+    }
   }
 }
 
@@ -125,7 +142,33 @@ export async function packPackage(workspacePackage: WorkspacePackage, destinatio
   return join(destination, created[0]!);
 }
 
-/** Finds a package by name among `packagesToCheck()`. */
+/** Finds a published package (the CLI under apps/ included) or an example by name. */
 export function packageNamed(name: string): WorkspacePackage | undefined {
-  return packagesToCheck().find((candidate) => candidate.manifest.name === name);
+  return packagesUnder(['packages', 'apps', 'examples']).find((candidate) => candidate.manifest.name === name);
+}
+
+/**
+ * Creates a project in `directory` that depends on `names` only and installs it with plain npm, as from the registry.
+ * The tarballs stand in for the registry: the project's own dependencies point at them, and `overrides` sends the
+ * transitive @ftp/* ranges to them too, so npm never asks the registry for an @ftp package (third-party
+ * dependencies, such as undici or the AWS SDK, do come from the registry). `extra` adds dependencies by spec.
+ */
+export async function installProject(
+  directory: string,
+  names: readonly string[],
+  tarballs: ReadonlyMap<string, string>,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<void> {
+  await mkdir(directory, { recursive: true });
+  const fileSpec = (name: string) => `file:${tarballs.get(name)}`;
+  const overrides = Object.fromEntries([...tarballs.keys()].filter((name) => !names.includes(name)).map((name) => [name, fileSpec(name)]));
+  const manifest = {
+    name: basename(directory),
+    version: '1.0.0',
+    private: true,
+    dependencies: { ...Object.fromEntries(names.map((name) => [name, fileSpec(name)])), ...extra },
+    overrides,
+  };
+  await writeFile(join(directory, 'package.json'), JSON.stringify(manifest, null, 2));
+  await runOrThrow('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: directory });
 }

@@ -9,12 +9,14 @@ describe('parseCliArguments', () => {
     [['--config=a.json'], { command: 'serve', configFile: 'a.json' }],
     [['--help'], { command: 'help' }],
     [['-h'], { command: 'help' }],
+    [['--version'], { command: 'version' }],
+    [['-v'], { command: 'version' }],
     [['hash-password'], { command: 'hash-password' }],
   ])('parses %j', (argv, expected) => {
     expect(parseCliArguments(argv)).toEqual(expected);
   });
 
-  it.each([[['--port', '21']], [['serve']], [['hash-password', 'extra']], [['--config']]])('rejects %j', (argv) => {
+  it.each([[['--port', '21']], [['serve']], [['hash-password', 'extra']], [['--config']], [['--version=1']]])('rejects %j', (argv) => {
     expect(() => parseCliArguments(argv)).toThrow(UsageError);
   });
 });

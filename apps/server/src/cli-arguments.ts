@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 export type CliCommand =
   | { readonly command: 'serve'; readonly configFile: string | undefined }
   | { readonly command: 'hash-password' }
-  | { readonly command: 'help' };
+  | { readonly command: 'help' }
+  | { readonly command: 'version' };
 
 /** A command line the app does not understand; the app prints usage and exits with code 2. */
 export class UsageError extends Error {
@@ -19,14 +20,16 @@ export const usage = `Usage:
   ftp-server [--config FILE]    run the FTP server
   ftp-server hash-password      read a password from stdin (or prompt for it) and print its hash for a users file
   ftp-server --help             show this text
+  ftp-server --version          print the version of @ftp/cli
 
 Options:
   -c, --config FILE   JSON config file (default: $FTP_CONFIG; without either, serve ./data on 127.0.0.1:2121
                       to user "ftp" with a random password printed at start)
   -h, --help          show this text
+  -v, --version       print the version
 
 Environment variables (FTP_PORT, FTP_ADDR, AUTHENTICATOR, LOG_LEVEL, ...) override config file values;
-see apps/server/README.md for the full table. Exit codes: 0 after a clean shutdown, 1 on failure, 2 for
+see the README of @ftp/cli for the full table. Exit codes: 0 after a clean shutdown, 1 on failure, 2 for
 configuration or usage errors.
 `;
 
@@ -34,7 +37,11 @@ configuration or usage errors.
 function parseCliOptions(args: string[]) {
   return parseArgs({
     args,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -49,6 +56,7 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     throw new UsageError((error as Error).message);
   }
   if (parsed.values.help === true) return { command: 'help' };
+  if (parsed.values.version === true) return { command: 'version' };
   const [first, ...rest] = parsed.positionals;
   if (first === undefined) return { command: 'serve', configFile: parsed.values.config };
   if (first === 'hash-password' && rest.length === 0 && parsed.values.config === undefined) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parseCliArguments, usage, UsageError } from './cli-arguments.ts';
@@ -21,6 +21,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     process.stdout.write(usage);
     return ExitCode.Success;
   }
+  if (cli.command === 'version') {
+    process.stdout.write(`${await packageVersion()}\n`);
+    return ExitCode.Success;
+  }
   if (cli.command === 'hash-password') {
     return runHashPassword({ input: process.stdin, output: process.stdout, errorOutput: process.stderr });
   }
@@ -39,10 +43,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     'starting',
   );
   const started = await startServer(config, logger);
-  logger.info(
-    { address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort, metrics: started.metrics },
-    'listening',
-  );
+  // The handlers come before the "listening" line: whoever reads it (a supervisor, a test) may signal at once.
   handleSignals(started, logger);
   if (config.tls !== undefined) {
     watchCertificate(started, config.tls, logger);
@@ -50,7 +51,17 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     // `systemctl reload` sends SIGHUP, whose default action ends the process: without TLS there is nothing to reload.
     process.on('SIGHUP', () => logger.info({ signal: 'SIGHUP' }, 'nothing to reload: no tls section'));
   }
+  logger.info(
+    { address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort, metrics: started.metrics },
+    'listening',
+  );
   return undefined;
+}
+
+/** The version of the installed package: the manifest is one level above `dist/main.js` (and `src/main.ts`). */
+async function packageVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
 }
 
 /**
