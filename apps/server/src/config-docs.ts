@@ -194,6 +194,7 @@ const readmeTables: readonly ReadmeTable[] = [
 export function readmeSections(): ReadonlyMap<string, string> {
   const sections = new Map(readmeTables.map((table) => [table.name, keyTable(table)]));
   sections.set('environment', environmentTable());
+  sections.set('ex-ftp-names', exFtpNamesTable());
   return sections;
 }
 
@@ -239,6 +240,31 @@ function environmentTable(): string {
     return `| \`${variable}\` | \`${key}\`${type === 'object' || type === 'array' ? ' (JSON)' : ''} |`;
   });
   return ['| variable | key |', '| --- | --- |', '| `FTP_CONFIG` | the config file, when `--config` is not given |', ...rows].join('\n');
+}
+
+/** ex_ftp's spellings and the native ones they are read as. */
+function exFtpNamesTable(): string {
+  const httpKeys = exFtpAuthenticatorOptionKeys['http-basic'] ?? {};
+  const pairs = [
+    ...Object.entries(exFtpTopLevelKeys).map(([exFtpKey, nativeKey]) => [exFtpKey, nativeKey, '']),
+    ...Object.entries(exFtpAuthenticatorOptionKeys.webhook ?? {}).map(([exFtpKey, nativeKey]) => [
+      `authenticator_config.${exFtpKey}`,
+      `authenticatorConfig.${nativeKey}`,
+      Object.hasOwn(httpKeys, exFtpKey) ? '' : ' (`webhook` only)',
+    ]),
+    ...Object.entries(exFtpAuthenticators).map(([moduleName, nativeName]) => [
+      `authenticator: ${moduleName}`,
+      `"authenticator": "${nativeName}"`,
+      '',
+    ]),
+    ...Object.entries(exFtpStorageConnectors).map(([moduleName, nativeName]) => [
+      `storage_connector: ${moduleName}`,
+      `"storageConnector": "${nativeName}"`,
+      '',
+    ]),
+  ];
+  const rows = pairs.map(([exFtp, native, note]) => `| \`${exFtp}\` | \`${native}\`${note} |`);
+  return ['| ex_ftp | ftp-server |', '| --- | --- |', ...rows].join('\n');
 }
 
 function defaultOf(node: JsonSchema, isRequired: boolean): string {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.ts';
 import { ConfigError } from './config-error.ts';
@@ -198,5 +199,40 @@ describe('the JSON Schema', () => {
     ]) {
       expect(conditions).toContain(`"${name}"`);
     }
+  });
+});
+
+describe("the README's migration example", () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Coming from ex_ftp'), readme.indexOf('## Logs'));
+  const nativeDocument = JSON.parse(/```json\n([\s\S]*?)```/.exec(section)?.[1] ?? 'null') as Record<string, unknown>;
+
+  it('is a valid config in the native spelling', () => {
+    const { config, warnings } = parseWithWarnings(nativeDocument);
+    expect(warnings).toEqual([]);
+    expect(config).toMatchObject({ authenticator: 'http-basic', storageConnector: 'fs', ftpPort: 21 });
+  });
+
+  it("reads the config.exs beside it, written in ex_ftp's spelling, as the same config", () => {
+    const exFtpDocument = {
+      $schema: nativeDocument.$schema,
+      ftp_addr: '0.0.0.0',
+      ftp_port: 21,
+      min_passive_port: 40_002,
+      max_passive_port: 40_007,
+      authenticator: 'ExFTP.Auth.BasicAuth',
+      authenticator_config: {
+        login_url: 'https://auth.example.com/login',
+        login_method: 'GET',
+        authenticated_url: 'https://auth.example.com/me',
+        authenticated_method: 'GET',
+        authenticated_ttl_ms: 1000 * 60 * 60,
+      },
+      storage_connector: 'ExFTP.Storage.FileConnector',
+      storage_config: { root: '/srv/ftp/{user}' },
+    };
+    const fromExFtp = parseWithWarnings(exFtpDocument);
+    expect(fromExFtp.config).toEqual(parseWithWarnings(nativeDocument).config);
+    expect(fromExFtp.warnings).toHaveLength(14);
   });
 });
