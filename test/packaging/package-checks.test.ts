@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { publint } from 'publint';
 import { formatMessage } from 'publint/utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { packagesToCheck, packPackage, run, workspaceRoot, type WorkspacePackage } from './support.ts';
+import { entryFiles, packagesToCheck, packPackage, run, workspaceRoot, type WorkspacePackage } from './support.ts';
 
 // Checks that catch a broken package before a release: our own manifest rules, publint, and arethetypeswrong.
 //
@@ -15,6 +15,9 @@ import { packagesToCheck, packPackage, run, workspaceRoot, type WorkspacePackage
 // "exports") and "node16 from CJS" (which, before TypeScript 5.8's module "node20", reports require of ESM as an
 // error) cannot see them correctly. Those two modes are what a dual CJS build would be for; we ship none, so attw
 // reports them as ignored instead of failing, and still fails on everything that breaks ESM or bundler consumers.
+//
+// The CLI (@ftp/cli, under apps/) is a command, not a library: it has `bin` entries, exports only its package.json,
+// ships no type declarations (so attw has nothing to check) and has side effects (running it starts a server).
 
 const copyrightLine = 'Copyright (c) 2026 the ftp project contributors';
 const packages = packagesToCheck();
@@ -77,29 +80,47 @@ describe.each(packages.map((workspacePackage) => [workspacePackage.manifest.name
       expect(manifest.license).toBe('MIT');
     });
 
-    it('declares an ESM exports map with types first, files, engines, repository directory and no side effects', () => {
-      expect(manifest.description).toBeTruthy();
-      expect(manifest.type).toBe('module');
+    it.skipIf(workspacePackage.isCli)('declares an exports map with types first and default last, and no side effects', () => {
       expect(manifest.sideEffects).toBe(false);
-      expect(manifest.engines).toEqual({ node: '>=20.19' });
-      expect(manifest.repository).toMatchObject({ type: 'git', directory: path });
-      expect(manifest.repository?.url).toMatch(/^git\+https:\/\//);
-      expect(manifest.files).toContain('dist');
-      expect(manifest.exports?.['./package.json']).toBe('./package.json');
       expect(manifest.exports?.['.']).toBeDefined();
       for (const [where, conditions] of conditionObjects(manifest.exports, 'exports')) {
         expect(Object.keys(conditions)[0], `${where}: "types" must come first`).toBe('types');
         expect(Object.keys(conditions).at(-1), `${where}: "default" must come last`).toBe('default');
       }
+    });
+
+    it.runIf(workspacePackage.isCli)('declares its commands in bin and exports nothing but its package.json', () => {
+      expect(Object.keys(manifest.bin ?? {})).not.toEqual([]);
+      expect(manifest.exports).toEqual({ './package.json': './package.json' });
+      for (const file of entryFiles(workspacePackage)) {
+        expect(file).toMatch(/^dist\//);
+        expect(readFileSync(join(directory, file), 'utf8').startsWith('#!/usr/bin/env node\n'), `${file} starts with a shebang`).toBe(true);
+      }
+      for (const name of Object.keys(manifest.peerDependencies ?? {})) {
+        expect(manifest.peerDependenciesMeta?.[name]?.optional, `peer ${name} is optional`).toBe(true);
+        expect(manifest.devDependencies?.[name], `peer ${name} is a devDependency for the workspace tests`).toBeDefined();
+      }
+    });
+
+    it('declares its description, ESM, files, engines, repository directory and publishing', () => {
+      expect(manifest.description).toBeTruthy();
+      expect(manifest.type).toBe('module');
+      expect(manifest.engines).toEqual({ node: '>=20.19' });
+      expect(manifest.repository).toMatchObject({ type: 'git', directory: path });
+      expect(manifest.repository?.url).toMatch(/^git\+https:\/\//);
+      expect(manifest.files).toContain('dist');
+      expect(manifest.exports?.['./package.json']).toBe('./package.json');
       if (!workspacePackage.isExample) expect(manifest.publishConfig).toMatchObject({ access: 'public', provenance: true });
     });
 
     it('ships only built files, README, LICENSE and package.json', async () => {
       const files = await filesIn(tarballs.get(path)!);
-      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
+      const entries = workspacePackage.isCli ? entryFiles(workspacePackage) : ['dist/index.js', 'dist/index.d.ts'];
+      expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', ...entries]));
       const unexpected = files.filter((file) => !/^(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(file));
       expect(unexpected).toEqual([]);
       expect(files.filter((file) => /\.test\.|tsbuildinfo/.test(file))).toEqual([]);
+      if (workspacePackage.isCli) expect(files.filter((file) => file.endsWith('.d.ts'))).toEqual([]);
     });
 
     it('declares every package its published code imports and imports every runtime dependency it declares', async () => {
@@ -123,10 +144,14 @@ describe.each(packages.map((workspacePackage) => [workspacePackage.manifest.name
       expect(messages.map((message) => `${message.type}: ${formatMessage(message, pkg, { color: false }) ?? message.code}`)).toEqual([]);
     });
 
-    it('passes arethetypeswrong with the esm-only profile', async () => {
-      const attw = join(workspaceRoot, 'node_modules', '.bin', 'attw');
-      const result = await run(attw, [tarballs.get(path)!, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji']);
-      expect(result.code, `${relative(workspaceRoot, directory)}:\n${result.output}`).toBe(0);
-    }, 60_000);
+    it.skipIf(workspacePackage.isCli)(
+      'passes arethetypeswrong with the esm-only profile',
+      async () => {
+        const attw = join(workspaceRoot, 'node_modules', '.bin', 'attw');
+        const result = await run(attw, [tarballs.get(path)!, '--profile', 'esm-only', '--format', 'ascii', '--no-color', '--no-emoji']);
+        expect(result.code, `${relative(workspaceRoot, directory)}:\n${result.output}`).toBe(0);
+      },
+      60_000,
+    );
   },
 );

@@ -62,11 +62,12 @@ function packagesUnder(parents: readonly string[]): WorkspacePackage[] {
 }
 
 /**
- * Every package under packages/ that is not private (what `changeset publish` publishes), then the examples. Packages
- * another helper is still creating (no package.json or no build yet) are left out until they have a build.
+ * Every package under packages/ and apps/ that is not private (what `changeset publish` publishes), then the
+ * examples. Packages another helper is still creating (no package.json or no build yet) are left out until they have
+ * a build.
  */
 export function packagesToCheck(): WorkspacePackage[] {
-  return packagesUnder(['packages', 'examples']);
+  return packagesUnder(['packages', 'apps', 'examples']);
 }
 
 /** The files a package's entry points name: its `bin` targets for a CLI, `dist/index.js` for a library. */
