@@ -1,8 +1,7 @@
 import { createDigestAuthenticator } from '@ftp/auth-http';
 import { describe, expect, it } from 'vitest';
-import { greetedRawSession } from '@ftp/test-utils';
+import { greetedRawSession, startIdentityServer } from '@ftp/test-utils';
 import { login, startFtpServer } from './support/ftp.ts';
-import { startIdentityServer } from './support/identity-server.ts';
 
 const logins = 200;
 const clientConcurrency = 25;

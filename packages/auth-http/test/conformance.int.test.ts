@@ -8,7 +8,7 @@ import {
   type HttpAuthenticator,
 } from '@ftp/auth-http';
 import { runAuthenticatorConformance } from '@ftp/plugin-api/testing';
-import { startIdentityServer } from './support/identity-server.ts';
+import { startIdentityServer } from '@ftp/test-utils';
 
 // The contract kit of @ftp/plugin-api against each scheme and the loopback identity server.
 

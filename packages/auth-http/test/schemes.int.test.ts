@@ -9,9 +9,8 @@ import {
   type HttpAuthenticator,
 } from '@ftp/auth-http';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { greetedRawSession } from '@ftp/test-utils';
+import { greetedRawSession, startIdentityServer } from '@ftp/test-utils';
 import { login, startFtpServer } from './support/ftp.ts';
-import { startIdentityServer } from './support/identity-server.ts';
 
 const context = (overrides: Partial<PluginContext> = {}): PluginContext => ({
   sessionId: 's1',

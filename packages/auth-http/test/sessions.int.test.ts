@@ -4,9 +4,8 @@ import { once } from 'node:events';
 import { createBasicAuthenticator, createBearerAuthenticator, createDigestAuthenticator, createWebhookAuthenticator } from '@ftp/auth-http';
 import type { Authenticator } from '@ftp/plugin-api';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { greetedRawSession, recordingLogger, type RawSession } from '@ftp/test-utils';
+import { greetedRawSession, recordingLogger, startIdentityServer, type RawSession } from '@ftp/test-utils';
 import { login, startFtpServer } from './support/ftp.ts';
-import { startIdentityServer } from './support/identity-server.ts';
 
 // Re-validation is due once `authenticatedTtlMs` has passed. Only Date is faked, so the test moves the clock past the
 // TTL instead of waiting; sockets and the request deadline keep real timers.

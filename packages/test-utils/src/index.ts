@@ -16,3 +16,4 @@ export {
 } from './raw-session.ts';
 export { rawTransfer, startRawTransfer, type RawTransferResult } from './raw-transfer.ts';
 export { recordingLogger, alarmingLines, type LogLine, type TestLogger } from './recording-logger.ts';
+export { startIdentityServer, type IdentityServer, type ReceivedRequest } from './identity-server.ts';

@@ -103,7 +103,10 @@ export async function startIdentityServer(): Promise<IdentityServer> {
       const body = Buffer.concat(chunks).toString('utf8');
       requests.push({ method: request.method!, url: request.url!, headers: request.headers, body });
       const path = new URL(request.url!, 'http://x').pathname;
-      if (path.startsWith('/digest/')) return digestRoute(request, path.slice('/digest/'.length), response, digest);
+      if (path.startsWith('/digest/')) {
+        const verdict = digestVerdict(request, path.slice('/digest/'.length), digest);
+        return answer(response, verdict.status, verdict.headers);
+      }
       const route = routes[path];
       if (route === undefined) return answer(response, 404);
       route(request, body, response);
@@ -132,7 +135,9 @@ export async function startIdentityServer(): Promise<IdentityServer> {
     revoked,
     nonceCounts,
     digestAnswers,
-    retireNonces: () => nonceCounts.forEach((_count, nonce) => staleNonces.add(nonce)),
+    retireNonces: () => {
+      for (const nonce of nonceCounts.keys()) staleNonces.add(nonce);
+    },
     connectionCount: () => connections,
     close,
   };
@@ -158,15 +163,24 @@ interface DigestState {
   readonly digestAnswers: IdentityServer['digestAnswers'];
 }
 
+/** The status and headers of a reply. */
+interface Verdict {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+}
+
 /** RFC 7616 §3.3-3.4 from the server side, written independently of the client code under test. */
-function digestRoute(request: IncomingMessage, algorithm: string, response: ServerResponse, state: DigestState): void {
-  const challenge = (stale: boolean): void => {
+function digestVerdict(request: IncomingMessage, algorithm: string, state: DigestState): Verdict {
+  const challenge = (stale: boolean): Verdict => {
     const nonce = randomBytes(12).toString('base64');
     state.nonceCounts.set(nonce, 0);
     const staleField = stale ? ', stale=true' : '';
-    answer(response, 401, {
-      'www-authenticate': `Digest realm="${realm}", qop="auth-int, auth", algorithm=${algorithm}, nonce="${nonce}", opaque="op"${staleField}`,
-    });
+    return {
+      status: 401,
+      headers: {
+        'www-authenticate': `Digest realm="${realm}", qop="auth-int, auth", algorithm=${algorithm}, nonce="${nonce}", opaque="op"${staleField}`,
+      },
+    };
   };
   const fields = new Map<string, string>();
   const header = request.headers.authorization ?? '';
@@ -180,7 +194,7 @@ function digestRoute(request: IncomingMessage, algorithm: string, response: Serv
   if (lastCount === undefined) return challenge(false);
   const count = Number.parseInt(nc, 16);
   // RFC 7616 §3.4: a repeated or lower nc is a replay.
-  if (!/^[0-9a-f]{8}$/.test(nc) || count <= lastCount) return answer(response, 401);
+  if (!/^[0-9a-f]{8}$/.test(nc) || count <= lastCount) return { status: 401 };
   const user = fields.get('username') ?? '';
   const password = state.passwords.get(user);
   const hashName = algorithm.startsWith('SHA-256') ? 'sha256' : 'md5';
@@ -188,13 +202,13 @@ function digestRoute(request: IncomingMessage, algorithm: string, response: Serv
   const cnonce = fields.get('cnonce') ?? '';
   const uriMatches = fields.get('uri') === request.url;
   const algorithmMatches = fields.get('algorithm') === algorithm && fields.get('qop') === 'auth' && fields.get('opaque') === 'op';
-  if (password === undefined || state.revoked.has(user) || !uriMatches || !algorithmMatches) return answer(response, 403);
+  if (password === undefined || state.revoked.has(user) || !uriMatches || !algorithmMatches) return { status: 403 };
   let hashA1 = hash(`${user}:${realm}:${password}`);
   if (algorithm.endsWith('-sess')) hashA1 = hash(`${hashA1}:${nonce}:${cnonce}`);
   const expected = hash(`${hashA1}:${nonce}:${nc}:${cnonce}:auth:${hash(`${request.method}:${request.url}`)}`);
-  if (fields.get('response') !== expected) return answer(response, 401);
+  if (fields.get('response') !== expected) return { status: 401 };
   state.nonceCounts.set(nonce, count);
   if (state.staleNonces.has(nonce)) return challenge(true);
   state.digestAnswers.push({ algorithm, nc, uri: fields.get('uri')! });
-  answer(response, 200);
+  return { status: 200 };
 }
