@@ -153,13 +153,24 @@ describe('@ftp/cli installed with npm into an empty project, run with npx', () =
     expect(server.child.exitCode).toBe(0);
   });
 
-  it('serves with a config file: npx @ftp/cli --config ftp.json', async () => {
+  it('ships the JSON Schema of the config file, at the path the README gives and through its exports', async () => {
+    const installed = join(project, 'node_modules', '@ftp', 'cli', 'ftp-server.schema.json');
+    expect(await readFile(installed, 'utf8')).toBe(readFileSync(join(workspaceRoot, 'apps', 'server', 'ftp-server.schema.json'), 'utf8'));
+    const resolved = await runOrThrow(process.execPath, ['-p', `require.resolve('@ftp/cli/ftp-server.schema.json')`], {
+      cwd: project,
+      env: userEnvironment(),
+    });
+    expect(resolved.trim()).toBe(installed);
+  });
+
+  it('serves with a config file that names the shipped schema: npx @ftp/cli --config ftp.json', async () => {
     const passwordHash = await hashWith('npx', ['--no-install', '@ftp/cli'], project, 'correct horse');
     expect(passwordHash).toMatch(/^\$scrypt\$/);
     await writeFile(join(project, 'users.json'), JSON.stringify({ users: [{ username: 'alice', passwordHash }] }));
     await writeFile(
       join(project, 'ftp.json'),
       JSON.stringify({
+        $schema: './node_modules/@ftp/cli/ftp-server.schema.json',
         ftpAddr: '127.0.0.1',
         ftpPort: 0,
         authenticator: 'local',

@@ -16,8 +16,9 @@ import { entryFiles, packagesToCheck, packPackage, run, workspaceRoot, type Work
 // error) cannot see them correctly. Those two modes are what a dual CJS build would be for; we ship none, so attw
 // reports them as ignored instead of failing, and still fails on everything that breaks ESM or bundler consumers.
 //
-// The CLI (@ftp/cli, under apps/) is a command, not a library: it has `bin` entries, exports only its package.json,
-// ships no type declarations (so attw has nothing to check) and has side effects (running it starts a server).
+// The CLI (@ftp/cli, under apps/) is a command, not a library: it has `bin` entries, exports only its package.json and
+// the JSON Schema of its config file (which editors read through a config's "$schema"), ships no type declarations
+// (so attw has nothing to check) and has side effects (running it starts a server).
 
 const copyrightLine = 'Copyright (c) 2026 the ftp project contributors';
 const packages = packagesToCheck();
@@ -89,9 +90,9 @@ describe.each(packages.map((workspacePackage) => [workspacePackage.manifest.name
       }
     });
 
-    it.runIf(workspacePackage.isCli)('declares its commands in bin and exports nothing but its package.json', () => {
+    it.runIf(workspacePackage.isCli)('declares its commands in bin and exports nothing but its package.json and config schema', () => {
       expect(Object.keys(manifest.bin ?? {})).not.toEqual([]);
-      expect(manifest.exports).toEqual({ './package.json': './package.json' });
+      expect(manifest.exports).toEqual({ './package.json': './package.json', './ftp-server.schema.json': './ftp-server.schema.json' });
       for (const file of entryFiles(workspacePackage)) {
         expect(file).toMatch(/^dist\//);
         expect(readFileSync(join(directory, file), 'utf8').startsWith('#!/usr/bin/env node\n'), `${file} starts with a shebang`).toBe(true);
@@ -113,11 +114,16 @@ describe.each(packages.map((workspacePackage) => [workspacePackage.manifest.name
       if (!workspacePackage.isExample) expect(manifest.publishConfig).toMatchObject({ access: 'public', provenance: true });
     });
 
-    it('ships only built files, README, LICENSE and package.json', async () => {
+    it('ships only built files, README, LICENSE, package.json and, for the CLI, its config schema', async () => {
       const files = await filesIn(tarballs.get(path)!);
-      const entries = workspacePackage.isCli ? entryFiles(workspacePackage) : ['dist/index.js', 'dist/index.d.ts'];
+      const entries = workspacePackage.isCli
+        ? [...entryFiles(workspacePackage), 'ftp-server.schema.json']
+        : ['dist/index.js', 'dist/index.d.ts'];
       expect(files).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', ...entries]));
-      const unexpected = files.filter((file) => !/^(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(file));
+      const shipped = workspacePackage.isCli
+        ? /^(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md|ftp-server\.schema\.json)$/
+        : /^(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/;
+      const unexpected = files.filter((file) => !shipped.test(file));
       expect(unexpected).toEqual([]);
       expect(files.filter((file) => /\.test\.|tsbuildinfo/.test(file))).toEqual([]);
       if (workspacePackage.isCli) expect(files.filter((file) => file.endsWith('.d.ts'))).toEqual([]);
