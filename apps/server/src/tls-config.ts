@@ -14,16 +14,25 @@ export function resolveTlsPaths(section: z.output<typeof tlsSchema>, configDirec
   return { ...section, certFile: absolute(section.certFile), keyFile: absolute(section.keyFile) };
 }
 
-/** Reads the certificate and key files; a missing or unreadable file is a `ConfigError` naming the key. */
+/** Reads the certificate and key files; a missing or unreadable file is a `ConfigError` naming the key and the path. */
 export async function readCertificatePair(config: TlsConfig): Promise<{ cert: Buffer; key: Buffer }> {
   const read = async (key: 'certFile' | 'keyFile') => {
     try {
       return await readFile(config[key]);
     } catch (error) {
-      throw new ConfigError(`tls.${key}`, `cannot read ${config[key]}: ${(error as Error).message}`);
+      throw new ConfigError(`tls.${key}`, unreadableFileReason(config[key], error as NodeJS.ErrnoException));
     }
   };
   return { cert: await read('certFile'), key: await read('keyFile') };
+}
+
+/**
+ * Why `path` could not be read, naming it once: Node's message ("EACCES: permission denied, open '<path>'")
+ * names it again, so only its code and description are kept.
+ */
+function unreadableFileReason(path: string, error: NodeJS.ErrnoException): string {
+  if (error.code === 'ENOENT') return `${path} does not exist`;
+  return `cannot read ${path}: ${error.message.replace(/, \w+( '.*')?$/, '')}`;
 }
 
 /** The engine's TLS options for this config. */

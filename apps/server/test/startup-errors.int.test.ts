@@ -111,13 +111,23 @@ describe('startup errors a user can act on', () => {
     expect(result.stderr).toContain('ftp-server: ftpAddr 192.0.2.1 is not an address of this machine (EADDRNOTAVAIL)');
   });
 
-  it('names tls.certFile and its path when the certificate is missing, and exits 2 before anything listens', async () => {
-    const missing = join(directory, 'missing-cert.pem');
-    const result = await runApp({ ...base, tls: { certFile: 'missing-cert.pem', keyFile: certificate.keyFile } });
+  it.each(['certFile', 'keyFile'] as const)(
+    'says that tls.%s does not exist, naming its absolute path once, and exits 2 before anything listens',
+    async (key) => {
+      const missing = join(directory, 'missing.pem');
+      const result = await runApp({ ...base, tls: { ...certificate, [key]: 'missing.pem' } });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(`ftp-server: configuration error: tls.${key}: ${missing} does not exist\n`);
+      expect(logMessages(result.stdout)).not.toContain('listening');
+    },
+  );
+
+  it('names the code when a tls file exists but cannot be read', async () => {
+    const result = await runApp({ ...base, tls: { ...certificate, keyFile: directory } });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^ftp-server: configuration error: tls\.certFile: .*missing-cert\.pem/m);
-    expect(result.stderr).toContain(missing);
-    expect(logMessages(result.stdout)).not.toContain('listening');
+    expect(result.stderr).toBe(
+      `ftp-server: configuration error: tls.keyFile: cannot read ${directory}: EISDIR: illegal operation on a directory\n`,
+    );
   });
 
   it('exits 2 for a plugin that is not installed, before anything listens', async () => {
