@@ -477,12 +477,12 @@ export class Session implements DispatchTarget {
    * See `CommandContext.openStorage`. A connector that does not apply the root directory itself must not see it
    * either: it would nest the user's root twice, since the server prefixes every path with it.
    */
-  async openStorage(user: AuthenticatedUser): Promise<StorageSessionV1> {
+  openStorage(user: AuthenticatedUser): Promise<StorageSessionV1> {
     const connector = this.#environment.options.storage;
     if (user.rootDirectory === undefined || connector.appliesRootDirectory === true)
       return connector.openSession(user, this.pluginContext());
     const { rootDirectory, ...unconfined } = user;
-    return chrootStorage(await connector.openSession(unconfined, this.pluginContext()), rootDirectory);
+    return connector.openSession(unconfined, this.pluginContext()).then((storage) => chrootStorage(storage, rootDirectory));
   }
 
   /**
