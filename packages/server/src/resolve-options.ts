@@ -1,6 +1,7 @@
 import { findPluginShapeProblem, InvalidOptionError, silentLogger } from '@ftp/plugin-api';
 import type { FtpServerOptions, ServerLogger, TlsOptions } from './server-options.ts';
 import { PassiveAddressResolver } from './data-channel/passive-address.ts';
+import { refuseUnknownOptionKeys } from './option-keys.ts';
 import { resolveProxyProtocol, type ResolvedProxyProtocol } from './proxy/proxy-header.ts';
 
 /** FtpServerOptions with every default applied and every value checked. */
@@ -37,6 +38,7 @@ function checkPlugin(option: 'authenticator' | 'storage', plugin: unknown): void
 
 /** Applies defaults and validates; throws `InvalidOptionError` or `PluginVersionError` naming the bad option. */
 export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions {
+  refuseUnknownOptionKeys(options);
   checkPlugin('authenticator', options.authenticator);
   checkPlugin('storage', options.storage);
   const minPort = checkInteger('passive.minPort', options.passive?.minPort ?? 0, 0, 65535);

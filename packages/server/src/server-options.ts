@@ -2,6 +2,8 @@ import type { Authenticator, PluginLogger, StorageConnector, UserBandwidth, User
 
 // Every option type of `createFtpServer`, in a module that imports nothing of the server: the module that reads an
 // option imports its type from here, so the types flow one way and no implementation joins another's declarations.
+// option-keys.ts lists the keys of each option type whose value is plain data, and refuses any other: a key added to
+// a type here fails to compile until it is listed there.
 
 /** A pino-compatible logger: the plugin logger plus `child`. */
 export interface ServerLogger extends PluginLogger {
