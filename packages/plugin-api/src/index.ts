@@ -1,6 +1,7 @@
 export { FtpError, type FtpErrorOptions } from './errors/ftp-error.ts';
 export { StorageError, StorageErrorCode, storageError, type StorageErrorOptions } from './errors/storage-error.ts';
 export { AuthenticationUnavailableError } from './errors/authentication-unavailable-error.ts';
+export { SharedStateUnavailableError } from './errors/shared-state-unavailable-error.ts';
 export { PluginVersionError, InvalidOptionError } from './errors/plugin-errors.ts';
 export { findPluginShapeProblem, supportedSpecificationVersions, type PluginShapeProblem } from './plugin-shape.ts';
 export { silentLogger, type PluginContext, type PluginLogger } from './plugin-context.ts';
@@ -28,11 +29,22 @@ export type {
   ChecksumAlgorithm,
 } from './storage/v1/storage-connector-v1.ts';
 
+export type {
+  SharedStateV1,
+  SessionScope,
+  SessionAdmission,
+  LoginFailure,
+  QuotaUsage,
+  QuotaReservationRequest,
+  QuotaChange,
+} from './shared-state/v1/shared-state-v1.ts';
+
 export { rootDirectorySegments } from './storage/v1/root-directory.ts';
 export { parseUserProfile, userPermissionKeys, type UserProfile } from './authenticator/v1/user-profile.ts';
 
 import type { AuthenticatorV1 } from './authenticator/v1/authenticator-v1.ts';
 import type { StorageConnectorV1, StorageSessionV1 } from './storage/v1/storage-connector-v1.ts';
+import type { SharedStateV1 } from './shared-state/v1/shared-state-v1.ts';
 
 /** The current authenticator contract; moves to a new version only in a major release of this package. */
 export type Authenticator = AuthenticatorV1;
@@ -40,3 +52,5 @@ export type Authenticator = AuthenticatorV1;
 export type StorageConnector = StorageConnectorV1;
 /** The current storage session contract. */
 export type StorageSession = StorageSessionV1;
+/** The current shared-state contract. */
+export type SharedState = SharedStateV1;

@@ -4,7 +4,23 @@ import { PluginVersionError } from './errors/plugin-errors.ts';
 export const supportedSpecificationVersions = Object.freeze(['v1'] as const);
 
 /** The methods each contract requires; optional capabilities are not checked here. */
-const requiredMethods = { authenticator: ['authenticate'], storage: ['openSession'] } as const;
+const requiredMethods = {
+  authenticator: ['authenticate'],
+  storage: ['openSession'],
+  sharedState: [
+    'acquireSession',
+    'releaseSession',
+    'isBanned',
+    'recordLoginFailure',
+    'quotaUsage',
+    'setQuotaUsage',
+    'reserveQuota',
+    'commitQuota',
+    'releaseQuota',
+    'acquireUploadLock',
+    'releaseUploadLock',
+  ],
+} as const;
 
 /** What is wrong with an object offered as a plugin. */
 export type PluginShapeProblem =
@@ -12,7 +28,7 @@ export type PluginShapeProblem =
   | { readonly problem: 'missing-method'; readonly method: string };
 
 /**
- * Checks that `value` implements the `contract` (an authenticator or a storage connector) of a specification version
+ * Checks that `value` implements the `contract` (an authenticator, a storage connector or a shared state) of a specification version
  * this package knows. Throws `PluginVersionError` for another version; returns the first shape problem, or undefined,
  * so callers word the error for their setting (a server option, a config key). Used by the server at start and by
  * the app when it loads plugins by package name.

@@ -1,5 +1,5 @@
 /**
- * `@ftp/plugin-api/testing`: the contract test kits for storage connectors and authenticators, and helpers for plugin tests.
+ * `@ftp/plugin-api/testing`: the contract test kits for storage connectors, authenticators and shared states, and helpers for plugin tests.
  * Requires vitest (an optional peer dependency of this package); import it from test files only.
  *
  * @example
@@ -18,6 +18,12 @@ export {
   type AuthenticatorConformanceSubject,
   type UnavailableAuthenticatorSubject,
 } from './authenticator-conformance.ts';
+export {
+  runSharedStateConformance,
+  type SharedStateConformanceCheck,
+  type SharedStateConformanceOptions,
+  type SharedStateConformanceSubject,
+} from './shared-state-conformance.ts';
 export {
   collect,
   collectBytes,
