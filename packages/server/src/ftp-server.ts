@@ -61,7 +61,8 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
   readonly #tls: TlsMaterial | undefined;
   readonly #limits: ServerLimits;
   readonly #sessions = new Set<Session>();
-  readonly #sessionsPerAddress = new Map<string, number>();
+  /** Connections waiting for the shared state's answer: they count against `maxSessions` already. */
+  #admitting = 0;
   /** Sockets from a trusted load balancer whose PROXY header has not arrived yet. */
   readonly #awaitingProxyHeader = new Set<Socket>();
   #closing: Promise<void> | undefined;
@@ -71,7 +72,12 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     this.#options = resolveOptions(options);
     this.#portPool = new PortPool(this.#options.passive.minPort, this.#options.passive.maxPort);
     this.#tls = this.#options.tls === undefined ? undefined : new TlsMaterial(this.#options.tls);
-    this.#limits = new ServerLimits({ defender: this.#options.defender, bandwidth: this.#options.bandwidth, logger: this.#options.logger });
+    this.#limits = new ServerLimits({
+      defender: this.#options.defender,
+      bandwidth: this.#options.bandwidth,
+      logger: this.#options.logger,
+      sharedState: this.#options.sharedState,
+    });
     this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket, false));
     this.#server.on('error', (error) => this.#options.logger.error({ error: String(error) }, 'listener error'));
     if (this.#options.tls?.implicitPort !== undefined) {
@@ -134,23 +140,56 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
   }
 
   #startSession(plainSocket: Socket, implicitTls: boolean, peer: PeerAddresses): void {
-    const { remoteAddress, localAddress } = peer;
+    const { remoteAddress } = peer;
     const logger = this.#options.logger;
     if (this.#closing !== undefined || remoteAddress === '') {
       this.#refuse(plainSocket, implicitTls, 'Server shutting down.');
       return;
     }
-    if (this.#limits.defender?.isBanned(remoteAddress) === true) {
-      logger.info({ remoteAddress }, 'connection refused: address banned by the defender');
-      this.#refuse(plainSocket, implicitTls, 'Too many failed logins from your address; try again later.');
-      return;
-    }
-    const fromAddress = this.#sessionsPerAddress.get(remoteAddress) ?? 0;
-    if (this.#sessions.size >= this.#options.maxSessions || fromAddress >= this.#options.maxSessionsPerIp) {
-      logger.warn({ remoteAddress, sessions: this.#sessions.size, fromAddress }, 'connection refused: session limit');
+    if (this.#sessions.size + this.#admitting >= this.#options.maxSessions) {
+      logger.warn({ remoteAddress, sessions: this.#sessions.size }, 'connection refused: session limit');
       this.#refuse(plainSocket, implicitTls, 'Too many connections, try again later.');
       return;
     }
+    // The ban and the per-address count are the shared state's (every instance of the store counts them together).
+    // A socket that fails while the answer is on its way must not raise an unhandled 'error'.
+    this.#admitting++;
+    plainSocket.on('error', ignoreSocketError);
+    this.#limits.admitConnection(remoteAddress, this.#options.maxSessionsPerIp).then(
+      (admission) => {
+        this.#admitting--;
+        plainSocket.off('error', ignoreSocketError);
+        if (admission !== 'acquired') {
+          if (admission === 'banned') {
+            logger.info({ remoteAddress }, 'connection refused: address banned by the defender');
+            this.#refuse(plainSocket, implicitTls, 'Too many failed logins from your address; try again later.');
+          } else {
+            logger.warn({ remoteAddress, sessions: this.#sessions.size }, 'connection refused: session limit');
+            this.#refuse(plainSocket, implicitTls, 'Too many connections, try again later.');
+          }
+          return;
+        }
+        if (this.#closing !== undefined || plainSocket.destroyed) {
+          this.#limits.releaseConnection(remoteAddress);
+          if (!plainSocket.destroyed) this.#refuse(plainSocket, implicitTls, 'Server shutting down.');
+          return;
+        }
+        this.#createSession(plainSocket, implicitTls, peer);
+      },
+      (error: unknown) => {
+        this.#admitting--;
+        plainSocket.off('error', ignoreSocketError);
+        // Fail closed: without the shared state's answer nobody knows whether the address is banned.
+        logger.warn({ remoteAddress, error: String(error) }, 'connection refused: the shared state did not answer');
+        if (plainSocket.destroyed) return;
+        this.#refuse(plainSocket, implicitTls, 'Service not available, try again later.');
+      },
+    );
+  }
+
+  #createSession(plainSocket: Socket, implicitTls: boolean, peer: PeerAddresses): void {
+    const { remoteAddress, localAddress } = peer;
+    const logger = this.#options.logger;
     const sessionId = randomUUID();
     const sessionLogger = logger.child({ sessionId, remoteAddress });
     // Implicit FTPS: TLS from the first byte; the session's own context serves its data connections too.
@@ -178,13 +217,10 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       listens: this.#listensForSession,
     });
     this.#sessions.add(session);
-    this.#sessionsPerAddress.set(remoteAddress, fromAddress + 1);
     if (this.listenerCount('connect') > 0) this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);
     connection.attach(session, () => {
       this.#sessions.delete(session);
-      const remaining = (this.#sessionsPerAddress.get(remoteAddress) ?? 1) - 1;
-      if (remaining === 0) this.#sessionsPerAddress.delete(remoteAddress);
-      else this.#sessionsPerAddress.set(remoteAddress, remaining);
+      this.#limits.releaseConnection(remoteAddress);
       if (this.#sessions.size === 0) this.emit('drained');
     });
   }
@@ -234,9 +270,13 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       }
     }
     await stopped;
-    await Promise.allSettled([this.#options.authenticator.close?.(), this.#options.storage.close?.()]);
+    await Promise.allSettled([this.#options.authenticator.close?.(), this.#options.storage.close?.(), this.#limits.sharedState.close?.()]);
     logger.debug({}, 'stopped');
   }
+}
+
+function ignoreSocketError(): void {
+  // The socket is destroyed by the error; the admission's answer then finds it so and goes no further.
 }
 
 async function listenOn(server: Server, host: string, port: number): Promise<ListeningAddress> {

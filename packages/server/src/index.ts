@@ -27,16 +27,19 @@ export type {
   CommandEvent,
 } from './server-events.ts';
 export * from './authenticators/index.ts';
+export { createMemorySharedState } from './limits/memory-shared-state.ts';
 export {
   FtpError,
   StorageError,
   StorageErrorCode,
   AuthenticationUnavailableError,
+  SharedStateUnavailableError,
   InvalidOptionError,
   PluginVersionError,
   type Authenticator,
   type AuthenticatedUser,
   type StorageConnector,
   type StorageSession,
+  type SharedState,
   type FileEntry,
 } from '@ftp/plugin-api';

@@ -3,6 +3,7 @@ import { generateCertificate, type TestCertificate } from '@ftp/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createNoAuthAuthenticator } from './authenticators/index.ts';
 import { createFtpServer } from './ftp-server.ts';
+import { createMemorySharedState } from './limits/memory-shared-state.ts';
 import type { FtpServerOptions } from './server-options.ts';
 import { createMemoryStorage } from './testing/index.ts';
 
@@ -130,6 +131,7 @@ describe('every known option key', () => {
         maxSessions: 3,
       },
       bandwidth: { uploadBytesPerSecond: 10_000_000, downloadBytesPerSecond: 10_000_000 },
+      sharedState: createMemorySharedState(),
       defender: {
         enabled: true,
         maxFailuresPerIp: 5,

@@ -36,6 +36,7 @@ const userPermissionsKeys = {
   rename: true,
   makeDirectory: true,
   setModifiedTime: true,
+  chmod: true,
 } as const satisfies Record<keyof UserPermissions, KeyRule>;
 
 const userQuotaKeys = { maxBytes: true, maxFiles: true } as const satisfies Record<keyof UserQuota, KeyRule>;
@@ -103,6 +104,7 @@ const serverOptionKeys = {
   userDefaults: userDefaultsKeys,
   bandwidth: userBandwidthKeys,
   defender: defenderKeys,
+  sharedState: true,
   anonymous: anonymousKeys,
   tls: tlsKeys,
   proxyProtocol: proxyProtocolKeys,

@@ -6,11 +6,12 @@ import { resolveProxyProtocol, type ResolvedProxyProtocol } from './proxy/proxy-
 
 /** FtpServerOptions with every default applied and every value checked. */
 export type ResolvedServerOptions = Required<
-  Omit<FtpServerOptions, 'passive' | 'tls' | 'defender' | 'anonymous' | 'bandwidth' | 'proxyProtocol' | 'beforeUpload'>
+  Omit<FtpServerOptions, 'passive' | 'tls' | 'defender' | 'anonymous' | 'bandwidth' | 'proxyProtocol' | 'beforeUpload' | 'sharedState'>
 > & {
   readonly proxyProtocol: ResolvedProxyProtocol | undefined;
   readonly beforeUpload: FtpServerOptions['beforeUpload'];
   readonly defender: FtpServerOptions['defender'];
+  readonly sharedState: FtpServerOptions['sharedState'];
   readonly anonymous: FtpServerOptions['anonymous'];
   readonly bandwidth: FtpServerOptions['bandwidth'];
   readonly passive: { readonly minPort: number; readonly maxPort: number; readonly addresses: PassiveAddressResolver };
@@ -27,7 +28,7 @@ function checkInteger(name: string, value: number, minimum: number, maximum: num
 }
 
 /** The authenticator and storage must implement a contract version we know, with its required methods. */
-function checkPlugin(option: 'authenticator' | 'storage', plugin: unknown): void {
+function checkPlugin(option: 'authenticator' | 'storage' | 'sharedState', plugin: unknown): void {
   const shape = findPluginShapeProblem(option, plugin, undefined);
   if (shape?.problem === 'not-an-object') throw new InvalidOptionError(option, 'is required');
   if (shape?.problem === 'missing-method') {
@@ -41,6 +42,7 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
   refuseUnknownOptionKeys(options);
   checkPlugin('authenticator', options.authenticator);
   checkPlugin('storage', options.storage);
+  if (options.sharedState !== undefined) checkPlugin('sharedState', options.sharedState);
   const minPort = checkInteger('passive.minPort', options.passive?.minPort ?? 0, 0, 65535);
   const maxPort = checkInteger('passive.maxPort', options.passive?.maxPort ?? 0, 0, 65535);
   if ((minPort === 0) !== (maxPort === 0) || minPort > maxPort) {
@@ -65,6 +67,7 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
     userDefaults: options.userDefaults ?? {},
     bandwidth: options.bandwidth,
     defender: options.defender,
+    sharedState: options.sharedState,
     anonymous: options.anonymous,
     authenticator: options.authenticator,
     storage: options.storage,

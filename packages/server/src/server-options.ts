@@ -1,4 +1,12 @@
-import type { Authenticator, PluginLogger, StorageConnector, UserBandwidth, UserPermissions, UserQuota } from '@ftp/plugin-api';
+import type {
+  Authenticator,
+  PluginLogger,
+  SharedStateV1,
+  StorageConnector,
+  UserBandwidth,
+  UserPermissions,
+  UserQuota,
+} from '@ftp/plugin-api';
 
 // Every option type of `createFtpServer`, in a module that imports nothing of the server: the module that reads an
 // option imports its type from here, so the types flow one way and no implementation joins another's declarations.
@@ -175,6 +183,13 @@ export interface FtpServerOptions {
   readonly bandwidth?: UserBandwidth;
   /** Brute-force defence: bans addresses after failed logins. On by default. */
   readonly defender?: DefenderOptions;
+  /**
+   * Where the server keeps what several instances behind one load balancer must agree on: live sessions per user and
+   * per address, failed logins and bans, quota usage, locks on uploads that change a file in place. Default: this
+   * process's memory (one instance). Give every instance one store (`@ftp/store-postgres`) to make them act as one
+   * server. Closed by `close()`.
+   */
+  readonly sharedState?: SharedStateV1;
   /** Anonymous FTP; off unless set. */
   readonly anonymous?: AnonymousOptions;
   /** FTPS: explicit (AUTH TLS) always, implicit when `tls.implicitPort` is set. */

@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   AuthenticationUnavailableError,
+  SharedStateUnavailableError,
   StorageError,
   type AuthenticatedUser,
   type AuthenticationResult,
@@ -96,7 +97,7 @@ async function refuseLogin(context: CommandContext, username: string, reason: st
   context.logger.debug({ username, reason, attempts }, 'login failed');
   context.emit('login-failed', { attemptedUsername: username });
   const defender = context.limits.defender;
-  if (defender?.recordFailure(context.connection.remoteAddress, username) === true) {
+  if (defender !== undefined && (await loginStateCall(() => defender.recordFailure(context.connection.remoteAddress, username)))) {
     context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many failed logins from your address; try again later.');
     return;
   }
@@ -132,7 +133,7 @@ async function completeLogin(
 ): Promise<void> {
   const { limits } = context;
   const effective = resolveEffectiveUser(user, context.settings.userDefaults);
-  if (!limits.acquireSession(user.username, effective.maxSessions, effective.bandwidth)) {
+  if (!(await loginStateCall(() => limits.acquireSession(user.username, effective.maxSessions, effective.bandwidth)))) {
     context.logger.info({ username: user.username, maxSessions: effective.maxSessions }, 'session limit of the user reached');
     context.closeAfter(ReplyCode.ServiceNotAvailable, 'Too many sessions for this user; try again later.');
     return;
@@ -143,11 +144,27 @@ async function completeLogin(
     return;
   }
   context.login(effective, storage, revalidation);
-  if (effective.quota !== undefined) await limits.quotaAccount(user.username).scan(storage, context.callOptions());
+  if (effective.quota !== undefined) {
+    const account = limits.quotaAccount(user.username);
+    await loginStateCall(() => account.scan(storage, context.callOptions()));
+  }
   context.changeDirectory(await homeDirectory(context, user));
   context.logger.debug({ username: user.username, storage: context.settings.storageName }, 'login');
   context.emit('login', {});
   context.reply(ReplyCode.LoggedIn, 'Login successful.');
+}
+
+/**
+ * A login step that asks the shared state: when the state cannot answer, the login fails as an outage (421 and the
+ * connection closed), never as a wrong password (530), and never admits a session it could not count.
+ */
+async function loginStateCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (!SharedStateUnavailableError.isInstance(error)) throw error;
+    throw new AuthenticationUnavailableError('the shared state did not answer the login', { cause: error });
+  }
 }
 
 async function openStorage(context: CommandContext, user: AuthenticatedUser): Promise<StorageSessionV1 | undefined> {

@@ -89,6 +89,7 @@ export const fileCommands = [
         existing,
         // A replace frees the old content; a resume (REST) keeps the first `offset` bytes of it.
         creditBytes: existing === undefined ? 0 : existing.size - offset,
+        inPlace: offset > 0,
         openingText: `Ok to send data for ${baseName(path)}.`,
         completionText: 'Transfer complete.',
         write: (data, signal) => storage.write(path, data, { offset, signal }),
@@ -114,6 +115,7 @@ export const fileCommands = [
         path,
         existing: undefined,
         creditBytes: 0,
+        inPlace: false,
         openingText: `FILE: ${baseName(path)}`,
         completionText: `Transfer complete (unique file name: ${baseName(path)}).`,
         write: (data, signal) => storage.write(path, data, { offset: 0, exclusive: true, signal }),
@@ -137,6 +139,7 @@ export const fileCommands = [
         path,
         existing,
         creditBytes: 0,
+        inPlace: true,
         openingText: `Ok to append data to ${baseName(path)}.`,
         completionText: 'Transfer complete.',
         write: (data, signal) => capabilityOf(storage, 'append')(path, data, { signal }),
@@ -154,7 +157,7 @@ export const fileCommands = [
       const account = quotaAccount(context);
       const size = account === undefined ? undefined : await fileSize(context.storage(), path, context.callOptions());
       await context.storage().delete(path, context.callOptions());
-      account?.removed(size);
+      await account?.removed(size);
       context.emit('delete', { path });
       context.reply(ReplyCode.FileActionOkay, 'File deleted.');
     },
@@ -195,7 +198,7 @@ export const fileCommands = [
       if (replaced !== undefined) context.requirePermission('overwrite', to);
       await capabilityOf(context.storage(), 'rename')(from, to, context.callOptions());
       // Renaming over a file removes it: the quota usage loses that file.
-      quotaAccount(context)?.removed(replaced);
+      await quotaAccount(context)?.removed(replaced);
       context.emit('rename', { from, to });
       context.reply(ReplyCode.FileActionOkay, 'Rename successful.');
     },

@@ -125,10 +125,11 @@ async function siteQuota(context: CommandContext, rescan: boolean): Promise<void
   }
   const account = context.limits.quotaAccount(user.user.username);
   if (rescan) await account.scan(context.storage(), context.callOptions(), true);
+  const usage = await account.usage();
   const limit = (value: number | undefined) => (value === undefined ? 'unlimited' : String(value));
   context.reply(
     ReplyCode.CommandOkay,
-    `Quota: ${account.bytes} of ${limit(user.quota.maxBytes)} bytes, ${account.files} of ${limit(user.quota.maxFiles)} files.`,
+    `Quota: ${usage.bytes} of ${limit(user.quota.maxBytes)} bytes, ${usage.files} of ${limit(user.quota.maxFiles)} files.`,
   );
 }
 

@@ -1,6 +1,7 @@
 import { StorageError, type FileEntry, type WriteResult } from '@ftp/plugin-api';
-import { parentPath } from '@ftp/protocol';
-import { fileSize } from '../limits/quota-accounts.ts';
+import { parentPath, ReplyCode } from '@ftp/protocol';
+import { ReplyError } from '../errors/server-errors.ts';
+import { fileSize, type UploadQuota } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { requireDirectory } from './path-checks.ts';
@@ -35,6 +36,11 @@ export interface UploadOptions {
   readonly existing: FileEntry | undefined;
   /** Bytes of the existing file the upload frees once it completes (all of them for a replace, none for APPE). */
   readonly creditBytes: number;
+  /**
+   * The upload changes the existing file in place (APPE, STOR after REST): two at once would interleave their data,
+   * so it holds the path's upload lock, on every server instance of the shared state, while it runs (450 when busy).
+   */
+  readonly inPlace: boolean;
   readonly openingText: string;
   readonly completionText: string;
   /** The storage call that stores the data. */
@@ -49,31 +55,38 @@ export interface UploadOptions {
  */
 export async function runUpload(context: LoggedInCommandContext, options: UploadOptions): Promise<void> {
   const user = context.state.effectiveUser;
-  const quota = user.quota;
-  const account = quota === undefined ? undefined : context.limits.quotaAccount(user.user.username);
-  if (quota !== undefined && options.existing === undefined) account!.checkNewFile(quota, options.path);
-  const limiters = context.limits.limitersFor(user.user.username, 'upload');
-  let release = () => {};
+  const username = user.user.username;
+  const { limits } = context;
+  if (options.inPlace && !(await limits.acquireUploadLock(username, options.path))) {
+    throw new ReplyError(ReplyCode.FileActionNotTakenBusy, 'File busy: another upload is changing it; try again later.');
+  }
   try {
-    await receiveFromClient(context, {
-      command: options.command,
-      path: options.path,
-      openingText: options.openingText,
-      completionText: options.completionText,
-      store: (data, signal) => {
-        const metered = account === undefined ? { data, release } : account.meter(data, quota!, options.creditBytes, options.path);
-        release = metered.release;
-        return options.write(throttle(metered.data, limiters, signal), signal);
-      },
-    });
-  } finally {
-    // The stored size is learnt before the in-flight bytes are released, and both change in one turn: between the
-    // two, another upload of the same user would see these bytes neither in flight nor counted, and pass the quota.
-    const after =
-      account === undefined
+    const quota = user.quota;
+    const upload: UploadQuota | undefined =
+      quota === undefined
         ? undefined
-        : await fileSize(context.storage(), options.path, context.callOptions()).catch(() => options.existing?.size);
-    release();
-    account?.settle(options.existing?.size, after);
+        : await limits.quotaAccount(username).beginUpload(quota, options.path, options.existing === undefined);
+    const limiters = limits.limitersFor(username, 'upload');
+    try {
+      await receiveFromClient(context, {
+        command: options.command,
+        path: options.path,
+        openingText: options.openingText,
+        completionText: options.completionText,
+        store: (data, signal) => {
+          const metered = upload === undefined ? data : upload.meter(data, options.creditBytes, options.path);
+          return options.write(throttle(metered, limiters, signal), signal);
+        },
+      });
+    } finally {
+      if (upload !== undefined) {
+        // The stored size is learnt before the reservation ends, and both change in one call: between the two, another
+        // upload of the same user would see these bytes neither reserved nor counted, and pass the quota.
+        const after = await fileSize(context.storage(), options.path, context.callOptions()).catch(() => options.existing?.size);
+        await upload.settle(options.existing?.size, after);
+      }
+    }
+  } finally {
+    if (options.inPlace) limits.releaseUploadLock(username, options.path);
   }
 }

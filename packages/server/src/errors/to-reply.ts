@@ -1,4 +1,10 @@
-import { AuthenticationUnavailableError, FtpError, StorageError, type StorageErrorCode } from '@ftp/plugin-api';
+import {
+  AuthenticationUnavailableError,
+  FtpError,
+  SharedStateUnavailableError,
+  StorageError,
+  type StorageErrorCode,
+} from '@ftp/plugin-api';
 import { ReplyCode, standardReplyText } from '@ftp/protocol';
 
 export interface ErrorReply {
@@ -47,6 +53,17 @@ export function toReply(error: unknown, errorId: string, overrides: Partial<Reco
       isUnexpected: false,
       logLevel: 'warn',
       closeConnection: true,
+    };
+  }
+  // The shared state down: this command is refused before it changes anything (an upload moves no data); the session
+  // stays, as for a storage outage. A login maps it to 421 itself, since it cannot count the session.
+  if (SharedStateUnavailableError.isInstance(error)) {
+    return {
+      code: ReplyCode.LocalError,
+      text: 'Shared state temporarily unavailable; try again.',
+      isUnexpected: false,
+      logLevel: 'warn',
+      closeConnection: false,
     };
   }
   if (StorageError.isInstance(error)) {

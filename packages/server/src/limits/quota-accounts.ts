@@ -1,36 +1,49 @@
-import { StorageError, type StorageCallOptions, type StorageSessionV1, type UserQuota } from '@ftp/plugin-api';
+import { randomUUID } from 'node:crypto';
+import {
+  StorageError,
+  type QuotaUsage,
+  type SharedStateV1,
+  type StorageCallOptions,
+  type StorageSessionV1,
+  type UserQuota,
+} from '@ftp/plugin-api';
 import { joinVirtualPath } from '@ftp/protocol';
 
-/** What one user's files take, as this server knows it. */
-export interface QuotaUsage {
-  readonly bytes: number;
-  readonly files: number;
-}
+export type { QuotaUsage } from '@ftp/plugin-api';
 
 /**
- * The quota usage of one user, shared by all of that user's sessions on this server. Concurrent uploads cannot
- * together pass a limit: an upload of a new file reserves its file when it is checked (`checkNewFile`), and every
- * upload reserves its bytes as they arrive (`inFlightBytes`); once the upload ends, the real change is taken from the
- * storage and the reservation given back (`settle`), whatever happened to it.
+ * The quota usage of one user, kept in the shared state so that every session of the user, on every server instance
+ * of one store, counts against the same limits. Concurrent uploads cannot together pass a limit: an upload of a new
+ * file reserves its file before any data moves, and every upload reserves its bytes as they arrive (`beginUpload`);
+ * once the upload ends, the real change is taken from the storage and the reservation ended in one step (`settle`),
+ * whatever happened to it.
  */
 export class QuotaAccount {
-  bytes = 0;
-  files = 0;
-  inFlightBytes = 0;
-  /** New files of uploads checked and not yet settled: each counts against `maxFiles` until its upload ends. */
-  reservedFiles = 0;
+  readonly #username: string;
+  readonly #state: SharedStateV1;
+  /** This server has seen the usage counted in the shared state: later logins need not ask again. */
+  #counted = false;
   #scanning: Promise<void> | undefined;
-  #scanned = false;
 
-  /** Counts the user's files once (at the first login after start), or again when `force` (SITE QUOTA RESCAN). */
+  constructor(username: string, state: SharedStateV1) {
+    this.#username = username;
+    this.#state = state;
+  }
+
+  /**
+   * Counts the user's files when no server of the store has counted them yet (the first login of the user with a
+   * quota), or again when `force` (SITE QUOTA RESCAN). Throws `SharedStateUnavailableError`.
+   */
   async scan(storage: StorageSessionV1, options: StorageCallOptions, force = false): Promise<void> {
-    if (this.#scanned && !force) return;
+    if (this.#counted && !force) return;
     this.#scanning ??= (async () => {
       try {
-        const usage = await measureUsage(storage, options);
-        this.bytes = usage.bytes;
-        this.files = usage.files;
-        this.#scanned = true;
+        if (!force && (await this.#state.quotaUsage(this.#username)) !== undefined) {
+          this.#counted = true;
+          return;
+        }
+        await this.#state.setQuotaUsage(this.#username, await measureUsage(storage, options));
+        this.#counted = true;
       } finally {
         this.#scanning = undefined;
       }
@@ -38,69 +51,108 @@ export class QuotaAccount {
     await this.#scanning;
   }
 
-  /**
-   * Refuses a new file once `maxFiles` is reached (RFC 959 552), before any data moves, counting the new files of
-   * uploads still running; otherwise reserves one for this upload, so parallel uploads (from several sessions of the
-   * user) cannot all pass the same check. Every upload that passed it ends with a `settle(undefined, …)`, which gives
-   * the reserved file back.
-   */
-  checkNewFile(quota: UserQuota, path: string): void {
-    if (quota.maxFiles !== undefined && this.files + this.reservedFiles >= quota.maxFiles) {
-      throw new StorageError('EDQUOT', `file count quota of ${quota.maxFiles} reached`, { path });
-    }
-    this.reservedFiles++;
+  /** SITE QUOTA: what the user's files take now. Throws `SharedStateUnavailableError`. */
+  async usage(): Promise<QuotaUsage> {
+    return (await this.#state.quotaUsage(this.#username)) ?? { bytes: 0, files: 0 };
   }
 
   /**
-   * Counts the bytes of an upload as they arrive and stops it with EDQUOT (552) the moment the user's total would pass
+   * Before an upload's data moves: refuses a new file once `maxFiles` is reached (RFC 959 552), counting the new files
+   * of uploads still running on any instance; otherwise reserves it (and, for a store that asks for it, a first share
+   * of bytes). Every upload that passed ends with `settle`, which ends the reservation.
+   */
+  async beginUpload(quota: UserQuota, path: string, newFile: boolean): Promise<UploadQuota> {
+    const reservationId = randomUUID();
+    const grantBytes = quota.maxBytes === undefined ? 0 : (this.#state.quotaGrantBytes ?? 0);
+    const granted = await this.#state.reserveQuota({
+      username: this.#username,
+      reservationId,
+      bytes: grantBytes,
+      files: newFile ? 1 : 0,
+      ...limitsOf(quota),
+    });
+    if (granted === undefined) throw new StorageError('EDQUOT', `file count quota of ${quota.maxFiles} reached`, { path });
+    return new UploadQuota(this.#username, this.#state, quota, reservationId, granted);
+  }
+
+  /** A file of `size` bytes was removed (DELE, or replaced by RNTO); undefined when there was none. */
+  async removed(size: number | undefined): Promise<void> {
+    if (size === undefined) return;
+    await this.#state.commitQuota({ username: this.#username, bytes: -size, files: -1 });
+  }
+}
+
+/** The quota side of one running upload: its reservation, grown as data arrives, and ended by `settle`. */
+export class UploadQuota {
+  readonly #username: string;
+  readonly #state: SharedStateV1;
+  readonly #quota: UserQuota;
+  readonly #reservationId: string;
+  #granted: number;
+
+  constructor(username: string, state: SharedStateV1, quota: UserQuota, reservationId: string, granted: number) {
+    this.#username = username;
+    this.#state = state;
+    this.#quota = quota;
+    this.#reservationId = reservationId;
+    this.#granted = granted;
+  }
+
+  /**
+   * Counts the bytes of the upload as they arrive and stops it with EDQUOT (552) the moment the user's total would pass
    * `maxBytes`. `creditBytes` are bytes the upload frees when it completes (the old content it replaces).
    */
-  meter(
-    data: AsyncIterable<Uint8Array>,
-    quota: UserQuota,
-    creditBytes: number,
-    path: string,
-  ): { data: AsyncIterable<Uint8Array>; release(): void } {
-    let counted = 0;
-    const release = () => {
-      this.inFlightBytes -= counted;
-      counted = 0;
-    };
-    if (quota.maxBytes === undefined) return { data, release };
-    const maxBytes = quota.maxBytes;
-    const account = this;
+  meter(data: AsyncIterable<Uint8Array>, creditBytes: number, path: string): AsyncIterable<Uint8Array> {
+    const maxBytes = this.#quota.maxBytes;
+    if (maxBytes === undefined) return data;
+    const upload = this;
     async function* metered() {
+      let received = 0;
       for await (const chunk of data) {
-        counted += chunk.byteLength;
-        account.inFlightBytes += chunk.byteLength;
-        if (account.bytes + account.inFlightBytes - creditBytes > maxBytes) {
+        received += chunk.byteLength;
+        if (received > upload.#granted + creditBytes && !(await upload.#grow(received - upload.#granted - creditBytes))) {
           throw new StorageError('EDQUOT', `byte quota of ${maxBytes} exceeded`, { path });
         }
         yield chunk;
       }
     }
-    return { data: metered(), release };
+    return metered();
   }
 
   /**
-   * An upload has ended, successfully or not: applies the file's change of size (and existence) as found in the
-   * storage now. An upload without a file `before` was one of a new file, checked by `checkNewFile`: its reserved
-   * file is given back, and counts as a file only when the upload left one (`after`).
+   * The upload ended, successfully or not: applies the file's change of size (and existence) as found in the storage
+   * now, and ends the reservation, in one call to the shared state (which never rejects).
    */
-  settle(before: number | undefined, after: number | undefined): void {
-    if (before === undefined) this.reservedFiles = Math.max(0, this.reservedFiles - 1);
-    this.#apply(before, after);
+  settle(before: number | undefined, after: number | undefined): Promise<void> {
+    return this.#state.commitQuota({
+      username: this.#username,
+      reservationId: this.#reservationId,
+      bytes: (after ?? 0) - (before ?? 0),
+      files: (after === undefined ? 0 : 1) - (before === undefined ? 0 : 1),
+    });
   }
 
-  /** A file of `size` bytes was removed (DELE, or replaced by RNTO); undefined when there was none. */
-  removed(size: number | undefined): void {
-    this.#apply(size, undefined);
+  /** Reserves at least `shortfall` more bytes; a store with a grant size takes more at once, doubling as the upload grows. */
+  async #grow(shortfall: number): Promise<boolean> {
+    const step = this.#state.quotaGrantBytes ?? 0;
+    const wanted = step === 0 ? shortfall : Math.max(shortfall, step, this.#granted);
+    const granted = await this.#state.reserveQuota({
+      username: this.#username,
+      reservationId: this.#reservationId,
+      bytes: wanted,
+      files: 0,
+      ...limitsOf(this.#quota),
+    });
+    this.#granted += granted ?? 0;
+    return (granted ?? 0) >= shortfall;
   }
+}
 
-  #apply(before: number | undefined, after: number | undefined): void {
-    this.bytes = Math.max(0, this.bytes + (after ?? 0) - (before ?? 0));
-    this.files = Math.max(0, this.files + (after === undefined ? 0 : 1) - (before === undefined ? 0 : 1));
-  }
+function limitsOf(quota: UserQuota): { maxBytes?: number; maxFiles?: number } {
+  return {
+    ...(quota.maxBytes === undefined ? {} : { maxBytes: quota.maxBytes }),
+    ...(quota.maxFiles === undefined ? {} : { maxFiles: quota.maxFiles }),
+  };
 }
 
 /** Walks the user's tree from "/" and sums file sizes; directories are listed one at a time. */

@@ -1,6 +1,7 @@
-import type { UserBandwidth } from '@ftp/plugin-api';
+import type { SessionAdmission, SharedStateV1, UserBandwidth } from '@ftp/plugin-api';
 import type { DefenderOptions, ServerLogger } from '../server-options.ts';
 import { Defender } from './defender.ts';
+import { createMemorySharedState } from './memory-shared-state.ts';
 import { QuotaAccount } from './quota-accounts.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
@@ -11,44 +12,72 @@ interface UserEntry {
 }
 
 /**
- * Per-server state behind the per-user limits: sessions per user, bandwidth shared by each user's transfers and
- * by the whole server, quota usage, and the brute-force defender. One instance per `createFtpServer`.
+ * Per-server state behind the limits: sessions per user and per address, bandwidth shared by each user's transfers
+ * and by the whole server, quota usage, upload locks and the brute-force defender. One instance per
+ * `createFtpServer`. What several instances must agree on (session counts, failures and bans, quota usage, upload
+ * locks) goes through the shared state, in memory unless the server was given another; bandwidth stays per process.
  */
 export class ServerLimits {
   readonly defender: Defender | undefined;
+  readonly sharedState: SharedStateV1;
+  readonly #logger: ServerLogger;
+  /** This process's sessions of each user, for the bandwidth limiters they share. */
   readonly #users = new Map<string, UserEntry>();
   readonly #quotas = new Map<string, QuotaAccount>();
   readonly #globalUpload: RateLimiter | undefined;
   readonly #globalDownload: RateLimiter | undefined;
 
-  constructor(options: { defender: DefenderOptions | undefined; bandwidth: UserBandwidth | undefined; logger: ServerLogger }) {
-    this.defender = options.defender?.enabled === false ? undefined : new Defender(options.defender ?? {}, options.logger);
+  constructor(options: {
+    defender: DefenderOptions | undefined;
+    bandwidth: UserBandwidth | undefined;
+    logger: ServerLogger;
+    sharedState?: SharedStateV1 | undefined;
+  }) {
+    this.sharedState = options.sharedState ?? createMemorySharedState();
+    this.#logger = options.logger;
+    this.defender =
+      options.defender?.enabled === false ? undefined : new Defender(options.defender ?? {}, options.logger, this.sharedState);
     this.#globalUpload = limiter(options.bandwidth?.uploadBytesPerSecond);
     this.#globalDownload = limiter(options.bandwidth?.downloadBytesPerSecond);
   }
 
-  /** Takes a session slot for `username`; false when the user already has `maxSessions`. */
-  acquireSession(username: string, maxSessions: number | undefined, bandwidth: UserBandwidth | undefined): boolean {
+  /**
+   * A new connection from `address`: refused as `banned` while the defender bans it, as `limit-reached` when the
+   * address already has `maxPerAddress` sessions (on every instance of the store). Throws `SharedStateUnavailableError`.
+   */
+  admitConnection(address: string, maxPerAddress: number): Promise<SessionAdmission> {
+    return this.sharedState.acquireSession('address', address, maxPerAddress);
+  }
+
+  /** The connection admitted by `admitConnection` closed. */
+  releaseConnection(address: string): void {
+    this.#giveBack(this.sharedState.releaseSession('address', address));
+  }
+
+  /**
+   * Takes a session slot for `username`; false when the user already has `maxSessions` (on every instance of the
+   * store). Throws `SharedStateUnavailableError`.
+   */
+  async acquireSession(username: string, maxSessions: number | undefined, bandwidth: UserBandwidth | undefined): Promise<boolean> {
+    if ((await this.sharedState.acquireSession('user', username, maxSessions)) !== 'acquired') return false;
     const entry = this.#users.get(username);
-    if (entry !== undefined) {
-      if (maxSessions !== undefined && entry.sessions >= maxSessions) return false;
-      entry.sessions++;
-      return true;
+    if (entry !== undefined) entry.sessions++;
+    else {
+      this.#users.set(username, {
+        sessions: 1,
+        upload: limiter(bandwidth?.uploadBytesPerSecond),
+        download: limiter(bandwidth?.downloadBytesPerSecond),
+      });
     }
-    if (maxSessions !== undefined && maxSessions < 1) return false;
-    this.#users.set(username, {
-      sessions: 1,
-      upload: limiter(bandwidth?.uploadBytesPerSecond),
-      download: limiter(bandwidth?.downloadBytesPerSecond),
-    });
     return true;
   }
 
-  /** Gives the slot back; the user's limiters go with the last session. */
+  /** Gives the slot back; the user's limiters go with the user's last session on this server. */
   releaseSession(username: string): void {
     const entry = this.#users.get(username);
     if (entry === undefined) return;
     if (--entry.sessions <= 0) this.#users.delete(username);
+    this.#giveBack(this.sharedState.releaseSession('user', username));
   }
 
   /** The limiters a transfer of `username` passes through: the user's, then the server's. */
@@ -58,14 +87,29 @@ export class ServerLimits {
     return [user, global].filter((item): item is RateLimiter => item !== undefined);
   }
 
-  /** The quota usage of `username` (kept while the server runs, so a rescan is needed only after start). */
+  /** The quota usage of `username`. */
   quotaAccount(username: string): QuotaAccount {
     let account = this.#quotas.get(username);
     if (account === undefined) {
-      account = new QuotaAccount();
+      account = new QuotaAccount(username, this.sharedState);
       this.#quotas.set(username, account);
     }
     return account;
+  }
+
+  /** APPE, STOR after REST: takes the path's upload lock; false when held. Throws `SharedStateUnavailableError`. */
+  acquireUploadLock(username: string, path: string): Promise<boolean> {
+    return this.sharedState.acquireUploadLock(username, path);
+  }
+
+  /** The upload that took the lock ended. */
+  releaseUploadLock(username: string, path: string): void {
+    this.#giveBack(this.sharedState.releaseUploadLock(username, path));
+  }
+
+  /** The contract says a release never rejects; one that does anyway is logged, never left unhandled. */
+  #giveBack(release: Promise<void>): void {
+    release.catch((error: unknown) => this.#logger.error({ error: String(error) }, 'shared state: a release failed'));
   }
 }
 

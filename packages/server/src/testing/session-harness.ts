@@ -108,6 +108,7 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
       defender: options.defender ?? { failedLoginDelayMs: 0 },
       bandwidth: options.bandwidth,
       logger: options.logger,
+      sharedState: options.sharedState,
     }),
     // `command` events (one per command, for metrics and logs) would drown the ones tests look for.
     emit: (name, ...payload) => void (name === 'command' || events.push({ name, payload: payload[0] })),
