@@ -1,6 +1,12 @@
 export { createAuthenticator } from './create-authenticator.ts';
 export { createPostgresAuthenticator, type PostgresAuthenticatorEnvironment } from './postgres-authenticator.ts';
 export type { PostgresAuthenticatorOptions } from './options.ts';
+export {
+  createPostgresSharedState,
+  sharedStateConfigKeys,
+  type PostgresSharedStateOptions,
+  type PostgresSharedStateEnvironment,
+} from './shared-state.ts';
 export { migrate, schemaVersion, type MigrateOptions, type MigrationReport } from './migrations.ts';
 export {
   createPostgresPool,

@@ -34,6 +34,67 @@ const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'shared state',
+    // What server instances share (see shared-state.ts). Rows of an instance are tied to it by instance_id, so the
+    // others can drop them once its heartbeat stops.
+    statements: (names) => [
+      `CREATE TABLE ${names.instances} (
+        id text PRIMARY KEY,
+        seen_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE TABLE ${names.sessionCounts} (
+        scope text NOT NULL CHECK (scope IN ('user', 'address')),
+        key text NOT NULL,
+        count integer NOT NULL DEFAULT 0 CHECK (count >= 0),
+        PRIMARY KEY (scope, key)
+      )`,
+      `CREATE TABLE ${names.instanceSessions} (
+        instance_id text NOT NULL,
+        scope text NOT NULL,
+        key text NOT NULL,
+        count integer NOT NULL DEFAULT 0 CHECK (count >= 0),
+        PRIMARY KEY (instance_id, scope, key)
+      )`,
+      `CREATE TABLE ${names.loginFailures} (
+        scope text NOT NULL CHECK (scope IN ('user', 'address')),
+        key text NOT NULL,
+        at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX login_failures_key ON ${names.loginFailures} (scope, key, at)`,
+      `CREATE TABLE ${names.bans} (
+        address text PRIMARY KEY,
+        until timestamptz NOT NULL
+      )`,
+      `CREATE TABLE ${names.quotaUsage} (
+        username text PRIMARY KEY,
+        used_bytes bigint NOT NULL DEFAULT 0 CHECK (used_bytes >= 0),
+        used_files bigint NOT NULL DEFAULT 0 CHECK (used_files >= 0),
+        reserved_bytes bigint NOT NULL DEFAULT 0 CHECK (reserved_bytes >= 0),
+        reserved_files bigint NOT NULL DEFAULT 0 CHECK (reserved_files >= 0),
+        last_grant bigint NOT NULL DEFAULT 0,
+        counted boolean NOT NULL DEFAULT false
+      )`,
+      `CREATE TABLE ${names.quotaReservations} (
+        id text PRIMARY KEY,
+        instance_id text NOT NULL,
+        username text NOT NULL,
+        bytes bigint NOT NULL DEFAULT 0,
+        files bigint NOT NULL DEFAULT 0,
+        committed boolean NOT NULL DEFAULT false,
+        dropped boolean NOT NULL DEFAULT false,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`,
+      `CREATE INDEX quota_reservations_instance ON ${names.quotaReservations} (instance_id) WHERE NOT committed`,
+      `CREATE TABLE ${names.uploadLocks} (
+        username text NOT NULL,
+        path text NOT NULL,
+        instance_id text NOT NULL,
+        PRIMARY KEY (username, path)
+      )`,
+    ],
+  },
 ];
 
 /** The newest schema version this release knows. */

@@ -10,6 +10,15 @@ export interface SqlNames {
   readonly quotedSchema: string;
   readonly users: string;
   readonly migrations: string;
+  /** The shared state's tables (see shared-state-statements.ts). */
+  readonly instances: string;
+  readonly sessionCounts: string;
+  readonly instanceSessions: string;
+  readonly loginFailures: string;
+  readonly bans: string;
+  readonly quotaUsage: string;
+  readonly quotaReservations: string;
+  readonly uploadLocks: string;
 }
 
 /**
@@ -25,5 +34,18 @@ export function sqlNames(schema: string = defaultSchema, option = 'schema'): Sql
     );
   }
   const quotedSchema = `"${schema}"`;
-  return { schema, quotedSchema, users: `${quotedSchema}.users`, migrations: `${quotedSchema}.schema_migrations` };
+  return {
+    schema,
+    quotedSchema,
+    users: `${quotedSchema}.users`,
+    migrations: `${quotedSchema}.schema_migrations`,
+    instances: `${quotedSchema}.instances`,
+    sessionCounts: `${quotedSchema}.session_counts`,
+    instanceSessions: `${quotedSchema}.instance_sessions`,
+    loginFailures: `${quotedSchema}.login_failures`,
+    bans: `${quotedSchema}.bans`,
+    quotaUsage: `${quotedSchema}.quota_usage`,
+    quotaReservations: `${quotedSchema}.quota_reservations`,
+    uploadLocks: `${quotedSchema}.upload_locks`,
+  };
 }

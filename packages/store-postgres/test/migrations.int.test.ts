@@ -34,10 +34,21 @@ describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === u
   it('reports which versions it applied, into the schema it is given', async () => {
     const pool = createPostgresPool({ connectionString: postgres.connectionString });
     try {
-      expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [1] });
+      expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [1, 2] });
       expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [] });
       const tables = await postgres.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'Custom_Schema' ORDER BY tablename`);
-      expect(tables.rows.map((row) => row.tablename)).toEqual(['schema_migrations', 'users']);
+      expect(tables.rows.map((row) => row.tablename)).toEqual([
+        'bans',
+        'instance_sessions',
+        'instances',
+        'login_failures',
+        'quota_reservations',
+        'quota_usage',
+        'schema_migrations',
+        'session_counts',
+        'upload_locks',
+        'users',
+      ]);
     } finally {
       await pool.end();
     }

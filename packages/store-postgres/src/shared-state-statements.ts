@@ -1,0 +1,178 @@
+import type { SqlNames } from './sql-names.ts';
+
+/**
+ * The statements of the shared state, one per call and each a single statement (its own transaction), so every call
+ * is one round trip. Limits are kept by conditional row updates: PostgreSQL locks the row an UPDATE (or an INSERT ...
+ * ON CONFLICT DO UPDATE) changes and evaluates its WHERE again on the newest version once it holds the lock, so two
+ * instances that update one counter at once are serialised and neither can pass a limit the other already reached.
+ * Every time is the database's `now()`, never an instance's clock.
+ */
+export function sharedStateStatements(names: SqlNames) {
+  const { instances, sessionCounts, instanceSessions, loginFailures, bans, quotaUsage, quotaReservations, uploadLocks } = names;
+  return {
+    /** $1 instance id. Registers the instance, or renews its lease. */
+    heartbeat: `INSERT INTO ${instances} (id, seen_at) VALUES ($1, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()`,
+
+    /**
+     * $1 lease in ms, $2 an instance id that is dead whatever its lease (its own close), or null. Drops every instance
+     * whose lease ran out, with what it held: its session slots are taken off the counts, its open quota reservations
+     * are marked dropped and taken off the reserved totals (a late commit of one still applies its usage), its upload
+     * locks go.
+     */
+    sweep: `WITH dead AS (
+        DELETE FROM ${instances} WHERE seen_at < now() - $1::float8 * interval '1 millisecond' OR id = $2 RETURNING id
+      ), sessions AS (
+        DELETE FROM ${instanceSessions} s USING dead WHERE s.instance_id = dead.id RETURNING s.scope, s.key, s.count
+      ), session_totals AS (
+        SELECT scope, key, sum(count)::integer AS count FROM sessions GROUP BY scope, key
+      ), sessions_freed AS (
+        UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.count)
+        FROM session_totals t WHERE c.scope = t.scope AND c.key = t.key RETURNING 1
+      ), reservations AS (
+        UPDATE ${quotaReservations} r SET dropped = true, updated_at = now()
+        FROM dead WHERE r.instance_id = dead.id AND NOT r.committed AND NOT r.dropped RETURNING r.username, r.bytes, r.files
+      ), reservation_totals AS (
+        SELECT username, sum(bytes) AS bytes, sum(files) AS files FROM reservations GROUP BY username
+      ), quota_freed AS (
+        UPDATE ${quotaUsage} q SET reserved_bytes = greatest(0, q.reserved_bytes - t.bytes), reserved_files = greatest(0, q.reserved_files - t.files)
+        FROM reservation_totals t WHERE q.username = t.username RETURNING 1
+      ), locks AS (
+        DELETE FROM ${uploadLocks} l USING dead WHERE l.instance_id = dead.id RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM dead)::integer AS instances`,
+
+    /** $1 the longest failure window seen in ms. Forgets what no rule reads any more. */
+    tidy: [
+      `DELETE FROM ${loginFailures} WHERE at < now() - $1::float8 * interval '1 millisecond'`,
+      `DELETE FROM ${bans} WHERE until < now()`,
+      `DELETE FROM ${sessionCounts} WHERE count = 0`,
+      `DELETE FROM ${instanceSessions} WHERE count = 0`,
+      // Ended reservations are kept a day, so a commit retried after a lost answer is still recognised as done.
+      `DELETE FROM ${quotaReservations} WHERE committed AND updated_at < now() - interval '1 day'`,
+    ],
+
+    /** $1 scope, $2 key, $3 limit or null, $4 instance id. */
+    acquireSession: `WITH ban AS (
+        SELECT 1 FROM ${bans} WHERE $1 = 'address' AND address = $2 AND until > now()
+      ), taken AS (
+        INSERT INTO ${sessionCounts} AS c (scope, key, count)
+        SELECT $1, $2, 1 WHERE NOT EXISTS (SELECT 1 FROM ban) AND ($3::integer IS NULL OR $3::integer >= 1)
+        ON CONFLICT (scope, key) DO UPDATE SET count = c.count + 1 WHERE $3::integer IS NULL OR c.count < $3::integer
+        RETURNING 1
+      ), mine AS (
+        INSERT INTO ${instanceSessions} AS m (instance_id, scope, key, count)
+        SELECT $4, $1, $2, 1 FROM taken
+        ON CONFLICT (instance_id, scope, key) DO UPDATE SET count = m.count + 1
+        RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM ban) AS banned, EXISTS (SELECT 1 FROM taken) AS taken`,
+
+    /** $1 scope, $2 key, $3 instance id. Only a slot this instance holds (and that a sweep has not dropped) is freed. */
+    releaseSession: `WITH mine AS (
+        UPDATE ${instanceSessions} SET count = count - 1 WHERE instance_id = $3 AND scope = $1 AND key = $2 AND count > 0 RETURNING 1
+      )
+      UPDATE ${sessionCounts} SET count = count - 1 WHERE scope = $1 AND key = $2 AND count > 0 AND EXISTS (SELECT 1 FROM mine)`,
+
+    /** $1 address. */
+    isBanned: `SELECT EXISTS (SELECT 1 FROM ${bans} WHERE address = $1 AND until > now()) AS banned`,
+
+    /** $1 address, $2 user name, $3 max per address, $4 max per user, $5 window ms, $6 ban ms. */
+    recordLoginFailure: `WITH counts AS (
+        SELECT
+          (SELECT count(*) FROM ${loginFailures} WHERE scope = 'address' AND key = $1 AND at > now() - $5::float8 * interval '1 millisecond') + 1 AS by_address,
+          (SELECT count(*) FROM ${loginFailures} WHERE scope = 'user' AND key = $2 AND at > now() - $5::float8 * interval '1 millisecond') + 1 AS by_user
+      ), verdict AS (
+        SELECT by_address >= $3 OR by_user > $4 AS ban FROM counts
+      ), logged AS (
+        INSERT INTO ${loginFailures} (scope, key, at)
+        SELECT 'address', $1, now() FROM verdict WHERE NOT ban
+        UNION ALL SELECT 'user', $2, now()
+      ), banned AS (
+        INSERT INTO ${bans} AS b (address, until)
+        SELECT $1, now() + $6::float8 * interval '1 millisecond' FROM verdict WHERE ban
+        ON CONFLICT (address) DO UPDATE SET until = greatest(b.until, excluded.until)
+        RETURNING 1
+      ), forgotten AS (
+        DELETE FROM ${loginFailures} WHERE scope = 'address' AND key = $1 AND EXISTS (SELECT 1 FROM banned)
+      )
+      SELECT EXISTS (SELECT 1 FROM banned) AS banned`,
+
+    /** $1 user name. */
+    quotaUsage: `SELECT used_bytes::float8 AS bytes, used_files::float8 AS files FROM ${quotaUsage} WHERE username = $1 AND counted`,
+
+    /** $1 user name, $2 bytes, $3 files. */
+    setQuotaUsage: `INSERT INTO ${quotaUsage} (username, used_bytes, used_files, counted) VALUES ($1, $2, $3, true)
+      ON CONFLICT (username) DO UPDATE SET used_bytes = $2, used_files = $3, counted = true`,
+
+    /** $1 user name. Makes the user's row, so that reservations have one to lock. */
+    createQuotaRow: `INSERT INTO ${quotaUsage} (username) VALUES ($1) ON CONFLICT (username) DO NOTHING`,
+
+    /**
+     * $1 user name, $2 reservation id, $3 bytes, $4 files, $5 max bytes or null, $6 max files or null, $7 instance id.
+     * Answers `granted` null when the files do not fit (or the user has no row yet: `known` false).
+     */
+    reserveQuota: `WITH reserved AS (
+        UPDATE ${quotaUsage} SET
+          last_grant = CASE WHEN $5::bigint IS NULL THEN $3::bigint ELSE least($3::bigint, greatest(0, $5::bigint - used_bytes - reserved_bytes)) END,
+          reserved_bytes = reserved_bytes + CASE WHEN $5::bigint IS NULL THEN $3::bigint ELSE least($3::bigint, greatest(0, $5::bigint - used_bytes - reserved_bytes)) END,
+          reserved_files = reserved_files + $4::bigint
+        WHERE username = $1 AND ($4::bigint = 0 OR $6::bigint IS NULL OR used_files + reserved_files + $4::bigint <= $6::bigint)
+        RETURNING last_grant
+      ), mine AS (
+        INSERT INTO ${quotaReservations} AS r (id, instance_id, username, bytes, files)
+        SELECT $2, $7, $1, last_grant, $4::bigint FROM reserved
+        ON CONFLICT (id) DO UPDATE SET bytes = r.bytes + excluded.bytes, files = r.files + excluded.files, updated_at = now()
+        RETURNING 1
+      )
+      SELECT (SELECT last_grant::float8 FROM reserved) AS granted, EXISTS (SELECT 1 FROM ${quotaUsage} WHERE username = $1) AS known`,
+
+    /**
+     * $1 user name, $2 reservation id, $3 bytes change, $4 files change, $5 instance id. Ends the reservation and
+     * applies the change once: a reservation already ended changes nothing; one a sweep dropped no longer counts as
+     * reserved but its change still applies; an id never seen is recorded as ended and applied.
+     */
+    commitReservation: `WITH previous AS (
+        SELECT 1 FROM ${quotaReservations} WHERE id = $2
+      ), ended AS (
+        UPDATE ${quotaReservations} SET committed = true, updated_at = now() WHERE id = $2 AND NOT committed
+        RETURNING CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
+      ), recorded AS (
+        INSERT INTO ${quotaReservations} (id, instance_id, username, committed, dropped)
+        SELECT $2, $5, $1, true, true WHERE NOT EXISTS (SELECT 1 FROM previous)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING 1
+      ), applied AS (
+        SELECT coalesce((SELECT bytes FROM ended), 0) AS bytes, coalesce((SELECT files FROM ended), 0) AS files,
+          EXISTS (SELECT 1 FROM ended) OR EXISTS (SELECT 1 FROM recorded) AS applies
+      )
+      UPDATE ${quotaUsage} q SET
+        used_bytes = greatest(0, q.used_bytes + $3::bigint),
+        used_files = greatest(0, q.used_files + $4::bigint),
+        reserved_bytes = greatest(0, q.reserved_bytes - applied.bytes),
+        reserved_files = greatest(0, q.reserved_files - applied.files)
+      FROM applied WHERE q.username = $1 AND applied.applies`,
+
+    /** $1 user name, $2 bytes change, $3 files change: DELE and RNTO, which have no reservation. */
+    changeUsage: `UPDATE ${quotaUsage} SET used_bytes = greatest(0, used_bytes + $2::bigint), used_files = greatest(0, used_files + $3::bigint)
+      WHERE username = $1`,
+
+    /** $1 reservation id. */
+    releaseReservation: `WITH ended AS (
+        UPDATE ${quotaReservations} SET committed = true, updated_at = now() WHERE id = $1 AND NOT committed
+        RETURNING username, CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
+      )
+      UPDATE ${quotaUsage} q SET reserved_bytes = greatest(0, q.reserved_bytes - e.bytes), reserved_files = greatest(0, q.reserved_files - e.files)
+      FROM ended e WHERE q.username = e.username`,
+
+    /** $1 user name, $2 path, $3 instance id. */
+    acquireUploadLock: `INSERT INTO ${uploadLocks} (username, path, instance_id) VALUES ($1, $2, $3) ON CONFLICT (username, path) DO NOTHING`,
+
+    /** $1 user name, $2 path, $3 instance id. */
+    releaseUploadLock: `DELETE FROM ${uploadLocks} WHERE username = $1 AND path = $2 AND instance_id = $3`,
+
+    /** Reads a shared-state table, so a missing schema or a revoked grant fails the probe too. */
+    health: `SELECT 1 FROM ${instances} LIMIT 0`,
+  };
+}
+
+export type SharedStateStatements = ReturnType<typeof sharedStateStatements>;

@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { SharedStateUnavailableError, type SharedStateV1 } from '@ftp/plugin-api';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createPostgresPool, createPostgresSharedState } from '../src/index.ts';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
+
+// What the contract kit cannot show: an instance that dies holding session slots, a quota reservation and an upload
+// lock loses them after its lease, and an outage of the database loses no release and no commit, nor applies one
+// twice.
+
+/** Polls `condition` until it holds, at most `limitMs` (nothing is asserted about how long it took). */
+async function until(condition: () => Promise<boolean>, limitMs = 20_000): Promise<boolean> {
+  for (let waited = 0; waited < limitMs; waited += 100) {
+    if (await condition()) return true;
+    await delay(100);
+  }
+  return condition();
+}
+
+describe.skipIf(postgresBin === undefined)(
+  `shared state leases and outages${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`,
+  () => {
+    let postgres: TestPostgres;
+    beforeAll(async () => {
+      postgres = await startPostgres();
+    }, 60_000);
+    afterAll(() => postgres?.destroy(), 60_000);
+
+    const open = async (options: Parameters<typeof createPostgresSharedState>[0]): Promise<SharedStateV1> => {
+      const state = await createPostgresSharedState(options);
+      onTestFinished(() => state.close?.());
+      return state;
+    };
+
+    it('drops the slots, reservations and locks of an instance whose heartbeat stopped, once its lease ran out', async () => {
+      const connectionString = await postgres.createDatabase();
+      // The dying instance's own pool: ending it cuts the instance off the database as a crash would.
+      const doomedPool = createPostgresPool({ connectionString });
+      const doomed = await createPostgresSharedState({ pool: doomedPool, leaseMs: 300 });
+      onTestFinished(() => doomed.close?.());
+      const survivor = await open({ connectionString, leaseMs: 300 });
+      const alice = `alice-${randomUUID()}`;
+      await survivor.setQuotaUsage(alice, { bytes: 0, files: 0 });
+      expect(await doomed.acquireSession('user', alice, 1)).toBe('acquired');
+      expect(await doomed.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
+      expect(await doomed.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, maxFiles: 1 })).toBe(0);
+      expect(await doomed.acquireUploadLock(alice, '/log.txt')).toBe(true);
+
+      expect(await survivor.acquireSession('user', alice, 1)).toBe('limit-reached');
+      expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(false);
+      await doomedPool.end();
+
+      expect(await until(async () => (await survivor.acquireSession('user', alice, 1)) === 'acquired')).toBe(true);
+      expect(await survivor.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
+      expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(true);
+      expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, maxFiles: 1 })).toBe(0);
+    });
+
+    it('keeps releases and commits made while the database is down, and applies each once when it is back', async () => {
+      const connectionString = await postgres.createDatabase();
+      const state = await open({ connectionString, connectTimeoutMs: 500 });
+      const other = await open({ connectionString });
+      const bob = `bob-${randomUUID()}`;
+      await state.setQuotaUsage(bob, { bytes: 1_000, files: 1 });
+      const upload = randomUUID();
+      expect(
+        await state.reserveQuota({ username: bob, reservationId: upload, bytes: 5_000, files: 1, maxBytes: 10_000, maxFiles: 5 }),
+      ).toBe(5_000);
+      expect(await state.acquireSession('user', bob, 1)).toBe('acquired');
+      expect(await state.acquireUploadLock(bob, '/a.bin')).toBe(true);
+
+      await postgres.stop();
+      try {
+        await expect(state.acquireSession('user', `${bob}-2`, 1)).rejects.toSatisfy(SharedStateUnavailableError.isInstance);
+        await expect(state.quotaUsage(bob)).rejects.toSatisfy(SharedStateUnavailableError.isInstance);
+        await expect(state.checkHealth?.()).rejects.toThrow();
+        // The upload ended with 3,000 bytes stored; the session ended; the lock was given back. None of it rejects.
+        await state.commitQuota({ username: bob, reservationId: upload, bytes: 3_000, files: 1 });
+        await state.releaseSession('user', bob);
+        await state.releaseUploadLock(bob, '/a.bin');
+        await state.commitQuota({ username: bob, bytes: -500, files: 0 });
+      } finally {
+        await postgres.start();
+      }
+
+      // Back: the health check applies what waited (so does the next heartbeat).
+      expect(
+        await until(
+          async () =>
+            (await state.checkHealth?.().then(
+              () => true,
+              () => false,
+            )) === true,
+        ),
+      ).toBe(true);
+      expect(await other.quotaUsage(bob)).toEqual({ bytes: 3_500, files: 2 });
+      expect(await other.acquireSession('user', bob, 1)).toBe('acquired');
+      expect(await other.acquireUploadLock(bob, '/a.bin')).toBe(true);
+      // The reservation ended with the commit: all but the usage is free again, and a repeated commit changes nothing.
+      expect(await other.reserveQuota({ username: bob, reservationId: randomUUID(), bytes: 10_000, files: 0, maxBytes: 10_000 })).toBe(
+        6_500,
+      );
+      await state.commitQuota({ username: bob, reservationId: upload, bytes: 3_000, files: 1 });
+      expect(await other.quotaUsage(bob)).toEqual({ bytes: 3_500, files: 2 });
+    });
+  },
+);
