@@ -34,7 +34,7 @@ export const localUserSchema = z
     rootDirectory: documented(virtualPath().exactOptional(), { description: "storage directory that becomes the user's `/` (a chroot)" }),
     permissions: documented(permissionsSchema.exactOptional(), {
       description: 'permission flags',
-      defaultText: '`userDefaults`, then all `true`',
+      defaultText: '`userDefaults`, then all `true` but `chmod`',
     }),
     directoryPermissions: documented(mapOf(virtualPath(), permissionsSchema).exactOptional(), {
       description: 'permission overrides per directory; the longest matching path wins',

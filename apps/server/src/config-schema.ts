@@ -32,7 +32,7 @@ export const webhookEventNames = ['upload', 'download', 'delete', 'rename', 'mkd
 
 const optionalFlag = (description: string, defaultValue?: boolean) => documented(flag().exactOptional(), { description, defaultValue });
 
-/** What a user may do (`UserPermissions` of `@ftp/plugin-api`); a flag left out is allowed. */
+/** What a user may do (`UserPermissions` of `@ftp/plugin-api`); a flag left out is allowed, but `chmod`, which is denied. */
 export const permissionsSchema = z.strictObject({
   list: optionalFlag('LIST, NLST, MLSD, MLST, STAT <path>', true),
   download: optionalFlag('RETR', true),
@@ -42,6 +42,7 @@ export const permissionsSchema = z.strictObject({
   rename: optionalFlag('RNFR/RNTO, at both paths', true),
   makeDirectory: optionalFlag('MKD', true),
   setModifiedTime: optionalFlag('MFMT', true),
+  chmod: optionalFlag('SITE CHMOD; denied unless granted', false),
 });
 
 /** A user's storage limits (`UserQuota`). */
@@ -63,8 +64,8 @@ export const bandwidthSchema = z.strictObject({
 /** `userDefaults`: limits for users whose authenticator sets none. */
 export const userDefaultsSchema = z.strictObject({
   permissions: documented(permissionsSchema.exactOptional(), {
-    description: 'flags `list`, `download`, `upload`, `overwrite`, `delete`, `rename`, `makeDirectory`, `setModifiedTime`',
-    defaultText: 'all `true`',
+    description: 'flags `list`, `download`, `upload`, `overwrite`, `delete`, `rename`, `makeDirectory`, `setModifiedTime`, `chmod`',
+    defaultText: 'all `true` but `chmod`',
   }),
   quota: documented(quotaSchema.exactOptional(), { description: '`maxBytes`, `maxFiles`', defaultText: 'none' }),
   bandwidth: documented(bandwidthSchema.exactOptional(), {

@@ -16,6 +16,8 @@ const timedSessionMethods = new Set([
   'rename',
   'setModifiedTime',
   'checksum',
+  'setMode',
+  'freeSpace',
   'close',
 ]);
 

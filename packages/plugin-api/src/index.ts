@@ -40,6 +40,7 @@ export type {
 } from './shared-state/v1/shared-state-v1.ts';
 
 export { rootDirectorySegments } from './storage/v1/root-directory.ts';
+export { checksumAlgorithms, createChecksumDigest, isChecksumAlgorithm, type ChecksumDigest } from './storage/v1/checksum-digest.ts';
 export { parseUserProfile, userPermissionKeys, type UserProfile } from './authenticator/v1/user-profile.ts';
 
 import type { AuthenticatorV1 } from './authenticator/v1/authenticator-v1.ts';

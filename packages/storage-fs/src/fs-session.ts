@@ -1,8 +1,6 @@
-import { createHash } from 'node:crypto';
 import { constants, createReadStream, type Dir, type Dirent, type Stats } from 'node:fs';
 import { addAbortSignal } from 'node:stream';
-import { crc32 } from 'node:zlib';
-import { storageError } from '@ftp/plugin-api';
+import { createChecksumDigest, storageError } from '@ftp/plugin-api';
 import type {
   ChecksumAlgorithm,
   FileEntry,
@@ -54,8 +52,6 @@ export interface FsSessionSettings {
   /** Where system calls run: the event loop for a local file system (entries stat'ed in batches), or the thread pool. */
   readonly calls: FileCalls;
 }
-
-const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', MD5: 'md5' } as const;
 
 /** Opens a file to read it: never through a symlink at the end, never blocking on a FIFO. */
 const readFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
@@ -405,14 +401,9 @@ export class FsSession implements StorageSessionV1 {
       const { fd } = await this.openFile(path, readFlags);
       const stream = createReadStream('', { fd, highWaterMark: this.settings.readChunkBytes, autoClose: true });
       addAbortSignal(options.signal, stream);
-      if (algorithm === 'CRC32') {
-        let value = 0;
-        for await (const chunk of stream as AsyncIterable<Buffer>) value = crc32(chunk, value);
-        return value.toString(16).padStart(8, '0');
-      }
-      const hash = createHash(nodeHashNames[algorithm]);
-      for await (const chunk of stream as AsyncIterable<Buffer>) hash.update(chunk);
-      return hash.digest('hex');
+      const digest = createChecksumDigest(algorithm);
+      for await (const chunk of stream as AsyncIterable<Buffer>) digest.update(chunk);
+      return digest.digest();
     });
   }
 

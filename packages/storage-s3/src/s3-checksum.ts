@@ -11,11 +11,12 @@ import { directoryState, type SessionScope } from './s3-lookup.ts';
 const storedField = {
   'SHA-256': 'ChecksumSHA256',
   'SHA-1': 'ChecksumSHA1',
+  'SHA-512': 'ChecksumSHA512',
   MD5: 'ChecksumMD5',
   CRC32: 'ChecksumCRC32',
 } as const satisfies Record<ChecksumAlgorithm, keyof HeadObjectCommandOutput>;
 
-const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', MD5: 'md5' } as const;
+const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', 'SHA-512': 'sha512', MD5: 'md5' } as const;
 
 /**
  * The stored checksum of the whole object for `algorithm`, in lower-case hex, or undefined. Only a full-object
@@ -27,7 +28,7 @@ export function storedChecksum(head: HeadObjectCommandOutput, algorithm: Checksu
   if (typeof value !== 'string' || value === '' || value.includes('-')) return undefined;
   if (head.ChecksumType !== undefined && head.ChecksumType !== 'FULL_OBJECT') return undefined;
   const bytes = Buffer.from(value, 'base64');
-  const expectedBytes = { 'SHA-256': 32, 'SHA-1': 20, MD5: 16, CRC32: 4 }[algorithm];
+  const expectedBytes = { 'SHA-256': 32, 'SHA-1': 20, 'SHA-512': 64, MD5: 16, CRC32: 4 }[algorithm];
   return bytes.byteLength === expectedBytes ? bytes.toString('hex') : undefined;
 }
 

@@ -21,6 +21,8 @@ export type StorageConformanceCheck =
   | 'rename'
   | 'set-modified-time'
   | 'checksum'
+  | 'set-mode'
+  | 'free-space'
   | 'root-directory';
 
 /** The state the check files share: the session of the running test and small helpers around it. */

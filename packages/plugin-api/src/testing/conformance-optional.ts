@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { expect } from 'vitest';
-import type { StorageSessionV1 } from '../storage/v1/storage-connector-v1.ts';
+import { checksumAlgorithms } from '../storage/v1/checksum-digest.ts';
+import type { ChecksumAlgorithm, StorageSessionV1 } from '../storage/v1/storage-connector-v1.ts';
 import type { ConformanceFixture } from './conformance-fixture.ts';
-import { bytesFrom, chunksOf, noAbort, storageCodeOf } from './helpers.ts';
+import { bytesFrom, chunksOf, collect, noAbort, storageCodeOf } from './helpers.ts';
 
-type OptionalCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum';
+type OptionalCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum' | 'setMode' | 'freeSpace';
 
 /** Returns the bound capability, or skips the running test when the session does not offer it. */
 function capability<Name extends OptionalCapability>(
@@ -18,7 +19,7 @@ function capability<Name extends OptionalCapability>(
   return (method as (...parameters: never[]) => unknown).bind(session) as NonNullable<StorageSessionV1[Name]>;
 }
 
-/** append, rename, setModifiedTime and checksum, each only when the session has it. */
+/** append, rename, setModifiedTime, checksum, setMode and freeSpace, each only when the session has it. */
 export function defineOptionalChecks(fixture: ConformanceFixture): void {
   const { check } = fixture;
 
@@ -78,29 +79,48 @@ export function defineOptionalChecks(fixture: ConformanceFixture): void {
     expect(await storageCodeOf(() => setModifiedTime('/missing.txt', new Date(0), noAbort))).toBe('ENOENT');
   });
 
-  check('checksum', 'returns the lower-case hex digest node:crypto computes', async (skip) => {
+  check('checksum', 'gives the digest node:crypto computes for each algorithm, or ENOTSUP', async (skip) => {
     const checksum = capability(fixture.session, 'checksum', skip);
     const content = randomBytes(300_000);
     await fixture.session.write('/hashed.bin', chunksOf(content), { ...noAbort, offset: 0 });
-    const pairs = [
-      ['SHA-256', 'sha256'],
-      ['SHA-1', 'sha1'],
-      ['MD5', 'md5'],
-    ] as const;
-    for (const [algorithm, nodeName] of pairs) {
-      const expected = createHash(nodeName).update(content).digest('hex');
-      try {
-        expect(await checksum('/hashed.bin', algorithm, noAbort)).toBe(expected);
-      } catch (error) {
-        // SHA-1 is optional in practice; SHA-256 and MD5 are what clients ask for.
-        if (algorithm !== 'SHA-1') throw error;
-        expect(await storageCodeOf(() => Promise.reject(error))).toBe('ENOTSUP');
-      }
+    for (const algorithm of checksumAlgorithms) await expectDigestOrUnsupported(checksum, '/hashed.bin', algorithm, content);
+  });
+
+  check('checksum', 'never gives the digest of content the file no longer has', async (skip) => {
+    const checksum = capability(fixture.session, 'checksum', skip);
+    const { session } = fixture;
+    const expectCurrent = async (content: Uint8Array, step: string) => {
+      for (const algorithm of checksumAlgorithms) await expectDigestOrUnsupported(checksum, '/changing.bin', algorithm, content, step);
+    };
+    // Each change keeps the size, so a checksum kept by size alone would show up as stale.
+    const first = randomBytes(70_000);
+    await session.write('/changing.bin', chunksOf(first), { ...noAbort, offset: 0 });
+    await expectCurrent(first, 'after the upload');
+    const second = randomBytes(first.byteLength);
+    await session.write('/changing.bin', chunksOf(second), { ...noAbort, offset: 0 });
+    await expectCurrent(second, 'after an overwrite');
+    const third = Buffer.concat([second.subarray(0, 1000), randomBytes(second.byteLength - 1000)]);
+    const resumed = await session.write('/changing.bin', chunksOf(third.subarray(1000)), { ...noAbort, offset: 1000 }).then(
+      () => true,
+      async (error: unknown) => {
+        expect(await storageCodeOf(() => Promise.reject(error)), 'a resume that fails').toBe('ENOTSUP');
+        return false;
+      },
+    );
+    const current = resumed ? third : second;
+    if (resumed) await expectCurrent(current, 'after a resume (offset > 0)');
+    const replacement = randomBytes(current.byteLength);
+    await session.write('/elsewhere.bin', chunksOf(replacement), { ...noAbort, offset: 0 });
+    await expectDigestOrUnsupported(checksum, '/elsewhere.bin', 'SHA-256', replacement, 'the file to move');
+    if (session.rename !== undefined) {
+      await session.rename('/elsewhere.bin', '/changing.bin', noAbort);
+      await expectCurrent(replacement, 'after a rename over it');
     }
-    try {
-      expect(await checksum('/hashed.bin', 'CRC32', noAbort)).toBe(crc32(content).toString(16).padStart(8, '0'));
-    } catch (error) {
-      expect(await storageCodeOf(() => Promise.reject(error))).toBe('ENOTSUP');
+    if (session.append !== undefined) {
+      const tail = randomBytes(5000);
+      await session.append('/changing.bin', chunksOf(tail), noAbort);
+      const appended = Buffer.concat([session.rename === undefined ? current : replacement, tail]);
+      await expectCurrent(appended, 'after an append');
     }
   });
 
@@ -110,4 +130,72 @@ export function defineOptionalChecks(fixture: ConformanceFixture): void {
     expect(await storageCodeOf(() => checksum('/missing.bin', 'SHA-256', noAbort))).toBe('ENOENT');
     expect(await storageCodeOf(() => checksum('/folder', 'SHA-256', noAbort))).toBe('EISDIR');
   });
+
+  check('set-mode', 'sets the permission bits that stat and list report, for a file and a directory', async (skip) => {
+    const setMode = capability(fixture.session, 'setMode', skip);
+    const { session } = fixture;
+    await fixture.writeText('/moded.txt', 'x');
+    await session.makeDirectory('/moded', noAbort);
+    for (const [path, mode] of [
+      ['/moded.txt', 0o640],
+      ['/moded.txt', 0o604],
+      ['/moded', 0o750],
+      ['/moded', 0o705],
+    ] as const) {
+      await setMode(path, mode, noAbort);
+      const entry = await session.stat(path, noAbort);
+      expect(entry.mode, `stat of ${path} after ${mode.toString(8)}`).toBeDefined();
+      expect((entry.mode ?? 0) & 0o777, path).toBe(mode);
+    }
+    const listed = (await collect(session.list('/', noAbort))).find((entry) => entry.name === 'moded.txt');
+    expect((listed?.mode ?? 0) & 0o777).toBe(0o604);
+  });
+
+  check('set-mode', 'throws ENOENT for a missing path and EACCES for the root', async (skip) => {
+    const setMode = capability(fixture.session, 'setMode', skip);
+    expect(await storageCodeOf(() => setMode('/missing.txt', 0o644, noAbort))).toBe('ENOENT');
+    expect(await storageCodeOf(() => setMode('/missing/deeper.txt', 0o644, noAbort))).toBe('ENOENT');
+    expect(await storageCodeOf(() => setMode('/', 0o700, noAbort))).toBe('EACCES');
+  });
+
+  check('free-space', 'gives a whole number of bytes for a directory', async (skip) => {
+    const freeSpace = capability(fixture.session, 'freeSpace', skip);
+    await fixture.session.makeDirectory('/space', noAbort);
+    for (const path of ['/', '/space']) {
+      const bytes = await freeSpace(path, noAbort);
+      expect(Number.isSafeInteger(bytes) && bytes >= 0, `${path}: ${bytes}`).toBe(true);
+    }
+  });
+
+  check('free-space', 'throws ENOENT for a missing directory and ENOTDIR for a file', async (skip) => {
+    const freeSpace = capability(fixture.session, 'freeSpace', skip);
+    await fixture.writeText('/file.txt', 'x');
+    expect(await storageCodeOf(() => freeSpace('/missing', noAbort))).toBe('ENOENT');
+    expect(await storageCodeOf(() => freeSpace('/file.txt', noAbort))).toBe('ENOTDIR');
+  });
+}
+
+/** The digest `checksum` must give for `content`, computed here independently of `createChecksumDigest`. */
+function referenceDigest(algorithm: ChecksumAlgorithm, content: Uint8Array): string {
+  if (algorithm === 'CRC32') return crc32(content).toString(16).padStart(8, '0');
+  const names = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512', MD5: 'md5' } as const;
+  return createHash(names[algorithm]).update(content).digest('hex');
+}
+
+/** `checksum` gives the digest of `content`, or refuses with ENOTSUP (the server then hashes through `read`). */
+async function expectDigestOrUnsupported(
+  checksum: NonNullable<StorageSessionV1['checksum']>,
+  path: string,
+  algorithm: ChecksumAlgorithm,
+  content: Uint8Array,
+  step = '',
+): Promise<void> {
+  let digest: string | undefined;
+  try {
+    digest = await checksum(path, algorithm, noAbort);
+  } catch (error) {
+    expect(await storageCodeOf(() => Promise.reject(error)), `${algorithm} ${step}`).toBe('ENOTSUP');
+    return;
+  }
+  expect(digest, `${algorithm} ${step}`).toBe(referenceDigest(algorithm, content));
 }

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
-import { storageError } from '@ftp/plugin-api';
+import { createChecksumDigest, storageError } from '@ftp/plugin-api';
 import type {
   ChecksumAlgorithm,
   FileEntry,
@@ -14,7 +12,7 @@ import type {
 } from '@ftp/plugin-api';
 
 /** The optional `StorageSessionV1` methods a memory storage can leave out, to test how the server copes. */
-export type MemoryStorageCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum';
+export type MemoryStorageCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum' | 'setMode' | 'freeSpace';
 
 export interface MemoryStorageOptions {
   /** The connector name for logs. Default "memory". */
@@ -30,12 +28,15 @@ export interface MemoryStorageOptions {
    * behaves like a connector that does not know it, so RETR asks `stat` for its 150 reply.
    */
   readonly readReportsSize?: boolean;
+  /** What the storage may hold in all: `freeSpace` (AVBL) reports what is left of it. Default 1 GiB. */
+  readonly capacityBytes?: number;
 }
 
 interface MemoryFile {
   readonly kind: 'file';
   content: Uint8Array;
   modifiedAt: Date;
+  mode: number;
   readonly id: number;
 }
 
@@ -43,12 +44,11 @@ interface MemoryDirectory {
   readonly kind: 'directory';
   readonly children: Map<string, MemoryNode>;
   modifiedAt: Date;
+  mode: number;
   readonly id: number;
 }
 
 type MemoryNode = MemoryFile | MemoryDirectory;
-
-const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', MD5: 'md5' } as const;
 
 /** Splits a virtual path into segments, refusing what the server should never send (defence in depth). */
 function segmentsOf(path: string): string[] {
@@ -75,6 +75,8 @@ function concatenate(parts: readonly Uint8Array[], length: number): Uint8Array {
 /** The shared tree of one connector instance. */
 class MemoryTree {
   readonly root: MemoryDirectory;
+  /** Bytes of every file in the tree, kept as files come and go. */
+  storedBytes = 0;
   private nextId = 1;
 
   constructor() {
@@ -82,11 +84,11 @@ class MemoryTree {
   }
 
   directory(): MemoryDirectory {
-    return { kind: 'directory', children: new Map(), modifiedAt: new Date(), id: this.nextId++ };
+    return { kind: 'directory', children: new Map(), modifiedAt: new Date(), mode: 0o755, id: this.nextId++ };
   }
 
   file(content: Uint8Array): MemoryFile {
-    return { kind: 'file', content, modifiedAt: new Date(), id: this.nextId++ };
+    return { kind: 'file', content, modifiedAt: new Date(), mode: 0o644, id: this.nextId++ };
   }
 
   /** The node at `path`; ENOENT when it or a parent is missing or a parent is a file. */
@@ -111,11 +113,16 @@ class MemoryTree {
   }
 
   attach(parent: MemoryDirectory, name: string, node: MemoryNode): void {
+    const replaced = parent.children.get(name);
+    if (replaced?.kind === 'file') this.storedBytes -= replaced.content.byteLength;
+    if (node.kind === 'file') this.storedBytes += node.content.byteLength;
     parent.children.set(name, node);
     parent.modifiedAt = new Date();
   }
 
   detach(parent: MemoryDirectory, name: string): void {
+    const node = parent.children.get(name);
+    if (node?.kind === 'file') this.storedBytes -= node.content.byteLength;
     parent.children.delete(name);
     parent.modifiedAt = new Date();
   }
@@ -126,7 +133,7 @@ class MemoryTree {
       type: node.kind,
       size: node.kind === 'file' ? node.content.byteLength : 0,
       modifiedAt: new Date(node.modifiedAt.getTime()),
-      mode: node.kind === 'file' ? 0o644 : 0o755,
+      mode: node.mode,
       uniqueId: String(node.id),
     };
   }
@@ -165,11 +172,13 @@ class MemorySession implements StorageSessionV1 {
   private readonly tree: MemoryTree;
   private readonly chunkBytes: number;
   private readonly readReportsSize: boolean;
+  private readonly capacityBytes: number;
 
-  constructor(tree: MemoryTree, chunkBytes: number, readReportsSize: boolean) {
+  constructor(tree: MemoryTree, chunkBytes: number, readReportsSize: boolean, capacityBytes: number) {
     this.tree = tree;
     this.chunkBytes = chunkBytes;
     this.readReportsSize = readReportsSize;
+    this.capacityBytes = capacityBytes;
   }
 
   async stat(path: string): Promise<FileEntry> {
@@ -274,8 +283,19 @@ class MemorySession implements StorageSessionV1 {
   async checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
     const node = this.tree.find(path);
     if (node.kind !== 'file') throw storageError('EISDIR', path);
-    if (algorithm === 'CRC32') return crc32(node.content).toString(16).padStart(8, '0');
-    return createHash(nodeHashNames[algorithm]).update(node.content).digest('hex');
+    const digest = createChecksumDigest(algorithm);
+    digest.update(node.content);
+    return digest.digest();
+  }
+
+  async setMode(path: string, mode: number): Promise<void> {
+    if (segmentsOf(path).length === 0) throw storageError('EACCES', path);
+    this.tree.find(path).mode = mode;
+  }
+
+  async freeSpace(path: string): Promise<number> {
+    if (this.tree.find(path).kind !== 'directory') throw storageError('ENOTDIR', path);
+    return Math.max(0, this.capacityBytes - this.tree.storedBytes);
   }
 
   async close(): Promise<void> {}
@@ -313,7 +333,7 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
     specificationVersion: 'v1' as const,
     name: options.name ?? 'memory',
     async openSession(): Promise<StorageSessionV1> {
-      const session = new MemorySession(tree, chunkBytes, options.readReportsSize ?? true);
+      const session = new MemorySession(tree, chunkBytes, options.readReportsSize ?? true, options.capacityBytes ?? 1024 ** 3);
       if (omitted.size === 0) return session;
       // A plain object exposes exactly the methods kept, so `'append' in session` answers as a real connector would.
       const view: Record<string, unknown> = {};
@@ -329,6 +349,8 @@ export function createMemoryStorage(options: MemoryStorageOptions = {}): Storage
         'rename',
         'setModifiedTime',
         'checksum',
+        'setMode',
+        'freeSpace',
         'close',
       ] as const) {
         if (!omitted.has(method as MemoryStorageCapability)) view[method] = session[method].bind(session);

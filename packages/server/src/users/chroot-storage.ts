@@ -1,4 +1,4 @@
-import type { StorageCallOptions, StorageSessionV1 } from '@ftp/plugin-api';
+import { storageError, type StorageCallOptions, type StorageSessionV1 } from '@ftp/plugin-api';
 import { resolveVirtualPath } from '@ftp/protocol';
 
 /**
@@ -27,6 +27,14 @@ export function chrootStorage(inner: StorageSessionV1, rootDirectory: string): S
   if (inner.rename) optional.rename = (from, to, options: StorageCallOptions) => inner.rename!(inside(from), inside(to), options);
   if (inner.setModifiedTime) optional.setModifiedTime = (path, time, options) => inner.setModifiedTime!(inside(path), time, options);
   if (inner.checksum) optional.checksum = (path, algorithm, options) => inner.checksum!(inside(path), algorithm, options);
+  if (inner.setMode) {
+    // The user's "/" is a jail's root, which the contract keeps out of reach of setMode, as the connector's own.
+    optional.setMode = async (path, mode, options) => {
+      if (path === '/') throw storageError('EACCES', path);
+      return inner.setMode!(inside(path), mode, options);
+    };
+  }
+  if (inner.freeSpace) optional.freeSpace = (path, options) => inner.freeSpace!(inside(path), options);
   if (inner.close) optional.close = () => inner.close!();
   return { ...session, ...optional };
 }

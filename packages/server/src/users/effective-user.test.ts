@@ -37,6 +37,19 @@ describe('resolveEffectiveUser', () => {
     expect(user.hasOverridesBelow(path)).toBe(expected);
   });
 
+  it('denies chmod unless the user, the defaults or a directory override grants it', () => {
+    const plain = resolveEffectiveUser({ username: 'bob', permissions: { upload: true } }, {});
+    expect(plain.allows('chmod', '/file')).toBe(false);
+    expect(plain.allows('upload', '/file')).toBe(true);
+    const granted = resolveEffectiveUser({ username: 'bob', permissions: { chmod: true } }, {});
+    expect(granted.allows('chmod', '/file')).toBe(true);
+    const byDefaults = resolveEffectiveUser({ username: 'bob' }, { permissions: { chmod: true } });
+    expect(byDefaults.allows('chmod', '/file')).toBe(true);
+    const inOneDirectory = resolveEffectiveUser({ username: 'bob', directoryPermissions: { '/web': { chmod: true } } }, {});
+    expect(inOneDirectory.allows('chmod', '/web/index.html')).toBe(true);
+    expect(inOneDirectory.allows('chmod', '/private.txt')).toBe(false);
+  });
+
   it('takes limits from the user, else from the defaults', () => {
     expect(user.quota).toEqual({ maxFiles: 9 });
     expect(user.maxSessions).toBe(4);

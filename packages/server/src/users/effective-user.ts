@@ -20,6 +20,14 @@ export function resolveEffectiveUser(user: AuthenticatedUser, defaults: UserDefa
 }
 
 const noPermissions: UserPermissions = Object.freeze({});
+
+/**
+ * What a flag left out everywhere means: allowed, but for `chmod`, which is denied unless granted (a mode change can
+ * open a user's files to other accounts of the host, so an operator grants it on purpose).
+ */
+function allowedByDefault(permission: keyof UserPermissions): boolean {
+  return permission !== 'chmod';
+}
 const noOverrides: ReadonlyArray<readonly [string, UserPermissions]> = Object.freeze([]);
 
 /** A class, not an object of closures: its methods are shared by every session, so an idle session holds less. */
@@ -49,7 +57,7 @@ class ResolvedUser implements EffectiveUser {
   }
 
   allows(permission: keyof UserPermissions, path: string): boolean {
-    let allowed = this.#base[permission] ?? true;
+    let allowed = this.#base[permission] ?? allowedByDefault(permission);
     for (const [directory, permissions] of this.#overrides) {
       if (directory !== '/' && path !== directory && !path.startsWith(`${directory}/`)) continue;
       allowed = permissions[permission] ?? allowed;
@@ -78,6 +86,7 @@ const writableAnonymous: UserPermissions = Object.freeze({
   rename: false,
   makeDirectory: true,
   setModifiedTime: false,
+  chmod: false,
 });
 const readOnlyAnonymous: UserPermissions = Object.freeze({
   list: true,
@@ -88,4 +97,5 @@ const readOnlyAnonymous: UserPermissions = Object.freeze({
   rename: false,
   makeDirectory: false,
   setModifiedTime: false,
+  chmod: false,
 });

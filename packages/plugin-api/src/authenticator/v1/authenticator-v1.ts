@@ -9,8 +9,8 @@ export interface AuthenticationRequest {
 }
 
 /**
- * Per-user permissions. Every flag defaults to true when left out; the server checks them before any storage call
- * and before any data moves, and answers 550 naming the missing permission.
+ * Per-user permissions. Every flag but `chmod` defaults to true when left out; the server checks them before any
+ * storage call and before any data moves, and answers 550 naming the missing permission.
  */
 export interface UserPermissions {
   /** LIST, NLST, MLSD, MLST, STAT <path>. */
@@ -32,6 +32,11 @@ export interface UserPermissions {
   readonly makeDirectory?: boolean;
   /** MFMT. */
   readonly setModifiedTime?: boolean;
+  /**
+   * SITE CHMOD. Denied unless granted (here, in the server's `userDefaults` or in a directory's overrides), unlike
+   * every other flag: a mode change can open a user's files to other accounts of the host, so it is given on purpose.
+   */
+  readonly chmod?: boolean;
 }
 
 /** Storage limits of one user, counted over all of that user's sessions on one server. */

@@ -14,6 +14,7 @@ export const userPermissionKeys: readonly (keyof UserPermissions)[] = Object.fre
   'rename',
   'makeDirectory',
   'setModifiedTime',
+  'chmod',
 ]);
 
 const profileKeys = [

@@ -59,7 +59,8 @@ export interface WriteResult {
   readonly bytesWritten: number;
 }
 
-export type ChecksumAlgorithm = 'SHA-256' | 'SHA-1' | 'MD5' | 'CRC32';
+/** The digests HASH (draft-bryan-ftpext-hash) and XCRC, XMD5, XSHA1, XSHA256 and XSHA512 ask for. */
+export type ChecksumAlgorithm = 'SHA-1' | 'SHA-256' | 'SHA-512' | 'MD5' | 'CRC32';
 
 /**
  * The file operations of one logged-in user. Every path is virtual: absolute, POSIX, normalised (no ".", "..",
@@ -126,10 +127,31 @@ export interface StorageSessionV1 {
   setModifiedTime?(path: string, time: Date, options: StorageCallOptions): Promise<void>;
 
   /**
-   * Optional: HASH. The lower-case hex digest of the whole file. Throws `ENOTSUP` for an algorithm it lacks.
-   * Without it, HASH answers 502 and is left out of FEAT.
+   * Optional: HASH, XCRC, XMD5, XSHA1, XSHA256 and XSHA512 of a whole file, answered without the server reading it:
+   * from a checksum the store kept (an S3 object checksum, one the connector recorded as it committed the upload) or
+   * computed where the data lives. Resolves with the digest of the file's current content in the form
+   * `createChecksumDigest` gives (lower-case hex; CRC32 as 8 digits), never one recorded for content the file no
+   * longer has (after an overwrite, an append, a resume or a change by another program). Throws `ENOTSUP` when it has
+   * no such way for this algorithm or this file: the server then hashes the content through `read` itself, which is
+   * also what it does for a connector without this method. Throws `ENOENT`, `EISDIR`.
    */
   checksum?(path: string, algorithm: ChecksumAlgorithm, options: StorageCallOptions): Promise<string>;
+
+  /**
+   * Optional: SITE CHMOD. Sets the permission bits `mode` (0 to 0o777: never setuid, setgid or sticky, which the
+   * server refuses before calling) of the file or directory `path` names, following symlinks inside the root as
+   * `stat` does; `stat` and `list` then report them as `mode`. Acts on the entry it resolved inside the root, never on
+   * what a symlink swapped in meanwhile leads to. Throws `ENOENT`, `EACCES` (the root itself, or the backend refused).
+   * Without it, SITE CHMOD answers 502 and SITE HELP leaves it out.
+   */
+  setMode?(path: string, mode: number, options: StorageCallOptions): Promise<void>;
+
+  /**
+   * Optional: AVBL. The bytes that can still be stored in the directory `path`: what the backend knows without
+   * counting anything (a file system's space available to the server process), as a safe integer. Throws `ENOENT`,
+   * `ENOTDIR`. Without it, AVBL answers 502 and is left out of FEAT.
+   */
+  freeSpace?(path: string, options: StorageCallOptions): Promise<number>;
 
   /** Called once when the session ends, after every transfer has settled. */
   close?(): Promise<void>;
