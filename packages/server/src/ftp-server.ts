@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { SessionAdmission } from '@ftp/plugin-api';
 import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
 import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
 import { ControlConnection } from './connection.ts';
@@ -151,40 +152,50 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       this.#refuse(plainSocket, implicitTls, 'Too many connections, try again later.');
       return;
     }
-    // The ban and the per-address count are the shared state's (every instance of the store counts them together).
+    // The ban and the per-address count are the shared state's (every instance of the store counts them together):
+    // the in-memory default answers at once, a store by a promise.
+    const admission = this.#limits.admitConnection(remoteAddress, this.#options.maxSessionsPerIp);
+    if (typeof admission === 'string') {
+      this.#admit(admission, plainSocket, implicitTls, peer);
+      return;
+    }
     // A socket that fails while the answer is on its way must not raise an unhandled 'error'.
     this.#admitting++;
     plainSocket.on('error', ignoreSocketError);
-    this.#limits.admitConnection(remoteAddress, this.#options.maxSessionsPerIp).then(
-      (admission) => {
+    admission.then(
+      (answer) => {
         this.#admitting--;
         plainSocket.off('error', ignoreSocketError);
-        if (admission !== 'acquired') {
-          if (admission === 'banned') {
-            logger.info({ remoteAddress }, 'connection refused: address banned by the defender');
-            this.#refuse(plainSocket, implicitTls, 'Too many failed logins from your address; try again later.');
-          } else {
-            logger.warn({ remoteAddress, sessions: this.#sessions.size }, 'connection refused: session limit');
-            this.#refuse(plainSocket, implicitTls, 'Too many connections, try again later.');
-          }
-          return;
-        }
-        if (this.#closing !== undefined || plainSocket.destroyed) {
+        if (answer === 'acquired' && (this.#closing !== undefined || plainSocket.destroyed)) {
           this.#limits.releaseConnection(remoteAddress);
           if (!plainSocket.destroyed) this.#refuse(plainSocket, implicitTls, 'Server shutting down.');
           return;
         }
-        this.#createSession(plainSocket, implicitTls, peer);
+        this.#admit(answer, plainSocket, implicitTls, peer);
       },
       (error: unknown) => {
         this.#admitting--;
         plainSocket.off('error', ignoreSocketError);
         // Fail closed: without the shared state's answer nobody knows whether the address is banned.
         logger.warn({ remoteAddress, error: String(error) }, 'connection refused: the shared state did not answer');
-        if (plainSocket.destroyed) return;
-        this.#refuse(plainSocket, implicitTls, 'Service not available, try again later.');
+        if (!plainSocket.destroyed) this.#refuse(plainSocket, implicitTls, 'Service not available, try again later.');
       },
     );
+  }
+
+  #admit(admission: SessionAdmission, plainSocket: Socket, implicitTls: boolean, peer: PeerAddresses): void {
+    if (admission === 'acquired') {
+      this.#createSession(plainSocket, implicitTls, peer);
+      return;
+    }
+    const { remoteAddress } = peer;
+    if (admission === 'banned') {
+      this.#options.logger.info({ remoteAddress }, 'connection refused: address banned by the defender');
+      this.#refuse(plainSocket, implicitTls, 'Too many failed logins from your address; try again later.');
+    } else {
+      this.#options.logger.warn({ remoteAddress, sessions: this.#sessions.size }, 'connection refused: session limit');
+      this.#refuse(plainSocket, implicitTls, 'Too many connections, try again later.');
+    }
   }
 
   #createSession(plainSocket: Socket, implicitTls: boolean, peer: PeerAddresses): void {

@@ -41,7 +41,11 @@ export function createMemorySharedState(): SharedStateV1 {
   return new MemorySharedState();
 }
 
-class MemorySharedState implements SharedStateV1 {
+/**
+ * Exported for `ServerLimits` alone: besides the contract, it answers session slots synchronously (`takeSession`,
+ * `giveBackSession`), so the default server admits and ends a connection without a promise.
+ */
+export class MemorySharedState implements SharedStateV1 {
   readonly specificationVersion = 'v1';
   readonly name = 'memory';
   readonly quotaGrantBytes = 0;
@@ -54,21 +58,32 @@ class MemorySharedState implements SharedStateV1 {
   readonly #uploadLocks = new Set<string>();
 
   acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission> {
-    if (scope === 'address' && this.#isBanned(key)) return banned;
-    const counts = this.#sessions[scope];
-    const taken = counts.get(key) ?? 0;
-    if (limit !== undefined && taken >= limit) return limitReached;
-    counts.set(key, taken + 1);
-    return acquired;
+    const admission = this.takeSession(scope, key, limit);
+    return admission === 'acquired' ? acquired : admission === 'banned' ? banned : limitReached;
   }
 
   releaseSession(scope: SessionScope, key: string): Promise<void> {
+    this.giveBackSession(scope, key);
+    return done;
+  }
+
+  /** `acquireSession`, answered at once. */
+  takeSession(scope: SessionScope, key: string, limit: number | undefined): SessionAdmission {
+    if (scope === 'address' && this.#isBanned(key)) return 'banned';
+    const counts = this.#sessions[scope];
+    const taken = counts.get(key) ?? 0;
+    if (limit !== undefined && taken >= limit) return 'limit-reached';
+    counts.set(key, taken + 1);
+    return 'acquired';
+  }
+
+  /** `releaseSession`, done at once. */
+  giveBackSession(scope: SessionScope, key: string): void {
     const counts = this.#sessions[scope];
     const taken = counts.get(key);
-    if (taken === undefined) return done;
+    if (taken === undefined) return;
     if (taken <= 1) counts.delete(key);
     else counts.set(key, taken - 1);
-    return done;
   }
 
   isBanned(address: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import type { SessionAdmission, SharedStateV1, UserBandwidth } from '@ftp/plugin-api';
 import type { DefenderOptions, ServerLogger } from '../server-options.ts';
 import { Defender } from './defender.ts';
-import { createMemorySharedState } from './memory-shared-state.ts';
+import { MemorySharedState } from './memory-shared-state.ts';
 import { QuotaAccount } from './quota-accounts.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
@@ -20,6 +20,8 @@ interface UserEntry {
 export class ServerLimits {
   readonly defender: Defender | undefined;
   readonly sharedState: SharedStateV1;
+  /** The default in-memory state, whose session slots are taken and given back without a promise. */
+  readonly #memory: MemorySharedState | undefined;
   readonly #logger: ServerLogger;
   /** This process's sessions of each user, for the bandwidth limiters they share. */
   readonly #users = new Map<string, UserEntry>();
@@ -33,7 +35,8 @@ export class ServerLimits {
     logger: ServerLogger;
     sharedState?: SharedStateV1 | undefined;
   }) {
-    this.sharedState = options.sharedState ?? createMemorySharedState();
+    this.sharedState = options.sharedState ?? new MemorySharedState();
+    this.#memory = this.sharedState instanceof MemorySharedState ? this.sharedState : undefined;
     this.#logger = options.logger;
     this.defender =
       options.defender?.enabled === false ? undefined : new Defender(options.defender ?? {}, options.logger, this.sharedState);
@@ -43,15 +46,18 @@ export class ServerLimits {
 
   /**
    * A new connection from `address`: refused as `banned` while the defender bans it, as `limit-reached` when the
-   * address already has `maxPerAddress` sessions (on every instance of the store). Throws `SharedStateUnavailableError`.
+   * address already has `maxPerAddress` sessions (on every instance of the store). Answered at once by the in-memory
+   * state, else by a promise that rejects with `SharedStateUnavailableError`.
    */
-  admitConnection(address: string, maxPerAddress: number): Promise<SessionAdmission> {
+  admitConnection(address: string, maxPerAddress: number): SessionAdmission | Promise<SessionAdmission> {
+    if (this.#memory !== undefined) return this.#memory.takeSession('address', address, maxPerAddress);
     return this.sharedState.acquireSession('address', address, maxPerAddress);
   }
 
   /** The connection admitted by `admitConnection` closed. */
   releaseConnection(address: string): void {
-    this.#giveBack(this.sharedState.releaseSession('address', address));
+    if (this.#memory !== undefined) this.#memory.giveBackSession('address', address);
+    else this.#giveBack(this.sharedState.releaseSession('address', address));
   }
 
   /**
@@ -59,7 +65,11 @@ export class ServerLimits {
    * store). Throws `SharedStateUnavailableError`.
    */
   async acquireSession(username: string, maxSessions: number | undefined, bandwidth: UserBandwidth | undefined): Promise<boolean> {
-    if ((await this.sharedState.acquireSession('user', username, maxSessions)) !== 'acquired') return false;
+    const admission =
+      this.#memory !== undefined
+        ? this.#memory.takeSession('user', username, maxSessions)
+        : await this.sharedState.acquireSession('user', username, maxSessions);
+    if (admission !== 'acquired') return false;
     const entry = this.#users.get(username);
     if (entry !== undefined) entry.sessions++;
     else {
@@ -77,7 +87,8 @@ export class ServerLimits {
     const entry = this.#users.get(username);
     if (entry === undefined) return;
     if (--entry.sessions <= 0) this.#users.delete(username);
-    this.#giveBack(this.sharedState.releaseSession('user', username));
+    if (this.#memory !== undefined) this.#memory.giveBackSession('user', username);
+    else this.#giveBack(this.sharedState.releaseSession('user', username));
   }
 
   /** The limiters a transfer of `username` passes through: the user's, then the server's. */
