@@ -67,11 +67,18 @@ export function sharedStateStatements(names: SqlNames) {
       )
       SELECT EXISTS (SELECT 1 FROM ban) AS banned, EXISTS (SELECT 1 FROM taken) AS taken`,
 
-    /** $1 scope, $2 key, $3 instance id. Only a slot this instance holds (and that a sweep has not dropped) is freed. */
-    releaseSession: `WITH mine AS (
-        UPDATE ${instanceSessions} SET count = count - 1 WHERE instance_id = $3 AND scope = $1 AND key = $2 AND count > 0 RETURNING 1
+    /**
+     * $1 scope, $2 key, $3 instance id. Only a slot this instance holds (and that a sweep has not dropped) is freed.
+     * The total's row is locked before the instance's, as `acquireSession` does, so the two never deadlock.
+     */
+    releaseSession: `WITH total AS (
+        UPDATE ${sessionCounts} SET count = count - 1
+        WHERE scope = $1 AND key = $2 AND count > 0
+          AND EXISTS (SELECT 1 FROM ${instanceSessions} WHERE instance_id = $3 AND scope = $1 AND key = $2 AND count > 0)
+        RETURNING 1
       )
-      UPDATE ${sessionCounts} SET count = count - 1 WHERE scope = $1 AND key = $2 AND count > 0 AND EXISTS (SELECT 1 FROM mine)`,
+      UPDATE ${instanceSessions} SET count = count - 1
+      WHERE instance_id = $3 AND scope = $1 AND key = $2 AND count > 0 AND EXISTS (SELECT 1 FROM total)`,
 
     /** $1 address. */
     isBanned: `SELECT EXISTS (SELECT 1 FROM ${bans} WHERE address = $1 AND until > now()) AS banned`,

@@ -265,6 +265,22 @@ export function runSharedStateConformance(
       expect(answers.filter((answer) => answer === 'acquired')).toHaveLength(7);
     });
 
+    check('atomicity', 'parallel takes and releases of one key all answer, and leave the count where it was', async () => {
+      const address = unique('192.0.2.50');
+      const [one, two] = instances();
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, worker) => {
+          const instance = (worker % 2 === 0 ? one : two)!;
+          for (let round = 0; round < 8; round++) {
+            expect(await instance.acquireSession('address', address, 1_000)).toBe('acquired');
+            await instance.releaseSession('address', address);
+          }
+        }),
+      );
+      expect(await state().acquireSession('address', address, 1)).toBe('acquired');
+      expect(await state().acquireSession('address', address, 1)).toBe('limit-reached');
+    });
+
     check('upload-locks', 'one holder per user and path; a release frees it', async () => {
       const [alice, bob] = [unique('alice'), unique('bob')];
       expect(await state().acquireUploadLock(alice, '/log.txt')).toBe(true);
