@@ -28,7 +28,7 @@ function validate(options: MemoryStorageOptions): Required<MemoryStorageOptions>
 /**
  * A storage connector that keeps every file in memory: for tests, demos and throw-away drop boxes. Content is lost
  * when the process ends. Implements the required `StorageSessionV1` methods plus `append`, `rename` and
- * `setModifiedTime`; it leaves out `checksum`, so the server answers HASH with 502.
+ * `setModifiedTime`; it leaves out `checksum`, so the server answers HASH by reading the file through `read`.
  *
  * @example
  * ```ts

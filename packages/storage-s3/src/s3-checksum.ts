@@ -1,9 +1,5 @@
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
-import { crc32 } from 'node:zlib';
-import { GetObjectCommand, HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { storageError, type ChecksumAlgorithm } from '@ftp/plugin-api';
-import { streamBody } from './object-body.ts';
 import { isNotFound, mapS3Errors } from './s3-error-to-storage-error.ts';
 import { directoryState, type SessionScope } from './s3-lookup.ts';
 
@@ -15,8 +11,6 @@ const storedField = {
   MD5: 'ChecksumMD5',
   CRC32: 'ChecksumCRC32',
 } as const satisfies Record<ChecksumAlgorithm, keyof HeadObjectCommandOutput>;
-
-const nodeHashNames = { 'SHA-256': 'sha256', 'SHA-1': 'sha1', 'SHA-512': 'sha512', MD5: 'md5' } as const;
 
 /**
  * The stored checksum of the whole object for `algorithm`, in lower-case hex, or undefined. Only a full-object
@@ -32,33 +26,11 @@ export function storedChecksum(head: HeadObjectCommandOutput, algorithm: Checksu
   return bytes.byteLength === expectedBytes ? bytes.toString('hex') : undefined;
 }
 
-/** Hashes the object by streaming it once, in bounded memory. */
-async function computeChecksum(
-  scope: SessionScope,
-  key: string,
-  path: string,
-  eTag: string | undefined,
-  algorithm: ChecksumAlgorithm,
-  signal: AbortSignal,
-): Promise<string> {
-  const output = await scope.client.send(
-    new GetObjectCommand({ Bucket: scope.settings.bucket, Key: key, ...(eTag === undefined ? {} : { IfMatch: eTag }) }),
-    { abortSignal: signal },
-  );
-  const body = streamBody(output.Body as Readable, signal, path);
-  if (algorithm === 'CRC32') {
-    let value = 0;
-    for await (const chunk of body) value = crc32(chunk, value);
-    return (value >>> 0).toString(16).padStart(8, '0');
-  }
-  const hash = createHash(nodeHashNames[algorithm]);
-  for await (const chunk of body) hash.update(chunk);
-  return hash.digest('hex');
-}
-
 /**
  * HASH: the checksum S3 stored with the object when it has a full-object one of this algorithm (uploads through
- * this connector store a full-object CRC32), otherwise computed by streaming the object. `ENOENT`, `EISDIR`.
+ * this connector store a full-object CRC32); `ENOTSUP` otherwise, and the server hashes the object through `read`
+ * (one GetObject). `ENOENT`, `EISDIR`. S3 checked a stored checksum against the bytes it received, and a later write
+ * replaces it with the object, so a stored one describes the current content.
  */
 export async function checksumOf(scope: SessionScope, path: string, algorithm: ChecksumAlgorithm, signal: AbortSignal): Promise<string> {
   const key = scope.keys.fileKey(path);
@@ -77,6 +49,6 @@ export async function checksumOf(scope: SessionScope, path: string, algorithm: C
     throw storageError(directory.exists ? 'EISDIR' : 'ENOENT', path);
   }
   const stored = storedChecksum(head, algorithm);
-  if (stored !== undefined) return stored;
-  return mapS3Errors(path, () => computeChecksum(scope, key, path, head.ETag, algorithm, signal));
+  if (stored === undefined) throw storageError('ENOTSUP', path);
+  return stored;
 }

@@ -33,7 +33,7 @@ function announcedSize(context: CommandContext, path: string): Promise<number | 
     );
 }
 
-/** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, ALLO, HASH. */
+/** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, ALLO. */
 export const fileCommands = [
   defineCommand({
     verb: 'RETR',
@@ -267,22 +267,6 @@ export const fileCommands = [
     handle(context) {
       // RFC 959 §4.1.3: servers that need no allocation treat ALLO as NOOP (202).
       context.reply(ReplyCode.CommandNotImplementedSuperfluous, 'ALLO not needed.');
-    },
-  }),
-  defineCommand({
-    verb: 'HASH',
-    requiresLogin: true,
-    argument: 'required',
-    requiresCapability: 'checksum',
-    feature: 'HASH SHA-256*',
-    syntax: 'HASH <sp> pathname',
-    async handle(context, argument) {
-      const path = context.resolvePath(argument);
-      context.requirePermission('download', path);
-      const entry = await requireFile(context, path);
-      const digest = await capabilityOf(context.storage(), 'checksum')(path, 'SHA-256', context.callOptions());
-      // draft-bryan-ftpext-hash-02 §3.1: "213 <algorithm> <start>-<end> <hash> <path>".
-      context.reply(ReplyCode.FileStatus, `SHA-256 0-${entry.size} ${digest} ${argument}`);
     },
   }),
 ];

@@ -33,7 +33,8 @@ describe('information commands', () => {
     // Which storage the user gets is not known yet: only the facts every storage supplies (RFC 3659 §7.8).
     expect(features).toContain('MLST type*;size*;modify*;perm*;');
     expect(features).not.toContain('MFMT');
-    expect(features.some((line) => line.startsWith('HASH'))).toBe(false);
+    // HASH needs no capability: every storage can be hashed through `read`.
+    expect(features).toContain('HASH SHA-1;SHA-256*;SHA-512;MD5;CRC32');
   });
 
   it('adds the storage-backed features to FEAT after login, only those the storage has', async () => {
@@ -41,13 +42,13 @@ describe('information commands', () => {
     await full.login();
     const fullFeatures = featureLines((await full.send('FEAT'))[0] ?? '');
     expect(fullFeatures).toContain('MFMT');
-    expect(fullFeatures).toContain('HASH SHA-256*');
+    expect(fullFeatures).toContain('HASH SHA-1;SHA-256*;SHA-512;MD5;CRC32');
     expect(fullFeatures).toContain('MLST type*;size*;modify*;perm*;unique*;UNIX.mode*;');
     const limited = harness({ omit: ['setModifiedTime', 'checksum'] });
     await limited.login();
     const limitedFeatures = featureLines((await limited.send('FEAT'))[0] ?? '');
     expect(limitedFeatures).not.toContain('MFMT');
-    expect(limitedFeatures.some((line) => line.startsWith('HASH'))).toBe(false);
+    expect(limitedFeatures).toContain('HASH SHA-1;SHA-256*;SHA-512;MD5;CRC32');
     expect(limitedFeatures).toContain('SIZE');
   });
 

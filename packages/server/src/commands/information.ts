@@ -2,6 +2,7 @@ import { formatMlstOptsReply, parseMlstOptions, ReplyCode } from '@ftp/protocol'
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext } from '../session/command-context.ts';
 import { defineCommand, isLoggedIn } from '../session/define-command.ts';
+import { optsHash } from './checksums.ts';
 import { listOverControl } from './listing.ts';
 import { learnMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 
@@ -142,6 +143,9 @@ async function handleOpts(context: CommandContext, argument: string): Promise<vo
       // RFC 2640 §3.1: we always speak UTF-8; ON is acknowledged, OFF cannot be honoured.
       if (value.toUpperCase() === 'OFF') throw new ReplyError(ReplyCode.ParameterNotImplemented, 'UTF8 cannot be turned off.');
       context.reply(ReplyCode.CommandOkay, 'Always in UTF8 mode.');
+      return;
+    case 'HASH':
+      optsHash(context, value);
       return;
     case 'MLST': {
       // RFC 3659 §7.9: select facts; unknown ones are ignored; the reply lists what is now selected, which leaves

@@ -1,6 +1,7 @@
 import type { CommandContext } from '../session/command-context.ts';
 import { hasCapability, type CommandSpec, type CommandTable } from '../session/define-command.ts';
 import { authenticationCommands } from './authentication.ts';
+import { checksumCommands } from './checksums.ts';
 import { dataChannelCommands } from './data-channel.ts';
 import { directoryCommands } from './directories.ts';
 import { fileCommands } from './files.ts';
@@ -73,6 +74,7 @@ export function createCommandRegistry(): CommandRegistry {
     authenticationCommands,
     directoryCommands,
     fileCommands,
+    checksumCommands,
     listingCommands,
     dataChannelCommands,
     informationCommands,
