@@ -269,6 +269,11 @@ export const fsOptionsSchema = z.strictObject({
     description: 'entries stat-ed at once with `fileSystem: "network"` and `listInWorker: false`',
     defaultValue: 32,
   }),
+  recordChecksums: documented(z.array(choice(['SHA-1', 'SHA-256', 'SHA-512', 'MD5', 'CRC32'])).exactOptional(), {
+    description:
+      'digests recorded as uploads are committed, so HASH of an uploaded file needs no second read; each costs CPU on every upload',
+    defaultValue: [],
+  }),
   name: documented(nonEmptyText().exactOptional(), { description: 'the connector name in logs', defaultValue: 'fs' }),
   reclaimTemporaries: documented(
     z

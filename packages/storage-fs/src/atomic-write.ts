@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
 import { errnoOf } from './errno-to-storage-error.ts';
 import type { DirectoryHandle } from './directory-handle.ts';
 import type { FileCalls } from './file-calls.ts';
@@ -17,6 +18,11 @@ export interface AtomicWriteOptions {
   readonly fsync: boolean;
   /** Where the system calls run (event loop or thread pool). */
   readonly calls: FileCalls;
+  /**
+   * Told the stats of the file as published by a rename (not with `exclusive`), taken on its still open descriptor:
+   * the file that was written, whatever has been put at its name since.
+   */
+  readonly onPublished?: (stats: Stats) => void;
 }
 
 /**
@@ -90,9 +96,15 @@ export async function writeAtomically(
     const bytesWritten = await writeAll(calls, fd, data, options.signal, 0);
     if (options.fsync) await calls.fsync(fd);
     throwIfAborted(options.signal);
-    // The synced file may be published while its descriptor closes: in the thread pool both calls overlap.
-    const closing = calls.close(fd);
-    fd = undefined;
+    // The synced file may be published while its descriptor closes: in the thread pool both calls overlap. Only
+    // when its stats as published are wanted does the descriptor stay open until after the rename (which changes
+    // the file's ctime).
+    const statsWanted = options.onPublished !== undefined && !options.exclusive;
+    let closing: Promise<void> | undefined;
+    if (!statsWanted) {
+      closing = calls.close(fd);
+      fd = undefined;
+    }
     try {
       if (options.exclusive) {
         await publishExclusively(calls, temporaryPath, targetPath);
@@ -102,6 +114,11 @@ export async function writeAtomically(
       }
     } finally {
       await closing;
+    }
+    if (statsWanted) {
+      // The upload is stored whatever happens here: stats that cannot be taken only mean nothing is told.
+      const stats = await calls.fstat(fd!).catch(() => undefined);
+      if (stats !== undefined) options.onPublished!(stats);
     }
     if (options.fsync) await syncDirectory(calls, directory);
     return bytesWritten;

@@ -1,6 +1,5 @@
-import { constants, createReadStream, type Dir, type Dirent, type Stats } from 'node:fs';
-import { addAbortSignal } from 'node:stream';
-import { createChecksumDigest, storageError } from '@ftp/plugin-api';
+import { constants, type Dir, type Dirent, type Stats } from 'node:fs';
+import { storageError } from '@ftp/plugin-api';
 import type {
   ChecksumAlgorithm,
   FileEntry,
@@ -12,6 +11,7 @@ import type {
   WriteResult,
 } from '@ftp/plugin-api';
 import { writeAtomically, writeInPlace } from './atomic-write.ts';
+import { UploadDigests, type ChecksumRecords } from './checksum-records.ts';
 import type { DirectoryHandle } from './directory-handle.ts';
 import { entryKindOf, isTemporaryName } from './entry-visibility.ts';
 import type { FileCalls } from './file-calls.ts';
@@ -51,6 +51,9 @@ export interface FsSessionSettings {
   readonly listInWorker: boolean;
   /** Where system calls run: the event loop for a local file system (entries stat'ed in batches), or the thread pool. */
   readonly calls: FileCalls;
+  /** Digests computed as uploads pass, recorded at commit in `checksumRecords` (shared by the connector's sessions). */
+  readonly recordChecksums: readonly ChecksumAlgorithm[];
+  readonly checksumRecords: ChecksumRecords;
 }
 
 /** Opens a file to read it: never through a symlink at the end, never blocking on a FIFO. */
@@ -253,7 +256,8 @@ export class FsSession implements StorageSessionV1 {
       throwIfAborted(options.signal);
       const { fileMode, fsync, temporaryPrefix, calls } = this.settings;
       if (options.offset > 0) {
-        const { fd } = await this.openFile(path, resumeFlags);
+        const { fd, stats } = await this.openFile(path, resumeFlags);
+        this.settings.checksumRecords.forget(stats);
         try {
           return { bytesWritten: await writeInPlace(fd, data, options.offset, { signal: options.signal, fsync, calls }) };
         } finally {
@@ -268,13 +272,16 @@ export class FsSession implements StorageSessionV1 {
           if (target.stats.isDirectory()) throw storageError('EISDIR', path);
           if (options.exclusive === true) throw storageError('EEXIST', path);
         }
-        const bytesWritten = await writeAtomically(target.parent, target.name, data, {
+        const { recordChecksums, checksumRecords } = this.settings;
+        const digests = recordChecksums.length === 0 ? undefined : new UploadDigests(recordChecksums);
+        const bytesWritten = await writeAtomically(target.parent, target.name, digests?.tap(data) ?? data, {
           signal: options.signal,
           exclusive: options.exclusive === true,
           fileMode,
           temporaryPrefix,
           fsync,
           calls,
+          ...(digests === undefined ? {} : { onPublished: (stats: Stats) => checksumRecords.record(stats, digests.finish()) }),
         });
         return { bytesWritten };
       } finally {
@@ -286,7 +293,8 @@ export class FsSession implements StorageSessionV1 {
   append(path: string, data: AsyncIterable<Uint8Array>, options: StorageCallOptions): Promise<WriteResult> {
     return mapErrors(path, async () => {
       const { fileMode, fsync, calls } = this.settings;
-      const { fd } = await this.openFile(path, appendFlags, fileMode);
+      const { fd, stats } = await this.openFile(path, appendFlags, fileMode);
+      this.settings.checksumRecords.forget(stats);
       try {
         return { bytesWritten: await writeInPlace(fd, data, null, { signal: options.signal, fsync, calls }) };
       } finally {
@@ -306,6 +314,7 @@ export class FsSession implements StorageSessionV1 {
         if (kind === 'link') await this.refuseLinkToDirectory(found, path);
         // Unlinks the entry itself: deleting an in-root symlink removes the link, not the file it leads to.
         this.jail.forgetAnchor();
+        if (kind === 'file') this.settings.checksumRecords.forget(found.stats!);
         await this.settings.calls.unlink(found.parent.at(found.name));
       } finally {
         found.parent.release();
@@ -370,8 +379,14 @@ export class FsSession implements StorageSessionV1 {
             throw storageError('EEXIST', to);
           }
           this.jail.forgetAnchor();
-          const { calls } = this.settings;
-          await mapErrors(to, () => calls.rename(source.parent.at(source.name), target.parent.at(target.name)));
+          const { calls, checksumRecords } = this.settings;
+          const [from, into] = [source.parent.at(source.name), target.parent.at(target.name)];
+          // A rename changes the file's ctime, not its content: a checksum recorded for it still holds.
+          await checksumRecords.carry(
+            source.stats,
+            () => mapErrors(to, () => calls.rename(from, into)),
+            () => calls.lstat(into),
+          );
         } finally {
           target.parent.release();
         }
@@ -387,23 +402,38 @@ export class FsSession implements StorageSessionV1 {
       try {
         const entry = visibleEntry(found.name, found.stats, path);
         const atime = found.stats!.atime;
+        const { calls, checksumRecords } = this.settings;
         // lutimes on the entry the walk found: a link swapped in meanwhile gets the time, never what it points to.
-        if (found.name === '') await this.settings.calls.utimes(found.parent.self, atime, time);
-        else await this.settings.calls.lutimes(found.parent.at(entry.name), atime, time);
+        if (found.name === '') await calls.utimes(found.parent.self, atime, time);
+        else {
+          const at = found.parent.at(entry.name);
+          // MFMT after an upload (FileZilla, WinSCP) changes times, not content: a recorded checksum still holds.
+          await checksumRecords.carry(
+            found.stats,
+            () => calls.lutimes(at, atime, time),
+            () => calls.lstat(at),
+          );
+        }
       } finally {
         found.parent.release();
       }
     });
   }
 
-  checksum(path: string, algorithm: ChecksumAlgorithm, options: StorageCallOptions): Promise<string> {
+  /**
+   * HASH of a whole file: the digest recorded when this connector committed its upload, while the file is unchanged
+   * (`ChecksumRecords`); `ENOTSUP` otherwise, and the server reads the file through `read`.
+   */
+  checksum(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
     return mapErrors(path, async () => {
-      const { fd } = await this.openFile(path, readFlags);
-      const stream = createReadStream('', { fd, highWaterMark: this.settings.readChunkBytes, autoClose: true });
-      addAbortSignal(options.signal, stream);
-      const digest = createChecksumDigest(algorithm);
-      for await (const chunk of stream as AsyncIterable<Buffer>) digest.update(chunk);
-      return digest.digest();
+      const found = await this.jail.resolve(path);
+      found.parent.release();
+      if (found.name === '' || found.stats?.isDirectory() === true) throw storageError('EISDIR', path);
+      const kind = found.stats === undefined ? 'hidden' : entryKindOf(found.stats.mode);
+      if (kind !== 'file') throw storageError('ENOENT', path);
+      const digest = this.settings.checksumRecords.lookup(found.stats!, algorithm);
+      if (digest === undefined) throw storageError('ENOTSUP', path);
+      return digest;
     });
   }
 

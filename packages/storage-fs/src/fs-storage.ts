@@ -1,6 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Stats } from 'node:fs';
-import { InvalidOptionError, rootDirectorySegments, StorageError } from '@ftp/plugin-api';
+import { InvalidOptionError, isChecksumAlgorithm, rootDirectorySegments, StorageError, type ChecksumAlgorithm } from '@ftp/plugin-api';
+import { ChecksumRecords } from './checksum-records.ts';
 import type { AuthenticatedUser, PluginContext, PluginLogger, StorageConnectorV1, StorageSessionV1 } from '@ftp/plugin-api';
 import { errnoOf } from './errno-to-storage-error.ts';
 import { callsForRoot, eventLoopCalls, threadPoolCalls, type FileCalls } from './file-calls.ts';
@@ -49,6 +50,15 @@ export interface FsStorageOptions {
   readonly listInWorker?: boolean;
   /** How many entries `list` stats at once with `fileSystem: "network"` and `listInWorker: false`. Default 32. */
   readonly listConcurrency?: number;
+  /**
+   * Digests computed as each upload's bytes go by and recorded when it is committed, so that HASH (and XCRC, XMD5,
+   * XSHA*) of a file uploaded since the process started needs no second read of it: any of "SHA-1", "SHA-256",
+   * "SHA-512", "MD5", "CRC32". Default none: every algorithm costs CPU on every upload (SHA-256 about as much as
+   * the rest of an upload on the same core), and HASH reads the file otherwise. A record is kept in memory, for the
+   * 10,000 files last uploaded or hashed, and holds only while the file's size, modification and change times are
+   * those of the commit (the README's HASH section says what that does not see).
+   */
+  readonly recordChecksums?: readonly ChecksumAlgorithm[];
   /** The connector name in logs. Default "fs". */
   readonly name?: string;
   /**
@@ -92,7 +102,20 @@ function settingsFrom(options: FsStorageOptions): FsSessionSettings {
     listConcurrency: positiveInteger('listConcurrency', options.listConcurrency, 32),
     calls: fileSystemFrom(options.fileSystem) === 'local' ? eventLoopCalls : threadPoolCalls,
     listInWorker: booleanOption('listInWorker', options.listInWorker, true),
+    recordChecksums: checksumAlgorithmsOf(options.recordChecksums),
+    checksumRecords: new ChecksumRecords(checksumRecordLimit),
   };
+}
+
+/** Files whose upload checksums are remembered at once (a record is under 300 bytes). */
+const checksumRecordLimit = 10_000;
+
+function checksumAlgorithmsOf(value: readonly ChecksumAlgorithm[] | undefined): readonly ChecksumAlgorithm[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && isChecksumAlgorithm(item))) {
+    throw new InvalidOptionError('recordChecksums', 'must be a list of "SHA-1", "SHA-256", "SHA-512", "MD5" or "CRC32"');
+  }
+  return Object.freeze([...new Set(value)]);
 }
 
 function booleanOption(option: string, value: boolean | undefined, fallback: boolean): boolean {
