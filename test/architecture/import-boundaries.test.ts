@@ -25,8 +25,8 @@ const allowedImports: Record<string, readonly string[]> = {
   'packages/test-utils': [],
   'examples/auth-htpasswd': ['@ftp/plugin-api'],
   'examples/storage-memory': ['@ftp/plugin-api'],
-  'apps/server': ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3'],
-  bench: ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3'],
+  'apps/server': ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3', '@ftp/store-postgres'],
+  bench: ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3', '@ftp/store-postgres'],
 };
 
 /**

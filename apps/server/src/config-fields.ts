@@ -46,6 +46,11 @@ function must(text: string) {
   return { error: (issue: { readonly input?: unknown }) => (issue.input === undefined ? undefined : text) };
 }
 
+/** A string that matches `pattern`; `text` says what it must be. */
+export function matching(pattern: RegExp, text: string) {
+  return z.string(must(text)).regex(pattern, must(text));
+}
+
 /** A whole number from `minimum` to `maximum` (inclusive). */
 export function integer(minimum: number, maximum: number) {
   const message = must(`must be an integer from ${minimum} to ${maximum}`);

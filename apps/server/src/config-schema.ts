@@ -10,6 +10,7 @@ import {
   integer,
   ipv4OrHostname,
   mapOf,
+  matching,
   milliseconds,
   nonEmptyList,
   nonEmptyText,
@@ -76,6 +77,40 @@ export const userDefaultsSchema = z.strictObject({
     description: 'concurrent sessions of one user (421 beyond)',
     defaultText: 'unlimited',
   }),
+});
+
+/** `sharedStateConfig`: the options of the postgres shared state (`PostgresSharedStateOptions` of `@ftp/store-postgres`). */
+export const sharedStateConfigSchema = z.strictObject({
+  connectionString: documented(
+    matching(/^postgres(ql)?:\/\/./, 'must be a URL that starts with postgres:// or postgresql://').exactOptional(),
+    {
+      description: '`postgres://user@host:5432/database`; a password left out is read from PGPASSWORD',
+      defaultText: "the `@ftp/store-postgres` authenticator's",
+    },
+  ),
+  schema: documented(
+    matching(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, 'must be a plain identifier (letters, digits, underscores)').exactOptional(),
+    {
+      description: 'the schema of the tables, created when missing',
+      defaultText: "the authenticator's, else `ftp`",
+    },
+  ),
+  maxConnections: documented(integer(1, 1_000).exactOptional(), { description: 'most connections of its pool', defaultValue: 10 }),
+  connectTimeoutMs: documented(milliseconds().exactOptional(), {
+    description: 'deadline for a connection: a login waits at most this long before it is answered 421 while the database is down',
+    defaultValue: 2_000,
+  }),
+  queryTimeoutMs: documented(milliseconds().exactOptional(), { description: 'deadline of one query', defaultValue: 2_000 }),
+  leaseMs: documented(integer(30, 3_600_000).exactOptional(), {
+    description:
+      "an instance's sessions, quota reservations and upload locks outlive its last heartbeat (sent every third of it) by this: a crashed instance's are dropped after it",
+    defaultValue: 30_000,
+  }),
+  quotaGrantBytes: documented(integer(0, 2 ** 40).exactOptional(), {
+    description: 'bytes an upload reserves at once (then doubling as it grows): fewer round trips, more held back from parallel uploads',
+    defaultValue: 1_048_576,
+  }),
+  migrate: optionalFlag('create and migrate the tables at start', true),
 });
 
 /** `defender`: bans addresses after failed logins (`DefenderOptions`). */
@@ -363,6 +398,16 @@ export const configSchema = z.strictObject({
     description: "server-wide `uploadBytesPerSecond` / `downloadBytesPerSecond`, on top of each user's own limit",
     env: 'BANDWIDTH',
     defaultText: 'unlimited',
+  }),
+  sharedState: documented(choice(['memory', 'postgres']).default('memory'), {
+    description:
+      'where instances keep what they must agree on (sessions per user and address, bans, quota usage, upload locks): `memory` (this process) or `postgres` (`@ftp/store-postgres`, every instance on one database), see [Shared state](#shared-state)',
+    env: 'SHARED_STATE',
+  }),
+  sharedStateConfig: documented(sharedStateConfigSchema.exactOptional(), {
+    description: 'options of the `postgres` shared state, see [Shared state](#shared-state)',
+    env: 'SHARED_STATE_CONFIG',
+    defaultText: "the `@ftp/store-postgres` authenticator's database",
   }),
   defender: documented(defenderSchema.exactOptional(), {
     description: 'brute-force defence, see [Users and limits](#users-and-limits)',

@@ -261,3 +261,40 @@ describe('users and limits', () => {
     expect(parse(base, { DEFENDER: '{"enabled":false}' }).defender).toEqual({ enabled: false });
   });
 });
+
+describe('sharedState', () => {
+  const postgresUsers = {
+    ...base,
+    authenticator: '@ftp/store-postgres',
+    authenticatorConfig: { connectionString: 'postgres://ftp@db/ftp' },
+  };
+
+  it('is memory unless set, and postgres with the store-postgres authenticator needs nothing more', () => {
+    expect(parse(base).sharedState).toBe('memory');
+    expect(parse({ ...postgresUsers, sharedState: 'postgres' }).sharedState).toBe('postgres');
+    const own = parse({
+      ...base,
+      sharedState: 'postgres',
+      sharedStateConfig: { connectionString: 'postgres://ftp@db/ftp', leaseMs: 60_000 },
+    });
+    expect(own.sharedStateConfig).toEqual({ connectionString: 'postgres://ftp@db/ftp', leaseMs: 60_000 });
+    expect(parse(base, { SHARED_STATE: 'postgres', SHARED_STATE_CONFIG: '{"connectionString":"postgres://db/ftp"}' }).sharedState).toBe(
+      'postgres',
+    );
+  });
+
+  it.each([
+    [{ ...base, sharedState: 'redis' }, 'sharedState'],
+    [{ ...base, sharedStateConfig: { connectionString: 'postgres://ftp@db/ftp' } }, 'sharedStateConfig'],
+    [{ ...base, sharedState: 'postgres' }, 'sharedStateConfig.connectionString'],
+    [{ ...base, sharedState: 'postgres', sharedStateConfig: { connectionString: 'mysql://db' } }, 'sharedStateConfig.connectionString'],
+    [
+      { ...base, sharedState: 'postgres', sharedStateConfig: { connectionString: 'postgres://db/ftp', leaseMS: 1 } },
+      'sharedStateConfig.leaseMS',
+    ],
+  ])('refuses a shared state that would leave instances counting apart: %j names %s', (document, key) => {
+    expect(() => parse(document)).toThrow(
+      expect.objectContaining({ problems: expect.arrayContaining([expect.objectContaining({ key })]) }),
+    );
+  });
+});

@@ -253,6 +253,19 @@ function relationProblems(merged: Readonly<Record<string, unknown>>): ConfigProb
   if (merged.implicitFtpsPort !== undefined && merged.tls === undefined) {
     problems.push({ key: 'implicitFtpsPort', reason: 'needs a tls section with certFile and keyFile' });
   }
+  // Options of a shared state that is not used would leave instances counting apart while the operator meant them to share.
+  if (merged.sharedStateConfig !== undefined && merged.sharedState !== 'postgres') {
+    problems.push({ key: 'sharedStateConfig', reason: 'needs "sharedState": "postgres" (the memory shared state takes no options)' });
+  }
+  if (merged.sharedState === 'postgres' && merged.authenticator !== '@ftp/store-postgres') {
+    const own = merged.sharedStateConfig;
+    if (typeof own !== 'object' || own === null || (own as Record<string, unknown>).connectionString === undefined) {
+      problems.push({
+        key: 'sharedStateConfig.connectionString',
+        reason: 'is required for the postgres shared state unless the authenticator is @ftp/store-postgres, whose database it then shares',
+      });
+    }
+  }
   return problems;
 }
 

@@ -1,6 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findPluginShapeProblem, type Authenticator, type PluginEnvironment, type StorageConnector } from '@ftp/plugin-api';
+import {
+  findPluginShapeProblem,
+  type Authenticator,
+  type PluginEnvironment,
+  type SharedState,
+  type StorageConnector,
+} from '@ftp/plugin-api';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
 import { resolvePluginUrl } from './package-resolution.ts';
 
@@ -193,6 +199,47 @@ function checkPlugin<T>(key: string, specifier: string, plugin: unknown, contrac
     throw new ConfigError(key, `"${specifier}" returned a plugin without the required method ${shape.method}()`);
   }
   return plugin as T;
+}
+
+/** What `loadSharedState` needs to know of the config. */
+export interface SharedStateChoice {
+  /** `memory` (the engine's default, one instance) or `postgres`. */
+  readonly sharedState: string | undefined;
+  readonly sharedStateConfig: PluginConfig | undefined;
+  readonly authenticator: string;
+  readonly authenticatorConfig: PluginConfig;
+}
+
+/**
+ * The shared state named in the config: undefined for `memory` (the engine keeps its own), the `@ftp/store-postgres`
+ * one for `postgres`. Without a `connectionString` of its own, `postgres` takes the store-postgres authenticator's
+ * connection string and schema, so one database holds the users and what the instances share.
+ */
+export async function loadSharedState(choice: SharedStateChoice, environment: PluginEnvironment): Promise<SharedState | undefined> {
+  if (choice.sharedState === undefined || choice.sharedState === 'memory') return undefined;
+  if (choice.sharedState !== 'postgres') {
+    throw new ConfigError('sharedState', `"${choice.sharedState}" is not a shared state: memory or postgres`);
+  }
+  const { createPostgresSharedState } = await importOptionalPackage<typeof import('@ftp/store-postgres')>(
+    'sharedState',
+    'postgres',
+    '@ftp/store-postgres',
+    environment,
+  );
+  const own = choice.sharedStateConfig ?? {};
+  const fromAuthenticator = choice.authenticator === '@ftp/store-postgres' ? choice.authenticatorConfig : {};
+  const config: Record<string, unknown> = { ...own };
+  if (own.connectionString === undefined && own.pool === undefined) {
+    if (typeof fromAuthenticator.connectionString !== 'string') {
+      throw new ConfigError(
+        'sharedStateConfig.connectionString',
+        'is required for the postgres shared state (or use the @ftp/store-postgres authenticator, whose connectionString it then shares)',
+      );
+    }
+    config.connectionString = fromAuthenticator.connectionString;
+    if (own.schema === undefined && typeof fromAuthenticator.schema === 'string') config.schema = fromAuthenticator.schema;
+  }
+  return withConfigKeyPrefix('sharedStateConfig', () => createPostgresSharedState(config, { logger: environment.logger }));
 }
 
 function expectNoOptions(key: string, config: PluginConfig, name: string): void {

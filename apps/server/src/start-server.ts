@@ -2,7 +2,7 @@ import { createFtpServer, type FtpServer, type FtpServerOptions, type PassiveAdd
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import { logServerEvents } from './logging.ts';
-import { loadAuthenticator, loadStorageConnector, type PluginEnvironment } from './plugins.ts';
+import { loadAuthenticator, loadSharedState, loadStorageConnector, type PluginEnvironment } from './plugins.ts';
 import { readCertificatePair, tlsOptions } from './tls-config.ts';
 import { passiveRulesFrom } from './hooks-config.ts';
 import { createAppMetrics, recordReclaimedTemporaries, recordServerMetrics } from './metrics.ts';
@@ -45,6 +45,15 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
     storageHooks,
   );
   const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
+  const sharedState = await loadSharedState(
+    {
+      sharedState: config.sharedState,
+      sharedStateConfig: config.sharedStateConfig,
+      authenticator: config.authenticator,
+      authenticatorConfig: config.authenticatorConfig,
+    },
+    environment(`shared-state-${config.sharedState}`),
+  );
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
     authenticator: metrics === undefined ? authenticator : timeAuthenticator(authenticator, metrics.authCallDuration),
@@ -53,8 +62,16 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
     logger: logger.child({ component: 'engine' }),
     ...(tls === undefined ? {} : { tls }),
     ...(config.preUploadHook === undefined ? {} : { beforeUpload: createPreUploadHook(config.preUploadHook, logger) }),
+    ...(sharedState === undefined ? {} : { sharedState }),
   };
-  const server = createFtpServer(serverOptions(config, parts));
+  let server: FtpServer;
+  try {
+    server = createFtpServer(serverOptions(config, parts));
+  } catch (error) {
+    // The engine closes the shared state with itself; one it never took is closed here.
+    await sharedState?.close?.();
+    throw error;
+  }
   logServerEvents(server, logger);
   const webhooks = config.webhooks === undefined ? undefined : new WebhookDispatcher(config.webhooks, logger, metrics);
   webhooks?.attach(server);
@@ -71,6 +88,8 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
   const probes: ReadinessProbe[] = [
     { name: 'storage', check: async () => storage.checkHealth?.() },
     { name: 'authenticator', check: async () => authenticator.checkHealth?.() },
+    // Down, logins are answered 421 on this instance: the balancer should send clients elsewhere.
+    ...(sharedState === undefined ? [] : [{ name: 'sharedState', check: async () => sharedState.checkHealth?.() }]),
   ];
   let observability: ObservabilityServer | undefined;
   if (metrics !== undefined) {
@@ -182,7 +201,7 @@ function explainListenError(
 /** Maps the app's config keys (ex_ftp names) to `createFtpServer` options, leaving unset keys to its defaults. */
 export function serverOptions(
   config: AppConfig,
-  parts: Pick<FtpServerOptions, 'authenticator' | 'storage' | 'logger' | 'tls' | 'beforeUpload'>,
+  parts: Pick<FtpServerOptions, 'authenticator' | 'storage' | 'logger' | 'tls' | 'beforeUpload' | 'sharedState'>,
 ): FtpServerOptions {
   const passive = withoutUndefined({
     minPort: config.minPassivePort,

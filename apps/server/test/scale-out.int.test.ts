@@ -2,12 +2,14 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import type { ConnectEvent } from '@ftp/server';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { eventually, tempDirectory } from '@ftp/test-utils';
+import { hashPassword, type ConnectEvent } from '@ftp/server';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { eventually, rawSession, tempDirectory, type RawReply, type RawSession } from '@ftp/test-utils';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from '@ftp/test-utils/postgres';
 import { deletePrefix, startTestS3 } from '@ftp/test-utils/s3';
 import { startApp, type InProcessApp } from './support/in-process-app.ts';
 
@@ -17,6 +19,8 @@ import { startApp, type InProcessApp } from './support/in-process-app.ts';
 
 const haproxyBinary = ['/usr/sbin/haproxy', '/usr/bin/haproxy'].find((path) => spawnSync(path, ['-v']).status === 0);
 const runCurl = promisify(execFile);
+/** The app's package directory, where its devDependency @ftp/store-postgres is installed. */
+const appDirectory = fileURLToPath(new URL('..', import.meta.url));
 const clientAddress = '127.0.0.9';
 /** HAProxy's readiness is probed from another address, so those connections are told apart from the client's. */
 const probeAddress = '127.0.0.8';
@@ -191,3 +195,243 @@ describe('readiness on S3', () => {
     expect(await notReady.json()).toMatchObject({ status: 'not ready', checks: { listening: 'ok', storage: expect.any(String) } });
   });
 });
+
+/** A raw session through HAProxy from `from`, its greeting read. */
+async function sessionThrough(port: number, from: string): Promise<{ session: RawSession; greeting: RawReply }> {
+  const session = await rawSession(port, from);
+  return { session, greeting: await session.read() };
+}
+
+/** USER and PASS; the reply to PASS. */
+async function logIn(session: RawSession, user: string, password: string): Promise<RawReply> {
+  await session.command(`USER ${user}`);
+  return session.command(`PASS ${password}`);
+}
+
+/** PASV, then a data connection from `from` to the address and port the 227 reply announces (the instance's own). */
+async function passiveDataFrom(session: RawSession, from: string): Promise<Socket> {
+  const reply = await session.command('PASV');
+  const match = /\((\d+),(\d+),(\d+),(\d+),(\d+),(\d+)\)/.exec(reply.text);
+  if (reply.code !== 227 || match === null) throw new Error(`not a 227 reply: ${reply.text}`);
+  const socket = connect({ host: match.slice(1, 5).join('.'), port: Number(match[5]) * 256 + Number(match[6]), localAddress: from });
+  onTestFinished(() => {
+    socket.destroy();
+  });
+  socket.on('error', () => undefined);
+  await once(socket, 'connect');
+  return socket;
+}
+
+/** STOR of `size` bytes over its own data connection: the 150 first, then the data, then the final reply's code. */
+async function store(session: RawSession, path: string, size: number, from: string, beforeData?: () => Promise<void>): Promise<number> {
+  const data = await passiveDataFrom(session, from);
+  const first = await session.command(`STOR ${path}`);
+  if (first.code !== 150) {
+    data.destroy();
+    return first.code;
+  }
+  await beforeData?.();
+  data.end(Buffer.alloc(size, 7));
+  return (await session.read(30_000)).code;
+}
+
+const postgresReady = postgresBin !== undefined && haproxyBinary !== undefined;
+
+describe.skipIf(!postgresReady)(
+  `two instances, one bucket and one PostgreSQL (users and shared state) behind HAProxy${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`,
+  () => {
+    let postgres: TestPostgres;
+    beforeAll(async () => {
+      postgres = await startPostgres();
+    }, 60_000);
+    afterAll(() => postgres?.destroy(), 60_000);
+
+    /** Both instances on a new database, with HAProxy in front; users are rows of that database. */
+    async function startCluster(users: readonly { username: string; maxBytes?: number; maxSessions?: number }[]) {
+      const directory = await tempDirectory();
+      const s3 = await startTestS3();
+      onTestFinished(() => s3.stop());
+      const prefix = `shared-state-${randomUUID()}/`;
+      onTestFinished(() => deletePrefix(s3, prefix).catch(() => {}));
+      const connectionString = await postgres.createDatabase();
+      const storageConfig = {
+        bucket: s3.bucket,
+        endpoint: s3.endpoint,
+        region: s3.region,
+        credentials: s3.credentials,
+        forcePathStyle: true,
+        prefix,
+      };
+      const instances: InProcessApp[] = [];
+      for (const host of ['127.0.0.2', '127.0.0.3']) {
+        const app = await startApp(
+          {
+            ftpAddr: host,
+            storageConnector: 's3',
+            storageConfig,
+            proxyProtocol: { trustedSources: ['127.0.0.1'] },
+            metricsPort: 0,
+            authenticator: '@ftp/store-postgres',
+            authenticatorConfig: { connectionString, connectTimeoutMs: 1_000 },
+            sharedState: 'postgres',
+            // Small reservations, so parallel uploads share the quota byte by byte rather than by the megabyte.
+            sharedStateConfig: { quotaGrantBytes: 8_192, connectTimeoutMs: 1_000 },
+            defender: { maxFailuresPerIp: 3, failedLoginDelayMs: 0 },
+          },
+          // The store-postgres authenticator is found as a package from here, as from a deployment's config directory.
+          appDirectory,
+        );
+        instances.push(app);
+      }
+      const password = await hashPassword('s3cret', { logCost: 10 });
+      for (const user of users) {
+        await postgres.query(
+          'INSERT INTO ftp.users (username, password_hash, quota_max_bytes, max_sessions) VALUES ($1, $2, $3, $4)',
+          [user.username, password, user.maxBytes ?? null, user.maxSessions ?? null],
+          connectionString,
+        );
+      }
+      const port = await startHaproxy(
+        directory,
+        instances.map((app) => ({ host: app.started.address, port: app.started.port })),
+      );
+      return { instances, port };
+    }
+
+    /** Opens logged-in sessions until there is one on each instance (round robin: two, or a few more at most). */
+    async function oneSessionOnEach(instances: readonly InProcessApp[], port: number, user: string): Promise<RawSession[]> {
+      const byInstance = new Map<InProcessApp, RawSession>();
+      for (let attempt = 0; attempt < 6 && byInstance.size < 2; attempt++) {
+        const before = instances.map((app) => app.started.server.sessionCount);
+        const { session, greeting } = await sessionThrough(port, clientAddress);
+        expect(greeting.code).toBe(220);
+        expect((await logIn(session, user, 's3cret')).code).toBe(230);
+        const landed = instances.find((app, index) => app.started.server.sessionCount > before[index]!)!;
+        if (byInstance.has(landed)) session.close();
+        else byInstance.set(landed, session);
+      }
+      expect(byInstance.size).toBe(2);
+      return instances.map((app) => byInstance.get(app)!);
+    }
+
+    it('enforce one quota, one session limit and one ban across both instances', async () => {
+      const { instances, port } = await startCluster([
+        { username: 'alice', maxBytes: 250_000 },
+        { username: 'bob', maxSessions: 2 },
+        { username: 'mallory' },
+      ]);
+
+      // Quota: four uploads of 100,000 bytes at once, two on each instance, against 250,000 for the user. Counted
+      // per instance, all four would pass (200,000 on each).
+      const sessions = [...(await oneSessionOnEach(instances, port, 'alice')), ...(await oneSessionOnEach(instances, port, 'alice'))];
+      for (const session of sessions) expect((await session.command('TYPE I')).code).toBe(200);
+      let started = 0;
+      let release: () => void = () => {};
+      const allStarted = new Promise<void>((resolve) => (release = resolve));
+      const codes = await Promise.all(
+        sessions.map((session, index) =>
+          store(session, `/parallel-${index}.bin`, 100_000, clientAddress, async () => {
+            if (++started === sessions.length) release();
+            await allStarted;
+          }),
+        ),
+      );
+      const stored = codes.filter((code) => code === 226).length;
+      expect(
+        codes.every((code) => code === 226 || code === 552),
+        codes.join(),
+      ).toBe(true);
+      expect(stored).toBeLessThanOrEqual(2);
+      // Each upload's commit lands right after its 226 (the client does not wait for it); until then its reservation
+      // counts, so the usage another instance reads is complete once it shows every stored byte.
+      await eventually(
+        async () => (await sessions[1]!.command('SITE QUOTA')).text.includes(`${stored * 100_000} of 250000 bytes`),
+        'the usage of every stored upload',
+      );
+      // What is left is exactly what either instance still takes, and not one byte more.
+      const left = 250_000 - stored * 100_000;
+      expect(await store(sessions[0]!, '/too-much.bin', left + 1, clientAddress)).toBe(552);
+      expect(await store(sessions[1]!, '/exactly.bin', left, clientAddress)).toBe(226);
+      expect(await store(sessions[0]!, '/one-more.bin', 1, clientAddress)).toBe(552);
+      for (const session of sessions) session.close();
+
+      // Sessions of one user: bob may have two, wherever they are.
+      const bobs = await oneSessionOnEach(instances, port, 'bob');
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const { session } = await sessionThrough(port, clientAddress);
+        expect((await logIn(session, 'bob', 's3cret')).code).toBe(421);
+      }
+      bobs[0]!.close();
+      await eventually(async () => {
+        const { session } = await sessionThrough(port, clientAddress);
+        const code = (await logIn(session, 'bob', 's3cret')).code;
+        session.close();
+        return code === 230;
+      }, "bob's freed session slot");
+
+      // Bans: failed logins from one address, wherever they land, ban it on both instances.
+      const attacker = '127.0.0.10';
+      const { session: guessing } = await sessionThrough(port, attacker);
+      expect((await logIn(guessing, 'mallory', 'wrong')).code).toBe(530);
+      expect((await logIn(guessing, 'mallory', 'wrong')).code).toBe(530);
+      expect((await logIn(guessing, 'mallory', 'wrong')).code).toBe(421);
+      const refusedOn = new Set<InProcessApp>();
+      for (let attempt = 0; attempt < 4; attempt++) {
+        const { greeting } = await sessionThrough(port, attacker);
+        expect(greeting.code).toBe(421);
+        expect(greeting.text).toContain('Too many failed logins');
+      }
+      for (const app of instances) {
+        if (app.logLines.some((line) => line.msg === 'connection refused: address banned by the defender')) refusedOn.add(app);
+      }
+      expect(refusedOn.size).toBe(2);
+      // Other addresses are not banned.
+      const { greeting } = await sessionThrough(port, clientAddress);
+      expect(greeting.code).toBe(220);
+    }, 120_000);
+
+    it('answer 421 to logins and fail /readyz while the database is down, let transfers finish, and recover with every byte counted once', async () => {
+      const { instances, port } = await startCluster([{ username: 'carol', maxBytes: 10_000_000 }]);
+      const [onFirst, onSecond] = await oneSessionOnEach(instances, port, 'carol');
+      for (const session of [onFirst!, onSecond!]) expect((await session.command('TYPE I')).code).toBe(200);
+      expect(await store(onFirst!, '/before.bin', 50_000, clientAddress)).toBe(226);
+
+      // An upload under way when the database stops: it was reserved before, it finishes, and its commit waits.
+      let stopped: Promise<void> | undefined;
+      const during = store(onSecond!, '/during.bin', 6_000, clientAddress, async () => {
+        stopped = postgres.stop();
+        await stopped;
+      });
+      expect(await during).toBe(226);
+      expect(stopped).toBeDefined();
+      try {
+        for (const app of instances) {
+          const ready = await fetch(`${app.metricsUrl}/readyz`);
+          expect(ready.status).toBe(503);
+          expect(await ready.json()).toMatchObject({ status: 'not ready', checks: { sharedState: expect.any(String) } });
+        }
+        const { session, greeting } = await sessionThrough(port, clientAddress);
+        if (greeting.code === 220) expect((await logIn(session, 'carol', 's3cret')).code).toBe(421);
+        else expect(greeting.code).toBe(421);
+        // Logged-in sessions go on: a download needs no shared state.
+        const data = await passiveDataFrom(onFirst!, clientAddress);
+        const received = new Promise<number>((resolve) => {
+          let bytes = 0;
+          data.on('data', (chunk: Buffer) => (bytes += chunk.byteLength)).on('close', () => resolve(bytes));
+        });
+        expect((await onFirst!.command('RETR /before.bin')).code).toBe(150);
+        expect(await received).toBe(50_000);
+        expect((await onFirst!.read()).code).toBe(226);
+      } finally {
+        await postgres.start();
+      }
+
+      for (const app of instances) {
+        await eventually(async () => (await fetch(`${app.metricsUrl}/readyz`)).status === 200, 'readiness after the database is back');
+      }
+      const back = await oneSessionOnEach(instances, port, 'carol');
+      expect((await back[0]!.command('SITE QUOTA')).text).toContain('56000 of 10000000 bytes, 2 of');
+      expect((await back[1]!.command('SITE QUOTA')).text).toContain('56000 of 10000000 bytes, 2 of');
+    }, 120_000);
+  },
+);
