@@ -60,12 +60,12 @@ export async function runUpload(context: LoggedInCommandContext, options: Upload
   if (options.inPlace && !(await limits.acquireUploadLock(username, options.path))) {
     throw new ReplyError(ReplyCode.FileActionNotTakenBusy, 'File busy: another upload is changing it; try again later.');
   }
+  let settled: Promise<void> | undefined;
   try {
     const quota = user.quota;
+    const account = quota === undefined ? undefined : limits.quotaAccount(username);
     const upload: UploadQuota | undefined =
-      quota === undefined
-        ? undefined
-        : await limits.quotaAccount(username).beginUpload(quota, options.path, options.existing === undefined);
+      account === undefined ? undefined : await account.beginUpload(quota!, options.path, options.existing === undefined);
     const limiters = limits.limitersFor(username, 'upload');
     try {
       await receiveFromClient(context, {
@@ -81,12 +81,21 @@ export async function runUpload(context: LoggedInCommandContext, options: Upload
     } finally {
       if (upload !== undefined) {
         // The stored size is learnt before the reservation ends, and both change in one call: between the two, another
-        // upload of the same user would see these bytes neither reserved nor counted, and pass the quota.
+        // upload of the same user would see these bytes neither reserved nor counted, and pass the quota. The commit
+        // is not waited for (it never fails, and until it lands the reservation still counts, so later uploads see
+        // more used, never less); the account's own readers (SITE QUOTA) wait for it.
         const after = await fileSize(context.storage(), options.path, context.callOptions()).catch(() => options.existing?.size);
-        await upload.settle(options.existing?.size, after);
+        settled = account!.track(upload.settle(options.existing?.size, after));
       }
     }
   } finally {
-    if (options.inPlace) limits.releaseUploadLock(username, options.path);
+    // The lock is held until the upload's change is counted, so the next in-place upload of the path sees it.
+    if (options.inPlace) {
+      if (settled === undefined) limits.releaseUploadLock(username, options.path);
+      else {
+        const release = () => limits.releaseUploadLock(username, options.path);
+        settled.then(release, release);
+      }
+    }
   }
 }

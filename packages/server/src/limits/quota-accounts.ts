@@ -24,6 +24,8 @@ export class QuotaAccount {
   /** This server has seen the usage counted in the shared state: later logins need not ask again. */
   #counted = false;
   #scanning: Promise<void> | undefined;
+  /** Commits of this server's uploads still on their way to the shared state. */
+  readonly #settling = new Set<Promise<void>>();
 
   constructor(username: string, state: SharedStateV1) {
     this.#username = username;
@@ -51,9 +53,22 @@ export class QuotaAccount {
     await this.#scanning;
   }
 
-  /** SITE QUOTA: what the user's files take now. Throws `SharedStateUnavailableError`. */
+  /**
+   * SITE QUOTA: what the user's files take now, this server's uploads that ended included. Throws
+   * `SharedStateUnavailableError`.
+   */
   async usage(): Promise<QuotaUsage> {
+    if (this.#settling.size > 0) await Promise.all(this.#settling);
     return (await this.#state.quotaUsage(this.#username)) ?? { bytes: 0, files: 0 };
+  }
+
+  /** Keeps an upload's commit (`UploadQuota.settle`) until it has landed, for `usage`; returns it. */
+  track(settled: Promise<void>): Promise<void> {
+    this.#settling.add(settled);
+    const forget = () => this.#settling.delete(settled);
+    // The contract says a commit never rejects; one that does anyway is forgotten, not left unhandled.
+    settled.then(forget, forget);
+    return settled;
   }
 
   /**
