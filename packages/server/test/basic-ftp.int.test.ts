@@ -256,7 +256,7 @@ describe('FEAT', () => {
     await uploadBuffer(client, 'f.txt', Buffer.from('x'));
     const features = [...(await client.features()).keys()];
     const replies: Record<string, number> = {};
-    for (const line of ['RNFR f.txt', 'APPE f.txt', 'MFMT 20200102030405 f.txt', 'HASH f.txt']) {
+    for (const line of ['RNFR f.txt', 'APPE f.txt', 'MFMT 20200102030405 f.txt', 'HASH f.txt', 'AVBL']) {
       replies[line.split(' ')[0]!] = (await client.sendIgnoringError(line)).code;
     }
     return { features, replies };
@@ -266,13 +266,13 @@ describe('FEAT', () => {
     const full = await featuresAndReplies(createMemoryStorage());
     const minimal = await featuresAndReplies(minimalStorage());
     expect(full.features).toEqual(
-      expect.arrayContaining(['MFMT', 'HASH', 'SIZE', 'MDTM', 'REST', 'EPSV', 'PASV', 'MLST', 'UTF8', 'XCRC', 'XSHA256']),
+      expect.arrayContaining(['MFMT', 'HASH', 'AVBL', 'SIZE', 'MDTM', 'REST', 'EPSV', 'PASV', 'MLST', 'UTF8', 'XCRC', 'XSHA256']),
     );
-    expect(full.features.filter((feature) => !minimal.features.includes(feature)).sort()).toEqual(['MFMT']);
+    expect(full.features.filter((feature) => !minimal.features.includes(feature)).sort()).toEqual(['AVBL', 'MFMT']);
     expect(minimal.features.filter((feature) => !full.features.includes(feature))).toEqual([]);
     // HASH hashes through `read` where the storage keeps no checksum, so a minimal storage answers it too.
-    expect(full.replies).toEqual({ RNFR: 350, APPE: 425, MFMT: 213, HASH: 213 });
-    expect(minimal.replies).toEqual({ RNFR: 502, APPE: 502, MFMT: 502, HASH: 213 });
+    expect(full.replies).toEqual({ RNFR: 350, APPE: 425, MFMT: 213, HASH: 213, AVBL: 213 });
+    expect(minimal.replies).toEqual({ RNFR: 502, APPE: 502, MFMT: 502, HASH: 213, AVBL: 502 });
   });
 
   it('advertises nothing storage-dependent before login', async () => {

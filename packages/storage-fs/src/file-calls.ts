@@ -50,6 +50,11 @@ export interface FileCalls {
   /** utimes of the entry itself, not following a symlink at the end. */
   lutimes(path: string, accessedAt: Date, modifiedAt: Date): Promise<void>;
   opendir(path: string): Promise<Dir>;
+  /** chmod(2): follows a symlink at the end, so only for a name that cannot be one (a descriptor's /proc entry). */
+  chmod(path: string, mode: number): Promise<void>;
+  fchmod(fd: number, mode: number): Promise<void>;
+  /** statfs(2) of the file system holding `path`. */
+  statfs(path: string): Promise<fs.StatsFs>;
 }
 
 /** The largest read or write made on the event loop in local mode: one socket read's worth. */
@@ -75,6 +80,9 @@ const threadPool = {
   mkdir: promisify(fs.mkdir),
   rmdir: promisify(fs.rmdir),
   utimes: promisify(fs.utimes),
+  chmod: promisify(fs.chmod),
+  fchmod: promisify(fs.fchmod),
+  statfs: promisify(fs.statfs),
 };
 
 function isMissing(error: unknown): boolean {
@@ -115,6 +123,9 @@ export const threadPoolCalls: FileCalls = {
   utimes: (path, accessedAt, modifiedAt) => threadPool.utimes(path, accessedAt, modifiedAt),
   lutimes: (path, accessedAt, modifiedAt) => threadPool.lutimes(path, accessedAt, modifiedAt),
   opendir: (path) => fs.promises.opendir(path, { bufferSize: 256 }),
+  chmod: (path, mode) => threadPool.chmod(path, mode),
+  fchmod: (fd, mode) => threadPool.fchmod(fd, mode),
+  statfs: (path) => threadPool.statfs(path),
 };
 
 /**
@@ -150,6 +161,9 @@ export const eventLoopCalls: FileCalls = {
   utimes: async (path, accessedAt, modifiedAt) => fs.utimesSync(path, accessedAt, modifiedAt),
   lutimes: async (path, accessedAt, modifiedAt) => fs.lutimesSync(path, accessedAt, modifiedAt),
   opendir: async (path) => fs.opendirSync(path, { bufferSize: 256 }),
+  chmod: async (path, mode) => fs.chmodSync(path, mode),
+  fchmod: async (fd, mode) => fs.fchmodSync(fd, mode),
+  statfs: async (path) => fs.statfsSync(path),
 };
 
 /** statfs(2) `f_type` of the memory file systems, where fsync has nothing to flush. */

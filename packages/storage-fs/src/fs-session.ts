@@ -12,7 +12,7 @@ import type {
 } from '@ftp/plugin-api';
 import { writeAtomically, writeInPlace } from './atomic-write.ts';
 import { UploadDigests, type ChecksumRecords } from './checksum-records.ts';
-import type { DirectoryHandle } from './directory-handle.ts';
+import { entryAddressing, type DirectoryHandle } from './directory-handle.ts';
 import { entryKindOf, isTemporaryName } from './entry-visibility.ts';
 import type { FileCalls } from './file-calls.ts';
 import {
@@ -60,6 +60,27 @@ export interface FsSessionSettings {
 const readFlags = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 /** Opens an existing file to resume an upload in it (REST+STOR). */
 const resumeFlags = constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+/**
+ * O_PATH (Linux): a descriptor that names an entry without opening it for reading or writing, so SITE CHMOD works on
+ * a file whose mode the server process cannot read. Node.js does not export the constant; it has this value on every
+ * architecture Node.js runs on Linux (include/uapi/asm-generic/fcntl.h, which none of them overrides for O_PATH).
+ */
+const linuxPathOnly = 0o10000000;
+
+/**
+ * How SITE CHMOD reaches the entry it changes: through a descriptor opened without following a symlink, so the mode
+ * lands on the entry the jail's walk found and never on what a link swapped in meanwhile leads to. On Linux with
+ * /proc, an O_PATH descriptor and chmod of its /proc entry (fchmod refuses O_PATH descriptors); elsewhere, a
+ * read-only open and fchmod, which needs the entry to be readable by the server process.
+ */
+function modeChangeAccess(): { readonly flags: number; readonly procPrefix: string | undefined } {
+  const addressing = entryAddressing();
+  if (process.platform === 'linux' && addressing.kind === 'descriptor') {
+    return { flags: linuxPathOnly | constants.O_NOFOLLOW, procPrefix: addressing.prefix };
+  }
+  return { flags: constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK, procPrefix: undefined };
+}
+
 /** Opens a file to append to it, creating it if missing (APPE). */
 const appendFlags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
@@ -416,6 +437,59 @@ export class FsSession implements StorageSessionV1 {
         }
       } finally {
         found.parent.release();
+      }
+    });
+  }
+
+  /**
+   * SITE CHMOD: the permission bits of the file or directory `path` names (in-root links followed, as `stat` does),
+   * set on a descriptor of the entry the walk found (see `modeChangeAccess`). The user's root is refused (EACCES).
+   */
+  setMode(path: string, mode: number): Promise<void> {
+    return mapErrors(path, async () => {
+      if (!Number.isInteger(mode) || mode < 0 || mode > 0o777) throw storageError('EACCES', path);
+      const found = await this.jail.resolve(path);
+      try {
+        if (found.name === '') throw storageError('EACCES', path);
+        visibleEntry(found.name, found.stats, path);
+        const { calls, checksumRecords } = this.settings;
+        const at = found.parent.at(found.name);
+        // A mode change alters the ctime, not the content: a recorded checksum still holds.
+        await checksumRecords.carry(
+          found.stats,
+          () => this.changeMode(at, mode, path),
+          () => calls.lstat(at),
+        );
+      } finally {
+        found.parent.release();
+      }
+    });
+  }
+
+  /** chmod of the entry named `at` itself: a symlink or anything hidden found there now is ENOENT. */
+  private async changeMode(at: string, mode: number, path: string): Promise<void> {
+    const { calls } = this.settings;
+    const access = modeChangeAccess();
+    const fd = await calls.open(at, access.flags);
+    try {
+      const kind = entryKindOf((await calls.fstat(fd)).mode);
+      if (kind !== 'file' && kind !== 'directory') throw storageError('ENOENT', path);
+      if (access.procPrefix === undefined) await calls.fchmod(fd, mode);
+      else await calls.chmod(`${access.procPrefix}${fd}`, mode);
+    } finally {
+      await calls.close(fd);
+    }
+  }
+
+  /** AVBL: the space the file system holding the directory `path` has for the server process (statfs `f_bavail`). */
+  freeSpace(path: string): Promise<number> {
+    return mapErrors(path, async () => {
+      const directory = await this.jail.directory(path);
+      try {
+        const stats = await this.settings.calls.statfs(directory.self);
+        return Math.min(Number.MAX_SAFE_INTEGER, Math.floor(stats.bavail * stats.bsize));
+      } finally {
+        directory.release();
       }
     });
   }

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, readlink, rename, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rename, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -94,6 +94,15 @@ describe.each(['absolute', 'relative'])('a %s symlink planted in the root that l
     expect(await storageCodeOf(() => session.removeDirectory(directory, noAbort))).toBe('ENOTDIR');
     expect(await storageCodeOf(() => session.setModifiedTime?.(file, new Date(0), noAbort))).toBe('ENOENT');
     await expectOutsideUntouched();
+  });
+
+  it('cannot have modes changed through (SITE CHMOD)', async () => {
+    const modes = async () => [(await stat(join(outside, 'secret.txt'))).mode, (await stat(join(outside, 'directory'))).mode];
+    const before = await modes();
+    expect(await storageCodeOf(() => session.setMode!(file, 0o777, noAbort))).toBe('ENOENT');
+    expect(await storageCodeOf(() => session.setMode!(directory, 0o777, noAbort))).toBe('ENOENT');
+    expect(await storageCodeOf(() => session.setMode!(`${directory}/inner.txt`, 0o777, noAbort))).toBe('ENOENT');
+    expect(await modes()).toEqual(before);
   });
 
   it('cannot be renamed from or into, and renaming or deleting the link moves only the link', async () => {
@@ -289,6 +298,49 @@ describe('a directory swapped with a symlink to the outside while the session wo
       expect(await readFile(join(outside, 'directory', 'file.txt'), 'utf8')).toBe('OUTSIDE');
       expect((await stat(join(outside, 'directory', 'inner.txt'))).mtimeMs).toBeGreaterThan(0);
       expect(await readdir(join(base, 'root'))).not.toContain('stolen.txt');
+    },
+    60_000,
+  );
+});
+
+/**
+ * SITE CHMOD acts on the entry the walk found, through a descriptor opened without following a link: a file swapped,
+ * again and again, with a symlink to a file outside (renameat2 RENAME_EXCHANGE) never passes the mode on to that file,
+ * whatever the interleaving. A bounded count of attempts, not a time.
+ */
+describe('a file swapped with a symlink to the outside while SITE CHMOD runs', () => {
+  it.each([
+    ['on the event loop', {}],
+    ['in the thread pool', { fileSystem: 'network' as const, listInWorker: false }],
+  ])(
+    'never changes the mode of the outside file, with the calls %s',
+    async (_where, options) => {
+      const root = join(base, 'root');
+      await writeFile(join(root, 'target'), 'inside');
+      await symlink(join(outside, 'secret.txt'), join(root, 'swapped-link'));
+      await chmod(join(outside, 'secret.txt'), 0o600);
+      const racing = await createFsStorage({ root, fsync: false, ...options }).openSession(
+        { username: 'mallory' },
+        createTestPluginContext(),
+      );
+      const stop = await startDirectorySwapping(join(root, 'target'), join(root, 'swapped-link'));
+      let changed = 0;
+      try {
+        for (let round = 0; round < 500; round++) {
+          try {
+            await racing.setMode!('/target', round % 2 === 0 ? 0o666 : 0o644, noAbort);
+            changed++;
+          } catch {
+            // ENOENT whenever the name is the link at that instant.
+          }
+        }
+      } finally {
+        await stop();
+        await racing.close?.();
+      }
+      expect(changed).toBeGreaterThan(0);
+      expect((await stat(join(outside, 'secret.txt'))).mode & 0o777).toBe(0o600);
+      await expectOutsideUntouched();
     },
     60_000,
   );

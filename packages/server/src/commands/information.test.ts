@@ -97,7 +97,7 @@ describe('information commands', () => {
     const [reply = ''] = await session.send('SITE HELP');
     expect(reply.split('\r\n')[0]).toBe('214-The following SITE commands are recognized:');
     expect(reply).toMatch(/\r\n214 Help OK\.$/);
-    expect((await session.send('SITE CHMOD 644 a.txt'))[0]).toMatch(/^502 /);
+    expect((await session.send('SITE SYMLINK a.txt b.txt'))[0]).toMatch(/^502 /);
     expect((await session.send('SITE'))[0]).toMatch(/^501 /);
   });
 

@@ -4,6 +4,7 @@ import type { CommandContext } from '../session/command-context.ts';
 import { defineCommand, isLoggedIn } from '../session/define-command.ts';
 import { optsHash } from './checksums.ts';
 import { listOverControl } from './listing.ts';
+import { siteChmod, siteChmodHelp } from './site-chmod.ts';
 import { learnMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
 
 /** SYST, NOOP, FEAT, OPTS, HELP, STAT, QUIT, SITE. */
@@ -100,11 +101,17 @@ export const informationCommands = [
     verb: 'SITE',
     requiresLogin: false,
     argument: 'required',
-    syntax: 'SITE <sp> HELP',
+    syntax: 'SITE <sp> HELP | QUOTA [RESCAN] | CHMOD <mode> <pathname>',
     async handle(context, argument) {
       const [subcommand = '', option = ''] = argument.trim().toUpperCase().split(/\s+/);
       if (subcommand === 'HELP') {
-        context.reply(ReplyCode.HelpMessage, ['The following SITE commands are recognized:', 'HELP', 'QUOTA [RESCAN]', 'Help OK.']);
+        const lines = ['HELP', 'QUOTA [RESCAN]', ...siteChmodHelp(context)].sort();
+        context.reply(ReplyCode.HelpMessage, ['The following SITE commands are recognized:', ...lines, 'Help OK.']);
+        return;
+      }
+      if (subcommand === 'CHMOD') {
+        // The rest of the line as sent: a path keeps its case and its spaces.
+        await siteChmod(context, argument.trim().slice('CHMOD'.length));
         return;
       }
       if (subcommand === 'QUOTA') {

@@ -7,6 +7,7 @@ import { directoryCommands } from './directories.ts';
 import { fileCommands } from './files.ts';
 import { informationCommands } from './information.ts';
 import { listingCommands } from './listing.ts';
+import { streamlinedCommands } from './streamlined-commands.ts';
 import { tlsCommands } from './tls.ts';
 
 /** FEAT lines that belong to the protocol rather than to one verb. */
@@ -16,7 +17,7 @@ const protocolFeatures = ['TVFS'];
  * RFC verbs we know but do not implement: answered 502 rather than 500 (RFC 959 §4.2: 502 "command not
  * implemented" is for recognised commands): RFC 2228 security verbs other than TLS's, SMNT, LANG, ….
  */
-const knownUnimplemented = ['SMNT', 'ADAT', 'MIC', 'CONF', 'ENC', 'LANG', 'CLNT', 'AVBL', 'XRCP', 'XSEN', 'XSEM', 'XMAS'];
+const knownUnimplemented = ['SMNT', 'ADAT', 'MIC', 'CONF', 'ENC', 'LANG', 'XRCP', 'XSEN', 'XSEM', 'XMAS'];
 
 function notImplemented(verb: string): CommandSpec {
   return {
@@ -78,6 +79,7 @@ export function createCommandRegistry(): CommandRegistry {
     listingCommands,
     dataChannelCommands,
     informationCommands,
+    streamlinedCommands,
     tlsCommands,
     knownUnimplemented.map(notImplemented),
   ]);
