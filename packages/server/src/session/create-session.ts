@@ -26,19 +26,32 @@ export interface CreateSessionOptions extends Omit<SessionEnvironment, 'dataChan
  * session in a test is wired exactly as one behind a socket.
  */
 export function createSession(options: CreateSessionOptions): Session {
-  const { io, portPool, dialledAddress, secureContext, ...environment } = options;
+  const { connection, options: serverOptions, logger } = options;
   const dataChannels = new DataChannels({
-    portPool,
-    localAddress: environment.connection.localAddress,
-    controlPeer: environment.connection.remoteAddress,
-    requireDataPeerMatch: environment.options.requireDataPeerMatch,
-    timeoutMs: environment.options.dataTimeoutMs,
-    logger: environment.logger,
-    passiveAddresses: environment.options.passive.addresses,
-    dialledAddress,
+    portPool: options.portPool,
+    localAddress: connection.localAddress,
+    controlPeer: connection.remoteAddress,
+    requireDataPeerMatch: serverOptions.requireDataPeerMatch,
+    timeoutMs: serverOptions.dataTimeoutMs,
+    logger,
+    passiveAddresses: serverOptions.passive.addresses,
+    dialledAddress: options.dialledAddress,
   });
-  const session = new Session(io, { ...environment, dataChannels, settings: settingsOf(environment.options) });
-  if (secureContext !== undefined) session.useTlsContext(secureContext);
+  // Written out rather than copied from `options` by rest and spread: V8 made new hidden classes (maps) for that copy
+  // in every session, where an object literal's are made once.
+  const session = new Session(options.io, {
+    connection,
+    options: serverOptions,
+    settings: settingsOf(serverOptions),
+    commands: options.commands,
+    dataChannels,
+    logger,
+    tls: options.tls,
+    limits: options.limits,
+    emit: options.emit,
+    listens: options.listens,
+  });
+  if (options.secureContext !== undefined) session.useTlsContext(options.secureContext);
   return session;
 }
 

@@ -22,5 +22,5 @@ export interface SessionEnvironment {
   readonly limits: ServerLimits;
   emit<E extends keyof FtpServerEvents>(event: E, ...payload: FtpServerEvents[E]): void;
   /** Whether anyone listens to `event`; when nobody does, the per-command event is not even built. */
-  listens?(event: keyof FtpServerEvents): boolean;
+  readonly listens?: ((event: keyof FtpServerEvents) => boolean) | undefined;
 }
