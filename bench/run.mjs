@@ -81,10 +81,14 @@ for (const name of chosenMetrics) if (!(name in metrics)) throw new Error(`unkno
 
 function build() {
   if (flags['no-build']) return;
-  const result = spawnSync('pnpm', ['exec', 'tsc', '-b', 'packages/server', 'packages/storage-fs', 'packages/storage-s3'], {
-    cwd: repositoryDirectory,
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    'pnpm',
+    ['exec', 'tsc', '-b', 'packages/server', 'packages/storage-fs', 'packages/storage-s3', 'packages/store-postgres'],
+    {
+      cwd: repositoryDirectory,
+      stdio: 'inherit',
+    },
+  );
   if (result.status !== 0) throw new Error('building the packages failed (use --no-build to run the existing dist/)');
 }
 

@@ -7,6 +7,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FtpControl } from './ftp-client.mjs';
+import { findPostgresBin, startBenchPostgres } from './postgres.mjs';
 
 const benchDirectory = dirname(dirname(fileURLToPath(import.meta.url)));
 const peersDirectory = join(benchDirectory, '.peers');
@@ -128,6 +129,29 @@ async function startOurs({
   return started(name, child, portFromStdout(child), gc.extra);
 }
 
+/** Our server with its shared state in a PostgreSQL of its own, started and stopped with it. */
+async function startOursPostgres({ dataDirectory, workDirectory, profileDirectory }) {
+  const postgres = await startBenchPostgres(findPostgresBin());
+  try {
+    const gc = gcReporting(workDirectory, 'ours-postgres');
+    const script = join(benchDirectory, 'servers', 'ours-postgres.mjs');
+    const child = launch(process.execPath, [...gcPreload, ...profileArguments(profileDirectory), script, dataDirectory, 'fsync'], {
+      env: { ...gc.env, BENCH_POSTGRES_URL: postgres.connectionString },
+    });
+    const server = await started('ours-postgres', child, portFromStdout(child), gc.extra);
+    return {
+      ...server,
+      stop: async () => {
+        await server.stop();
+        postgres.stop();
+      },
+    };
+  } catch (error) {
+    postgres.stop();
+    throw error;
+  }
+}
+
 async function startFtpSrv({ dataDirectory, workDirectory }) {
   const port = await freePort();
   const gc = gcReporting(workDirectory, 'ftp-srv');
@@ -246,6 +270,10 @@ export function availableServers() {
     const name = `ours-node${version.slice(1).split('.')[0]}`;
     found.push({ name, start: (context) => startOurs({ ...context, fsync: true, name, node: otherNode }) });
   }
+  // With PostgreSQL installed: ours with its shared state there (sessions, bans, quota of every upload), as scaled-out
+  // instances run, for the cost of the round trips beside the in-memory default.
+  if (findPostgresBin() !== undefined) found.push({ name: 'ours-postgres', start: startOursPostgres });
+  else missing.push('ours-postgres (apt-get install postgresql)');
   const hasPython = spawnSync(systemPython, ['-c', 'import pyftpdlib'], { stdio: 'ignore' }).status === 0;
   if (hasPython) found.push({ name: 'pyftpdlib', start: startPyftpdlib });
   else missing.push('pyftpdlib (run bench/install-peers.sh)');
