@@ -139,6 +139,8 @@ class PostgresSharedState implements SharedStateV1 {
   #timer: NodeJS.Timeout | undefined;
   #longestWindowMs = 0;
   #beats = 0;
+  /** When this instance's last heartbeat reached the database (performance.now()). */
+  #lastHeartbeat = 0;
   #closed = false;
 
   constructor(pool: PostgresPool, ownsPool: boolean, schema: string, settings: Settings, logger: PluginLogger) {
@@ -153,6 +155,7 @@ class PostgresSharedState implements SharedStateV1 {
 
   async start(): Promise<void> {
     await this.#pool.query(this.#statement('heartbeat', [this.#instanceId]));
+    this.#lastHeartbeat = performance.now();
     const beatMs = Math.max(1, Math.floor(this.#settings.leaseMs / 3));
     this.#timer = setInterval(() => void this.#beat(), beatMs);
     // The heartbeat must not keep a process alive that has nothing else to do.
@@ -316,9 +319,15 @@ class PostgresSharedState implements SharedStateV1 {
     this.#beats++;
     try {
       await this.#pool.query(this.#statement('heartbeat', [this.#instanceId]));
-      const swept = await this.#pool.query(this.#statement('sweep', [this.#settings.leaseMs, null]));
-      const dropped = Number(swept.rows[0]?.instances ?? 0);
-      if (dropped > 0) this.#logger.warn({ instances: dropped }, 'shared state: dropped what instances without a heartbeat held');
+      // After this instance itself could not reach the database for a lease, the others likely could not either: an
+      // outage is not a crash, so they get a lease to send their heartbeat before any is dropped.
+      const reachedAll = performance.now() - this.#lastHeartbeat < this.#settings.leaseMs;
+      this.#lastHeartbeat = performance.now();
+      if (reachedAll) {
+        const swept = await this.#pool.query(this.#statement('sweep', [this.#settings.leaseMs, null]));
+        const dropped = Number(swept.rows[0]?.instances ?? 0);
+        if (dropped > 0) this.#logger.warn({ instances: dropped }, 'shared state: dropped what instances without a heartbeat held');
+      }
       if (this.#deferred.length > 0) await this.#flush();
       if (this.#beats % 10 === 0) {
         for (const text of this.#statements.tidy) {
