@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import type { FileEntry, UserPermissions } from '@ftp/plugin-api';
+import { StorageError, type FileEntry, type StorageSessionV1, type UserPermissions } from '@ftp/plugin-api';
 import {
   baseName,
   createListLineEncoder,
@@ -9,6 +9,7 @@ import {
   formatMlstFeature,
   formatNlstLine,
   joinVirtualPath,
+  parentPath,
   parseListArguments,
   ReplyCode,
 } from '@ftp/protocol';
@@ -16,6 +17,7 @@ import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { defineCommand, hasCapability } from '../session/define-command.ts';
 import { noteMlstFacts, offeredMlstFacts, writtenMlstFacts } from './mlst-facts.ts';
+import { createNameMatcher, isNamePattern } from './name-pattern.ts';
 import { sendToClient } from './transfer.ts';
 
 /** STAT <directory> answers over the control connection; past this many entries it stops and says to use LIST. */
@@ -23,6 +25,12 @@ const statEntryLimit = 10_000;
 
 /** Listing lines are sent in batches of about this many bytes: few writes, bounded memory for any directory size. */
 const batchBytes = 64 * 1024;
+
+/**
+ * Listings are sorted by name, as C servers send them, in runs of at most this many entries: a directory up to this
+ * size comes out wholly sorted, a larger one in sorted runs, so a listing never holds more than this many entries.
+ */
+const sortedRunEntries = 50_000;
 
 type LineFormatter = (entry: FileEntry) => string;
 /** Writes an entry's line and CRLF at `offset` and returns the offset after it, or -1 when `target` lacks the room. */
@@ -43,6 +51,7 @@ export const listingCommands = [
         'LIST',
         parseListArguments(argument).path,
         createListLineEncoder({ now: new Date(), owner, group: owner }),
+        true,
       );
     },
   }),
@@ -52,13 +61,20 @@ export const listingCommands = [
     opensDataConnection: true,
     argument: 'optional',
     syntax: 'NLST [<sp> pathname]',
-    handle: (context, argument) =>
-      listOverData(
+    handle(context, argument) {
+      const listed = parseListArguments(argument).path;
+      // A pattern's names come with the directory as the client wrote it ("dir/*.txt" gives "dir/a.txt"), as glob
+      // expansion gives them: `mget` retrieves each line as it is.
+      const slash = listed.lastIndexOf('/');
+      const prefix = slash !== -1 && isNamePattern(listed.slice(slash + 1)) ? listed.slice(0, slash + 1) : '';
+      return listOverData(
         context,
         'NLST',
-        parseListArguments(argument).path,
-        encoderOf((entry) => formatNlstLine(entry.name)),
-      ),
+        listed,
+        encoderOf((entry) => formatNlstLine(`${prefix}${entry.name}`)),
+        true,
+      );
+    },
   }),
   defineCommand({
     verb: 'MLSD',
@@ -75,7 +91,7 @@ export const listingCommands = [
       noteMlstFacts(context, entry);
       // RFC 3659 §7.2.1: MLSD of something that is not a directory is a 501.
       if (entry.type !== 'directory') throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Not a directory; use MLST for a file.');
-      await listOverData(context, 'MLSD', argument, mlsdEncoder(context, path));
+      await listOverData(context, 'MLSD', argument, mlsdEncoder(context, path), false);
     },
   }),
   defineCommand({
@@ -155,11 +171,22 @@ function mlsxLine(context: LoggedInCommandContext, entry: FileEntry, path: strin
 
 /**
  * Sends a listing over the data connection. The path is checked before 150 (550 for a missing one); a file lists as
- * itself (RFC 959 §4.1.3 LIST). Entries stream from the storage in batches, so a huge directory never sits in memory.
+ * itself (RFC 959 §4.1.3 LIST). Entries stream from the storage in sorted runs (`sortedRunEntries`) and go out in
+ * batches, so a huge directory never sits in memory whole. With `expandsPattern` (LIST, NLST), a path that names
+ * nothing and whose last segment is a pattern (`*.txt`, what `mget` sends) lists the names of its directory that the
+ * pattern matches; patterns in other segments are names, and nothing recurses.
  */
-async function listOverData(context: CommandContext, command: string, argument: string, encode: LineEncoder): Promise<void> {
+async function listOverData(
+  context: CommandContext,
+  command: string,
+  argument: string,
+  encode: LineEncoder,
+  expandsPattern: boolean,
+): Promise<void> {
   const path = context.resolvePath(argument);
-  context.requirePermission('list', path);
+  const pattern = expandsPattern && path !== '/' && isNamePattern(baseName(path)) ? baseName(path) : undefined;
+  // A pattern lists its directory: that is where the permission must hold (as it must for the path itself).
+  context.requirePermission('list', pattern === undefined ? path : parentPath(path));
   const storage = context.storage();
   await sendToClient(context, {
     command,
@@ -168,11 +195,65 @@ async function listOverData(context: CommandContext, command: string, argument: 
     emitDownload: false,
     openingText: () => 'Here comes the directory listing.',
     async openSource(signal) {
-      const entry = await storage.stat(path, { signal });
-      const entries = entry.type === 'directory' ? storage.list(path, { signal }) : single({ ...entry, name: baseName(path) });
-      return batchLines(entries, encode);
+      const entries = await entriesToList(storage, path, pattern, signal);
+      return batchLines(sortedByName(entries), encode);
     },
   });
+}
+
+/** What a listing of `path` shows; with a `pattern`, the matching entries of its directory when `path` names nothing. */
+async function entriesToList(
+  storage: StorageSessionV1,
+  path: string,
+  pattern: string | undefined,
+  signal: AbortSignal,
+): Promise<AsyncIterable<FileEntry>> {
+  let entry: FileEntry;
+  try {
+    entry = await storage.stat(path, { signal });
+  } catch (error) {
+    if (pattern === undefined || !(StorageError.isInstance(error) && error.storageCode === 'ENOENT')) throw error;
+    const directory = parentPath(path);
+    // Refused before 150 like any missing path: the directory must be one.
+    if ((await storage.stat(directory, { signal })).type !== 'directory') throw new StorageError('ENOTDIR', 'not a directory', { path });
+    return matching(storage.list(directory, { signal }), createNameMatcher(pattern));
+  }
+  return entry.type === 'directory' ? storage.list(path, { signal }) : single({ ...entry, name: baseName(path) });
+}
+
+async function* matching(entries: AsyncIterable<FileEntry>, matches: (name: string) => boolean): AsyncGenerator<FileEntry> {
+  for await (const entry of entries) if (matches(entry.name)) yield entry;
+}
+
+/** Orders names by code point, which is the byte order of their UTF-8 (strcmp's order in the C locale). */
+function compareNames(left: FileEntry, right: FileEntry): number {
+  const [a, b] = [left.name, right.name];
+  const length = Math.min(a.length, b.length);
+  for (let index = 0; index < length; index++) {
+    let x = a.charCodeAt(index);
+    let y = b.charCodeAt(index);
+    if (x === y) continue;
+    // UTF-16 puts U+E000-U+FFFF after the surrogates of U+10000 and up; code point order puts them before.
+    if (x >= 0xd800 && y >= 0xd800) {
+      x += x >= 0xe000 ? -0x800 : 0x2000;
+      y += y >= 0xe000 ? -0x800 : 0x2000;
+    }
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+/** `entries` in runs of at most `sortedRunEntries`, each sorted by name. */
+async function* sortedByName(entries: AsyncIterable<FileEntry>): AsyncGenerator<FileEntry> {
+  let run: FileEntry[] = [];
+  for await (const entry of entries) {
+    run.push(entry);
+    if (run.length === sortedRunEntries) {
+      yield* run.sort(compareNames);
+      run = [];
+    }
+  }
+  yield* run.sort(compareNames);
 }
 
 async function* single(entry: FileEntry): AsyncGenerator<FileEntry> {
@@ -225,7 +306,7 @@ export async function listOverControl(context: LoggedInCommandContext, argument:
   const lines = [`Status of ${path}:`];
   const entries = entry.type === 'directory' ? storage.list(path, context.callOptions()) : single({ ...entry, name: baseName(path) });
   let count = 0;
-  for await (const child of entries) {
+  for await (const child of sortedByName(entries)) {
     if (++count > statEntryLimit) {
       lines.push(`... more than ${statEntryLimit} entries; use LIST or MLSD for the rest.`);
       break;
