@@ -362,6 +362,10 @@ export const s3OptionsSchema = z
       defaultText: 'over plain http only',
     }),
     maxAttempts: documented(integer(1, 10).exactOptional(), { description: 'attempts per S3 request, retries included', defaultValue: 3 }),
+    contentTypeFromName: documented(flag().exactOptional(), {
+      description: "give uploaded and renamed objects the Content-Type of their name's extension",
+      defaultValue: true,
+    }),
     name: documented(nonEmptyText().exactOptional(), { description: 'the connector name in logs', defaultValue: 's3' }),
   })
   .register(configDocs, { unknownKeyHints: { storage_bucket: `unknown key; ex_ftp's storage_bucket is "bucket" here` } });

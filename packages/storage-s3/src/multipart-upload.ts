@@ -33,6 +33,8 @@ export interface UploadTarget {
   /** Whether PutObject and UploadPart bodies are hashed into the signature (see `skipsPayloadHash`). */
   readonly payloadSigning: PayloadSigning;
   readonly logger: PluginLogger;
+  /** The object's Content-Type; none when undefined. */
+  readonly contentType?: string | undefined;
 }
 
 /** Existing bytes S3 copies into the first parts server-side (UploadPartCopy), instead of streaming them through us. */
@@ -180,10 +182,11 @@ export class StreamingUpload {
   }
 
   async #putWhole(body: Buffer, bodyCrc: number): Promise<void> {
-    const { client, bucket, key, exclusive, payloadSigning } = this.#target;
+    const { client, bucket, key, exclusive, payloadSigning, contentType } = this.#target;
     const command = new PutObjectCommand({
       Bucket: bucket,
       Key: key,
+      ...(contentType === undefined ? {} : { ContentType: contentType }),
       Body: body,
       ContentLength: body.byteLength,
       ChecksumCRC32: crc32Base64(bodyCrc),
@@ -195,8 +198,11 @@ export class StreamingUpload {
 
   async #create(): Promise<string> {
     if (this.#uploadId !== undefined) return this.#uploadId;
-    const { client, bucket, key } = this.#target;
-    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), { abortSignal: this.#signal });
+    const { client, bucket, key, contentType } = this.#target;
+    const created = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...(contentType === undefined ? {} : { ContentType: contentType }) }),
+      { abortSignal: this.#signal },
+    );
     if (created.UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
     this.#uploadId = created.UploadId;
     return created.UploadId;

@@ -57,6 +57,12 @@ export interface S3StorageOptions {
   readonly signPayload?: boolean;
   /** Attempts per S3 request, retries included (the SDK's `maxAttempts`). Default 3. */
   readonly maxAttempts?: number;
+  /**
+   * Give each object an upload or a rename writes the Content-Type its name's extension stands for (the `mime`
+   * package's table: ".txt" is text/plain, ".jpg" image/jpeg), so browsers and CDNs serving the bucket show it right.
+   * Default true; false stores objects without one (S3 then serves binary/octet-stream), and a rename keeps the type.
+   */
+  readonly contentTypeFromName?: boolean;
   /** An S3 client to use instead of creating one; `region`, `endpoint`, `forcePathStyle`, `credentials`, `maxAttempts` must then be left out. */
   readonly client?: S3Client;
   /** The connector name in logs. Default "s3". */
@@ -74,6 +80,7 @@ export interface S3Settings {
   readonly maxRenameKeys: number;
   readonly checkBucket: boolean;
   readonly payloadSigning: PayloadSigning;
+  readonly contentTypeFromName: boolean;
 }
 
 const clientKeys = ['region', 'endpoint', 'forcePathStyle', 'credentials', 'maxAttempts'] as const;
@@ -164,6 +171,7 @@ export function settingsFrom(options: S3StorageOptions): S3Settings {
     maxRenameKeys: integerIn('maxRenameKeys', options.maxRenameKeys, 1000, 1, 1_000_000),
     checkBucket: booleanOption('checkBucket', options.checkBucket, true),
     payloadSigning: payloadSigningFrom(options.signPayload),
+    contentTypeFromName: booleanOption('contentTypeFromName', options.contentTypeFromName, true),
   };
 }
 
@@ -183,6 +191,7 @@ const configKeys: ReadonlySet<string> = new Set([
   'checkBucket',
   'signPayload',
   'maxAttempts',
+  'contentTypeFromName',
   'name',
 ]);
 

@@ -1,4 +1,5 @@
-import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, DeleteObjectsCommand, type HeadObjectCommandOutput } from '@aws-sdk/client-s3';
+import { contentTypeOf } from './content-type.ts';
 import { FtpError, StorageError, storageError, type FileEntry } from '@ftp/plugin-api';
 import { listPages, mapConcurrently } from './list-objects.ts';
 import { maximumPartSize, StreamingUpload } from './multipart-upload.ts';
@@ -23,7 +24,9 @@ async function* noBytes(): AsyncGenerator<Uint8Array> {}
 
 /**
  * Copies one object server-side. CopyObject takes sources up to 5 GiB; larger ones are copied as a multipart upload
- * of UploadPartCopy ranges. The copy must be of the version that was looked at (`eTag`).
+ * of UploadPartCopy ranges. The copy must be of the version that was looked at (`eTag`). With `contentType`, the copy
+ * gets that Content-Type (a file renamed to another extension, such as WinSCP's "x.jpg.filepart" to "x.jpg"), and
+ * the rest of the source's headers and metadata (`head`) go along unchanged.
  */
 async function copyObject(
   scope: SessionScope,
@@ -31,6 +34,7 @@ async function copyObject(
   toKey: string,
   source: { size: number; eTag: string | undefined },
   signal: AbortSignal,
+  retyped?: { readonly contentType: string; readonly head: HeadObjectCommandOutput },
 ): Promise<void> {
   const { client, settings, logger } = scope;
   const copySource = copySourceOf(settings.bucket, fromKey);
@@ -45,16 +49,30 @@ async function copyObject(
       exclusive: false,
       payloadSigning: settings.payloadSigning,
       logger,
+      contentType: retyped?.contentType,
     });
     await upload.run(noBytes(), { copySource, eTag: source.eTag, bytes: source.size });
     return;
   }
+  const head = retyped?.head;
   await client.send(
     new CopyObjectCommand({
       Bucket: settings.bucket,
       Key: toKey,
       CopySource: copySource,
-      MetadataDirective: 'COPY',
+      ...(retyped === undefined || head === undefined
+        ? { MetadataDirective: 'COPY' }
+        : {
+            // REPLACE sets every header anew: the source's own go along, but for the type.
+            MetadataDirective: 'REPLACE',
+            ContentType: retyped.contentType,
+            ...(head.Metadata === undefined ? {} : { Metadata: head.Metadata }),
+            ...(head.CacheControl === undefined ? {} : { CacheControl: head.CacheControl }),
+            ...(head.ContentDisposition === undefined ? {} : { ContentDisposition: head.ContentDisposition }),
+            ...(head.ContentEncoding === undefined ? {} : { ContentEncoding: head.ContentEncoding }),
+            ...(head.ContentLanguage === undefined ? {} : { ContentLanguage: head.ContentLanguage }),
+            ...(head.Expires === undefined ? {} : { Expires: head.Expires }),
+          }),
       ...(source.eTag === undefined ? {} : { CopySourceIfMatch: source.eTag }),
     }),
     { abortSignal: signal },
@@ -65,8 +83,11 @@ async function renameFile(scope: SessionScope, from: string, to: string, signal:
   const fromKey = scope.keys.fileKey(from);
   const head = await headFile(scope, fromKey, from, signal);
   if (head === undefined) throw storageError('ENOENT', from);
+  const contentType = scope.settings.contentTypeFromName ? contentTypeOf(to) : undefined;
+  // Only a name whose extension stands for another type changes the stored one.
+  const retyped = contentType === undefined || contentType === head.ContentType ? undefined : { contentType, head };
   await mapS3Errors(from, () =>
-    copyObject(scope, fromKey, scope.keys.fileKey(to), { size: head.ContentLength ?? 0, eTag: head.ETag }, signal),
+    copyObject(scope, fromKey, scope.keys.fileKey(to), { size: head.ContentLength ?? 0, eTag: head.ETag }, signal, retyped),
   );
   await mapS3Errors(from, () =>
     scope.client.send(new DeleteObjectCommand({ Bucket: scope.settings.bucket, Key: fromKey }), { abortSignal: signal }),

@@ -6,6 +6,7 @@ import { minimumPartSize, StreamingUpload, type CopiedPrefix } from './multipart
 import { s3ErrorCodeOf, toStorageError } from './s3-error-to-storage-error.ts';
 import { directoryState, headFile, requireParentDirectory, type SessionScope } from './s3-lookup.ts';
 import { streamBody } from './object-body.ts';
+import { contentTypeOf } from './content-type.ts';
 
 /** The existing bytes an upload keeps at its start (REST+STOR keeps `offset` bytes, APPE the whole object). */
 interface KeptBytes {
@@ -73,6 +74,7 @@ async function upload(
     exclusive,
     payloadSigning: settings.payloadSigning,
     logger,
+    contentType: settings.contentTypeFromName ? contentTypeOf(path) : undefined,
   });
   try {
     if (kept === undefined || kept.bytes === 0) {

@@ -1,5 +1,12 @@
 import { once } from 'node:events';
-import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
 /** One request that went through the proxy. */
@@ -11,6 +18,8 @@ export interface ProxiedRequest {
   readonly copies: boolean;
   /** Its `x-amz-content-sha256` header: the body's SHA-256 in hex, or a marker such as "UNSIGNED-PAYLOAD". */
   readonly payloadHash: string | undefined;
+  /** Every header as sent, for what a test server ignores (a CopyObject's new Content-Type). */
+  readonly headers: IncomingHttpHeaders;
   /** The status the connector saw: the upstream's, or 500 for an injected failure. */
   status: number | undefined;
 }
@@ -91,6 +100,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
       url: incoming.url ?? '',
       copies: incoming.headers['x-amz-copy-source'] !== undefined,
       payloadHash: [incoming.headers['x-amz-content-sha256']].flat()[0],
+      headers: incoming.headers,
       status: undefined,
     };
     proxy.requests.push(record);
