@@ -111,6 +111,16 @@ describe('sequence and login guards', () => {
     expect((await session.command('NOOP')).code).toBe(200);
     expect((await session.command('RNTO b')).code).toBe(503);
   });
+
+  it('goes on reading after refusing AUTH TLS on a server without TLS (lftp sends it first by default)', async () => {
+    const { port } = await startServer();
+    const session = await greeted(port);
+    expect((await session.command('AUTH TLS')).code).toBe(502);
+    expect((await session.command('NOOP')).code).toBe(200);
+    expect((await session.command('auth ssl')).code).toBe(502);
+    await session.login();
+    expect((await session.command('PWD')).code).toBe(257);
+  });
 });
 
 describe('data connection security', () => {

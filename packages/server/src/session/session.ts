@@ -47,6 +47,18 @@ export interface SessionIo {
   resumeAfterAuth(): void;
 }
 
+/** "AUTH" alone or followed by a space, in any case: the lines after which the connection stops reading (RFC 2228 §3). */
+function isAuthLine(line: Uint8Array): boolean {
+  return (
+    line.length >= 4 &&
+    (line[0]! | 0x20) === 0x61 &&
+    (line[1]! | 0x20) === 0x75 &&
+    (line[2]! | 0x20) === 0x74 &&
+    (line[3]! | 0x20) === 0x68 &&
+    (line.length === 4 || line[4] === 0x20)
+  );
+}
+
 /** The abort reason of every closed session: one shared object, since building an Error (and its stack) per session shows in churn profiles. */
 const connectionClosed = new Error('control connection closed');
 
@@ -181,8 +193,9 @@ export class Session implements DispatchTarget {
       if (this.#queue.length === queueHighWater / 2) this.#io.resumeInput();
       const command = admit(this, item);
       if (command !== undefined) await this.#execute(command, this, this.#queuedReplies);
-      // The connection stopped reading after an AUTH line; unless AUTH started TLS, reading goes on.
-      if (item.kind === 'line' && command?.verb === 'AUTH' && !this.#closed) this.#io.resumeAfterAuth();
+      // The connection stopped reading after an AUTH line, admitted or refused (no TLS here, before USER, ...);
+      // unless AUTH started TLS, reading goes on.
+      if (item.kind === 'line' && !this.#closed && (command?.verb === 'AUTH' || isAuthLine(item.bytes))) this.#io.resumeAfterAuth();
     }
     this.#busy = false;
     if (this.#closing && !this.#closed) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
