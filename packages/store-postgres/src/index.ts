@@ -26,4 +26,4 @@ export {
   type UserAdminOptions,
   type UserSummary,
 } from './user-admin.ts';
-export { hashPassword, type ScryptHashOptions } from './scrypt-hash.ts';
+export { hashPassword, type PasswordHashOptions as ScryptHashOptions } from '@ftp/plugin-api/password';

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidOptionError } from '@ftp/plugin-api';
+import { hashPassword } from '@ftp/plugin-api/password';
 import { hashPassword as hashWithServer, verifyPassword as verifyWithServer } from '@ftp/server';
 import { argon2id, bcrypt } from 'hash-wasm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHashThreads } from './hash-threads.ts';
 import { parseStoredPasswordHash, verifyStoredPassword } from './password-verification.ts';
-import { hashPassword } from './scrypt-hash.ts';
 
 const threads = createHashThreads(2);
 afterAll(() => threads.close());

@@ -1,9 +1,14 @@
 import { timingSafeEqual } from 'node:crypto';
 import { InvalidOptionError } from '@ftp/plugin-api';
+import { createDummyPasswordHash, type ParsedPasswordHash, parsePasswordHash, verifyParsedPassword } from '@ftp/plugin-api/password';
 import { type Argon2idHash, isArgon2idHash, parseArgon2idHash } from './argon2-hash.ts';
 import { type BcryptHash, isBcryptHash, maxBcryptPasswordBytes, parseBcryptHash } from './bcrypt-hash.ts';
 import type { HashThreads } from './hash-threads.ts';
-import { isScryptHash, parseScryptHash, type ScryptHash, verifyScrypt } from './scrypt-hash.ts';
+
+/** The server's own `$scrypt$` format (`@ftp/plugin-api/password`), tagged to stand beside bcrypt and argon2id. */
+export interface ScryptHash extends ParsedPasswordHash {
+  readonly algorithm: 'scrypt';
+}
 
 /** A stored password hash of one of the formats the users table accepts. */
 export type StoredPasswordHash = ScryptHash | BcryptHash | Argon2idHash;
@@ -13,13 +18,18 @@ export type StoredPasswordHash = ScryptHash | BcryptHash | Argon2idHash;
  * Throws `InvalidOptionError` (for `option`) naming the fault, for other formats as well.
  */
 export function parseStoredPasswordHash(hashString: string, option = 'passwordHash'): StoredPasswordHash {
-  if (isScryptHash(hashString)) return parseScryptHash(hashString, option);
+  if (hashString.startsWith('$scrypt$')) return { algorithm: 'scrypt', ...parsePasswordHash(hashString, option) };
   if (isBcryptHash(hashString)) return parseBcryptHash(hashString, option);
   if (isArgon2idHash(hashString)) return parseArgon2idHash(hashString, option);
   throw new InvalidOptionError(
     option,
     'is not a supported password hash ($scrypt$ as made by hash-password, $2a$/$2b$/$2y$ bcrypt, or $argon2id$)',
   );
+}
+
+/** A scrypt hash of the default cost that no password matches, to spend the same time on a user name that has no row. */
+export function createDummyHash(): StoredPasswordHash {
+  return parseStoredPasswordHash(createDummyPasswordHash());
 }
 
 /**
@@ -29,7 +39,7 @@ export function parseStoredPasswordHash(hashString: string, option = 'passwordHa
  * follows the 72nd byte, so it would accept any extension of the password.
  */
 export async function verifyStoredPassword(password: string, stored: StoredPasswordHash, threads: HashThreads): Promise<boolean> {
-  if (stored.algorithm === 'scrypt') return verifyScrypt(password, stored);
+  if (stored.algorithm === 'scrypt') return verifyParsedPassword(password, stored);
   const bytes = Buffer.from(password, 'utf8');
   if (password.includes('\0') || bytes.length === 0) return false;
   if (stored.algorithm === 'bcrypt') {

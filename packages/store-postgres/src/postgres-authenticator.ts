@@ -12,9 +12,8 @@ import {
 import { createHashThreads } from './hash-threads.ts';
 import { migrate } from './migrations.ts';
 import { type PostgresAuthenticatorOptions, checkAuthenticatorOptions } from './options.ts';
-import { parseStoredPasswordHash, type StoredPasswordHash, verifyStoredPassword } from './password-verification.ts';
+import { createDummyHash, parseStoredPasswordHash, type StoredPasswordHash, verifyStoredPassword } from './password-verification.ts';
 import { createPostgresPool, type PostgresPool } from './postgres-pool.ts';
-import { createDummyScryptHash } from './scrypt-hash.ts';
 import { sqlNames } from './sql-names.ts';
 import { type LoginRow, loginStatement, profileFromRow, revalidationStatement } from './user-row.ts';
 
@@ -66,7 +65,7 @@ export async function createPostgresAuthenticator(
   }
 
   const threads = createHashThreads();
-  const dummyHash = createDummyScryptHash();
+  const dummyHash = createDummyHash();
   // Prepared once per connection under a name of its own; the schema is part of the text, so part of the name too.
   const login = { name: `ftp-store-postgres-login-${names.schema}`, text: loginStatement(names) };
   const recheck = { name: `ftp-store-postgres-revalidate-${names.schema}`, text: revalidationStatement(names) };

@@ -1,7 +1,7 @@
 import { InvalidOptionError, parseUserProfile, type UserProfile } from '@ftp/plugin-api';
+import { hashPassword, type PasswordHashOptions } from '@ftp/plugin-api/password';
 import { parseStoredPasswordHash } from './password-verification.ts';
 import type { Queryable } from './postgres-pool.ts';
-import { hashPassword, type ScryptHashOptions } from './scrypt-hash.ts';
 import { sqlNames } from './sql-names.ts';
 
 // What a `ftp-server users` command needs, over a pool (or any connection): add, change the password, disable, list.
@@ -26,7 +26,7 @@ export interface UserAdminOptions {
   /** The schema of the tables. Default "ftp". */
   readonly schema?: string;
   /** Cost of the scrypt hashes made from passwords; the default is the server's (ln=15, r=8, p=1). */
-  readonly hashOptions?: ScryptHashOptions;
+  readonly hashOptions?: PasswordHashOptions;
 }
 
 /** One user as `listUsers` shows it; never the password hash. */
