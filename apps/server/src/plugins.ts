@@ -7,6 +7,7 @@ import {
   type SharedState,
   type StorageConnector,
 } from '@ftp/plugin-api';
+import type { AppConfig } from './config.ts';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
 import { resolvePluginUrl } from './package-resolution.ts';
 
@@ -16,18 +17,12 @@ export type { PluginEnvironment } from '@ftp/plugin-api';
 type PluginConfig = Readonly<Record<string, unknown>>;
 type Factory = (config: PluginConfig, environment: PluginEnvironment) => unknown;
 
-/** Authenticator names that need no package. */
+/** Authenticator names that need no package. Their configs have passed the schemas of config-plugin-schemas.ts (parseConfig). */
 export const builtInAuthenticators: Readonly<
   Record<string, (config: PluginConfig, environment: PluginEnvironment) => Promise<Authenticator>>
 > = {
-  'no-auth': async (config) => {
-    expectNoOptions('authenticatorConfig', config, 'no-auth');
-    return (await import('@ftp/server')).createNoAuthAuthenticator();
-  },
-  passthrough: async (config) => {
-    expectNoOptions('authenticatorConfig', config, 'passthrough');
-    return (await import('@ftp/server')).createPassthroughAuthenticator();
-  },
+  'no-auth': async () => (await import('@ftp/server')).createNoAuthAuthenticator(),
+  passthrough: async () => (await import('@ftp/server')).createPassthroughAuthenticator(),
   local: async (config, environment) => {
     const { createLocalAuthenticator } = await import('@ftp/server');
     const usersFile = config.usersFile;
@@ -41,14 +36,13 @@ export const builtInAuthenticators: Readonly<
   webhook: (config, environment) => httpAuthenticator('webhook', 'webhook', config, environment),
 };
 
-/** The `@ftp/auth-http` authenticators by short name; the name fixes the scheme, so the config must not repeat it. */
+/** The `@ftp/auth-http` authenticators by short name; the name fixes the scheme. */
 async function httpAuthenticator(
   name: string,
   scheme: string,
   config: PluginConfig,
   environment: PluginEnvironment,
 ): Promise<Authenticator> {
-  if (config.scheme !== undefined) throw new ConfigError('authenticatorConfig.scheme', `is implied by the name ${name}; remove it`);
   const { createAuthenticator } = await importOptionalPackage<typeof import('@ftp/auth-http')>(
     'authenticator',
     name,
@@ -66,14 +60,11 @@ export interface StorageHooks {
 
 type StorageFactory = (config: PluginConfig, environment: PluginEnvironment, hooks: StorageHooks) => Promise<StorageConnector>;
 
-/** Storage connector names that need no package. */
+/** Storage connector names that need no package; their configs have passed their schemas too. */
 export const builtInStorageConnectors: Readonly<Record<string, StorageFactory>> = {
   fs: async (config, environment, hooks) => {
     const { createFsStorage } = await import('@ftp/storage-fs');
-    const root = config.root;
-    if (typeof root !== 'string' || root === '') {
-      throw new ConfigError('storageConfig.root', 'is required for the fs storage connector: a directory path (may contain {user})');
-    }
+    const root = config.root as string;
     const absoluteRoot = isAbsolute(root) ? root : resolve(environment.configDirectory, root);
     const reporting = {
       logger: environment.logger,
@@ -201,48 +192,28 @@ function checkPlugin<T>(key: string, specifier: string, plugin: unknown, contrac
   return plugin as T;
 }
 
-/** What `loadSharedState` needs to know of the config. */
-export interface SharedStateChoice {
-  /** `memory` (the engine's default, one instance) or `postgres`. */
-  readonly sharedState: string | undefined;
-  readonly sharedStateConfig: PluginConfig | undefined;
-  readonly authenticator: string;
-  readonly authenticatorConfig: PluginConfig;
-}
-
 /**
  * The shared state named in the config: undefined for `memory` (the engine keeps its own), the `@ftp/store-postgres`
  * one for `postgres`. Without a `connectionString` of its own, `postgres` takes the store-postgres authenticator's
  * connection string and schema, so one database holds the users and what the instances share.
  */
-export async function loadSharedState(choice: SharedStateChoice, environment: PluginEnvironment): Promise<SharedState | undefined> {
-  if (choice.sharedState === undefined || choice.sharedState === 'memory') return undefined;
-  if (choice.sharedState !== 'postgres') {
-    throw new ConfigError('sharedState', `"${choice.sharedState}" is not a shared state: memory or postgres`);
-  }
+export async function loadSharedState(
+  config: Pick<AppConfig, 'sharedState' | 'sharedStateConfig' | 'authenticatorConfig'>,
+  environment: PluginEnvironment,
+): Promise<SharedState | undefined> {
+  if (config.sharedState === 'memory') return undefined;
   const { createPostgresSharedState } = await importOptionalPackage<typeof import('@ftp/store-postgres')>(
     'sharedState',
     'postgres',
     '@ftp/store-postgres',
     environment,
   );
-  const own = choice.sharedStateConfig ?? {};
-  const fromAuthenticator = choice.authenticator === '@ftp/store-postgres' ? choice.authenticatorConfig : {};
-  const config: Record<string, unknown> = { ...own };
-  if (own.connectionString === undefined && own.pool === undefined) {
-    if (typeof fromAuthenticator.connectionString !== 'string') {
-      throw new ConfigError(
-        'sharedStateConfig.connectionString',
-        'is required for the postgres shared state (or use the @ftp/store-postgres authenticator, whose connectionString it then shares)',
-      );
-    }
-    config.connectionString = fromAuthenticator.connectionString;
-    if (own.schema === undefined && typeof fromAuthenticator.schema === 'string') config.schema = fromAuthenticator.schema;
+  const options: Record<string, unknown> = { ...config.sharedStateConfig };
+  if (options.connectionString === undefined) {
+    // parseConfig allows this only with the @ftp/store-postgres authenticator, which was created with a connectionString.
+    const { connectionString, schema } = config.authenticatorConfig;
+    options.connectionString = connectionString;
+    if (options.schema === undefined && typeof schema === 'string') options.schema = schema;
   }
-  return withConfigKeyPrefix('sharedStateConfig', () => createPostgresSharedState(config, { logger: environment.logger }));
-}
-
-function expectNoOptions(key: string, config: PluginConfig, name: string): void {
-  const [first] = Object.keys(config);
-  if (first !== undefined) throw new ConfigError(`${key}.${first}`, `the ${name} authenticator takes no options`);
+  return withConfigKeyPrefix('sharedStateConfig', () => createPostgresSharedState(options, { logger: environment.logger }));
 }

@@ -4,7 +4,6 @@ import type { AppConfig } from './config.ts';
 import { logServerEvents } from './logging.ts';
 import { loadAuthenticator, loadSharedState, loadStorageConnector, type PluginEnvironment } from './plugins.ts';
 import { readCertificatePair, tlsOptions } from './tls-config.ts';
-import { passiveRulesFrom } from './hooks-config.ts';
 import { createAppMetrics, recordReclaimedTemporaries, recordServerMetrics } from './metrics.ts';
 import { startObservabilityServer, type ObservabilityServer, type ReadinessProbe } from './observability-server.ts';
 import { timeAuthenticator, timeStorage } from './plugin-timing.ts';
@@ -45,15 +44,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
     storageHooks,
   );
   const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
-  const sharedState = await loadSharedState(
-    {
-      sharedState: config.sharedState,
-      sharedStateConfig: config.sharedStateConfig,
-      authenticator: config.authenticator,
-      authenticatorConfig: config.authenticatorConfig,
-    },
-    environment(`shared-state-${config.sharedState}`),
-  );
+  const sharedState = await loadSharedState(config, environment(`shared-state-${config.sharedState}`));
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
     authenticator: metrics === undefined ? authenticator : timeAuthenticator(authenticator, metrics.authCallDuration),
@@ -239,7 +230,7 @@ export function serverOptions(
 function passiveAddress(config: AppConfig): PassiveAddressOption | undefined {
   if (config.pasvAddressMap === undefined) return config.pasvAddress;
   const rest = config.pasvAddress === undefined ? [] : ['0.0.0.0/0', '::/0'].map((clients) => ({ clients, address: config.pasvAddress! }));
-  return [...passiveRulesFrom(config.pasvAddressMap), ...rest];
+  return [...Object.entries(config.pasvAddressMap).map(([clients, address]) => ({ clients, address })), ...rest];
 }
 
 function withoutUndefined<T extends Record<string, unknown>>(record: T): Partial<T> {

@@ -6,7 +6,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { onTestFinished, describe, expect, it } from 'vitest';
 import { eventually, tempDirectory } from '@ftp/test-utils';
-import { parseWebhooksConfig } from '../src/hooks-config.ts';
+import { completeWebhooksConfig } from '../src/hooks-config.ts';
+import { webhooksSchema } from '../src/config-schema.ts';
 import { WebhookDispatcher } from '../src/webhooks.ts';
 import { createLogger } from '../src/logging.ts';
 import { sample, startApp, startReceiver } from './support/in-process-app.ts';
@@ -192,7 +193,7 @@ describe('webhooks', () => {
       return { status: 200 };
     });
     const dispatcher = new WebhookDispatcher(
-      parseWebhooksConfig({ url: receiver.url, queueSize: 1, concurrency: 1 }),
+      completeWebhooksConfig(webhooksSchema.parse({ url: receiver.url, queueSize: 1, concurrency: 1 })),
       createLogger('silent'),
       undefined,
     );
