@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, opendir, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, opendir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -88,6 +88,26 @@ describe('createFsStorage', () => {
     await mkdir(join(base, 'carol'));
     const session = await connector.openSession({ username: 'carol' }, createTestPluginContext());
     expect(await session.stat('/', noAbort)).toMatchObject({ type: 'directory' });
+  });
+
+  it('narrows a session to its rootDirectory, made when missing unless createRoot is false, never through a dangling link', async () => {
+    const connector = createFsStorage({ root: base, fsync: false });
+    const first = await connector.openSession({ username: 'alice', rootDirectory: '/home/alice' }, createTestPluginContext());
+    await first.write('/a.txt', chunksOf(bytesFrom('alice')), { ...noAbort, offset: 0 });
+    expect(await readFile(join(base, 'home', 'alice', 'a.txt'), 'utf8')).toBe('alice');
+    const again = await connector.openSession({ username: 'alice', rootDirectory: '/home/alice' }, createTestPluginContext());
+    expect((await collect(again.list('/', noAbort))).map((entry) => entry.name)).toEqual(['a.txt']);
+
+    const strict = createFsStorage({ root: base, createRoot: false });
+    expect(await storageCodeOf(() => strict.openSession({ username: 'bob', rootDirectory: '/home/bob' }, createTestPluginContext()))).toBe(
+      'EACCES',
+    );
+    expect(await readdir(join(base, 'home'))).toEqual(['alice']);
+    await symlink('nowhere', join(base, 'dangling'));
+    expect(
+      await storageCodeOf(() => connector.openSession({ username: 'eve', rootDirectory: '/dangling/x' }, createTestPluginContext())),
+    ).toBe('EACCES');
+    expect((await readdir(base)).sort()).toEqual(['dangling', 'home']);
   });
 
   it('uses a root chosen by a function of the user', async () => {

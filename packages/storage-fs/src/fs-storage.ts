@@ -6,7 +6,7 @@ import type { AuthenticatedUser, PluginContext, PluginLogger, StorageConnectorV1
 import { errnoOf } from './errno-to-storage-error.ts';
 import { callsForRoot, eventLoopCalls, threadPoolCalls, type FileCalls } from './file-calls.ts';
 import { FsSession, type FsSessionSettings } from './fs-session.ts';
-import { narrowJail, openJail, type Jail } from './jail.ts';
+import { openJail, type Jail } from './jail.ts';
 import { checkFsHealth } from './fs-health.ts';
 import { defaultTemporaryMaxAgeMs, startTemporaryReclaimer, type TemporaryReclaimer } from './reclaim-temporaries.ts';
 
@@ -320,11 +320,10 @@ export function createFsStorage(options: FsStorageOptions): StorageConnectorV1 {
     const rootDirectory = rootDirectoryOf(user);
     const connectorRoot = await openConnectorRoot(directory);
     if (rootDirectory === undefined) return connectorRoot;
-    const { calls, temporaryPrefix, directoryMode } = settings;
     let jail: Jail | undefined;
     try {
-      jail = await narrowJail(connectorRoot.jail, rootDirectory, calls, temporaryPrefix, createRoot ? directoryMode : undefined);
-      return { jail, rootStats: await calls.fstat(jail.root.fd) };
+      jail = await connectorRoot.jail.narrowed(rootDirectory, createRoot ? settings.directoryMode : undefined);
+      return { jail, rootStats: await settings.calls.fstat(jail.root.fd) };
     } catch (error) {
       jail?.close();
       throw error;

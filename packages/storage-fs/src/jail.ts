@@ -1,5 +1,5 @@
 import { constants, type Stats } from 'node:fs';
-import { storageError } from '@ftp/plugin-api';
+import { StorageError, storageError } from '@ftp/plugin-api';
 import { DirectoryHandle, entryAddressing, openDirectoryFlags, selfOf, type EntryAddressing } from './directory-handle.ts';
 import { errnoOf, errnoToStorageError } from './errno-to-storage-error.ts';
 import { isTemporaryName } from './entry-visibility.ts';
@@ -19,7 +19,7 @@ export interface JailLimits {
   readonly anchorLifetimeMs: number;
 }
 
-export const defaultJailLimits: JailLimits = {
+const defaultJailLimits: JailLimits = {
   maxPathSegments: 4096,
   maxLinkHops: 40,
   maxSteps: 16_384,
@@ -231,6 +231,24 @@ export class Jail {
     }
   }
 
+  /**
+   * The jail of the directory `rootDirectory` names in this one (a user's root within the connector's, as an
+   * authenticator set it): reached by the in-root walk, created first when it is missing and `createMode` is given,
+   * and made the new root, so nothing above it can be reached any more, not even by a link. Opened before any mkdir,
+   * since it exists at nearly every login. This jail may be closed at once: the new one holds its own handle.
+   */
+  async narrowed(rootDirectory: string, createMode: number | undefined): Promise<Jail> {
+    let handle: DirectoryHandle;
+    try {
+      handle = await this.directory(rootDirectory);
+    } catch (error) {
+      if (createMode === undefined || !StorageError.isInstance(error) || error.storageCode !== 'ENOENT') throw error;
+      handle = await this.makeDirectories(rootDirectory, createMode);
+    }
+    const root = new DirectoryHandle(handle.fd, [], handle.self, () => handle.release());
+    return new Jail(root, this.#calls, this.#addressing, this.#temporaryPrefix, this.#limits);
+  }
+
   /** Forgets the anchor: the session renamed or removed something a remembered path may go through. */
   forgetAnchor(): void {
     this.#anchor?.release();
@@ -369,7 +387,6 @@ export async function openJail(
   rootPath: string,
   calls: FileCalls,
   temporaryPrefix: string,
-  limits: JailLimits = defaultJailLimits,
 ): Promise<{ readonly jail: Jail; readonly rootStats: Stats }> {
   const addressing = entryAddressing();
   // O_DIRECTORY: a root that is not a directory (a FIFO would block an O_RDONLY open) fails with ENOTDIR at once.
@@ -381,27 +398,9 @@ export async function openJail(
     const rootStats = await calls.fstat(fd);
     if (!rootStats.isDirectory()) throw storageError('ENOTDIR', '/');
     const self = addressing.kind === 'descriptor' ? selfOf(fd, addressing, rootPath) : await calls.realpath(rootPath);
-    return { jail: new Jail(new DirectoryHandle(fd, [], self, close), calls, addressing, temporaryPrefix, limits), rootStats };
+    return { jail: new Jail(new DirectoryHandle(fd, [], self, close), calls, addressing, temporaryPrefix, defaultJailLimits), rootStats };
   } catch (error) {
     close(fd);
     throw error;
   }
-}
-
-/**
- * The jail of `rootDirectory` inside `outer` (a user's root within the connector's, as an authenticator set it): the
- * directory is reached by the in-root walk, created first when `createMode` is given, and becomes the new root, so
- * nothing above it can be reached any more, not even by a link.
- */
-export async function narrowJail(
-  outer: Jail,
-  rootDirectory: string,
-  calls: FileCalls,
-  temporaryPrefix: string,
-  createMode: number | undefined,
-  limits: JailLimits = defaultJailLimits,
-): Promise<Jail> {
-  const handle = createMode === undefined ? await outer.directory(rootDirectory) : await outer.makeDirectories(rootDirectory, createMode);
-  const addressing = entryAddressing();
-  return new Jail(new DirectoryHandle(handle.fd, [], handle.self, () => handle.release()), calls, addressing, temporaryPrefix, limits);
 }
