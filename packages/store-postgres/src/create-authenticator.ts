@@ -1,5 +1,5 @@
-import { type AuthenticatorFactory, InvalidOptionError } from '@ftp/plugin-api';
-import { configKeys, type PostgresAuthenticatorOptions } from './options.ts';
+import type { AuthenticatorFactory } from '@ftp/plugin-api';
+import { configKeys, type PostgresAuthenticatorOptions, refuseUnknownKeys } from './options.ts';
 import { createPostgresAuthenticator } from './postgres-authenticator.ts';
 
 /**
@@ -9,8 +9,7 @@ import { createPostgresAuthenticator } from './postgres-authenticator.ts';
  * `AuthenticationUnavailableError` when the database cannot be reached or migrated at start.
  */
 export const createAuthenticator: AuthenticatorFactory = (config, environment) => {
-  const unknownKey = Object.keys(config ?? {}).find((key) => !(configKeys as readonly string[]).includes(key));
-  if (unknownKey !== undefined) throw new InvalidOptionError(unknownKey, `unknown option (known: ${configKeys.join(', ')})`);
+  refuseUnknownKeys(config ?? {}, configKeys);
   return createPostgresAuthenticator(
     config as PostgresAuthenticatorOptions,
     environment?.logger === undefined ? {} : { logger: environment.logger },

@@ -1,5 +1,5 @@
-import { InvalidOptionError } from '@ftp/plugin-api';
-import type { PostgresPool } from './postgres-pool.ts';
+import { InvalidOptionError, type PluginLogger } from '@ftp/plugin-api';
+import { createPostgresPool, type PostgresPool } from './postgres-pool.ts';
 import { defaultSchema, sqlNames } from './sql-names.ts';
 
 /** Options of `createPostgresAuthenticator`. Give `connectionString`, or `pool` to share one with other code. */
@@ -28,16 +28,20 @@ export interface PostgresAuthenticatorOptions {
   readonly migrate?: boolean;
 }
 
-/** The options after checking, with defaults filled in. */
-export interface CheckedAuthenticatorOptions {
+/** What the authenticator's and the shared state's options have in common, after checking, with defaults filled in. */
+export interface CheckedConnectionOptions {
   readonly connectionString: string | undefined;
   readonly pool: PostgresPool | undefined;
   readonly schema: string;
   readonly maxConnections: number;
   readonly connectTimeoutMs: number;
   readonly queryTimeoutMs: number;
-  readonly revalidateIntervalMs: number;
   readonly migrate: boolean;
+}
+
+/** The authenticator's options after checking, with defaults filled in. */
+export interface CheckedAuthenticatorOptions extends CheckedConnectionOptions {
+  readonly revalidateIntervalMs: number;
 }
 
 /** The keys a config file may set (`pool` only comes from code). */
@@ -51,32 +55,62 @@ export const configKeys = [
   'migrate',
 ] as const;
 
-const optionKeys: readonly string[] = [...configKeys, 'pool'];
-
 /** Checks the options; throws `InvalidOptionError` naming the key and the fault. Unknown keys are refused. */
 export function checkAuthenticatorOptions(options: PostgresAuthenticatorOptions): CheckedAuthenticatorOptions {
+  return {
+    ...checkConnectionOptions(options, configKeys, 5_000),
+    revalidateIntervalMs: wholeNumber(options.revalidateIntervalMs, 'revalidateIntervalMs', 60_000, 1, 86_400_000),
+  };
+}
+
+/**
+ * Checks the options the authenticator and the shared state share (`connectionString` or `pool`, `schema`, the
+ * limits of their own pool, `migrate`), with `defaultTimeoutMs` for both deadlines. Refuses a key that is neither
+ * one of `configKeys` nor `pool`; throws `InvalidOptionError` naming the key and the fault.
+ */
+export function checkConnectionOptions(
+  options: Omit<PostgresAuthenticatorOptions, 'revalidateIntervalMs'>,
+  configKeys: readonly string[],
+  defaultTimeoutMs: number,
+): CheckedConnectionOptions {
   if (typeof options !== 'object' || options === null) throw new InvalidOptionError('connectionString', 'is required');
-  const unknownKey = Object.keys(options).find((key) => !optionKeys.includes(key));
-  if (unknownKey !== undefined) throw new InvalidOptionError(unknownKey, `unknown option (known: ${configKeys.join(', ')})`);
-  const { connectionString, pool } = options;
+  refuseUnknownKeys(options, [...configKeys, 'pool'], configKeys);
+  const { connectionString, pool, schema, maxConnections, connectTimeoutMs, queryTimeoutMs, migrate } = options;
   if (pool !== undefined && connectionString !== undefined)
     throw new InvalidOptionError('pool', 'give "connectionString" or "pool", not both');
   if (pool === undefined) checkConnectionString(connectionString);
   else if (typeof pool !== 'object' || pool === null || typeof pool.query !== 'function' || typeof pool.connect !== 'function') {
     throw new InvalidOptionError('pool', 'must be a node-postgres Pool');
   }
-  if (options.migrate !== undefined && typeof options.migrate !== 'boolean')
-    throw new InvalidOptionError('migrate', 'must be true or false');
+  if (migrate !== undefined && typeof migrate !== 'boolean') throw new InvalidOptionError('migrate', 'must be true or false');
   return {
     connectionString,
     pool,
-    schema: sqlNames(options.schema ?? defaultSchema).schema,
-    maxConnections: wholeNumber(options.maxConnections, 'maxConnections', 10, 1, 1_000),
-    connectTimeoutMs: wholeNumber(options.connectTimeoutMs, 'connectTimeoutMs', 5_000, 1, 600_000),
-    queryTimeoutMs: wholeNumber(options.queryTimeoutMs, 'queryTimeoutMs', 5_000, 1, 600_000),
-    revalidateIntervalMs: wholeNumber(options.revalidateIntervalMs, 'revalidateIntervalMs', 60_000, 1, 86_400_000),
-    migrate: options.migrate ?? true,
+    schema: sqlNames(schema ?? defaultSchema).schema,
+    maxConnections: wholeNumber(maxConnections, 'maxConnections', 10, 1, 1_000),
+    connectTimeoutMs: wholeNumber(connectTimeoutMs, 'connectTimeoutMs', defaultTimeoutMs, 1, 600_000),
+    queryTimeoutMs: wholeNumber(queryTimeoutMs, 'queryTimeoutMs', defaultTimeoutMs, 1, 600_000),
+    migrate: migrate ?? true,
   };
+}
+
+/** Throws `InvalidOptionError` for the first key of `options` that `known` lacks, naming the keys a config file may set. */
+export function refuseUnknownKeys(options: object, known: readonly string[], configKeys: readonly string[] = known): void {
+  const unknownKey = Object.keys(options).find((key) => !known.includes(key));
+  if (unknownKey !== undefined) throw new InvalidOptionError(unknownKey, `unknown option (known: ${configKeys.join(', ')})`);
+}
+
+/** The pool the options name: the caller's (`owned` false: closing leaves it open), or a new one of their limits. */
+export function poolFor(options: CheckedConnectionOptions, logger: PluginLogger): { readonly pool: PostgresPool; readonly owned: boolean } {
+  if (options.pool !== undefined) return { pool: options.pool, owned: false };
+  const pool = createPostgresPool({
+    connectionString: options.connectionString!,
+    maxConnections: options.maxConnections,
+    connectTimeoutMs: options.connectTimeoutMs,
+    queryTimeoutMs: options.queryTimeoutMs,
+    logger,
+  });
+  return { pool, owned: true };
 }
 
 function checkConnectionString(value: unknown): asserts value is string {
@@ -87,7 +121,8 @@ function checkConnectionString(value: unknown): asserts value is string {
   }
 }
 
-function wholeNumber(value: unknown, option: string, fallback: number, minimum: number, maximum: number): number {
+/** `value`, or `fallback` when it is undefined; throws `InvalidOptionError` unless it is a whole number in range. */
+export function wholeNumber(value: unknown, option: string, fallback: number, minimum: number, maximum: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
     throw new InvalidOptionError(option, `must be a whole number from ${minimum} to ${maximum}`);

@@ -11,9 +11,8 @@ import {
 } from '@ftp/plugin-api';
 import { createHashThreads } from './hash-threads.ts';
 import { migrate } from './migrations.ts';
-import { type PostgresAuthenticatorOptions, checkAuthenticatorOptions } from './options.ts';
+import { type PostgresAuthenticatorOptions, checkAuthenticatorOptions, poolFor } from './options.ts';
 import { createDummyHash, parseStoredPasswordHash, type StoredPasswordHash, verifyStoredPassword } from './password-verification.ts';
-import { createPostgresPool, type PostgresPool } from './postgres-pool.ts';
 import { sqlNames } from './sql-names.ts';
 import { type LoginRow, loginStatement, profileFromRow, revalidationStatement } from './user-row.ts';
 
@@ -43,16 +42,7 @@ export async function createPostgresAuthenticator(
   const settings = checkAuthenticatorOptions(options);
   const logger = environment.logger ?? silentLogger;
   const names = sqlNames(settings.schema);
-  const ownsPool = settings.pool === undefined;
-  const pool: PostgresPool =
-    settings.pool ??
-    createPostgresPool({
-      connectionString: settings.connectionString!,
-      maxConnections: settings.maxConnections,
-      connectTimeoutMs: settings.connectTimeoutMs,
-      queryTimeoutMs: settings.queryTimeoutMs,
-      logger,
-    });
+  const { pool, owned: ownsPool } = poolFor(settings, logger);
   if (settings.migrate) {
     try {
       await migrate(pool, { schema: names.schema, logger });

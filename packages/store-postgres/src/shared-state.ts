@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  InvalidOptionError,
   type LoginFailure,
   type PluginLogger,
   type QuotaChange,
@@ -13,9 +12,10 @@ import {
   silentLogger,
 } from '@ftp/plugin-api';
 import { migrate } from './migrations.ts';
-import { createPostgresPool, type PostgresPool, type SqlStatement } from './postgres-pool.ts';
+import { type CheckedConnectionOptions, checkConnectionOptions, poolFor, wholeNumber } from './options.ts';
+import type { PostgresPool, SqlStatement } from './postgres-pool.ts';
 import { sharedStateStatements } from './shared-state-statements.ts';
-import { defaultSchema, sqlNames } from './sql-names.ts';
+import { sqlNames } from './sql-names.ts';
 
 /** Options of `createPostgresSharedState`. Give `connectionString`, or `pool` to share one (with the authenticator). */
 export interface PostgresSharedStateOptions {
@@ -78,40 +78,25 @@ export async function createPostgresSharedState(
   options: PostgresSharedStateOptions,
   environment: PostgresSharedStateEnvironment = {},
 ): Promise<SharedStateV1> {
-  const settings = checkOptions(options);
+  const settings = checkSharedStateOptions(options);
   const logger = environment.logger ?? silentLogger;
-  const names = sqlNames(settings.schema);
-  const ownsPool = options.pool === undefined;
-  const pool =
-    options.pool ??
-    createPostgresPool({
-      connectionString: options.connectionString!,
-      maxConnections: settings.maxConnections,
-      connectTimeoutMs: settings.connectTimeoutMs,
-      queryTimeoutMs: settings.queryTimeoutMs,
-      logger,
-    });
-  const state = new PostgresSharedState(pool, ownsPool, names.schema, settings, logger);
+  const { pool, owned: ownsPool } = poolFor(settings, logger);
+  const state = new PostgresSharedState(pool, ownsPool, settings, logger);
   try {
-    if (settings.migrate) await migrate(pool, { schema: names.schema, logger });
+    if (settings.migrate) await migrate(pool, { schema: settings.schema, logger });
     await state.start();
   } catch (error) {
     if (ownsPool) await pool.end().catch(() => undefined);
-    throw new SharedStateUnavailableError(`cannot open the shared state in schema "${names.schema}": ${messageOf(error)}`, {
+    throw new SharedStateUnavailableError(`cannot open the shared state in schema "${settings.schema}": ${messageOf(error)}`, {
       cause: error,
     });
   }
   return state;
 }
 
-interface Settings {
-  readonly schema: string;
-  readonly maxConnections: number;
-  readonly connectTimeoutMs: number;
-  readonly queryTimeoutMs: number;
+interface Settings extends CheckedConnectionOptions {
   readonly leaseMs: number;
   readonly quotaGrantBytes: number;
-  readonly migrate: boolean;
 }
 
 /** The statements run by name (all but the tidying ones, which run together). */
@@ -143,14 +128,14 @@ class PostgresSharedState implements SharedStateV1 {
   #lastHeartbeat = 0;
   #closed = false;
 
-  constructor(pool: PostgresPool, ownsPool: boolean, schema: string, settings: Settings, logger: PluginLogger) {
+  constructor(pool: PostgresPool, ownsPool: boolean, settings: Settings, logger: PluginLogger) {
     this.#pool = pool;
     this.#ownsPool = ownsPool;
     this.#settings = settings;
     this.#logger = logger;
     this.quotaGrantBytes = settings.quotaGrantBytes;
-    this.#statements = sharedStateStatements(sqlNames(schema));
-    this.#prefix = `ftp-shared-${schema}`;
+    this.#statements = sharedStateStatements(sqlNames(settings.schema));
+    this.#prefix = `ftp-shared-${settings.schema}`;
   }
 
   async start(): Promise<void> {
@@ -350,39 +335,13 @@ class PostgresSharedState implements SharedStateV1 {
   }
 }
 
-function checkOptions(options: PostgresSharedStateOptions): Settings {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('connectionString', 'is required');
-  const known: readonly string[] = [...sharedStateConfigKeys, 'pool'];
-  const unknownKey = Object.keys(options).find((key) => !known.includes(key));
-  if (unknownKey !== undefined) throw new InvalidOptionError(unknownKey, `unknown option (known: ${sharedStateConfigKeys.join(', ')})`);
-  if (options.pool !== undefined && options.connectionString !== undefined) {
-    throw new InvalidOptionError('pool', 'give "connectionString" or "pool", not both');
-  }
-  if (options.pool === undefined) {
-    // Never repeat the value: it usually carries the database password.
-    if (typeof options.connectionString !== 'string' || !/^postgres(ql)?:\/\/./.test(options.connectionString)) {
-      throw new InvalidOptionError('connectionString', 'is required: a URL that starts with postgres:// or postgresql://');
-    }
-  }
-  if (options.migrate !== undefined && typeof options.migrate !== 'boolean')
-    throw new InvalidOptionError('migrate', 'must be true or false');
+function checkSharedStateOptions(options: PostgresSharedStateOptions): Settings {
   return {
-    schema: sqlNames(options.schema ?? defaultSchema).schema,
-    maxConnections: wholeNumber(options.maxConnections, 'maxConnections', 10, 1, 1_000),
-    connectTimeoutMs: wholeNumber(options.connectTimeoutMs, 'connectTimeoutMs', 2_000, 1, 600_000),
-    queryTimeoutMs: wholeNumber(options.queryTimeoutMs, 'queryTimeoutMs', 2_000, 1, 600_000),
+    // A login waits at most the connection deadline before it is answered 421: shorter than the authenticator's.
+    ...checkConnectionOptions(options, sharedStateConfigKeys, 2_000),
     leaseMs: wholeNumber(options.leaseMs, 'leaseMs', 30_000, 30, 3_600_000),
     quotaGrantBytes: wholeNumber(options.quotaGrantBytes, 'quotaGrantBytes', 1_048_576, 0, 2 ** 40),
-    migrate: options.migrate ?? true,
   };
-}
-
-function wholeNumber(value: unknown, option: string, fallback: number, minimum: number, maximum: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < minimum || value > maximum) {
-    throw new InvalidOptionError(option, `must be a whole number from ${minimum} to ${maximum}`);
-  }
-  return value;
 }
 
 function messageOf(error: unknown): string {
