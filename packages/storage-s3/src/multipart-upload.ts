@@ -186,7 +186,7 @@ export class StreamingUpload {
     const command = new PutObjectCommand({
       Bucket: bucket,
       Key: key,
-      ...(contentType === undefined ? {} : { ContentType: contentType }),
+      ContentType: contentType,
       Body: body,
       ContentLength: body.byteLength,
       ChecksumCRC32: crc32Base64(bodyCrc),
@@ -199,10 +199,9 @@ export class StreamingUpload {
   async #create(): Promise<string> {
     if (this.#uploadId !== undefined) return this.#uploadId;
     const { client, bucket, key, contentType } = this.#target;
-    const created = await client.send(
-      new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ...(contentType === undefined ? {} : { ContentType: contentType }) }),
-      { abortSignal: this.#signal },
-    );
+    const created = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }), {
+      abortSignal: this.#signal,
+    });
     if (created.UploadId === undefined) throw new Error('CreateMultipartUpload returned no UploadId');
     this.#uploadId = created.UploadId;
     return created.UploadId;

@@ -54,24 +54,24 @@ async function copyObject(
     await upload.run(noBytes(), { copySource, eTag: source.eTag, bytes: source.size });
     return;
   }
-  const head = retyped?.head;
   await client.send(
     new CopyObjectCommand({
       Bucket: settings.bucket,
       Key: toKey,
       CopySource: copySource,
-      ...(retyped === undefined || head === undefined
+      ...(retyped === undefined
         ? { MetadataDirective: 'COPY' }
         : {
-            // REPLACE sets every header anew: the source's own go along, but for the type.
+            // REPLACE sets every header anew: the source's own go along, but for the type (the SDK sends no header
+            // for a field left undefined).
             MetadataDirective: 'REPLACE',
             ContentType: retyped.contentType,
-            ...(head.Metadata === undefined ? {} : { Metadata: head.Metadata }),
-            ...(head.CacheControl === undefined ? {} : { CacheControl: head.CacheControl }),
-            ...(head.ContentDisposition === undefined ? {} : { ContentDisposition: head.ContentDisposition }),
-            ...(head.ContentEncoding === undefined ? {} : { ContentEncoding: head.ContentEncoding }),
-            ...(head.ContentLanguage === undefined ? {} : { ContentLanguage: head.ContentLanguage }),
-            ...(head.Expires === undefined ? {} : { Expires: head.Expires }),
+            Metadata: retyped.head.Metadata,
+            CacheControl: retyped.head.CacheControl,
+            ContentDisposition: retyped.head.ContentDisposition,
+            ContentEncoding: retyped.head.ContentEncoding,
+            ContentLanguage: retyped.head.ContentLanguage,
+            Expires: retyped.head.Expires,
           }),
       ...(source.eTag === undefined ? {} : { CopySourceIfMatch: source.eTag }),
     }),
