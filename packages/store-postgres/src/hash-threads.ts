@@ -29,7 +29,8 @@ interface Pending {
 
 interface Thread {
   readonly worker: Worker;
-  busy: (Pending & { readonly id: number }) | undefined;
+  /** The one job the thread works on; its next message answers it. */
+  busy: Pending | undefined;
 }
 
 const workerUrl = new URL('./hash-worker.js', import.meta.url);
@@ -41,7 +42,6 @@ const workerUrl = new URL('./hash-worker.js', import.meta.url);
 export function createHashThreads(size = Math.max(1, Math.min(4, availableParallelism() - 1))): HashThreads {
   const threads = new Set<Thread>();
   const queue: Pending[] = [];
-  let nextId = 0;
 
   function start(): Thread {
     const worker = new Worker(workerUrl);
@@ -54,9 +54,9 @@ export function createHashThreads(size = Math.max(1, Math.min(4, availableParall
       thread.busy = undefined;
       pump();
     };
-    worker.on('message', (message: { id: number; digest?: Uint8Array; error?: string }) => {
+    worker.on('message', (message: { digest?: Uint8Array; error?: string }) => {
       const job = thread.busy;
-      if (job === undefined || job.id !== message.id) return;
+      if (job === undefined) return;
       thread.busy = undefined;
       worker.unref();
       if (message.digest === undefined) job.reject(new Error(`${job.job.algorithm} failed: ${message.error ?? 'no digest'}`));
@@ -75,11 +75,9 @@ export function createHashThreads(size = Math.max(1, Math.min(4, availableParall
       for (const thread of threads) if (thread.busy === undefined) idle = thread;
       if (idle === undefined && threads.size < size) idle = start();
       if (idle === undefined) return;
-      const pending = queue.shift()!;
-      const id = nextId++;
-      idle.busy = { ...pending, id };
+      idle.busy = queue.shift()!;
       idle.worker.ref();
-      idle.worker.postMessage({ ...pending.job, id });
+      idle.worker.postMessage(idle.busy.job);
     }
   }
 

@@ -6,10 +6,11 @@
 import { parentPort } from 'node:worker_threads';
 import { argon2id, bcrypt } from 'hash-wasm';
 
+// The main thread sends the next job only once this one is answered, so a reply needs no job id.
 parentPort?.on('message', (job) => {
   digestOf(job).then(
-    (digest) => parentPort?.postMessage({ id: job.id, digest }),
-    (error) => parentPort?.postMessage({ id: job.id, error: error instanceof Error ? error.message : String(error) }),
+    (digest) => parentPort?.postMessage({ digest }),
+    (error) => parentPort?.postMessage({ error: error instanceof Error ? error.message : String(error) }),
   );
 });
 
