@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { eventually } from '@ftp/test-utils';
+import { eventually, recordingLogger } from '@ftp/test-utils';
 import { argon2id, bcrypt } from 'hash-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
@@ -13,7 +13,7 @@ import {
   type PostgresAuthenticatorOptions,
   type PostgresPool,
 } from '../src/index.ts';
-import { capturingLogger, connect, loginCode, replyCodeOf, startFtpServer } from './support/ftp.ts';
+import { connect, loginCode, replyCodeOf, startFtpServer } from './support/ftp.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
 
 // @ftp/server with the postgres authenticator, over real sockets with basic-ftp, against a real PostgreSQL whose
@@ -24,7 +24,9 @@ describe.skipIf(postgresBin === undefined)(
   () => {
     let postgres: TestPostgres;
     let schemas = 0;
-    const logLines: string[] = [];
+    // Every line the servers and authenticators of these tests log, serialised, to search for passwords.
+    const { logger, lines } = recordingLogger();
+    const logText = () => lines.map((line) => JSON.stringify(line));
     const passwords: string[] = [];
 
     beforeAll(async () => {
@@ -32,15 +34,14 @@ describe.skipIf(postgresBin === undefined)(
     }, 60_000);
     afterAll(async () => {
       // Whatever was logged in these tests (server and authenticator), no password appears in it.
-      expect(logLines.length).toBeGreaterThan(0);
-      for (const password of passwords) expect(logLines.filter((line) => line.includes(password))).toEqual([]);
+      expect(lines.length).toBeGreaterThan(0);
+      for (const password of passwords) expect(logText().filter((line) => line.includes(password))).toEqual([]);
       await postgres?.destroy();
     }, 60_000);
 
     /** A new schema with its own users table, and an FTP server whose authenticator reads it. */
     async function serve(options: Omit<PostgresAuthenticatorOptions, 'connectionString' | 'schema'> = {}) {
       const schema = `login_${(schemas += 1)}`;
-      const logger = capturingLogger(logLines);
       const authenticator = await createPostgresAuthenticator(
         { connectionString: postgres.connectionString, schema, ...options },
         { logger },
@@ -156,10 +157,13 @@ describe.skipIf(postgresBin === undefined)(
       const { password, hash } = await newPassword();
       await sql(`INSERT INTO users (username, password_hash) VALUES ('plain', $1)`, [password]);
       await sql(`INSERT INTO users (username, password_hash, permissions) VALUES ('typo', $1, '{"uplaod": false}')`, [hash]);
-      const before = logLines.length;
+      const before = lines.length;
       expect(await loginCode(port, 'plain', password)).toBe(530);
       expect(await loginCode(port, 'typo', password)).toBe(530);
-      const warnings = logLines.slice(before).filter((line) => line.includes('"level":"warn"'));
+      const warnings = lines
+        .slice(before)
+        .filter((line) => line.level === 'warn')
+        .map((line) => JSON.stringify(line));
       expect(warnings.some((line) => line.includes('password hash in the users table is not usable'))).toBe(true);
       expect(warnings.some((line) => line.includes('uplaod'))).toBe(true);
     });

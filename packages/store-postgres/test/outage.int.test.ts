@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { recordingLogger } from '@ftp/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresAuthenticator, hashPassword } from '../src/index.ts';
-import { capturingLogger, connect, loginCode, replyCodeOf, startFtpServer } from './support/ftp.ts';
+import { connect, loginCode, replyCodeOf, startFtpServer } from './support/ftp.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
 
 // PostgreSQL stopped and started under a running server: logins answer 421 (never 530) while it is away, sessions
@@ -19,7 +20,7 @@ describe.skipIf(postgresBin === undefined)(`a PostgreSQL outage${postgresBin ===
   afterAll(() => postgres?.destroy(), 60_000);
 
   it('answers 421 to logins while the database is down, lets transfers finish, and recovers when it is back', async () => {
-    const logger = capturingLogger();
+    const { logger, lines } = recordingLogger();
     const authenticator = await createPostgresAuthenticator(
       { connectionString: postgres.connectionString, connectTimeoutMs: 2_000 },
       { logger },
@@ -61,8 +62,9 @@ describe.skipIf(postgresBin === undefined)(`a PostgreSQL outage${postgresBin ===
     expect(await loginCode(server.port, 'alice', password)).toBe(230);
     expect(await loginCode(server.port, 'alice', 'wrong password')).toBe(530);
     await expect(authenticator.checkHealth?.()).resolves.toBeUndefined();
-    expect(logger.lines.some((line) => line.includes('did not answer the login'))).toBe(true);
-    expect(logger.lines.filter((line) => line.includes(password))).toEqual([]);
+    const logText = lines.map((line) => JSON.stringify(line));
+    expect(logText.some((line) => line.includes('did not answer the login'))).toBe(true);
+    expect(logText.filter((line) => line.includes(password))).toEqual([]);
   });
 
   it('ends a session with 421 when its re-validation finds the database down', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as delay } from 'node:timers/promises';
 import { SharedStateUnavailableError, type SharedStateV1 } from '@ftp/plugin-api';
+import { eventually } from '@ftp/test-utils';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createPostgresPool, createPostgresSharedState } from '../src/index.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
@@ -8,15 +8,6 @@ import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from 
 // What the contract kit cannot show: an instance that dies holding session slots, a quota reservation and an upload
 // lock loses them after its lease, and an outage of the database loses no release and no commit, nor applies one
 // twice.
-
-/** Polls `condition` until it holds, at most `limitMs` (nothing is asserted about how long it took). */
-async function until(condition: () => Promise<boolean>, limitMs = 20_000): Promise<boolean> {
-  for (let waited = 0; waited < limitMs; waited += 100) {
-    if (await condition()) return true;
-    await delay(100);
-  }
-  return condition();
-}
 
 describe.skipIf(postgresBin === undefined)(
   `shared state leases and outages${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`,
@@ -51,7 +42,7 @@ describe.skipIf(postgresBin === undefined)(
       expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(false);
       await doomedPool.end();
 
-      expect(await until(async () => (await survivor.acquireSession('user', alice, 1)) === 'acquired')).toBe(true);
+      await eventually(async () => (await survivor.acquireSession('user', alice, 1)) === 'acquired', "the dead instance's slot", 20_000);
       expect(await survivor.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
       expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(true);
       expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, maxFiles: 1 })).toBe(0);
@@ -85,15 +76,15 @@ describe.skipIf(postgresBin === undefined)(
       }
 
       // Back: the health check applies what waited (so does the next heartbeat).
-      expect(
-        await until(
-          async () =>
-            (await state.checkHealth?.().then(
-              () => true,
-              () => false,
-            )) === true,
-        ),
-      ).toBe(true);
+      await eventually(
+        () =>
+          state.checkHealth?.().then(
+            () => true,
+            () => false,
+          ),
+        'the health check to pass',
+        20_000,
+      );
       expect(await other.quotaUsage(bob)).toEqual({ bytes: 3_500, files: 2 });
       expect(await other.acquireSession('user', bob, 1)).toBe('acquired');
       expect(await other.acquireUploadLock(bob, '/a.bin')).toBe(true);

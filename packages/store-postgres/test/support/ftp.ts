@@ -7,24 +7,6 @@ import { createFsStorage } from '@ftp/storage-fs';
 import { Client, FTPError } from 'basic-ftp';
 import { onTestFinished } from 'vitest';
 
-/** A logger that keeps every line it is given, serialised, to search for leaked secrets. */
-export function capturingLogger(lines: string[] = []): ServerLogger & { readonly lines: string[] } {
-  const make = (bindings: Record<string, unknown>): ServerLogger & { readonly lines: string[] } => {
-    const write = (level: string) => (fields: Record<string, unknown>, message?: string) => {
-      lines.push(JSON.stringify({ level, ...bindings, ...fields, message }));
-    };
-    return {
-      lines,
-      debug: write('debug'),
-      info: write('info'),
-      warn: write('warn'),
-      error: write('error'),
-      child: (more) => make({ ...bindings, ...more }),
-    };
-  };
-  return make({});
-}
-
 /** A running FTP server with fs storage in a temporary directory; closed (with its authenticator) when the test ends. */
 export interface TestFtpServer {
   readonly port: number;
