@@ -1,48 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Client, FTPError } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configKeys } from '../src/config-keys.ts';
+import { assertCliBuilt, isListeningLine, runCli } from './support/cli.ts';
 
 // A config mistake must never open what the operator meant to close: the built CLI, started as an operator starts
 // it, refuses a misspelt `userDefaults.permissions` instead of ignoring it and letting STOR and DELE through.
 
-const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let directory: string;
-const children: ChildProcess[] = [];
-
-/** The parent's environment without anything that would change the app's configuration. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const environment = { ...process.env };
-  for (const definition of Object.values(configKeys)) delete environment[definition.env];
-  delete environment.FTP_CONFIG;
-  return environment;
-}
 
 /** Starts the app on `config`; resolves with the port it listens on, or with its exit code and stderr if it stops. */
 async function startApp(config: Record<string, unknown>): Promise<{ port?: number; exitCode?: number | null; stderr: string }> {
   await writeFile(join(directory, 'ftp.json'), JSON.stringify(config));
-  const child = spawn(process.execPath, [mainScript, '--config', 'ftp.json'], {
-    cwd: directory,
-    env: cleanEnvironment(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return new Promise((resolve) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      if (entry.msg === 'listening') resolve({ port: entry.port!, stderr });
-    });
-    child.once('close', (exitCode) => resolve({ exitCode, stderr }));
-  });
+  const app = runCli(['--config', 'ftp.json'], { cwd: directory });
+  const outcome = await app.logLine(isListeningLine).then(
+    (line) => ({ port: line.port as number }),
+    async () => ({ exitCode: await app.closed }),
+  );
+  return { ...outcome, stderr: app.stderr() };
 }
 
 const closedUserDefaults = (key: string) => ({
@@ -52,22 +29,13 @@ const closedUserDefaults = (key: string) => ({
   userDefaults: { [key]: { upload: false, delete: false } },
 });
 
-beforeAll(() => {
-  if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: build first with "pnpm exec tsc -b apps/server"`);
-});
+beforeAll(assertCliBuilt);
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), 'ftp-fail-closed-'));
   await mkdir(join(directory, 'data'));
   await writeFile(join(directory, 'data/keep.txt'), 'kept');
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
   await rm(directory, { recursive: true, force: true });
 });
 

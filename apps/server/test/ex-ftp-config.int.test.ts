@@ -1,44 +1,21 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Client } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configKeys } from '../src/config-keys.ts';
+import { assertCliBuilt, listeningPort, runCli } from './support/cli.ts';
 
 // An operator coming from ex_ftp writes the keys and module names of its config.exs in ftp.json: the built CLI starts
 // from them, says on stderr which native spelling each one is read as, and serves as configured.
 
-const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 let directory: string;
-const children: ChildProcess[] = [];
 
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const environment = { ...process.env };
-  for (const definition of Object.values(configKeys)) delete environment[definition.env];
-  delete environment.FTP_CONFIG;
-  return environment;
-}
-
-beforeAll(() => {
-  if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: build first with "pnpm exec tsc -b apps/server"`);
-});
+beforeAll(assertCliBuilt);
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), 'ftp-ex-ftp-'));
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -57,21 +34,9 @@ describe('an ex_ftp-style ftp.json', () => {
         storage_config: { root: './data/{user}' },
       }),
     );
-    const child = spawn(process.execPath, [mainScript, '--config', 'ftp.json'], {
-      cwd: directory,
-      env: cleanEnvironment(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'listening') resolve(entry.port!);
-      });
-      child.once('close', (code) => reject(new Error(`the app exited with ${code}: ${stderr}`)));
-    });
+    const app = runCli(['--config', 'ftp.json'], { cwd: directory });
+    const port = await listeningPort(app);
+    const stderr = app.stderr();
 
     const source = `in ${join(directory, 'ftp.json')}`;
     const warning = (key: string, text: string) => `ftp-server: configuration warning: ${key} (${source}): ${text}`;

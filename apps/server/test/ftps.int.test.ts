@@ -1,48 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { connect as connectTls } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { generateCertificate } from '@ftp/test-utils';
 import { Client } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configKeys } from '../src/config-keys.ts';
+import { assertCliBuilt, isListeningLine, runCli } from './support/cli.ts';
 
-// Runs the built CLI with a tls section, as an operator would. CI builds before testing.
-const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+// Runs the built CLI with a tls section, as an operator would.
 let directory: string;
-let app: ChildProcess | undefined;
 
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const environment = { ...process.env };
-  for (const definition of Object.values(configKeys)) delete environment[definition.env];
-  delete environment.FTP_CONFIG;
-  return environment;
-}
-
-/** Starts the app; resolves with its log lines (live) and the ports of its `listening` line. */
+/** Starts the app; resolves with it and the ports of its `listening` line. */
 async function startApp(config: Record<string, unknown>) {
   await writeFile(join(directory, 'config.json'), JSON.stringify(config));
-  const child = spawn(process.execPath, [mainScript, '--config', join(directory, 'config.json')], {
-    env: cleanEnvironment(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  app = child;
-  const logLines: Record<string, unknown>[] = [];
-  const listening = await new Promise<Record<string, unknown>>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      logLines.push(entry);
-      if (entry.msg === 'listening') resolve(entry);
-    });
-    child.once('exit', (code) => reject(new Error(`app exited with ${code}`)));
-  });
-  return { child, logLines, port: listening.port as number, implicitTlsPort: listening.implicitTlsPort as number };
+  const app = runCli(['--config', join(directory, 'config.json')]);
+  const listening = await app.logLine(isListeningLine);
+  return { app, port: listening.port as number, implicitTlsPort: listening.implicitTlsPort as number };
 }
 
 /** The SHA-256 fingerprint of the certificate a new implicit-TLS connection is served. */
@@ -54,19 +29,11 @@ async function servedFingerprint(port: number): Promise<string> {
   return fingerprint;
 }
 
-beforeAll(() => {
-  if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: build first (pnpm build)`);
-});
+beforeAll(assertCliBuilt);
 beforeEach(async () => {
   directory = await mkdtemp(join(tmpdir(), 'ftp-app-tls-'));
 });
 afterEach(async () => {
-  if (app !== undefined && app.exitCode === null && app.signalCode === null) {
-    const exited = once(app, 'exit');
-    app.kill('SIGKILL');
-    await exited;
-  }
-  app = undefined;
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -101,12 +68,8 @@ describe('ftp-server app with FTPS', () => {
     await generateCertificate({ directory, prefix: 'new-' });
     await rename(join(directory, 'new-cert.pem'), join(directory, 'cert.pem'));
     await rename(join(directory, 'new-key.pem'), join(directory, 'key.pem'));
-    const reloaded = new Promise<void>((resolve) => {
-      const check = () => (running.logLines.some((line) => line.msg === 'TLS certificate reloaded') ? resolve() : setTimeout(check, 20));
-      check();
-    });
-    running.child.kill('SIGHUP');
-    await reloaded;
+    running.app.child.kill('SIGHUP');
+    await running.app.logLine((line) => line.msg === 'TLS certificate reloaded');
     const after = await servedFingerprint(running.implicitTlsPort);
     expect(after).not.toBe(before);
   });

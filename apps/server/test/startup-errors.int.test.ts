@@ -1,23 +1,20 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { generateCertificate, tempDirectory } from '@ftp/test-utils';
 import { Client } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { configKeys } from '../src/config-keys.ts';
+import { assertCliBuilt, listeningPort, runCli } from './support/cli.ts';
 
 // The built CLI, started as users start it, against real listeners that already hold the ports it is told to use.
-const mainScript = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
 let directory: string;
 let certificate: { certFile: string; keyFile: string };
 const holders: Server[] = [];
 
 beforeAll(async () => {
+  assertCliBuilt();
   const { certFile, keyFile } = await generateCertificate();
   certificate = { certFile, keyFile };
 });
@@ -37,36 +34,14 @@ async function holdPort(): Promise<number> {
   return (holder.address() as { port: number }).port;
 }
 
-/** The parent's environment without anything that would change the app's configuration. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  const environment = { ...process.env };
-  for (const definition of Object.values(configKeys)) delete environment[definition.env];
-  delete environment.FTP_CONFIG;
-  return environment;
-}
-
 /** Runs the app on a config file until it exits (it must: every config here fails at start). */
-async function runApp(config: Record<string, unknown>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runApp(config: Record<string, unknown>): Promise<{ code: number | null; stderr: string; messages: unknown[] }> {
   await writeFile(join(directory, 'config.json'), JSON.stringify(config));
-  const child = spawn(process.execPath, [mainScript, '--config', 'config.json'], {
-    cwd: directory,
-    env: cleanEnvironment(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
+  const app = runCli(['--config', 'config.json'], { cwd: directory });
+  const code = await app.closed;
+  // `messages`: the `msg` of every JSON log line the app wrote.
+  return { code, stderr: app.stderr(), messages: app.logLines.map((line) => line.msg) };
 }
-
-/** The `msg` of every JSON log line the app wrote. */
-const logMessages = (stdout: string) =>
-  stdout
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => (JSON.parse(line) as { msg: string }).msg);
 
 const base = {
   ftpAddr: '127.0.0.1',
@@ -101,7 +76,7 @@ describe('startup errors a user can act on', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`ftp-server: metricsPort ${port} on metricsAddr 127.0.0.1 is in use (EADDRINUSE)`);
     // The FTP listener was up by then (so the absence of this line below means something).
-    expect(logMessages(result.stdout)).toContain('listening');
+    expect(result.messages).toContain('listening');
   });
 
   it('names ftpAddr when the address is not one of this machine', async () => {
@@ -118,7 +93,7 @@ describe('startup errors a user can act on', () => {
       const result = await runApp({ ...base, tls: { ...certificate, [key]: 'missing.pem' } });
       expect(result.code).toBe(2);
       expect(result.stderr).toBe(`ftp-server: configuration error: tls.${key}: ${missing} does not exist\n`);
-      expect(logMessages(result.stdout)).not.toContain('listening');
+      expect(result.messages).not.toContain('listening');
     },
   );
 
@@ -136,37 +111,19 @@ describe('startup errors a user can act on', () => {
     expect(result.stderr).toMatch(
       /^ftp-server: configuration error: storageConnector: "ftp-storage-not-installed" is neither a built-in \(fs, s3\) nor a package installed in /m,
     );
-    expect(logMessages(result.stdout)).not.toContain('listening');
+    expect(result.messages).not.toContain('listening');
   });
 });
 
 describe('SIGHUP (systemctl reload)', () => {
   it('keeps serving without a tls section, and says there was nothing to reload', async () => {
     await writeFile(join(directory, 'config.json'), JSON.stringify({ ...base, logLevel: 'info' }));
-    const child = spawn(process.execPath, [mainScript, '--config', 'config.json'], {
-      cwd: directory,
-      env: cleanEnvironment(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = once(child, 'close');
-    const lines = createInterface({ input: child.stdout });
-    const messages: string[] = [];
-    // Resolves at the log line `message`; rejects if the app ends first (SIGHUP's default action would end it).
-    const seen = (message: string) =>
-      new Promise<Record<string, unknown>>((resolve, reject) => {
-        lines.on('line', (line) => {
-          const entry = JSON.parse(line) as Record<string, unknown>;
-          // The app's own line, not the engine's (component "engine"), which comes before the signal handlers.
-          if (entry.msg === message && entry.component === undefined) resolve(entry);
-        });
-        child.once('exit', (code, signal) => reject(new Error(`app exited (${code ?? signal}) before logging "${message}"`)));
-      });
-    lines.on('line', (line) => messages.push((JSON.parse(line) as { msg: string }).msg));
+    const app = runCli(['--config', 'config.json'], { cwd: directory });
     try {
-      const { port } = (await seen('listening')) as { port: number };
-      const reloaded = seen('nothing to reload: no tls section');
-      child.kill('SIGHUP');
-      await reloaded;
+      const port = await listeningPort(app);
+      app.child.kill('SIGHUP');
+      // The app's own line; it rejects if the app ends first (SIGHUP's default action would end it).
+      await app.logLine((line) => line.msg === 'nothing to reload: no tls section' && line.component === undefined);
       const client = new Client(10_000);
       try {
         await client.access({ host: '127.0.0.1', port, user: 'anyone', password: 'x' });
@@ -175,10 +132,9 @@ describe('SIGHUP (systemctl reload)', () => {
         client.close();
       }
     } finally {
-      child.kill('SIGTERM');
+      app.child.kill('SIGTERM');
     }
-    const [code] = (await exited) as [number | null];
-    expect(code).toBe(0);
-    expect(messages).toContain('stopped');
+    expect(await app.closed).toBe(0);
+    expect(app.logLines.map((line) => line.msg)).toContain('stopped');
   });
 });

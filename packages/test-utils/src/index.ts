@@ -17,3 +17,4 @@ export {
 export { rawTransfer, startRawTransfer, type RawTransferResult } from './raw-transfer.ts';
 export { recordingLogger, alarmingLines, type LogLine, type TestLogger } from './recording-logger.ts';
 export { startIdentityServer, type IdentityServer, type ReceivedRequest } from './identity-server.ts';
+export { spawnLogged, type LoggedProcess, type LoggedProcessOptions } from './logged-process.ts';
