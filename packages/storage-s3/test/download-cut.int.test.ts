@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
+import { describe, expect, it } from 'vitest';
 // The server's raw control-connection client and log recorder: the test reads every reply and every log line.
 import { epsvPort, loggedInRawSession, openDataConnection, readToEnd, alarmingLines, recordingLogger } from '@ftp/test-utils';
-import { deletePrefix, prefixOf } from '@ftp/test-utils/s3';
-import { createS3Storage } from '../src/index.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';
 
 // A RETR whose GetObject body is cut mid-stream (the S3 endpoint or a load balancer drops the connection after the
@@ -22,23 +19,8 @@ function isGetObject(request: { method: string; url: string }, name: string): bo
 describe('a download whose GetObject body is cut mid-stream', () => {
   it('answers 451 Storage temporarily unavailable after the 150, logs a warning without a stack, and the session goes on', async () => {
     const { proxy, s3 } = fixture;
-    proxy.decide = () => 'forward';
-    proxy.requests.length = 0;
-    const options = s3.options({ endpoint: proxy.endpoint });
-    const prefix = prefixOf(options);
     const { logger, lines } = recordingLogger();
-    const server = createFtpServer({
-      authenticator: createNoAuthAuthenticator(),
-      storage: createS3Storage(options),
-      logger,
-      host: '127.0.0.1',
-      port: 0,
-    });
-    const { port } = await server.listen();
-    onTestFinished(async () => {
-      await server.close({ timeoutMs: 2_000 });
-      await deletePrefix(s3, prefix);
-    });
+    const { port, prefix } = await fixture.serve({}, { logger });
     const content = randomBytes(4 * mebibyte);
     await s3.client.send(new PutObjectCommand({ Bucket: s3.bucket, Key: `${prefix}big.bin`, Body: content }));
     const cutAfter = 256 * 1024;

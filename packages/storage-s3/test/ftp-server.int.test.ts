@@ -12,53 +12,19 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Client, FTPError } from 'basic-ftp';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
-import { deletePrefix, listKeys, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
-import { createS3Storage, type S3StorageOptions } from '../src/index.ts';
-import { isAbortMultipartUpload, isUploadPart, startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
+import { deletePrefix, listKeys, prefixOf } from '@ftp/test-utils/s3';
+import { createS3Storage } from '../src/index.ts';
+import { isAbortMultipartUpload, isUploadPart } from './support/fault-proxy.ts';
+import { useS3ThroughProxy } from './support/s3-fixture.ts';
 
 // The whole server over the s3 connector, driven by basic-ftp (and Python's ftplib for REST+STOR, which basic-ftp
 // cannot send). The S3 server runs in a child process, so the memory measured here is the FTP server's and the
 // connector's alone (plus the test client's).
 const mebibyte = 1024 * 1024;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-let s3: TestS3;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  s3 = await startTestS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
-
-interface Started {
-  readonly port: number;
-  readonly prefix: string;
-}
-
-/** An FTP server on 127.0.0.1:0 whose storage is a fresh prefix of the test bucket, reached through the proxy. */
-async function startServer(overrides: Partial<S3StorageOptions> = {}): Promise<Started> {
-  proxy.decide = () => 'forward';
-  proxy.requests.length = 0;
-  const options = s3.options({ endpoint: proxy.endpoint, ...overrides });
-  const server = createFtpServer({
-    authenticator: createNoAuthAuthenticator(),
-    storage: createS3Storage(options),
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const { port } = await server.listen();
-  const prefix = prefixOf(options);
-  onTestFinished(async () => {
-    await server.close({ timeoutMs: 2_000 });
-    await deletePrefix(s3, prefix);
-  });
-  return { port, prefix };
-}
+const fixture = useS3ThroughProxy();
 
 async function connect(port: number): Promise<Client> {
   const client = new Client(30_000);
@@ -154,7 +120,7 @@ function sampleResidentMemory(): { peak(): number; stop(): void } {
 describe('FTP over the s3 connector', () => {
   it('uploads and downloads 256 MiB byte for byte while the server memory stays bounded', async () => {
     // Straight to the S3 server: the fault proxy runs in this process and would add its own buffers to the figure.
-    const { port, prefix } = await startServer({ endpoint: s3.endpoint, partSize: 5 * mebibyte, queueSize: 4 });
+    const { port, prefix } = await fixture.serve({ endpoint: fixture.s3.endpoint, partSize: 5 * mebibyte, queueSize: 4 });
     const client = await connect(port);
     // Warm-up: the first transfer loads code and fills the SDK's and the server's pools; it is not what is measured.
     await client.uploadFrom(Readable.from([randomBytes(9 * mebibyte)]), 'warm-up.bin');
@@ -192,22 +158,22 @@ describe('FTP over the s3 connector', () => {
     // Nothing of the upload stays reachable once it is done, beyond the last request body an idle keep-alive socket
     // may still reference (at most queueSize parts); a leaked chunk list would keep all 256 MiB.
     expect((retainedAfterUpload - retainedBefore) / mebibyte).toBeLessThan(64);
-    expect(await listKeys(s3, prefix)).toEqual([`${prefix}big.bin`, `${prefix}warm-up.bin`]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([`${prefix}big.bin`, `${prefix}warm-up.bin`]);
   }, 120_000);
 
   it('answers RETR with one GetObject and no HEAD, announcing the size the GetObject gave', async () => {
-    const { port } = await startServer();
+    const { port } = await fixture.serve();
     const client = await connect(port);
     await client.uploadFrom(Readable.from([Buffer.from('0123456789')]), 'sized.txt');
     const logged: string[] = [];
     client.ftp.verbose = true;
     client.ftp.log = (message: string) => logged.push(message);
-    proxy.requests.length = 0;
+    fixture.proxy.requests.length = 0;
     expect((await download(client, 'sized.txt')).toString()).toBe('0123456789');
-    expect(proxy.requests.map((request) => request.method)).toEqual(['GET']);
+    expect(fixture.proxy.requests.map((request) => request.method)).toEqual(['GET']);
     expect(logged.some((line) => line.includes('150') && line.includes('(10 bytes)'))).toBe(true);
     // REST still checks the offset against the object first (HEAD), so a resume beyond the end is a 554, not a 150.
-    proxy.requests.length = 0;
+    fixture.proxy.requests.length = 0;
     const resumed: Buffer[] = [];
     await client.downloadTo(
       new PassThrough().on('data', (chunk: Buffer) => resumed.push(chunk)),
@@ -215,17 +181,17 @@ describe('FTP over the s3 connector', () => {
       6,
     );
     expect(Buffer.concat(resumed).toString()).toBe('6789');
-    expect(proxy.requests.map((request) => request.method)).toEqual(['HEAD', 'GET']);
+    expect(fixture.proxy.requests.map((request) => request.method)).toEqual(['HEAD', 'GET']);
   });
 
   it('releases the GetObject response of a RETR whose data connection never opens', async () => {
     // One socket for every S3 request, so an unread response would stall every later one.
-    const options = s3.options();
+    const options = fixture.s3.options();
     const { region, credentials, forcePathStyle, bucket } = options;
     const prefix = prefixOf(options);
     const httpAgent = new Agent({ keepAlive: true, maxSockets: 1 });
     const busySockets = (): number => Object.values(httpAgent.sockets).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0);
-    const client = new S3Client({ region, credentials, forcePathStyle, endpoint: s3.endpoint, requestHandler: { httpAgent } });
+    const client = new S3Client({ region, credentials, forcePathStyle, endpoint: fixture.s3.endpoint, requestHandler: { httpAgent } });
     onTestFinished(() => client.destroy());
     // The passive listener gives up after 300 ms: the RETR then fails with 425 without its signal being aborted.
     const storage = createS3Storage({ client, bucket, prefix });
@@ -233,7 +199,7 @@ describe('FTP over the s3 connector', () => {
     const { port } = await server.listen();
     onTestFinished(async () => {
       await server.close({ timeoutMs: 2_000 });
-      await deletePrefix(s3, prefix);
+      await deletePrefix(fixture.s3, prefix);
     });
     const ftp = await connect(port);
     // Larger than the socket buffers: the S3 server cannot finish sending it, so only our side can free the socket.
@@ -250,39 +216,39 @@ describe('FTP over the s3 connector', () => {
   });
 
   it('answers 451 and keeps the session when S3 keeps failing part uploads, leaving no object', async () => {
-    const { port, prefix } = await startServer();
+    const { port, prefix } = await fixture.serve();
     const client = await connect(port);
-    proxy.decide = (request) => (isUploadPart(request) ? 'fail' : 'forward');
+    fixture.proxy.decide = (request) => (isUploadPart(request) ? 'fail' : 'forward');
     const failure = await client.uploadFrom(Readable.from([randomBytes(7 * mebibyte)]), 'faulty.bin').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(FTPError);
     expect((failure as FTPError).code).toBe(451);
-    proxy.decide = () => 'forward';
+    fixture.proxy.decide = () => 'forward';
     expect((await client.send('NOOP')).code).toBe(200);
     expect(await client.list()).toEqual([]);
-    expect(await listKeys(s3, prefix)).toEqual([]);
-    expect(proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
+    expect(await listKeys(fixture.s3, prefix)).toEqual([]);
+    expect(fixture.proxy.requests.filter(isAbortMultipartUpload).map((request) => request.status)).toEqual([204]);
   });
 
   it('leaves no object and aborts the multipart upload when the client drops mid-upload, resetting its data connection', async () => {
-    const { port, prefix } = await startServer();
+    const { port, prefix } = await fixture.serve();
     const client = await connect(port);
     async function* stalls(): AsyncGenerator<Buffer> {
       yield randomBytes(11 * mebibyte);
       await new Promise(() => {});
     }
     void client.uploadFrom(Readable.from(stalls()), 'dropped.bin').catch(() => {});
-    await until(() => proxy.requests.some((request) => isUploadPart(request) && request.status === 200), 'a stored part');
+    await until(() => fixture.proxy.requests.some((request) => isUploadPart(request) && request.status === 200), 'a stored part');
     // A reset, not a FIN: the end of the data connection would end the file (RFC 959 §3.4), and the server would keep
     // the bytes that arrived (the control connection's close alone, with the data left open, is in
     // transfer-endings.int.test.ts).
     client.ftp.dataSocket?.resetAndDestroy();
     client.close();
-    await until(() => proxy.requests.some((request) => isAbortMultipartUpload(request) && request.status === 204), 'the abort');
-    expect(await listKeys(s3, prefix)).toEqual([]);
+    await until(() => fixture.proxy.requests.some((request) => isAbortMultipartUpload(request) && request.status === 204), 'the abort');
+    expect(await listKeys(fixture.s3, prefix)).toEqual([]);
   });
 
   it('resumes with REST + STOR (ftplib) and APPE (basic-ftp), byte for byte', async () => {
-    const { port } = await startServer();
+    const { port } = await fixture.serve();
     const client = await connect(port);
     const original = randomBytes(6 * mebibyte + 11);
     await client.uploadFrom(Readable.from([original.subarray(0, 4 * mebibyte)]), 'resume.bin');
@@ -311,7 +277,7 @@ describe('FTP over the s3 connector', () => {
   });
 
   it('keeps names, directories and exact sizes straight through FTP commands', async () => {
-    const { port } = await startServer();
+    const { port } = await fixture.serve();
     const client = await connect(port);
     await client.uploadFrom(Readable.from([Buffer.from('0123456789')]), 'foo.txt');
     expect(await client.size('foo.txt')).toBe(10);
@@ -332,7 +298,7 @@ describe('FTP over the s3 connector', () => {
   });
 
   it('refuses the login with 421 when the bucket does not exist', async () => {
-    const { port } = await startServer({ bucket: 'no-such-bucket-anywhere' });
+    const { port } = await fixture.serve({ bucket: 'no-such-bucket-anywhere' });
     const client = new Client(10_000);
     onTestFinished(() => client.close());
     await expect(client.access({ host: '127.0.0.1', port, user: 'alice', password: 'any' })).rejects.toMatchObject({ code: 421 });

@@ -2,42 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { Client } from 'basic-ftp';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
-import { deletePrefix, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
-import { createS3Storage } from '../src/index.ts';
-import { startFaultProxy, type FaultProxy } from './support/fault-proxy.ts';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { useS3ThroughProxy } from './support/s3-fixture.ts';
 
 // HASH and the X* checksums of the whole server over the s3 connector: an object without a stored checksum of the
 // algorithm asked (the test server keeps none) is read with one GetObject and hashed by the server.
-let s3: TestS3;
-let proxy: FaultProxy;
-
-beforeAll(async () => {
-  s3 = await startTestS3();
-  proxy = await startFaultProxy(s3.endpoint);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.stop();
-});
+const fixture = useS3ThroughProxy();
 
 async function connected(): Promise<Client> {
-  proxy.decide = () => 'forward';
-  const options = s3.options({ endpoint: proxy.endpoint });
-  const server = createFtpServer({
-    authenticator: createNoAuthAuthenticator(),
-    storage: createS3Storage(options),
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const { port } = await server.listen();
+  const { port } = await fixture.serve();
   const client = new Client(15_000);
-  onTestFinished(async () => {
-    client.close();
-    await server.close({ timeoutMs: 2_000 });
-    await deletePrefix(s3, prefixOf(options));
-  });
+  onTestFinished(() => client.close());
   await client.access({ host: '127.0.0.1', port, user: 'tester', password: 'x' });
   return client;
 }
@@ -49,9 +24,9 @@ describe('HASH over S3', () => {
     const client = await connected();
     const content = randomBytes(3 * 1024 * 1024 + 5);
     await client.uploadFrom(Readable.from([content]), 'object.bin');
-    proxy.requests.length = 0;
+    fixture.proxy.requests.length = 0;
     expect((await client.send('HASH object.bin')).message).toBe(`213 SHA-256 0-${content.byteLength} ${hex('sha256', content)} object.bin`);
-    expect(proxy.requests.filter((request) => request.method === 'GET' && request.url.includes('object.bin'))).toHaveLength(1);
+    expect(fixture.proxy.requests.filter((request) => request.method === 'GET' && request.url.includes('object.bin'))).toHaveLength(1);
     await client.send('OPTS HASH CRC32');
     expect((await client.send('HASH object.bin')).message).toContain(` ${crc32(content).toString(16).padStart(8, '0')} `);
     expect((await client.send('XSHA512 object.bin')).message).toBe(`250 ${hex('sha512', content).toUpperCase()}`);

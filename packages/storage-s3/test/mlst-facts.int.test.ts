@@ -1,38 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createFtpServer, createNoAuthAuthenticator } from '@ftp/server';
+import { describe, expect, it } from 'vitest';
 import { loggedInRawSession, rawSession, rawTransfer, type RawSession } from '@ftp/test-utils';
-import { deletePrefix, prefixOf, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
-import { createS3Storage } from '../src/index.ts';
+import { useS3ThroughProxy } from './support/s3-fixture.ts';
 
 // RFC 3659 §7.8: FEAT offers the MLST facts the server can write, "*" marking those it writes now. S3 objects have
 // no inode and no permission bits, so over S3 the server offers neither "unique" nor "UNIX.mode" and no listing
 // line carries them (the fs side of this is in packages/server/test/mlst-facts.int.test.ts).
 
-let s3: TestS3;
-
-beforeAll(async () => {
-  s3 = await startTestS3();
-});
-afterAll(async () => {
-  await s3?.stop();
-});
-
-/** An FTP server on 127.0.0.1:0 over a fresh prefix of the test bucket. */
-async function startServer(): Promise<number> {
-  const options = s3.options();
-  const server = createFtpServer({
-    authenticator: createNoAuthAuthenticator(),
-    storage: createS3Storage(options),
-    host: '127.0.0.1',
-    port: 0,
-  });
-  const { port } = await server.listen();
-  onTestFinished(async () => {
-    await server.close({ timeoutMs: 2_000 });
-    await deletePrefix(s3, prefixOf(options));
-  });
-  return port;
-}
+const fixture = useS3ThroughProxy();
 
 /** The " MLST …" line of a FEAT reply, without its indent. */
 async function mlstFeature(session: RawSession): Promise<string | undefined> {
@@ -43,7 +17,7 @@ async function mlstFeature(session: RawSession): Promise<string | undefined> {
 
 describe('MLST facts over S3', () => {
   it('offers and writes type, size, modify and perm only: no unique, no UNIX.mode', async () => {
-    const port = await startServer();
+    const { port } = await fixture.serve();
     const session = await loggedInRawSession(port);
     expect((await session.command('TYPE I')).code).toBe(200);
     expect((await rawTransfer(session, 'STOR a.txt', Buffer.from('hello'))).final?.code).toBe(226);
@@ -70,7 +44,7 @@ describe('MLST facts over S3', () => {
   });
 
   it('offers before login only the facts every storage supplies', async () => {
-    const port = await startServer();
+    const { port } = await fixture.serve();
     const session = await rawSession(port);
     expect((await session.read()).code).toBe(220);
     expect(await mlstFeature(session)).toBe('MLST type*;size*;modify*;perm*;');

@@ -2,12 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { describe, expect, it, onTestFinished } from 'vitest';
-import { createFtpServer, createNoAuthAuthenticator, type FtpServer, type FtpServerEvents } from '@ftp/server';
+import { describe, expect, it } from 'vitest';
+import type { FtpServer, FtpServerEvents } from '@ftp/server';
 // The server's raw control-connection client: these tests need the exact order of the client's closes.
 import { loggedInRawSession, startRawTransfer } from '@ftp/test-utils';
-import { deletePrefix, listKeys, prefixOf } from '@ftp/test-utils/s3';
-import { createS3Storage } from '../src/index.ts';
+import { listKeys } from '@ftp/test-utils/s3';
 import { isAbortMultipartUpload, isUploadPart, type ProxiedRequest } from './support/fault-proxy.ts';
 import { useS3ThroughProxy } from './support/s3-fixture.ts';
 
@@ -26,24 +25,10 @@ function isCompleteMultipartUpload(request: Pick<ProxiedRequest, 'method' | 'url
 
 /** An FTP server on 127.0.0.1:0 over a fresh prefix of the test bucket, reached through the proxy (5 MiB parts). */
 async function startServer(): Promise<{ server: FtpServer; port: number; prefix: string; uploads: UploadEvent[] }> {
-  fixture.proxy.decide = () => 'forward';
-  fixture.proxy.requests.length = 0;
-  const options = fixture.s3.options({ endpoint: fixture.proxy.endpoint });
-  const server = createFtpServer({
-    authenticator: createNoAuthAuthenticator(),
-    storage: createS3Storage(options),
-    host: '127.0.0.1',
-    port: 0,
-  });
+  const served = await fixture.serve();
   const uploads: UploadEvent[] = [];
-  server.on('upload', (event) => uploads.push(event));
-  const { port } = await server.listen();
-  const prefix = prefixOf(options);
-  onTestFinished(async () => {
-    await server.close({ timeoutMs: 2_000 });
-    await deletePrefix(fixture.s3, prefix);
-  });
-  return { server, port, prefix, uploads };
+  served.server.on('upload', (event) => uploads.push(event));
+  return { ...served, uploads };
 }
 
 /** The next `event` of `server` (register before triggering it). */
