@@ -28,6 +28,9 @@ import {
 /** Pino's levels, plus "silent". */
 export const logLevels = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
+/** A pino log level accepted by `logLevel`. */
+export type LogLevel = (typeof logLevels)[number];
+
 /** The events a webhook can be sent for: the operations of `@ftp/server`'s events, after they completed. */
 export const webhookEventNames = ['upload', 'download', 'delete', 'rename', 'mkdir', 'rmdir', 'login', 'login-failed'] as const;
 

@@ -1,6 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { FtpServer, FtpServerEvents } from '@ftp/server';
-import type { LogLevel } from './config-keys.ts';
+import type { LogLevel } from './config-schema.ts';
 
 // Defence in depth: no code path logs a password, but if one ever did, pino replaces it before writing.
 const redactedPaths = [
