@@ -28,17 +28,7 @@ function toPath(segments: readonly string[]): string {
  * normalised first, so a malformed one cannot leak through.
  */
 export function resolveVirtualPath(currentDirectory: string, argument: string): string {
-  // The common case, a plain name in a normalised directory, is joined without splitting the directory: the work of
-  // a command must not grow with the depth of the session's directory (a MKD/CWD loop makes it thousands deep).
-  if (isPlainRelative(argument) && isNormalised(currentDirectory)) {
-    return currentDirectory === '/' ? `/${argument}` : `${currentDirectory}/${argument}`;
-  }
-  const segments: string[] = [];
-  if (!argument.startsWith('/')) {
-    applySegments(segments, currentDirectory);
-  }
-  applySegments(segments, argument);
-  return toPath(segments);
+  return joinVirtualPath(argument.startsWith('/') ? '/' : currentDirectory, argument);
 }
 
 /** What normalising would change inside a path: an empty segment ("//") or a "." or ".." segment. */
@@ -80,6 +70,8 @@ export function baseName(path: string): string {
  * within the root like {@link resolveVirtualPath}.
  */
 export function joinVirtualPath(directory: string, name: string): string {
+  // The common case, a plain name in a normalised directory, is joined without splitting the directory: the work of
+  // a command must not grow with the depth of the session's directory (a MKD/CWD loop makes it thousands deep).
   if (isPlainRelative(name) && isNormalised(directory)) return directory === '/' ? `/${name}` : `${directory}/${name}`;
   const segments: string[] = [];
   applySegments(segments, directory);
