@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { epsvPort, openDataConnection, pasvPort, readToEnd, type RawReply, type RawSession } from './raw-session.ts';
+import { epsvPort, openDataConnection, passiveData, readToEnd, type RawReply, type RawSession } from './raw-session.ts';
 
 /** What one transfer command over a raw session produced. */
 export interface RawTransferResult {
@@ -17,8 +17,7 @@ export interface RawTransferResult {
  * for binary data: a new session is in ASCII mode (RFC 959 §3.1.1.1).
  */
 export async function rawTransfer(session: RawSession, commandLine: string, upload?: Uint8Array): Promise<RawTransferResult> {
-  const pasv = await session.command('PASV');
-  const data: Socket = await openDataConnection(pasvPort(pasv));
+  const data = await passiveData(session);
   const received = readToEnd(data);
   const first = await session.command(commandLine);
   if (first.code !== 150 && first.code !== 125) {
