@@ -131,7 +131,9 @@ async function startOurs({
 
 /** Our server with its shared state in a PostgreSQL of its own, started and stopped with it. */
 async function startOursPostgres({ dataDirectory, workDirectory, profileDirectory }) {
-  const postgres = await startBenchPostgres(findPostgresBin());
+  const bin = findPostgresBin();
+  if (bin === undefined) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
+  const postgres = await startBenchPostgres(bin);
   try {
     const gc = gcReporting(workDirectory, 'ours-postgres');
     const script = join(benchDirectory, 'servers', 'ours-postgres.mjs');
@@ -270,10 +272,6 @@ export function availableServers() {
     const name = `ours-node${version.slice(1).split('.')[0]}`;
     found.push({ name, start: (context) => startOurs({ ...context, fsync: true, name, node: otherNode }) });
   }
-  // With PostgreSQL installed: ours with its shared state there (sessions, bans, quota of every upload), as scaled-out
-  // instances run, for the cost of the round trips beside the in-memory default.
-  if (findPostgresBin() !== undefined) found.push({ name: 'ours-postgres', start: startOursPostgres });
-  else missing.push('ours-postgres (apt-get install postgresql)');
   const hasPython = spawnSync(systemPython, ['-c', 'import pyftpdlib'], { stdio: 'ignore' }).status === 0;
   if (hasPython) found.push({ name: 'pyftpdlib', start: startPyftpdlib });
   else missing.push('pyftpdlib (run bench/install-peers.sh)');
@@ -283,6 +281,13 @@ export function availableServers() {
   else missing.push('pure-ftpd (run bench/install-peers.sh)');
   return { found, missing };
 }
+
+/**
+ * Ours with its shared state in PostgreSQL (sessions, bans, quota of every upload), as scaled-out instances run, for
+ * the cost of the round trips beside the in-memory default. Started only when `--servers` names it: it starts a
+ * PostgreSQL server of its own.
+ */
+export const oursPostgres = { name: 'ours-postgres', start: startOursPostgres };
 
 /**
  * The bare Node.js reference (servers/node-floor.mjs): what Node.js alone costs for the exchanges of the 4 KiB files,
