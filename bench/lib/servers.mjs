@@ -136,7 +136,7 @@ async function startOursPostgres({ dataDirectory, workDirectory, profileDirector
   const postgres = await startBenchPostgres(bin);
   try {
     const gc = gcReporting(workDirectory, 'ours-postgres');
-    const script = join(benchDirectory, 'servers', 'ours-postgres.mjs');
+    const script = join(benchDirectory, 'servers', 'ours.mjs');
     const child = launch(process.execPath, [...gcPreload, ...profileArguments(profileDirectory), script, dataDirectory, 'fsync'], {
       env: { ...gc.env, BENCH_POSTGRES_URL: postgres.connectionString },
     });
