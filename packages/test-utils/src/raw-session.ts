@@ -34,14 +34,20 @@ export interface RawSession {
 
 const defaultTimeoutMs = 10_000;
 
-/** Opens a raw control connection to host:port (default 127.0.0.1; greeting NOT consumed); destroyed when the test finishes. */
-export async function rawSession(port: number, localAddress?: string, host = '127.0.0.1'): Promise<RawSession> {
+/** A TCP connection to host:port (from `localAddress` when given), destroyed when the test finishes. */
+async function connectForTest(host: string, port: number, localAddress: string | undefined): Promise<Socket> {
   const socket = connect({ host, port, ...(localAddress === undefined ? {} : { localAddress }) });
   onTestFinished(() => {
     socket.destroy();
   });
   socket.on('error', () => undefined);
   await once(socket, 'connect');
+  return socket;
+}
+
+/** Opens a raw control connection to host:port (default 127.0.0.1; greeting NOT consumed); destroyed when the test finishes. */
+export async function rawSession(port: number, localAddress?: string, host = '127.0.0.1'): Promise<RawSession> {
+  const socket = await connectForTest(host, port, localAddress);
   let buffered = '';
   let isClosed = false;
   const replies: RawReply[] = [];
@@ -147,14 +153,8 @@ export function epsvPort(reply: RawReply): number {
 }
 
 /** Connects a data socket to 127.0.0.1:port (optionally from `localAddress`); destroyed when the test finishes. */
-export async function openDataConnection(port: number, localAddress?: string): Promise<Socket> {
-  const socket = connect({ host: '127.0.0.1', port, ...(localAddress === undefined ? {} : { localAddress }) });
-  onTestFinished(() => {
-    socket.destroy();
-  });
-  socket.on('error', () => undefined);
-  await once(socket, 'connect');
-  return socket;
+export function openDataConnection(port: number, localAddress?: string): Promise<Socket> {
+  return connectForTest('127.0.0.1', port, localAddress);
 }
 
 /** Reads a data socket until the peer closes it; resolves with everything received. */
