@@ -1,15 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { spawnLogged, type LoggedProcess } from '@ftp/test-utils';
 import { Client } from 'basic-ftp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { installProject, packageNamed, packPackage, run, runOrThrow, workspaceRoot } from './support.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installProject, isListeningLine, packageNamed, packPackage, run, runOrThrow, userEnvironment, workspaceRoot } from './support.ts';
 
 // The command-line package as a new user gets it: packed, installed with plain npm outside the workspace (into a
 // project for `npx @ftp/cli`, and into a global prefix for `npm i -g @ftp/cli`), started with the embedded default
@@ -24,7 +23,6 @@ const cliVersion = packageNamed('@ftp/cli')!.manifest.version;
 
 let scratch: string;
 const tarballs = new Map<string, string>();
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'ftp-cli-tarballs-'));
@@ -33,62 +31,32 @@ beforeAll(async () => {
     tarballs.set(name, await packPackage(packageNamed(name)!, join(scratch, 'tarballs')));
   }
 }, 180_000);
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      process.kill(-child.pid!, 'SIGKILL');
-      await exited;
-    }
-  }
-});
 afterAll(async () => {
   if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
 });
 
-/** Only what npm and node need: no FTP_* or other variable that would change the app's configuration. */
-function userEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const environment: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) if (process.env[key] !== undefined) environment[key] = process.env[key];
-  return { ...environment, ...extra };
-}
-
 interface RunningServer {
-  readonly child: ChildProcess;
+  readonly process: LoggedProcess;
   readonly port: number;
-  readonly stderr: () => string;
-  /** The `msg` of every log line so far. */
-  readonly messages: string[];
 }
 
-/** Starts the CLI and resolves with the port of its `listening` line; rejects if it exits first. */
+/**
+ * Starts the CLI, in a process group of its own as a shell gives a command (npx does not pass signals on to the
+ * server it starts), and resolves with the port of its `listening` line; rejects if it exits first.
+ */
 async function startCli(command: string, args: readonly string[], cwd: string, environment: NodeJS.ProcessEnv): Promise<RunningServer> {
-  // A process group of its own, as a shell gives a command: npx does not pass signals on to the server it starts.
-  const child = spawn(command, args, { cwd, env: environment, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  children.push(child);
-  let stderr = '';
-  const messages: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; port?: number; component?: string };
-      messages.push(entry.msg ?? '');
-      if (entry.msg === 'listening' && entry.component === undefined) resolve(entry.port!);
-    });
-    child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited with ${code} before listening:\n${stderr}`)));
-  });
-  return { child, port, stderr: () => stderr, messages };
+  const started = spawnLogged(command, args, { cwd, env: environment, detached: true });
+  return { process: started, port: (await started.logLine(isListeningLine)).port as number };
 }
 
 /**
  * SIGTERM to the command's process group (as Ctrl-C in a terminal reaches npx and the server alike), then waits until
- * the output pipes close, which is when the server itself has exited. Resolves with the log messages.
+ * the output pipes close, which is when the server itself has exited. Resolves with the `msg` of every log line.
  */
-async function stop(server: RunningServer): Promise<string[]> {
-  const closed = once(server.child, 'close');
-  process.kill(-server.child.pid!, 'SIGTERM');
-  await closed;
-  return server.messages;
+async function stop(server: RunningServer): Promise<unknown[]> {
+  process.kill(-server.process.child.pid!, 'SIGTERM');
+  await server.process.closed;
+  return server.process.logLines.map((line) => line.msg);
 }
 
 /** Logs in, uploads a file and lists the directory; resolves with the names listed. */
@@ -105,13 +73,9 @@ async function uploadAndList(port: number, user: string, password: string, name:
 
 /** `ftp-server hash-password`, reading the password from stdin as a provisioning script would. */
 async function hashWith(command: string, args: readonly string[], cwd: string, password: string): Promise<string> {
-  const child = spawn(command, [...args, 'hash-password'], { cwd, env: userEnvironment(), stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stdin.end(`${password}\n`);
-  const [code] = (await once(child, 'close')) as [number | null];
-  expect(code).toBe(0);
-  return stdout.trim();
+  const hashing = spawnLogged(command, [...args, 'hash-password'], { cwd, env: userEnvironment(), input: `${password}\n` });
+  expect(await hashing.closed).toBe(0);
+  return hashing.stdout().trim();
 }
 
 describe('@ftp/cli installed with npm into an empty project, run with npx', () => {
@@ -144,13 +108,13 @@ describe('@ftp/cli installed with npm into an empty project, run with npx', () =
     await mkdir(site);
     // The embedded default listens on 2121; FTP_PORT=0 (an environment override the default honours) picks a free port.
     const server = await startCli(join(project, 'node_modules', '.bin', 'ftp-server'), [], site, userEnvironment({ FTP_PORT: '0' }));
-    const password = /log in as user "ftp" with password: (\S+)\n/.exec(server.stderr())?.[1];
+    const password = /log in as user "ftp" with password: (\S+)\n/.exec(server.process.stderr())?.[1];
     expect(password).toBeDefined();
-    expect(server.stderr()).toContain(`serving ${join(site, 'data')}`);
+    expect(server.process.stderr()).toContain(`serving ${join(site, 'data')}`);
     expect(await uploadAndList(server.port, 'ftp', password!, 'hello.txt', 'from the embedded default')).toContain('hello.txt');
     expect(await readFile(join(site, 'data', 'hello.txt'), 'utf8')).toBe('from the embedded default');
     expect(await stop(server)).toContain('stopped');
-    expect(server.child.exitCode).toBe(0);
+    expect(server.process.child.exitCode).toBe(0);
   });
 
   it('ships the JSON Schema of the config file, at the path the README gives and through its exports', async () => {
@@ -264,7 +228,7 @@ describe('@ftp/cli installed globally with npm i -g, with @ftp/auth-http beside 
     expect(await uploadAndList(server.port, 'alice', 'wonder land', 'upload.bin', 'through http-basic')).toEqual(['upload.bin']);
     expect(await readFile(join(site, 'files', 'upload.bin'), 'utf8')).toBe('through http-basic');
     expect(await stop(server)).toContain('stopped');
-    expect(server.child.exitCode).toBe(0);
+    expect(server.process.child.exitCode).toBe(0);
   });
 });
 

@@ -1,14 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
+import { spawnLogged, type LoggedProcess } from '@ftp/test-utils';
 import { Client, FTPError } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt, packageNamed, workspaceRoot } from './support.ts';
+import { assertBuilt, isListeningLine, packageNamed, userEnvironment, workspaceRoot } from './support.ts';
 
 // The ftp-server app loads the two example plugins by package name from a config file, with no code change: the
 // packages sit in the config directory's node_modules (linked to the built examples, as `npm install` of a local
@@ -18,7 +16,6 @@ const mainScript = join(workspaceRoot, 'apps/server/dist/main.js');
 // htpasswd -bm (apr1) from Debian's apache2-utils; see examples/auth-htpasswd/test/fixtures.
 const htpasswd = 'bob:$apr1$y3bxHaNM$kadHISHTPqmr2nnwl2TKH/\n';
 let directory: string;
-const children: ChildProcess[] = [];
 
 beforeAll(() => {
   if (!existsSync(mainScript)) throw new Error(`${mainScript} is missing: run "pnpm build" first (pnpm test builds before testing)`);
@@ -32,35 +29,13 @@ beforeEach(async () => {
   await writeFile(join(directory, 'users.htpasswd'), htpasswd);
 });
 afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
   await rm(directory, { recursive: true, force: true });
 });
 
-/** The environment without the variables that would override the config file. */
-function appEnvironment(): NodeJS.ProcessEnv {
-  const environment: NodeJS.ProcessEnv = {};
-  for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) if (process.env[key] !== undefined) environment[key] = process.env[key];
-  return environment;
-}
-
-/** Writes the config file, then starts the app on it. */
-async function spawnApp(config: Record<string, unknown>): Promise<{ child: ChildProcess; stderr: () => string }> {
+/** Writes the config file, then starts the app on it (killed when the test finishes). */
+async function spawnApp(config: Record<string, unknown>): Promise<LoggedProcess> {
   await writeFile(join(directory, 'config.json'), JSON.stringify(config));
-  let stderr = '';
-  const child = spawn(process.execPath, [mainScript, '--config', 'config.json'], {
-    cwd: directory,
-    env: appEnvironment(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return { child, stderr: () => stderr };
+  return spawnLogged(process.execPath, [mainScript, '--config', 'config.json'], { cwd: directory, env: userEnvironment() });
 }
 
 const pluginConfig = {
@@ -74,14 +49,8 @@ const pluginConfig = {
 
 describe('ftp-server with the example plugins named in its config', () => {
   it('logs in through the htpasswd plugin and stores files in the memory plugin', async () => {
-    const { child, stderr } = await spawnApp(pluginConfig);
-    const port = await new Promise<number>((resolve, reject) => {
-      createInterface({ input: child.stdout! }).on('line', (line) => {
-        const entry = JSON.parse(line) as { msg?: string; port?: number };
-        if (entry.msg === 'listening') resolve(entry.port!);
-      });
-      child.once('exit', (code) => reject(new Error(`the app exited with ${code}: ${stderr()}`)));
-    });
+    const app = await spawnApp(pluginConfig);
+    const port = (await app.logLine(isListeningLine)).port as number;
 
     const client = new Client(10_000);
     try {
@@ -100,15 +69,13 @@ describe('ftp-server with the example plugins named in its config', () => {
     }
     // Nothing reached the disk: the memory plugin, not a built-in, stored the file.
     expect(existsSync(join(directory, 'data'))).toBe(false);
-    const exited = once(child, 'exit');
-    child.kill('SIGTERM');
-    expect((await exited)[0]).toBe(0);
+    app.child.kill('SIGTERM');
+    expect(await app.closed).toBe(0);
   });
 
   it('reports a plugin option error under its config key and exits with code 2', async () => {
     const app = await spawnApp({ ...pluginConfig, storageConfig: { maxBytes: -5 } });
-    const [code] = (await once(app.child, 'close')) as [number | null];
-    expect(code).toBe(2);
+    expect(await app.closed).toBe(2);
     expect(app.stderr()).toContain('configuration error: storageConfig.maxBytes');
   });
 
@@ -126,8 +93,7 @@ describe('ftp-server with the example plugins named in its config', () => {
     }`,
     );
     const app = await spawnApp({ ...pluginConfig, storageConnector: 'ftp-storage-from-the-future', storageConfig: {} });
-    const [code] = (await once(app.child, 'close')) as [number | null];
-    expect(code).toBe(2);
+    expect(await app.closed).toBe(2);
     expect(app.stderr()).toContain('plugin "ftp-storage-from-the-future" implements specification "v2", this server supports v1');
   });
 

@@ -1,12 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { PassThrough, Readable } from 'node:stream';
+import { spawnLogged } from '@ftp/test-utils';
 import { Client } from 'basic-ftp';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installProject, packageNamed, packPackage, runOrThrow } from './support.ts';
 
 // A user's project outside the workspace installs the packed packages with plain npm, as from the registry
@@ -19,7 +19,6 @@ const installTimeout = 300_000;
 
 let scratch: string;
 const tarballs = new Map<string, string>();
-const children: ChildProcess[] = [];
 
 beforeAll(async () => {
   scratch = await mkdtemp(join(tmpdir(), 'ftp-tarball-install-'));
@@ -28,15 +27,6 @@ beforeAll(async () => {
     tarballs.set(name, await packPackage(packageNamed(name)!, join(scratch, 'tarballs')));
   }
 }, 180_000);
-afterEach(async () => {
-  for (const child of children.splice(0)) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exited;
-    }
-  }
-});
 afterAll(async () => {
   if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
 });
@@ -71,17 +61,10 @@ server.listen().then(({ port }) => console.log(JSON.stringify({ port })));
 process.once('SIGTERM', () => server.close().then(() => process.exit(0)));
 `;
 
-/** Runs a script of the project and resolves with the port it prints. */
+/** Runs a script of the project (killed when the test finishes) and resolves with the port it prints. */
 async function startScript(directory: string, script: string, root: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [script, root], { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).once('line', (line) => resolve((JSON.parse(line) as { port: number }).port));
-    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening:\n${stderr}`)));
-  });
-  return { child, port };
+  const started = spawnLogged(process.execPath, [script, root], { cwd: directory });
+  return { child: started.child, port: (await started.logLine((line) => 'port' in line)).port as number };
 }
 
 async function roundTrip(port: number, user: string, password: string, content: string): Promise<string> {

@@ -145,7 +145,19 @@ export async function packPackage(workspacePackage: WorkspacePackage, destinatio
 
 /** Finds a published package (the CLI under apps/ included) or an example by name. */
 export function packageNamed(name: string): WorkspacePackage | undefined {
-  return packagesUnder(['packages', 'apps', 'examples']).find((candidate) => candidate.manifest.name === name);
+  return packagesToCheck().find((candidate) => candidate.manifest.name === name);
+}
+
+/** Only what npm and node need, with `extra`: no FTP_* or other variable that would change the app's configuration. */
+export function userEnvironment(extra: Readonly<Record<string, string>> = {}): NodeJS.ProcessEnv {
+  const environment: NodeJS.ProcessEnv = {};
+  for (const key of ['PATH', 'HOME', 'TMPDIR', 'SYSTEMROOT']) if (process.env[key] !== undefined) environment[key] = process.env[key];
+  return { ...environment, ...extra };
+}
+
+/** The `listening` line of ftp-server itself (the engine logs one of its own at debug level, with component "engine"). */
+export function isListeningLine(line: Record<string, unknown>): boolean {
+  return line.msg === 'listening' && line.component === undefined;
 }
 
 /**
