@@ -1,10 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Authenticator } from '@ftp/plugin-api';
 import { createFtpServer, type ServerLogger } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
-import type { RawSession } from '@ftp/test-utils';
+import { tempDirectory, type RawSession } from '@ftp/test-utils';
 import { onTestFinished } from 'vitest';
 
 /** Starts an FTP server on 127.0.0.1 port 0 with fs storage in a temp directory; closed when the test finishes. */
@@ -12,7 +9,7 @@ export async function startFtpServer(
   authenticator: Authenticator,
   options: { logger?: ServerLogger; maxSessions?: number } = {},
 ): Promise<number> {
-  const root = await mkdtemp(join(tmpdir(), 'auth-http-ftp-'));
+  const root = await tempDirectory('auth-http-ftp-');
   const server = createFtpServer({
     authenticator,
     storage: createFsStorage({ root }),
@@ -22,10 +19,7 @@ export async function startFtpServer(
     ...(options.maxSessions === undefined ? {} : { maxSessions: options.maxSessions, maxSessionsPerIp: options.maxSessions }),
   });
   const { port } = await server.listen();
-  onTestFinished(async () => {
-    await server.close({ timeoutMs: 2_000 });
-    await rm(root, { recursive: true, force: true });
-  });
+  onTestFinished(() => server.close({ timeoutMs: 2_000 }));
   return port;
 }
 
