@@ -74,7 +74,7 @@ export interface ParseConfigContext {
  */
 export function loadConfig(options: LoadConfigOptions): AppConfig {
   const warn = options.warn ?? ((warning: string) => process.stderr.write(`ftp-server: configuration warning: ${warning}\n`));
-  const named = options.configFile ?? nonEmptyVariable(options.environment, configFileVariable);
+  const named = namedConfigFile(options.configFile, options.environment);
   if (named === undefined) {
     return parseConfig(withoutReplacedPluginConfigs(options.defaultDocument, options.environment), {
       environment: options.environment,
@@ -90,6 +90,14 @@ export function loadConfig(options: LoadConfigOptions): AppConfig {
     configFile,
     warn,
   });
+}
+
+/** The config file named by `--config`, else by `FTP_CONFIG`; undefined when neither names one (the embedded default). */
+export function namedConfigFile(
+  configFile: string | undefined,
+  environment: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  return configFile ?? nonEmptyVariable(environment, configFileVariable);
 }
 
 /** Where a top-level value came from, and how the document spelt its key. */

@@ -3,7 +3,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parseCliArguments, usage, UsageError } from './cli-arguments.ts';
-import { configFileVariable, loadConfig, type AppConfig } from './config.ts';
+import { loadConfig, namedConfigFile, type AppConfig } from './config.ts';
 import { isConfigurationError } from './config-error.ts';
 import { createDefaultSetup, type DefaultSetup } from './default-config.ts';
 import { runHashPassword } from './hash-password-command.ts';
@@ -28,8 +28,7 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   if (cli.command === 'hash-password') {
     return runHashPassword({ input: process.stdin, output: process.stdout, errorOutput: process.stderr });
   }
-  const usesDefault = cli.configFile === undefined && (process.env[configFileVariable] ?? '').trim() === '';
-  const setup = usesDefault ? await createDefaultSetup() : undefined;
+  const setup = namedConfigFile(cli.configFile, process.env) === undefined ? await createDefaultSetup() : undefined;
   const config = loadConfig({
     configFile: cli.configFile,
     environment: process.env,
