@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { SharedStateUnavailableError, type SharedStateV1 } from '@ftp/plugin-api';
 import { eventually } from '@ftp/test-utils';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -46,6 +47,40 @@ describe.skipIf(postgresBin === undefined)(
       expect(await survivor.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
       expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(true);
       expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, maxFiles: 1 })).toBe(0);
+    });
+
+    it('after an outage longer than the lease, drops nothing: the other instances could not send their heartbeat either', async () => {
+      const connectionString = await postgres.createDatabase();
+      // A heartbeat every second.
+      const settings = { connectionString, leaseMs: 3_000 };
+      const first = await open(settings);
+      // Half a beat apart, so that neither's heartbeat can land between the other's heartbeat and its sweep.
+      await delay(500);
+      const second = await open(settings);
+      const [alice, bob] = [`alice-${randomUUID()}`, `bob-${randomUUID()}`];
+      expect(await first.acquireSession('user', alice, 1)).toBe('acquired');
+      expect(await second.acquireSession('user', bob, 1)).toBe('acquired');
+
+      await postgres.stop();
+      try {
+        await delay(3_500); // longer than the lease
+      } finally {
+        await postgres.start();
+      }
+      // Database time as text, so no precision is lost on the way through JavaScript.
+      const latest = async () =>
+        (await postgres.query('SELECT max(seen_at)::text AS at FROM ftp.instances', [], connectionString)).rows[0].at;
+      const bothBeatSince = async (since: string) =>
+        (await postgres.query('SELECT count(*)::int AS n FROM ftp.instances WHERE seen_at > $1::timestamptz', [since], connectionString))
+          .rows[0].n === 2;
+      // Each instance beats once after the outage, then again: by then each has swept what had no heartbeat.
+      const back = (await postgres.query('SELECT now()::text AS at', [], connectionString)).rows[0].at;
+      await eventually(() => bothBeatSince(back), 'both instances to beat after the outage');
+      const firstBeats = await latest();
+      await eventually(() => bothBeatSince(firstBeats), 'both instances to beat again');
+
+      expect(await first.acquireSession('user', bob, 1)).toBe('limit-reached');
+      expect(await second.acquireSession('user', alice, 1)).toBe('limit-reached');
     });
 
     it('keeps releases and commits made while the database is down, and applies each once when it is back', async () => {
