@@ -106,14 +106,7 @@ describe.skipIf(haproxyBinary === undefined)('scale-out behind HAProxy (PROXY v2
     onTestFinished(() => s3.stop());
     const prefix = `scale-out-${randomUUID()}/`;
     onTestFinished(() => deletePrefix(s3, prefix).catch(() => {}));
-    const storageConfig = {
-      bucket: s3.bucket,
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
-      prefix,
-    };
+    const storageConfig = s3.options({ prefix });
     const instances: InProcessApp[] = [];
     const connections = new Map<string, ConnectEvent[]>();
     const fromClient = (host: string) => connections.get(host)!.filter((event) => event.remoteAddress === clientAddress).length;
@@ -179,14 +172,7 @@ describe('readiness on S3', () => {
     let stopping: Promise<void> | undefined;
     const stopS3 = () => (stopping ??= s3.stop());
     onTestFinished(stopS3);
-    const storageConfig = {
-      bucket: s3.bucket,
-      endpoint: s3.endpoint,
-      region: s3.region,
-      credentials: s3.credentials,
-      forcePathStyle: true,
-      prefix: `ready-${randomUUID()}/`,
-    };
+    const storageConfig = s3.options({ prefix: `ready-${randomUUID()}/` });
     const app = await startApp({ storageConnector: 's3', storageConfig, metricsPort: 0 }, directory);
     expect((await fetch(`${app.metricsUrl}/readyz`)).status).toBe(200);
     await stopS3();
@@ -254,14 +240,7 @@ describe.skipIf(!postgresReady)(
       const prefix = `shared-state-${randomUUID()}/`;
       onTestFinished(() => deletePrefix(s3, prefix).catch(() => {}));
       const connectionString = await postgres.createDatabase();
-      const storageConfig = {
-        bucket: s3.bucket,
-        endpoint: s3.endpoint,
-        region: s3.region,
-        credentials: s3.credentials,
-        forcePathStyle: true,
-        prefix,
-      };
+      const storageConfig = s3.options({ prefix });
       const instances: InProcessApp[] = [];
       for (const host of ['127.0.0.2', '127.0.0.3']) {
         const app = await startApp(
