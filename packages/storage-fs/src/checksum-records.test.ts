@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { InvalidOptionError, type ChecksumAlgorithm, type StorageSessionV1 } from '@ftp/plugin-api';
 import { chunksOf, createTestPluginContext, noAbort, storageCodeOf } from '@ftp/plugin-api/testing';
+import { tempDirectory } from '@ftp/test-utils';
 import { createFsStorage } from './index.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -12,10 +12,7 @@ const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest(
 describe('checksums recorded at commit', () => {
   let base: string;
   beforeEach(async () => {
-    base = await mkdtemp(join(tmpdir(), 'storage-fs-checksums-'));
-  });
-  afterEach(async () => {
-    await rm(base, { recursive: true, force: true });
+    base = await tempDirectory('storage-fs-checksums-');
   });
 
   async function session(recordChecksums?: readonly ChecksumAlgorithm[]): Promise<StorageSessionV1> {

@@ -233,6 +233,20 @@ describe('paths of any depth', () => {
   });
 });
 
+/** Both places a session's system calls can run in: the jail must hold in each. */
+const callPlacements = [
+  ['on the event loop', {}],
+  ['in the thread pool', { fileSystem: 'network' as const, listInWorker: false }],
+] as const;
+
+/** A session on the root for a race, its calls placed by `options`. */
+function racingSession(options: (typeof callPlacements)[number][1]): Promise<StorageSessionV1> {
+  return createFsStorage({ root: join(base, 'root'), fsync: false, ...options }).openSession(
+    { username: 'mallory' },
+    createTestPluginContext(),
+  );
+}
+
 /**
  * A hostile local user swaps a directory of the root with a symlink to a directory outside, atomically and again and
  * again (renameat2 RENAME_EXCHANGE, `startDirectorySwapping` of @ftp/test-utils), while the session works in that directory. A
@@ -240,10 +254,7 @@ describe('paths of any depth', () => {
  * rename anything outside.
  */
 describe('a directory swapped with a symlink to the outside while the session works in it', () => {
-  it.each([
-    ['on the event loop', {}],
-    ['in the thread pool', { fileSystem: 'network' as const, listInWorker: false }],
-  ])(
+  it.each(callPlacements)(
     'never reaches the outside, with the calls %s',
     async (_where, options) => {
       const root = join(base, 'root');
@@ -251,10 +262,7 @@ describe('a directory swapped with a symlink to the outside while the session wo
       await writeFile(join(root, 'work', 'file.txt'), 'inside');
       await writeFile(join(outside, 'directory', 'file.txt'), 'OUTSIDE');
       await symlink(join(outside, 'directory'), join(root, 'swap'));
-      const racing = await createFsStorage({ root, fsync: false, ...options }).openSession(
-        { username: 'mallory' },
-        createTestPluginContext(),
-      );
+      const racing = await racingSession(options);
       const outsideBefore = (await readdir(join(outside, 'directory'))).sort();
       const stop = await startDirectorySwapping(join(root, 'work'), join(root, 'swap'));
       const leaked: string[] = [];
@@ -309,20 +317,14 @@ describe('a directory swapped with a symlink to the outside while the session wo
  * whatever the interleaving. A bounded count of attempts, not a time.
  */
 describe('a file swapped with a symlink to the outside while SITE CHMOD runs', () => {
-  it.each([
-    ['on the event loop', {}],
-    ['in the thread pool', { fileSystem: 'network' as const, listInWorker: false }],
-  ])(
+  it.each(callPlacements)(
     'never changes the mode of the outside file, with the calls %s',
     async (_where, options) => {
       const root = join(base, 'root');
       await writeFile(join(root, 'target'), 'inside');
       await symlink(join(outside, 'secret.txt'), join(root, 'swapped-link'));
       await chmod(join(outside, 'secret.txt'), 0o600);
-      const racing = await createFsStorage({ root, fsync: false, ...options }).openSession(
-        { username: 'mallory' },
-        createTestPluginContext(),
-      );
+      const racing = await racingSession(options);
       const stop = await startDirectorySwapping(join(root, 'target'), join(root, 'swapped-link'));
       let changed = 0;
       try {
