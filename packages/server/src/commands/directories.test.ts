@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuthenticatorV1, UserPermissions } from '@ftp/plugin-api';
 import { createMemoryStorage } from '../testing/memory-storage.ts';
+import { permissionsAuthenticator } from '../testing/permissions-authenticator.ts';
 import { createSessionHarness, type SessionHarnessOptions } from '../testing/session-harness.ts';
 
 async function loggedIn(options: SessionHarnessOptions = {}) {
@@ -11,14 +11,6 @@ async function loggedIn(options: SessionHarnessOptions = {}) {
   onTestFinished(() => created.close());
   await created.login();
   return created;
-}
-
-function withPermissions(permissions: UserPermissions): AuthenticatorV1 {
-  return {
-    specificationVersion: 'v1',
-    name: 'limited',
-    authenticate: async (request) => ({ outcome: 'accepted', user: { username: request.username, permissions } }),
-  };
 }
 
 describe('directory commands', () => {
@@ -100,7 +92,7 @@ describe('directory commands', () => {
   });
 
   it('replies 550 naming the permission when makeDirectory or delete is false', async () => {
-    const session = await loggedIn({ authenticator: withPermissions({ makeDirectory: false, delete: false }) });
+    const session = await loggedIn({ authenticator: permissionsAuthenticator({ makeDirectory: false, delete: false }) });
     expect(await session.send('MKD new')).toEqual(['550 Permission denied: makeDirectory not allowed.']);
     expect(await session.send('RMD docs/deep')).toEqual(['550 Permission denied: delete not allowed.']);
     expect(await session.send('CWD docs/deep')).toEqual(['250 Directory changed to "/docs/deep".']);

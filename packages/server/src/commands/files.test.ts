@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuthenticatorV1, UserPermissions } from '@ftp/plugin-api';
 import { createCountingStorage } from '../testing/counting-storage.ts';
 import { createMemoryStorage, type MemoryStorageOptions } from '../testing/memory-storage.ts';
+import { permissionsAuthenticator } from '../testing/permissions-authenticator.ts';
 import { createSessionHarness, type SessionHarnessOptions } from '../testing/session-harness.ts';
 
 const files = { '/hello.txt': 'hello', '/lines.txt': 'one\ntwo\n', '/dir/inside.txt': 'inside' };
@@ -14,14 +14,6 @@ async function loggedIn(options: SessionHarnessOptions & { memory?: MemoryStorag
   await created.login();
   await created.send('TYPE I');
   return created;
-}
-
-function withPermissions(permissions: UserPermissions): AuthenticatorV1 {
-  return {
-    specificationVersion: 'v1',
-    name: 'limited',
-    authenticate: async (request) => ({ outcome: 'accepted', user: { username: request.username, permissions } }),
-  };
 }
 
 const codes = (replies: readonly string[]) => replies.map((reply) => reply.slice(0, 3));
@@ -257,7 +249,7 @@ describe('file commands', () => {
 
   it('replies 550 naming the permission for download, upload, overwrite, delete and rename', async () => {
     const session = await loggedIn({
-      authenticator: withPermissions({ download: false, upload: false, delete: false, rename: false, setModifiedTime: false }),
+      authenticator: permissionsAuthenticator({ download: false, upload: false, delete: false, rename: false, setModifiedTime: false }),
     });
     expect((await session.download('RETR hello.txt')).replies).toEqual(['550 Permission denied: download not allowed.']);
     expect(await session.upload('STOR new.txt', Buffer.from('x'))).toEqual(['550 Permission denied: upload not allowed.']);
@@ -268,7 +260,7 @@ describe('file commands', () => {
   });
 
   it('replies 550 naming overwrite when STOR targets an existing file without that permission', async () => {
-    const session = await loggedIn({ authenticator: withPermissions({ overwrite: false }) });
+    const session = await loggedIn({ authenticator: permissionsAuthenticator({ overwrite: false }) });
     expect(await session.upload('STOR hello.txt', Buffer.from('x'))).toEqual(['550 Permission denied: overwrite not allowed.']);
     expect(codes(await session.upload('STOR fresh.txt', Buffer.from('x')))).toEqual(['150', '226']);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuthenticatorV1, UserPermissions } from '@ftp/plugin-api';
+import type { AuthenticatorV1 } from '@ftp/plugin-api';
 import { createMemoryStorage } from '../testing/memory-storage.ts';
+import { permissionsAuthenticator } from '../testing/permissions-authenticator.ts';
 import { createSessionHarness } from '../testing/session-harness.ts';
 
 // Seeded out of order: the memory storage lists in insertion order, so only sorting puts them in order.
@@ -15,14 +16,6 @@ const files = {
   '/docs/a.txt': 'a',
   '/docs/c.log': 'c',
 };
-
-function withPermissions(permissions: UserPermissions, directoryPermissions: Record<string, UserPermissions> = {}): AuthenticatorV1 {
-  return {
-    specificationVersion: 'v1',
-    name: 'limited',
-    authenticate: async (request) => ({ outcome: 'accepted', user: { username: request.username, permissions, directoryPermissions } }),
-  };
-}
 
 async function loggedIn(authenticator?: AuthenticatorV1) {
   const session = createSessionHarness({
@@ -78,7 +71,7 @@ describe('NLST and LIST of a pattern', () => {
   });
 
   it('needs the list permission in the directory the pattern lists', async () => {
-    const session = await loggedIn(withPermissions({}, { '/docs': { list: false } }));
+    const session = await loggedIn(permissionsAuthenticator({}, { '/docs': { list: false } }));
     expect((await session.download('NLST docs/*.txt')).replies).toEqual(['550 Permission denied: list not allowed.']);
     expect(lines((await session.download('NLST *.md')).data)).toEqual(['notes.md']);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuthenticatorV1, UserPermissions } from '@ftp/plugin-api';
 import { createMemoryStorage } from '../testing/memory-storage.ts';
+import { permissionsAuthenticator } from '../testing/permissions-authenticator.ts';
 import { createSessionHarness, type SessionHarnessOptions } from '../testing/session-harness.ts';
 
 const files = { '/pub/a.txt': 'alpha', '/pub/b.bin': 'bravo!', '/pub/sub/c.txt': 'c', '/root.txt': 'r' };
@@ -10,14 +10,6 @@ async function loggedIn(options: SessionHarnessOptions = {}) {
   onTestFinished(() => created.close());
   await created.login();
   return created;
-}
-
-function withPermissions(permissions: UserPermissions): AuthenticatorV1 {
-  return {
-    specificationVersion: 'v1',
-    name: 'limited',
-    authenticate: async (request) => ({ outcome: 'accepted', user: { username: request.username, permissions } }),
-  };
 }
 
 const lines = (data: Buffer) =>
@@ -172,7 +164,7 @@ describe('listing commands', () => {
   });
 
   it('replies 550 naming the list permission to every listing command', async () => {
-    const session = await loggedIn({ authenticator: withPermissions({ list: false }) });
+    const session = await loggedIn({ authenticator: permissionsAuthenticator({ list: false }) });
     const refused = '550 Permission denied: list not allowed.';
     expect((await session.download('LIST')).replies).toEqual([refused]);
     expect((await session.download('NLST')).replies).toEqual([refused]);
@@ -181,7 +173,7 @@ describe('listing commands', () => {
   });
 
   it('shows what the user may do in the perm fact', async () => {
-    const session = await loggedIn({ authenticator: withPermissions({ delete: false, overwrite: false }) });
+    const session = await loggedIn({ authenticator: permissionsAuthenticator({ delete: false, overwrite: false }) });
     const [reply = ''] = await session.send('MLST pub/a.txt');
     const perm = facts(reply.split('\r\n')[1]!.slice(1)).facts.perm;
     expect(perm).toContain('r');

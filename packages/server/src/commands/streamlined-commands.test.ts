@@ -1,18 +1,10 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuthenticatorV1, UserPermissions } from '@ftp/plugin-api';
 import { recordingLogger } from '@ftp/test-utils';
 import { createMemoryStorage, type MemoryStorageOptions } from '../testing/memory-storage.ts';
+import { permissionsAuthenticator } from '../testing/permissions-authenticator.ts';
 import { createSessionHarness, type SessionHarnessOptions } from '../testing/session-harness.ts';
 
 const files = { '/notes.txt': 'twelve bytes', '/web/index.html': '<html>', '/web/My Page.html': 'x' };
-
-function withPermissions(permissions: UserPermissions): AuthenticatorV1 {
-  return {
-    specificationVersion: 'v1',
-    name: 'limited',
-    authenticate: async (request) => ({ outcome: 'accepted', user: { username: request.username, permissions } }),
-  };
-}
 
 async function loggedIn(memory: MemoryStorageOptions = {}, options: SessionHarnessOptions = {}) {
   const session = createSessionHarness({ storage: createMemoryStorage({ files, ...memory }), ...options });
@@ -31,7 +23,7 @@ describe('SITE CHMOD', () => {
   });
 
   it('sets the permission bits, which MLST then shows, on a file and a directory, paths with spaces included', async () => {
-    const session = await loggedIn({}, { authenticator: withPermissions({ chmod: true }) });
+    const session = await loggedIn({}, { authenticator: permissionsAuthenticator({ chmod: true }) });
     expect(await session.send('SITE CHMOD 640 notes.txt')).toEqual(['200 SITE CHMOD command successful.']);
     expect(await session.send('MLST notes.txt')).toEqual([expect.stringContaining('UNIX.mode=0640;')]);
     expect(await session.send('site chmod 0750 /web')).toEqual(['200 SITE CHMOD command successful.']);
@@ -41,7 +33,7 @@ describe('SITE CHMOD', () => {
   });
 
   it('refuses setuid, setgid and sticky bits, a mode that is not octal, and a missing path', async () => {
-    const session = await loggedIn({}, { authenticator: withPermissions({ chmod: true }) });
+    const session = await loggedIn({}, { authenticator: permissionsAuthenticator({ chmod: true }) });
     for (const line of ['SITE CHMOD 4755 notes.txt', 'SITE CHMOD 2755 notes.txt', 'SITE CHMOD 1777 web']) {
       expect(await session.send(line), line).toEqual([
         '501 Only the permission bits 0 to 777 can be set (no setuid, setgid or sticky bit).',
@@ -55,10 +47,10 @@ describe('SITE CHMOD', () => {
   });
 
   it('answers 502 where the storage has no modes, lists CHMOD in SITE HELP only where it has, and keeps SYMLINK refused', async () => {
-    const session = await loggedIn({}, { authenticator: withPermissions({ chmod: true }) });
+    const session = await loggedIn({}, { authenticator: permissionsAuthenticator({ chmod: true }) });
     expect((await session.send('SITE HELP'))[0]).toContain('CHMOD <mode> <pathname>');
     expect(await session.send('SITE SYMLINK notes.txt link.txt')).toEqual(['502 Unknown SITE command.']);
-    const modeless = await loggedIn({ omit: ['setMode'] }, { authenticator: withPermissions({ chmod: true }) });
+    const modeless = await loggedIn({ omit: ['setMode'] }, { authenticator: permissionsAuthenticator({ chmod: true }) });
     expect(await modeless.send('SITE CHMOD 600 notes.txt')).toEqual(['502 SITE CHMOD is not supported by this storage.']);
     expect((await modeless.send('SITE HELP'))[0]).not.toContain('CHMOD');
   });
@@ -92,7 +84,7 @@ describe('AVBL', () => {
   });
 
   it('needs the list permission', async () => {
-    const session = await loggedIn({}, { authenticator: withPermissions({ list: false }) });
+    const session = await loggedIn({}, { authenticator: permissionsAuthenticator({ list: false }) });
     expect(await session.send('AVBL')).toEqual(['550 Permission denied: list not allowed.']);
   });
 });
