@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
-import { LineSplitter } from '@ftp/protocol';
+import { LineSplitter, type SplitterItem } from '@ftp/protocol';
 import type { Session, SessionIo } from './session/session.ts';
 
 /** How long a closing control connection may take to flush its last reply before it is destroyed. */
@@ -56,9 +56,19 @@ function awaitHandshake(secure: TLSSocket, timeoutMs: number): Promise<void> {
   });
 }
 
-/** "AUTH" alone or followed by a space, in any case (RFC 2228 §3). */
-function isAuthLine(line: Buffer): boolean {
-  return line.length >= 4 && line.subarray(0, 4).toString('latin1').toUpperCase() === 'AUTH' && (line.length === 4 || line[4] === 0x20);
+/**
+ * "AUTH" alone or followed by a space, in any case (RFC 2228 §3): the lines after which reading stops. Compared byte by
+ * byte, since the splitter asks it of every line.
+ */
+function isAuthLine(line: Uint8Array): boolean {
+  return (
+    line.length >= 4 &&
+    (line[0]! | 0x20) === 0x61 &&
+    (line[1]! | 0x20) === 0x75 &&
+    (line[2]! | 0x20) === 0x74 &&
+    (line[3]! | 0x20) === 0x68 &&
+    (line.length === 4 || line[4] === 0x20)
+  );
 }
 
 /**
@@ -79,6 +89,8 @@ export class ControlConnection implements SessionIo {
    * waiting for the session's decision.
    */
   #pauseReasons = 0;
+  /** The AUTH line reading stopped after, until the session has handled it (see `lineDone`). */
+  #authLine: SplitterItem | undefined;
   /** Bytes that followed an AUTH line in its chunk: the start of a TLS handshake, or more commands if AUTH fails. */
   #afterAuth: Buffer | undefined;
   /** The previous chunk ended a line, so the next one starts a new command. */
@@ -156,6 +168,7 @@ export class ControlConnection implements SessionIo {
     if (rest !== undefined) {
       // Set aside before the session sees the AUTH line: an idle session runs AUTH TLS at once, and `startTls` must
       // find these bytes (a ClientHello sent in the same packet), not have them stashed after it ran.
+      this.#authLine = items.at(-1);
       this.#afterAuth = rest;
       this.#pause(PauseReason.auth);
       this.#atLineStart = true;
@@ -169,8 +182,13 @@ export class ControlConnection implements SessionIo {
     this.#atLineStart = urgentAbor || chunk.at(-1) === 0x0a;
   }
 
-  /** AUTH was refused: the bytes after it are commands after all. */
-  resumeAfterAuth(): void {
+  /**
+   * The session handled `line`. When reading stopped after it and TLS did not start (AUTH refused, or not admitted at
+   * all), the bytes after it are commands after all.
+   */
+  lineDone(line: SplitterItem): void {
+    if (line !== this.#authLine) return;
+    this.#authLine = undefined;
     const rest = this.#afterAuth;
     this.#afterAuth = undefined;
     if (rest !== undefined && rest.length > 0) this.#receive(rest);
@@ -192,6 +210,7 @@ export class ControlConnection implements SessionIo {
     plain.removeAllListeners('data');
     plain.removeAllListeners('end');
     const rest = this.#afterAuth;
+    this.#authLine = undefined;
     this.#afterAuth = undefined;
     if (rest !== undefined && rest.length > 0) plain.unshift(rest);
     const secure = new TLSSocket(plain, { isServer: true, secureContext });

@@ -121,6 +121,17 @@ describe('sequence and login guards', () => {
     await session.login();
     expect((await session.command('PWD')).code).toBe(257);
   });
+
+  it('answers the commands that came in one packet after a refused AUTH', async () => {
+    const { port } = await startServer();
+    const session = await greeted(port);
+    // Reading stops after an AUTH line (a TLS handshake may follow it); once AUTH is refused, the rest is commands.
+    session.sendBytes(Buffer.from('AUTH TLS\r\nNOOP\r\nAUTH SSL\r\nSYST\r\n'));
+    expect((await session.read()).code).toBe(502);
+    expect((await session.read()).code).toBe(200);
+    expect((await session.read()).code).toBe(502);
+    expect((await session.read()).code).toBe(215);
+  });
 });
 
 describe('data connection security', () => {

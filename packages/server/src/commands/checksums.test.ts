@@ -1,26 +1,19 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { AuthenticatorV1, UserPermissions } from '@ftp/plugin-api';
+import type { UserPermissions } from '@ftp/plugin-api';
 import { createCountingStorage } from '../testing/counting-storage.ts';
 import { createMemoryStorage, type MemoryStorageOptions } from '../testing/memory-storage.ts';
+import { permissionsAuthenticator } from '../testing/permissions-authenticator.ts';
 import { createSessionHarness } from '../testing/session-harness.ts';
 
 const content = randomBytes(200_000);
 const files = { '/data.bin': content, '/dir/inside.txt': 'inside', '/my file 2': 'spaced' };
 
 async function loggedIn(memory: MemoryStorageOptions = {}, permissions?: UserPermissions) {
-  const authenticator: AuthenticatorV1 | undefined =
-    permissions === undefined
-      ? undefined
-      : {
-          specificationVersion: 'v1',
-          name: 'limited',
-          authenticate: async (request) => ({ outcome: 'accepted', user: { username: request.username, permissions } }),
-        };
   const session = createSessionHarness({
     storage: createMemoryStorage({ files, chunkBytes: 7_000, ...memory }),
-    ...(authenticator === undefined ? {} : { authenticator }),
+    ...(permissions === undefined ? {} : { authenticator: permissionsAuthenticator(permissions) }),
   });
   onTestFinished(() => session.close());
   await session.login();
@@ -51,6 +44,15 @@ describe('HASH and OPTS HASH', () => {
     await session.send('OPTS HASH MD5');
     expect(await session.send('OPTS HASH CRC-37')).toEqual(['501 Unknown algorithm, current selection not changed.']);
     expect(await session.send('OPTS HASH')).toEqual(['200 MD5']);
+  });
+
+  it('goes back to SHA-256 on REIN, which resets the session to its defaults (RFC 959 §4.1.1)', async () => {
+    const session = await loggedIn();
+    await session.send('OPTS HASH MD5');
+    expect(await session.send('REIN')).toEqual(['220 Service ready for new user.']);
+    expect(await session.send('OPTS HASH')).toEqual(['200 SHA-256']);
+    await session.login();
+    expect((await session.send('HASH data.bin'))[0]).toMatch(/^213 SHA-256 0-200000 /);
   });
 
   it('lists every algorithm in FEAT and marks the selected one', async () => {

@@ -1,24 +1,10 @@
 import { checksumAlgorithms, type ChecksumAlgorithm } from '@ftp/plugin-api';
 import { ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
-import type { CommandContext, LoggedInCommandContext, SessionFacts } from '../session/command-context.ts';
+import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { defineCommand } from '../session/define-command.ts';
 import { checksumOfRange, type ByteRange, type RangeChecksum } from './content-checksum.ts';
 import { requireFile } from './path-checks.ts';
-
-/** draft-bryan-ftpext-hash-02 §3: a server's default; SHA-1 is no longer a safe choice for a new one. */
-const defaultAlgorithm: ChecksumAlgorithm = 'SHA-256';
-
-/**
- * The algorithm OPTS HASH chose, per session. Keyed by the session's state object, which lives exactly as long as the
- * session, so an entry goes with its session.
- */
-const selectedAlgorithms = new WeakMap<SessionFacts, ChecksumAlgorithm>();
-
-/** The algorithm HASH uses in this session (draft-bryan-ftpext-hash-02 §3.2). */
-function selectedAlgorithm(context: CommandContext): ChecksumAlgorithm {
-  return selectedAlgorithms.get(context.state) ?? defaultAlgorithm;
-}
 
 /** RFC 3659 §5.4: a REST offset the file cannot honour. */
 const invalidRestReply = 554;
@@ -28,7 +14,7 @@ const invalidRestReply = 554;
  * with "*".
  */
 function hashFeature(context: CommandContext): string {
-  const selected = selectedAlgorithm(context);
+  const selected = context.state.hashAlgorithm;
   return `HASH ${checksumAlgorithms.map((algorithm) => (algorithm === selected ? `${algorithm}*` : algorithm)).join(';')}`;
 }
 
@@ -40,12 +26,12 @@ function hashFeature(context: CommandContext): string {
 export function optsHash(context: CommandContext, value: string): void {
   const asked = value.trim();
   if (asked === '') {
-    context.reply(ReplyCode.CommandOkay, selectedAlgorithm(context));
+    context.reply(ReplyCode.CommandOkay, context.state.hashAlgorithm);
     return;
   }
   const algorithm = checksumAlgorithms.find((name) => name.toUpperCase() === asked.toUpperCase());
   if (algorithm === undefined) throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Unknown algorithm, current selection not changed.');
-  selectedAlgorithms.set(context.state, algorithm);
+  context.selectHashAlgorithm(algorithm);
   context.reply(ReplyCode.CommandOkay, algorithm);
 }
 
@@ -108,7 +94,7 @@ export const checksumCommands = [
     feature: hashFeature,
     syntax: 'HASH <sp> pathname',
     async handle(context, argument) {
-      const algorithm = selectedAlgorithm(context);
+      const algorithm = context.state.hashAlgorithm;
       // A REST offset before HASH hashes from there to the end; the reply names the range that was hashed.
       const start = context.state.restartOffset;
       const result = await checksumOf(context, context.resolvePath(argument), algorithm, (size) => {

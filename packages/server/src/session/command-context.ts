@@ -2,6 +2,7 @@ import type {
   AuthenticatedUser,
   AuthenticationRequest,
   AuthenticationResult,
+  ChecksumAlgorithm,
   SessionRevalidation,
   StorageCallOptions,
   StorageSessionV1,
@@ -61,6 +62,7 @@ export type SessionFacts = Readonly<
     | 'restartOffset'
     | 'extendedPassiveOnly'
     | 'mlstFacts'
+    | 'hashAlgorithm'
     | 'protectionBufferSizeSet'
     | 'dataProtection'
     | 'tlsContext'
@@ -146,6 +148,8 @@ export interface CommandContext {
   takeRenameSource(): string;
   /** OPTS MLST: the facts MLSD and MLST write (RFC 3659 §7.9). */
   selectMlstFacts(facts: ReadonlySet<MlstFact>): void;
+  /** OPTS HASH: the algorithm HASH uses (draft-bryan-ftpext-hash-02 §3.2). */
+  selectHashAlgorithm(algorithm: ChecksumAlgorithm): void;
   /** EPSV ALL: from now on PORT, EPRT and PASV are refused (RFC 2428 §4). */
   limitToEpsv(): void;
   /** After the 234 reply to AUTH TLS: switches the control connection to TLS (closes it if the handshake fails). */

@@ -1,4 +1,4 @@
-import type { AuthenticatedUser, SessionRevalidation, StorageSessionV1 } from '@ftp/plugin-api';
+import type { AuthenticatedUser, ChecksumAlgorithm, SessionRevalidation, StorageSessionV1 } from '@ftp/plugin-api';
 import type { SecureContext } from 'node:tls';
 import { defaultMlstFacts, type MlstFact } from '@ftp/protocol';
 import type { EffectiveUser } from '../users/effective-user.ts';
@@ -19,6 +19,9 @@ export interface ActiveTransfer {
    */
   controlClosed(reason: Error): void;
 }
+
+/** HASH's algorithm until OPTS HASH selects another (draft-bryan-ftpext-hash-02 §3): SHA-1 is no longer a safe default. */
+const defaultHashAlgorithm: ChecksumAlgorithm = 'SHA-256';
 
 /** The authenticator's re-check of a login, and when it last succeeded. */
 export interface Revalidation {
@@ -48,6 +51,8 @@ export class SessionState {
   /** EPSV ALL was sent: PORT, EPRT and PASV are refused from now on (RFC 2428 §4). */
   extendedPassiveOnly = false;
   mlstFacts: ReadonlySet<MlstFact> = defaultMlstFacts;
+  /** OPTS HASH: the algorithm HASH uses (draft-bryan-ftpext-hash-02 §3.2). */
+  hashAlgorithm: ChecksumAlgorithm = defaultHashAlgorithm;
   /** The control connection is protected by TLS (implicit, or after AUTH TLS). Kept across REIN. */
   secure = false;
   /** This session's TLS context (its own ticket key): control and protected data connections use it. */
@@ -73,5 +78,6 @@ export class SessionState {
     this.renameFrom = undefined;
     this.extendedPassiveOnly = false;
     this.mlstFacts = defaultMlstFacts;
+    this.hashAlgorithm = defaultHashAlgorithm;
   }
 }

@@ -98,7 +98,7 @@ function sessionWithCommandEvents(storage: StorageConnectorV1) {
       pauseInput: () => {},
       resumeInput: () => {},
       startTls: () => Promise.reject(new Error('no TLS in this test')),
-      resumeAfterAuth: () => {},
+      lineDone: () => {},
     },
     connection: { sessionId: 'events', remoteAddress: '127.0.0.1', localAddress: '127.0.0.1', secure: false },
     portPool: new PortPool(0, 0),

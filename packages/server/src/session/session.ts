@@ -3,6 +3,7 @@ import type {
   AuthenticatedUser,
   AuthenticationRequest,
   AuthenticationResult,
+  ChecksumAlgorithm,
   PluginContext,
   SessionRevalidation,
   StorageCallOptions,
@@ -43,20 +44,11 @@ export interface SessionIo {
   resumeInput(): void;
   /** After the 234 reply to AUTH TLS: the control connection continues as TLS (RFC 4217 §4). */
   startTls(secureContext: SecureContext): Promise<void>;
-  /** After an AUTH line that did not start TLS: reading goes on as before. */
-  resumeAfterAuth(): void;
-}
-
-/** "AUTH" alone or followed by a space, in any case: the lines after which the connection stops reading (RFC 2228 §3). */
-function isAuthLine(line: Uint8Array): boolean {
-  return (
-    line.length >= 4 &&
-    (line[0]! | 0x20) === 0x61 &&
-    (line[1]! | 0x20) === 0x75 &&
-    (line[2]! | 0x20) === 0x74 &&
-    (line[3]! | 0x20) === 0x68 &&
-    (line.length === 4 || line[4] === 0x20)
-  );
+  /**
+   * The session has handled `line`, one it received: run, or refused by a guard. A connection that stopped reading
+   * after that line (AUTH, RFC 4217 §4) reads on, unless `startTls` took the stream over.
+   */
+  lineDone(line: SplitterItem): void;
 }
 
 /** The abort reason of every closed session: one shared object, since building an Error (and its stack) per session shows in churn profiles. */
@@ -193,9 +185,7 @@ export class Session implements DispatchTarget {
       if (this.#queue.length === queueHighWater / 2) this.#io.resumeInput();
       const command = admit(this, item);
       if (command !== undefined) await this.#execute(command, this, this.#queuedReplies);
-      // The connection stopped reading after an AUTH line, admitted or refused (no TLS here, before USER, ...);
-      // unless AUTH started TLS, reading goes on.
-      if (item.kind === 'line' && !this.#closed && (command?.verb === 'AUTH' || isAuthLine(item.bytes))) this.#io.resumeAfterAuth();
+      this.#io.lineDone(item);
     }
     this.#busy = false;
     if (this.#closing && !this.#closed) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
@@ -456,6 +446,10 @@ export class Session implements DispatchTarget {
 
   selectMlstFacts(facts: ReadonlySet<MlstFact>): void {
     this.#state.mlstFacts = facts;
+  }
+
+  selectHashAlgorithm(algorithm: ChecksumAlgorithm): void {
+    this.#state.hashAlgorithm = algorithm;
   }
 
   limitToEpsv(): void {

@@ -93,7 +93,7 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     resumeInput: () => {},
     // The harness has no socket to secure; FTPS is tested over real sockets (test/ftps*.int.test.ts).
     startTls: () => Promise.reject(new Error('the session harness cannot start TLS')),
-    resumeAfterAuth: () => {},
+    lineDone: () => {},
   };
   const session = createSession({
     io,
