@@ -1,7 +1,7 @@
 import { StorageError, type FileEntry, type WriteResult } from '@ftp/plugin-api';
 import { parentPath, ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
-import { fileSize, type UploadQuota } from '../limits/quota-accounts.ts';
+import { fileSize } from '../limits/quota-accounts.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { requireDirectory } from './path-checks.ts';
@@ -63,9 +63,10 @@ export async function runUpload(context: LoggedInCommandContext, options: Upload
   let settled: Promise<void> | undefined;
   try {
     const quota = user.quota;
-    const account = quota === undefined ? undefined : limits.quotaAccount(username);
-    const upload: UploadQuota | undefined =
-      account === undefined ? undefined : await account.beginUpload(quota!, options.path, options.existing === undefined);
+    const upload =
+      quota === undefined
+        ? undefined
+        : await limits.quotaAccount(username).beginUpload(quota, options.path, options.existing === undefined);
     const limiters = limits.limitersFor(username, 'upload');
     try {
       await receiveFromClient(context, {
@@ -85,7 +86,7 @@ export async function runUpload(context: LoggedInCommandContext, options: Upload
         // is not waited for (it never fails, and until it lands the reservation still counts, so later uploads see
         // more used, never less); the account's own readers (SITE QUOTA) wait for it.
         const after = await fileSize(context.storage(), options.path, context.callOptions()).catch(() => options.existing?.size);
-        settled = account!.track(upload.settle(options.existing?.size, after));
+        settled = upload.settle(options.existing?.size, after);
       }
     }
   } finally {

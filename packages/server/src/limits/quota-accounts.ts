@@ -62,15 +62,6 @@ export class QuotaAccount {
     return (await this.#state.quotaUsage(this.#username)) ?? { bytes: 0, files: 0 };
   }
 
-  /** Keeps an upload's commit (`UploadQuota.settle`) until it has landed, for `usage`; returns it. */
-  track(settled: Promise<void>): Promise<void> {
-    this.#settling.add(settled);
-    const forget = () => this.#settling.delete(settled);
-    // The contract says a commit never rejects; one that does anyway is forgotten, not left unhandled.
-    settled.then(forget, forget);
-    return settled;
-  }
-
   /**
    * Before an upload's data moves: refuses a new file once `maxFiles` is reached (RFC 959 552), counting the new files
    * of uploads still running on any instance; otherwise reserves it (and, for a store that asks for it, a first share
@@ -87,7 +78,7 @@ export class QuotaAccount {
       ...limitsOf(quota),
     });
     if (granted === undefined) throw new StorageError('EDQUOT', `file count quota of ${quota.maxFiles} reached`, { path });
-    return new UploadQuota(this.#username, this.#state, quota, reservationId, granted);
+    return new UploadQuota(this.#username, this.#state, quota, reservationId, granted, this.#settling);
   }
 
   /** A file of `size` bytes was removed (DELE, or replaced by RNTO); undefined when there was none. */
@@ -104,13 +95,23 @@ export class UploadQuota {
   readonly #quota: UserQuota;
   readonly #reservationId: string;
   #granted: number;
+  /** The account's commits on their way to the shared state (see `QuotaAccount.usage`). */
+  readonly #settling: Set<Promise<void>>;
 
-  constructor(username: string, state: SharedStateV1, quota: UserQuota, reservationId: string, granted: number) {
+  constructor(
+    username: string,
+    state: SharedStateV1,
+    quota: UserQuota,
+    reservationId: string,
+    granted: number,
+    settling: Set<Promise<void>>,
+  ) {
     this.#username = username;
     this.#state = state;
     this.#quota = quota;
     this.#reservationId = reservationId;
     this.#granted = granted;
+    this.#settling = settling;
   }
 
   /**
@@ -136,15 +137,21 @@ export class UploadQuota {
 
   /**
    * The upload ended, successfully or not: applies the file's change of size (and existence) as found in the storage
-   * now, and ends the reservation, in one call to the shared state (which never rejects).
+   * now, and ends the reservation, in one call to the shared state (which never rejects). The account's `usage` waits
+   * for the commit until it has landed.
    */
   settle(before: number | undefined, after: number | undefined): Promise<void> {
-    return this.#state.commitQuota({
+    const commit = this.#state.commitQuota({
       username: this.#username,
       reservationId: this.#reservationId,
       bytes: (after ?? 0) - (before ?? 0),
       files: (after === undefined ? 0 : 1) - (before === undefined ? 0 : 1),
     });
+    this.#settling.add(commit);
+    const forget = () => this.#settling.delete(commit);
+    // The contract says a commit never rejects; one that does anyway is forgotten, not left unhandled.
+    commit.then(forget, forget);
+    return commit;
   }
 
   /** Reserves at least `shortfall` more bytes; a store with a grant size takes more at once, doubling as the upload grows. */
