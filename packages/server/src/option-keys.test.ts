@@ -125,6 +125,7 @@ describe('every known option key', () => {
           rename: false,
           makeDirectory: true,
           setModifiedTime: false,
+          chmod: false,
         },
         quota: { maxBytes: 1_000_000, maxFiles: 100 },
         bandwidth: { uploadBytesPerSecond: 1_000_000, downloadBytesPerSecond: 1_000_000 },

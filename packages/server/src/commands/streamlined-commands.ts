@@ -1,6 +1,5 @@
 import { ReplyCode } from '@ftp/protocol';
-import { ReplyError } from '../errors/server-errors.ts';
-import { defineCommand } from '../session/define-command.ts';
+import { capabilityOf, defineCommand } from '../session/define-command.ts';
 
 /** The longest client name CLNT logs; the rest is cut, so a client cannot fill the log through it. */
 const clientNameLimit = 200;
@@ -12,16 +11,14 @@ export const streamlinedCommands = [
     requiresLogin: true,
     argument: 'optional',
     // Offered where the storage knows its free space: before login, or on S3, nothing is promised.
-    feature: (context) => (context.state.storage?.freeSpace === undefined ? undefined : 'AVBL'),
+    requiresCapability: 'freeSpace',
+    feature: 'AVBL',
     syntax: 'AVBL [<sp> pathname]',
     async handle(context, argument) {
-      const storage = context.storage();
-      const freeSpace = storage.freeSpace;
-      if (freeSpace === undefined) throw new ReplyError(ReplyCode.CommandNotImplemented, 'AVBL is not supported by this storage.');
       // The directory asked, or the current one; the figure is the storage's, whatever the user's quota leaves.
       const path = context.resolvePath(argument.trim());
       context.requirePermission('list', path);
-      const bytes = await freeSpace.call(storage, path, context.callOptions());
+      const bytes = await capabilityOf(context.storage(), 'freeSpace')(path, context.callOptions());
       context.reply(ReplyCode.FileStatus, String(bytes));
     },
   }),

@@ -31,11 +31,6 @@ export class Defender {
     this.#logger = logger;
   }
 
-  /** True while `address` is banned. Throws `SharedStateUnavailableError`. */
-  isBanned(address: string): Promise<boolean> {
-    return this.#state.isBanned(address);
-  }
-
   /** Records a failed login; resolves true when it banned the address. Throws `SharedStateUnavailableError`. */
   async recordFailure(address: string, username: string): Promise<boolean> {
     if (this.#isAllowed(address)) return false;

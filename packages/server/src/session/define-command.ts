@@ -4,7 +4,7 @@ import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext, LoggedInCommandContext, OfferedCommands } from './command-context.ts';
 
 /** Optional storage methods a command may need; a session whose storage lacks it answers 502 (RFC 959 §4.2). */
-export type StorageCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum';
+export type StorageCapability = 'append' | 'rename' | 'setModifiedTime' | 'checksum' | 'freeSpace';
 
 /** What every command's table entry says, whether or not it requires login. */
 interface CommandSpecBase {
