@@ -71,12 +71,15 @@ export function spawnLogged(command: string, args: readonly string[], options: L
 
   // A command that cannot be started ends with 'close' too, after 'error'.
   child.once('error', (error) => (stderr += `${error.message}\n`));
-  const closed = new Promise<number | null>((resolve) => child.once('close', resolve)).then((code) => {
-    ended = new Error(`${command} ${args.join(' ')} exited with ${code} before the log line waited for:\n${stderr}`);
-    for (const waiter of waiters) waiter.reject(ended);
-    waiters.clear();
-    return code;
-  });
+  const closed = new Promise<number | null>((resolve) =>
+    child.once('close', (code, signal) => {
+      const error = new Error(`${command} ${args.join(' ')} exited (${code ?? signal}) before the log line waited for:\n${stderr}`);
+      ended = error;
+      for (const waiter of waiters) waiter.reject(error);
+      waiters.clear();
+      resolve(code);
+    }),
+  );
   onTestFinished(async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     if (options.detached === true) process.kill(-child.pid!, 'SIGKILL');
