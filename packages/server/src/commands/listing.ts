@@ -196,7 +196,7 @@ async function listOverData(
     openingText: () => 'Here comes the directory listing.',
     async openSource(signal) {
       const entries = await entriesToList(storage, path, pattern, signal);
-      return batchLines(sortedByName(entries), encode);
+      return batchLines(sortedRunsByName(entries), encode);
     },
   });
 }
@@ -227,7 +227,8 @@ async function* matching(entries: AsyncIterable<FileEntry>, matches: (name: stri
 
 /** Orders names by code point, which is the byte order of their UTF-8 (strcmp's order in the C locale). */
 function compareNames(left: FileEntry, right: FileEntry): number {
-  const [a, b] = [left.name, right.name];
+  const a = left.name;
+  const b = right.name;
   const length = Math.min(a.length, b.length);
   for (let index = 0; index < length; index++) {
     let x = a.charCodeAt(index);
@@ -243,17 +244,20 @@ function compareNames(left: FileEntry, right: FileEntry): number {
   return a.length - b.length;
 }
 
-/** `entries` in runs of at most `sortedRunEntries`, each sorted by name. */
-async function* sortedByName(entries: AsyncIterable<FileEntry>): AsyncGenerator<FileEntry> {
+/**
+ * `entries` in runs of at most `sortedRunEntries`, each sorted by name. A run is handed on whole: yielding its entries
+ * one by one would cost an asynchronous step per entry.
+ */
+async function* sortedRunsByName(entries: AsyncIterable<FileEntry>): AsyncGenerator<readonly FileEntry[]> {
   let run: FileEntry[] = [];
   for await (const entry of entries) {
     run.push(entry);
     if (run.length === sortedRunEntries) {
-      yield* run.sort(compareNames);
+      yield run.sort(compareNames);
       run = [];
     }
   }
-  yield* run.sort(compareNames);
+  if (run.length > 0) yield run.sort(compareNames);
 }
 
 async function* single(entry: FileEntry): AsyncGenerator<FileEntry> {
@@ -276,21 +280,23 @@ function encoderOf(format: LineFormatter): LineEncoder {
  * longer than a whole batch gets a buffer of its own size). Every batch is a new buffer: the data connection may
  * still be writing the one before.
  */
-async function* batchLines(entries: AsyncIterable<FileEntry>, encode: LineEncoder): AsyncGenerator<Uint8Array> {
+async function* batchLines(runs: AsyncIterable<readonly FileEntry[]>, encode: LineEncoder): AsyncGenerator<Uint8Array> {
   let batch = Buffer.allocUnsafe(batchBytes);
   let filled = 0;
-  for await (const entry of entries) {
-    let end = encode(entry, batch, filled);
-    if (end === -1) {
-      if (filled > 0) yield batch.subarray(0, filled);
-      let size = batchBytes;
-      do {
-        batch = Buffer.allocUnsafe(size);
-        end = encode(entry, batch, 0);
-        size *= 2;
-      } while (end === -1);
+  for await (const run of runs) {
+    for (const entry of run) {
+      let end = encode(entry, batch, filled);
+      if (end === -1) {
+        if (filled > 0) yield batch.subarray(0, filled);
+        let size = batchBytes;
+        do {
+          batch = Buffer.allocUnsafe(size);
+          end = encode(entry, batch, 0);
+          size *= 2;
+        } while (end === -1);
+      }
+      filled = end;
     }
-    filled = end;
   }
   if (filled > 0) yield batch.subarray(0, filled);
 }
@@ -306,12 +312,14 @@ export async function listOverControl(context: LoggedInCommandContext, argument:
   const lines = [`Status of ${path}:`];
   const entries = entry.type === 'directory' ? storage.list(path, context.callOptions()) : single({ ...entry, name: baseName(path) });
   let count = 0;
-  for await (const child of sortedByName(entries)) {
-    if (++count > statEntryLimit) {
-      lines.push(`... more than ${statEntryLimit} entries; use LIST or MLSD for the rest.`);
-      break;
+  runs: for await (const run of sortedRunsByName(entries)) {
+    for (const child of run) {
+      if (++count > statEntryLimit) {
+        lines.push(`... more than ${statEntryLimit} entries; use LIST or MLSD for the rest.`);
+        break runs;
+      }
+      lines.push(format(child));
     }
-    lines.push(format(child));
   }
   lines.push('End of status.');
   context.reply(entry.type === 'directory' ? ReplyCode.DirectoryStatus : ReplyCode.FileStatus, lines);
