@@ -16,6 +16,13 @@ export type {
   UserBandwidth,
   SessionRevalidation,
 } from './authenticator/v1/authenticator-v1.ts';
+export {
+  UserStoreError,
+  type UserStoreV1,
+  type UserStoreErrorReason,
+  type StoredUser,
+  type NewStoredUser,
+} from './authenticator/v1/user-store-v1.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
 export type {
   StorageConnectorV1,

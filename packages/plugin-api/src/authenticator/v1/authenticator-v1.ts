@@ -1,4 +1,5 @@
 import type { PluginContext } from '../../plugin-context.ts';
+import type { UserStoreV1 } from './user-store-v1.ts';
 
 /** What the client sent with USER and PASS. */
 export interface AuthenticationRequest {
@@ -129,6 +130,11 @@ export interface AuthenticatorV1 {
    * anybody, and should give up by itself within a few seconds; may be called at any time, concurrently with logins.
    */
   checkHealth?(): Promise<void>;
+  /**
+   * Optional: the users this authenticator keeps, to list, add and change them (`ftp-server users`, the admin API).
+   * Left out by an authenticator whose users live elsewhere (an identity service).
+   */
+  readonly users?: UserStoreV1;
   /** Called once when the server shuts down. */
   close?(): Promise<void>;
 }
