@@ -84,6 +84,10 @@ export class Session implements DispatchTarget {
   /** The run of queued commands in progress (see `#drain`): a closing session may wait for its upload command. */
   #draining: Promise<void> | undefined;
   #closing = false;
+  /** The 421 text a closing session ends with once its running command is done (see `#closeWhenIdle`). */
+  #closingText = 'Server shutting down, closing control connection.';
+  /** The verb of the queued command that is running, for the operator's view of the session. */
+  #runningVerb: string | undefined;
   #closed = false;
   #timer: NodeJS.Timeout | undefined;
   /** Whether `#timer` counts the idle timeout (logged in) rather than the login deadline. */
@@ -114,6 +118,16 @@ export class Session implements DispatchTarget {
 
   get isClosing(): boolean {
     return this.#closing || this.#closed;
+  }
+
+  /** When the control connection was accepted (milliseconds since the epoch). */
+  get connectedAt(): number {
+    return this.#startedAt;
+  }
+
+  /** The verb of the queued command that is running (RETR during a download); undefined between commands. */
+  get runningCommand(): string | undefined {
+    return this.#runningVerb;
   }
 
   /** True when no command or transfer is running: shutdown may close it at once. */
@@ -184,11 +198,15 @@ export class Session implements DispatchTarget {
       const item = this.#queue.shift()!;
       if (this.#queue.length === queueHighWater / 2) this.#io.resumeInput();
       const command = admit(this, item);
-      if (command !== undefined) await this.#execute(command, this, this.#queuedReplies);
+      if (command !== undefined) {
+        this.#runningVerb = command.verb;
+        await this.#execute(command, this, this.#queuedReplies);
+        this.#runningVerb = undefined;
+      }
       this.#io.lineDone(item);
     }
     this.#busy = false;
-    if (this.#closing && !this.#closed) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+    if (this.#closing && !this.#closed) this.#close(ReplyCode.ServiceNotAvailable, this.#closingText);
     else this.#armTimer();
   }
 
@@ -339,8 +357,23 @@ export class Session implements DispatchTarget {
 
   /** Server shutdown: idle sessions get 421 now, busy ones when their command or transfer finishes. */
   shutdown(): void {
+    this.#closeWhenIdle('Server shutting down, closing control connection.');
+  }
+
+  /**
+   * An operator ended the session: a running transfer is aborted now (426, and an upload keeps no partial file), then
+   * the client gets 421 with `text` (RFC 959 §4.2) once the command that ran the transfer has answered.
+   */
+  terminate(text: string): void {
+    this.#closeWhenIdle(text);
+    this.abortTransfers(text);
+  }
+
+  #closeWhenIdle(text: string): void {
+    if (this.#closing) return;
     this.#closing = true;
-    if (this.isIdle) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
+    this.#closingText = text;
+    if (this.isIdle) this.#close(ReplyCode.ServiceNotAvailable, text);
   }
 
   /** Shutdown deadline passed: abort whatever still runs. */
