@@ -1,6 +1,7 @@
 export { LineSplitter } from './line-splitter.ts';
 export type { SplitterItem } from './line-splitter.ts';
 export { parseCommand } from './parse-command.ts';
+export type { LineDecoder, ParseCommandResult } from './parse-command.ts';
 export { formatReply, quotePath } from './reply.ts';
 export { ReplyCode, standardReplyText } from './reply-code.ts';
 export { isIpv4Address, parseIpv6Groups } from './ip-address.ts';

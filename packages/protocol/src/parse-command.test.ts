@@ -39,4 +39,24 @@ describe('parseCommand', () => {
   ])('refuses $name as $reason', ({ bytes, reason }) => {
     expect(parseCommand(bytes)).toEqual({ ok: false, reason });
   });
+
+  describe('with a decoder of another charset', () => {
+    // Latin-1 by hand: every byte is the code point of the same number.
+    const latin1 = (line: Uint8Array) => String.fromCharCode(...line);
+    const refusingNonAscii = (line: Uint8Array) => (line.some((byte) => byte >= 0x80) ? undefined : String.fromCharCode(...line));
+
+    it('decodes the line with it: a byte that is not UTF-8 is a name', () => {
+      const line = Buffer.from([...Buffer.from('RETR caf'), 0xe9]);
+      expect(parseCommand(line)).toEqual({ ok: false, reason: 'encoding' });
+      expect(parseCommand(line, latin1)).toEqual({ ok: true, verb: 'RETR', argument: 'caf\u00e9' });
+    });
+
+    it('refuses a line the decoder finds invalid', () => {
+      expect(parseCommand(Buffer.from([0x43, 0x20, 0xd6]), refusingNonAscii)).toEqual({ ok: false, reason: 'encoding' });
+    });
+
+    it('checks for NUL before decoding', () => {
+      expect(parseCommand(Buffer.from([0x43, 0x20, 0, 0xd6]), refusingNonAscii)).toEqual({ ok: false, reason: 'nul' });
+    });
+  });
 });

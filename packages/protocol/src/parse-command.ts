@@ -1,12 +1,19 @@
 /**
  * Outcome of {@link parseCommand}: the verb and argument of a command line, or why the line cannot be a command.
  * - `empty`: the line is empty or holds only whitespace.
- * - `encoding`: the line is not valid UTF-8 (RFC 2640 §2.2 makes UTF-8 the pathname encoding).
+ * - `encoding`: the line is not valid UTF-8 (RFC 2640 §2.2 makes UTF-8 the pathname encoding), or not valid in the
+ *   charset of the decoder given.
  * - `nul`: the line contains a NUL byte, which no pathname or argument may carry.
  */
 export type ParseCommandResult =
   | { readonly ok: true; readonly verb: string; readonly argument: string }
   | { readonly ok: false; readonly reason: 'empty' | 'encoding' | 'nul' };
+
+/**
+ * Decodes a command line in a charset other than UTF-8 (a legacy client's GBK or Shift_JIS); undefined when the bytes
+ * are not valid in it. The charset must keep ASCII as it is, so the verb and the space after it read the same.
+ */
+export type LineDecoder = (line: Uint8Array) => string | undefined;
 
 // ignoreBOM keeps a leading U+FEFF in the text instead of silently dropping it: the argument must be byte-exact.
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
@@ -22,17 +29,23 @@ const onlyWhitespace = /^[ \t\r\v\f]*$/;
  * "any trailing spaces ... form part of the name"). A line without a space has the argument `''`. A line that
  * starts with a space yields the verb `''`, which no command matches.
  *
- * NUL bytes are checked before the encoding, and both before emptiness.
+ * The line is UTF-8 (RFC 2640) unless `decode` is given. NUL bytes are checked before the encoding, and both before
+ * emptiness.
  */
-export function parseCommand(line: Uint8Array): ParseCommandResult {
+export function parseCommand(line: Uint8Array, decode?: LineDecoder): ParseCommandResult {
   if (line.includes(0)) {
     return { ok: false, reason: 'nul' };
   }
-  let text: string;
-  try {
-    text = utf8Decoder.decode(line);
-  } catch {
-    return { ok: false, reason: 'encoding' };
+  let text: string | undefined;
+  if (decode === undefined) {
+    try {
+      text = utf8Decoder.decode(line);
+    } catch {
+      return { ok: false, reason: 'encoding' };
+    }
+  } else {
+    text = decode(line);
+    if (text === undefined) return { ok: false, reason: 'encoding' };
   }
   if (onlyWhitespace.test(text)) {
     return { ok: false, reason: 'empty' };
