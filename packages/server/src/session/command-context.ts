@@ -15,7 +15,7 @@ import type { AnonymousOptions, BeforeUploadHook, ServerLogger, UserDefaults } f
 import type { TlsPolicy } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
-import type { SessionState } from './session-state.ts';
+import type { SessionState, TransferRange } from './session-state.ts';
 
 /**
  * The server options handlers read: plain values and the `beforeUpload` hook, never the plugins themselves (the
@@ -60,6 +60,7 @@ export type SessionFacts = Readonly<
     | 'currentDirectory'
     | 'transferType'
     | 'restartOffset'
+    | 'transferRange'
     | 'extendedPassiveOnly'
     | 'mlstFacts'
     | 'hashAlgorithm'
@@ -140,8 +141,15 @@ export interface CommandContext {
   changeDirectory(path: string): void;
   /** TYPE (RFC 959 §3.1.1). */
   setTransferType(type: 'A' | 'I'): void;
-  /** REST: the offset of the next RETR or STOR (RFC 3659 §5); the command after that one starts from 0 again. */
+  /**
+   * REST: the offset of the next RETR or STOR (RFC 3659 §5); the command after that one starts from 0 again. Forgets a
+   * RANG range: of REST and RANG, the later one counts.
+   */
   setRestartOffset(offset: number): void;
+  /** RANG: the byte range of the next RETR, STOR or HASH (draft-bryan-ftp-range); undefined (RANG 1 0) forgets it. */
+  setTransferRange(range: TransferRange | undefined): void;
+  /** RETR, STOR, HASH (and APPE, STOU, which refuse one): the RANG range, forgotten as it is taken. */
+  takeTransferRange(): TransferRange | undefined;
   /** RNFR: the path the next command, RNTO, renames. */
   beginRename(from: string): void;
   /** RNTO: the path RNFR gave (503 without one, which the table's `mustFollow` rules out). */

@@ -20,6 +20,15 @@ export interface ActiveTransfer {
   controlClosed(reason: Error): void;
 }
 
+/**
+ * RANG (draft-bryan-ftp-range): the bytes `first` to `last` of a file, both included, as the draft counts them (RANG 0 9
+ * is the first ten bytes).
+ */
+export interface TransferRange {
+  readonly first: number;
+  readonly last: number;
+}
+
 /** HASH's algorithm until OPTS HASH selects another (draft-bryan-ftpext-hash-02 §3): SHA-1 is no longer a safe default. */
 const defaultHashAlgorithm: ChecksumAlgorithm = 'SHA-256';
 
@@ -46,6 +55,11 @@ export class SessionState {
   transferType: 'A' | 'I' = 'A';
   /** REST offset for the next RETR/STOR (RFC 3659 §5). */
   restartOffset = 0;
+  /**
+   * RANG range for the next RETR, STOR or HASH, which takes it (draft-bryan-ftp-range); unlike REST it outlasts other
+   * commands in between. REST after it replaces it, as it replaces REST.
+   */
+  transferRange: TransferRange | undefined;
   /** RNFR path awaiting RNTO. */
   renameFrom: string | undefined;
   /** EPSV ALL was sent: PORT, EPRT and PASV are refused from now on (RFC 2428 §4). */
@@ -75,6 +89,7 @@ export class SessionState {
     this.currentDirectory = '/';
     this.transferType = 'A';
     this.restartOffset = 0;
+    this.transferRange = undefined;
     this.renameFrom = undefined;
     this.extendedPassiveOnly = false;
     this.mlstFacts = defaultMlstFacts;

@@ -23,7 +23,7 @@ import type { CommandContext, CommandSettings, ConnectionFacts, SessionFacts, Tr
 import type { CommandTable } from './define-command.ts';
 import { admit, run, type DispatchTarget, type ReadyCommand } from './dispatch.ts';
 import { stillAuthorized } from './revalidation.ts';
-import { SessionState } from './session-state.ts';
+import { SessionState, type TransferRange } from './session-state.ts';
 import { runTransfer } from './transfer-runner.ts';
 import type { SessionEnvironment } from './session-environment.ts';
 import { SessionPluginContext } from './session-plugin-context.ts';
@@ -464,6 +464,17 @@ export class Session implements DispatchTarget {
 
   setRestartOffset(offset: number): void {
     this.#state.restartOffset = offset;
+    this.#state.transferRange = undefined;
+  }
+
+  setTransferRange(range: TransferRange | undefined): void {
+    this.#state.transferRange = range;
+  }
+
+  takeTransferRange(): TransferRange | undefined {
+    const range = this.#state.transferRange;
+    this.#state.transferRange = undefined;
+    return range;
   }
 
   beginRename(from: string): void {
