@@ -24,6 +24,7 @@ export {
   type NewStoredUser,
 } from './authenticator/v1/user-store-v1.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
+export type { UserMount, UserMounts } from './storage/v1/user-mounts.ts';
 export type {
   StorageConnectorV1,
   StorageSessionV1,
