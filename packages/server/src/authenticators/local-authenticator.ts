@@ -10,6 +10,7 @@ import {
 } from '@ftp/plugin-api';
 import { parseLocalUsers, parseUsersFile, type LocalUser, type LocalUserConfig } from './local-users.ts';
 import { createDummyPasswordHash, verifyPassword } from '@ftp/plugin-api/password';
+import { createLocalUserStore } from './local-user-store.ts';
 
 /** Options of `createLocalAuthenticator`. At least one of `users` and `usersFile` is required. */
 export interface LocalAuthenticatorOptions {
@@ -18,7 +19,8 @@ export interface LocalAuthenticatorOptions {
   /**
    * Path of a JSON file `{ "users": [ { "username", "passwordHash", "homeDirectory"?, "permissions"? } ] }`, read
    * when the authenticator is created. When the file changes (size, modification time), it is read again on the
-   * next login; if the new content is invalid, the previous users stay in force and a warning is logged.
+   * next login; if the new content is invalid, the previous users stay in force and a warning is logged. With a
+   * users file, the authenticator offers `users` (`ftp-server users`), which writes that file.
    */
   readonly usersFile?: string;
 }
@@ -74,11 +76,13 @@ export function createLocalAuthenticator(options: LocalAuthenticatorOptions): Au
       const matches = await verifyPassword(request.password, user?.passwordHash ?? dummyHash);
       if (user === undefined) return { outcome: 'rejected', reason: 'unknown user' };
       if (!matches) return { outcome: 'rejected', reason: 'wrong password' };
+      if (!user.enabled) return { outcome: 'rejected', reason: 'user disabled' };
       return {
         outcome: 'accepted',
         user: { ...user.profile, username: user.username },
       };
     },
+    ...(usersFile === undefined ? {} : { users: createLocalUserStore({ usersFile, inlineUsers }) }),
   });
 }
 

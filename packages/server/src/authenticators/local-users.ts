@@ -7,6 +7,8 @@ export interface LocalUserConfig {
   readonly username: string;
   /** A hash made by `hashPassword` (or `ftp-server hash-password`); never a plain password. */
   readonly passwordHash: string;
+  /** False to refuse the user's logins (`ftp-server users disable`) without removing the user. Default true. */
+  readonly enabled?: boolean;
   /** Virtual directory the session starts in, absolute ("/incoming"). Default "/". */
   readonly homeDirectory?: string;
   /** Permission flags; every flag left out is allowed (or set by the server's `userDefaults`). */
@@ -30,6 +32,8 @@ export interface LocalUser {
   readonly username: string;
   readonly passwordHash: string;
   readonly parsedHash: ParsedPasswordHash;
+  /** False when the entry says `"enabled": false`: logins are refused. */
+  readonly enabled: boolean;
   /** Everything the accepted login carries besides the name. */
   readonly profile: Omit<AuthenticatedUser, 'username'>;
 }
@@ -81,11 +85,15 @@ function parseLocalUser(entry: unknown, path: string): LocalUser {
   if (typeof passwordHash !== 'string') {
     throw new InvalidOptionError(`${path}.passwordHash`, 'must be a string made by `ftp-server hash-password`');
   }
-  const { username: _username, passwordHash: _passwordHash, ...profile } = entry;
+  if (entry.enabled !== undefined && typeof entry.enabled !== 'boolean') {
+    throw new InvalidOptionError(`${path}.enabled`, 'must be true or false');
+  }
+  const { username: _username, passwordHash: _passwordHash, enabled, ...profile } = entry;
   return {
     username,
     passwordHash,
     parsedHash: parsePasswordHash(passwordHash, `${path}.passwordHash`),
+    enabled: enabled !== false,
     profile: parseUserProfile(profile, path),
   };
 }
