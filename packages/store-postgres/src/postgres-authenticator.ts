@@ -14,6 +14,7 @@ import { migrate } from './migrations.ts';
 import { type PostgresAuthenticatorOptions, checkAuthenticatorOptions, poolFor } from './options.ts';
 import { createDummyHash, parseStoredPasswordHash, type StoredPasswordHash, verifyStoredPassword } from './password-verification.ts';
 import { sqlNames } from './sql-names.ts';
+import { createPostgresUserStore } from './user-admin.ts';
 import { type LoginRow, loginStatement, profileFromRow, revalidationStatement } from './user-row.ts';
 
 /** Where the authenticator logs what is not about one session (a broken idle connection, migrations). */
@@ -137,6 +138,8 @@ export async function createPostgresAuthenticator(
       }
       return { outcome: 'accepted', user: { ...profile, username }, revalidation: revalidation(username, row.password_hash) };
     },
+    // `ftp-server users` and the admin API: the same table, through the same pool.
+    users: createPostgresUserStore(pool, { schema: names.schema }),
     async checkHealth(): Promise<void> {
       // Reads the table itself (no rows), so a missing schema or a revoked grant fails the probe too.
       await pool.query(`SELECT 1 FROM ${names.users} LIMIT 0`);

@@ -1,4 +1,14 @@
-import { InvalidOptionError, parseUserProfile, type UserProfile } from '@ftp/plugin-api';
+import {
+  FtpError,
+  InvalidOptionError,
+  type NewStoredUser,
+  parseUserProfile,
+  type StoredUser,
+  type UserProfile,
+  UserStoreError,
+  type UserStoreErrorReason,
+  type UserStoreV1,
+} from '@ftp/plugin-api';
 import { hashPassword, type PasswordHashOptions } from '@ftp/plugin-api/password';
 import { parseStoredPasswordHash } from './password-verification.ts';
 import type { Queryable } from './postgres-pool.ts';
@@ -6,6 +16,15 @@ import { sqlNames } from './sql-names.ts';
 
 // What a `ftp-server users` command needs, over a pool (or any connection): add, change the password, disable, list.
 // Each is one statement; the schema must exist (`migrate`, or an authenticator that started once).
+
+/** An `InvalidOptionError` that also says which user-store refusal it is, for `createPostgresUserStore`. */
+class UserRefusal extends InvalidOptionError {
+  readonly reason: UserStoreErrorReason;
+  constructor(reason: UserStoreErrorReason, option: string, message: string) {
+    super(option, message);
+    this.reason = reason;
+  }
+}
 
 /** A user to add: a name, a password or a ready hash, and the same facts an authenticator returns. */
 export interface NewUser extends UserProfile {
@@ -90,7 +109,7 @@ export async function addUser(database: Queryable, user: NewUser, options: UserA
     );
   } catch (error) {
     if ((error as { code?: unknown }).code === '23505')
-      throw new InvalidOptionError('username', `user ${JSON.stringify(username)} already exists`);
+      throw new UserRefusal('user-exists', 'username', `user ${JSON.stringify(username)} already exists`);
     if ((error as { code?: unknown }).code === '23514') {
       throw new InvalidOptionError('user', `the users table refuses the values: ${(error as Error).message}`);
     }
@@ -122,16 +141,41 @@ export async function disableUser(database: Queryable, username: string, options
   expectOneRow(result.rowCount, username);
 }
 
-/** Every user, by name; without password hashes. */
-export async function listUsers(database: Queryable, options: UserAdminOptions = {}): Promise<UserSummary[]> {
+/**
+ * Enables a user again after `disableUser`: logins are accepted from then on (an expiry still applies). Throws
+ * `InvalidOptionError` when there is no such user.
+ */
+export async function enableUser(database: Queryable, username: string, options: UserAdminOptions = {}): Promise<void> {
   const names = sqlNames(options.schema);
+  const result = await database.query(`UPDATE ${names.users} SET enabled = true, updated_at = now() WHERE username = $1`, [username]);
+  expectOneRow(result.rowCount, username);
+}
+
+/**
+ * Removes a user: logins are refused, and open sessions end at their next re-validation. Throws `InvalidOptionError`
+ * when there is no such user.
+ */
+export async function deleteUser(database: Queryable, username: string, options: UserAdminOptions = {}): Promise<void> {
+  const names = sqlNames(options.schema);
+  const result = await database.query(`DELETE FROM ${names.users} WHERE username = $1`, [username]);
+  expectOneRow(result.rowCount, username);
+}
+
+/** Every user, by name; without password hashes. With `username`, that user only (an empty array when none). */
+export async function listUsers(
+  database: Queryable,
+  options: UserAdminOptions & { readonly username?: string } = {},
+): Promise<UserSummary[]> {
+  const names = sqlNames(options.schema);
+  const only = options.username === undefined ? '' : 'WHERE username = $1';
   const result = await database.query(
     `SELECT username, enabled, expires_at, home_directory, root_directory, created_at, updated_at,
        CASE WHEN password_hash LIKE '$scrypt$%' THEN 'scrypt'
             WHEN password_hash ~ '^\\$2[aby]\\$' THEN 'bcrypt'
             WHEN password_hash LIKE '$argon2id$%' THEN 'argon2id'
             ELSE 'unknown' END AS password_algorithm
-     FROM ${names.users} ORDER BY username COLLATE "C"`,
+     FROM ${names.users} ${only} ORDER BY username COLLATE "C"`,
+    options.username === undefined ? [] : [options.username],
   );
   return result.rows.map((row) => ({
     username: row.username,
@@ -160,5 +204,46 @@ function checkUsername(username: unknown): asserts username is string {
 }
 
 function expectOneRow(rowCount: number | null, username: string): void {
-  if (rowCount === 0) throw new InvalidOptionError('username', `no user ${JSON.stringify(username)}`);
+  if (rowCount === 0) throw new UserRefusal('no-such-user', 'username', `no user ${JSON.stringify(username)}`);
+}
+
+/**
+ * The users table as a `UserStoreV1` (`ftp-server users`, the admin API), over the functions above. A change is one
+ * statement, so concurrent changes never lose one another; every instance on the database applies it at the user's
+ * next login, and sessions end at their next re-validation when the user is disabled, removed or given a new
+ * password. Refusals throw `UserStoreError` with their reason; a database that does not answer, reason "unavailable".
+ */
+export function createPostgresUserStore(database: Queryable, options: UserAdminOptions = {}): UserStoreV1 {
+  const summaryToStored = (user: UserSummary): StoredUser => ({
+    username: user.username,
+    enabled: user.enabled,
+    ...(user.homeDirectory === null ? {} : { homeDirectory: user.homeDirectory }),
+    ...(user.rootDirectory === null ? {} : { rootDirectory: user.rootDirectory }),
+  });
+  return Object.freeze({
+    listUsers: () => asStoreCall(async () => (await listUsers(database, options)).map(summaryToStored)),
+    getUser: (username: string) =>
+      asStoreCall(async () => {
+        const [user] = await listUsers(database, { ...options, username });
+        return user === undefined ? undefined : summaryToStored(user);
+      }),
+    addUser: (user: NewStoredUser) => asStoreCall(() => addUser(database, user, options)),
+    setPassword: (username: string, password: string) => asStoreCall(() => setPassword(database, username, password, options)),
+    setEnabled: (username: string, enabled: boolean) =>
+      asStoreCall(() => (enabled ? enableUser : disableUser)(database, username, options)),
+    deleteUser: (username: string) => asStoreCall(() => deleteUser(database, username, options)),
+  });
+}
+
+async function asStoreCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof UserRefusal) throw new UserStoreError(error.reason, error.message, { cause: error });
+    if (FtpError.isInstance(error) && error.code === 'FTP_ERR_INVALID_OPTION') {
+      throw new UserStoreError('invalid-user', error.message, { cause: error });
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    throw new UserStoreError('unavailable', `the users database did not answer: ${message}`, { cause: error });
+  }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { InvalidOptionError, AuthenticatorV1 } from '@ftp/plugin-api';
+import { type InvalidOptionError, type AuthenticatorV1, UserStoreError } from '@ftp/plugin-api';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
 import { bcrypt } from 'hash-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import {
   addUser,
   createPostgresAuthenticator,
   createPostgresPool,
+  createPostgresUserStore,
   disableUser,
   listUsers,
   migrate,
@@ -115,5 +116,49 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
     expect(await refusal(setPassword(pool, 'nobody-here', 'x', { hashOptions }))).toMatchObject({ option: 'username' });
     expect(await refusal(disableUser(pool, 'nobody-here'))).toMatchObject({ option: 'username' });
     expect((await listUsers(pool)).map((user) => user.username)).not.toContain('frank');
+  });
+
+  it("is the authenticator's user store: add, passwd, disable, enable, delete, each seen by the next login", async () => {
+    const users = authenticator.users!;
+    await users.addUser({ username: 'grace', password: 'graces password', homeDirectory: '/g' });
+    expect(await users.getUser('grace')).toEqual({ username: 'grace', enabled: true, homeDirectory: '/g' });
+    expect((await login('grace', 'graces password')).outcome).toBe('accepted');
+    await users.setPassword('grace', 'new one');
+    expect((await login('grace', 'graces password')).outcome).toBe('rejected');
+    expect((await login('grace', 'new one')).outcome).toBe('accepted');
+    await users.setEnabled('grace', false);
+    expect(await login('grace', 'new one')).toMatchObject({ outcome: 'rejected', reason: 'user disabled' });
+    expect((await users.listUsers()).find((user) => user.username === 'grace')).toEqual({
+      username: 'grace',
+      enabled: false,
+      homeDirectory: '/g',
+    });
+    await users.setEnabled('grace', true);
+    expect((await login('grace', 'new one')).outcome).toBe('accepted');
+    await users.deleteUser('grace');
+    expect(await login('grace', 'new one')).toMatchObject({ outcome: 'rejected', reason: 'unknown user' });
+    expect(await users.getUser('grace')).toBeUndefined();
+  });
+
+  it('refuses through the user store with the reason, and names an unreachable database as unavailable', async () => {
+    const users = createPostgresUserStore(pool, { hashOptions });
+    const reason = (work: Promise<unknown>) =>
+      work.then(
+        () => 'resolved',
+        (error: unknown) => (UserStoreError.isInstance(error) ? error.reason : String(error)),
+      );
+    await users.addUser({ username: 'heidi', password: 'x' });
+    expect(await reason(users.addUser({ username: 'heidi', password: 'y' }))).toBe('user-exists');
+    expect(await reason(users.setPassword('nobody-here', 'x'))).toBe('no-such-user');
+    expect(await reason(users.setEnabled('nobody-here', true))).toBe('no-such-user');
+    expect(await reason(users.deleteUser('nobody-here'))).toBe('no-such-user');
+    expect(await reason(users.addUser({ username: 'ivan', password: '' }))).toBe('invalid-user');
+    expect(await reason(users.addUser({ username: 'ivan', password: 'x', homeDirectory: 'relative' }))).toBe('invalid-user');
+    const closed = createPostgresPool({ connectionString: `postgres://postgres@127.0.0.1:${postgres.port}/no_such_database` });
+    try {
+      expect(await reason(createPostgresUserStore(closed).listUsers())).toBe('unavailable');
+    } finally {
+      await closed.end();
+    }
   });
 });
