@@ -15,6 +15,14 @@ import type { SessionEnvironment } from './session/session-environment.ts';
 import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
 import { ServerLimits } from './limits/server-limits.ts';
+import {
+  describeSession,
+  type DefenderAccess,
+  type ListenerInfo,
+  type ServerCounters,
+  type ServerStatus,
+  type SessionInfo,
+} from './admin-view.ts';
 
 /** The address `listen()` bound. */
 export interface ListeningAddress {
@@ -47,6 +55,22 @@ export interface FtpServer {
   readonly sessionCount: number;
   /** Passive ports currently held by listeners (for leak checks and metrics). */
   readonly passivePortsInUse: number;
+  /** The connected sessions, as an operator sees them: who, from where, and the transfer running with its progress. */
+  sessions(): SessionInfo[];
+  /** One connected session; undefined when none has that id (any more). */
+  session(id: string): SessionInfo | undefined;
+  /**
+   * Ends the session `id` for an operator: a running transfer is aborted (the client gets 426, and an upload leaves no
+   * partial file), then the client gets 421 with `reason`. Resolves true once the session is gone, false when no
+   * session has that id.
+   */
+  endSession(id: string, reason?: string): Promise<boolean>;
+  /** Ends every session logged in as `username` (see `endSession`); resolves with their number once they are gone. */
+  endSessionsOf(username: string, reason?: string): Promise<number>;
+  /** Listeners, sessions, passive ports and counters. */
+  status(): ServerStatus;
+  /** The defender, for other front doors (an admin API) whose failed logins must count too. */
+  readonly defender: DefenderAccess;
   on<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
   once<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
   off<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
@@ -67,6 +91,20 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
   /** Sockets from a trusted load balancer whose PROXY header has not arrived yet. */
   readonly #awaitingProxyHeader = new Set<Socket>();
   #closing: Promise<void> | undefined;
+  readonly #startedAt = Date.now();
+  #listeners: ListenerInfo[] = [];
+  readonly #counters: { -readonly [K in keyof ServerCounters]: ServerCounters[K] } = {
+    connections: 0,
+    logins: 0,
+    failedLogins: 0,
+    uploads: 0,
+    downloads: 0,
+    bytesUploaded: 0,
+    bytesDownloaded: 0,
+  };
+  /** Callers of `endSession` waiting for a session to be gone. */
+  readonly #endWaiters = new Map<Session, Array<() => void>>();
+  readonly defender: DefenderAccess;
 
   constructor(options: FtpServerOptions) {
     super();
@@ -85,6 +123,7 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       this.#implicitServer = createServer({ noDelay: true }, (socket) => this.#accept(socket, true));
       this.#implicitServer.on('error', (error) => this.#options.logger.error({ error: String(error) }, 'implicit TLS listener error'));
     }
+    this.defender = defenderAccess(this.#limits);
   }
 
   setTlsCertificate(certificate: { readonly cert: string | Buffer; readonly key: string | Buffer }): void {
@@ -101,6 +140,55 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     return this.#portPool.portsInUse;
   }
 
+  sessions(): SessionInfo[] {
+    const now = Date.now();
+    return [...this.#sessions].map((session) => describeSession(session, now));
+  }
+
+  session(id: string): SessionInfo | undefined {
+    const session = this.#findSession(id);
+    return session === undefined ? undefined : describeSession(session, Date.now());
+  }
+
+  #findSession(id: string): Session | undefined {
+    for (const session of this.#sessions) if (session.connection.sessionId === id) return session;
+    return undefined;
+  }
+
+  async endSession(id: string, reason = 'Session ended by the administrator.'): Promise<boolean> {
+    const session = this.#findSession(id);
+    if (session === undefined) return false;
+    await this.#end(session, reason);
+    return true;
+  }
+
+  async endSessionsOf(username: string, reason = 'Session ended by the administrator.'): Promise<number> {
+    const sessions = [...this.#sessions].filter((session) => session.state.user?.username === username);
+    await Promise.all(sessions.map((session) => this.#end(session, reason)));
+    return sessions.length;
+  }
+
+  #end(session: Session, reason: string): Promise<void> {
+    const gone = new Promise<void>((resolve) => {
+      const waiters = this.#endWaiters.get(session);
+      if (waiters === undefined) this.#endWaiters.set(session, [resolve]);
+      else waiters.push(resolve);
+    });
+    this.#options.logger.info({ sessionId: session.connection.sessionId, reason }, 'session ended by an operator');
+    session.terminate(reason);
+    return gone;
+  }
+
+  status(): ServerStatus {
+    return {
+      startedAt: this.#startedAt,
+      listeners: this.#listeners,
+      sessions: this.#sessions.size,
+      passivePortsInUse: this.#portPool.portsInUse,
+      counters: { ...this.#counters },
+    };
+  }
+
   async listen(): Promise<ListeningAddress> {
     const { host, port } = this.#options;
     const address = await listenOn(this.#server, host, port);
@@ -108,6 +196,8 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     if (this.#implicitServer !== undefined) {
       implicitTlsPort = (await listenOn(this.#implicitServer, host, this.#options.tls?.implicitPort ?? 990)).port;
     }
+    this.#listeners = [{ kind: 'control', ...address }];
+    if (implicitTlsPort !== undefined) this.#listeners.push({ kind: 'implicit-tls', address: address.address, port: implicitTlsPort });
     this.#options.logger.debug({ address: address.address, port: address.port, implicitTlsPort }, 'listening');
     return implicitTlsPort === undefined ? address : { ...address, implicitTlsPort };
   }
@@ -228,10 +318,16 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       listens: this.#listensForSession,
     });
     this.#sessions.add(session);
+    this.#counters.connections++;
     if (this.listenerCount('connect') > 0) this.#emitSafely('connect', [{ sessionId, remoteAddress, username: undefined }]);
     connection.attach(session, () => {
       this.#sessions.delete(session);
       this.#limits.releaseConnection(remoteAddress);
+      const waiters = this.#endWaiters.get(session);
+      if (waiters !== undefined) {
+        this.#endWaiters.delete(session);
+        for (const resolve of waiters) resolve();
+      }
       if (this.#sessions.size === 0) this.emit('drained');
     });
   }
@@ -245,14 +341,29 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
 
   /** The event hooks every session gets: made once per server, not per session (two closures per idle session). */
   readonly #emitForSession: SessionEnvironment['emit'] = (event, ...payload) => this.#emitSafely(event, payload);
-  readonly #listensForSession: NonNullable<SessionEnvironment['listens']> = (event) => this.listenerCount(event) > 0;
+  readonly #listensForSession: NonNullable<SessionEnvironment['listens']> = (event) =>
+    countedEvents.has(event) || this.listenerCount(event) > 0;
 
   /** A listener that throws must not take a session (or the process) down with it. */
   #emitSafely(event: string, payload: unknown[]): void {
+    if (countedEvents.has(event)) this.#count(event, payload[0] as { bytes?: number });
     try {
       this.emit(event, ...payload);
     } catch (error) {
       this.#options.logger.error({ event, error: String(error) }, 'event listener threw');
+    }
+  }
+
+  #count(event: string, payload: { bytes?: number }): void {
+    const counters = this.#counters;
+    if (event === 'login') counters.logins++;
+    else if (event === 'login-failed') counters.failedLogins++;
+    else if (event === 'upload') {
+      counters.uploads++;
+      counters.bytesUploaded += payload.bytes ?? 0;
+    } else if (event === 'download') {
+      counters.downloads++;
+      counters.bytesDownloaded += payload.bytes ?? 0;
     }
   }
 
@@ -281,9 +392,23 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       }
     }
     await stopped;
+    this.#listeners = [];
     await Promise.allSettled([this.#options.authenticator.close?.(), this.#options.storage.close?.(), this.#limits.sharedState.close?.()]);
     logger.debug({}, 'stopped');
   }
+}
+
+/** The events the server counts for `status()`: always built, whoever listens. */
+const countedEvents: ReadonlySet<string> = new Set(['login', 'login-failed', 'upload', 'download']);
+
+function defenderAccess(limits: ServerLimits): DefenderAccess {
+  const defender = limits.defender;
+  return {
+    enabled: defender !== undefined,
+    isBanned: async (address) => defender !== undefined && (await limits.sharedState.isBanned(normalizeAddress(address))),
+    recordFailedLogin: async (address, username) =>
+      defender !== undefined && (await defender.recordFailure(normalizeAddress(address), username)),
+  };
 }
 
 function ignoreSocketError(): void {

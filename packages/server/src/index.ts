@@ -1,5 +1,14 @@
 export { createFtpServer, type FtpServer, type ListeningAddress, type CloseOptions } from './ftp-server.ts';
 export type {
+  SessionInfo,
+  TransferProgress,
+  TransferDirection,
+  ServerStatus,
+  ServerCounters,
+  ListenerInfo,
+  DefenderAccess,
+} from './admin-view.ts';
+export type {
   FtpServerOptions,
   PassiveOptions,
   ServerLogger,

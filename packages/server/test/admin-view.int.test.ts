@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import type { AuthenticatorV1 } from '@ftp/plugin-api';
+import { Client } from 'basic-ftp';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createFsStorage } from '@ftp/storage-fs';
+import { eventually, rawSession, tempDirectory } from '@ftp/test-utils';
+import { createMemoryStorage } from '../src/testing/memory-storage.ts';
+import { startServer } from './support/index.ts';
+
+// The operator's view of a running server (sessions with their transfers, ending one, status, the defender), with
+// real basic-ftp clients on loopback.
+
+/** A sink that takes only the bytes it was allowed (`allow`), so the download it receives stalls between steps. */
+function gatedSink() {
+  let allowance = 0;
+  let received = 0;
+  let waiting: { chunk: Buffer; callback: () => void } | undefined;
+  const take = () => {
+    if (waiting === undefined || allowance <= 0) return;
+    const { chunk, callback } = waiting;
+    waiting = undefined;
+    allowance -= chunk.length;
+    received += chunk.length;
+    callback();
+  };
+  const sink = new Writable({
+    highWaterMark: 1,
+    write(chunk: Buffer, _encoding, callback) {
+      waiting = { chunk, callback };
+      take();
+    },
+  });
+  return {
+    sink,
+    allow(bytes: number) {
+      allowance += bytes;
+      take();
+    },
+    received: () => received,
+  };
+}
+
+/** A basic-ftp client whose protocol log the test reads (the 421 that ends a session). */
+async function loggingClient(port: number): Promise<{ client: Client; log: string[] }> {
+  const client = new Client(15_000);
+  onTestFinished(() => client.close());
+  const log: string[] = [];
+  client.ftp.verbose = true;
+  client.ftp.log = (message: string) => log.push(message);
+  await client.access({ host: '127.0.0.1', port, user: 'user', password: 'password' });
+  return { client, log };
+}
+
+describe('sessions(): the operator view of a session', () => {
+  it('shows a slow download with its command, path, direction and growing bytes; endSession gives the client 421', async () => {
+    const { server, port } = await startServer({ storage: createMemoryStorage({ files: { '/big.bin': randomBytes(32 * 1024 * 1024) } }) });
+    const { client, log } = await loggingClient(port);
+    const gate = gatedSink();
+    const download = client.downloadTo(gate.sink, '/big.bin').then(
+      () => 'completed',
+      (error: unknown) => String(error),
+    );
+
+    const first = await eventually(() => {
+      const [session] = server.sessions();
+      return session?.transfer !== undefined && session.transfer.bytes > 0 && session;
+    }, 'the download to show in the session list');
+    expect(first).toMatchObject({ username: 'user', remoteAddress: '127.0.0.1', secure: false, command: 'RETR' });
+    expect(first.transfer).toMatchObject({ command: 'RETR', path: '/big.bin', direction: 'download' });
+    expect(first.connectedAt).toBeLessThanOrEqual(first.transfer!.startedAt);
+    expect(server.session(first.id)?.id).toBe(first.id);
+
+    gate.allow(first.transfer!.bytes + 4 * 1024 * 1024);
+    const later = await eventually(() => {
+      const bytes = server.session(first.id)?.transfer?.bytes ?? 0;
+      return bytes > first.transfer!.bytes && bytes;
+    }, 'the transferred bytes to grow');
+    expect(later).toBeLessThan(32 * 1024 * 1024);
+
+    expect(await server.endSession(first.id, 'Ended by the test.')).toBe(true);
+    gate.allow(Number.POSITIVE_INFINITY);
+    expect(await download).not.toBe('completed');
+    expect(server.sessions()).toEqual([]);
+    await eventually(() => log.join('\n').includes('421 Ended by the test.'), 'the 421 reply in the client log');
+    expect(await server.endSession(first.id)).toBe(false);
+  });
+
+  it('ends an upload in progress without leaving a partial file; the client gets 421', async () => {
+    const root = await tempDirectory();
+    const { server, port } = await startServer({ storage: createFsStorage({ root, fsync: false }) });
+    const { client, log } = await loggingClient(port);
+    const source = new PassThrough();
+    const upload = client.uploadFrom(source, 'partial.bin').then(
+      () => 'completed',
+      (error: unknown) => String(error),
+    );
+    source.write(randomBytes(1024 * 1024));
+    const session = await eventually(() => {
+      const [found] = server.sessions();
+      return found?.transfer !== undefined && found.transfer.bytes >= 1024 * 1024 && found;
+    }, 'the upload to show with its first MiB');
+    expect(session.transfer).toMatchObject({ command: 'STOR', path: '/partial.bin', direction: 'upload' });
+    expect(session.command).toBe('STOR');
+
+    await server.endSession(session.id);
+    source.end(randomBytes(1024));
+    expect(await upload).not.toBe('completed');
+    await eventually(() => log.join('\n').includes('421 Session ended by the administrator.'), 'the 421 reply');
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('ends every session of one user and lists sessions before login without a user', async () => {
+    const { server, port } = await startServer();
+    const first = await loggingClient(port);
+    await loggingClient(port);
+    const anonymous = await rawSession(port);
+    await anonymous.read();
+    await eventually(() => server.sessions().length === 3, 'three sessions');
+    expect(server.sessions().filter((session) => session.username === undefined)).toHaveLength(1);
+
+    expect(await server.endSessionsOf('user')).toBe(2);
+    expect(server.sessions().map((session) => session.username)).toEqual([undefined]);
+    expect(first.log.join('\n').includes('421 Session ended')).toBe(true);
+  });
+});
+
+describe('status()', () => {
+  it('reports the listener, the sessions and counts of logins, failed logins and transfers', async () => {
+    const authenticator: AuthenticatorV1 = {
+      specificationVersion: 'v1',
+      name: 'one password',
+      authenticate: async (request) =>
+        request.password === 'password' ? { outcome: 'accepted', user: { username: request.username } } : { outcome: 'rejected' },
+    };
+    const { server, port } = await startServer({
+      authenticator,
+      storage: createMemoryStorage({ files: { '/a.txt': 'hello' } }),
+      defender: { failedLoginDelayMs: 0 },
+    });
+    const { client } = await loggingClient(port);
+    await client.downloadTo(new PassThrough().resume(), '/a.txt');
+    await client.uploadFrom(Readable.from([Buffer.from('12345678')]), '/b.txt');
+    const failing = new Client(15_000);
+    onTestFinished(() => failing.close());
+    await failing.connect('127.0.0.1', port);
+    await expect(failing.login('user', 'wrong')).rejects.toThrow(/530/);
+
+    const status = await eventually(() => {
+      const current = server.status();
+      return current.counters.failedLogins === 1 && current;
+    }, 'the failed login to be counted');
+    expect(status.listeners).toEqual([{ kind: 'control', address: '127.0.0.1', port }]);
+    expect(status.sessions).toBe(2);
+    expect(status.counters).toEqual({
+      connections: 2,
+      logins: 1,
+      failedLogins: 1,
+      uploads: 1,
+      downloads: 1,
+      bytesUploaded: 8,
+      bytesDownloaded: 5,
+    });
+    expect(status.startedAt).toBeLessThanOrEqual(Date.now());
+    await server.close();
+    expect(server.status().listeners).toEqual([]);
+  });
+});
+
+describe('defender access', () => {
+  it('counts failures from another front door and bans the address for FTP too', async () => {
+    const { server, port } = await startServer({ defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 } });
+    expect(server.defender.enabled).toBe(true);
+    expect(await server.defender.recordFailedLogin('127.0.0.1', 'admin')).toBe(false);
+    expect(await server.defender.isBanned('127.0.0.1')).toBe(false);
+    expect(await server.defender.recordFailedLogin('::ffff:127.0.0.1', 'admin')).toBe(true);
+    expect(await server.defender.isBanned('127.0.0.1')).toBe(true);
+    const refused = await rawSession(port);
+    expect((await refused.read()).code).toBe(421);
+  });
+
+  it('counts nothing when the defender is off', async () => {
+    const { server } = await startServer({ defender: { enabled: false, maxFailuresPerIp: 1 } });
+    expect(server.defender.enabled).toBe(false);
+    expect(await server.defender.recordFailedLogin('127.0.0.1', 'admin')).toBe(false);
+    expect(await server.defender.isBanned('127.0.0.1')).toBe(false);
+  });
+});
