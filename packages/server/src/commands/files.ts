@@ -10,6 +10,8 @@ import { sendToClient } from './transfer.ts';
 import { requireDirectory, requireFile, requireMovableDirectory, requireStaysUnreadable } from './path-checks.ts';
 import { checkUploadTarget, runUpload } from './upload.ts';
 import { checkBeforeUpload } from './before-upload.ts';
+import { checkRangeUpload, firstBytes, parseTransferRange, rangeEndWithin, resetRange, withinRange } from './byte-range.ts';
+import type { TransferRange } from '../session/session-state.ts';
 
 /** RFC 3659 §5.4: a REST offset the file cannot honour. */
 const invalidRestReply = 554;
@@ -33,7 +35,54 @@ function announcedSize(context: CommandContext, path: string): Promise<number | 
     );
 }
 
-/** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, ALLO. */
+/** RANG+RETR: the range's bytes, cut at the end of the file; checked against the file before any data channel opens. */
+async function retrieveRange(context: LoggedInCommandContext, path: string, range: TransferRange): Promise<void> {
+  const storage = context.storage();
+  const entry = await storage.stat(path, context.callOptions());
+  if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
+  const length = rangeEndWithin(range, entry.size) - range.first;
+  const limiters = context.limits.limitersFor(context.state.user.username, 'download');
+  const ascii = context.state.transferType === 'A';
+  await sendToClient(context, {
+    command: 'RETR',
+    path,
+    ascii,
+    emitDownload: true,
+    openingText: () =>
+      `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)} (bytes ${range.first}-${range.first + length - 1}, ${length} bytes).`,
+    openSource: async (signal, bufferPool) => {
+      const source = await storage.read(path, { offset: range.first, signal, ...(limiters.length === 0 ? { bufferPool } : {}) });
+      return throttle(firstBytes(source, length), limiters, signal);
+    },
+  });
+}
+
+/** RANG+STOR: the data written from the range's start, where `checkRangeUpload` says the storage can keep the rest. */
+async function storeRange(context: LoggedInCommandContext, path: string, range: TransferRange): Promise<void> {
+  const existing = await checkUploadTarget(context, path);
+  checkRangeUpload(range, existing?.size);
+  const storage = context.storage();
+  await checkBeforeUpload(context, 'STOR', path);
+  await runUpload(context, {
+    command: 'STOR',
+    path,
+    existing,
+    creditBytes: existing === undefined ? 0 : existing.size - range.first,
+    inPlace: range.first > 0,
+    openingText: `Ok to send bytes ${range.first}-${range.last} of ${baseName(path)}.`,
+    completionText: 'Transfer complete.',
+    // A storage that cannot resume refuses an offset with ENOTSUP, which is 504 like every storage refusal of one.
+    write: (data, signal) => storage.write(path, withinRange(data, range), { offset: range.first, signal }),
+  });
+}
+
+/** APPE and STOU write where the file's end or the server says, never at a range: 503, and the range is used up. */
+function refuseRange(context: CommandContext, verb: string): void {
+  if (context.takeTransferRange() === undefined) return;
+  throw new ReplyError(ReplyCode.BadSequence, `A byte range (RANG) applies to RETR, STOR and HASH, not to ${verb}; the range is reset.`);
+}
+
+/** RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, SIZE, MDTM, MFMT, REST, RANG, ALLO. */
 export const fileCommands = [
   defineCommand({
     verb: 'RETR',
@@ -42,8 +91,10 @@ export const fileCommands = [
     argument: 'required',
     syntax: 'RETR <sp> pathname',
     async handle(context, argument) {
+      const range = context.takeTransferRange();
       const path = context.resolvePath(argument);
       context.requirePermission('download', path);
+      if (range !== undefined) return retrieveRange(context, path, range);
       const offset = context.state.restartOffset;
       const storage = context.storage();
       const limiters = context.limits.limitersFor(context.state.user.username, 'download');
@@ -75,7 +126,9 @@ export const fileCommands = [
     argument: 'required',
     syntax: 'STOR <sp> pathname',
     async handle(context, argument) {
+      const range = context.takeTransferRange();
       const path = context.resolvePath(argument);
+      if (range !== undefined) return storeRange(context, path, range);
       const offset = context.state.restartOffset;
       const existing = await checkUploadTarget(context, path);
       if (offset > 0 && (existing === undefined || offset > existing.size)) {
@@ -103,6 +156,7 @@ export const fileCommands = [
     argument: 'optional',
     syntax: 'STOU [<sp> pathname]',
     async handle(context, argument) {
+      refuseRange(context, 'STOU');
       const base = argument.trim() === '' ? joinVirtualPath(context.state.currentDirectory, 'file') : context.resolvePath(argument);
       context.requirePermission('upload', base);
       await requireDirectory(context, parentPath(base));
@@ -130,6 +184,7 @@ export const fileCommands = [
     requiresCapability: 'append',
     syntax: 'APPE <sp> pathname',
     async handle(context, argument) {
+      refuseRange(context, 'APPE');
       const path = context.resolvePath(argument);
       const existing = await checkUploadTarget(context, path);
       const storage = context.storage();
@@ -257,6 +312,25 @@ export const fileCommands = [
       const offset = Number(argument.trim());
       context.setRestartOffset(offset);
       context.reply(ReplyCode.FileActionPending, `Restarting at ${offset}. Send STOR or RETR.`);
+    },
+  }),
+  defineCommand({
+    verb: 'RANG',
+    requiresLogin: true,
+    argument: 'required',
+    feature: 'RANG STREAM',
+    syntax: 'RANG <sp> start-point <sp> end-point',
+    handle(context, argument) {
+      // draft-bryan-ftp-range: the range lasts until the next RETR, STOR or HASH takes it, or RANG 1 0 resets it; a REST
+      // after it replaces it, and it replaces a REST before it (REST lasts one command, and this is the next).
+      const range = parseTransferRange(argument);
+      if (range === resetRange) {
+        context.setTransferRange(undefined);
+        context.reply(ReplyCode.FileActionPending, 'Byte range reset.');
+        return;
+      }
+      context.setTransferRange(range);
+      context.reply(ReplyCode.FileActionPending, `Restarting at ${range.first}. End byte range at ${range.last}.`);
     },
   }),
   defineCommand({
