@@ -248,7 +248,7 @@ export class ControlConnection implements SessionIo {
    * and 226 then share one system call and one wake-up of the client. With `leaveNow` the reply and any
    * held before it leave at once; a lone one is a plain write, with no cork and no flush to schedule.
    */
-  send(text: string, leaveNow: boolean): void {
+  send(text: string | Uint8Array, leaveNow: boolean): void {
     const socket = this.#socket;
     if (!socket.writable) return;
     if (leaveNow && !this.#corked) {

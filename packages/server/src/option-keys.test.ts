@@ -169,6 +169,7 @@ describe('every known option key', () => {
       idleTimeoutMs: 60_000,
       dataTimeoutMs: 10_000,
       tlsHandshakeTimeoutMs: 5_000,
+      encoding: 'gbk',
       maxLineLength: 1024,
       maxBadCommands: 5,
       maxLoginAttempts: 2,

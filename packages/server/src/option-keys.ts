@@ -117,6 +117,7 @@ const serverOptionKeys = {
   idleTimeoutMs: true,
   dataTimeoutMs: true,
   tlsHandshakeTimeoutMs: true,
+  encoding: true,
   maxLineLength: true,
   maxBadCommands: true,
   maxLoginAttempts: true,

@@ -1,13 +1,19 @@
 import { findPluginShapeProblem, InvalidOptionError, silentLogger } from '@ftp/plugin-api';
 import type { FtpServerOptions, ServerLogger, TlsOptions } from './server-options.ts';
 import { PassiveAddressResolver } from './data-channel/passive-address.ts';
+import { resolveWireCharset, type WireCharset } from './encoding/wire-charset.ts';
 import { refuseUnknownOptionKeys } from './option-keys.ts';
 import { resolveProxyProtocol, type ResolvedProxyProtocol } from './proxy/proxy-header.ts';
 
 /** FtpServerOptions with every default applied and every value checked. */
 export type ResolvedServerOptions = Required<
-  Omit<FtpServerOptions, 'passive' | 'tls' | 'defender' | 'anonymous' | 'bandwidth' | 'proxyProtocol' | 'beforeUpload' | 'sharedState'>
+  Omit<
+    FtpServerOptions,
+    'passive' | 'tls' | 'defender' | 'anonymous' | 'bandwidth' | 'proxyProtocol' | 'beforeUpload' | 'sharedState' | 'encoding'
+  >
 > & {
+  /** The legacy charset sessions start in; undefined for UTF-8. */
+  readonly encoding: WireCharset | undefined;
   readonly proxyProtocol: ResolvedProxyProtocol | undefined;
   readonly beforeUpload: FtpServerOptions['beforeUpload'];
   readonly defender: FtpServerOptions['defender'];
@@ -74,6 +80,7 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
     host: options.host ?? '127.0.0.1',
     port: checkInteger('port', options.port ?? 21, 0, 65535),
     serverName: options.serverName ?? 'FTP server',
+    encoding: resolveWireCharset(options.encoding),
     passive: { minPort, maxPort, addresses },
     requireDataPeerMatch: options.requireDataPeerMatch ?? true,
     allowActiveMode: options.allowActiveMode ?? true,

@@ -229,6 +229,13 @@ export interface FtpServerOptions {
    * connection is closed and its session slot freed, whatever the login timeout. Default 10 s.
    */
   readonly tlsHandshakeTimeoutMs?: number;
+  /**
+   * The charset of command lines, replies and listing names for clients that have not sent OPTS UTF8 ON, for legacy
+   * clients that speak their system's code page: "gbk", "shift_jis", "latin1", or any other charset iconv-lite knows
+   * that keeps ASCII as it is. Names reach the storage as the same Unicode strings either way (UTF-8 on disk), and a
+   * session switches to UTF-8 on OPTS UTF8 ON (RFC 2640 §3.1). Default "utf-8".
+   */
+  readonly encoding?: string;
   /** Longest command line in bytes; a longer line gets 500 and is discarded. Default 4096. */
   readonly maxLineLength?: number;
   /** Unknown or malformed commands tolerated per session before 421 and disconnect. Default 50. */

@@ -147,9 +147,7 @@ async function handleOpts(context: CommandContext, argument: string): Promise<vo
   switch (name.toUpperCase()) {
     case 'UTF8':
     case 'UTF-8':
-      // RFC 2640 §3.1: we always speak UTF-8; ON is acknowledged, OFF cannot be honoured.
-      if (value.toUpperCase() === 'OFF') throw new ReplyError(ReplyCode.ParameterNotImplemented, 'UTF8 cannot be turned off.');
-      context.reply(ReplyCode.CommandOkay, 'Always in UTF8 mode.');
+      optsUtf8(context, value.toUpperCase());
       return;
     case 'HASH':
       optsHash(context, value);
@@ -165,6 +163,23 @@ async function handleOpts(context: CommandContext, argument: string): Promise<vo
     default:
       throw new ReplyError(ReplyCode.SyntaxErrorInArguments, 'Option not understood.');
   }
+}
+
+/**
+ * OPTS UTF8 (RFC 2640 §3.1 and the OPTS UTF8 ON that clients send after seeing UTF8 in FEAT). Without a legacy charset
+ * the server always speaks UTF-8: ON is acknowledged, OFF cannot be honoured. With one (the `encoding` option), ON
+ * switches command lines, replies and listings to UTF-8 from the next command on, and OFF switches them back.
+ */
+function optsUtf8(context: CommandContext, value: string): void {
+  const legacy = context.state.legacyCharset;
+  if (legacy === undefined) {
+    if (value === 'OFF') throw new ReplyError(ReplyCode.ParameterNotImplemented, 'UTF8 cannot be turned off.');
+    context.reply(ReplyCode.CommandOkay, 'Always in UTF8 mode.');
+    return;
+  }
+  const on = value !== 'OFF';
+  context.useUtf8(on);
+  context.reply(ReplyCode.CommandOkay, on ? 'UTF8 mode on.' : `UTF8 mode off; names in ${legacy.name}.`);
 }
 
 /** STAT without argument (RFC 959 §4.1.3): the session's state, or the transfer's progress during one. */

@@ -64,6 +64,8 @@ export type SessionFacts = Readonly<
     | 'extendedPassiveOnly'
     | 'mlstFacts'
     | 'hashAlgorithm'
+    | 'legacyCharset'
+    | 'wireCharset'
     | 'protectionBufferSizeSet'
     | 'dataProtection'
     | 'tlsContext'
@@ -158,6 +160,8 @@ export interface CommandContext {
   selectMlstFacts(facts: ReadonlySet<MlstFact>): void;
   /** OPTS HASH: the algorithm HASH uses (draft-bryan-ftpext-hash-02 §3.2). */
   selectHashAlgorithm(algorithm: ChecksumAlgorithm): void;
+  /** OPTS UTF8 ON: command lines, replies and listings in UTF-8 from now on; OFF: in the server's legacy charset again. */
+  useUtf8(on: boolean): void;
   /** EPSV ALL: from now on PORT, EPRT and PASV are refused (RFC 2428 §4). */
   limitToEpsv(): void;
   /** After the 234 reply to AUTH TLS: switches the control connection to TLS (closes it if the handshake fails). */

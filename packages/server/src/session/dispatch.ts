@@ -40,14 +40,13 @@ export function admit(target: DispatchTarget, item: SplitterItem): ReadyCommand 
     if (target.countBadCommand()) target.refuse(ReplyCode.SyntaxError, 'Command line too long.');
     return undefined;
   }
-  const parsed = parseCommand(item.bytes);
+  const charset = target.state.wireCharset;
+  const parsed = parseCommand(item.bytes, charset?.decode);
   if (!parsed.ok) {
     if (parsed.reason === 'empty') return undefined; // RFC 959 has no empty command; stay silent like most servers
     if (target.countBadCommand()) {
-      target.refuse(
-        ReplyCode.SyntaxError,
-        parsed.reason === 'nul' ? 'NUL bytes are not allowed.' : 'Command is not valid UTF-8 (RFC 2640).',
-      );
+      const invalid = charset === undefined ? 'Command is not valid UTF-8 (RFC 2640).' : `Command is not valid ${charset.name}.`;
+      target.refuse(ReplyCode.SyntaxError, parsed.reason === 'nul' ? 'NUL bytes are not allowed.' : invalid);
     }
     return undefined;
   }

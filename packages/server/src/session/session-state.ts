@@ -1,6 +1,7 @@
 import type { AuthenticatedUser, ChecksumAlgorithm, SessionRevalidation, StorageSessionV1 } from '@ftp/plugin-api';
 import type { SecureContext } from 'node:tls';
 import { defaultMlstFacts, type MlstFact } from '@ftp/protocol';
+import type { WireCharset } from '../encoding/wire-charset.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
 
 /** A transfer in progress (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). */
@@ -67,6 +68,13 @@ export class SessionState {
   mlstFacts: ReadonlySet<MlstFact> = defaultMlstFacts;
   /** OPTS HASH: the algorithm HASH uses (draft-bryan-ftpext-hash-02 §3.2). */
   hashAlgorithm: ChecksumAlgorithm = defaultHashAlgorithm;
+  /** The server's legacy charset (the `encoding` option), undefined for UTF-8. Kept across REIN. */
+  legacyCharset: WireCharset | undefined;
+  /**
+   * The charset of command lines, replies and listing names now: `legacyCharset` until OPTS UTF8 ON, then undefined
+   * (UTF-8, RFC 2640 §3.1).
+   */
+  wireCharset: WireCharset | undefined;
   /** The control connection is protected by TLS (implicit, or after AUTH TLS). Kept across REIN. */
   secure = false;
   /** This session's TLS context (its own ticket key): control and protected data connections use it. */
@@ -94,5 +102,6 @@ export class SessionState {
     this.extendedPassiveOnly = false;
     this.mlstFacts = defaultMlstFacts;
     this.hashAlgorithm = defaultHashAlgorithm;
+    this.wireCharset = this.legacyCharset;
   }
 }

@@ -92,7 +92,7 @@ function sessionWithCommandEvents(storage: StorageConnectorV1) {
   let isClosed = false;
   const session = createSession({
     io: {
-      send: (text) => void replies.push(text.trimEnd()),
+      send: (text) => void replies.push(String(text).trimEnd()),
       flush: () => {},
       close: () => (isClosed = true),
       pauseInput: () => {},

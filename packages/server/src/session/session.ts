@@ -31,10 +31,10 @@ import { SessionPluginContext } from './session-plugin-context.ts';
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
 export interface SessionIo {
   /**
-   * Writes one formatted reply. Replies of one turn of the event loop may leave together; with `leaveNow` this one,
+   * Writes one formatted reply: a string in UTF-8, or the bytes of a session in a legacy charset. Replies of one turn of the event loop may leave together; with `leaveNow` this one,
    * and any held before it, leave at once.
    */
-  send(text: string, leaveNow: boolean): void;
+  send(text: string | Uint8Array, leaveNow: boolean): void;
   /** Lets the replies written so far leave now rather than at the end of the turn. */
   flush(): void;
   /** Ends the control connection once pending replies are written. */
@@ -109,6 +109,7 @@ export class Session implements DispatchTarget {
       this.#state.protectionBufferSizeSet = true;
       this.#state.dataProtection = 'P';
     }
+    this.#state.legacyCharset = this.#state.wireCharset = environment.options.encoding;
   }
 
   /** Sets the context of an implicit-TLS session, created by the listener before the handshake. */
@@ -181,7 +182,7 @@ export class Session implements DispatchTarget {
 
   /** ABOR, STAT and QUIT jump the queue while a transfer runs (RFC 959 §4.1.3). */
   #runsBesideTransfer(item: SplitterItem & { kind: 'line' }): boolean {
-    const parsed = parseCommand(item.bytes);
+    const parsed = parseCommand(item.bytes, this.#state.wireCharset?.decode);
     if (!parsed.ok || this.commands.get(parsed.verb)?.allowedDuringTransfer !== true) return false;
     const command = admit(this, item);
     if (command !== undefined) {
@@ -327,7 +328,9 @@ export class Session implements DispatchTarget {
    */
   #send(code: number, text: string | readonly string[]): void {
     if (this.#closed) return;
-    this.#io.send(formatReply(code, text), code >= 200 && this.#queue.length === 0);
+    const reply = formatReply(code, text);
+    const charset = this.#state.wireCharset;
+    this.#io.send(charset === undefined ? reply : charset.encode(reply), code >= 200 && this.#queue.length === 0);
   }
 
   #close(code: number, text: string): void {
@@ -494,6 +497,10 @@ export class Session implements DispatchTarget {
 
   selectHashAlgorithm(algorithm: ChecksumAlgorithm): void {
     this.#state.hashAlgorithm = algorithm;
+  }
+
+  useUtf8(on: boolean): void {
+    this.#state.wireCharset = on ? undefined : this.#state.legacyCharset;
   }
 
   limitToEpsv(): void {

@@ -43,7 +43,7 @@ export interface HarnessDownload {
 
 /**
  * A `Session` driven without a control socket (like fastify's `inject`). Replies are the formatted texts without the
- * final CRLF: a single-line reply is "226 Transfer complete.", a multi-line one keeps its inner CRLFs.
+ * final CRLF (the bytes of a session in a legacy charset, one Latin-1 character per byte): a single-line reply is "226 Transfer complete.", a multi-line one keeps its inner CRLFs.
  */
 export interface SessionHarness {
   readonly session: Session;
@@ -84,7 +84,9 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
   let isClosed = false;
   const io: SessionIo = {
     send: (text, leaveNow) => {
-      transcript.push(text.replace(/\r\n$/, ''));
+      // A session in a legacy charset sends bytes: kept one character per byte (Latin-1), so no byte is lost.
+      const reply = typeof text === 'string' ? text : Buffer.from(text).toString('latin1');
+      transcript.push(reply.replace(/\r\n$/, ''));
       if (leaveNow) flushedAfter.push(transcript.at(-1)!);
     },
     close: () => (isClosed = true),
