@@ -83,6 +83,37 @@ describe('AVBL', () => {
     expect(await unknowing.send('AVBL')).toEqual(['502 AVBL is not supported by this storage.']);
   });
 
+  it("answers the smaller of the storage's free space and what the user's byte quota leaves, as uploads use it", async () => {
+    const stored = 'twelve bytes'.length + '<html>'.length + 1;
+    const quota = { options: { userDefaults: { quota: { maxBytes: 100 } } } };
+    const session = await loggedIn({ capacityBytes: 1000 }, quota);
+    expect(await session.send('AVBL')).toEqual([`213 ${100 - stored}`]);
+    expect(await session.upload('STOR more.bin', Buffer.alloc(30))).toEqual([
+      '150 Ok to send data for more.bin.',
+      '226 Transfer complete.',
+    ]);
+    expect(await session.send('AVBL /web')).toEqual([`213 ${100 - stored - 30}`]);
+    const crowded = await loggedIn({ capacityBytes: 50 }, quota);
+    expect(await crowded.send('AVBL')).toEqual([`213 ${50 - stored}`]);
+    // Never below 0, though usage may pass the quota (files counted at login, a quota lowered since).
+    const over = await loggedIn({}, { options: { userDefaults: { quota: { maxBytes: 10 } } } });
+    expect(await over.send('AVBL')).toEqual(['213 0']);
+  });
+
+  it('answers what the quota leaves, and is in FEAT, where the storage does not know its free space', async () => {
+    const stored = 'twelve bytes'.length + '<html>'.length + 1;
+    const session = await loggedIn({ omit: ['freeSpace'] }, { options: { userDefaults: { quota: { maxBytes: 100 } } } });
+    expect(await featureLines(session)).toContain(' AVBL');
+    expect(await session.send('AVBL')).toEqual([`213 ${100 - stored}`]);
+    expect(await session.send('AVBL web')).toEqual([`213 ${100 - stored}`]);
+    expect((await session.send('AVBL notes.txt'))[0]).toMatch(/^550 /);
+    expect((await session.send('AVBL missing'))[0]).toMatch(/^550 /);
+    // A quota on files alone says nothing about bytes: as without a quota, 502 and no FEAT line.
+    const filesOnly = await loggedIn({ omit: ['freeSpace'] }, { options: { userDefaults: { quota: { maxFiles: 5 } } } });
+    expect(await featureLines(filesOnly)).not.toContain(' AVBL');
+    expect(await filesOnly.send('AVBL')).toEqual(['502 AVBL is not supported by this storage.']);
+  });
+
   it('needs the list permission', async () => {
     const session = await loggedIn({}, { authenticator: permissionsAuthenticator({ list: false }) });
     expect(await session.send('AVBL')).toEqual(['550 Permission denied: list not allowed.']);

@@ -1,8 +1,29 @@
 import { ReplyCode } from '@ftp/protocol';
-import { capabilityOf, defineCommand } from '../session/define-command.ts';
+import { ReplyError } from '../errors/server-errors.ts';
+import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
+import { capabilityOf, defineCommand, hasCapability } from '../session/define-command.ts';
+import { requireDirectory } from './path-checks.ts';
 
 /** The longest client name CLNT logs; the rest is cut, so a client cannot fill the log through it. */
 const clientNameLimit = 200;
+
+/**
+ * AVBL has an answer where the storage knows its free space or the user has a byte quota (then at least what the quota
+ * leaves is known, on S3 too). Before login neither is known, so FEAT leaves it out; FEAT and the command read this
+ * one test, so they never disagree.
+ */
+function canAnswerAvbl(context: CommandContext): boolean {
+  return hasCapability(context.state.storage, 'freeSpace') || context.state.effectiveUser?.quota?.maxBytes !== undefined;
+}
+
+/** What the user's byte quota leaves (maxBytes minus what the user's files take), or undefined without one. */
+async function quotaLeft(context: LoggedInCommandContext): Promise<number | undefined> {
+  const user = context.state.effectiveUser;
+  const maxBytes = user.quota?.maxBytes;
+  if (maxBytes === undefined) return undefined;
+  const usage = await context.limits.quotaAccount(user.user.username).usage();
+  return Math.max(0, maxBytes - usage.bytes);
+}
 
 /** AVBL and CLNT (draft-peterson-streamlined-ftp-command-extensions-10 §4 and §5). */
 export const streamlinedCommands = [
@@ -10,16 +31,20 @@ export const streamlinedCommands = [
     verb: 'AVBL',
     requiresLogin: true,
     argument: 'optional',
-    // Offered where the storage knows its free space: before login, or on S3, nothing is promised.
-    requiresCapability: 'freeSpace',
-    feature: 'AVBL',
+    feature: (context) => (canAnswerAvbl(context) ? 'AVBL' : undefined),
     syntax: 'AVBL [<sp> pathname]',
     async handle(context, argument) {
-      // The directory asked, or the current one; the figure is the storage's, whatever the user's quota leaves.
+      if (!canAnswerAvbl(context)) throw new ReplyError(ReplyCode.CommandNotImplemented, 'AVBL is not supported by this storage.');
+      // The directory asked, or the current one: what can still be stored there is the smaller of the storage's free
+      // space and what the user's quota leaves, whichever of the two is known.
       const path = context.resolvePath(argument.trim());
       context.requirePermission('list', path);
-      const bytes = await capabilityOf(context.storage(), 'freeSpace')(path, context.callOptions());
-      context.reply(ReplyCode.FileStatus, String(bytes));
+      const storage = context.storage();
+      const free = hasCapability(storage, 'freeSpace') ? await capabilityOf(storage, 'freeSpace')(path, context.callOptions()) : undefined;
+      // freeSpace refuses what is not a directory (ENOENT, ENOTDIR); without it, the same check is made here.
+      if (free === undefined) await requireDirectory(context, path);
+      const left = await quotaLeft(context);
+      context.reply(ReplyCode.FileStatus, String(Math.min(free ?? Number.POSITIVE_INFINITY, left ?? Number.POSITIVE_INFINITY)));
     },
   }),
   defineCommand({
