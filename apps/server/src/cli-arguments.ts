@@ -4,6 +4,8 @@ import { parseArgs } from 'node:util';
 export type CliCommand =
   | { readonly command: 'serve'; readonly configFile: string | undefined }
   | { readonly command: 'hash-password' }
+  /** `ftp-server users ...`, parsed on by the users command itself: `argv` is the whole command line. */
+  | { readonly command: 'users'; readonly argv: readonly string[] }
   | { readonly command: 'help' }
   | { readonly command: 'version' };
 
@@ -19,6 +21,8 @@ export class UsageError extends Error {
 export const usage = `Usage:
   ftp-server [--config FILE]    run the FTP server
   ftp-server hash-password      read a password from stdin (or prompt for it) and print its hash for a users file
+  ftp-server users ACTION       add, change, disable or list the users of the configured authenticator
+                                (see ftp-server users --help)
   ftp-server --help             show this text
   ftp-server --version          print the version of @ftp/cli
 
@@ -49,6 +53,8 @@ function parseCliOptions(args: string[]) {
 
 /** Parses `process.argv.slice(2)`. Throws `UsageError` for unknown options or arguments. */
 export function parseCliArguments(argv: readonly string[]): CliCommand {
+  // The users command has options of its own; it parses the whole line itself.
+  if (firstArgument(argv) === 'users') return { command: 'users', argv };
   let parsed: ReturnType<typeof parseCliOptions>;
   try {
     parsed = parseCliOptions([...argv]);
@@ -63,4 +69,15 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     return { command: 'hash-password' };
   }
   throw new UsageError(`unexpected argument "${first === 'hash-password' ? (rest[0] ?? '--config') : first}"`);
+}
+
+/** The first positional argument, options of the app (`--config FILE`) skipped; undefined when there is none. */
+function firstArgument(argv: readonly string[]): string | undefined {
+  const { positionals } = parseArgs({
+    args: [...argv],
+    options: { config: { type: 'string', short: 'c' } },
+    allowPositionals: true,
+    strict: false,
+  });
+  return positionals[0];
 }

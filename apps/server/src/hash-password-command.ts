@@ -31,13 +31,15 @@ export async function runHashPassword(streams: CommandStreams): Promise<number> 
   return 0;
 }
 
-async function readAll(input: NodeJS.ReadableStream): Promise<string> {
+/** All of `input`, as UTF-8 text. */
+export async function readAll(input: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of input) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function promptHidden(prompt: string, streams: CommandStreams): Promise<string> {
+/** Writes `prompt` to the error output and reads one line from a terminal without echoing it; rejects on Ctrl-C/Ctrl-D. */
+export function promptHidden(prompt: string, streams: CommandStreams): Promise<string> {
   const { input, errorOutput } = streams;
   errorOutput.write(prompt);
   input.setRawMode?.(true);

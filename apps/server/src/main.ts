@@ -7,6 +7,7 @@ import { loadConfig, namedConfigFile, type AppConfig } from './config.ts';
 import { isConfigurationError } from './config-error.ts';
 import { createDefaultSetup, type DefaultSetup } from './default-config.ts';
 import { runHashPassword } from './hash-password-command.ts';
+import { runUsersCommand } from './users-command.ts';
 import { createLogger } from './logging.ts';
 import { startServer, type StartedServer } from './start-server.ts';
 import { watchCertificate } from './certificate-reload.ts';
@@ -27,6 +28,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   }
   if (cli.command === 'hash-password') {
     return runHashPassword({ input: process.stdin, output: process.stdout, errorOutput: process.stderr });
+  }
+  if (cli.command === 'users') {
+    const streams = { input: process.stdin, output: process.stdout, errorOutput: process.stderr };
+    return runUsersCommand(cli.argv, { streams, environment: process.env, cwd: process.cwd() });
   }
   const setup = namedConfigFile(cli.configFile, process.env) === undefined ? await createDefaultSetup() : undefined;
   const config = loadConfig({
