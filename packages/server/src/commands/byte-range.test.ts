@@ -57,7 +57,7 @@ describe('RANG with RETR', () => {
     await session.send('RANG 10 99');
     const { replies, data } = await session.download('RETR data.bin');
     expect(codes(replies)).toEqual(['150', '226']);
-    expect(replies[0]).toBe('150 Opening BINARY mode data connection for data.bin (bytes 10-99, 90 bytes).');
+    expect(replies[0]).toBe('150 Opening BINARY mode data connection for data.bin, bytes 10-99 (90 bytes).');
     expect(data.equals(content.subarray(10, 100))).toBe(true);
     // Across the storage's chunks (7,000 bytes) and to the last byte.
     await session.send('RANG 6990 99999');
@@ -85,7 +85,7 @@ describe('RANG with RETR', () => {
     const session = await loggedIn();
     await session.send('RANG 6 1000');
     const { replies, data } = await session.download('RETR hello.txt');
-    expect(replies[0]).toContain('(bytes 6-10, 5 bytes)');
+    expect(replies[0]).toContain(', bytes 6-10 (5 bytes)');
     expect(data.toString()).toBe('world');
     await session.send('RANG 11 20');
     expect(await session.download('RETR hello.txt')).toEqual({

@@ -48,8 +48,9 @@ async function retrieveRange(context: LoggedInCommandContext, path: string, rang
     path,
     ascii,
     emitDownload: true,
+    // "(n bytes)" last, as clients read it from a 150 (Python's ftplib, for one), counts the range's bytes.
     openingText: () =>
-      `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)} (bytes ${range.first}-${range.first + length - 1}, ${length} bytes).`,
+      `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)}, bytes ${range.first}-${range.first + length - 1} (${length} bytes).`,
     openSource: async (signal, bufferPool) => {
       const source = await storage.read(path, { offset: range.first, signal, ...(limiters.length === 0 ? { bufferPool } : {}) });
       return throttle(firstBytes(source, length), limiters, signal);
