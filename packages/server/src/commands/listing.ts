@@ -13,6 +13,8 @@ import {
   parseListArguments,
   ReplyCode,
 } from '@ftp/protocol';
+import { linesInCharset } from '../encoding/listing-lines.ts';
+import type { WireCharset } from '../encoding/wire-charset.ts';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { defineCommand, hasCapability } from '../session/define-command.ts';
@@ -188,6 +190,7 @@ async function listOverData(
   // A pattern lists its directory: that is where the permission must hold (as it must for the path itself).
   context.requirePermission('list', pattern === undefined ? path : parentPath(path));
   const storage = context.storage();
+  const charset = context.state.wireCharset;
   await sendToClient(context, {
     command,
     path,
@@ -195,10 +198,36 @@ async function listOverData(
     emitDownload: false,
     openingText: () => 'Here comes the directory listing.',
     async openSource(signal) {
-      const entries = await entriesToList(storage, path, pattern, signal);
-      return batchLines(sortedRunsByName(entries), encode);
+      const runs = sortedRunsByName(await entriesToList(storage, path, pattern, signal));
+      return charset === undefined ? batchLines(runs, encode) : batchLinesInCharset(context, path, runs, encode, charset);
     },
   });
+}
+
+/**
+ * `batchLines` for a session in a legacy charset (the `encoding` option, until OPTS UTF8 ON): entries whose names the
+ * charset cannot carry are left out (see `linesInCharset`), and the listing logs how many.
+ */
+async function* batchLinesInCharset(
+  context: CommandContext,
+  path: string,
+  runs: AsyncIterable<readonly FileEntry[]>,
+  encode: LineEncoder,
+  charset: WireCharset,
+): AsyncGenerator<Uint8Array> {
+  const lines = linesInCharset(encode, charset);
+  try {
+    yield* batchLines(runs, lines.encode);
+  } finally {
+    if (lines.skipped > 0) warnSkipped(context, path, charset, lines.skipped, lines.firstSkipped);
+  }
+}
+
+function warnSkipped(context: CommandContext, path: string, charset: WireCharset, skipped: number, example: string | undefined): void {
+  context.logger.warn(
+    { path, charset: charset.name, skipped, example },
+    'names the session charset cannot carry were left out of a listing (the client can list them after OPTS UTF8 ON)',
+  );
 }
 
 /** What a listing of `path` shows; with a `pattern`, the matching entries of its directory when `path` names nothing. */
@@ -311,9 +340,18 @@ export async function listOverControl(context: LoggedInCommandContext, argument:
   const format = createListLineFormatter({ now: new Date(), owner, group: owner });
   const lines = [`Status of ${path}:`];
   const entries = entry.type === 'directory' ? storage.list(path, context.callOptions()) : single({ ...entry, name: baseName(path) });
+  const charset = context.state.wireCharset;
   let count = 0;
+  let skipped = 0;
+  let firstSkipped: string | undefined;
   runs: for await (const run of sortedRunsByName(entries)) {
     for (const child of run) {
+      // As in a listing over the data connection: a name the session's charset cannot carry is left out.
+      if (charset !== undefined && charset.encodeName(child.name) === undefined) {
+        skipped++;
+        firstSkipped ??= child.name;
+        continue;
+      }
       if (++count > statEntryLimit) {
         lines.push(`... more than ${statEntryLimit} entries; use LIST or MLSD for the rest.`);
         break runs;
@@ -321,6 +359,7 @@ export async function listOverControl(context: LoggedInCommandContext, argument:
       lines.push(format(child));
     }
   }
+  if (charset !== undefined && skipped > 0) warnSkipped(context, path, charset, skipped, firstSkipped);
   lines.push('End of status.');
   context.reply(entry.type === 'directory' ? ReplyCode.DirectoryStatus : ReplyCode.FileStatus, lines);
 }

@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import iconv from 'iconv-lite';
+import { recordingLogger } from '@ftp/test-utils';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createMemoryStorage } from '../testing/memory-storage.ts';
 import { createSessionHarness, type SessionHarness } from '../testing/session-harness.ts';
@@ -10,15 +11,20 @@ import { createSessionHarness, type SessionHarness } from '../testing/session-ha
 const chinese = '\u4e2d\u6587'; // 中文
 /** `text` as `charset` bytes, spelt one Latin-1 character per byte as the harness keeps replies. */
 const wire = (text: string, charset = 'gbk') => iconv.encode(text, charset).toString('latin1');
+/** A command line in `charset`, for the harness's `upload` and `download`. */
+const bytesIn = (line: string, charset = 'gbk') => iconv.encode(line, charset);
 /** Sends `line` and CRLF encoded in `charset`. */
 const sendIn = (session: SessionHarness, line: string, charset = 'gbk') => session.sendBytes(iconv.encode(`${line}\r\n`, charset));
 
-async function legacySession(encoding: string, files: Record<string, string> = {}) {
-  const session = createSessionHarness({ storage: createMemoryStorage({ files }), options: { encoding } });
+async function legacySession(encoding: string, files: Record<string, string> = {}, logger = recordingLogger().logger) {
+  const session = createSessionHarness({ storage: createMemoryStorage({ files }), options: { encoding, logger } });
   onTestFinished(() => session.close());
   await session.login();
   return session;
 }
+
+/** The lines of a listing's data, decoded from `charset`. */
+const linesOf = (data: Buffer, charset = 'gbk') => iconv.decode(data, charset).split('\r\n').slice(0, -1);
 
 describe('a session in a legacy charset (the encoding option)', () => {
   it('reads GBK names in commands and answers with GBK paths until OPTS UTF8 ON', async () => {
@@ -44,7 +50,47 @@ describe('a session in a legacy charset (the encoding option)', () => {
 
   it('stores the name as the same Unicode string a UTF-8 client sees', async () => {
     const session = await legacySession('gbk');
-    expect(await session.upload(`STOR ${wire(`${chinese}.txt`)}`, Buffer.from('x'))).toContain('226 Transfer complete.');
+    await session.send('TYPE I');
+    const stored = await session.upload(bytesIn(`STOR ${chinese}.txt`), Buffer.from('x'));
+    expect(stored.at(-1)).toBe('226 Transfer complete.');
+    await session.send('OPTS UTF8 ON');
+    expect((await session.download('NLST')).data.toString('utf8')).toBe(`${chinese}.txt\r\n`);
+  });
+
+  it('lists names in GBK over LIST, NLST and MLSD, and as UTF-8 after OPTS UTF8 ON', async () => {
+    const session = await legacySession('gbk', { [`/${chinese}.txt`]: 'abc', '/plain.txt': 'x' });
+    const nlst = await session.download('NLST');
+    expect(nlst.data).toEqual(iconv.encode(`plain.txt\r\n${chinese}.txt\r\n`, 'gbk'));
+    expect(linesOf((await session.download('LIST')).data).map((line) => line.split(' ').at(-1))).toEqual(['plain.txt', `${chinese}.txt`]);
+    expect(linesOf((await session.download('MLSD')).data).map((line) => line.split(' ').at(-1))).toEqual(['plain.txt', `${chinese}.txt`]);
+    // A pattern's prefix comes from the client and goes back in its charset too.
+    await session.send('TYPE I');
+    await sendIn(session, `MKD ${chinese}`);
+    await session.upload(bytesIn(`STOR ${chinese}/a.txt`), Buffer.from('x'));
+    expect((await session.download(bytesIn(`NLST ${chinese}/*.txt`))).data).toEqual(iconv.encode(`${chinese}/a.txt\r\n`, 'gbk'));
+    await session.send('OPTS UTF8 ON');
+    expect((await session.download('NLST')).data.toString('utf8')).toBe(`plain.txt\r\n${chinese}\r\n${chinese}.txt\r\n`);
+  });
+
+  it('leaves out of a listing, with one warning, the names the charset cannot carry', async () => {
+    const { logger, lines } = recordingLogger();
+    const emoji = 'smile \u{1f600}.txt';
+    const session = await legacySession('gbk', { [`/${emoji}`]: 'x', '/\u00a5.txt': 'x', [`/${chinese}.txt`]: 'x', '/a.txt': 'x' }, logger);
+    // GBK has neither the emoji nor "\u00a5" (only the full-width "\uffe5"): a "?" would name another file.
+    expect(linesOf((await session.download('NLST')).data)).toEqual(['a.txt', `${chinese}.txt`]);
+    expect(linesOf((await session.download('LIST')).data)).toHaveLength(2);
+    const warnings = lines.filter((line) => line.level === 'warn');
+    expect(warnings.map((line) => line.fields)).toEqual([
+      expect.objectContaining({ path: '/', charset: 'gbk', skipped: 2, example: emoji }),
+      expect.objectContaining({ path: '/', charset: 'gbk', skipped: 2, example: emoji }),
+    ]);
+  });
+
+  it('leaves a name Shift_JIS cannot carry exactly out of STAT <directory> too', async () => {
+    const session = await legacySession('shift_jis', { '/\u00a5.txt': 'x', '/\u65e5.txt': 'x' });
+    const [reply = ''] = await session.send('STAT /');
+    const lines = iconv.decode(Buffer.from(reply, 'latin1'), 'shift_jis').split('\r\n');
+    expect(lines.filter((line) => line.endsWith('.txt')).map((line) => line.split(' ').at(-1))).toEqual(['\u65e5.txt']);
   });
 
   it('goes back to the legacy charset on REIN, as a new connection would start', async () => {

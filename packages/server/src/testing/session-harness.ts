@@ -63,10 +63,13 @@ export interface SessionHarness {
   login(username?: string, password?: string): Promise<void>;
   /** Sends EPSV and returns the announced port. */
   passive(): Promise<number>;
-  /** EPSV, then the command with a data connection read to its end. */
-  download(command: string, transfer?: TransferOptions): Promise<HarnessDownload>;
+  /**
+   * EPSV, then the command with a data connection read to its end. A command given as bytes (a legacy charset's) is
+   * sent as it is, with CRLF added; so in `upload`.
+   */
+  download(command: string | Uint8Array, transfer?: TransferOptions): Promise<HarnessDownload>;
   /** EPSV, then the command with `data` written to the data connection and closed. */
-  upload(command: string, data: Uint8Array, transfer?: TransferOptions): Promise<string[]>;
+  upload(command: string | Uint8Array, data: Uint8Array, transfer?: TransferOptions): Promise<string[]>;
   /** Ends the session as a closed control connection would; safe to call twice. */
   close(): Promise<void>;
 }
@@ -139,7 +142,7 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
 
   /** Connects to the passive port; the socket is dropped when the command ended without ever answering 150. */
   async function withDataConnection(
-    command: string,
+    command: string | Uint8Array,
     transfer: TransferOptions,
     useSocket: (socket: Socket) => Promise<Buffer>,
   ): Promise<HarnessDownload> {
@@ -151,7 +154,8 @@ export function createSessionHarness(harnessOptions: SessionHarnessOptions = {})
     const socket = connect({ host: '127.0.0.1', port });
     openSockets.add(socket);
     socket.once('close', () => openSockets.delete(socket));
-    const replies = send(command).then((answered) => {
+    const sent = typeof command === 'string' ? send(command) : sendBytes(Buffer.concat([command, Buffer.from('\r\n')]));
+    const replies = sent.then((answered) => {
       if (!answered.some((reply) => reply.startsWith('150'))) socket.destroy();
       return answered;
     });
