@@ -95,6 +95,23 @@ const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    name: 'session slots',
+    // One row per grant of session slots, with its own id, so that giving it back is exactly once (a retried release
+    // finds its row gone and frees nothing). Replaces the per-instance counts of version 2, which the sweep still
+    // empties for instances of an older release.
+    statements: (names) => [
+      `CREATE TABLE ${names.sessionSlots} (
+        id text PRIMARY KEY,
+        instance_id text NOT NULL,
+        scope text NOT NULL,
+        key text NOT NULL,
+        slots integer NOT NULL CHECK (slots >= 1)
+      )`,
+      `CREATE INDEX session_slots_instance ON ${names.sessionSlots} (instance_id)`,
+    ],
+  },
 ];
 
 /** The newest schema version this release knows. */

@@ -8,7 +8,8 @@ import type { SqlNames } from './sql-names.ts';
  * Every time is the database's `now()`, never an instance's clock.
  */
 export function sharedStateStatements(names: SqlNames) {
-  const { instances, sessionCounts, instanceSessions, loginFailures, bans, quotaUsage, quotaReservations, uploadLocks } = names;
+  const { instances, sessionCounts, instanceSessions, sessionSlots, loginFailures, bans, quotaUsage, quotaReservations, uploadLocks } =
+    names;
   return {
     /** $1 instance id. Registers the instance, or renews its lease. */
     heartbeat: `INSERT INTO ${instances} (id, seen_at) VALUES ($1, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()`,
@@ -21,10 +22,14 @@ export function sharedStateStatements(names: SqlNames) {
      */
     sweep: `WITH dead AS (
         DELETE FROM ${instances} WHERE seen_at < now() - $1::float8 * interval '1 millisecond' OR id = $2 RETURNING id
-      ), sessions AS (
+      ), slots AS (
+        DELETE FROM ${sessionSlots} s USING dead WHERE s.instance_id = dead.id RETURNING s.scope, s.key, s.slots AS count
+      ), older_slots AS (
+        -- What instances of a release before the slot ids counted.
         DELETE FROM ${instanceSessions} s USING dead WHERE s.instance_id = dead.id RETURNING s.scope, s.key, s.count
       ), session_totals AS (
-        SELECT scope, key, sum(count)::integer AS count FROM sessions GROUP BY scope, key
+        SELECT scope, key, sum(count)::integer AS count FROM (SELECT * FROM slots UNION ALL SELECT * FROM older_slots) freed
+        GROUP BY scope, key
       ), sessions_freed AS (
         UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.count)
         FROM session_totals t WHERE c.scope = t.scope AND c.key = t.key RETURNING 1
@@ -51,34 +56,38 @@ export function sharedStateStatements(names: SqlNames) {
       `DELETE FROM ${quotaReservations} WHERE committed AND updated_at < now() - interval '1 day'`,
     ],
 
-    /** $1 scope, $2 key, $3 limit or null, $4 instance id. */
+    /**
+     * $1 scope, $2 key, $3 limit or null, $4 instance id, $5 the grant's id, $6 slots wanted (1 under a limit, so a
+     * limit is counted exactly; more without one, see `PostgresSharedState.acquireSession`). Records the grant under
+     * its id, which `releaseSessions` takes back exactly once.
+     */
     acquireSession: `WITH ban AS (
         SELECT 1 FROM ${bans} WHERE $1 = 'address' AND address = $2 AND until > now()
       ), taken AS (
         INSERT INTO ${sessionCounts} AS c (scope, key, count)
-        SELECT $1, $2, 1 WHERE NOT EXISTS (SELECT 1 FROM ban) AND ($3::integer IS NULL OR $3::integer >= 1)
-        ON CONFLICT (scope, key) DO UPDATE SET count = c.count + 1 WHERE $3::integer IS NULL OR c.count < $3::integer
+        SELECT $1, $2, $6::integer WHERE NOT EXISTS (SELECT 1 FROM ban) AND ($3::integer IS NULL OR $3::integer >= 1)
+        ON CONFLICT (scope, key) DO UPDATE SET count = c.count + $6::integer WHERE $3::integer IS NULL OR c.count < $3::integer
         RETURNING 1
-      ), mine AS (
-        INSERT INTO ${instanceSessions} AS m (instance_id, scope, key, count)
-        SELECT $4, $1, $2, 1 FROM taken
-        ON CONFLICT (instance_id, scope, key) DO UPDATE SET count = m.count + 1
+      ), granted AS (
+        INSERT INTO ${sessionSlots} (id, instance_id, scope, key, slots)
+        SELECT $5, $4, $1, $2, $6::integer FROM taken
         RETURNING 1
       )
-      SELECT EXISTS (SELECT 1 FROM ban) AS banned, EXISTS (SELECT 1 FROM taken) AS taken`,
+      SELECT EXISTS (SELECT 1 FROM ban) AS banned, EXISTS (SELECT 1 FROM granted) AS taken`,
 
     /**
-     * $1 scope, $2 key, $3 instance id. Only a slot this instance holds (and that a sweep has not dropped) is freed.
-     * The total's row is locked before the instance's, as `acquireSession` does, so the two never deadlock.
+     * $1 grant ids. Gives back the slots of each grant that still exists, in one statement for any number of them: a
+     * grant already given back (a retry after a lost answer) or dropped by a sweep frees nothing. Two instances that
+     * give back grants of the same keys at once may deadlock; PostgreSQL then rolls one statement back whole, and it
+     * is retried like any release the database did not take.
      */
-    releaseSession: `WITH total AS (
-        UPDATE ${sessionCounts} SET count = count - 1
-        WHERE scope = $1 AND key = $2 AND count > 0
-          AND EXISTS (SELECT 1 FROM ${instanceSessions} WHERE instance_id = $3 AND scope = $1 AND key = $2 AND count > 0)
-        RETURNING 1
+    releaseSessions: `WITH freed AS (
+        DELETE FROM ${sessionSlots} WHERE id = ANY($1::text[]) RETURNING scope, key, slots
+      ), totals AS (
+        SELECT scope, key, sum(slots)::integer AS slots FROM freed GROUP BY scope, key
       )
-      UPDATE ${instanceSessions} SET count = count - 1
-      WHERE instance_id = $3 AND scope = $1 AND key = $2 AND count > 0 AND EXISTS (SELECT 1 FROM total)`,
+      UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.slots)
+      FROM totals t WHERE c.scope = t.scope AND c.key = t.key`,
 
     /** $1 address. */
     isBanned: `SELECT EXISTS (SELECT 1 FROM ${bans} WHERE address = $1 AND until > now()) AS banned`,

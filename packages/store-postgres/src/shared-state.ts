@@ -108,6 +108,29 @@ interface Deferred {
   readonly statement: SqlStatement;
 }
 
+/** Session slots taken in one statement, recorded in the database under `id`. */
+interface SlotGrant {
+  readonly id: string;
+  readonly slots: number;
+}
+
+/** This instance's session slots of one scope and key: the grants it holds, and how many of their slots are in use. */
+interface HeldSlots {
+  grants: SlotGrant[];
+  held: number;
+  used: number;
+  /** A grant on its way, which other acquirers of the key wait for rather than asking again. */
+  granting: Promise<unknown> | undefined;
+}
+
+/**
+ * Slots taken at once for a user without a session limit, then served from this instance without a round trip: with
+ * no limit there is nothing to refuse, and the slots held unused only overstate the count the other instances read
+ * (which matters to none of them unless one gives the same user a limit). Keys under a limit, and every address
+ * (whose bans the database checks on each connection), take one slot per call, so their limits are counted exactly.
+ */
+const unlimitedSessionBlock = 16;
+
 class PostgresSharedState implements SharedStateV1 {
   readonly specificationVersion = 'v1';
   readonly name = 'postgres';
@@ -120,6 +143,9 @@ class PostgresSharedState implements SharedStateV1 {
   readonly #statements: ReturnType<typeof sharedStateStatements>;
   readonly #prefix: string;
   readonly #deferred: Deferred[] = [];
+  /** Ids of session grants to give back, in one statement however many there are. */
+  readonly #grantsToRelease: string[] = [];
+  readonly #slots = new Map<string, HeldSlots>();
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #longestWindowMs = 0;
@@ -148,13 +174,84 @@ class PostgresSharedState implements SharedStateV1 {
   }
 
   async acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission> {
-    const row = await this.#ask('acquireSession', [scope, key, limit ?? null, this.#instanceId]);
+    const name = `${scope}\u0000${key}`;
+    const inBlocks = limit === undefined && scope === 'user';
+    let held = this.#slots.get(name);
+    if (inBlocks) {
+      while (held?.granting !== undefined) {
+        await held.granting.catch(() => undefined);
+        held = this.#slots.get(name);
+      }
+      if (held !== undefined && held.used < held.held) {
+        held.used++;
+        return 'acquired';
+      }
+    }
+    const grant: SlotGrant = { id: randomUUID(), slots: inBlocks ? unlimitedSessionBlock : 1 };
+    const asking = this.#ask('acquireSession', [scope, key, limit ?? null, this.#instanceId, grant.id, grant.slots]);
+    if (held === undefined) {
+      held = { grants: [], held: 0, used: 0, granting: undefined };
+      this.#slots.set(name, held);
+    }
+    if (inBlocks) held.granting = asking;
+    let row: Record<string, unknown>;
+    try {
+      row = await asking;
+    } catch (error) {
+      // The grant may have landed and only its answer been lost: giving it back frees it then, and nothing otherwise.
+      void this.#releaseGrants([grant.id]);
+      throw error;
+    } finally {
+      if (held.granting === asking) held.granting = undefined;
+      this.#forgetIfEmpty(name, held);
+    }
     if (row.banned === true) return 'banned';
-    return row.taken === true ? 'acquired' : 'limit-reached';
+    if (row.taken !== true) return 'limit-reached';
+    held.grants.push(grant);
+    held.held += grant.slots;
+    held.used++;
+    this.#slots.set(name, held);
+    return 'acquired';
   }
 
+  /**
+   * Frees one slot of this instance's. A single-slot grant goes back to the database at once, so a limit sees it
+   * free; a block only once a whole one and as much again are unused (the rest at the next heartbeat).
+   */
   releaseSession(scope: SessionScope, key: string): Promise<void> {
-    return this.#apply('session release', this.#statement('releaseSession', [scope, key, this.#instanceId]));
+    const name = `${scope}\u0000${key}`;
+    const held = this.#slots.get(name);
+    if (held === undefined || held.used === 0) return Promise.resolve();
+    held.used--;
+    return this.#releaseGrants(this.#unusedGrants(name, held, false));
+  }
+
+  /** Takes off `held` the grants whose slots are unused (when `idle`, every one that fits), and returns their ids. */
+  #unusedGrants(name: string, held: HeldSlots, idle: boolean): string[] {
+    const ids: string[] = [];
+    let unused = held.held - held.used;
+    held.grants = held.grants.filter((grant) => {
+      const goes = grant.slots <= unused && (idle || grant.slots === 1 || unused >= 2 * grant.slots);
+      if (goes) {
+        unused -= grant.slots;
+        held.held -= grant.slots;
+        ids.push(grant.id);
+      }
+      return !goes;
+    });
+    this.#forgetIfEmpty(name, held);
+    return ids;
+  }
+
+  #forgetIfEmpty(name: string, held: HeldSlots): void {
+    if (held.held === 0 && held.used === 0 && held.granting === undefined && this.#slots.get(name) === held) this.#slots.delete(name);
+  }
+
+  /** Gives session grants back, exactly once each (see `releaseSessions`); never rejects. */
+  #releaseGrants(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return Promise.resolve();
+    this.#grantsToRelease.push(...ids);
+    return this.#flush();
   }
 
   async isBanned(address: string): Promise<boolean> {
@@ -229,7 +326,7 @@ class PostgresSharedState implements SharedStateV1 {
   async checkHealth(): Promise<void> {
     await this.#pool.query(this.#statements.health);
     // Whatever waited for the database goes now rather than at the next heartbeat.
-    if (this.#deferred.length > 0) await this.#flush();
+    if (this.#deferred.length > 0 || this.#grantsToRelease.length > 0) await this.#flush();
   }
 
   async close(): Promise<void> {
@@ -273,24 +370,33 @@ class PostgresSharedState implements SharedStateV1 {
     await this.#flush();
   }
 
-  /** Applies the kept releases and commits in order; stops at the first the database does not take. */
+  /**
+   * Applies the kept releases and commits in order, the session grants to give back together in one statement;
+   * stops at the first the database does not take. What arrives meanwhile goes in the next round.
+   */
   #flush(): Promise<void> {
     this.#flushing ??= (async () => {
       try {
-        while (this.#deferred.length > 0) {
-          const next = this.#deferred[0]!;
+        while (this.#deferred.length > 0 || this.#grantsToRelease.length > 0) {
+          const grants = this.#grantsToRelease.length;
+          const next: Deferred =
+            grants > 0
+              ? { what: 'session release', statement: this.#statement('releaseSessions', [this.#grantsToRelease.slice()]) }
+              : this.#deferred[0]!;
           try {
             await this.#pool.query(next.statement);
           } catch (error) {
-            if (this.#deferred.length === 1 || this.#beats % 12 === 0) {
+            const pending = this.#deferred.length + this.#grantsToRelease.length;
+            if (pending === 1 || this.#beats % 12 === 0) {
               this.#logger.warn(
-                { error: messageOf(error), pending: this.#deferred.length, what: next.what },
+                { error: messageOf(error), pending, what: next.what },
                 'shared state: PostgreSQL did not take a release or commit; kept until it does',
               );
             }
             return;
           }
-          this.#deferred.shift();
+          if (grants > 0) this.#grantsToRelease.splice(0, grants);
+          else this.#deferred.shift();
         }
       } finally {
         this.#flushing = undefined;
@@ -313,7 +419,8 @@ class PostgresSharedState implements SharedStateV1 {
         const dropped = Number(swept.rows[0]?.instances ?? 0);
         if (dropped > 0) this.#logger.warn({ instances: dropped }, 'shared state: dropped what instances without a heartbeat held');
       }
-      if (this.#deferred.length > 0) await this.#flush();
+      for (const [name, held] of this.#slots) void this.#releaseGrants(this.#unusedGrants(name, held, true));
+      if (this.#deferred.length > 0 || this.#grantsToRelease.length > 0) await this.#flush();
       if (this.#beats % 10 === 0) {
         for (const text of this.#statements.tidy) {
           await this.#pool.query(text.includes('$1') ? { text, values: [Math.max(this.#longestWindowMs, 86_400_000)] } : text);

@@ -14,6 +14,7 @@ export interface SqlNames {
   readonly instances: string;
   readonly sessionCounts: string;
   readonly instanceSessions: string;
+  readonly sessionSlots: string;
   readonly loginFailures: string;
   readonly bans: string;
   readonly quotaUsage: string;
@@ -42,6 +43,7 @@ export function sqlNames(schema: string = defaultSchema, option = 'schema'): Sql
     instances: `${quotedSchema}.instances`,
     sessionCounts: `${quotedSchema}.session_counts`,
     instanceSessions: `${quotedSchema}.instance_sessions`,
+    sessionSlots: `${quotedSchema}.session_slots`,
     loginFailures: `${quotedSchema}.login_failures`,
     bans: `${quotedSchema}.bans`,
     quotaUsage: `${quotedSchema}.quota_usage`,
