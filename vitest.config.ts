@@ -17,6 +17,7 @@ export default defineConfig({
       { find: /^@ftp\/storage-fs$/, replacement: source('./packages/storage-fs/src/index.ts') },
       { find: /^@ftp\/auth-http$/, replacement: source('./packages/auth-http/src/index.ts') },
       { find: /^@ftp\/storage-s3$/, replacement: source('./packages/storage-s3/src/index.ts') },
+      { find: /^@ftp\/storage-mounts$/, replacement: source('./packages/storage-mounts/src/index.ts') },
       { find: /^@ftp\/store-postgres$/, replacement: source('./packages/store-postgres/src/index.ts') },
     ],
   },

@@ -21,6 +21,7 @@ const allowedImports: Record<string, readonly string[]> = {
   'packages/auth-http': ['@ftp/plugin-api'],
   'packages/storage-fs': ['@ftp/plugin-api'],
   'packages/storage-s3': ['@ftp/plugin-api'],
+  'packages/storage-mounts': ['@ftp/plugin-api'],
   'packages/store-postgres': ['@ftp/plugin-api'],
   'packages/test-utils': [],
   'examples/auth-htpasswd': ['@ftp/plugin-api'],
@@ -38,6 +39,8 @@ const testOnlyImports: Record<string, readonly string[]> = {
   'packages/server': ['@ftp/storage-fs'],
   'packages/auth-http': ['@ftp/server', '@ftp/storage-fs'],
   'packages/storage-s3': ['@ftp/server'],
+  // The mounts' tests mount real directories and a real bucket into one tree served by a real server.
+  'packages/storage-mounts': ['@ftp/server', '@ftp/storage-fs', '@ftp/storage-s3'],
   'packages/store-postgres': ['@ftp/server', '@ftp/storage-fs'],
 };
 

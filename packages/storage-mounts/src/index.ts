@@ -1,0 +1,1 @@
+export { createMountedStorage, type MountedStorageOptions, type MountOptions } from './mounted-storage.ts';

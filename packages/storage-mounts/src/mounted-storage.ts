@@ -1,0 +1,186 @@
+import {
+  findPluginShapeProblem,
+  InvalidOptionError,
+  StorageError,
+  type AuthenticatedUser,
+  type PluginContext,
+  type StorageConnectorV1,
+  type StorageSessionV1,
+} from '@ftp/plugin-api';
+import { openConfinedSession } from './confined-session.ts';
+import { normaliseMountPath } from './mount-paths.ts';
+import { MountedSession, type OpenedMount } from './mounted-session.ts';
+
+/** One mount of the tree every user gets. */
+export interface MountOptions {
+  /** The connector serving it, or the name of one in `connectors`. */
+  readonly connector: StorageConnectorV1 | string;
+  /**
+   * The directory of the connector's storage that appears at the mount point, as a jail; "{user}" stands for the user
+   * name ("/archive/{user}"). Default: the connector's own root (its root directory, its bucket prefix). At "/" the
+   * user's own `rootDirectory` applies inside it.
+   */
+  readonly rootDirectory?: string;
+  /**
+   * Whether RNFR/RNTO may move a file between this mount and another, by copying it through the target's atomic
+   * upload and deleting the source once the copy is stored. Default true; false answers such a move 553.
+   */
+  readonly crossMountRename?: boolean;
+}
+
+export interface MountedStorageOptions {
+  /**
+   * The mounts of every user's tree: the path where each appears mapped to its connector, a connector's name in
+   * `connectors`, or `MountOptions`. Must mount "/".
+   */
+  readonly mounts: Readonly<Record<string, StorageConnectorV1 | string | MountOptions>>;
+  /**
+   * Connectors by name, for `mounts` and for the mounts user records add (`UserMounts` in
+   * `AuthenticatedUser.attributes.mounts`), which can name only these. Without it, a user record that names mounts is
+   * refused its session.
+   */
+  readonly connectors?: Readonly<Record<string, StorageConnectorV1>>;
+  /** The connector's name in logs. Default "mounts". */
+  readonly name?: string;
+}
+
+/** A mount as a session opens it. */
+interface MountDefinition {
+  readonly path: string;
+  readonly connector: StorageConnectorV1;
+  readonly rootDirectory: string | undefined;
+  readonly crossMountRename: boolean;
+}
+
+/**
+ * A storage connector that mounts several stores into one user's tree (virtual folders): "/" on the local disk,
+ * "/archive" on S3, "/shared" a directory several users see. Each path is served by the deepest mount containing it;
+ * mount points are listed in their parent directory as directories. Each mount keeps its own capabilities: an
+ * optional method (MFMT, SITE CHMOD, AVBL, APPE) is offered when one mount has it and answered 502 on a mount that
+ * lacks it. A file moves between mounts by a copy that appears whole or not at all, then a delete of the source.
+ *
+ * Every mount's session opens with the user's session, so a mount whose store is down refuses the login as its
+ * connector does (421).
+ */
+export function createMountedStorage(options: MountedStorageOptions): StorageConnectorV1 {
+  const connectors = new Map<string, StorageConnectorV1>();
+  for (const [name, connector] of Object.entries(options.connectors ?? {})) {
+    connectors.set(name, checkedConnector(connector, `connectors.${name}`));
+  }
+  const defaults = new Map<string, MountDefinition>();
+  for (const [path, value] of Object.entries(options.mounts)) {
+    const mountPath = normaliseMountPath(path);
+    if (mountPath === undefined) throw new InvalidOptionError(`mounts.${path}`, 'a mount point is an absolute path without "." or ".."');
+    if (defaults.has(mountPath)) throw new InvalidOptionError(`mounts.${path}`, `mounts ${mountPath} twice`);
+    defaults.set(mountPath, definitionOf(mountPath, value, connectors, `mounts.${path}`));
+  }
+  if (!defaults.has('/')) throw new InvalidOptionError('mounts', 'must mount "/", the root of every user\'s tree');
+  const every = [...new Set([...connectors.values(), ...[...defaults.values()].map((mount) => mount.connector)])];
+
+  return {
+    specificationVersion: 'v1',
+    name: options.name ?? 'mounts',
+    // The user's rootDirectory goes to the "/" mount's connector, which jails it (or is prefixed here).
+    appliesRootDirectory: true,
+    async openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
+      const mounts = new Map(defaults);
+      for (const mount of userMounts(user, connectors)) mounts.set(mount.path, mount);
+      const opening = [...mounts.values()].map(async (mount): Promise<OpenedMount> => {
+        const session = await openConfinedSession(mount.connector, user, mountRootOf(mount, user), context);
+        return { path: mount.path, session, crossMountRename: mount.crossMountRename };
+      });
+      const results = await Promise.allSettled(opening);
+      const opened = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) {
+        await Promise.allSettled(opened.map((mount) => mount.session.close?.()));
+        throw failed.reason;
+      }
+      return new MountedSession(opened);
+    },
+    async checkHealth(): Promise<void> {
+      await Promise.all(every.map((connector) => connector.checkHealth?.()));
+    },
+    async close(): Promise<void> {
+      const results = await Promise.allSettled(every.map((connector) => connector.close?.()));
+      const failed = results.find((result) => result.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
+    },
+  };
+}
+
+function checkedConnector(value: unknown, option: string): StorageConnectorV1 {
+  const problem = findPluginShapeProblem('storage', value, option);
+  if (problem === undefined) return value as StorageConnectorV1;
+  throw new InvalidOptionError(
+    option,
+    problem.problem === 'not-an-object' ? `a storage connector is an object, got ${problem.got}` : `has no ${problem.method}() method`,
+  );
+}
+
+function definitionOf(
+  path: string,
+  value: StorageConnectorV1 | string | MountOptions,
+  connectors: ReadonlyMap<string, StorageConnectorV1>,
+  option: string,
+): MountDefinition {
+  const spec: MountOptions = typeof value === 'string' || 'openSession' in value ? { connector: value } : value;
+  let connector: StorageConnectorV1;
+  if (typeof spec.connector === 'string') {
+    const named = connectors.get(spec.connector);
+    if (named === undefined) throw new InvalidOptionError(option, `names the connector "${spec.connector}", which is not in connectors`);
+    connector = named;
+  } else {
+    connector = checkedConnector(spec.connector, `${option}.connector`);
+  }
+  if (spec.rootDirectory !== undefined && typeof spec.rootDirectory !== 'string') {
+    throw new InvalidOptionError(`${option}.rootDirectory`, 'must be a string');
+  }
+  if (spec.crossMountRename !== undefined && typeof spec.crossMountRename !== 'boolean') {
+    throw new InvalidOptionError(`${option}.crossMountRename`, 'must be true or false');
+  }
+  return { path, connector, rootDirectory: spec.rootDirectory, crossMountRename: spec.crossMountRename ?? true };
+}
+
+/**
+ * The mounts a user record adds (`attributes.mounts`), each naming a connector of `connectors`. Anything it cannot
+ * read refuses the session (`EACCES`): a user record's mistake never opens more than the operator meant, nor is it
+ * silently dropped.
+ */
+function userMounts(user: AuthenticatedUser, connectors: ReadonlyMap<string, StorageConnectorV1>): MountDefinition[] {
+  const value = user.attributes?.mounts;
+  if (value === undefined) return [];
+  const refuse = (reason: string): never => {
+    throw new StorageError('EACCES', `the mounts of user ${JSON.stringify(user.username)}: ${reason}`, { path: '/' });
+  };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse('attributes.mounts is not an object');
+  return Object.entries(value as Record<string, unknown>).map(([path, spec]) => {
+    const mountPath = normaliseMountPath(path) ?? refuse(`${JSON.stringify(path)} is not an absolute path without "." or ".."`);
+    const named = typeof spec === 'string' ? { connector: spec } : spec;
+    if (typeof named !== 'object' || named === null || typeof (named as { connector?: unknown }).connector !== 'string') {
+      return refuse(`${mountPath} names no connector`);
+    }
+    try {
+      return definitionOf(mountPath, named as MountOptions, connectors, `attributes.mounts.${mountPath}`);
+    } catch (error) {
+      return refuse(error instanceof Error ? error.message : String(error));
+    }
+  });
+}
+
+/** The directory of the mount's storage that is its root for `user`. */
+function mountRootOf(mount: MountDefinition, user: AuthenticatedUser): string | undefined {
+  const configured = mount.rootDirectory === undefined ? undefined : withUserName(mount.rootDirectory, user.username);
+  if (mount.path !== '/' || user.rootDirectory === undefined) return configured;
+  // At "/", the user's own jail lies inside the mount's: it can only narrow it.
+  return configured === undefined ? user.rootDirectory : `${configured}/${user.rootDirectory}`;
+}
+
+/** `template` with "{user}" replaced; a user name that is not one path segment refuses the session. */
+function withUserName(template: string, username: string): string {
+  if (!template.includes('{user}')) return template;
+  if (username === '' || username === '.' || username === '..' || /[/\\\0]/.test(username)) {
+    throw new StorageError('EACCES', `user name ${JSON.stringify(username)} cannot name a directory`, { path: '/' });
+  }
+  return template.replaceAll('{user}', username);
+}
