@@ -1,0 +1,196 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LoggedProcess } from '@ftp/test-utils';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from '@ftp/test-utils/postgres';
+import { Client, FTPError } from 'basic-ftp';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { assertCliBuilt, cleanEnvironment, listeningPort, runCli } from './support/cli.ts';
+
+// `ftp-server users` run as operators run it (the built CLI, the server's config file), against a server started
+// from the same config: each change is seen by the next FTP login, without a restart.
+
+/** The app's package directory, where its devDependency @ftp/store-postgres is installed. */
+const appDirectory = fileURLToPath(new URL('..', import.meta.url));
+
+let directory: string;
+
+beforeAll(assertCliBuilt);
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'ftp-users-command-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** `ftp-server users ...args`; resolves once it has exited. */
+async function users(args: readonly string[], options: { input?: string; cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Finished> {
+  const command = runCli(['users', ...args], { cwd: options.cwd ?? directory, ...options });
+  const code = await command.closed;
+  return { code, stdout: command.stdout(), stderr: command.stderr() };
+}
+
+/** Logs in and resolves with the working directory, or with the reply code of a refused login. */
+async function login(port: number, user: string, password: string): Promise<string | number> {
+  const client = new Client(10_000);
+  try {
+    await client.access({ host: '127.0.0.1', port, user, password });
+    return await client.pwd();
+  } catch (error) {
+    if (error instanceof FTPError) return error.code;
+    throw error;
+  } finally {
+    client.close();
+  }
+}
+
+async function writeConfig(document: Record<string, unknown>): Promise<string> {
+  const file = join(directory, 'ftp.json');
+  await mkdir(join(directory, 'files', 'in'), { recursive: true });
+  await writeFile(
+    file,
+    JSON.stringify({ ftpAddr: '127.0.0.1', ftpPort: 0, storageConnector: 'fs', storageConfig: { root: './files' }, ...document }),
+  );
+  return file;
+}
+
+/** Runs add, passwd, disable and enable through the CLI, each followed by logins on the running server. */
+async function exerciseLifecycle(config: string, server: LoggedProcess, cwd: string): Promise<void> {
+  const port = await listeningPort(server);
+  expect(await login(port, 'alice', 'first secret')).toBe(530);
+
+  const added = await users(['add', 'alice', '--home', '/in', '--password-stdin', '--config', config], { input: 'first secret\n', cwd });
+  expect(added).toMatchObject({ code: 0, stdout: 'added user "alice"\n' });
+  expect(await login(port, 'alice', 'first secret')).toBe('/in');
+
+  const changed = await users(['passwd', 'alice', '--password-stdin', '--config', config], { input: 'second secret', cwd });
+  expect(changed.code).toBe(0);
+  expect(await login(port, 'alice', 'first secret')).toBe(530);
+  expect(await login(port, 'alice', 'second secret')).toBe('/in');
+
+  expect((await users(['disable', 'alice', '--config', config], { cwd })).code).toBe(0);
+  expect(await login(port, 'alice', 'second secret')).toBe(530);
+  const listed = await users(['list', '--json', '--config', config], { cwd });
+  expect(listed.code).toBe(0);
+  expect(JSON.parse(listed.stdout)).toEqual([{ username: 'alice', enabled: false, homeDirectory: '/in' }]);
+
+  expect((await users(['enable', 'alice', '--config', config], { cwd })).code).toBe(0);
+  expect(await login(port, 'alice', 'second secret')).toBe('/in');
+
+  const again = await users(['add', 'alice', '--password-stdin', '--config', config], { input: 'third secret', cwd });
+  expect(again.code).toBe(1);
+  expect(again.stderr).toContain('user "alice" already exists');
+  const unknown = await users(['passwd', 'nobody', '--password-stdin', '--config', config], { input: 'x', cwd });
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('no user "nobody"');
+
+  for (const output of [added, changed, again, listed]) {
+    expect(output.stdout + output.stderr).not.toMatch(/secret|\$scrypt\$/);
+  }
+  expect(server.stdout() + server.stderr()).not.toMatch(/first secret|second secret|third secret/);
+}
+
+describe('ftp-server users with the local authenticator', () => {
+  it('adds, changes, disables and enables a user of the users file, each applied at the next login', async () => {
+    const usersFile = join(directory, 'users.json');
+    await writeFile(usersFile, JSON.stringify({ users: [] }));
+    const config = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' } });
+    const server = runCli(['--config', config]);
+    await exerciseLifecycle(config, server, directory);
+    expect(await readFile(usersFile, 'utf8')).not.toContain('secret');
+  });
+
+  it('reads the config named by FTP_CONFIG, and lists as a table', async () => {
+    await writeFile(join(directory, 'users.json'), JSON.stringify({ users: [] }));
+    const config = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' } });
+    const env = cleanEnvironment({ FTP_CONFIG: config });
+    expect((await users(['add', 'bob', '--root', '/b', '--password-stdin'], { input: 'pw', env })).code).toBe(0);
+    const listed = await users(['list'], { env });
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^USER +STATE +HOME +ROOT\nbob +enabled +\/ +\/b\n$/);
+  });
+
+  it('loses no user when several commands add at once', async () => {
+    await writeFile(join(directory, 'users.json'), JSON.stringify({ users: [] }));
+    const config = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' } });
+    const names = ['u1', 'u2', 'u3', 'u4'];
+    const results = await Promise.all(
+      names.map((name) => users(['add', name, '--password-stdin', '--config', config], { input: `${name}-pw` })),
+    );
+    expect(results.map((result) => result.code)).toEqual([0, 0, 0, 0]);
+    const listed = JSON.parse((await users(['list', '--json', '--config', config])).stdout) as { username: string }[];
+    expect(listed.map((user) => user.username)).toEqual(names);
+  });
+
+  it('exits 2 naming the cause for usage and configuration errors', async () => {
+    const inline = await writeConfig({ authenticator: 'no-auth' });
+    const noCapability = await users(['list', '--config', inline]);
+    expect(noCapability).toMatchObject({ code: 2 });
+    expect(noCapability.stderr).toBe('ftp-server: the configured authenticator (no-auth) cannot write users\n');
+
+    const noConfig = await users(['list']);
+    expect(noConfig.code).toBe(2);
+    expect(noConfig.stderr).toContain('--config FILE or FTP_CONFIG');
+
+    const unknownAction = await users(['rename', 'x', '--config', inline]);
+    expect(unknownAction.code).toBe(2);
+    expect(unknownAction.stderr).toContain('unknown action "rename"');
+
+    const misplaced = await users(['disable', 'x', '--json', '--config', inline]);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--json does not apply to "users disable"');
+
+    await writeFile(join(directory, 'users.json'), JSON.stringify({ users: [] }));
+    const local = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' } });
+    // No terminal to prompt on, and no --password-stdin: refused before anything is written.
+    const noPrompt = await users(['add', 'carol', '--config', local]);
+    expect(noPrompt.code).toBe(2);
+    expect(noPrompt.stderr).toContain('give --password-stdin');
+    const relativeHome = await users(['add', 'carol', '--home', 'in', '--password-stdin', '--config', local], { input: 'pw' });
+    expect(relativeHome.code).toBe(2);
+    expect(relativeHome.stderr).toContain('--home must be an absolute path');
+    expect(JSON.parse(await readFile(join(directory, 'users.json'), 'utf8'))).toEqual({ users: [] });
+
+    const help = await users(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('ftp-server users add <name>');
+  });
+});
+
+describe.skipIf(postgresBin === undefined)(
+  `ftp-server users with @ftp/store-postgres${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`,
+  () => {
+    let postgres: TestPostgres;
+    beforeAll(async () => {
+      postgres = await startPostgres();
+    }, 60_000);
+    afterAll(() => postgres?.destroy(), 60_000);
+
+    it('adds, changes, disables and enables a row of the users table, each applied at the next login', async () => {
+      const connectionString = await postgres.createDatabase();
+      const config = await writeConfig({ authenticator: '@ftp/store-postgres', authenticatorConfig: { connectionString } });
+      // The store-postgres package is found from the working directory, as from a deployment's.
+      const server = runCli(['--config', config], { cwd: appDirectory });
+      await exerciseLifecycle(config, server, appDirectory);
+      const rows = await postgres.query('SELECT password_hash FROM ftp.users WHERE username = $1', ['alice'], connectionString);
+      expect(rows.rows[0].password_hash).toMatch(/^\$scrypt\$/);
+    });
+
+    it('exits 1 naming the database when it cannot be reached', async () => {
+      const config = await writeConfig({
+        authenticator: '@ftp/store-postgres',
+        authenticatorConfig: { connectionString: 'postgres://postgres@127.0.0.1:1/ftp', connectTimeoutMs: 1_000 },
+      });
+      const result = await users(['list', '--config', config], { cwd: appDirectory });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^ftp-server: .*users schema/);
+    });
+  },
+);
