@@ -231,6 +231,24 @@ describe('RANG with STOR', () => {
     expect(await contentOf(session, 'hello.txt')).toBe('HELLO WORLD');
   });
 
+  it("counts against the user's byte quota only what the range adds to the file", async () => {
+    // 11 bytes stored, 20 allowed: a range from byte 6 replaces 5 bytes, so 14 bytes fit and 15 do not.
+    const session = createSessionHarness({
+      storage: createMemoryStorage({ files: { '/hello.txt': 'hello world' } }),
+      options: { userDefaults: { quota: { maxBytes: 20 } } },
+    });
+    onTestFinished(() => session.close());
+    await session.login();
+    await session.send('TYPE I');
+    await session.send('RANG 6 99');
+    expect(codes(await session.upload('STOR hello.txt', Buffer.alloc(15, 'y')))).toEqual(['150', '552']);
+    expect(await contentOf(session, 'hello.txt')).toBe('hello world');
+    await session.send('RANG 6 99');
+    expect(codes(await session.upload('STOR hello.txt', Buffer.alloc(14, 'y')))).toEqual(['150', '226']);
+    expect(await contentOf(session, 'hello.txt')).toBe(`hello ${'y'.repeat(14)}`);
+    expect(await session.send('SITE QUOTA')).toEqual(['200 Quota: 20 of 20 bytes, 1 of unlimited files.']);
+  });
+
   it('refuses APPE and STOU after RANG with 503 and forgets the range', async () => {
     const session = await loggedIn();
     await session.send('RANG 0 4');
