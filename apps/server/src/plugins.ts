@@ -9,7 +9,7 @@ import {
 } from '@ftp/plugin-api';
 import type { AppConfig } from './config.ts';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
-import { resolvePluginUrl } from './package-resolution.ts';
+import { packageNameOf, resolvePluginUrl } from './package-resolution.ts';
 
 /** The second argument of a plugin package's factory (the contract's type, re-exported for the app's modules). */
 export type { PluginEnvironment } from '@ftp/plugin-api';
@@ -97,14 +97,22 @@ const appDirectory = fileURLToPath(new URL('.', import.meta.url));
 async function importOptionalPackage<T>(key: string, name: string, packageName: string, environment: PluginEnvironment): Promise<T> {
   const directories = [...new Set([appDirectory, environment.configDirectory, process.cwd()])];
   const url = resolveOrExplain(key, packageName, directories);
-  if (url === undefined) {
-    throw new ConfigError(
-      key,
-      `"${name}" needs the package ${packageName}, which is not installed: run "npm install ${packageName}" in ` +
-        `${environment.configDirectory} (or "npm install -g ${packageName}" when ftp-server is installed globally)`,
-    );
-  }
+  if (url === undefined) throw notInstalled(key, `"${name}" needs the package ${packageName}, which`, packageName, environment);
   return (await importModule(key, packageName, url)) as T;
+}
+
+/**
+ * The app's optional peer packages, which a config may also name in full (`"authenticator": "@ftp/store-postgres"`):
+ * looked up next to the app first, as for their short names, and named with the command to install when missing.
+ */
+const optionalPeerPackages: ReadonlySet<string> = new Set(['@ftp/auth-http', '@ftp/storage-s3', '@ftp/store-postgres']);
+
+function notInstalled(key: string, subject: string, packageName: string, environment: PluginEnvironment): ConfigError {
+  return new ConfigError(
+    key,
+    `${subject} is not installed: run "npm install ${packageName}" in ${environment.configDirectory} ` +
+      `(or "npm install -g ${packageName}" when ftp-server is installed globally)`,
+  );
 }
 
 /** Resolves a plugin specifier; a package that is found but does not resolve is a `ConfigError` with Node's reason. */
@@ -161,8 +169,10 @@ async function loadFactory(
   environment: PluginEnvironment,
   builtIns: readonly string[],
 ): Promise<Factory> {
-  const directories = [...new Set([environment.configDirectory, process.cwd()])];
+  const isOptionalPeer = optionalPeerPackages.has(packageNameOf(specifier));
+  const directories = [...new Set([...(isOptionalPeer ? [appDirectory] : []), environment.configDirectory, process.cwd()])];
   const url = resolveOrExplain(key, specifier, directories);
+  if (url === undefined && isOptionalPeer) throw notInstalled(key, `"${specifier}"`, packageNameOf(specifier), environment);
   if (url === undefined) {
     const where =
       specifier.startsWith('.') || isAbsolute(specifier)
