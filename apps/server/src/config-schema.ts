@@ -316,6 +316,12 @@ export const configSchema = z.strictObject({
     env: 'SERVER_NAME',
     defaultValue: 'FTP server',
   }),
+  encoding: documented(nonEmptyText().exactOptional(), {
+    description:
+      'charset of command lines, replies and listing names for clients that never send `OPTS UTF8 ON` (`gbk`, `shift_jis`, `latin1`, or another charset iconv-lite knows that keeps ASCII); names on storage stay UTF-8',
+    env: 'FTP_ENCODING',
+    defaultValue: 'utf-8',
+  }),
   authenticator: documented(nonEmptyText(), {
     description: '`no-auth`, `passthrough`, `local`, `http-basic`, `http-digest`, `http-bearer`, `webhook`, or a package name / path',
     env: 'AUTHENTICATOR',

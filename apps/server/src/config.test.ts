@@ -91,6 +91,7 @@ describe('environment overrides', () => {
     ['FTP_ADDR', '0.0.0.0', 'ftpAddr', '0.0.0.0'],
     ['PASV_ADDRESS', '198.51.100.1', 'pasvAddress', '198.51.100.1'],
     ['SERVER_NAME', 'Env name', 'serverName', 'Env name'],
+    ['FTP_ENCODING', 'gbk', 'encoding', 'gbk'],
     ['AUTHENTICATOR', 'passthrough', 'authenticator', 'passthrough'],
     ['AUTHENTICATOR_CONFIG', '{"usersFile":"u.json"}', 'authenticatorConfig', { usersFile: 'u.json' }],
     ['STORAGE_CONNECTOR', 'my-storage', 'storageConnector', 'my-storage'],

@@ -204,6 +204,7 @@ export function serverOptions(
     host: config.ftpAddr,
     port: config.ftpPort,
     serverName: config.serverName,
+    encoding: config.encoding,
     passive: Object.keys(passive).length === 0 ? undefined : passive,
     requireDataPeerMatch: config.requireDataPeerMatch,
     allowActiveMode: config.allowActiveMode,
