@@ -13,11 +13,11 @@ import { installProject, isListeningLine, packageNamed, packPackage, run, runOrT
 // The command-line package as a new user gets it: packed, installed with plain npm outside the workspace (into a
 // project for `npx @ftp/cli`, and into a global prefix for `npm i -g @ftp/cli`), started with the embedded default
 // and with a config file, and logged into with an FTP client. The optional plugin packages (@ftp/storage-s3,
-// @ftp/auth-http) are not installed with it: a config that names one works once the user installs it, and says
-// which package to install until then.
+// @ftp/auth-http, @ftp/store-postgres) are not installed with it: a config that names one works once the user
+// installs it, and says which package to install until then.
 
 const cliPackages = ['@ftp/cli', '@ftp/server', '@ftp/plugin-api', '@ftp/protocol', '@ftp/storage-fs'];
-const optionalPackages = ['@ftp/auth-http', '@ftp/storage-s3'];
+const optionalPackages = ['@ftp/auth-http', '@ftp/storage-s3', '@ftp/store-postgres'];
 const installTimeout = 300_000;
 const cliVersion = packageNamed('@ftp/cli')!.manifest.version;
 
@@ -165,6 +165,58 @@ describe('@ftp/cli installed with npm into an empty project, run with npx', () =
       `ftp-server: configuration error: storageConnector: "s3" needs the package @ftp/storage-s3, which is not installed: ` +
         `run "npm install @ftp/storage-s3" in ${project}`,
     );
+  });
+
+  it('names the package to install when the config names @ftp/store-postgres, to serve and to manage users', async () => {
+    await writeFile(
+      join(project, 'postgres.json'),
+      JSON.stringify({
+        ftpPort: 0,
+        authenticator: '@ftp/store-postgres',
+        authenticatorConfig: { connectionString: 'postgres://ftp@127.0.0.1:1/ftp' },
+        storageConnector: 'fs',
+        storageConfig: { root: './files' },
+      }),
+    );
+    const hint =
+      `ftp-server: configuration error: authenticator: "@ftp/store-postgres" is not installed: ` +
+      `run "npm install @ftp/store-postgres" in ${project}`;
+    for (const args of [
+      ['--config', 'postgres.json'],
+      ['users', 'list', '--config', 'postgres.json'],
+    ]) {
+      const result = await run('npx', ['--no-install', '@ftp/cli', ...args], { cwd: project, env: userEnvironment() });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.output).toContain(hint);
+    }
+  });
+
+  it('adds a user to the users file with ftp-server users, who then logs in', async () => {
+    await writeFile(join(project, 'managed-users.json'), JSON.stringify({ users: [] }));
+    await writeFile(
+      join(project, 'managed.json'),
+      JSON.stringify({
+        ftpAddr: '127.0.0.1',
+        ftpPort: 0,
+        authenticator: 'local',
+        authenticatorConfig: { usersFile: 'managed-users.json' },
+        storageConnector: 'fs',
+        storageConfig: { root: './managed-files' },
+      }),
+    );
+    const adding = spawnLogged(
+      'npx',
+      ['--no-install', '@ftp/cli', 'users', 'add', 'erin', '--password-stdin', '--config', 'managed.json'],
+      {
+        cwd: project,
+        env: userEnvironment(),
+        input: 'open sesame\n',
+      },
+    );
+    expect(await adding.closed, adding.stderr()).toBe(0);
+    const server = await startCli('npx', ['--no-install', '@ftp/cli', '--config', 'managed.json'], project, userEnvironment());
+    expect(await uploadAndList(server.port, 'erin', 'open sesame', 'note.txt', 'from a managed user')).toEqual(['note.txt']);
+    expect(await stop(server)).toContain('stopped');
   });
 });
 
