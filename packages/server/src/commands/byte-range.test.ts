@@ -81,17 +81,22 @@ describe('RANG with RETR', () => {
     expect(await contentOf(session, 'hello.txt')).toBe('hello world');
   });
 
-  it('stops at the end of the file, and answers 554 before 150 to a range that starts beyond it (the range is used up)', async () => {
+  it('answers 554 before 150 to a range that goes beyond the last byte of the file, and the range is used up', async () => {
     const session = await loggedIn();
-    await session.send('RANG 6 1000');
+    await session.send('RANG 6 10');
     const { replies, data } = await session.download('RETR hello.txt');
     expect(replies[0]).toContain(', bytes 6-10 (5 bytes)');
     expect(data.toString()).toBe('world');
-    await session.send('RANG 11 20');
-    expect(await session.download('RETR hello.txt')).toEqual({
-      replies: ['554 Byte range 11-20 starts beyond the last byte of the file (11 bytes).'],
-      data: Buffer.alloc(0),
-    });
+    for (const [first, last] of [
+      [6, 11],
+      [11, 20],
+    ]) {
+      await session.send(`RANG ${first} ${last}`);
+      expect(await session.download('RETR hello.txt')).toEqual({
+        replies: [`554 Byte range ${first}-${last} goes beyond the last byte of the file (11 bytes).`],
+        data: Buffer.alloc(0),
+      });
+    }
     expect(await contentOf(session, 'hello.txt')).toBe('hello world');
   });
 
@@ -133,11 +138,11 @@ describe('RANG with HASH', () => {
     await session.send('RANG 10 99');
     expect(await session.send('HASH data.bin')).toEqual([`213 SHA-256 10-100 ${sha256(content.subarray(10, 100))} data.bin`]);
     expect(await session.send('HASH data.bin')).toEqual([`213 SHA-256 0-100000 ${sha256(content)} data.bin`]);
-    await session.send('RANG 99000 200000');
+    await session.send('RANG 99000 99999');
     expect(await session.send('HASH data.bin')).toEqual([`213 SHA-256 99000-100000 ${sha256(content.subarray(99_000))} data.bin`]);
-    await session.send('RANG 100000 100001');
+    await session.send('RANG 99000 100000');
     expect(await session.send('HASH data.bin')).toEqual([
-      '554 Byte range 100000-100001 starts beyond the last byte of the file (100000 bytes).',
+      '554 Byte range 99000-100000 goes beyond the last byte of the file (100000 bytes).',
     ]);
   });
 
@@ -182,11 +187,11 @@ describe('RANG with STOR', () => {
     ]);
     expect(await contentOf(session, 'hello.txt')).toBe('hello WORLD');
     // A range may run past the end: the file grows.
-    await session.send('RANG 6 99');
+    await session.send('RANG 6 15');
     expect(codes(await session.upload('STOR hello.txt', Buffer.from('there, you')))).toEqual(['150', '226']);
     expect(await contentOf(session, 'hello.txt')).toBe('hello there, you');
     // From byte 0 on a new file.
-    await session.send('RANG 0 99');
+    await session.send('RANG 0 4');
     expect(codes(await session.upload('STOR new.txt', Buffer.from('fresh')))).toEqual(['150', '226']);
     expect(await contentOf(session, 'new.txt')).toBe('fresh');
   });
@@ -218,6 +223,19 @@ describe('RANG with STOR', () => {
     expect(await contentOf(session, 'hello.txt')).toBe('hello world');
   });
 
+  it('answers 426 to an upload whose data ends before the range is full, before the storage commits it', async () => {
+    const session = await loggedIn();
+    await session.send('RANG 6 15');
+    expect(await session.upload('STOR hello.txt', Buffer.from('WORLD'))).toEqual([
+      '150 Ok to send bytes 6-15 of hello.txt.',
+      '426 The data ended after 5 of the 10 bytes of byte range 6-15: transfer aborted.',
+    ]);
+    expect(await contentOf(session, 'hello.txt')).toBe('hello world');
+    await session.send('RANG 0 99');
+    expect(codes(await session.upload('STOR new.txt', Buffer.from('short')))).toEqual(['150', '426']);
+    expect(codes((await session.download('RETR new.txt')).replies)).toEqual(['550']);
+  });
+
   it('answers 504 where the storage cannot write at an offset, and still writes a range that starts at 0', async () => {
     const session = await loggedIn(storageWithoutResume());
     await session.send('RANG 6 10');
@@ -226,7 +244,7 @@ describe('RANG with STOR', () => {
       '504 Not supported by this storage.',
     ]);
     expect(await contentOf(session, 'hello.txt')).toBe('hello world');
-    await session.send('RANG 0 20');
+    await session.send('RANG 0 10');
     expect(codes(await session.upload('STOR hello.txt', Buffer.from('HELLO WORLD')))).toEqual(['150', '226']);
     expect(await contentOf(session, 'hello.txt')).toBe('HELLO WORLD');
   });
@@ -240,10 +258,13 @@ describe('RANG with STOR', () => {
     onTestFinished(() => session.close());
     await session.login();
     await session.send('TYPE I');
-    await session.send('RANG 6 99');
-    expect(codes(await session.upload('STOR hello.txt', Buffer.alloc(15, 'y')))).toEqual(['150', '552']);
+    await session.send('RANG 6 20');
+    expect(await session.upload('STOR hello.txt', Buffer.alloc(15, 'y'))).toEqual([
+      '150 Ok to send bytes 6-20 of hello.txt.',
+      '552 Exceeded storage allocation.',
+    ]);
     expect(await contentOf(session, 'hello.txt')).toBe('hello world');
-    await session.send('RANG 6 99');
+    await session.send('RANG 6 19');
     expect(codes(await session.upload('STOR hello.txt', Buffer.alloc(14, 'y')))).toEqual(['150', '226']);
     expect(await contentOf(session, 'hello.txt')).toBe(`hello ${'y'.repeat(14)}`);
     expect(await session.send('SITE QUOTA')).toEqual(['200 Quota: 20 of 20 bytes, 1 of unlimited files.']);

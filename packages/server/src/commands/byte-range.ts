@@ -38,18 +38,18 @@ export function parseTransferRange(argument: string): TransferRange | typeof res
 const invalidRestartReply = 554;
 
 /**
- * RETR and HASH of a range: the range's end within a file of `size` bytes (excluded, as `ByteRange` counts it). A range
- * that starts on or after the end of the file has no byte to send (554, before any data connection opens); one that
- * runs past the end stops there, as an HTTP range does, and the reply says how many bytes that leaves.
+ * RETR and HASH of a range: the range's end (excluded, as `ByteRange` counts it) in a file of `size` bytes. The range
+ * is sent or hashed exactly or not at all: one that goes beyond the file's last byte is 554 before any data connection
+ * opens, as proftpd answers it, rather than cut short where a client counting on its bytes would not notice.
  */
-export function rangeEndWithin(range: TransferRange, size: number): number {
-  if (range.first >= size) {
+export function rangeEndIn(range: TransferRange, size: number): number {
+  if (range.last >= size) {
     throw new ReplyError(
       invalidRestartReply,
-      `Byte range ${range.first}-${range.last} starts beyond the last byte of the file (${size} bytes).`,
+      `Byte range ${range.first}-${range.last} goes beyond the last byte of the file (${size} bytes).`,
     );
   }
-  return Math.min(range.last + 1, size);
+  return range.last + 1;
 }
 
 /**
@@ -74,7 +74,7 @@ export function checkRangeUpload(range: TransferRange, existingSize: number | un
   }
 }
 
-/** The first `count` bytes of `source`; stopping early returns its iterator, which releases the file. */
+/** The first `count` bytes of `source` (fewer if it ends first); stopping early returns its iterator, which releases the file. */
 export async function* firstBytes(source: AsyncIterable<Uint8Array>, count: number): AsyncGenerator<Uint8Array> {
   let left = count;
   if (left <= 0) return;
@@ -89,21 +89,30 @@ export async function* firstBytes(source: AsyncIterable<Uint8Array>, count: numb
 }
 
 /**
- * The data of a ranged STOR, which may fill the range but not pass it: the first chunk that would write beyond its last
- * byte stops the upload with 552 before it reaches the storage ("exceeded storage allocation", RFC 959 §4.2: the range
- * is the space the client asked for). Nothing outside the range is written.
+ * The data of a ranged STOR, which must fill the range exactly (draft-bryan-ftp-range; proftpd aborts a ranged upload
+ * that ends short or runs over too). The first chunk that would write beyond the range's last byte stops the upload
+ * with 552 before it reaches the storage ("exceeded storage allocation", RFC 959 §4.2: the range is the space the
+ * client asked for), so nothing outside the range is written. Data that ends before the range is full is 426, thrown
+ * before the storage commits: a replace (a range from byte 0) then leaves the file as it was, while a resume may keep
+ * what it wrote in place, as an interrupted REST+STOR does.
  */
-export async function* withinRange(data: AsyncIterable<Uint8Array>, range: TransferRange): AsyncGenerator<Uint8Array> {
-  const allowed = range.last - range.first + 1;
+export async function* fillingRange(data: AsyncIterable<Uint8Array>, range: TransferRange): AsyncGenerator<Uint8Array> {
+  const expected = range.last - range.first + 1;
   let received = 0;
   for await (const chunk of data) {
     received += chunk.byteLength;
-    if (received > allowed) {
+    if (received > expected) {
       throw new ReplyError(
         ReplyCode.ExceededStorageAllocation,
-        `More data than the ${allowed} bytes of byte range ${range.first}-${range.last}: upload stopped.`,
+        `More data than the ${expected} bytes of byte range ${range.first}-${range.last}: upload stopped.`,
       );
     }
     yield chunk;
+  }
+  if (received < expected) {
+    throw new ReplyError(
+      ReplyCode.ConnectionClosedTransferAborted,
+      `The data ended after ${received} of the ${expected} bytes of byte range ${range.first}-${range.last}: transfer aborted.`,
+    );
   }
 }

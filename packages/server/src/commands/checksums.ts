@@ -3,7 +3,7 @@ import { ReplyCode } from '@ftp/protocol';
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { defineCommand } from '../session/define-command.ts';
-import { rangeEndWithin } from './byte-range.ts';
+import { rangeEndIn } from './byte-range.ts';
 import { checksumOfRange, type ByteRange, type RangeChecksum } from './content-checksum.ts';
 import { requireFile } from './path-checks.ts';
 
@@ -96,12 +96,12 @@ export const checksumCommands = [
     syntax: 'HASH <sp> pathname',
     async handle(context, argument) {
       const algorithm = context.state.hashAlgorithm;
-      // A RANG range before HASH hashes that range, cut at the end of the file (draft-bryan-ftpext-hash-02 §3.3); a
+      // A RANG range before HASH hashes that range, which must lie in the file (draft-bryan-ftpext-hash-02 §3.3); a
       // REST offset hashes from there to the end. The reply names the range that was hashed.
       const range = context.takeTransferRange();
       const start = context.state.restartOffset;
       const result = await checksumOf(context, context.resolvePath(argument), algorithm, (size) => {
-        if (range !== undefined) return { start: range.first, end: rangeEndWithin(range, size) };
+        if (range !== undefined) return { start: range.first, end: rangeEndIn(range, size) };
         if (start > size) throw new ReplyError(invalidRestReply, `Restart offset ${start} is beyond the end of the file.`);
         return { start, end: size };
       });

@@ -10,7 +10,7 @@ import { sendToClient } from './transfer.ts';
 import { requireDirectory, requireFile, requireMovableDirectory, requireStaysUnreadable } from './path-checks.ts';
 import { checkUploadTarget, runUpload } from './upload.ts';
 import { checkBeforeUpload } from './before-upload.ts';
-import { checkRangeUpload, firstBytes, parseTransferRange, rangeEndWithin, resetRange, withinRange } from './byte-range.ts';
+import { checkRangeUpload, fillingRange, firstBytes, parseTransferRange, rangeEndIn, resetRange } from './byte-range.ts';
 import type { TransferRange } from '../session/session-state.ts';
 
 /** RFC 3659 §5.4: a REST offset the file cannot honour. */
@@ -35,12 +35,12 @@ function announcedSize(context: CommandContext, path: string): Promise<number | 
     );
 }
 
-/** RANG+RETR: the range's bytes, cut at the end of the file; checked against the file before any data channel opens. */
+/** RANG+RETR: exactly the range's bytes, checked against the file before any data channel opens. */
 async function retrieveRange(context: LoggedInCommandContext, path: string, range: TransferRange): Promise<void> {
   const storage = context.storage();
   const entry = await storage.stat(path, context.callOptions());
   if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
-  const length = rangeEndWithin(range, entry.size) - range.first;
+  const length = rangeEndIn(range, entry.size) - range.first;
   const limiters = context.limits.limitersFor(context.state.user.username, 'download');
   const ascii = context.state.transferType === 'A';
   await sendToClient(context, {
@@ -73,7 +73,7 @@ async function storeRange(context: LoggedInCommandContext, path: string, range: 
     openingText: `Ok to send bytes ${range.first}-${range.last} of ${baseName(path)}.`,
     completionText: 'Transfer complete.',
     // A storage that cannot resume refuses an offset with ENOTSUP, which is 504 like every storage refusal of one.
-    write: (data, signal) => storage.write(path, withinRange(data, range), { offset: range.first, signal }),
+    write: (data, signal) => storage.write(path, fillingRange(data, range), { offset: range.first, signal }),
   });
 }
 
