@@ -148,6 +148,18 @@ describe('a GBK client over a real socket, with encoding "gbk"', () => {
     expect((await session.command(`CWD /${directory}`)).code).toBe(250);
   });
 
+  it('renames and deletes by GBK names', async () => {
+    const { root, port } = await legacyServer('gbk');
+    await writeFile(join(root, `${chinese}.txt`), 'x');
+    const session = await charsetSession(port, 'gbk');
+    const renamed = '\u6587\u4ef6.txt'; // 文件.txt
+    expect((await session.command(`RNFR ${chinese}.txt`)).code).toBe(350);
+    expect((await session.command(`RNTO ${renamed}`)).code).toBe(250);
+    expect(await readdir(root)).toEqual([renamed]);
+    expect((await session.command(`DELE ${renamed}`)).code).toBe(250);
+    expect(await readdir(root)).toEqual([]);
+  });
+
   it('answers a byte sequence GBK does not define with 500, and the session goes on', async () => {
     const { port } = await legacyServer('gbk');
     const session = await charsetSession(port, 'gbk');
