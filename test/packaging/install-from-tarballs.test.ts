@@ -14,7 +14,7 @@ import { installProject, packageNamed, packPackage, runOrThrow } from './support
 
 const corePackages = ['@ftp/server', '@ftp/plugin-api', '@ftp/storage-fs'];
 const transitivePackages = ['@ftp/protocol'];
-const optionalPlugins = ['@ftp/auth-http', '@ftp/storage-s3'].filter((name) => packageNamed(name) !== undefined);
+const optionalPlugins = ['@ftp/auth-http', '@ftp/storage-s3', '@ftp/store-postgres'].filter((name) => packageNamed(name) !== undefined);
 const installTimeout = 300_000;
 
 let scratch: string;
@@ -132,11 +132,22 @@ describe.each(optionalPlugins)('%s installed from its tarball with @ftp/plugin-a
   }, installTimeout);
 
   it('imports and constructs a plugin from ESM and from require(), without @ftp/server installed', async () => {
-    const construct =
-      name === '@ftp/auth-http'
-        ? `createBasicAuthenticator({ loginUrl: 'http://127.0.0.1:9/login' })`
-        : `createS3Storage({ bucket: 'files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'key', secretAccessKey: 'secret' } })`;
-    const factory = name === '@ftp/auth-http' ? 'createBasicAuthenticator' : 'createS3Storage';
+    // The PostgreSQL store is checked through its user store over a pool, which connects only when first asked.
+    const constructions: Record<string, { factory: string; construct: string }> = {
+      '@ftp/auth-http': {
+        factory: 'createBasicAuthenticator',
+        construct: `createBasicAuthenticator({ loginUrl: 'http://127.0.0.1:9/login' })`,
+      },
+      '@ftp/storage-s3': {
+        factory: 'createS3Storage',
+        construct: `createS3Storage({ bucket: 'files', region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'key', secretAccessKey: 'secret' } })`,
+      },
+      '@ftp/store-postgres': {
+        factory: 'createPostgresPool, createPostgresUserStore',
+        construct: `{ specificationVersion: typeof createPostgresUserStore(createPostgresPool({ connectionString: 'postgres://u@127.0.0.1:9/db' })).addUser === 'function' ? 'v1' : 'none' }`,
+      },
+    };
+    const { factory, construct } = constructions[name]!;
     const check = (plugin: string) => `console.log(JSON.stringify({ version: ${plugin}.specificationVersion, name: ${plugin}.name }));`;
     await writeFile(
       join(project, 'check.mjs'),
