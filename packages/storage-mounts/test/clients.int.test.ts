@@ -251,6 +251,8 @@ describe('ftplib', () => {
       'MFMT 20200101000000 /shared',
       'SITE CHMOD 640 /shared/team.txt',
       'AVBL /shared',
+      'MLST /archive/moved.txt',
+      'MLST /shared/team.txt',
     );
     expect(replies.slice(0, 3)).toEqual(['350 Ready for RNTO.', '250 Rename successful.', '213 5']);
     expect(replies[3]).toBe('502 MFMT is not supported on the mount /archive.');
@@ -260,6 +262,11 @@ describe('ftplib', () => {
     expect(replies[7]).toMatch(/^213 /);
     expect(replies[8]).toMatch(/^200 /);
     expect(replies[9]).toMatch(/^213 \d+$/);
+    // Each mount's entries carry the facts its store has: no mode or unique id from S3. (Which optional facts the
+    // server offers, it learns from the first entry a session shows it; see the README.)
+    expect(replies[10]).toMatch(/\n type=file;size=5;[^ ]*; \/archive\/moved\.txt\r?\n/);
+    expect(replies[10]).not.toMatch(/UNIX\.mode|unique/i);
+    expect(replies[11]).toMatch(/\n type=file;size=4;[^ ]*; \/shared\/team\.txt\r?\n/);
     expect(await readdir(home)).toEqual([]);
     expect((await stat(join(shared, 'team.txt'))).mode & 0o777).toBe(0o640);
   });
