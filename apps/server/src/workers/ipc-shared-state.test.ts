@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { SharedStateUnavailableError } from '@ftp/plugin-api';
+import { runSharedStateConformance } from '@ftp/plugin-api/testing';
+import { describe, expect, it } from 'vitest';
+import { IpcSharedState } from './ipc-shared-state.ts';
+import { SharedStateHost } from './shared-state-host.ts';
+import type { MessagePort } from './shared-state-messages.ts';
+
+/**
+ * Two connected ends, as the cluster IPC channel is between a worker and the primary: each message is serialized as
+ * JSON and arrives later, in order; once closed, sending fails.
+ */
+function channel(): { worker: MessagePort; primary: MessagePort; close(): void; drop(dropping: boolean): void } {
+  const listeners = { worker: new Set<(message: unknown) => void>(), primary: new Set<(message: unknown) => void>() };
+  let closed = false;
+  let dropping = false;
+  const end = (to: 'worker' | 'primary'): MessagePort => ({
+    send(message, onFailure) {
+      if (closed) {
+        setImmediate(() => onFailure(new Error('channel closed')));
+        return;
+      }
+      if (dropping) return;
+      const text = JSON.stringify(message);
+      setImmediate(() => {
+        for (const listener of listeners[to]) listener(JSON.parse(text));
+      });
+    },
+    subscribe(listener) {
+      listeners[to === 'worker' ? 'primary' : 'worker'].add(listener);
+      return () => listeners[to === 'worker' ? 'primary' : 'worker'].delete(listener);
+    },
+  });
+  // The worker's end sends to the primary's listeners, and the other way round.
+  return {
+    worker: end('primary'),
+    primary: end('worker'),
+    close: () => (closed = true),
+    drop: (value) => (dropping = value),
+  };
+}
+
+function attachedWorker(host: SharedStateHost, id: string, options: { requestTimeoutMs?: number } = {}) {
+  const pair = channel();
+  host.attach(id, pair.primary);
+  return { state: new IpcSharedState(pair.worker, options), pair };
+}
+
+runSharedStateConformance('workers over IPC', async () => {
+  const host = new SharedStateHost();
+  return { state: attachedWorker(host, 'one').state, peer: attachedWorker(host, 'two').state };
+});
+
+describe('IpcSharedState and SharedStateHost', () => {
+  it('gives back what an exited worker held: session slots, quota reservations and upload locks', async () => {
+    const host = new SharedStateHost();
+    const crashed = attachedWorker(host, 'one').state;
+    const other = attachedWorker(host, 'two').state;
+    expect(await crashed.acquireSession('user', 'alice', 1)).toBe('acquired');
+    expect(await crashed.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
+    expect(await crashed.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 100, files: 1, maxBytes: 100 })).toBe(100);
+    expect(await crashed.acquireUploadLock('alice', '/a')).toBe(true);
+    expect(await other.acquireSession('user', 'alice', 1)).toBe('limit-reached');
+    expect(await other.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 100, files: 0, maxBytes: 100 })).toBe(0);
+    expect(await other.acquireUploadLock('alice', '/a')).toBe(false);
+
+    host.detach('one');
+
+    expect(await other.acquireSession('user', 'alice', 1)).toBe('acquired');
+    expect(await other.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
+    expect(await other.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 100, files: 0, maxBytes: 100 })).toBe(100);
+    expect(await other.acquireUploadLock('alice', '/a')).toBe(true);
+  });
+
+  it('a late release from a worker that does not hold the slot or the lock frees nothing of another worker', async () => {
+    const host = new SharedStateHost();
+    const holder = attachedWorker(host, 'one').state;
+    const stranger = attachedWorker(host, 'two').state;
+    expect(await holder.acquireSession('user', 'alice', 1)).toBe('acquired');
+    expect(await holder.acquireUploadLock('alice', '/a')).toBe(true);
+    await stranger.releaseSession('user', 'alice');
+    await stranger.releaseUploadLock('alice', '/a');
+    expect(await stranger.acquireSession('user', 'alice', 1)).toBe('limit-reached');
+    expect(await stranger.acquireUploadLock('alice', '/a')).toBe(false);
+  });
+
+  it('counts the connections of every worker against the whole server maxSessions, and frees them on release or exit', async () => {
+    const host = new SharedStateHost({ maxSessions: 3 });
+    const one = attachedWorker(host, 'one').state;
+    const two = attachedWorker(host, 'two').state;
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? one : two).acquireSession('address', `192.0.2.${index}`, 10)),
+    );
+    expect(answers.filter((answer) => answer === 'acquired')).toHaveLength(3);
+    expect(host.sessionCount).toBe(3);
+    // Per-user slots are not connections: they do not count.
+    expect(await one.acquireSession('user', 'alice', undefined)).toBe('acquired');
+    const heldByOne = answers.flatMap((answer, index) => (answer === 'acquired' && index % 2 === 0 ? [`192.0.2.${index}`] : []));
+    const heldByTwo = answers.flatMap((answer, index) => (answer === 'acquired' && index % 2 === 1 ? [`192.0.2.${index}`] : []));
+    if (heldByTwo.length > 0) {
+      await two.releaseSession('address', heldByTwo[0]!);
+      expect(await two.acquireSession('address', '198.51.100.1', 10)).toBe('acquired');
+    }
+    host.detach('one');
+    expect(host.sessionCount).toBe(3 - heldByOne.length);
+    expect(await two.acquireSession('address', '198.51.100.2', 10)).toBe('acquired');
+  });
+
+  it('a banned address is told banned even when the server is full', async () => {
+    const host = new SharedStateHost({ maxSessions: 1 });
+    const one = attachedWorker(host, 'one').state;
+    expect(await one.acquireSession('address', '192.0.2.1', 10)).toBe('acquired');
+    const policy = { maxFailuresPerAddress: 1, maxFailuresPerUser: 100, windowMs: 60_000, banMs: 60_000 };
+    expect(await one.recordLoginFailure({ ...policy, address: '192.0.2.2', username: 'bob' })).toBe(true);
+    expect(await one.acquireSession('address', '192.0.2.2', 10)).toBe('banned');
+    expect(await one.acquireSession('address', '192.0.2.3', 10)).toBe('limit-reached');
+  });
+
+  it('fails closed when the primary does not answer: takes reject with SharedStateUnavailableError, releases resolve', async () => {
+    const host = new SharedStateHost();
+    const { state, pair } = attachedWorker(host, 'one', { requestTimeoutMs: 50 });
+    pair.drop(true);
+    const refused = state.acquireSession('address', '192.0.2.1', 1);
+    await expect(refused).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    await expect(refused).rejects.toMatchObject({ code: 'FTP_ERR_SHARED_STATE_UNAVAILABLE' });
+    await expect(state.isBanned('192.0.2.1')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    await expect(state.checkHealth()).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    await expect(state.releaseSession('address', '192.0.2.1')).resolves.toBeUndefined();
+    await expect(state.commitQuota({ username: 'alice', reservationId: 'r', bytes: 1, files: 0 })).resolves.toBeUndefined();
+  });
+
+  it('fails closed at once when the channel is closed', async () => {
+    const host = new SharedStateHost();
+    const { state, pair } = attachedWorker(host, 'one', { requestTimeoutMs: 60_000 });
+    await state.checkHealth();
+    pair.close();
+    await expect(state.acquireUploadLock('alice', '/a')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    await expect(state.releaseUploadLock('alice', '/a')).resolves.toBeUndefined();
+  });
+});

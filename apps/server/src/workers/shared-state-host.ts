@@ -1,0 +1,205 @@
+import { createMemorySharedState } from '@ftp/server';
+import type { LoginFailure, QuotaChange, QuotaReservationRequest, QuotaUsage, SessionScope, SharedStateV1 } from '@ftp/plugin-api';
+import {
+  isSharedStateRequest,
+  sharedStateReplyTag,
+  type MessagePort,
+  type SharedStateReply,
+  type SharedStateRequest,
+} from './shared-state-messages.ts';
+
+/** What one worker holds in the primary's state, given back when the worker goes away without doing it. */
+interface Holdings {
+  /** Session slots by `scope\0key`, with how many. */
+  readonly sessions: Map<string, number>;
+  /** Of the `address` slots, how many count against the whole server's `maxSessions`. */
+  serverSessions: number;
+  readonly reservations: Map<string, string>;
+  readonly uploadLocks: Set<string>;
+}
+
+export interface SharedStateHostOptions {
+  /**
+   * The whole server's session limit: every worker's connections together, counted with the `address` slots they
+   * take on connect. Undefined: no limit beyond each worker's own.
+   */
+  readonly maxSessions?: number;
+}
+
+/**
+ * The primary's side of the workers' shared state: one in-memory state (every answer comes from this one process, so
+ * calls from several workers are atomic by construction) and what each worker holds in it. A worker that exits
+ * without giving back its session slots, quota reservations and upload locks (a crash) has them given back by
+ * `detach`, so the others are not locked out.
+ */
+export class SharedStateHost {
+  readonly #state: SharedStateV1 = createMemorySharedState();
+  readonly #maxSessions: number | undefined;
+  readonly #holdings = new Map<string, Holdings>();
+  readonly #unsubscribes = new Map<string, () => void>();
+  #serverSessions = 0;
+
+  constructor(options: SharedStateHostOptions = {}) {
+    this.#maxSessions = options.maxSessions;
+  }
+
+  /** Sessions of every worker together. */
+  get sessionCount(): number {
+    return this.#serverSessions;
+  }
+
+  /** Answers the requests of the worker `clientId` arriving on `port`, until `detach(clientId)`. */
+  attach(clientId: string, port: MessagePort): void {
+    if (this.#holdings.has(clientId)) throw new Error(`shared state client ${clientId} is attached already`);
+    this.#holdings.set(clientId, { sessions: new Map(), serverSessions: 0, reservations: new Map(), uploadLocks: new Set() });
+    const unsubscribe = port.subscribe((message) => {
+      if (!isSharedStateRequest(message)) return;
+      void this.#answer(clientId, message).then((reply) =>
+        // A worker that went away meanwhile needs no answer; `detach` gives back what the call took.
+        port.send(reply, () => undefined),
+      );
+    });
+    this.#unsubscribes.set(clientId, unsubscribe);
+  }
+
+  /** The worker `clientId` went away: stops answering it and gives back everything it still holds. */
+  detach(clientId: string): void {
+    this.#unsubscribes.get(clientId)?.();
+    this.#unsubscribes.delete(clientId);
+    const holdings = this.#holdings.get(clientId);
+    if (holdings === undefined) return;
+    this.#holdings.delete(clientId);
+    for (const [slot, count] of holdings.sessions) {
+      const [scope, key] = splitSlot<SessionScope>(slot);
+      for (let index = 0; index < count; index++) void this.#state.releaseSession(scope, key);
+    }
+    this.#serverSessions -= holdings.serverSessions;
+    for (const [reservationId, username] of holdings.reservations) void this.#state.releaseQuota(username, reservationId);
+    for (const lock of holdings.uploadLocks) {
+      const [username, path] = splitSlot(lock);
+      void this.#state.releaseUploadLock(username, path);
+    }
+  }
+
+  async #answer(clientId: string, request: SharedStateRequest): Promise<SharedStateReply> {
+    try {
+      const value = await this.#run(clientId, request);
+      return { tag: sharedStateReplyTag, id: request.id, ok: true, value };
+    } catch (error) {
+      return { tag: sharedStateReplyTag, id: request.id, ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async #run(clientId: string, { method, parameters }: SharedStateRequest): Promise<unknown> {
+    const holdings = this.#holdings.get(clientId);
+    if (holdings === undefined) throw new Error('worker detached');
+    const state = this.#state;
+    switch (method) {
+      case 'ping':
+        return undefined;
+      case 'acquireSession':
+        return this.#acquireSession(holdings, parameters as { scope: SessionScope; key: string; limit?: number });
+      case 'releaseSession':
+        return this.#releaseSession(holdings, parameters as { scope: SessionScope; key: string });
+      case 'isBanned':
+        return state.isBanned((parameters as { address: string }).address);
+      case 'recordLoginFailure':
+        return state.recordLoginFailure(parameters as unknown as LoginFailure);
+      case 'quotaUsage':
+        return state.quotaUsage((parameters as { username: string }).username);
+      case 'setQuotaUsage': {
+        const { username, usage } = parameters as { username: string; usage: QuotaUsage };
+        return state.setQuotaUsage(username, usage);
+      }
+      case 'reserveQuota': {
+        const request = parameters as unknown as QuotaReservationRequest;
+        const granted = await state.reserveQuota(request);
+        if (granted !== undefined) this.#ownReservation(holdings, request.reservationId, request.username);
+        return granted;
+      }
+      case 'commitQuota': {
+        const change = parameters as unknown as QuotaChange;
+        if (change.reservationId !== undefined) this.#disownReservation(change.reservationId);
+        return state.commitQuota(change);
+      }
+      case 'releaseQuota': {
+        const { username, reservationId } = parameters as { username: string; reservationId: string };
+        this.#disownReservation(reservationId);
+        return state.releaseQuota(username, reservationId);
+      }
+      case 'acquireUploadLock': {
+        const { username, path } = parameters as { username: string; path: string };
+        const taken = await state.acquireUploadLock(username, path);
+        if (taken) holdings.uploadLocks.add(slotKey(username, path));
+        return taken;
+      }
+      case 'releaseUploadLock': {
+        const { username, path } = parameters as { username: string; path: string };
+        // Only the holder gives a lock back: a late release from elsewhere must not free another upload's lock.
+        if (!holdings.uploadLocks.delete(slotKey(username, path))) return undefined;
+        return state.releaseUploadLock(username, path);
+      }
+      default:
+        throw new Error(`unknown shared state method ${String(method)}`);
+    }
+  }
+
+  async #acquireSession(holdings: Holdings, { scope, key, limit }: { scope: SessionScope; key: string; limit?: number }) {
+    const countsForServer = scope === 'address';
+    if (countsForServer) {
+      if (this.#maxSessions !== undefined && this.#serverSessions >= this.#maxSessions) {
+        return (await this.#state.isBanned(key)) ? 'banned' : 'limit-reached';
+      }
+      // Counted before the answer is awaited, so parallel connections from several workers never pass the limit.
+      this.#serverSessions++;
+    }
+    const admission = await this.#state.acquireSession(scope, key, limit);
+    if (admission !== 'acquired' || !this.#isAttached(holdings)) {
+      if (countsForServer) this.#serverSessions--;
+      if (admission === 'acquired') await this.#state.releaseSession(scope, key);
+      return admission;
+    }
+    const slot = slotKey(scope, key);
+    holdings.sessions.set(slot, (holdings.sessions.get(slot) ?? 0) + 1);
+    if (countsForServer) holdings.serverSessions++;
+    return admission;
+  }
+
+  /** False once the worker was detached (its holdings given back) while one of its calls was being answered. */
+  #isAttached(holdings: Holdings): boolean {
+    for (const attached of this.#holdings.values()) if (attached === holdings) return true;
+    return false;
+  }
+
+  async #releaseSession(holdings: Holdings, { scope, key }: { scope: SessionScope; key: string }): Promise<void> {
+    const slot = slotKey(scope, key);
+    const held = holdings.sessions.get(slot);
+    // A slot this worker does not hold (given back already) frees nothing: it would be another worker's.
+    if (held === undefined) return;
+    if (held <= 1) holdings.sessions.delete(slot);
+    else holdings.sessions.set(slot, held - 1);
+    if (scope === 'address') {
+      holdings.serverSessions--;
+      this.#serverSessions--;
+    }
+    await this.#state.releaseSession(scope, key);
+  }
+
+  #ownReservation(holdings: Holdings, reservationId: string, username: string): void {
+    for (const other of this.#holdings.values()) if (other !== holdings && other.reservations.has(reservationId)) return;
+    holdings.reservations.set(reservationId, username);
+  }
+
+  #disownReservation(reservationId: string): void {
+    for (const holdings of this.#holdings.values()) if (holdings.reservations.delete(reservationId)) return;
+  }
+}
+
+function slotKey(first: string, second: string): string {
+  return `${first}\0${second}`;
+}
+
+function splitSlot<T extends string>(slot: string): [T, string] {
+  const separator = slot.indexOf('\0');
+  return [slot.slice(0, separator) as T, slot.slice(separator + 1)];
+}
