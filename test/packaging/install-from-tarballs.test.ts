@@ -103,8 +103,13 @@ describe('packages installed from their tarballs with npm, outside the workspace
       dependencies: Record<string, { dependencies?: Record<string, unknown> }>;
     };
     expect(Object.keys(tree.dependencies).sort()).toEqual([...corePackages].sort());
-    // leven: the "did you mean" of an unknown option key.
-    expect(Object.keys(tree.dependencies['@ftp/server']?.dependencies ?? {}).sort()).toEqual(['@ftp/plugin-api', '@ftp/protocol', 'leven']);
+    // iconv-lite: the legacy control-connection charsets; leven: the "did you mean" of an unknown option key.
+    expect(Object.keys(tree.dependencies['@ftp/server']?.dependencies ?? {}).sort()).toEqual([
+      '@ftp/plugin-api',
+      '@ftp/protocol',
+      'iconv-lite',
+      'leven',
+    ]);
   });
 
   it('runs a server from an ESM script and a client round-trips a file', async () => {
