@@ -84,8 +84,6 @@ export class Session implements DispatchTarget {
   /** The run of queued commands in progress (see `#drain`): a closing session may wait for its upload command. */
   #draining: Promise<void> | undefined;
   #closing = false;
-  /** The 421 text a closing session ends with once its running command is done (see `#closeWhenIdle`). */
-  #closingText = 'Server shutting down, closing control connection.';
   /** The verb of the queued command that is running, for the operator's view of the session. */
   #runningVerb: string | undefined;
   #closed = false;
@@ -207,7 +205,7 @@ export class Session implements DispatchTarget {
       this.#io.lineDone(item);
     }
     this.#busy = false;
-    if (this.#closing && !this.#closed) this.#close(ReplyCode.ServiceNotAvailable, this.#closingText);
+    if (this.#closing && !this.#closed) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
     else this.#armTimer();
   }
 
@@ -360,23 +358,20 @@ export class Session implements DispatchTarget {
 
   /** Server shutdown: idle sessions get 421 now, busy ones when their command or transfer finishes. */
   shutdown(): void {
-    this.#closeWhenIdle('Server shutting down, closing control connection.');
+    this.#closing = true;
+    if (this.isIdle) this.#close(ReplyCode.ServiceNotAvailable, 'Server shutting down, closing control connection.');
   }
 
   /**
-   * An operator ended the session: a running transfer is aborted now (426, and an upload keeps no partial file), then
-   * the client gets 421 with `text` (RFC 959 §4.2) once the command that ran the transfer has answered.
+   * An operator ended the session: 421 with `text` (RFC 959 §4.2) and the end of the control connection now, then the
+   * running transfer is aborted, so an upload keeps no partial file even when its data would end within the grace a
+   * closed control connection gives it. The 421 leaves first: a client busy with a transfer reads it before its data
+   * connection drops (a client that sees the drop first may close without reading on).
    */
   terminate(text: string): void {
-    this.#closeWhenIdle(text);
-    this.abortTransfers(text);
-  }
-
-  #closeWhenIdle(text: string): void {
-    if (this.#closing) return;
-    this.#closing = true;
-    this.#closingText = text;
-    if (this.isIdle) this.#close(ReplyCode.ServiceNotAvailable, text);
+    const transfer = this.#state.transfer;
+    this.#close(ReplyCode.ServiceNotAvailable, text);
+    transfer?.controller.abort(new Error(text));
   }
 
   /** Shutdown deadline passed: abort whatever still runs. */
