@@ -60,9 +60,9 @@ export interface FtpServer {
   /** One connected session; undefined when none has that id (any more). */
   session(id: string): SessionInfo | undefined;
   /**
-   * Ends the session `id` for an operator: a running transfer is aborted (the client gets 426, and an upload leaves no
-   * partial file), then the client gets 421 with `reason`. Resolves true once the session is gone, false when no
-   * session has that id.
+   * Ends the session `id` for an operator: the client gets 421 with `reason` and the control connection closes, and a
+   * running transfer is aborted (an upload leaves no partial file). Resolves true once the session is gone, false
+   * when no session has that id.
    */
   endSession(id: string, reason?: string): Promise<boolean>;
   /** Ends every session logged in as `username` (see `endSession`); resolves with their number once they are gone. */

@@ -1,46 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import type { AuthenticatorV1 } from '@ftp/plugin-api';
 import { Client } from 'basic-ftp';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
-import { eventually, rawSession, tempDirectory } from '@ftp/test-utils';
+import { eventually, gatedSink, rawSession, tempDirectory } from '@ftp/test-utils';
 import { createMemoryStorage } from '../src/testing/memory-storage.ts';
 import { startServer } from './support/index.ts';
 
 // The operator's view of a running server (sessions with their transfers, ending one, status, the defender), with
 // real basic-ftp clients on loopback.
-
-/** A sink that takes only the bytes it was allowed (`allow`), so the download it receives stalls between steps. */
-function gatedSink() {
-  let allowance = 0;
-  let received = 0;
-  let waiting: { chunk: Buffer; callback: () => void } | undefined;
-  const take = () => {
-    if (waiting === undefined || allowance <= 0) return;
-    const { chunk, callback } = waiting;
-    waiting = undefined;
-    allowance -= chunk.length;
-    received += chunk.length;
-    callback();
-  };
-  const sink = new Writable({
-    highWaterMark: 1,
-    write(chunk: Buffer, _encoding, callback) {
-      waiting = { chunk, callback };
-      take();
-    },
-  });
-  return {
-    sink,
-    allow(bytes: number) {
-      allowance += bytes;
-      take();
-    },
-    received: () => received,
-  };
-}
 
 /** A basic-ftp client whose protocol log the test reads (the 421 that ends a session). */
 async function loggingClient(port: number): Promise<{ client: Client; log: string[] }> {

@@ -18,3 +18,4 @@ export { rawTransfer, startRawTransfer, type RawTransferResult } from './raw-tra
 export { recordingLogger, alarmingLines, type LogLine, type TestLogger } from './recording-logger.ts';
 export { startIdentityServer, type IdentityServer, type ReceivedRequest } from './identity-server.ts';
 export { spawnLogged, type LoggedProcess, type LoggedProcessOptions } from './logged-process.ts';
+export { gatedSink, type GatedSink } from './gated-sink.ts';
