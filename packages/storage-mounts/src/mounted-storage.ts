@@ -124,6 +124,9 @@ function definitionOf(
   connectors: ReadonlyMap<string, StorageConnectorV1>,
   option: string,
 ): MountDefinition {
+  if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) {
+    throw new InvalidOptionError(option, 'a mount is a connector, the name of one, or { connector, rootDirectory, crossMountRename }');
+  }
   const spec: MountOptions = typeof value === 'string' || 'openSession' in value ? { connector: value } : value;
   let connector: StorageConnectorV1;
   if (typeof spec.connector === 'string') {

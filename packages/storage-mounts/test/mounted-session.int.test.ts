@@ -314,5 +314,6 @@ describe('options', () => {
     expect(() => createMountedStorage({ mounts: { '/': fs, '/a/': fs, '/a': fs } })).toThrow(/mounts \/a twice/);
     expect(() => createMountedStorage({ mounts: { '/': 'local' } })).toThrow(/names the connector "local", which is not in connectors/);
     expect(() => createMountedStorage({ mounts: { '/': { connector: {} as StorageConnectorV1 } } })).toThrow(/mounts\.\/\.connector/);
+    expect(() => createMountedStorage({ mounts: { '/': 42 as unknown as string } })).toThrow(/mounts\.\/: a mount is a connector/);
   });
 });
