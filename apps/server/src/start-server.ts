@@ -1,4 +1,4 @@
-import { createFtpServer, type FtpServer, type FtpServerOptions, type PassiveAddressOption } from '@ftp/server';
+import { createFtpServer, type FtpServer, type FtpServerOptions, type PassiveAddressOption, type SharedState } from '@ftp/server';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 import { logServerEvents } from './logging.ts';
@@ -22,11 +22,20 @@ export interface StartedServer {
   close(): Promise<void>;
 }
 
+/** What a caller may give `startServer` besides the config. */
+export interface StartServerOptions {
+  /**
+   * The shared state when the config keeps it in `memory`: a worker process passes the one its primary keeps for all
+   * workers. Ignored with another `sharedState` (a store every process reaches already).
+   */
+  readonly memorySharedState?: SharedState;
+}
+
 /**
  * Builds the authenticator and storage connector named in the config, creates the server with every event logged,
  * and starts listening. Configuration problems surface here as `ConfigError`/`PluginVersionError`.
  */
-export async function startServer(config: AppConfig, logger: Logger): Promise<StartedServer> {
+export async function startServer(config: AppConfig, logger: Logger, options: StartServerOptions = {}): Promise<StartedServer> {
   const environment = (plugin: string): PluginEnvironment => ({
     logger: logger.child({ plugin }),
     configDirectory: config.configDirectory,
@@ -44,7 +53,7 @@ export async function startServer(config: AppConfig, logger: Logger): Promise<St
     storageHooks,
   );
   const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
-  const sharedState = await loadSharedState(config, environment(`shared-state-${config.sharedState}`));
+  const sharedState = (await loadSharedState(config, environment(`shared-state-${config.sharedState}`))) ?? options.memorySharedState;
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
     authenticator: metrics === undefined ? authenticator : timeAuthenticator(authenticator, metrics.authCallDuration),
