@@ -1,6 +1,11 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { verifyPassword } from '@ftp/plugin-api/password';
 import { describe, expect, it } from 'vitest';
 import { parseCliArguments, UsageError } from './cli-arguments.ts';
-import { parseUsersArguments } from './users-command.ts';
+import { parseUsersArguments, runUsersCommand } from './users-command.ts';
 
 describe('ftp-server users arguments', () => {
   it('is chosen by the app wherever --config stands, with the whole line handed on', () => {
@@ -43,5 +48,44 @@ describe('ftp-server users arguments', () => {
   ])('refuses %j naming the cause', (argv, message) => {
     expect(() => parseUsersArguments(argv)).toThrow(UsageError);
     expect(() => parseUsersArguments(argv)).toThrow(message);
+  });
+});
+
+describe('ftp-server users at a terminal', () => {
+  it('asks for the password twice without echo, and stores only its hash', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-tty-'));
+    try {
+      await writeFile(join(directory, 'users.json'), JSON.stringify({ users: [] }));
+      await writeFile(
+        join(directory, 'ftp.json'),
+        JSON.stringify({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, storageConfig: { root: 'files' } }),
+      );
+      const rawModes: boolean[] = [];
+      const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (mode: boolean) => rawModes.push(mode) });
+      const output = new PassThrough();
+      const errorOutput = new PassThrough();
+      let shown = '';
+      for (const stream of [output, errorOutput]) stream.setEncoding('utf8').on('data', (chunk: string) => (shown += chunk));
+      const running = runUsersCommand(['users', 'add', 'dora', '--config', 'ftp.json'], {
+        streams: { input, output, errorOutput },
+        environment: {},
+        cwd: directory,
+      });
+      // Typed key by key, as at a terminal in raw mode; the second line only once the first was read.
+      input.write('tty secret\r');
+      const asked = new Promise<string>((resolve) =>
+        errorOutput.on('data', (chunk: Buffer | string) => String(chunk).includes('Repeat') && resolve('asked again')),
+      );
+      // Should the command end before asking again, its exit code fails the test instead of a wait.
+      expect(await Promise.race([asked, running])).toBe('asked again');
+      input.write('tty secret\r');
+      expect(await running).toBe(0);
+      expect(rawModes).toEqual([true, false, true, false]);
+      expect(shown).not.toContain('tty secret');
+      const [user] = JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users;
+      expect(await verifyPassword('tty secret', user.passwordHash)).toBe(true);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
