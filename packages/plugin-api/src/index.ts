@@ -15,14 +15,11 @@ export type {
   UserQuota,
   UserBandwidth,
   SessionRevalidation,
+  UserStoreV1,
+  StoredUser,
+  NewStoredUser,
 } from './authenticator/v1/authenticator-v1.ts';
-export {
-  UserStoreError,
-  type UserStoreV1,
-  type UserStoreErrorReason,
-  type StoredUser,
-  type NewStoredUser,
-} from './authenticator/v1/user-store-v1.ts';
+export { UserStoreError, type UserStoreErrorReason } from './authenticator/v1/user-store-error.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
 export type { UserMount, UserMounts } from './storage/v1/user-mounts.ts';
 export type {
