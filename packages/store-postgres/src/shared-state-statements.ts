@@ -1,6 +1,13 @@
 import type { SqlNames } from './sql-names.ts';
 
 /**
+ * An instance takes a quota lease (or more of one) only while what is left under each of the user's limits is at
+ * least this many times the ask: far from a limit. Near it, what a lease would hold back unused could refuse another
+ * instance's upload that fits.
+ */
+export const leaseRoomFactor = 8;
+
+/**
  * The statements of the shared state, one per call and each a single statement (its own transaction), so every call
  * is one round trip. Limits are kept by conditional row updates: PostgreSQL locks the row an UPDATE (or an INSERT ...
  * ON CONFLICT DO UPDATE) changes and evaluates its WHERE again on the newest version once it holds the lock, so two
@@ -11,8 +18,12 @@ export function sharedStateStatements(names: SqlNames) {
   const { instances, sessionCounts, instanceSessions, sessionSlots, loginFailures, bans, quotaUsage, quotaReservations, uploadLocks } =
     names;
   return {
-    /** $1 instance id. Registers the instance, or renews its lease. */
-    heartbeat: `INSERT INTO ${instances} (id, seen_at) VALUES ($1, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()`,
+    /**
+     * $1 instance id. Registers the instance, or renews its lease; `registered` is true when it had no row (its first
+     * heartbeat, or a sweep dropped it and all it held).
+     */
+    heartbeat: `INSERT INTO ${instances} (id, seen_at) VALUES ($1, now()) ON CONFLICT (id) DO UPDATE SET seen_at = now()
+      RETURNING xmax = 0 AS registered`,
 
     /**
      * $1 lease in ms, $2 an instance id that is dead whatever its lease (its own close), or null. Drops every instance
@@ -167,6 +178,70 @@ export function sharedStateStatements(names: SqlNames) {
         reserved_bytes = greatest(0, q.reserved_bytes - applied.bytes),
         reserved_files = greatest(0, q.reserved_files - applied.files)
       FROM applied WHERE q.username = $1 AND applied.applies`,
+
+    /**
+     * $1 user name, $2 lease id, $3 bytes, $4 files, $5 max bytes or null, $6 max files or null, $7 instance id. Adds
+     * to an instance's quota lease (a reservation it serves uploads from) all that is asked or nothing: nothing once
+     * what is left under a limit is less than `leaseRoomFactor` times the ask, so leases exist only far from a limit
+     * and near it every upload reserves exactly. `granted` is false then, or when the lease has ended (a sweep
+     * dropped it), or the user has no row yet (`known` false).
+     */
+    extendLease: `WITH room AS (
+        SELECT 1 FROM ${quotaUsage}
+        WHERE username = $1
+          AND ($5::bigint IS NULL OR $5::bigint - used_bytes - reserved_bytes >= ${leaseRoomFactor} * $3::bigint)
+          AND ($6::bigint IS NULL OR $6::bigint - used_files - reserved_files >= ${leaseRoomFactor} * $4::bigint)
+          AND NOT EXISTS (SELECT 1 FROM ${quotaReservations} WHERE id = $2 AND (committed OR dropped))
+        FOR UPDATE
+      ), reserved AS (
+        UPDATE ${quotaUsage} q SET reserved_bytes = q.reserved_bytes + $3::bigint, reserved_files = q.reserved_files + $4::bigint
+        WHERE q.username = $1 AND EXISTS (SELECT 1 FROM room)
+        RETURNING 1
+      ), lease AS (
+        INSERT INTO ${quotaReservations} AS r (id, instance_id, username, bytes, files)
+        SELECT $2, $7, $1, $3::bigint, $4::bigint FROM reserved
+        ON CONFLICT (id) DO UPDATE SET bytes = r.bytes + excluded.bytes, files = r.files + excluded.files, updated_at = now()
+        RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM reserved) AS granted, EXISTS (SELECT 1 FROM ${quotaUsage} WHERE username = $1) AS known`,
+
+    /**
+     * $1 user name, $2 settlement id, $3 lease id, $4 bytes change, $5 files change, $6 bytes and $7 files the
+     * uploads stored out of the lease, $8 whether the lease ends, $9 instance id, $10 the ids of the uploads settled.
+     * Applies the usage change of uploads served from the lease and takes what they stored off it (all of it when it
+     * ends), in one step and once: the settlement id, and each upload's, is recorded like an ended reservation, so a
+     * retry changes nothing and neither does a later commit of one of the uploads. A lease a sweep dropped no longer
+     * counts as reserved: nothing is taken off it, but the usage still applies. Answers the user's usage and
+     * reservations after it, so the instance can tell when a limit comes near.
+     */
+    settleLease: `WITH fresh AS (
+        INSERT INTO ${quotaReservations} (id, instance_id, username, committed, dropped) VALUES ($2, $9, $1, true, true)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING 1
+      ), uploads AS (
+        INSERT INTO ${quotaReservations} (id, instance_id, username, committed, dropped)
+        SELECT upload, $9, $1, true, true FROM unnest($10::text[]) AS upload WHERE EXISTS (SELECT 1 FROM fresh)
+        ON CONFLICT (id) DO NOTHING
+      ), held AS (
+        SELECT bytes, files FROM ${quotaReservations}
+        WHERE id = $3 AND NOT committed AND NOT dropped AND EXISTS (SELECT 1 FROM fresh)
+        FOR UPDATE
+      ), taken AS (
+        SELECT CASE WHEN $8::boolean THEN bytes ELSE least($6::bigint, bytes) END AS bytes,
+          CASE WHEN $8::boolean THEN files ELSE least($7::bigint, files) END AS files
+        FROM held
+      ), lease AS (
+        UPDATE ${quotaReservations} r SET bytes = r.bytes - taken.bytes, files = r.files - taken.files,
+          committed = $8::boolean, updated_at = now()
+        FROM taken WHERE r.id = $3
+      )
+      UPDATE ${quotaUsage} q SET
+        used_bytes = greatest(0, q.used_bytes + $4::bigint),
+        used_files = greatest(0, q.used_files + $5::bigint),
+        reserved_bytes = greatest(0, q.reserved_bytes - coalesce((SELECT bytes FROM taken), 0)),
+        reserved_files = greatest(0, q.reserved_files - coalesce((SELECT files FROM taken), 0))
+      WHERE q.username = $1 AND EXISTS (SELECT 1 FROM fresh)
+      RETURNING (q.used_bytes + q.reserved_bytes)::float8 AS bytes, (q.used_files + q.reserved_files)::float8 AS files`,
 
     /** $1 user name, $2 bytes change, $3 files change: DELE and RNTO, which have no reservation. */
     changeUsage: `UPDATE ${quotaUsage} SET used_bytes = greatest(0, used_bytes + $2::bigint), used_files = greatest(0, used_files + $3::bigint)

@@ -14,7 +14,7 @@ import {
 import { migrate } from './migrations.ts';
 import { type CheckedConnectionOptions, checkConnectionOptions, poolFor, wholeNumber } from './options.ts';
 import type { PostgresPool, SqlStatement } from './postgres-pool.ts';
-import { sharedStateStatements } from './shared-state-statements.ts';
+import { leaseRoomFactor, sharedStateStatements } from './shared-state-statements.ts';
 import { sqlNames } from './sql-names.ts';
 
 /** Options of `createPostgresSharedState`. Give `connectionString`, or `pool` to share one (with the authenticator). */
@@ -65,14 +65,18 @@ export interface PostgresSharedStateEnvironment {
 /**
  * The shared state of every server instance on one PostgreSQL database (`SharedStateV1`): session counts per user and
  * per address, failed logins and bans, quota usage and reservations, upload locks, in the tables of the users'
- * schema. Each call is one statement, so one round trip: a login adds one (its session slot), a connection one (ban
- * and address slot together), an upload of a user with a quota two (reserve, commit), plus one per doubling of its
- * reservation past `quotaGrantBytes`.
+ * schema. Each call that must answer from the database is one statement, so one round trip, and what can wait does:
+ * - a connection takes its address slot and checks the ban in one round trip; a login of a user under a session
+ *   limit one more, of a user without one none most of the time (slots are taken in blocks);
+ * - an upload of a user far from the quota's limits reserves from this instance's lease of the quota (a round trip
+ *   per block of many uploads), and what ended uploads stored is settled in batches a few milliseconds later; near a
+ *   limit each upload reserves and commits exactly, as before;
+ * - releases (sessions, locks) are sent after the client was answered, the slots of many sessions in one statement.
  *
  * Each instance registers itself and renews its lease with a heartbeat; any instance drops the holdings of one whose
  * lease ran out. While the database is away, acquiring calls throw `SharedStateUnavailableError` (the server answers
- * 421 or 451); releases and commits are kept in order and applied once it is back, each once, so no quota is lost or
- * counted twice.
+ * 421 or 451); releases, commits and settlements are kept in order and applied once it is back, each once (each
+ * carries an id the database records), so no quota is lost or counted twice.
  */
 export async function createPostgresSharedState(
   options: PostgresSharedStateOptions,
@@ -106,6 +110,47 @@ type StatementName = Exclude<keyof ReturnType<typeof sharedStateStatements>, 'ti
 interface Deferred {
   readonly what: string;
   readonly statement: SqlStatement;
+  /** Called with the rows once the database took it. */
+  readonly applied?: (rows: Record<string, unknown>[]) => void;
+}
+
+/**
+ * A block of one user's quota that this instance reserved in the database (a reservation of its own, `id`, dropped
+ * by a sweep like any other if the instance dies) and serves uploads from without a round trip. What the uploads
+ * stored is applied to the usage and taken off the lease together, a few milliseconds later, in one statement for
+ * all of them (`settleLease`); until then the lease still reserves it, so the other instances see the user's files
+ * as reserved, never as free.
+ */
+interface QuotaLease {
+  readonly key: string;
+  readonly username: string;
+  readonly maxBytes: number | null;
+  readonly maxFiles: number | null;
+  readonly id: string;
+  /** What the lease holds in the database once the settlements on their way have landed. */
+  bytes: number;
+  files: number;
+  /** Reserved by the running uploads served from it. */
+  drawnBytes: number;
+  drawnFiles: number;
+  uploads: number;
+  /** The usage change of ended uploads, and what of it they stored out of the lease, not yet settled. */
+  changeBytes: number;
+  changeFiles: number;
+  storedBytes: number;
+  storedFiles: number;
+  settledUploads: string[];
+  /** A limit came near: no more uploads are served from it, and it ends once the last one has. */
+  closing: boolean;
+  extending: Promise<unknown> | undefined;
+}
+
+/** An upload this instance reserved for: from a lease, exactly in the database, or both (it grew past the lease). */
+interface UploadReservation {
+  readonly lease: QuotaLease | undefined;
+  leaseBytes: number;
+  leaseFiles: number;
+  exact: boolean;
 }
 
 /** Session slots taken in one statement, recorded in the database under `id`. */
@@ -131,6 +176,15 @@ interface HeldSlots {
  */
 const unlimitedSessionBlock = 16;
 
+/**
+ * What a quota lease asks for at a time, beyond the upload that asks: enough for many small uploads per round trip.
+ * Leases exist only far from a limit (see `leaseRoomFactor`).
+ */
+const leaseBlockFiles = 64;
+const leaseBlockGrants = 64;
+/** How long ended uploads of a lease wait to be settled together. */
+const settleDelayMs = 20;
+
 class PostgresSharedState implements SharedStateV1 {
   readonly specificationVersion = 'v1';
   readonly name = 'postgres';
@@ -146,6 +200,16 @@ class PostgresSharedState implements SharedStateV1 {
   /** Ids of session grants to give back, in one statement however many there are. */
   readonly #grantsToRelease: string[] = [];
   readonly #slots = new Map<string, HeldSlots>();
+  /** The open quota leases, by user and limits. */
+  readonly #leases = new Map<string, QuotaLease>();
+  /** Leases that stopped serving uploads and end once their last one has. */
+  readonly #closing = new Set<QuotaLease>();
+  /** Users and limits found near a limit, and until when (performance.now()) their uploads reserve exactly. */
+  readonly #nearLimitUntil = new Map<string, number>();
+  readonly #uploads = new Map<string, UploadReservation>();
+  /** Uploads served from a lease whose commit is not settled yet: a second commit of one changes nothing. */
+  readonly #endedUploads = new Set<string>();
+  #settleTimer: NodeJS.Timeout | undefined;
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #longestWindowMs = 0;
@@ -272,15 +336,47 @@ class PostgresSharedState implements SharedStateV1 {
   }
 
   async quotaUsage(username: string): Promise<QuotaUsage | undefined> {
+    // What this instance's uploads stored counts once settled: settle it first.
+    await this.#settle(false);
     const row = await this.#ask('quotaUsage', [username], true);
     return row === undefined ? undefined : { bytes: Number(row.bytes), files: Number(row.files) };
   }
 
   async setQuotaUsage(username: string, usage: QuotaUsage): Promise<void> {
+    // The count includes the files of ended uploads: their change must land before it, not after.
+    await this.#settle(false);
     await this.#ask('setQuotaUsage', [username, usage.bytes, usage.files], true);
   }
 
+  /**
+   * From the user's lease when it has room (no round trip), else by asking for more lease (a round trip now and
+   * then), else, near a limit, exactly in the database as the contract describes.
+   */
   async reserveQuota(request: QuotaReservationRequest): Promise<number | undefined> {
+    if (this.#closed) throw new SharedStateUnavailableError('the shared state is closed');
+    const known = this.#uploads.get(request.reservationId);
+    const lease = known === undefined ? this.#leaseFor(request) : known.exact ? undefined : known.lease;
+    if (lease !== undefined) {
+      if (await this.#drawFromLease(lease, request.bytes, request.files)) {
+        if (known === undefined) {
+          lease.uploads++;
+          this.#uploads.set(request.reservationId, { lease, leaseBytes: request.bytes, leaseFiles: request.files, exact: false });
+        } else {
+          known.leaseBytes += request.bytes;
+          known.leaseFiles += request.files;
+        }
+        return request.bytes;
+      }
+    }
+    const granted = await this.#reserveExactly(request);
+    if (granted !== undefined) {
+      if (known === undefined) this.#uploads.set(request.reservationId, { lease: undefined, leaseBytes: 0, leaseFiles: 0, exact: true });
+      else known.exact = true;
+    }
+    return granted;
+  }
+
+  async #reserveExactly(request: QuotaReservationRequest): Promise<number | undefined> {
     const values = [
       request.username,
       request.reservationId,
@@ -299,16 +395,215 @@ class PostgresSharedState implements SharedStateV1 {
     return row.granted === null || row.granted === undefined ? undefined : Number(row.granted);
   }
 
+  /**
+   * The user's open lease under these limits (one per set of limits, so a changed limit never uses an older lease);
+   * none for a while after the user was found near a limit.
+   */
+  #leaseFor(request: QuotaReservationRequest): QuotaLease | undefined {
+    const maxBytes = request.maxBytes ?? null;
+    const maxFiles = request.maxFiles ?? null;
+    const key = `${request.username}\u0000${maxBytes}\u0000${maxFiles}`;
+    const nearUntil = this.#nearLimitUntil.get(key);
+    if (nearUntil !== undefined) {
+      if (performance.now() < nearUntil) return undefined;
+      this.#nearLimitUntil.delete(key);
+    }
+    let lease = this.#leases.get(key);
+    if (lease === undefined) {
+      lease = {
+        key,
+        username: request.username,
+        maxBytes,
+        maxFiles,
+        id: randomUUID(),
+        bytes: 0,
+        files: 0,
+        drawnBytes: 0,
+        drawnFiles: 0,
+        uploads: 0,
+        changeBytes: 0,
+        changeFiles: 0,
+        storedBytes: 0,
+        storedFiles: 0,
+        settledUploads: [],
+        closing: false,
+        extending: undefined,
+      };
+      this.#leases.set(key, lease);
+    }
+    return lease;
+  }
+
+  /** Takes `bytes` and `files` from the lease, asking the database for more of it when short; false when it cannot. */
+  async #drawFromLease(lease: QuotaLease, bytes: number, files: number): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // A lease is only as good as this instance's own lease in the database: after a heartbeat that is late, the
+      // others may have dropped it.
+      if (lease.closing || performance.now() - this.#lastHeartbeat > this.#settings.leaseMs / 2) return false;
+      if (lease.bytes - lease.drawnBytes - lease.storedBytes >= bytes && lease.files - lease.drawnFiles - lease.storedFiles >= files) {
+        lease.drawnBytes += bytes;
+        lease.drawnFiles += files;
+        return true;
+      }
+      if (lease.extending === undefined) {
+        lease.extending = this.#extendLease(lease, bytes, files).finally(() => {
+          lease.extending = undefined;
+        });
+      }
+      if (!(await lease.extending)) return false;
+    }
+    return false;
+  }
+
+  /** Asks the database for a block more of the lease (all or nothing); false near a limit or when the lease ended. */
+  async #extendLease(lease: QuotaLease, bytes: number, files: number): Promise<boolean> {
+    const grantBytes = Math.max(this.quotaGrantBytes, 65_536);
+    const values = [
+      lease.username,
+      lease.id,
+      bytes + grantBytes * leaseBlockGrants,
+      files + leaseBlockFiles,
+      lease.maxBytes,
+      lease.maxFiles,
+      this.#instanceId,
+    ];
+    let row = await this.#ask('extendLease', values);
+    if (row.known !== true) {
+      await this.#ask('createQuotaRow', [lease.username], true);
+      row = await this.#ask('extendLease', values);
+    }
+    if (row.granted !== true) {
+      // Near a limit, or the lease ended: uploads reserve exactly for a heartbeat's time, then a lease is tried again.
+      this.#closeLease(lease, true);
+      return false;
+    }
+    lease.bytes += values[2] as number;
+    lease.files += values[3] as number;
+    return true;
+  }
+
+  /** No more uploads from the lease; it ends with the settlement after its last upload. */
+  #closeLease(lease: QuotaLease, nearLimit = false): void {
+    if (nearLimit) this.#nearLimitUntil.set(lease.key, performance.now() + this.#settings.leaseMs / 3);
+    lease.closing = true;
+    this.#closing.add(lease);
+    if (this.#leases.get(lease.key) === lease) this.#leases.delete(lease.key);
+    if (lease.uploads === 0) this.#settleSoon();
+  }
+
   commitQuota(change: QuotaChange): Promise<void> {
-    const statement =
-      change.reservationId === undefined
-        ? this.#statement('changeUsage', [change.username, change.bytes, change.files])
-        : this.#statement('commitReservation', [change.username, change.reservationId, change.bytes, change.files, this.#instanceId]);
-    return this.#apply('quota commit', statement);
+    if (change.reservationId === undefined) {
+      return this.#apply('quota commit', this.#statement('changeUsage', [change.username, change.bytes, change.files]));
+    }
+    // A second commit of an upload served from a lease, before its settlement landed: nothing to do. After, the
+    // settlement has recorded the upload as ended, and `commitReservation` changes nothing either.
+    if (this.#endedUploads.has(change.reservationId)) return Promise.resolve();
+    const upload = this.#endUpload(change.reservationId);
+    const lease = upload?.lease;
+    if (upload === undefined || upload.exact || lease === undefined) {
+      return this.#apply(
+        'quota commit',
+        this.#statement('commitReservation', [change.username, change.reservationId, change.bytes, change.files, this.#instanceId]),
+      );
+    }
+    lease.changeBytes += change.bytes;
+    lease.changeFiles += change.files;
+    // What the upload stored stays reserved by the lease until the settlement moves it to the usage.
+    lease.storedBytes += Math.max(0, change.bytes);
+    lease.storedFiles += Math.max(0, change.files);
+    lease.settledUploads.push(change.reservationId);
+    this.#endedUploads.add(change.reservationId);
+    this.#settleSoon();
+    return Promise.resolve();
   }
 
   releaseQuota(_username: string, reservationId: string): Promise<void> {
+    const upload = this.#endUpload(reservationId);
+    if (upload !== undefined && !upload.exact) return Promise.resolve();
     return this.#apply('quota release', this.#statement('releaseReservation', [reservationId]));
+  }
+
+  /** Forgets a running upload; what it drew from a lease is free there again. */
+  #endUpload(reservationId: string): UploadReservation | undefined {
+    const upload = this.#uploads.get(reservationId);
+    if (upload === undefined) return undefined;
+    this.#uploads.delete(reservationId);
+    const lease = upload.lease;
+    if (lease !== undefined) {
+      lease.drawnBytes -= upload.leaseBytes;
+      lease.drawnFiles -= upload.leaseFiles;
+      lease.uploads--;
+      if (lease.closing && lease.uploads === 0) this.#settleSoon();
+    }
+    return upload;
+  }
+
+  #settleSoon(): void {
+    if (this.#settleTimer !== undefined || this.#closed) return;
+    this.#settleTimer = setTimeout(() => {
+      this.#settleTimer = undefined;
+      void this.#settle(false);
+    }, settleDelayMs);
+  }
+
+  /**
+   * Settles every lease with ended uploads, and ends those that are closing (or, when `idle`, unused) once no upload
+   * runs from them: queued in order with the other releases and commits, each with its own id, so an outage keeps
+   * them and a retry applies each once.
+   */
+  async #settle(idle: boolean): Promise<void> {
+    if (this.#settleTimer !== undefined) {
+      clearTimeout(this.#settleTimer);
+      this.#settleTimer = undefined;
+    }
+    const leases = [...this.#leases.values(), ...this.#closing];
+    for (const lease of leases) {
+      const ends = (lease.closing || idle) && lease.uploads === 0 && lease.extending === undefined;
+      if (lease.settledUploads.length === 0 && !ends) continue;
+      const uploads = lease.settledUploads;
+      const statement = this.#statement('settleLease', [
+        lease.username,
+        randomUUID(),
+        lease.id,
+        lease.changeBytes,
+        lease.changeFiles,
+        lease.storedBytes,
+        lease.storedFiles,
+        ends,
+        this.#instanceId,
+        uploads,
+      ]);
+      lease.bytes -= lease.storedBytes;
+      lease.files -= lease.storedFiles;
+      lease.changeBytes = lease.changeFiles = lease.storedBytes = lease.storedFiles = 0;
+      lease.settledUploads = [];
+      if (ends) {
+        lease.closing = true;
+        this.#closing.delete(lease);
+        if (this.#leases.get(lease.key) === lease) this.#leases.delete(lease.key);
+      }
+      this.#deferred.push({
+        what: 'quota settlement',
+        statement,
+        applied: (rows) => {
+          for (const upload of uploads) this.#endedUploads.delete(upload);
+          const row = rows[0];
+          // A limit came near: the lease goes once its uploads have ended, and uploads reserve exactly.
+          if (row !== undefined && !lease.closing && this.#nearLimit(lease, Number(row.bytes), Number(row.files))) {
+            this.#closeLease(lease, true);
+          }
+        },
+      });
+    }
+    await this.#flush();
+  }
+
+  #nearLimit(lease: QuotaLease, takenBytes: number, takenFiles: number): boolean {
+    const block = Math.max(this.quotaGrantBytes, 65_536) * leaseBlockGrants;
+    return (
+      (lease.maxBytes !== null && lease.maxBytes - takenBytes < leaseRoomFactor * block) ||
+      (lease.maxFiles !== null && lease.maxFiles - takenFiles < leaseRoomFactor * leaseBlockFiles)
+    );
   }
 
   async acquireUploadLock(username: string, path: string): Promise<boolean> {
@@ -334,7 +629,7 @@ class PostgresSharedState implements SharedStateV1 {
     this.#closed = true;
     clearInterval(this.#timer);
     try {
-      await this.#flush();
+      await this.#settle(true);
       // What this instance still holds goes at once rather than after its lease.
       await this.#pool.query(this.#statement('sweep', [this.#settings.leaseMs, this.#instanceId]));
     } catch (error) {
@@ -375,41 +670,47 @@ class PostgresSharedState implements SharedStateV1 {
    * stops at the first the database does not take. What arrives meanwhile goes in the next round.
    */
   #flush(): Promise<void> {
-    this.#flushing ??= (async () => {
-      try {
-        while (this.#deferred.length > 0 || this.#grantsToRelease.length > 0) {
-          const grants = this.#grantsToRelease.length;
-          const next: Deferred =
-            grants > 0
-              ? { what: 'session release', statement: this.#statement('releaseSessions', [this.#grantsToRelease.slice()]) }
-              : this.#deferred[0]!;
-          try {
-            await this.#pool.query(next.statement);
-          } catch (error) {
-            const pending = this.#deferred.length + this.#grantsToRelease.length;
-            if (pending === 1 || this.#beats % 12 === 0) {
-              this.#logger.warn(
-                { error: messageOf(error), pending, what: next.what },
-                'shared state: PostgreSQL did not take a release or commit; kept until it does',
-              );
-            }
-            return;
-          }
-          if (grants > 0) this.#grantsToRelease.splice(0, grants);
-          else this.#deferred.shift();
-        }
-      } finally {
+    if (this.#flushing === undefined) {
+      if (this.#deferred.length === 0 && this.#grantsToRelease.length === 0) return Promise.resolve();
+      // Cleared in a later turn than it is set, whatever the queue holds.
+      this.#flushing = this.#drain().finally(() => {
         this.#flushing = undefined;
-      }
-    })();
+      });
+    }
     return this.#flushing;
+  }
+
+  async #drain(): Promise<void> {
+    while (this.#deferred.length > 0 || this.#grantsToRelease.length > 0) {
+      const grants = this.#grantsToRelease.length;
+      const next: Deferred =
+        grants > 0
+          ? { what: 'session release', statement: this.#statement('releaseSessions', [this.#grantsToRelease.slice()]) }
+          : this.#deferred[0]!;
+      let rows: Record<string, unknown>[];
+      try {
+        rows = (await this.#pool.query(next.statement)).rows;
+      } catch (error) {
+        const pending = this.#deferred.length + this.#grantsToRelease.length;
+        if (pending === 1 || this.#beats % 12 === 0) {
+          this.#logger.warn(
+            { error: messageOf(error), pending, what: next.what },
+            'shared state: PostgreSQL did not take a release or commit; kept until it does',
+          );
+        }
+        return;
+      }
+      if (grants > 0) this.#grantsToRelease.splice(0, grants);
+      else this.#deferred.shift()?.applied?.(rows);
+    }
   }
 
   /** Renews this instance's lease, drops instances whose lease ran out, applies what waited, and now and then tidies. */
   async #beat(): Promise<void> {
     this.#beats++;
     try {
-      await this.#pool.query(this.#statement('heartbeat', [this.#instanceId]));
+      const beat = await this.#pool.query(this.#statement('heartbeat', [this.#instanceId]));
+      if (beat.rows[0]?.registered === true) this.#forgetHoldings();
       // After this instance itself could not reach the database for a lease, the others likely could not either: an
       // outage is not a crash, so they get a lease to send their heartbeat before any is dropped.
       const reachedAll = performance.now() - this.#lastHeartbeat < this.#settings.leaseMs;
@@ -420,7 +721,8 @@ class PostgresSharedState implements SharedStateV1 {
         if (dropped > 0) this.#logger.warn({ instances: dropped }, 'shared state: dropped what instances without a heartbeat held');
       }
       for (const [name, held] of this.#slots) void this.#releaseGrants(this.#unusedGrants(name, held, true));
-      if (this.#deferred.length > 0 || this.#grantsToRelease.length > 0) await this.#flush();
+      // Settles the leases and ends the idle ones, and applies what waited.
+      await this.#settle(true);
       if (this.#beats % 10 === 0) {
         for (const text of this.#statements.tidy) {
           await this.#pool.query(text.includes('$1') ? { text, values: [Math.max(this.#longestWindowMs, 86_400_000)] } : text);
@@ -429,6 +731,17 @@ class PostgresSharedState implements SharedStateV1 {
     } catch (error) {
       this.#logger.warn({ error: messageOf(error) }, 'shared state: heartbeat failed; PostgreSQL is not answering');
     }
+  }
+
+  /**
+   * Another instance swept this one (its heartbeats stopped reaching the database for a lease): its session slots,
+   * leases and reservations there are gone. Serving anything more from them would pass limits the database no longer
+   * counts them in, so they are forgotten here too; the uploads still running from them settle their usage alone.
+   */
+  #forgetHoldings(): void {
+    this.#logger.warn({}, 'shared state: this instance was dropped by another after missing heartbeats; what it held is forgotten');
+    this.#slots.clear();
+    for (const lease of this.#leases.values()) this.#closeLease(lease);
   }
 
   #statement(name: StatementName, values: unknown[]): SqlStatement {

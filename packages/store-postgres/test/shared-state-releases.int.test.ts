@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { SharedStateV1 } from '@ftp/plugin-api';
 import { eventually } from '@ftp/test-utils';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createPostgresPool, createPostgresSharedState, type PostgresPool } from '../src/index.ts';
+import { createPostgresSharedState } from '../src/index.ts';
+import { countingPool, losingAnswersPool } from './shared-state-pools.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
 
 // Releases the database applied but whose answer never came back (the connection broke on the way): the shared state
@@ -16,44 +17,6 @@ describe.skipIf(postgresBin === undefined)(`shared state releases${postgresBin =
   }, 60_000);
   afterAll(() => postgres?.destroy(), 60_000);
 
-  /** A real pool that counts the statements it runs by name. */
-  function counting(connectionString: string) {
-    const pool = createPostgresPool({ connectionString });
-    onTestFinished(() => pool.end());
-    const counts = new Map<string, number>();
-    const counted: PostgresPool = {
-      query(statement, values) {
-        const name = typeof statement === 'object' ? (statement.name ?? statement.text) : statement;
-        counts.set(name, (counts.get(name) ?? 0) + 1);
-        return pool.query(statement, values);
-      },
-      connect: () => pool.connect(),
-      end: () => pool.end(),
-    };
-    const of = (pattern: RegExp) => [...counts].filter(([name]) => pattern.test(name)).reduce((sum, [, count]) => sum + count, 0);
-    return { pool: counted, of };
-  }
-
-  /** A real pool whose next `count` answers to statements named like `pattern` are lost after the database applied them. */
-  function losingAnswers(connectionString: string, pattern: RegExp) {
-    const pool = createPostgresPool({ connectionString });
-    onTestFinished(() => pool.end());
-    const losses = { left: 0 };
-    const lossy: PostgresPool = {
-      async query(statement, values) {
-        const result = await pool.query(statement, values);
-        if (losses.left > 0 && typeof statement === 'object' && pattern.test(statement.name ?? '')) {
-          losses.left--;
-          throw new Error('Connection terminated unexpectedly');
-        }
-        return result;
-      },
-      connect: () => pool.connect(),
-      end: () => pool.end(),
-    };
-    return { pool: lossy, losses };
-  }
-
   const open = async (options: Parameters<typeof createPostgresSharedState>[0]): Promise<SharedStateV1> => {
     const state = await createPostgresSharedState(options);
     onTestFinished(() => state.close?.());
@@ -62,7 +25,7 @@ describe.skipIf(postgresBin === undefined)(`shared state releases${postgresBin =
 
   it('frees one slot for a session release retried after its answer was lost', async () => {
     const connectionString = await postgres.createDatabase();
-    const { pool, losses } = losingAnswers(connectionString, /releaseSession/);
+    const { pool, losses } = losingAnswersPool(connectionString, /releaseSession/);
     const state = await open({ pool });
     const peer = await open({ connectionString });
     const alice = `alice-${randomUUID()}`;
@@ -82,7 +45,7 @@ describe.skipIf(postgresBin === undefined)(`shared state releases${postgresBin =
 
   it('takes the slots of a user without a limit in blocks, and gives back what a block holds unused', async () => {
     const connectionString = await postgres.createDatabase();
-    const { pool, of } = counting(connectionString);
+    const { pool, of } = countingPool(connectionString);
     // A heartbeat every 100 ms gives back the unused slots.
     const state = await open({ pool, leaseMs: 300 });
     const peer = await open({ connectionString });

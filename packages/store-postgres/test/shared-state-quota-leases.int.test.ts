@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import type { SharedStateV1 } from '@ftp/plugin-api';
+import { eventually } from '@ftp/test-utils';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { createPostgresSharedState } from '../src/index.ts';
+import { countingPool, losingAnswersPool } from './shared-state-pools.ts';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
+
+// Quota leases: far from a limit, an instance reserves a block of the user's quota and serves uploads from it without
+// a round trip, settling what they stored in batches. Every instance still sees the usage, the instances together
+// never pass a limit, near it every upload reserves exactly, and a settlement retried after a lost answer applies once.
+
+describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
+  let postgres: TestPostgres;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 60_000);
+  afterAll(() => postgres?.destroy(), 60_000);
+
+  const open = async (options: Parameters<typeof createPostgresSharedState>[0]): Promise<SharedStateV1> => {
+    const state = await createPostgresSharedState(options);
+    onTestFinished(() => state.close?.());
+    return state;
+  };
+  const farLimits = { maxBytes: 2 ** 40, maxFiles: 1_000_000 };
+
+  it('serves many small uploads from one lease, and every instance sees what they stored', async () => {
+    const connectionString = await postgres.createDatabase();
+    const { pool, of } = countingPool(connectionString);
+    const state = await open({ pool });
+    const peer = await open({ connectionString });
+    const alice = `alice-${randomUUID()}`;
+    await state.setQuotaUsage(alice, { bytes: 0, files: 0 });
+    const uploads = 40;
+    const grant = state.quotaGrantBytes ?? 0;
+    for (let index = 0; index < uploads; index++) {
+      const reservationId = randomUUID();
+      expect(await state.reserveQuota({ username: alice, reservationId, bytes: grant, files: 1, ...farLimits })).toBe(grant);
+      await state.commitQuota({ username: alice, reservationId, bytes: 4_096, files: 1 });
+    }
+    expect(of(/reserveQuota|extendLease/)).toBeLessThan(4);
+    expect(await state.quotaUsage(alice)).toEqual({ bytes: uploads * 4_096, files: uploads });
+    expect(await peer.quotaUsage(alice)).toEqual({ bytes: uploads * 4_096, files: uploads });
+  });
+
+  it('never lets two instances with leases pass a file limit together, and grants all of it once the leases end', async () => {
+    const connectionString = await postgres.createDatabase();
+    // A heartbeat every second ends idle leases. (A lease much shorter would let a loaded machine miss heartbeats: the
+    // other instance then drops everything this one holds, as for a crash, and may grant it again.)
+    const settings = { connectionString, leaseMs: 3_000 };
+    const [one, two] = [await open(settings), await open(settings)];
+    const alice = `alice-${randomUUID()}`;
+    await one.setQuotaUsage(alice, { bytes: 0, files: 0 });
+    const maxFiles = 1_000;
+    const reserve = (state: SharedStateV1, reservationId: string) =>
+      state.reserveQuota({ username: alice, reservationId, bytes: 0, files: 1, maxFiles });
+    const ids = Array.from({ length: 1_200 }, () => randomUUID());
+    const answers = await Promise.all(ids.map((id, index) => reserve(index % 2 === 0 ? one : two, id)));
+    const granted = answers.filter((answer) => answer !== undefined).length;
+    expect(granted).toBeLessThanOrEqual(maxFiles);
+    // Each upload stores its file.
+    await Promise.all(
+      ids.map((id, index) =>
+        answers[index] === undefined
+          ? undefined
+          : (index % 2 === 0 ? one : two).commitQuota({ username: alice, reservationId: id, bytes: 1, files: 1 }),
+      ),
+    );
+    expect(await one.quotaUsage(alice)).toEqual({ bytes: granted, files: granted });
+
+    let total = granted;
+    await eventually(
+      async () => {
+        const state = total % 2 === 0 ? one : two;
+        const id = randomUUID();
+        if ((await reserve(state, id)) !== undefined) {
+          total++;
+          await state.commitQuota({ username: alice, reservationId: id, bytes: 1, files: 1 });
+        }
+        return total >= maxFiles;
+      },
+      'the whole file limit to be granted',
+      20_000,
+    );
+    expect(total).toBe(maxFiles);
+    expect(await reserve(one, randomUUID())).toBeUndefined();
+    expect(await reserve(two, randomUUID())).toBeUndefined();
+    expect(await two.quotaUsage(alice)).toEqual({ bytes: maxFiles, files: maxFiles });
+  });
+
+  it('applies a settlement retried after its answer was lost once, and a second commit of an upload not at all', async () => {
+    const connectionString = await postgres.createDatabase();
+    const { pool, losses } = losingAnswersPool(connectionString, /settleLease/);
+    const state = await open({ pool });
+    const peer = await open({ connectionString });
+    const bob = `bob-${randomUUID()}`;
+    await state.setQuotaUsage(bob, { bytes: 100, files: 1 });
+    const reservationId = randomUUID();
+    expect(await state.reserveQuota({ username: bob, reservationId, bytes: 10, files: 1, ...farLimits })).toBe(10);
+    await state.commitQuota({ username: bob, reservationId, bytes: 8, files: 1 });
+
+    losses.left = 1;
+    // Reading the usage settles first: the database applies the settlement, and its answer is lost.
+    expect(await state.quotaUsage(bob)).toEqual({ bytes: 108, files: 2 });
+    expect(losses.left).toBe(0);
+    // Kept, and retried by the health check (and the next heartbeat).
+    await state.checkHealth?.();
+    await state.commitQuota({ username: bob, reservationId, bytes: 8, files: 1 });
+    await peer.commitQuota({ username: bob, reservationId, bytes: 8, files: 1 });
+    expect(await peer.quotaUsage(bob)).toEqual({ bytes: 108, files: 2 });
+    expect(await state.quotaUsage(bob)).toEqual({ bytes: 108, files: 2 });
+  });
+});
