@@ -23,10 +23,20 @@ const allowedImports: Record<string, readonly string[]> = {
   'packages/storage-s3': ['@ftp/plugin-api'],
   'packages/storage-mounts': ['@ftp/plugin-api'],
   'packages/store-postgres': ['@ftp/plugin-api'],
+  // The admin API is a front door over a running server: it uses the engine's public operator methods and events.
+  'packages/admin': ['@ftp/plugin-api', '@ftp/server'],
   'packages/test-utils': [],
   'examples/auth-htpasswd': ['@ftp/plugin-api'],
   'examples/storage-memory': ['@ftp/plugin-api'],
-  'apps/server': ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3', '@ftp/store-postgres'],
+  'apps/server': [
+    '@ftp/plugin-api',
+    '@ftp/server',
+    '@ftp/auth-http',
+    '@ftp/storage-fs',
+    '@ftp/storage-s3',
+    '@ftp/storage-mounts',
+    '@ftp/store-postgres',
+  ],
   bench: ['@ftp/plugin-api', '@ftp/server', '@ftp/auth-http', '@ftp/storage-fs', '@ftp/storage-s3', '@ftp/store-postgres'],
 };
 
@@ -42,6 +52,8 @@ const testOnlyImports: Record<string, readonly string[]> = {
   // The mounts' tests mount real directories and a real bucket into one tree served by a real server.
   'packages/storage-mounts': ['@ftp/server', '@ftp/storage-fs', '@ftp/storage-s3'],
   'packages/store-postgres': ['@ftp/server', '@ftp/storage-fs'],
+  // The admin API's tests end an upload to a real directory and find no partial file.
+  'packages/admin': ['@ftp/storage-fs'],
 };
 
 /**

@@ -9,6 +9,7 @@ import {
 } from '@ftp/plugin-api';
 import type { AppConfig } from './config.ts';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
+import { createMountsStorage } from './mounts-storage.ts';
 import { packageNameOf, resolvePluginUrl } from './package-resolution.ts';
 
 /** The second argument of a plugin package's factory (the contract's type, re-exported for the app's modules). */
@@ -83,6 +84,8 @@ export const builtInStorageConnectors: Readonly<Record<string, StorageFactory>> 
     );
     return withConfigKeyPrefix('storageConfig', () => createStorageConnector(config, environment));
   },
+  // Several of these connectors mounted into one tree; its own schema checks the nested configs.
+  mounts: (config, environment, hooks) => createMountsStorage(config, environment, hooks, loadStorageConnector),
 };
 
 /** Where this module is: the app's own `node_modules` (and those above it) come first for its optional packages. */

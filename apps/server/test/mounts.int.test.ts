@@ -1,0 +1,119 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { Client, FTPError } from 'basic-ftp';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { silentLogger } from '@ftp/plugin-api';
+import { hashPassword } from '@ftp/server';
+import { tempDirectory } from '@ftp/test-utils';
+import { deletePrefix, listKeys, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
+import { ConfigError } from '../src/config-error.ts';
+import { loadStorageConnector } from '../src/plugins.ts';
+import { startApp } from './support/in-process-app.ts';
+
+// `storageConnector: "mounts"` as the app reads it from a config document: a directory on disk at "/", a bucket
+// prefix at "/archive", and a team directory a user record mounts at "/team"; driven by basic-ftp.
+let s3: TestS3;
+beforeAll(async () => {
+  s3 = await startTestS3();
+});
+afterAll(async () => {
+  await s3?.stop();
+});
+
+const password = 'virtual folders';
+const passwordHash = await hashPassword(password, { logCost: 4 });
+
+async function download(client: Client, path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  await client.downloadTo(
+    new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk)),
+    path,
+  );
+  return Buffer.concat(chunks).toString();
+}
+
+describe('the mounts storage connector in the app', () => {
+  it("mounts a disk, a bucket and a user record's own mount from a plain JSON config", async () => {
+    const configDirectory = await tempDirectory('app-mounts-');
+    await mkdir(join(configDirectory, 'home', 'alice'), { recursive: true });
+    await mkdir(join(configDirectory, 'teams', 'red'), { recursive: true });
+    await writeFile(join(configDirectory, 'teams', 'red', 'plan.txt'), 'red plan');
+    const prefix = `app-mounts-${Date.now()}/`;
+    onTestFinished(() => deletePrefix(s3, prefix));
+    const { started } = await startApp(
+      {
+        authenticatorConfig: {
+          users: [{ username: 'alice', passwordHash, attributes: { mounts: { '/team': { connector: 'teams', rootDirectory: '/red' } } } }],
+        },
+        storageConnector: 'mounts',
+        storageConfig: {
+          connectors: {
+            home: { storageConnector: 'fs', storageConfig: { root: 'home/{user}', fsync: false } },
+            archive: {
+              storageConnector: 's3',
+              storageConfig: {
+                bucket: s3.bucket,
+                prefix: `${prefix}{user}/`,
+                endpoint: s3.endpoint,
+                region: s3.region,
+                forcePathStyle: s3.forcePathStyle,
+                credentials: { ...s3.credentials },
+              },
+            },
+            teams: { storageConnector: 'fs', storageConfig: { root: 'teams' } },
+          },
+          mounts: { '/': 'home', '/archive': { connector: 'archive', crossMountRename: true } },
+        },
+      },
+      configDirectory,
+    );
+    const client = new Client(15_000);
+    onTestFinished(() => client.close());
+    await client.access({ host: '127.0.0.1', port: started.port, user: 'alice', password });
+    expect((await client.list('/')).map((entry) => `${entry.name}:${entry.isDirectory}`).sort()).toEqual(['archive:true', 'team:true']);
+    expect(await download(client, '/team/plan.txt')).toBe('red plan');
+    await client.uploadFrom(Readable.from([Buffer.from('kept for years')]), '/report.txt');
+    await client.rename('/report.txt', '/archive/report.txt');
+    expect(await listKeys(s3, prefix)).toEqual([`${prefix}alice/report.txt`]);
+    const refused = await client.send('MFMT 20200101000000 /archive/report.txt').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(FTPError);
+    expect((refused as FTPError).code).toBe(502);
+    await client.uploadFrom(Readable.from([Buffer.from('home')]), '/home.txt');
+    expect((await client.send('MFMT 20200101000000 /home.txt')).code).toBe(213);
+    expect(await readFile(join(configDirectory, 'home', 'alice', 'home.txt'), 'utf8')).toBe('home');
+  });
+
+  it('names the key at fault, nested connectors included', async () => {
+    const environment = { logger: silentLogger, configDirectory: process.cwd() };
+    const failureOf = (config: Record<string, unknown>) =>
+      loadStorageConnector('mounts', config, environment).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    const typo = await failureOf({
+      connectors: { home: { storageConnector: 'fs', storageConfig: { rot: '/srv' } } },
+      mounts: { '/': 'home' },
+    });
+    expect(typo).toBeInstanceOf(ConfigError);
+    expect((typo as ConfigError).problems.map((problem) => problem.key)).toEqual([
+      'storageConfig.connectors.home.storageConfig.root',
+      'storageConfig.connectors.home.storageConfig.rot',
+    ]);
+    const unknownName = await failureOf({
+      connectors: { home: { storageConnector: 'fs', storageConfig: { root: '/srv' } } },
+      mounts: { '/': 'house' },
+    });
+    expect((unknownName as ConfigError).key).toBe('storageConfig.mounts./');
+    expect((unknownName as ConfigError).message).toContain('names the connector "house", which is not in connectors');
+    const noRoot = await failureOf({
+      connectors: { home: { storageConnector: 'fs', storageConfig: { root: '/srv' } } },
+      mounts: { '/a': 'home' },
+    });
+    expect((noRoot as ConfigError).key).toBe('storageConfig.mounts');
+    const nested = await failureOf({ connectors: { inner: { storageConnector: 'mounts' } }, mounts: { '/': 'inner' } });
+    expect((nested as ConfigError).key).toBe('storageConfig.connectors.inner.storageConnector');
+    const missing = await failureOf({ mounts: { '/': 'home' } });
+    expect((missing as ConfigError).key).toBe('storageConfig.connectors');
+  });
+});
