@@ -19,6 +19,7 @@ export default defineConfig({
       { find: /^@ftp\/storage-s3$/, replacement: source('./packages/storage-s3/src/index.ts') },
       { find: /^@ftp\/storage-mounts$/, replacement: source('./packages/storage-mounts/src/index.ts') },
       { find: /^@ftp\/store-postgres$/, replacement: source('./packages/store-postgres/src/index.ts') },
+      { find: /^@ftp\/admin$/, replacement: source('./packages/admin/src/index.ts') },
     ],
   },
   test: {

@@ -1,0 +1,223 @@
+/**
+ * The admin API's OpenAPI 3.1 document, served at `GET /api/openapi.json`. Its schemas are JSON Schema 2020-12
+ * (OpenAPI 3.1 §4.8.24) with `additionalProperties: false`, so the tests that check every response against them
+ * notice a field the document does not describe as well as one it misses.
+ */
+export const openApiDocument = {
+  openapi: '3.1.0',
+  info: {
+    title: 'FTP server admin API',
+    version: '1.0.0',
+    description:
+      'See and steer a running FTP server. Log in with POST /api/login, then send the token as `Authorization: Bearer <token>` ' +
+      'with every request. Tokens are never cookies, so another site cannot make a browser use one. Times are ISO 8601 UTC.',
+  },
+  security: [{ bearer: [] }],
+  paths: {
+    '/api/login': {
+      post: {
+        summary: 'Log in as an administrator',
+        operationId: 'login',
+        security: [],
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: { $ref: '#/components/schemas/LoginRequest' } } },
+        },
+        responses: {
+          '200': { description: 'A token for the other requests', content: json('LoginResponse') },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { description: 'Wrong name or password (counted by the defender)', content: json('Error') },
+          '403': { description: 'The client address is banned by the defender', content: json('Error') },
+          '413': { description: 'The body is larger than 16 KiB', content: json('Error') },
+          '415': { description: 'The body is not application/json', content: json('Error') },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
+    '/api/logout': {
+      post: {
+        summary: 'End the token of this request',
+        operationId: 'logout',
+        responses: { '204': { description: 'Logged out' }, '401': { $ref: '#/components/responses/Unauthorized' } },
+      },
+    },
+    '/api/openapi.json': {
+      get: {
+        summary: 'This document',
+        operationId: 'openApiDocument',
+        responses: {
+          '200': { description: 'The OpenAPI 3.1 document', content: { 'application/json': { schema: { type: 'object' } } } },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+        },
+      },
+    },
+    '/api/server': {
+      get: {
+        summary: 'Version, uptime, listeners, passive ports in use and counters',
+        operationId: 'serverStatus',
+        responses: {
+          '200': { description: 'The server', content: json('ServerStatus') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+        },
+      },
+    },
+    '/api/sessions': {
+      get: {
+        summary: 'The connected sessions with their running transfers',
+        operationId: 'listSessions',
+        responses: {
+          '200': { description: 'The sessions', content: json('SessionList') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+        },
+      },
+    },
+    '/api/sessions/{id}': {
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: 'One session',
+        operationId: 'getSession',
+        responses: {
+          '200': { description: 'The session', content: json('Session') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '404': { $ref: '#/components/responses/NotFound' },
+        },
+      },
+      delete: {
+        summary: 'End a session: its transfer is aborted (no partial upload is kept) and the client gets 421',
+        operationId: 'endSession',
+        responses: {
+          '204': { description: 'The session is gone' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '404': { $ref: '#/components/responses/NotFound' },
+        },
+      },
+    },
+    '/api/events': {
+      get: {
+        summary: 'Live events (Server-Sent Events)',
+        description:
+          'A `text/event-stream`: each event has `event:` one of connect, disconnect, login, login-failed, upload, download, ' +
+          'error (a command answered 4xx or 5xx, from a session that has logged in) and `data:` an Event object as JSON. ' +
+          'A comment line is sent every 15 seconds to keep proxies from closing the stream.',
+        operationId: 'events',
+        responses: {
+          '200': { description: 'The event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+        },
+      },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: { type: 'http', scheme: 'bearer', description: 'The token of POST /api/login' },
+    },
+    responses: {
+      BadRequest: { description: 'The request is malformed; `message` names the fault', content: json('Error') },
+      Unauthorized: { description: 'No valid token in the Authorization header', content: json('Error') },
+      NotFound: { description: 'No such resource', content: json('Error') },
+      Unavailable: { description: 'A backend (the shared state) did not answer', content: json('Error') },
+    },
+    schemas: {
+      Error: object({
+        error: {
+          type: 'string',
+          description: 'A stable code',
+          enum: [
+            'bad_request',
+            'unauthorized',
+            'banned',
+            'not_found',
+            'method_not_allowed',
+            'unsupported_media_type',
+            'payload_too_large',
+            'unavailable',
+            'internal',
+          ],
+        },
+        message: { type: 'string' },
+      }),
+      LoginRequest: object({
+        username: { type: 'string', minLength: 1, maxLength: 64 },
+        password: { type: 'string', maxLength: 1024 },
+      }),
+      LoginResponse: object({
+        token: { type: 'string', minLength: 32 },
+        username: { type: 'string' },
+        expiresAt: { type: 'string', format: 'date-time' },
+      }),
+      Transfer: object({
+        command: { type: 'string', enum: ['RETR', 'STOR', 'STOU', 'APPE', 'LIST', 'NLST', 'MLSD'] },
+        path: { type: 'string' },
+        direction: { type: 'string', enum: ['download', 'upload'] },
+        bytes: { type: 'integer', minimum: 0 },
+        startedAt: { type: 'string', format: 'date-time' },
+        bytesPerSecond: { type: 'integer', minimum: 0, description: 'Average since the transfer started' },
+      }),
+      Session: object({
+        id: { type: 'string' },
+        username: { type: ['string', 'null'], description: 'null before login' },
+        remoteAddress: { type: 'string' },
+        secure: { type: 'boolean', description: 'The control connection is protected by TLS' },
+        connectedAt: { type: 'string', format: 'date-time' },
+        command: { type: ['string', 'null'], description: 'The command running now' },
+        transfer: { oneOf: [{ $ref: '#/components/schemas/Transfer' }, { type: 'null' }] },
+      }),
+      SessionList: object({ sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } } }),
+      Listener: object({
+        kind: { type: 'string', enum: ['control', 'implicit-tls'] },
+        address: { type: 'string' },
+        port: { type: 'integer', minimum: 1, maximum: 65535 },
+      }),
+      Counters: object({
+        connections: count(),
+        logins: count(),
+        failedLogins: count(),
+        uploads: count(),
+        downloads: count(),
+        bytesUploaded: count(),
+        bytesDownloaded: count(),
+      }),
+      ServerStatus: object({
+        version: { type: 'string' },
+        startedAt: { type: 'string', format: 'date-time' },
+        uptimeSeconds: { type: 'integer', minimum: 0 },
+        listeners: { type: 'array', items: { $ref: '#/components/schemas/Listener' } },
+        sessions: count(),
+        passivePortsInUse: count(),
+        defenderEnabled: { type: 'boolean' },
+        counters: { $ref: '#/components/schemas/Counters' },
+      }),
+      Event: {
+        type: 'object',
+        description: 'The payload of one event; the fields beyond the session facts depend on the event type',
+        required: ['at', 'sessionId', 'remoteAddress', 'username'],
+        properties: {
+          at: { type: 'string', format: 'date-time' },
+          sessionId: { type: 'string' },
+          remoteAddress: { type: 'string' },
+          username: { type: ['string', 'null'] },
+          attemptedUsername: { type: 'string' },
+          path: { type: 'string' },
+          bytes: { type: 'integer', minimum: 0 },
+          durationMs: { type: 'integer', minimum: 0 },
+          command: { type: 'string' },
+          replyCode: { type: 'integer' },
+        },
+        additionalProperties: false,
+      },
+    },
+  },
+} as const;
+
+function json(schema: string) {
+  return { 'application/json': { schema: { $ref: `#/components/schemas/${schema}` } } };
+}
+
+function count() {
+  return { type: 'integer', minimum: 0 } as const;
+}
+
+/** An object schema whose every property is required and which allows no other. */
+function object<P extends Record<string, unknown>>(properties: P) {
+  return { type: 'object', required: Object.keys(properties), properties, additionalProperties: false } as const;
+}
