@@ -82,6 +82,17 @@ export const userDefaultsSchema = z.strictObject({
   }),
 });
 
+/** `workers`: a count of processes, or `auto` (one per core); digits in a string come from the environment variable. */
+const workerCountMessage = { error: 'must be an integer from 1 to 1024, or "auto"' };
+const workerCountSchema = z.union(
+  [
+    z.int(workerCountMessage).min(1, workerCountMessage).max(1024, workerCountMessage),
+    z.literal('auto', workerCountMessage),
+    z.string(workerCountMessage).regex(/^\s*(?:[1-9]\d{0,2}|10[01]\d|102[0-4])\s*$/, workerCountMessage),
+  ],
+  workerCountMessage,
+);
+
 /** `sharedStateConfig`: the options of the postgres shared state (`PostgresSharedStateOptions` of `@ftp/store-postgres`). */
 export const sharedStateConfigSchema = z.strictObject({
   connectionString: documented(
@@ -340,6 +351,13 @@ export const configSchema = z.strictObject({
   storageConfig: documented(anyObject().default({}), {
     description: 'options of the storage connector, see [Built-in storage](#built-in-storage-fs)',
     env: 'STORAGE_CONFIG',
+  }),
+  workers: documented(workerCountSchema.exactOptional(), {
+    description:
+      'processes serving FTP: `auto` starts one per core; above 1 a primary process owns the listeners and hands each connection to a worker, see [Worker processes](#worker-processes)',
+    env: 'FTP_WORKERS',
+    typeText: 'integer or `auto`',
+    defaultValue: 1,
   }),
   maxSessions: documented(count().exactOptional(), {
     description: 'concurrent sessions of the server',

@@ -11,6 +11,10 @@ import { runUsersCommand } from './users-command.ts';
 import { createLogger } from './logging.ts';
 import { startServer, type StartedServer } from './start-server.ts';
 import { watchCertificate } from './certificate-reload.ts';
+import { WorkerStartError } from './workers/primary.ts';
+import { startPrimary } from './workers/start-primary.ts';
+import { isServerWorker, runWorker } from './workers/worker.ts';
+import { workerCount } from './workers/worker-count.ts';
 
 /** Exit codes of the app. */
 const ExitCode = { Success: 0, Failure: 1, Configuration: 2 } as const;
@@ -33,6 +37,10 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     const streams = { input: process.stdin, output: process.stdout, errorOutput: process.stderr };
     return runUsersCommand(cli.argv, { streams, environment: process.env, cwd: process.cwd() });
   }
+  if (isServerWorker()) {
+    await runWorker(cli.configFile);
+    return undefined;
+  }
   const setup = namedConfigFile(cli.configFile, process.env) === undefined ? await createDefaultSetup() : undefined;
   const config = loadConfig({
     configFile: cli.configFile,
@@ -46,6 +54,11 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
     { configFile: config.configFile ?? null, authenticator: config.authenticator, storageConnector: config.storageConnector },
     'starting',
   );
+  const workers = workerCount(config.workers);
+  if (workers > 1) {
+    await startPrimary({ config, logger, workers, ...(setup === undefined ? {} : { defaultDocument: setup.document }) });
+    return undefined;
+  }
   const started = await startServer(config, logger);
   // The handlers come before the "listening" line: whoever reads it (a supervisor, a test) may signal at once.
   handleSignals(started, logger);
@@ -112,6 +125,8 @@ function handleSignals(started: StartedServer, logger: Logger): void {
 }
 
 function exitCodeFor(error: unknown): number {
+  // The worker wrote its own message to stderr, which it shares with the primary.
+  if (error instanceof WorkerStartError) return error.exitCode;
   if (error instanceof UsageError) {
     process.stderr.write(`ftp-server: ${error.message}\n\n${usage}`);
     return ExitCode.Configuration;

@@ -1,0 +1,55 @@
+import type { MessagePort } from './shared-state-messages.ts';
+
+/** Set in a worker's environment by the primary: the process serves FTP for it (see `runWorker`). */
+export const workerVariable = 'FTP_SERVER_WORKER';
+
+/**
+ * Set by the primary when it runs the embedded default configuration: that document as JSON, so every worker serves
+ * the same user with the same password hash instead of generating its own.
+ */
+export const workerDefaultsVariable = 'FTP_SERVER_WORKER_DEFAULTS';
+
+/** A worker listens: it takes connections from now on. */
+export interface WorkerListening {
+  readonly tag: 'ftp-server/worker-listening';
+  readonly address: string;
+  readonly port: number;
+  readonly implicitTlsPort?: number;
+}
+
+/** The primary asks a worker to stop taking connections, let its sessions finish (until `shutdownTimeoutMs`) and exit. */
+export interface WorkerRetire {
+  readonly tag: 'ftp-server/worker-retire';
+  readonly reason: string;
+}
+
+export function isWorkerListening(message: unknown): message is WorkerListening {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === 'ftp-server/worker-listening';
+}
+
+export function isWorkerRetire(message: unknown): message is WorkerRetire {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === 'ftp-server/worker-retire';
+}
+
+/** The IPC channel of this process to its parent (a cluster worker's), as a `MessagePort`. */
+export function parentPort(): MessagePort {
+  return {
+    send(message, onFailure) {
+      if (process.send === undefined || !process.connected) {
+        setImmediate(onFailure, new Error('the IPC channel to the primary process is closed'));
+        return;
+      }
+      try {
+        process.send(message, undefined, {}, (error) => {
+          if (error !== null && error !== undefined) onFailure(error);
+        });
+      } catch (error) {
+        setImmediate(onFailure, error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    subscribe(listener) {
+      process.on('message', listener);
+      return () => process.off('message', listener);
+    },
+  };
+}

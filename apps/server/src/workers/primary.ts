@@ -1,0 +1,209 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+import type { AppConfig } from '../config.ts';
+import {
+  isWorkerListening,
+  workerDefaultsVariable,
+  workerVariable,
+  type WorkerListening,
+  type WorkerRetire,
+} from './lifecycle-messages.ts';
+import { SharedStateHost } from './shared-state-host.ts';
+import type { MessagePort } from './shared-state-messages.ts';
+
+/** The engine's default of `maxSessions`, which the primary enforces across the workers when the config sets none. */
+const defaultMaxSessions = 1000;
+
+/** A replacement for a worker that failed before it listened waits this long, so a failing setup does not spin. */
+const replacementDelayMs = 1_000;
+
+export interface PrimaryOptions {
+  readonly config: AppConfig;
+  readonly logger: Logger;
+  /** How many workers serve at a time (2 or more). */
+  readonly workers: number;
+  /** The embedded default configuration's document, when no config file is used: every worker serves the same. */
+  readonly defaultDocument?: Readonly<Record<string, unknown>>;
+}
+
+/** The primary, once its first workers listen. */
+export interface RunningPrimary {
+  /** Where the workers listen (the primary's shared sockets). */
+  readonly listening: WorkerListening;
+  /** The state the workers share: sessions of every worker, bans, quotas, locks. */
+  readonly sharedState: SharedStateHost;
+  /** The workers serving now (not the ones stopping). */
+  servingWorkers(): readonly Worker[];
+  /** Replaces the workers one at a time; resolves when the last one was replaced (or the restart failed). */
+  restart(reason: string): Promise<void>;
+  /** Stops every worker (their sessions finish until `shutdownTimeoutMs`); resolves once they all exited. */
+  close(): Promise<void>;
+}
+
+type WorkerPhase = 'starting' | 'serving' | 'retiring';
+
+interface WorkerEntry {
+  readonly worker: Worker;
+  phase: WorkerPhase;
+  readonly listening: Promise<WorkerListening>;
+}
+
+/** An initial worker failed before it listened; the primary stops with the worker's exit code. */
+export class WorkerStartError extends Error {
+  readonly exitCode: number;
+
+  constructor(message: string, exitCode: number) {
+    super(message);
+    this.name = 'WorkerStartError';
+    this.exitCode = exitCode;
+  }
+}
+
+/**
+ * The primary of `workers` processes: it owns the control and implicit-TLS sockets (node:cluster shares the workers'
+ * listens through it, and hands each connection to a worker), keeps the state they share, replaces a worker that
+ * exits unexpectedly, and replaces all of them one at a time on `restart`.
+ */
+export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimary> {
+  const { config, logger } = options;
+  const host = new SharedStateHost({ maxSessions: config.maxSessions ?? defaultMaxSessions });
+  const entries = new Map<number, WorkerEntry>();
+  let closing: Promise<void> | undefined;
+  let restarting: Promise<void> | undefined;
+  const environment: Record<string, string> = { [workerVariable]: '1' };
+  if (options.defaultDocument !== undefined) environment[workerDefaultsVariable] = JSON.stringify(options.defaultDocument);
+
+  const fork = (): WorkerEntry => {
+    const worker = cluster.fork(environment);
+    const port = workerPort(worker);
+    const clientId = String(worker.id);
+    host.attach(clientId, port);
+    const listening = new Promise<WorkerListening>((resolve, reject) => {
+      const unsubscribe = port.subscribe((message) => {
+        if (!isWorkerListening(message)) return;
+        unsubscribe();
+        resolve(message);
+      });
+      worker.once('exit', (code, signal) => {
+        unsubscribe();
+        reject(new WorkerStartError(`worker ${worker.id} exited (${signal ?? code}) before it listened`, code ?? 1));
+      });
+    });
+    // Failures are read by whoever waits for the worker; one nobody waits for must not be an unhandled rejection.
+    listening.catch(() => undefined);
+    const entry: WorkerEntry = { worker, phase: 'starting', listening };
+    entries.set(worker.id, entry);
+    void listening.then(() => {
+      if (entry.phase === 'starting') entry.phase = 'serving';
+    });
+    worker.once('exit', (code, signal) => {
+      entries.delete(worker.id);
+      // Whatever it held and did not give back (a crash) is given back now.
+      host.detach(clientId);
+      const ended = { worker: worker.id, workerPid: worker.process.pid, code, signal };
+      if (closing !== undefined || entry.phase === 'retiring') {
+        logger.info(ended, 'worker exited');
+        return;
+      }
+      const wasServing = entry.phase === 'serving';
+      logger.error(ended, 'worker exited unexpectedly; starting a replacement');
+      if (wasServing) replace();
+      else setTimeout(replace, replacementDelayMs).unref();
+    });
+    logger.info({ worker: worker.id, workerPid: worker.process.pid }, 'worker started');
+    return entry;
+  };
+
+  const replace = () => {
+    if (closing !== undefined) return;
+    const entry = fork();
+    entry.listening.then(
+      () => logger.info({ worker: entry.worker.id }, 'replacement worker listening'),
+      () => undefined,
+    );
+  };
+
+  const retire = (entry: WorkerEntry, reason: string) => {
+    entry.phase = 'retiring';
+    const message: WorkerRetire = { tag: 'ftp-server/worker-retire', reason };
+    if (entry.worker.isConnected()) entry.worker.send(message);
+    else entry.worker.process.kill('SIGTERM');
+  };
+
+  const initial = Array.from({ length: options.workers }, fork);
+  let listening: WorkerListening;
+  try {
+    [listening] = (await Promise.all(initial.map((entry) => entry.listening))) as [WorkerListening];
+  } catch (error) {
+    closing = Promise.resolve();
+    for (const entry of entries.values()) entry.worker.process.kill('SIGKILL');
+    throw error;
+  }
+
+  const restart = async (reason: string) => {
+    const old = [...entries.values()].filter((entry) => entry.phase === 'serving');
+    logger.info({ reason, workers: old.length }, 'rolling restart');
+    for (const entry of old) {
+      if (closing !== undefined) return;
+      // A worker that exited meanwhile was replaced already.
+      if (!entries.has(entry.worker.id) || entry.phase !== 'serving') continue;
+      const fresh = fork();
+      try {
+        await fresh.listening;
+      } catch (error) {
+        logger.error(
+          { reason, error: (error as Error).message },
+          'rolling restart stopped: a new worker did not start; the old ones keep serving',
+        );
+        return;
+      }
+      retire(entry, reason);
+    }
+    logger.info({ reason }, 'rolling restart done');
+  };
+
+  return {
+    listening,
+    sharedState: host,
+    servingWorkers: () => [...entries.values()].filter((entry) => entry.phase !== 'retiring').map((entry) => entry.worker),
+    restart(reason) {
+      if (restarting !== undefined) {
+        logger.warn({ reason }, 'rolling restart already running');
+        return restarting;
+      }
+      restarting = restart(reason).finally(() => (restarting = undefined));
+      return restarting;
+    },
+    close() {
+      closing ??= (async () => {
+        const exits = [...entries.values()].map((entry) => new Promise((resolve) => entry.worker.once('exit', resolve)));
+        for (const entry of entries.values()) if (entry.phase !== 'retiring') retire(entry, 'shutdown');
+        await Promise.all(exits);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** The primary's end of a worker's IPC channel, as a `MessagePort`. */
+function workerPort(worker: Worker): MessagePort {
+  return {
+    send(message, onFailure) {
+      if (!worker.isConnected()) {
+        setImmediate(onFailure, new Error('the worker is gone'));
+        return;
+      }
+      try {
+        worker.send(message as object, undefined, (error) => {
+          if (error !== null && error !== undefined) onFailure(error);
+        });
+      } catch (error) {
+        setImmediate(onFailure, error instanceof Error ? error : new Error(String(error)));
+      }
+    },
+    subscribe(listener) {
+      worker.on('message', listener);
+      return () => worker.off('message', listener);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import cluster from 'node:cluster';
+import type { Logger } from 'pino';
+import { watchCertificate } from '../certificate-reload.ts';
+import { loadConfig } from '../config.ts';
+import { createLogger } from '../logging.ts';
+import { startServer } from '../start-server.ts';
+import { IpcSharedState } from './ipc-shared-state.ts';
+import { isWorkerRetire, parentPort, workerDefaultsVariable, workerVariable, type WorkerListening } from './lifecycle-messages.ts';
+
+/** Whether this process is a worker the primary of `runPrimary` started. */
+export function isServerWorker(environment: NodeJS.ProcessEnv = process.env): boolean {
+  return cluster.isWorker && environment[workerVariable] === '1';
+}
+
+/** How long a worker that hit an unexpected error gives its sessions to end (with 421) before it exits. */
+const crashCloseTimeoutMs = 1_000;
+
+/**
+ * A worker: a full engine with the config its primary runs (read again from the file, so a rolling restart applies a
+ * changed config), listening on the primary's shared control and implicit-TLS sockets. Its passive listeners are its
+ * own (exclusive), so a session's data connections reach the worker of its control connection. Session counts, bans,
+ * quotas and locks are asked of the primary, unless the config names a store every process reaches (`postgres`).
+ */
+export async function runWorker(configFile: string | undefined): Promise<void> {
+  const inherited = process.env[workerDefaultsVariable];
+  const config = loadConfig({
+    configFile,
+    environment: process.env,
+    cwd: process.cwd(),
+    defaultDocument: inherited === undefined ? {} : (JSON.parse(inherited) as Record<string, unknown>),
+  });
+  const id = cluster.worker?.id ?? 0;
+  const logger = createLogger(config.logLevel).child({ worker: id });
+  const port = parentPort();
+  // The primary serves /metrics and /readyz for the whole server: a worker opens no listener of its own for them.
+  const { metricsPort: _servedByPrimary, ...workerConfig } = config;
+  const started = await startServer(workerConfig, logger, { memorySharedState: new IpcSharedState(port) });
+  let stopping: Promise<void> | undefined;
+  const stop = (reason: string, exitCode: number, timeoutMs?: number) => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'worker stopping');
+      try {
+        // The engine's close is one: the first call sets its deadline, the app's close then waits for it.
+        if (timeoutMs !== undefined) void started.server.close({ timeoutMs });
+        await started.close();
+      } catch (error) {
+        logger.error({ error: (error as Error).message }, 'worker shutdown failed');
+        exitCode = 1;
+      }
+      logger.info({ reason }, 'worker stopped');
+      process.exit(exitCode);
+    })();
+  };
+  port.subscribe((message) => {
+    if (isWorkerRetire(message)) stop(message.reason, 0);
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(signal, 0));
+  handleCrash(logger, (reason) => stop(reason, 1, crashCloseTimeoutMs));
+  if (config.tls !== undefined) watchCertificate(started, config.tls, logger);
+  // SIGHUP is the primary's (a rolling restart); a worker that receives it too, from its process group, ignores it.
+  else process.on('SIGHUP', () => undefined);
+  logger.info({ address: started.address, port: started.port, implicitTlsPort: started.implicitTlsPort }, 'worker listening');
+  const listening: WorkerListening = {
+    tag: 'ftp-server/worker-listening',
+    address: started.address,
+    port: started.port,
+    ...(started.implicitTlsPort === undefined ? {} : { implicitTlsPort: started.implicitTlsPort }),
+  };
+  port.send(listening, () => undefined);
+}
+
+/**
+ * An error nobody caught leaves the worker in an unknown state: it is logged, the worker's sessions get 421 (busy ones
+ * within a second), and the worker exits with code 1; the primary starts another in its place.
+ */
+function handleCrash(logger: Logger, stop: (reason: string) => void): void {
+  const crash = (error: unknown) => {
+    logger.fatal({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'worker failed');
+    stop('unexpected error');
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+}
