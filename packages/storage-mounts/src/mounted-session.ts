@@ -213,9 +213,8 @@ export class MountedSession implements StorageSessionV1 {
   }
 
   async #rename(from: string, to: string, options: StorageCallOptions): Promise<void> {
-    // Moving a mount point, or a directory holding one, would move what the operator mounted; so would moving
-    // something onto one.
-    // (Every directory above a mount point counts as one of the mounts' directories.)
+    // Moving a mount point, or a directory holding one (every directory above a mount point is one of the mounts'
+    // directories), would move what the operator mounted; so would moving something onto one.
     if (this.#isMountDirectory(from) || this.#isMountDirectory(to)) throw storageError('EACCES', from);
     const source = this.#resolve(from);
     const target = this.#resolve(to);
