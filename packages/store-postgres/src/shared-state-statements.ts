@@ -214,7 +214,10 @@ export function sharedStateStatements(names: SqlNames) {
      * counts as reserved: nothing is taken off it, but the usage still applies. Answers the user's usage and
      * reservations after it, so the instance can tell when a limit comes near.
      */
-    settleLease: `WITH fresh AS (
+    settleLease: `WITH usage AS (
+        -- The user's row is locked before the lease's, as \`extendLease\` does, so the two never deadlock.
+        SELECT 1 FROM ${quotaUsage} WHERE username = $1 FOR UPDATE
+      ), fresh AS (
         INSERT INTO ${quotaReservations} (id, instance_id, username, committed, dropped) VALUES ($2, $9, $1, true, true)
         ON CONFLICT (id) DO NOTHING
         RETURNING 1
@@ -224,7 +227,7 @@ export function sharedStateStatements(names: SqlNames) {
         ON CONFLICT (id) DO NOTHING
       ), held AS (
         SELECT bytes, files FROM ${quotaReservations}
-        WHERE id = $3 AND NOT committed AND NOT dropped AND EXISTS (SELECT 1 FROM fresh)
+        WHERE id = $3 AND NOT committed AND NOT dropped AND EXISTS (SELECT 1 FROM usage) AND EXISTS (SELECT 1 FROM fresh)
         FOR UPDATE
       ), taken AS (
         SELECT CASE WHEN $8::boolean THEN bytes ELSE least($6::bigint, bytes) END AS bytes,
