@@ -149,7 +149,8 @@ export interface StorageSessionV1 {
   /**
    * Optional: AVBL. The bytes that can still be stored in the directory `path`: what the backend knows without
    * counting anything (a file system's space available to the server process), as a safe integer. Throws `ENOENT`,
-   * `ENOTDIR`. Without it, AVBL answers 502 and is left out of FEAT.
+   * `ENOTDIR`. Without it, AVBL answers what the user's byte quota leaves, and for a user without one 502 (and is left
+   * out of FEAT).
    */
   freeSpace?(path: string, options: StorageCallOptions): Promise<number>;
 
