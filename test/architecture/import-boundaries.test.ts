@@ -31,6 +31,7 @@ const allowedImports: Record<string, readonly string[]> = {
   'apps/server': [
     '@ftp/plugin-api',
     '@ftp/server',
+    '@ftp/admin',
     '@ftp/auth-http',
     '@ftp/storage-fs',
     '@ftp/storage-s3',

@@ -12,6 +12,7 @@ import {
   webhookOptionsSchema,
 } from './config-plugin-schemas.ts';
 import {
+  adminSchema,
   anonymousSchema,
   configSchema,
   defenderSchema,
@@ -189,6 +190,7 @@ const readmeTables: readonly ReadmeTable[] = [
   { name: 'tls', schema: tlsSchema },
   { name: 'webhooks', schema: webhooksSchema },
   { name: 'pre-upload-hook', schema: preUploadHookSchema },
+  { name: 'admin', schema: adminSchema },
   { name: 'proxy-protocol', schema: proxyProtocolSchema },
 ];
 

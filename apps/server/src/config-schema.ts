@@ -260,6 +260,29 @@ export const preUploadHookSchema = z.strictObject({
 const count = () => integer(1, 1_000_000);
 
 /** The whole config file. Keys left out take the `@ftp/server` defaults shown. */
+/** `admin`: the admin REST API and web page of `@ftp/admin`, on a listener of their own. */
+export const adminSchema = z.strictObject({
+  port: documented(port(), { description: 'port of the admin listener (API and web page); `0` picks a free one' }),
+  address: documented(host().exactOptional(), {
+    description: 'address of that listener',
+    typeText: 'IP address or host name',
+    defaultValue: '127.0.0.1',
+  }),
+  accounts: documented(
+    nonEmptyList(
+      z.strictObject({
+        username: documented(nonEmptyText(), { description: 'admin name (not an FTP user)' }),
+        passwordHash: documented(nonEmptyText(), { description: '`$scrypt$…` from `ftp-server hash-password`' }),
+      }),
+    ),
+    { description: 'who may log in to the admin API: `[{"username": "…", "passwordHash": "$scrypt$…"}]`' },
+  ),
+  tokenTtlMs: documented(milliseconds().exactOptional(), {
+    description: "how long a login's token stays valid",
+    defaultValue: 900_000,
+  }),
+});
+
 export const configSchema = z.strictObject({
   $schema: documented(z.string().exactOptional(), { description: 'the JSON Schema of this file, for editors (ignored)' }),
   $comment: documented(z.string().exactOptional(), { description: 'a comment (ignored)' }),
@@ -310,6 +333,12 @@ export const configSchema = z.strictObject({
     env: 'METRICS_ADDR',
     typeText: 'IP address or host name',
     defaultValue: '127.0.0.1',
+  }),
+  admin: documented(adminSchema.exactOptional(), {
+    description:
+      'admin REST API and web page (sessions, transfers, counters, live events), over HTTPS with the `tls` certificate when set, see [Admin API](#admin-api)',
+    env: 'ADMIN',
+    defaultText: 'off',
   }),
   webhooks: documented(webhooksSchema.exactOptional(), {
     description: 'POST each event to a URL after it completed, see [Webhooks](#webhooks)',

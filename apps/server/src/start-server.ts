@@ -9,6 +9,7 @@ import { startObservabilityServer, type ObservabilityServer, type ReadinessProbe
 import { timeAuthenticator, timeStorage } from './plugin-timing.ts';
 import { createPreUploadHook } from './pre-upload-hook.ts';
 import { WebhookDispatcher } from './webhooks.ts';
+import { startAdminListener } from './admin-listener.ts';
 
 /** A listening server and the address it is bound to. */
 export interface StartedServer {
@@ -18,6 +19,8 @@ export interface StartedServer {
   readonly implicitTlsPort?: number;
   /** The metrics and health listener (`/metrics`, `/healthz`, `/readyz`), when `metricsPort` is set. */
   readonly metrics?: { readonly address: string; readonly port: number };
+  /** The admin API and web page (`@ftp/admin`), when `admin` is set. */
+  readonly admin?: { readonly address: string; readonly port: number; readonly url: string };
   /** Graceful stop: the FTP server (transfers may finish), then queued webhooks, then the metrics listener. */
   close(): Promise<void>;
 }
@@ -52,7 +55,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     environment(config.storageConnector),
     storageHooks,
   );
-  const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, await readCertificatePair(config.tls), config.implicitFtpsPort);
+  const certificate = config.tls === undefined ? undefined : await readCertificatePair(config.tls);
+  const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, certificate!, config.implicitFtpsPort);
   const sharedState = (await loadSharedState(config, environment(`shared-state-${config.sharedState}`))) ?? options.memorySharedState;
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
@@ -109,9 +113,18 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
       () => Promise.all([server.close(), webhooks?.close()]),
     );
   }
+  const adminAddress = config.admin?.address ?? '127.0.0.1';
+  const admin = await listenOrExplain(
+    () => startAdminListener(config, server, logger, certificate),
+    [{ key: 'admin.port', port: config.admin?.port }],
+    { key: 'admin.address', address: adminAddress },
+    () => Promise.all([server.close(), webhooks?.close(), observability?.close()]),
+  );
   let closing: Promise<void> | undefined;
   const close = async () => {
     isListening = false;
+    // The admin listener first: its event streams would otherwise hold the FTP server's events to the end.
+    await admin?.close();
     await server.close();
     await webhooks?.close();
     await observability?.close();
@@ -120,6 +133,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     server,
     ...listening,
     ...(observability === undefined ? {} : { metrics: { address: observability.address, port: observability.port } }),
+    ...(admin === undefined ? {} : { admin: { address: admin.address, port: admin.port, url: admin.url } }),
     close: () => (closing ??= close()),
   };
 }
