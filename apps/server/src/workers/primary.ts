@@ -36,7 +36,7 @@ export interface RunningPrimary {
   servingWorkers(): readonly Worker[];
   /** Replaces the workers one at a time; resolves when the last one was replaced (or the restart failed). */
   restart(reason: string): Promise<void>;
-  /** Stops every worker (their sessions finish until `shutdownTimeoutMs`); resolves once they all exited. */
+  /** Stops every worker as one process stops (SIGTERM); resolves once they all exited. */
   close(): Promise<void>;
 }
 
@@ -177,7 +177,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     close() {
       closing ??= (async () => {
         const exits = [...entries.values()].map((entry) => new Promise((resolve) => entry.worker.once('exit', resolve)));
-        for (const entry of entries.values()) if (entry.phase !== 'retiring') retire(entry, 'shutdown');
+        // As one process stops: idle sessions get 421 at once, transfers finish until `shutdownTimeoutMs`. A worker
+        // retiring from a restart stops so too.
+        for (const entry of entries.values()) {
+          entry.phase = 'retiring';
+          entry.worker.process.kill('SIGTERM');
+        }
         await Promise.all(exits);
       })();
       return closing;

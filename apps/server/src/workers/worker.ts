@@ -12,6 +12,9 @@ export function isServerWorker(environment: NodeJS.ProcessEnv = process.env): bo
   return cluster.isWorker && environment[workerVariable] === '1';
 }
 
+/** The engine's default `shutdownTimeoutMs`. */
+const defaultShutdownTimeoutMs = 30_000;
+
 /** How long a worker that hit an unexpected error gives its sessions to end (with 421) before it exits. */
 const crashCloseTimeoutMs = 1_000;
 
@@ -51,8 +54,21 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
       process.exit(exitCode);
     })();
   };
+  // Retiring (a rolling restart, the primary's shutdown): the shared sockets are closed for this worker at once, its
+  // sessions go on until their clients leave, and the ones left at `shutdownTimeoutMs` are ended with 421.
+  let retiring = false;
   port.subscribe((message) => {
-    if (isWorkerRetire(message)) stop(message.reason, 0);
+    if (!isWorkerRetire(message) || retiring || stopping !== undefined) return;
+    retiring = true;
+    logger.info({ reason: message.reason, sessions: started.server.sessionCount }, 'worker retiring');
+    const deadline = setTimeout(() => stop(message.reason, 0, 0), config.shutdownTimeoutMs ?? defaultShutdownTimeoutMs);
+    // node:cluster closes this worker's shared listeners, waits until their connections (the sessions) ended, then
+    // closes the IPC channel.
+    process.once('disconnect', () => {
+      clearTimeout(deadline);
+      stop(message.reason, 0);
+    });
+    cluster.worker?.disconnect();
   });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => stop(signal, 0));
   handleCrash(logger, (reason) => stop(reason, 1, crashCloseTimeoutMs));

@@ -1,0 +1,278 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { hashPassword } from '@ftp/server';
+import { eventually, generateCertificate, type LoggedProcess } from '@ftp/test-utils';
+import { Client, enterPassiveModeIPv4, enterPassiveModeIPv6 } from 'basic-ftp';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { assertCliBuilt, isListeningLine, runCli } from './support/cli.ts';
+
+// The built CLI with `workers: 2`: a primary and two worker processes on one control port, as an operator runs it.
+
+let directory: string;
+
+interface RunningApp {
+  readonly app: LoggedProcess;
+  readonly port: number;
+}
+
+async function startApp(config: Record<string, unknown>): Promise<RunningApp> {
+  await writeFile(join(directory, 'config.json'), JSON.stringify({ ftpPort: 0, workers: 2, ...config }));
+  const app = runCli(['--config', join(directory, 'config.json')], { cwd: directory });
+  const listening = await app.logLine(isListeningLine);
+  expect(listening.workers).toBe(2);
+  return { app, port: listening.port as number };
+}
+
+/** The worker whose engine logged `username`'s login. */
+async function workerOf(app: LoggedProcess, username: string): Promise<number> {
+  const line = await app.logLine((entry) => entry.event === 'login' && entry.username === username);
+  return line.worker as number;
+}
+
+/** The pid of worker `id`, from the primary's `worker started` line. */
+async function workerPid(app: LoggedProcess, id: number): Promise<number> {
+  return (await app.logLine((line) => line.msg === 'worker started' && line.worker === id)).workerPid as number;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Collects a download; `onFirstBytes` is called when its first chunk arrives. */
+function sink(onFirstBytes: () => void = () => undefined): { stream: Writable; data(): Buffer } {
+  const chunks: Buffer[] = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, callback) {
+      if (chunks.length === 0) onFirstBytes();
+      chunks.push(chunk);
+      callback();
+    },
+  });
+  return { stream, data: () => Buffer.concat(chunks) };
+}
+
+async function login(port: number, user: string, options: { password?: string; secure?: boolean } = {}): Promise<Client> {
+  const client = new Client(30_000);
+  await client.access({
+    host: '127.0.0.1',
+    port,
+    user,
+    password: options.password ?? 'secret',
+    secure: options.secure ?? false,
+    secureOptions: { rejectUnauthorized: false },
+  });
+  return client;
+}
+
+beforeAll(assertCliBuilt);
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'ftp-app-workers-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('ftp-server with workers: 2', () => {
+  it('spreads sessions over both workers, and every data connection reaches its session (PASV and EPSV, plain and TLS)', async () => {
+    await generateCertificate({ directory });
+    // A small passive range both workers take ports from: a port one worker holds must not be shared with the other.
+    const minPassivePort = 20_000 + Math.floor(Math.random() * 20_000);
+    const { app, port } = await startApp({
+      authenticator: 'no-auth',
+      storageConfig: { root: './data', createRoot: true },
+      minPassivePort,
+      maxPassivePort: minPassivePort + 23,
+      tls: { certFile: 'cert.pem', keyFile: 'key.pem' },
+    });
+    const sessions = Array.from({ length: 8 }, (_, index) => ({
+      user: `user${index}`,
+      secure: index % 4 >= 2,
+      mode: index % 2 === 0 ? enterPassiveModeIPv4 : enterPassiveModeIPv6,
+      content: randomBytes(200_000 + index),
+    }));
+    await Promise.all(
+      sessions.map(async (session) => {
+        const client = await login(port, session.user, { secure: session.secure });
+        client.prepareTransfer = session.mode;
+        try {
+          for (let round = 0; round < 3; round++) {
+            const name = `${session.user}-${round}.bin`;
+            await client.uploadFrom(Readable.from([session.content]), name);
+            const received = sink();
+            await client.downloadTo(received.stream, name);
+            expect(sha256(received.data())).toBe(sha256(session.content));
+          }
+        } finally {
+          client.close();
+        }
+      }),
+    );
+    const workers = await Promise.all(sessions.map((session) => workerOf(app, session.user)));
+    expect(new Set(workers)).toEqual(new Set([1, 2]));
+    for (const session of sessions) {
+      expect(sha256(await readFile(join(directory, 'data', `${session.user}-2.bin`)))).toBe(sha256(session.content));
+    }
+    // Each transfer was logged by the worker of its session's login.
+    for (const [index, session] of sessions.entries()) {
+      const transfers = app.logLines.filter(
+        (line) => (line.event === 'upload' || line.event === 'download') && line.username === session.user,
+      );
+      expect(transfers).toHaveLength(6);
+      for (const transfer of transfers) expect(transfer.worker).toBe(workers[index]);
+    }
+  }, 120_000);
+
+  it('holds the per-user and per-address session limits across both workers', async () => {
+    const passwordHash = await hashPassword('secret');
+    const { app, port } = await startApp({
+      authenticator: 'local',
+      authenticatorConfig: { users: [{ username: 'alice', passwordHash }] },
+      storageConfig: { root: './data', createRoot: true },
+      userDefaults: { maxSessions: 2 },
+      maxSessionsPerIp: 3,
+    });
+    const first = await login(port, 'alice');
+    const second = await login(port, 'alice');
+    const logins = () => app.logLines.filter((line) => line.event === 'login');
+    await eventually(() => logins().length === 2, 'both logins logged');
+    // Round robin gives the two sessions one worker each: the limit is counted over both.
+    expect(new Set(logins().map((line) => line.worker)).size).toBe(2);
+    await expect(login(port, 'alice')).rejects.toThrow(/421/);
+    const disconnects = () => app.logLines.filter((line) => line.event === 'disconnect').length;
+    await eventually(() => disconnects() === 1, 'the refused session to end');
+    const third = new Client(30_000);
+    await third.connect('127.0.0.1', port);
+    // The address now has 3 sessions (on two workers): a fourth connection is refused by whichever worker takes it.
+    const refused = new Client(30_000);
+    await expect(refused.connect('127.0.0.1', port)).rejects.toThrow(/421/);
+    refused.close();
+    const ended = disconnects();
+    first.close();
+    await eventually(() => disconnects() > ended, 'the first session to end');
+    const again = await login(port, 'alice');
+    for (const client of [second, third, again]) client.close();
+  }, 120_000);
+
+  it('a ban recorded by one worker refuses the address on the other', async () => {
+    const passwordHash = await hashPassword('secret');
+    const { app, port } = await startApp({
+      authenticator: 'local',
+      authenticatorConfig: { users: [{ username: 'alice', passwordHash }] },
+      storageConfig: { root: './data', createRoot: true },
+      maxLoginAttempts: 5,
+      defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 },
+    });
+    // Both failures on one session, so on one worker.
+    const client = new Client(30_000);
+    await client.connect('127.0.0.1', port);
+    await client.send('USER alice');
+    await expect(client.send('PASS wrong')).rejects.toThrow(/530/);
+    await client.send('USER alice');
+    // The second failure bans the address: the session ends with 421.
+    await expect(client.send('PASS wrong')).rejects.toThrow(/421/);
+    client.close();
+    const banningWorker = (await app.logLine((line) => line.event === 'login-failed')).worker as number;
+    // New connections go round robin: within a few, each worker has refused one.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const refused = new Client(30_000);
+      await expect(refused.access({ host: '127.0.0.1', port, user: 'alice', password: 'secret' })).rejects.toThrow(/421/);
+      refused.close();
+      const refusers = new Set(
+        app.logLines.filter((line) => line.msg === 'connection refused: address banned by the defender').map((line) => line.worker),
+      );
+      if (refusers.size === 2) break;
+    }
+    const refusers = new Set(
+      app.logLines.filter((line) => line.msg === 'connection refused: address banned by the defender').map((line) => line.worker),
+    );
+    expect(refusers).toEqual(new Set([1, 2]));
+    expect(refusers.has(3 - banningWorker)).toBe(true);
+  }, 120_000);
+
+  it('replaces the workers one at a time on SIGHUP while 20 transfers run, and every transfer completes intact', async () => {
+    const size = 2 * 1024 * 1024;
+    const { app, port } = await startApp({
+      authenticator: 'no-auth',
+      storageConfig: { root: './data', createRoot: true },
+      // Slow enough that the transfers are still running when their workers are told to stop.
+      userDefaults: { bandwidth: { uploadBytesPerSecond: 131_072, downloadBytesPerSecond: 131_072 } },
+      shutdownTimeoutMs: 300_000,
+    });
+    const source = randomBytes(size);
+    await mkdir(join(directory, 'data'), { recursive: true });
+    await writeFile(join(directory, 'data', 'source.bin'), source);
+    const uploads = Array.from({ length: 10 }, () => randomBytes(size));
+    const started: Promise<void>[] = [];
+    const transfers = Array.from({ length: 20 }, async (_, index) => {
+      const client = await login(port, `mover${index}`);
+      let markStarted!: () => void;
+      started.push(new Promise<void>((resolve) => (markStarted = resolve)));
+      try {
+        if (index < 10) {
+          const received = sink(markStarted);
+          await client.downloadTo(received.stream, 'source.bin');
+          return sha256(received.data()) === sha256(source);
+        }
+        client.trackProgress((info) => {
+          if (info.bytes > 0) markStarted();
+        });
+        await client.uploadFrom(Readable.from([uploads[index - 10]!]), `upload-${index}.bin`);
+        return true;
+      } finally {
+        client.close();
+      }
+    });
+    await eventuallyAll(started, 20);
+    app.child.kill('SIGHUP');
+    await app.logLine((line) => line.msg === 'rolling restart done');
+    expect(await Promise.all(transfers)).toEqual(Array.from({ length: 20 }, () => true));
+    for (let index = 10; index < 20; index++) {
+      expect(sha256(await readFile(join(directory, 'data', `upload-${index}.bin`)))).toBe(sha256(uploads[index - 10]!));
+    }
+    // The transfers ran on the first two workers, which finished them after they were told to stop, then exited 0.
+    const moversOn = new Set(await Promise.all(Array.from({ length: 20 }, (_, index) => workerOf(app, `mover${index}`))));
+    expect(moversOn).toEqual(new Set([1, 2]));
+    for (const id of [1, 2]) {
+      const exited = await app.logLine((line) => line.msg === 'worker exited' && line.worker === id);
+      expect(exited.code).toBe(0);
+      const stopping = app.logLines.findIndex((line) => line.msg === 'worker retiring' && line.worker === id);
+      const lastTransfer = app.logLines.findLastIndex(
+        (line) => (line.event === 'upload' || line.event === 'download') && line.worker === id,
+      );
+      expect(stopping).toBeGreaterThanOrEqual(0);
+      expect(lastTransfer).toBeGreaterThan(stopping);
+    }
+    // The new workers serve.
+    const after = await login(port, 'after');
+    const received = sink();
+    await after.downloadTo(received.stream, 'upload-10.bin');
+    after.close();
+    expect(sha256(received.data())).toBe(sha256(uploads[0]!));
+    expect([3, 4]).toContain(await workerOf(app, 'after'));
+  }, 180_000);
+
+  it('replaces a killed worker and logs it; the other worker serves meanwhile', async () => {
+    const { app, port } = await startApp({ authenticator: 'no-auth', storageConfig: { root: './data', createRoot: true } });
+    process.kill(await workerPid(app, 1), 'SIGKILL');
+    const exited = await app.logLine((line) => line.msg === 'worker exited unexpectedly; starting a replacement');
+    expect(exited).toMatchObject({ worker: 1, signal: 'SIGKILL' });
+    await app.logLine((line) => line.msg === 'replacement worker listening' && line.worker === 3);
+    const seen = new Set<number>();
+    for (let attempt = 0; attempt < 10 && seen.size < 2; attempt++) {
+      const client = await login(port, `after${attempt}`);
+      await client.list();
+      client.close();
+      seen.add(await workerOf(app, `after${attempt}`));
+    }
+    expect(seen).toEqual(new Set([2, 3]));
+  }, 120_000);
+});
+
+/** Resolves once `count` promises were pushed onto `promises` and all of them resolved. */
+async function eventuallyAll(promises: Promise<void>[], count: number): Promise<void> {
+  for (let round = 0; round < 600 && promises.length < count; round++) await new Promise((resolve) => setTimeout(resolve, 50));
+  await Promise.all(promises);
+}
