@@ -1,4 +1,8 @@
-/** The web admin page: one HTML document, its style and its script, served as they are (no build step). */
+// The web admin page: one HTML document, its style sheet and its script, served as they are written here (no build
+// step, no framework). The script builds every piece of data into the page with textContent, never as HTML: user
+// names, paths and addresses come from FTP clients. The token lives in sessionStorage and goes out only in the
+// Authorization header, never as a cookie.
+
 export const pageHtml = `<!doctype html>
 <html lang="en">
 <head>
@@ -9,11 +13,283 @@ export const pageHtml = `<!doctype html>
 <script src="admin.js" defer></script>
 </head>
 <body>
-<main id="app"><p>Loading…</p></main>
+<header>
+  <h1>FTP server admin</h1>
+  <span id="who"></span>
+  <button type="button" id="logout" hidden>Log out</button>
+</header>
+<main>
+  <section id="login-view" hidden>
+    <form id="login-form">
+      <h2>Log in</h2>
+      <label>Admin name <input name="username" autocomplete="username" required maxlength="64"></label>
+      <label>Password <input name="password" type="password" autocomplete="current-password" required maxlength="1024"></label>
+      <button type="submit">Log in</button>
+      <p id="login-error" role="alert"></p>
+    </form>
+  </section>
+  <section id="dashboard" hidden>
+    <p id="server-line"></p>
+    <div id="counters" class="cards"></div>
+    <h2>Sessions <span id="session-count"></span></h2>
+    <table id="sessions">
+      <thead><tr><th>User</th><th>Client</th><th>TLS</th><th>Connected</th><th>Command</th><th>Transfer</th><th></th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <p id="no-sessions">No sessions.</p>
+    <h2>Events</h2>
+    <ol id="events"></ol>
+  </section>
+  <p id="notice" role="status"></p>
+</main>
 </body>
 </html>
 `;
 
-export const pageCss = '';
+export const pageCss = `:root { font-family: system-ui, sans-serif; color: #1d2433; background: #f5f6f8; }
+body { margin: 0; }
+header { display: flex; align-items: center; gap: 1rem; padding: 0.6rem 1.2rem; background: #1d2433; color: #fff; }
+header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
+main { padding: 1rem 1.2rem; max-width: 72rem; }
+h2 { font-size: 1rem; margin: 1.4rem 0 0.5rem; }
+form { display: grid; gap: 0.7rem; max-width: 20rem; }
+label { display: grid; gap: 0.2rem; }
+input { font: inherit; padding: 0.35rem; }
+button { font: inherit; padding: 0.3rem 0.8rem; cursor: pointer; }
+.cards { display: flex; flex-wrap: wrap; gap: 0.6rem; }
+.card { background: #fff; border: 1px solid #d8dbe2; border-radius: 6px; padding: 0.5rem 0.8rem; min-width: 7rem; }
+.card b { display: block; font-size: 1.3rem; }
+.card span { font-size: 0.8rem; color: #5b6478; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+th, td { text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid #e3e5ea; font-size: 0.9rem; }
+th { background: #eceef2; }
+.transfer { font-variant-numeric: tabular-nums; }
+#events { list-style: none; padding: 0; margin: 0; font-size: 0.85rem; }
+#events li { padding: 0.2rem 0; border-bottom: 1px solid #e3e5ea; }
+#events time { color: #5b6478; margin-right: 0.5rem; }
+#login-error, .error { color: #b3261e; }
+`;
 
-export const pageScript = '';
+export const pageScript = `'use strict';
+(() => {
+  const tokenKey = 'ftp-admin-token';
+  const byId = (id) => document.getElementById(id);
+  let token = sessionStorage.getItem(tokenKey);
+  let refreshTimer;
+  let events;
+
+  function element(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (className !== undefined) node.className = className;
+    return node;
+  }
+
+  function formatBytes(bytes) {
+    const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+    let value = bytes;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+      value /= 1024;
+      unit++;
+    }
+    return (unit === 0 ? String(value) : value.toFixed(1)) + ' ' + units[unit];
+  }
+
+  function formatTime(iso) {
+    return new Date(iso).toLocaleTimeString();
+  }
+
+  async function api(method, path, body) {
+    const headers = { authorization: 'Bearer ' + token };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (response.status === 401) {
+      showLogin('Your session has ended; log in again.');
+      throw new Error('logged out');
+    }
+    return response;
+  }
+
+  function showLogin(message) {
+    token = null;
+    sessionStorage.removeItem(tokenKey);
+    clearInterval(refreshTimer);
+    if (events !== undefined) events.abort();
+    byId('dashboard').hidden = true;
+    byId('logout').hidden = true;
+    byId('who').textContent = '';
+    byId('login-view').hidden = false;
+    byId('login-error').textContent = message || '';
+  }
+
+  function showDashboard(username) {
+    byId('login-view').hidden = true;
+    byId('dashboard').hidden = false;
+    byId('logout').hidden = false;
+    byId('who').textContent = username;
+    refresh();
+    refreshTimer = setInterval(refresh, 1000);
+    streamEvents();
+  }
+
+  async function refresh() {
+    try {
+      const [server, sessions] = await Promise.all([api('GET', '/api/server'), api('GET', '/api/sessions')]);
+      renderServer(await server.json());
+      renderSessions((await sessions.json()).sessions);
+    } catch (error) {
+      if (error.message !== 'logged out') notice('Cannot reach the server: ' + error.message, true);
+    }
+  }
+
+  function renderServer(server) {
+    const uptime = server.uptimeSeconds;
+    const listeners = server.listeners.map((listener) => listener.kind + ' ' + listener.address + ':' + listener.port).join(', ');
+    byId('server-line').textContent =
+      'Version ' + server.version + ' · up ' + Math.floor(uptime / 3600) + ' h ' + Math.floor((uptime % 3600) / 60) + ' min · ' + listeners +
+      ' · passive ports in use ' + server.passivePortsInUse + ' · defender ' + (server.defenderEnabled ? 'on' : 'off');
+    const counters = server.counters;
+    const cards = [
+      ['sessions', server.sessions, 'sessions'],
+      ['connections', counters.connections, 'connections'],
+      ['logins', counters.logins, 'logins'],
+      ['failedLogins', counters.failedLogins, 'failed logins'],
+      ['uploads', counters.uploads + ' · ' + formatBytes(counters.bytesUploaded), 'uploads'],
+      ['downloads', counters.downloads + ' · ' + formatBytes(counters.bytesDownloaded), 'downloads'],
+    ];
+    byId('counters').replaceChildren(
+      ...cards.map(([name, value, label]) => {
+        const card = element('div', undefined, 'card');
+        card.dataset.counter = name;
+        card.append(element('b', String(value)), element('span', label));
+        return card;
+      }),
+    );
+  }
+
+  function renderSessions(sessions) {
+    byId('session-count').textContent = '(' + sessions.length + ')';
+    byId('no-sessions').hidden = sessions.length > 0;
+    byId('sessions').querySelector('tbody').replaceChildren(
+      ...sessions.map((session) => {
+        const row = element('tr');
+        row.dataset.sessionId = session.id;
+        const transfer = element('td', '', 'transfer');
+        if (session.transfer !== null) {
+          const t = session.transfer;
+          transfer.dataset.bytes = String(t.bytes);
+          transfer.textContent =
+            (t.direction === 'upload' ? '↑ ' : '↓ ') + t.command + ' ' + t.path + ' · ' + formatBytes(t.bytes) + ' at ' + formatBytes(t.bytesPerSecond) + '/s';
+        }
+        const end = element('button', 'End session');
+        end.type = 'button';
+        end.addEventListener('click', () => endSession(session, end));
+        const actions = element('td');
+        actions.append(end);
+        row.append(
+          element('td', session.username === null ? '(not logged in)' : session.username, 'user'),
+          element('td', session.remoteAddress),
+          element('td', session.secure ? 'yes' : 'no'),
+          element('td', formatTime(session.connectedAt)),
+          element('td', session.command === null ? '' : session.command),
+          transfer,
+          actions,
+        );
+        return row;
+      }),
+    );
+  }
+
+  async function endSession(session, button) {
+    button.disabled = true;
+    try {
+      const response = await api('DELETE', '/api/sessions/' + encodeURIComponent(session.id));
+      notice(response.status === 204 ? 'Ended the session of ' + (session.username || session.remoteAddress) + '.' : 'The session was already gone.');
+    } catch (error) {
+      if (error.message !== 'logged out') notice('Could not end the session: ' + error.message, true);
+    }
+    refresh();
+  }
+
+  function notice(text, isError) {
+    const line = byId('notice');
+    line.textContent = text;
+    line.className = isError ? 'error' : '';
+  }
+
+  function describeEvent(type, data) {
+    const who = data.username || data.attemptedUsername || '';
+    const parts = [type, who, data.remoteAddress];
+    if (data.path !== undefined) parts.push(data.path);
+    if (data.bytes !== undefined) parts.push(formatBytes(data.bytes));
+    if (data.replyCode !== undefined) parts.push(data.command + ' → ' + data.replyCode);
+    return parts.filter((part) => part !== '' && part !== undefined).join(' · ');
+  }
+
+  function addEvent(type, data) {
+    const item = element('li');
+    item.dataset.event = type;
+    item.append(element('time', formatTime(data.at)), document.createTextNode(describeEvent(type, data)));
+    const list = byId('events');
+    list.prepend(item);
+    while (list.children.length > 50) list.lastElementChild.remove();
+  }
+
+  // EventSource cannot send an Authorization header, so the stream is read with fetch.
+  async function streamEvents() {
+    events = new AbortController();
+    try {
+      const response = await fetch('/api/events', { headers: { authorization: 'Bearer ' + token }, signal: events.signal });
+      if (!response.ok) return;
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffered = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffered += value;
+        let end = buffered.indexOf('\\n\\n');
+        while (end !== -1) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const type = /^event: (.*)$/m.exec(block);
+          const data = /^data: (.*)$/m.exec(block);
+          if (type !== null && data !== null) addEvent(type[1], JSON.parse(data[1]));
+          end = buffered.indexOf('\\n\\n');
+        }
+      }
+    } catch {
+      // Aborted at logout, or the stream ended with the token.
+    }
+  }
+
+  byId('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    byId('login-error').textContent = '';
+    const response = await fetch('/api/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: form.get('username'), password: form.get('password') }),
+    });
+    const body = await response.json();
+    if (response.status !== 200) {
+      byId('login-error').textContent = body.message;
+      return;
+    }
+    token = body.token;
+    sessionStorage.setItem(tokenKey, token);
+    sessionStorage.setItem(tokenKey + '-name', body.username);
+    event.target.reset();
+    showDashboard(body.username);
+  });
+
+  byId('logout').addEventListener('click', async () => {
+    await api('POST', '/api/logout').catch(() => undefined);
+    showLogin('Logged out.');
+  });
+
+  if (token === null) showLogin();
+  else showDashboard(sessionStorage.getItem(tokenKey + '-name') || '');
+})();
+`;

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryStorage } from '@ftp/server/testing';
+import { eventually, gatedSink } from '@ftp/test-utils';
+import { adminName, adminPassword, ftpClient, startAdminFixture } from './support.ts';
+
+// The web admin page in a real headless Chromium (Debian's package, driven by playwright-core; `.ci/run` installs
+// it), against a real FTP server with a real basic-ftp client downloading slowly.
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Set to a path to write the dashboard screenshot there (the README's docs/dashboard.png). */
+const screenshotPath = process.env.ADMIN_SCREENSHOT;
+
+let browser: Browser;
+
+beforeAll(async () => {
+  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install chromium)`);
+  // --no-sandbox: the tests may run as root, where Chromium's sandbox refuses to start.
+  browser = await chromium.launch({ executablePath: chromiumPath, args: ['--no-sandbox'] });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function logIn(page: Page, url: string, password = adminPassword): Promise<void> {
+  await page.goto(url);
+  await page.getByLabel('Admin name').fill(adminName);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+describe('the web admin page', () => {
+  it('logs in, shows a downloading session with growing bytes and counters, and ends it: the client gets 421', async () => {
+    const { admin, ftpPort, logs } = await startAdminFixture({
+      storage: createMemoryStorage({ files: { '/big.bin': randomBytes(32 * 1024 * 1024) } }),
+    });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 700 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    await logIn(page, admin.url, 'wrong');
+    await expect.poll(() => page.locator('#login-error').textContent()).toContain('wrong admin name or password');
+    await logIn(page, admin.url);
+    await page.locator('#dashboard').waitFor();
+    expect(await page.locator('#who').textContent()).toBe(adminName);
+
+    const { client, log } = await ftpClient(ftpPort, 'alice');
+    const gate = gatedSink();
+    const download = client.downloadTo(gate.sink, '/big.bin').catch((error: unknown) => String(error));
+    const row = page.locator('#sessions tbody tr', { hasText: 'alice' });
+    const transfer = row.locator('td.transfer');
+    await expect.poll(async () => Number((await transfer.getAttribute('data-bytes')) ?? 0), { timeout: 10_000 }).toBeGreaterThan(0);
+    const before = Number(await transfer.getAttribute('data-bytes'));
+    expect(await transfer.textContent()).toContain('RETR /big.bin');
+    gate.allow(before + 4 * 1024 * 1024);
+    await expect.poll(async () => Number(await transfer.getAttribute('data-bytes')), { timeout: 10_000 }).toBeGreaterThan(before);
+    await expect.poll(() => page.locator('[data-counter="logins"] b').textContent()).toBe('1');
+    await expect.poll(() => page.locator('#events li[data-event="login"]').count()).toBeGreaterThan(0);
+    if (screenshotPath !== undefined) await page.screenshot({ path: screenshotPath });
+
+    await row.getByRole('button', { name: 'End session' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toContain('Ended the session of alice');
+    gate.allow(Number.POSITIVE_INFINITY);
+    await download;
+    expect(log.join('\n')).toContain('421 Session ended by the administrator.');
+    await expect.poll(() => row.count()).toBe(0);
+    expect(logs.some((line) => line.message === 'admin action' && line.fields.admin === adminName)).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows FTP data as text, never as markup', async () => {
+    const { admin, ftpPort } = await startAdminFixture();
+    const page = await browser.newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await logIn(page, admin.url);
+    const name = '<img src=x onerror=alert(1)>';
+    await ftpClient(ftpPort, name);
+    const cell = page.locator('#sessions td.user');
+    await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe(name);
+    expect(await page.locator('#sessions img').count()).toBe(0);
+    expect(dialogs).toEqual([]);
+  });
+
+  it('logs out: the token ends and the login form returns', async () => {
+    const { admin, api } = await startAdminFixture();
+    const page = await browser.newPage();
+    await logIn(page, admin.url);
+    await page.locator('#dashboard').waitFor();
+    const token = await page.evaluate(() => sessionStorage.getItem('ftp-admin-token'));
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.locator('#login-view').waitFor();
+    expect((await api.request('GET', '/api/server', { token })).status).toBe(401);
+    await eventually(async () => (await page.evaluate(() => sessionStorage.getItem('ftp-admin-token'))) === null, 'the token to be gone');
+  });
+});
