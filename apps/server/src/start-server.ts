@@ -1,5 +1,6 @@
 import { createFtpServer, type FtpServer, type FtpServerOptions, type PassiveAddressOption, type SharedState } from '@ftp/server';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { AppConfig } from './config.ts';
 import { logServerEvents } from './logging.ts';
 import { loadAuthenticator, loadSharedState, loadStorageConnector, type PluginEnvironment } from './plugins.ts';
@@ -19,6 +20,10 @@ export interface StartedServer {
   readonly implicitTlsPort?: number;
   /** The metrics and health listener (`/metrics`, `/healthz`, `/readyz`), when `metricsPort` is set. */
   readonly metrics?: { readonly address: string; readonly port: number };
+  /** The metrics, when `metricsPort` is set (served by the listener above, or by the caller without it). */
+  readonly metricsRegistry?: Registry;
+  /** The checks of `/readyz` besides the listener's own: storage, authenticator, shared state. */
+  readonly readinessProbes: readonly ReadinessProbe[];
   /** The admin API and web page (`@ftp/admin`), when `admin` is set. */
   readonly admin?: { readonly address: string; readonly port: number; readonly url: string };
   /** Graceful stop: the FTP server (transfers may finish), then queued webhooks, then the metrics listener. */
@@ -32,6 +37,11 @@ export interface StartServerOptions {
    * workers. Ignored with another `sharedState` (a store every process reaches already).
    */
   readonly memorySharedState?: SharedState;
+  /**
+   * False: with `metricsPort` set, the metrics are collected but the caller serves them (a worker process, whose
+   * primary serves the whole server's); no listener is opened. Default true.
+   */
+  readonly observabilityListener?: boolean;
 }
 
 /**
@@ -96,7 +106,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     ...(sharedState === undefined ? [] : [{ name: 'sharedState', check: async () => sharedState.checkHealth?.() }]),
   ];
   let observability: ObservabilityServer | undefined;
-  if (metrics !== undefined) {
+  if (metrics !== undefined && options.observabilityListener !== false) {
     const host = config.metricsAddr ?? '127.0.0.1';
     observability = await listenOrExplain(
       () =>
@@ -133,6 +143,8 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     server,
     ...listening,
     ...(observability === undefined ? {} : { metrics: { address: observability.address, port: observability.port } }),
+    ...(metrics === undefined ? {} : { metricsRegistry: metrics.registry }),
+    readinessProbes: probes,
     ...(admin === undefined ? {} : { admin: { address: admin.address, port: admin.port, url: admin.url } }),
     close: () => (closing ??= close()),
   };
