@@ -2,18 +2,25 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { InvalidOptionError, SharedStateUnavailableError } from '@ftp/plugin-api';
+import type { UserStoreV1 } from '@ftp/plugin-api';
 import type { FtpServer, ServerLogger } from '@ftp/server';
 import { AdminLogins, type AdminAccount, type AdminToken } from './admin-login.ts';
 import { serverView, sessionView } from './api-views.ts';
 import { streamEvents } from './event-stream.ts';
 import { ApiError, readJsonObject, sendEmpty, sendError, sendJson, stringField } from './http-io.ts';
 import { openApiDocument } from './openapi.ts';
+import { handleUsers } from './users-api.ts';
 import { pageCss, pageHtml, pageScript } from './web/page.ts';
 
 export interface AdminServerOptions {
   /** The FTP server to show and steer. */
   readonly server: FtpServer;
   readonly accounts: readonly AdminAccount[];
+  /**
+   * The FTP users to list, add and change: the authenticator's user store (`AuthenticatorV1.users`), when it keeps
+   * one. Without it the user routes answer 501.
+   */
+  readonly users?: UserStoreV1 | undefined;
   /** Where login failures and every change go, each line with the admin's name (`admin`). */
   readonly logger: ServerLogger;
   /** Default 127.0.0.1: the admin API is for the operator's network, not the FTP clients'. */
@@ -140,6 +147,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
   if (route === 'GET /api/server') return sendJson(response, 200, serverView(server, context.version));
   if (route === 'GET /api/sessions') return sendJson(response, 200, { sessions: server.sessions().map(sessionView) });
   if (route === 'GET /api/events') return streamEvents(server, response, admin.expiresAt);
+  if (path === '/api/users' || /^\/api\/users\/[^/]+$/.test(path))
+    return handleUsers(request, response, path, {
+      users: context.options.users,
+      server,
+      audit: (action, details) => audit(context, admin, action, details),
+    });
   const sessionId = /^\/api\/sessions\/([^/]+)$/.exec(path)?.[1];
   if (sessionId !== undefined) {
     const id = decodeURIComponent(sessionId);

@@ -92,6 +92,74 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/users': {
+      get: {
+        summary: "The FTP users of the authenticator's user store",
+        operationId: 'listUsers',
+        responses: {
+          '200': { description: 'The users, sorted by name', content: json('UserList') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '501': { $ref: '#/components/responses/NoUserStore' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+      post: {
+        summary: 'Add a user; it can log in at once',
+        operationId: 'addUser',
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewUser' } } } },
+        responses: {
+          '201': { description: 'Added', content: json('User') },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '409': { description: 'The name is taken', content: json('Error') },
+          '415': { description: 'The body is not application/json', content: json('Error') },
+          '501': { $ref: '#/components/responses/NoUserStore' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
+    '/api/users/{username}': {
+      parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: 'One user',
+        operationId: 'getUser',
+        responses: {
+          '200': { description: 'The user', content: json('User') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '404': { $ref: '#/components/responses/NotFound' },
+          '501': { $ref: '#/components/responses/NoUserStore' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+      patch: {
+        summary: "Change a user's password or enabled flag; disabling ends the user's sessions (421)",
+        description: 'A new password applies at the next login; sessions already open go on.',
+        operationId: 'changeUser',
+        requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UserChange' } } } },
+        responses: {
+          '200': { description: 'The user as changed', content: json('User') },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '404': { $ref: '#/components/responses/NotFound' },
+          '409': { description: 'The user cannot be changed here (written in the server config)', content: json('Error') },
+          '415': { description: 'The body is not application/json', content: json('Error') },
+          '501': { $ref: '#/components/responses/NoUserStore' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+      delete: {
+        summary: "Delete a user; the user's sessions end (421)",
+        operationId: 'deleteUser',
+        responses: {
+          '204': { description: 'Deleted' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '404': { $ref: '#/components/responses/NotFound' },
+          '409': { description: 'The user cannot be changed here (written in the server config)', content: json('Error') },
+          '501': { $ref: '#/components/responses/NoUserStore' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
     '/api/events': {
       get: {
         summary: 'Live events (Server-Sent Events)',
@@ -115,7 +183,8 @@ export const openApiDocument = {
       BadRequest: { description: 'The request is malformed; `message` names the fault', content: json('Error') },
       Unauthorized: { description: 'No valid token in the Authorization header', content: json('Error') },
       NotFound: { description: 'No such resource', content: json('Error') },
-      Unavailable: { description: 'A backend (the shared state) did not answer', content: json('Error') },
+      Unavailable: { description: 'A backend (the shared state, the user store) did not answer', content: json('Error') },
+      NoUserStore: { description: 'The authenticator keeps no users this server can change', content: json('Error') },
     },
     schemas: {
       Error: object({
@@ -127,6 +196,9 @@ export const openApiDocument = {
             'unauthorized',
             'banned',
             'not_found',
+            'conflict',
+            'read_only',
+            'not_supported',
             'method_not_allowed',
             'unsupported_media_type',
             'payload_too_large',
@@ -162,6 +234,32 @@ export const openApiDocument = {
         command: { type: ['string', 'null'], description: 'The command running now' },
         transfer: { oneOf: [{ $ref: '#/components/schemas/Transfer' }, { type: 'null' }] },
       }),
+      User: object({
+        username: { type: 'string' },
+        enabled: { type: 'boolean' },
+        writable: { type: 'boolean', description: 'false for a user written in the server config, which the API cannot change' },
+        homeDirectory: { type: ['string', 'null'] },
+        rootDirectory: { type: ['string', 'null'] },
+      }),
+      UserList: object({ users: { type: 'array', items: { $ref: '#/components/schemas/User' } } }),
+      NewUser: {
+        type: 'object',
+        required: ['username', 'password'],
+        properties: {
+          username: { type: 'string', minLength: 1, maxLength: 255 },
+          password: { type: 'string', minLength: 1, maxLength: 1024, description: 'Stored as a hash only' },
+          enabled: { type: 'boolean', default: true },
+          homeDirectory: { type: 'string' },
+          rootDirectory: { type: 'string' },
+          permissions: { type: 'object', additionalProperties: { type: 'boolean' } },
+          directoryPermissions: { type: 'object', additionalProperties: { type: 'object', additionalProperties: { type: 'boolean' } } },
+          quota: object({ maxBytes: count(), maxFiles: count() }, []),
+          bandwidth: object({ uploadBytesPerSecond: count(), downloadBytesPerSecond: count() }, []),
+          maxSessions: count(),
+        },
+        additionalProperties: false,
+      },
+      UserChange: object({ password: { type: 'string', minLength: 1, maxLength: 1024 }, enabled: { type: 'boolean' } }, []),
       SessionList: object({ sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } } }),
       Listener: object({
         kind: { type: 'string', enum: ['control', 'implicit-tls'] },
@@ -217,7 +315,7 @@ function count() {
   return { type: 'integer', minimum: 0 } as const;
 }
 
-/** An object schema whose every property is required and which allows no other. */
-function object<P extends Record<string, unknown>>(properties: P) {
-  return { type: 'object', required: Object.keys(properties), properties, additionalProperties: false } as const;
+/** An object schema that allows no other property; every property is required unless `required` names fewer. */
+function object<P extends Record<string, unknown>>(properties: P, required: readonly string[] = Object.keys(properties)) {
+  return { type: 'object', required, properties, additionalProperties: false } as const;
 }

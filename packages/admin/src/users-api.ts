@@ -1,0 +1,155 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { FtpError, parseUserProfile, UserStoreError, type StoredUser, type UserStoreV1 } from '@ftp/plugin-api';
+import type { FtpServer } from '@ftp/server';
+import { ApiError, readJsonObject, sendEmpty, sendJson, stringField } from './http-io.ts';
+
+/** What a user route needs: the store, the server (to end a disabled user's sessions) and the audit line. */
+export interface UsersContext {
+  readonly users: UserStoreV1 | undefined;
+  readonly server: FtpServer;
+  audit(action: string, details: Record<string, unknown>): void;
+}
+
+/** The fields a new user may carry besides its name and password (`NewStoredUser`). */
+const newUserKeys = new Set([
+  'username',
+  'password',
+  'enabled',
+  'homeDirectory',
+  'rootDirectory',
+  'permissions',
+  'directoryPermissions',
+  'quota',
+  'bandwidth',
+  'maxSessions',
+]);
+
+/** The fields a change may carry: the user store changes a password and the enabled flag of an existing user. */
+const changeKeys = new Set(['password', 'enabled']);
+
+/**
+ * `/api/users` and `/api/users/{name}`: list, add, show, change (password, enabled), delete, over the authenticator's
+ * user store. A disabled or deleted user's open sessions end at once (421); other changes apply at the next login.
+ */
+export async function handleUsers(request: IncomingMessage, response: ServerResponse, path: string, context: UsersContext): Promise<void> {
+  const store = context.users;
+  if (store === undefined) {
+    request.resume();
+    throw new ApiError(
+      501,
+      'not_supported',
+      'the authenticator keeps no users this server can change (use "local" with a usersFile, or PostgreSQL)',
+    );
+  }
+  const method = request.method ?? 'GET';
+  try {
+    if (path === '/api/users') {
+      if (method === 'GET') return sendJson(response, 200, { users: (await store.listUsers()).map(userView) });
+      if (method === 'POST') return await addUser(request, response, store, context);
+      throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on the user list`);
+    }
+    const username = decodeURIComponent(path.slice('/api/users/'.length));
+    if (method === 'GET') return sendJson(response, 200, userView(await existing(store, username)));
+    if (method === 'PATCH') return await changeUser(request, response, store, username, context);
+    if (method === 'DELETE') {
+      await store.deleteUser(username);
+      context.audit('user.delete', { username });
+      const ended = await context.server.endSessionsOf(username, 'Your account was removed.');
+      if (ended > 0) context.audit('user.sessions-ended', { username, sessions: ended });
+      return sendEmpty(response, 204);
+    }
+    throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on a user`);
+  } catch (error) {
+    throw apiErrorOf(error);
+  }
+}
+
+async function addUser(request: IncomingMessage, response: ServerResponse, store: UserStoreV1, context: UsersContext): Promise<void> {
+  const body = await readJsonObject(request);
+  refuseUnknown(body, newUserKeys);
+  const username = stringField(body, 'username', 255, 1);
+  const password = stringField(body, 'password', 1024, 1);
+  const enabled = optionalBoolean(body, 'enabled');
+  const { username: _name, password: _password, enabled: _enabled, ...facts } = body;
+  const profile = parseUserProfile(facts, 'body');
+  await store.addUser({ ...profile, username, password, ...(enabled === undefined ? {} : { enabled }) });
+  // The password never reaches the log: only the facts that were set are named.
+  context.audit('user.add', { username, fields: Object.keys(facts).sort(), enabled: enabled ?? true });
+  response.setHeader('location', `/api/users/${encodeURIComponent(username)}`);
+  sendJson(response, 201, userView(await existing(store, username)));
+}
+
+async function changeUser(
+  request: IncomingMessage,
+  response: ServerResponse,
+  store: UserStoreV1,
+  username: string,
+  context: UsersContext,
+): Promise<void> {
+  const body = await readJsonObject(request);
+  refuseUnknown(body, changeKeys);
+  const password = body.password === undefined ? undefined : stringField(body, 'password', 1024, 1);
+  const enabled = optionalBoolean(body, 'enabled');
+  await existing(store, username);
+  if (password !== undefined) {
+    await store.setPassword(username, password);
+    context.audit('user.password', { username });
+  }
+  if (enabled !== undefined) {
+    await store.setEnabled(username, enabled);
+    context.audit(enabled ? 'user.enable' : 'user.disable', { username });
+    if (!enabled) {
+      const ended = await context.server.endSessionsOf(username, 'Your account was disabled.');
+      if (ended > 0) context.audit('user.sessions-ended', { username, sessions: ended });
+    }
+  }
+  sendJson(response, 200, userView(await existing(store, username)));
+}
+
+async function existing(store: UserStoreV1, username: string): Promise<StoredUser> {
+  const user = await store.getUser(username);
+  if (user === undefined) throw new ApiError(404, 'not_found', `no user "${username}"`);
+  return user;
+}
+
+function refuseUnknown(body: Record<string, unknown>, known: ReadonlySet<string>): void {
+  const unknown = Object.keys(body).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new ApiError(400, 'bad_request', `unknown field "${unknown[0]}" (known: ${[...known].join(', ')})`);
+}
+
+function optionalBoolean(body: Record<string, unknown>, name: string): boolean | undefined {
+  const value = body[name];
+  if (value !== undefined && typeof value !== 'boolean') throw new ApiError(400, 'bad_request', `"${name}" must be true or false`);
+  return value;
+}
+
+/** The `User` schema: what the store shows, never a password or its hash. */
+function userView(user: StoredUser) {
+  return {
+    username: user.username,
+    enabled: user.enabled,
+    writable: user.writable ?? true,
+    homeDirectory: user.homeDirectory ?? null,
+    rootDirectory: user.rootDirectory ?? null,
+  };
+}
+
+function apiErrorOf(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (FtpError.isInstance(error) && error.code === 'FTP_ERR_INVALID_OPTION') return new ApiError(400, 'bad_request', error.message);
+  if (UserStoreError.isInstance(error)) {
+    switch (error.reason) {
+      case 'user-exists':
+        return new ApiError(409, 'conflict', error.message);
+      case 'no-such-user':
+        return new ApiError(404, 'not_found', error.message);
+      case 'read-only-user':
+        return new ApiError(409, 'read_only', error.message);
+      case 'invalid-user':
+        return new ApiError(400, 'bad_request', error.message);
+      case 'unavailable':
+        return new ApiError(503, 'unavailable', error.message);
+    }
+  }
+  return error;
+}
