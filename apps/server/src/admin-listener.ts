@@ -1,8 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { startAdminServer, type AdminServer } from '@ftp/admin';
+import type { UserStoreV1 } from '@ftp/plugin-api';
 import type { FtpServer } from '@ftp/server';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
+
+/** What the admin listener takes from the rest of the app. */
+export interface AdminParts {
+  /** The FTPS certificate, when `tls` is set: the admin listener then speaks HTTPS with it. */
+  readonly certificate: { readonly cert: Buffer; readonly key: Buffer } | undefined;
+  /** The authenticator's user store, when it keeps one (`local` with a users file, PostgreSQL). */
+  readonly users: UserStoreV1 | undefined;
+}
 
 /**
  * Starts the admin API and web page (`@ftp/admin`) over `server` when the config has an `admin` section: HTTPS with
@@ -13,7 +22,7 @@ export async function startAdminListener(
   config: AppConfig,
   server: FtpServer,
   logger: Logger,
-  certificate: { readonly cert: Buffer; readonly key: Buffer } | undefined,
+  { certificate, users }: AdminParts,
 ): Promise<AdminServer | undefined> {
   const admin = config.admin;
   if (admin === undefined) return undefined;
@@ -24,6 +33,7 @@ export async function startAdminListener(
     host: admin.address ?? '127.0.0.1',
     port: admin.port,
     version: await cliVersion(),
+    users,
     ...(admin.tokenTtlMs === undefined ? {} : { tokenTtlMs: admin.tokenTtlMs }),
     ...(certificate === undefined ? {} : { tls: certificate }),
   });

@@ -125,7 +125,7 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
   }
   const adminAddress = config.admin?.address ?? '127.0.0.1';
   const admin = await listenOrExplain(
-    () => startAdminListener(config, server, logger, certificate),
+    () => startAdminListener(config, server, logger, { certificate, users: authenticator.users }),
     [{ key: 'admin.port', port: config.admin?.port }],
     { key: 'admin.address', address: adminAddress },
     () => Promise.all([server.close(), webhooks?.close(), observability?.close()]),

@@ -32,13 +32,18 @@ function call(url: string, ca: string, options: { method?: string; token?: strin
 }
 
 describe('ftp-server with admin', () => {
-  it('serves the admin API over HTTPS with the FTPS certificate; an admin sees and ends a session, logged with their name', async () => {
+  it('serves the admin API over HTTPS with the FTPS certificate; an admin ends a session (logged with their name) and adds a user who logs in', async () => {
     const directory = await tempDirectory();
     const certificate = await generateCertificate({ directory });
     await mkdir(join(directory, 'data'));
+    await writeFile(
+      join(directory, 'users.json'),
+      JSON.stringify({ users: [{ username: 'carol', passwordHash: await hashPassword('carol pw', { logCost: 10 }) }] }),
+    );
     const config = {
       ftpPort: 0,
-      authenticator: 'no-auth',
+      authenticator: 'local',
+      authenticatorConfig: { usersFile: 'users.json' },
       storageConfig: { root: './data' },
       tls: { certFile: 'cert.pem', keyFile: 'key.pem' },
       admin: { port: 0, accounts: [{ username: 'ops', passwordHash: await hashPassword('admin secret', { logCost: 10 }) }] },
@@ -61,7 +66,7 @@ describe('ftp-server with admin', () => {
     const log: string[] = [];
     client.ftp.verbose = true;
     client.ftp.log = (message: string) => log.push(message);
-    await client.access({ host: '127.0.0.1', port: listening.port as number, user: 'carol', password: 'x' });
+    await client.access({ host: '127.0.0.1', port: listening.port as number, user: 'carol', password: 'carol pw' });
 
     const listed = await call(`${admin.url}api/sessions`, certificate.cert, { token });
     const sessions = (listed.body as { sessions: Array<{ id: string; username: string }> }).sessions;
@@ -73,7 +78,18 @@ describe('ftp-server with admin', () => {
     await eventually(() => log.join('\n').includes('421 Session ended by the administrator.'), 'the 421 at the client');
     const audit = await app.logLine((line) => line.msg === 'admin action');
     expect(audit).toMatchObject({ admin: 'ops', action: 'session.end', username: 'carol', component: 'admin' });
-    expect(app.stdout()).not.toContain('admin secret');
+
+    // The app hands the local users file's store to the admin API: a user added there logs in over FTP at once.
+    const added = await call(`${admin.url}api/users`, certificate.cert, {
+      method: 'POST',
+      token,
+      body: { username: 'dave', password: 'dave pw' },
+    });
+    expect(added.status).toBe(201);
+    const dave = new Client(10_000);
+    onTestFinished(() => dave.close());
+    await dave.access({ host: '127.0.0.1', port: listening.port as number, user: 'dave', password: 'dave pw' });
+    expect(app.stdout()).not.toMatch(/admin secret|dave pw/);
   });
 
   it('refuses an admin account whose hash is not one, naming it, with the configuration exit code', async () => {
