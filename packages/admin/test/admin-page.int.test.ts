@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalAuthenticator } from '@ftp/server';
 import { createMemoryStorage } from '@ftp/server/testing';
-import { eventually, gatedSink } from '@ftp/test-utils';
+import { eventually, gatedSink, tempDirectory } from '@ftp/test-utils';
 import { adminName, adminPassword, ftpClient, startAdminFixture } from './support.ts';
 
 // The web admin page in a real headless Chromium (Debian's package, driven by playwright-core; `.ci/run` installs
@@ -26,8 +29,9 @@ afterAll(async () => {
 
 async function logIn(page: Page, url: string, password = adminPassword): Promise<void> {
   await page.goto(url);
-  await page.getByLabel('Admin name').fill(adminName);
-  await page.getByLabel('Password').fill(password);
+  const form = page.locator('#login-form');
+  await form.getByLabel('Admin name').fill(adminName);
+  await form.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
@@ -68,6 +72,36 @@ describe('the web admin page', () => {
     await expect.poll(() => row.count()).toBe(0);
     expect(logs.some((line) => line.message === 'admin action' && line.fields.admin === adminName)).toBe(true);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('adds a user who logs in over FTP at once, disables them (their session gets 421) and deletes them', async () => {
+    const directory = await tempDirectory();
+    const usersFile = join(directory, 'users.json');
+    await writeFile(usersFile, JSON.stringify({ users: [] }));
+    const authenticator = createLocalAuthenticator({ usersFile });
+    const { admin, ftpPort } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users: authenticator.users });
+    const page = await browser.newPage();
+    await logIn(page, admin.url);
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.locator('#users-view').waitFor();
+
+    const form = page.locator('#add-user-form');
+    await form.getByLabel('User name').fill('erin');
+    await form.getByLabel('Password').fill('erin secret');
+    await form.getByLabel('Home directory (optional)').fill('/');
+    await form.getByRole('button', { name: 'Add user' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Added erin.');
+    const row = page.locator('#users tbody tr[data-username="erin"]');
+    await expect.poll(() => row.locator('td.enabled').textContent()).toBe('yes');
+
+    const { log } = await ftpClient(ftpPort, 'erin', 'erin secret');
+    await row.getByRole('button', { name: 'Disable' }).click();
+    await expect.poll(() => row.locator('td.enabled').textContent()).toBe('no');
+    await eventually(() => log.join('\n').includes('421 Your account was disabled.'), 'the 421 at the FTP client');
+    await expect(ftpClient(ftpPort, 'erin', 'erin secret')).rejects.toThrow(/530/);
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => row.count()).toBe(0);
   });
 
   it('shows FTP data as text, never as markup', async () => {

@@ -15,6 +15,7 @@ export const pageHtml = `<!doctype html>
 <body>
 <header>
   <h1>FTP server admin</h1>
+  <nav id="nav" hidden><a href="#dashboard">Dashboard</a> <a href="#users">Users</a></nav>
   <span id="who"></span>
   <button type="button" id="logout" hidden>Log out</button>
 </header>
@@ -40,6 +41,22 @@ export const pageHtml = `<!doctype html>
     <h2>Events</h2>
     <ol id="events"></ol>
   </section>
+  <section id="users-view" hidden>
+    <h2>Users</h2>
+    <p id="users-unsupported" hidden>This server's authenticator keeps no users it can change.</p>
+    <table id="users">
+      <thead><tr><th>User</th><th>Enabled</th><th>Home</th><th>New password</th><th></th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <form id="add-user-form">
+      <h2>Add a user</h2>
+      <label>User name <input name="username" required maxlength="255" autocomplete="off"></label>
+      <label>Password <input name="password" type="password" required maxlength="1024" autocomplete="new-password"></label>
+      <label>Home directory (optional) <input name="homeDirectory" placeholder="/"></label>
+      <label>Quota in bytes (optional) <input name="maxBytes" type="number" min="0"></label>
+      <button type="submit">Add user</button>
+    </form>
+  </section>
   <p id="notice" role="status"></p>
 </main>
 </body>
@@ -49,7 +66,12 @@ export const pageHtml = `<!doctype html>
 export const pageCss = `:root { font-family: system-ui, sans-serif; color: #1d2433; background: #f5f6f8; }
 body { margin: 0; }
 header { display: flex; align-items: center; gap: 1rem; padding: 0.6rem 1.2rem; background: #1d2433; color: #fff; }
-header h1 { font-size: 1.1rem; margin: 0; flex: 1; }
+header h1 { font-size: 1.1rem; margin: 0; }
+header nav { flex: 1; display: flex; gap: 1rem; }
+header nav a { color: #c9d3ff; }
+#users input[type=password] { width: 10rem; }
+#users td button { margin-right: 0.3rem; }
+#add-user-form { margin-top: 1rem; }
 main { padding: 1rem 1.2rem; max-width: 72rem; }
 h2 { font-size: 1rem; margin: 1.4rem 0 0.5rem; }
 form { display: grid; gap: 0.7rem; max-width: 20rem; }
@@ -117,6 +139,8 @@ export const pageScript = `'use strict';
     clearInterval(refreshTimer);
     if (events !== undefined) events.abort();
     byId('dashboard').hidden = true;
+    byId('users-view').hidden = true;
+    byId('nav').hidden = true;
     byId('logout').hidden = true;
     byId('who').textContent = '';
     byId('login-view').hidden = false;
@@ -125,12 +149,90 @@ export const pageScript = `'use strict';
 
   function showDashboard(username) {
     byId('login-view').hidden = true;
-    byId('dashboard').hidden = false;
+    byId('nav').hidden = false;
     byId('logout').hidden = false;
     byId('who').textContent = username;
+    showView();
     refresh();
     refreshTimer = setInterval(refresh, 1000);
     streamEvents();
+  }
+
+  function showView() {
+    if (token === null) return;
+    const users = location.hash === '#users';
+    byId('dashboard').hidden = users;
+    byId('users-view').hidden = !users;
+    if (users) loadUsers();
+  }
+
+  async function loadUsers() {
+    try {
+      const response = await api('GET', '/api/users');
+      const unsupported = response.status === 501;
+      byId('users-unsupported').hidden = !unsupported;
+      byId('users').hidden = unsupported;
+      byId('add-user-form').hidden = unsupported;
+      if (!unsupported) renderUsers((await response.json()).users);
+    } catch (error) {
+      if (error.message !== 'logged out') notice('Cannot load the users: ' + error.message, true);
+    }
+  }
+
+  function renderUsers(users) {
+    byId('users').querySelector('tbody').replaceChildren(
+      ...users.map((user) => {
+        const row = element('tr');
+        row.dataset.username = user.username;
+        const password = element('input');
+        password.type = 'password';
+        password.autocomplete = 'new-password';
+        password.setAttribute('aria-label', 'New password for ' + user.username);
+        const setPassword = element('button', 'Set password');
+        setPassword.type = 'button';
+        setPassword.addEventListener('click', () => {
+          if (password.value !== '') changeUser(user.username, { password: password.value }, 'Password of ' + user.username + ' changed.');
+        });
+        const toggle = element('button', user.enabled ? 'Disable' : 'Enable');
+        toggle.type = 'button';
+        toggle.addEventListener('click', () =>
+          changeUser(user.username, { enabled: !user.enabled }, user.username + (user.enabled ? ' disabled.' : ' enabled.')),
+        );
+        const remove = element('button', 'Delete');
+        remove.type = 'button';
+        remove.addEventListener('click', () => deleteUser(user.username));
+        const passwordCell = element('td');
+        passwordCell.append(password, setPassword);
+        const actions = element('td');
+        if (user.writable) actions.append(toggle, remove);
+        else {
+          actions.textContent = 'in the server config';
+          password.disabled = true;
+          setPassword.disabled = true;
+        }
+        row.append(
+          element('td', user.username, 'user'),
+          element('td', user.enabled ? 'yes' : 'no', 'enabled'),
+          element('td', user.homeDirectory === null ? '' : user.homeDirectory),
+          passwordCell,
+          actions,
+        );
+        return row;
+      }),
+    );
+  }
+
+  async function changeUser(username, change, done) {
+    const response = await api('PATCH', '/api/users/' + encodeURIComponent(username), change);
+    const body = await response.json();
+    notice(response.status === 200 ? done : body.message, response.status !== 200);
+    loadUsers();
+  }
+
+  async function deleteUser(username) {
+    const response = await api('DELETE', '/api/users/' + encodeURIComponent(username));
+    notice(response.status === 204 ? 'Deleted ' + username + '.' : (await response.json()).message, response.status !== 204);
+    loadUsers();
   }
 
   async function refresh() {
@@ -283,6 +385,29 @@ export const pageScript = `'use strict';
     event.target.reset();
     showDashboard(body.username);
   });
+
+  byId('add-user-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const user = { username: form.get('username'), password: form.get('password') };
+    if (form.get('homeDirectory') !== '') user.homeDirectory = form.get('homeDirectory');
+    if (form.get('maxBytes') !== '') user.quota = { maxBytes: Number(form.get('maxBytes')) };
+    try {
+      const response = await api('POST', '/api/users', user);
+      const body = await response.json();
+      if (response.status !== 201) {
+        notice(body.message, true);
+        return;
+      }
+      event.target.reset();
+      notice('Added ' + body.username + '.');
+      loadUsers();
+    } catch (error) {
+      if (error.message !== 'logged out') notice('Could not add the user: ' + error.message, true);
+    }
+  });
+
+  window.addEventListener('hashchange', showView);
 
   byId('logout').addEventListener('click', async () => {
     await api('POST', '/api/logout').catch(() => undefined);
