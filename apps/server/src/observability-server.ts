@@ -13,7 +13,8 @@ export interface ObservabilityOptions {
   readonly host: string;
   /** 0 picks a free port (read it back from the result). */
   readonly port: number;
-  readonly registry: Registry;
+  /** What `/metrics` serves: a registry, or the whole server's metrics gathered from its workers. */
+  readonly registry: Pick<Registry, 'metrics' | 'contentType'>;
   /** Checked first by `/readyz`: the FTP listener accepts connections (false once shutdown began). */
   readonly isListening: () => boolean;
   readonly probes: readonly ReadinessProbe[];
@@ -75,12 +76,26 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
 }
 
 async function readiness(options: ObservabilityOptions): Promise<Record<string, string>> {
-  const checks: Record<string, string> = { listening: options.isListening() ? 'ok' : 'not listening' };
-  const timeoutMs = options.probeTimeoutMs ?? 3_000;
-  const results = await Promise.all(options.probes.map((probe) => withTimeout(probe.check(), timeoutMs)));
-  options.probes.forEach((probe, index) => {
+  return {
+    listening: options.isListening() ? 'ok' : 'not listening',
+    ...(await runReadinessProbes(options.probes, options.logger, options.probeTimeoutMs)),
+  };
+}
+
+/**
+ * Runs `probes` at once: each one's name with "ok" or why it failed (a probe that takes longer than `timeoutMs`, by
+ * default 3000, failed). Failures are logged.
+ */
+export async function runReadinessProbes(
+  probes: readonly ReadinessProbe[],
+  logger: Pick<Logger, 'warn'>,
+  timeoutMs = 3_000,
+): Promise<Record<string, string>> {
+  const checks: Record<string, string> = {};
+  const results = await Promise.all(probes.map((probe) => withTimeout(probe.check(), timeoutMs)));
+  probes.forEach((probe, index) => {
     checks[probe.name] = results[index]!;
-    if (results[index] !== 'ok') options.logger.warn({ probe: probe.name, reason: results[index] }, 'readiness probe failed');
+    if (results[index] !== 'ok') logger.warn({ probe: probe.name, reason: results[index] }, 'readiness probe failed');
   });
   return checks;
 }

@@ -254,6 +254,35 @@ describe('ftp-server with workers: 2', () => {
     expect([3, 4]).toContain(await workerOf(app, 'after'));
   }, 180_000);
 
+  it('serves /metrics and /readyz for the whole server: every worker counted once, and checked', async () => {
+    await mkdir(join(directory, 'data'));
+    const { app, port } = await startApp({
+      authenticator: 'no-auth',
+      storageConfig: { root: './data', createRoot: false },
+      metricsPort: 0,
+    });
+    const metricsPort = ((await app.logLine(isListeningLine)).metrics as { port: number }).port;
+    const clients = await Promise.all(Array.from({ length: 6 }, (_, index) => login(port, `counted${index}`)));
+    const workers = new Set(await Promise.all(clients.map((_, index) => workerOf(app, `counted${index}`))));
+    expect(workers).toEqual(new Set([1, 2]));
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/^ftp_logins_total\{result="success"\} 6$/m);
+    expect(metrics).toMatch(/^ftp_sessions_active 6$/m);
+    expect(metrics).toMatch(/^ftp_workers 2$/m);
+    expect(metrics).toMatch(/^ftp_workers_unanswered 0$/m);
+    for (const client of clients) client.close();
+    const ready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { listening: 'ok', workers: 'ok' } });
+    // Each worker runs its own checks: with the storage root gone, both fail theirs.
+    await rm(join(directory, 'data'), { recursive: true });
+    const unready = await fetch(`http://127.0.0.1:${metricsPort}/readyz`);
+    expect(unready.status).toBe(503);
+    const { checks } = (await unready.json()) as { checks: { workers: string } };
+    expect(checks.workers).toMatch(/worker 1 storage: /);
+    expect(checks.workers).toMatch(/worker 2 storage: /);
+  }, 120_000);
+
   it('replaces a killed worker and logs it; the other worker serves meanwhile', async () => {
     const { app, port } = await startApp({ authenticator: 'no-auth', storageConfig: { root: './data', createRoot: true } });
     process.kill(await workerPid(app, 1), 'SIGKILL');

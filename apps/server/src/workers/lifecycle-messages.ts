@@ -53,3 +53,30 @@ export function parentPort(): MessagePort {
     },
   };
 }
+
+/** What the primary asks each worker to serve `/metrics` and `/readyz` for the whole server. */
+export type WorkerQueryKind = 'metrics' | 'readiness';
+
+export interface WorkerQuery {
+  readonly tag: 'ftp-server/worker-query';
+  readonly id: number;
+  readonly kind: WorkerQueryKind;
+}
+
+/**
+ * The answer to a `WorkerQuery`: for `metrics` the worker's registry as prom-client's JSON (`getMetricsAsJSON`), for
+ * `readiness` each check's name with "ok" or its failure.
+ */
+export interface WorkerAnswer {
+  readonly tag: 'ftp-server/worker-answer';
+  readonly id: number;
+  readonly value: unknown;
+}
+
+export function isWorkerQuery(message: unknown): message is WorkerQuery {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === 'ftp-server/worker-query';
+}
+
+export function isWorkerAnswer(message: unknown): message is WorkerAnswer {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === 'ftp-server/worker-answer';
+}

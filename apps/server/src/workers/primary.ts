@@ -2,10 +2,13 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../config.ts';
 import {
+  isWorkerAnswer,
   isWorkerListening,
   workerDefaultsVariable,
   workerVariable,
   type WorkerListening,
+  type WorkerQuery,
+  type WorkerQueryKind,
   type WorkerRetire,
 } from './lifecycle-messages.ts';
 import { SharedStateHost } from './shared-state-host.ts';
@@ -34,10 +37,21 @@ export interface RunningPrimary {
   readonly sharedState: SharedStateHost;
   /** The workers serving now (not the ones stopping). */
   servingWorkers(): readonly Worker[];
+  /**
+   * Asks every worker that took connections (serving or retiring) for its metrics or readiness; the workers that did
+   * not answer within `timeoutMs` are listed in `silent`.
+   */
+  query(kind: WorkerQueryKind, timeoutMs: number): Promise<WorkerAnswers>;
   /** Replaces the workers one at a time; resolves when the last one was replaced (or the restart failed). */
   restart(reason: string): Promise<void>;
   /** Stops every worker as one process stops (SIGTERM); resolves once they all exited. */
   close(): Promise<void>;
+}
+
+/** The answers to one `query`. */
+export interface WorkerAnswers {
+  readonly answers: readonly { readonly worker: number; readonly value: unknown }[];
+  readonly silent: readonly number[];
 }
 
 type WorkerPhase = 'starting' | 'serving' | 'retiring';
@@ -162,8 +176,21 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     logger.info({ reason }, 'rolling restart done');
   };
 
+  let nextQueryId = 1;
+  const query = async (kind: WorkerQueryKind, timeoutMs: number): Promise<WorkerAnswers> => {
+    const asked = [...entries.values()].filter((entry) => entry.phase !== 'starting' && entry.worker.isConnected());
+    const results = await Promise.all(asked.map((entry) => askWorker(entry.worker, kind, nextQueryId++, timeoutMs)));
+    return {
+      answers: asked.flatMap((entry, index) =>
+        results[index]!.answered ? [{ worker: entry.worker.id, value: results[index]!.value }] : [],
+      ),
+      silent: asked.flatMap((entry, index) => (results[index]!.answered ? [] : [entry.worker.id])),
+    };
+  };
+
   return {
     listening,
+    query,
     sharedState: host,
     servingWorkers: () => [...entries.values()].filter((entry) => entry.phase !== 'retiring').map((entry) => entry.worker),
     restart(reason) {
@@ -211,4 +238,30 @@ function workerPort(worker: Worker): MessagePort {
       return () => worker.off('message', listener);
     },
   };
+}
+
+/** Sends one query to `worker`; its answer, or `answered: false` when none came in time (or the worker went away). */
+function askWorker(
+  worker: Worker,
+  kind: WorkerQueryKind,
+  id: number,
+  timeoutMs: number,
+): Promise<{ readonly answered: boolean; readonly value?: unknown }> {
+  return new Promise((resolve) => {
+    const finish = (result: { answered: boolean; value?: unknown }) => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('exit', onExit);
+      resolve(result);
+    };
+    const onMessage = (message: unknown) => {
+      if (isWorkerAnswer(message) && message.id === id) finish({ answered: true, value: message.value });
+    };
+    const onExit = () => finish({ answered: false });
+    const timer = setTimeout(onExit, timeoutMs);
+    worker.on('message', onMessage);
+    worker.once('exit', onExit);
+    const message: WorkerQuery = { tag: 'ftp-server/worker-query', id, kind };
+    workerPort(worker).send(message, onExit);
+  });
 }

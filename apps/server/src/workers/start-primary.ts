@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
-import { ConfigError } from '../config-error.ts';
+import type { ObservabilityServer } from '../observability-server.ts';
+import { startPrimaryObservability } from './primary-observability.ts';
 import { runPrimary, type PrimaryOptions, type RunningPrimary } from './primary.ts';
 
 /**
@@ -10,20 +11,38 @@ import { runPrimary, type PrimaryOptions, type RunningPrimary } from './primary.
  */
 export async function startPrimary(options: PrimaryOptions): Promise<RunningPrimary> {
   const { logger } = options;
-  if (options.config.metricsPort !== undefined) {
-    throw new ConfigError('metricsPort', 'is not served yet with workers above 1: leave it out, or set workers to 1');
-  }
   // Installed before the workers start: SIGHUP's default action would end the primary.
   const signals = handlePrimarySignals(logger);
   const running = await runPrimary(options);
-  signals.attach(running);
+  const { config } = options;
+  let observability: ObservabilityServer | undefined;
+  if (config.metricsPort !== undefined) {
+    try {
+      observability = await startPrimaryObservability(running, {
+        host: config.metricsAddr ?? '127.0.0.1',
+        port: config.metricsPort,
+        workers: options.workers,
+        logger,
+        isListening: () => !signals.isClosing(),
+      });
+    } catch (error) {
+      await running.close();
+      throw error;
+    }
+  }
+  signals.attach(running, observability);
   const { address, port, implicitTlsPort } = running.listening;
-  logger.info({ address, port, implicitTlsPort, workers: options.workers }, 'listening');
+  const metrics = observability === undefined ? undefined : { address: observability.address, port: observability.port };
+  logger.info({ address, port, implicitTlsPort, metrics, workers: options.workers }, 'listening');
   return running;
 }
 
-function handlePrimarySignals(logger: Logger): { attach(running: RunningPrimary): void } {
+function handlePrimarySignals(logger: Logger): {
+  attach(running: RunningPrimary, observability: ObservabilityServer | undefined): void;
+  isClosing(): boolean;
+} {
   let running: RunningPrimary | undefined;
+  let observability: ObservabilityServer | undefined;
   let isClosing = false;
   const onStop = (signal: NodeJS.Signals) => {
     if (isClosing || running === undefined) {
@@ -36,7 +55,8 @@ function handlePrimarySignals(logger: Logger): { attach(running: RunningPrimary)
     }
     isClosing = true;
     logger.info({ signal }, 'shutting down');
-    void running.close().then(() => {
+    void running.close().then(async () => {
+      await observability?.close();
       logger.info({}, 'stopped');
       process.exit(0);
     });
@@ -48,8 +68,10 @@ function handlePrimarySignals(logger: Logger): { attach(running: RunningPrimary)
     else if (!isClosing) void running.restart('SIGHUP');
   });
   return {
-    attach: (started) => {
+    attach: (started, listener) => {
       running = started;
+      observability = listener;
     },
+    isClosing: () => isClosing,
   };
 }

@@ -3,9 +3,19 @@ import type { Logger } from 'pino';
 import { watchCertificate } from '../certificate-reload.ts';
 import { loadConfig } from '../config.ts';
 import { createLogger } from '../logging.ts';
-import { startServer } from '../start-server.ts';
+import { startServer, type StartedServer } from '../start-server.ts';
 import { IpcSharedState } from './ipc-shared-state.ts';
-import { isWorkerRetire, parentPort, workerDefaultsVariable, workerVariable, type WorkerListening } from './lifecycle-messages.ts';
+import {
+  isWorkerQuery,
+  isWorkerRetire,
+  parentPort,
+  workerDefaultsVariable,
+  workerVariable,
+  type WorkerAnswer,
+  type WorkerListening,
+  type WorkerQueryKind,
+} from './lifecycle-messages.ts';
+import { runReadinessProbes } from '../observability-server.ts';
 
 /** Whether this process is a worker the primary of `runPrimary` started. */
 export function isServerWorker(environment: NodeJS.ProcessEnv = process.env): boolean {
@@ -35,9 +45,14 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
   const id = cluster.worker?.id ?? 0;
   const logger = createLogger(config.logLevel).child({ worker: id });
   const port = parentPort();
-  // The primary serves /metrics and /readyz for the whole server: a worker opens no listener of its own for them.
-  const { metricsPort: _servedByPrimary, ...workerConfig } = config;
-  const started = await startServer(workerConfig, logger, { memorySharedState: new IpcSharedState(port) });
+  const started = await startServer(config, logger, { memorySharedState: new IpcSharedState(port), observabilityListener: false });
+  port.subscribe((message) => {
+    if (!isWorkerQuery(message)) return;
+    void answerQuery(message.kind, started, logger).then((value) => {
+      const answer: WorkerAnswer = { tag: 'ftp-server/worker-answer', id: message.id, value };
+      port.send(answer, () => undefined);
+    });
+  });
   let stopping: Promise<void> | undefined;
   const stop = (reason: string, exitCode: number, timeoutMs?: number) => {
     stopping ??= (async () => {
@@ -96,4 +111,13 @@ function handleCrash(logger: Logger, stop: (reason: string) => void): void {
   };
   process.on('uncaughtException', crash);
   process.on('unhandledRejection', crash);
+}
+
+/**
+ * The primary serves `/metrics` and `/readyz` for the whole server (a worker opens no listener for them): it asks
+ * each worker for its registry, as JSON it can aggregate, and for its readiness checks.
+ */
+async function answerQuery(kind: WorkerQueryKind, started: StartedServer, logger: Logger): Promise<unknown> {
+  if (kind === 'metrics') return started.metricsRegistry === undefined ? [] : started.metricsRegistry.getMetricsAsJSON();
+  return runReadinessProbes(started.readinessProbes, logger);
 }
