@@ -22,8 +22,14 @@ export interface Queryable {
 
 /** One connection taken from a pool, as node-postgres's `PoolClient`. */
 export interface PooledConnection extends Queryable {
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'error', listener: (error: Error) => void): unknown;
+  /**
+   * `error` (an `Error`): the connection broke; `notification` (`{ channel, payload }`): a NOTIFY on a channel it
+   * LISTENs to.
+   */
+  // biome-ignore lint/suspicious/noExplicitAny: the argument's type depends on the event, as node-postgres declares it
+  on(event: 'error' | 'notification', listener: (argument: any) => void): unknown;
+  // biome-ignore lint/suspicious/noExplicitAny: as for `on`
+  off(event: 'error' | 'notification', listener: (argument: any) => void): unknown;
   /** Back to the pool; pass the error to close a connection that broke instead. */
   release(error?: Error | boolean): void;
 }

@@ -1,9 +1,9 @@
 import type { SqlNames } from './sql-names.ts';
 
 /**
- * An instance takes a quota lease (or more of one) only while what is left under each of the user's limits is at
- * least this many times the ask: far from a limit. Near it, what a lease would hold back unused could refuse another
- * instance's upload that fits.
+ * An instance takes a quota lease (or more of one), or a block of session slots, only while what is left under the
+ * limit is at least this many times the ask: far from the limit. Near it, what a lease or a block would hold back
+ * unused could refuse another instance's upload or session that fits.
  */
 export const leaseRoomFactor = 8;
 
@@ -68,16 +68,20 @@ export function sharedStateStatements(names: SqlNames) {
     ],
 
     /**
-     * $1 scope, $2 key, $3 limit or null, $4 instance id, $5 the grant's id, $6 slots wanted (1 under a limit, so a
-     * limit is counted exactly; more without one, see `PostgresSharedState.acquireSession`). Records the grant under
-     * its id, which `releaseSessions` takes back exactly once.
+     * $1 scope, $2 key, $3 limit or null, $4 instance id, $5 the grant's id, $6 slots wanted: 1, or a block (see
+     * `PostgresSharedState.acquireSession`), which under a limit is granted only while the count stays
+     * `leaseRoomFactor` blocks below it, so near a limit every slot is counted alone. Records the grant under its id,
+     * which `releaseSessions` takes back exactly once.
      */
     acquireSession: `WITH ban AS (
         SELECT 1 FROM ${bans} WHERE $1 = 'address' AND address = $2 AND until > now()
       ), taken AS (
         INSERT INTO ${sessionCounts} AS c (scope, key, count)
-        SELECT $1, $2, $6::integer WHERE NOT EXISTS (SELECT 1 FROM ban) AND ($3::integer IS NULL OR $3::integer >= 1)
-        ON CONFLICT (scope, key) DO UPDATE SET count = c.count + $6::integer WHERE $3::integer IS NULL OR c.count < $3::integer
+        SELECT $1, $2, $6::integer
+        WHERE NOT EXISTS (SELECT 1 FROM ban)
+          AND ($3::integer IS NULL OR ($6::integer = 1 AND $3::integer >= 1) OR ${leaseRoomFactor} * $6::integer <= $3::integer)
+        ON CONFLICT (scope, key) DO UPDATE SET count = c.count + $6::integer
+        WHERE $3::integer IS NULL OR ($6::integer = 1 AND c.count < $3::integer) OR c.count + ${leaseRoomFactor} * $6::integer <= $3::integer
         RETURNING 1
       ), granted AS (
         INSERT INTO ${sessionSlots} (id, instance_id, scope, key, slots)
@@ -100,10 +104,16 @@ export function sharedStateStatements(names: SqlNames) {
       UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.slots)
       FROM totals t WHERE c.scope = t.scope AND c.key = t.key`,
 
+    /** The bans in force, each with how long it has to run, in ms: what an instance that watches bans starts from. */
+    activeBans: `SELECT address, (extract(epoch FROM until - now()) * 1000)::float8 AS remaining FROM ${bans} WHERE until > now()`,
+
     /** $1 address. */
     isBanned: `SELECT EXISTS (SELECT 1 FROM ${bans} WHERE address = $1 AND until > now()) AS banned`,
 
-    /** $1 address, $2 user name, $3 max per address, $4 max per user, $5 window ms, $6 ban ms. */
+    /**
+     * $1 address, $2 user name, $3 max per address, $4 max per user, $5 window ms, $6 ban ms, $7 the channel bans are
+     * announced on (payload: the ban's ms, a space, the address).
+     */
     recordLoginFailure: `WITH counts AS (
         SELECT
           (SELECT count(*) FROM ${loginFailures} WHERE scope = 'address' AND key = $1 AND at > now() - $5::float8 * interval '1 millisecond') + 1 AS by_address,
@@ -122,7 +132,9 @@ export function sharedStateStatements(names: SqlNames) {
       ), forgotten AS (
         DELETE FROM ${loginFailures} WHERE scope = 'address' AND key = $1 AND EXISTS (SELECT 1 FROM banned)
       )
-      SELECT EXISTS (SELECT 1 FROM banned) AS banned`,
+      SELECT EXISTS (SELECT 1 FROM banned) AS banned,
+        -- Every instance that serves address slots from its own blocks learns of the ban at once (see \`bansNotice\`).
+        (SELECT count(pg_notify($7, ($6::float8)::text || ' ' || $1)) FROM banned) AS announced`,
 
     /** $1 user name. */
     quotaUsage: `SELECT used_bytes::float8 AS bytes, used_files::float8 AS files FROM ${quotaUsage} WHERE username = $1 AND counted`,

@@ -13,7 +13,7 @@ import {
 } from '@ftp/plugin-api';
 import { migrate } from './migrations.ts';
 import { type CheckedConnectionOptions, checkConnectionOptions, poolFor, wholeNumber } from './options.ts';
-import type { PostgresPool, SqlStatement } from './postgres-pool.ts';
+import type { PooledConnection, PostgresPool, SqlStatement } from './postgres-pool.ts';
 import { leaseRoomFactor, sharedStateStatements } from './shared-state-statements.ts';
 import { sqlNames } from './sql-names.ts';
 
@@ -169,12 +169,12 @@ interface HeldSlots {
 }
 
 /**
- * Slots taken at once for a user without a session limit, then served from this instance without a round trip: with
- * no limit there is nothing to refuse, and the slots held unused only overstate the count the other instances read
- * (which matters to none of them unless one gives the same user a limit). Keys under a limit, and every address
- * (whose bans the database checks on each connection), take one slot per call, so their limits are counted exactly.
+ * Session slots taken at once for a key far from its limit (or without one), then served from this instance without
+ * a round trip. Near the limit (less than `leaseRoomFactor` blocks left) every slot is taken alone, so the limit is
+ * counted exactly there; what blocks hold unused goes back once a whole block and as much again are unused, and all
+ * of it at the next heartbeat. An address takes blocks only while the instance watches bans (see `#watchBans`).
  */
-const unlimitedSessionBlock = 16;
+const sessionBlock = 16;
 
 /**
  * What a quota lease asks for at a time, beyond the upload that asks: enough for many small uploads per round trip.
@@ -200,6 +200,14 @@ class PostgresSharedState implements SharedStateV1 {
   /** Ids of session grants to give back, in one statement however many there are. */
   readonly #grantsToRelease: string[] = [];
   readonly #slots = new Map<string, HeldSlots>();
+  /** Session keys found near their limit, and until when (performance.now()) they take one slot at a time. */
+  readonly #sessionsNearLimitUntil = new Map<string, number>();
+  /** The connection that LISTENs for bans, while it does and was last found alive; undefined otherwise. */
+  #banWatch: PooledConnection | undefined;
+  #banWatchStarting: Promise<void> | undefined;
+  /** The bans in force as announced (address to performance.now() expiry); only read while `#banWatch` is set. */
+  readonly #bans = new Map<string, number>();
+  readonly #banChannel: string;
   /** The open quota leases, by user and limits. */
   readonly #leases = new Map<string, QuotaLease>();
   /** Leases that stopped serving uploads and end once their last one has. */
@@ -226,11 +234,14 @@ class PostgresSharedState implements SharedStateV1 {
     this.quotaGrantBytes = settings.quotaGrantBytes;
     this.#statements = sharedStateStatements(sqlNames(settings.schema));
     this.#prefix = `ftp-shared-${settings.schema}`;
+    // A channel name is an identifier: 63 bytes at most (the schema is a plain identifier, so it needs no escaping).
+    this.#banChannel = `ftp_bans_${settings.schema}`.slice(0, 63);
   }
 
   async start(): Promise<void> {
     await this.#pool.query(this.#statement('heartbeat', [this.#instanceId]));
     this.#lastHeartbeat = performance.now();
+    await this.#watchBans();
     const beatMs = Math.max(1, Math.floor(this.#settings.leaseMs / 3));
     this.#timer = setInterval(() => void this.#beat(), beatMs);
     // The heartbeat must not keep a process alive that has nothing else to do.
@@ -239,7 +250,9 @@ class PostgresSharedState implements SharedStateV1 {
 
   async acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission> {
     const name = `${scope}\u0000${key}`;
-    const inBlocks = limit === undefined && scope === 'user';
+    // A slot served from a block passes no ban check in the database: an address takes blocks only while this
+    // instance learns of every ban as it is made.
+    const inBlocks = (scope === 'user' || this.#banWatch !== undefined) && this.#roomForBlocks(name, limit);
     let held = this.#slots.get(name);
     if (inBlocks) {
       while (held?.granting !== undefined) {
@@ -247,11 +260,12 @@ class PostgresSharedState implements SharedStateV1 {
         held = this.#slots.get(name);
       }
       if (held !== undefined && held.used < held.held) {
+        if (scope === 'address' && this.#bannedHere(key)) return 'banned';
         held.used++;
         return 'acquired';
       }
     }
-    const grant: SlotGrant = { id: randomUUID(), slots: inBlocks ? unlimitedSessionBlock : 1 };
+    const grant: SlotGrant = { id: randomUUID(), slots: inBlocks ? sessionBlock : 1 };
     const asking = this.#ask('acquireSession', [scope, key, limit ?? null, this.#instanceId, grant.id, grant.slots]);
     if (held === undefined) {
       held = { grants: [], held: 0, used: 0, granting: undefined };
@@ -270,12 +284,101 @@ class PostgresSharedState implements SharedStateV1 {
       this.#forgetIfEmpty(name, held);
     }
     if (row.banned === true) return 'banned';
-    if (row.taken !== true) return 'limit-reached';
+    if (row.taken !== true) {
+      if (grant.slots === 1 || limit === undefined) return 'limit-reached';
+      // A block did not fit: the key is near its limit, so its slots are taken one at a time for a heartbeat's time,
+      // and what this instance holds unused goes back now, for the others to take.
+      this.#sessionsNearLimitUntil.set(name, performance.now() + this.#settings.leaseMs / 3);
+      await this.#releaseGrants(this.#unusedGrants(name, held, true));
+      return this.acquireSession(scope, key, limit);
+    }
     held.grants.push(grant);
     held.held += grant.slots;
     held.used++;
     this.#slots.set(name, held);
     return 'acquired';
+  }
+
+  /** Whether slots of `name` may be taken in blocks under `limit`: none, or one far enough (see `sessionBlock`). */
+  #roomForBlocks(name: string, limit: number | undefined): boolean {
+    if (limit === undefined) return true;
+    if (limit < leaseRoomFactor * sessionBlock) return false;
+    const nearUntil = this.#sessionsNearLimitUntil.get(name);
+    if (nearUntil === undefined) return true;
+    if (performance.now() < nearUntil) return false;
+    this.#sessionsNearLimitUntil.delete(name);
+    return true;
+  }
+
+  #bannedHere(address: string): boolean {
+    const until = this.#bans.get(address);
+    if (until === undefined) return false;
+    if (performance.now() < until) return true;
+    this.#bans.delete(address);
+    return false;
+  }
+
+  /**
+   * Listens for the bans every instance announces as it makes them (NOTIFY on the schema's channel), after reading
+   * the bans in force, on a connection of its own. While it listens, connections from an address can be admitted from
+   * this instance's blocks of slots with the ban checked here: a ban reaches every listening instance as its
+   * transaction commits, so one made on another instance holds here from then on, bar the moment a notification is in
+   * flight. When the connection breaks, or fails the check each heartbeat makes on it, the bans known here are
+   * forgotten and every connection is checked by the database again until it listens anew.
+   */
+  #watchBans(): Promise<void> {
+    if (this.#banWatch !== undefined || this.#closed) return Promise.resolve();
+    this.#banWatchStarting ??= (async () => {
+      let connection: PooledConnection | undefined;
+      const onNotification = (message: { channel: string; payload?: string }) => {
+        if (message.channel === this.#banChannel && message.payload !== undefined) this.#noteBan(message.payload);
+      };
+      const onError = (error: Error) => this.#stopWatchingBans(connection, error);
+      try {
+        connection = await this.#pool.connect();
+        connection.on('error', onError);
+        connection.on('notification', onNotification);
+        await connection.query(`LISTEN "${this.#banChannel}"`);
+        const active = await connection.query(this.#statements.activeBans);
+        for (const row of active.rows) this.#holdBan(String(row.address), Number(row.remaining));
+        if (this.#closed) throw new Error('closed');
+        this.#banWatch = connection;
+      } catch (error) {
+        if (connection !== undefined) {
+          connection.off('error', onError);
+          connection.off('notification', onNotification);
+          connection.release(error instanceof Error ? error : true);
+        }
+        this.#bans.clear();
+        if (!this.#closed)
+          this.#logger.warn({ error: messageOf(error) }, 'shared state: cannot listen for bans; every connection is checked by PostgreSQL');
+      } finally {
+        this.#banWatchStarting = undefined;
+      }
+    })();
+    return this.#banWatchStarting;
+  }
+
+  #stopWatchingBans(connection: PooledConnection | undefined, error?: Error): void {
+    if (connection === undefined || this.#banWatch !== connection) return;
+    this.#banWatch = undefined;
+    this.#bans.clear();
+    // A listening connection never goes back to the pool: it is closed.
+    connection.release(error ?? true);
+    if (error !== undefined)
+      this.#logger.warn({ error: error.message }, 'shared state: stopped listening for bans; every connection is checked by PostgreSQL');
+  }
+
+  /** A ban announced by `recordLoginFailure` on any instance: "<ms> <address>". */
+  #noteBan(payload: string): void {
+    const space = payload.indexOf(' ');
+    const ms = Number(payload.slice(0, space));
+    if (space > 0 && Number.isFinite(ms)) this.#holdBan(payload.slice(space + 1), ms);
+  }
+
+  #holdBan(address: string, remainingMs: number): void {
+    const until = performance.now() + remainingMs;
+    if (until > (this.#bans.get(address) ?? 0)) this.#bans.set(address, until);
   }
 
   /**
@@ -331,7 +434,10 @@ class PostgresSharedState implements SharedStateV1 {
       failure.maxFailuresPerUser,
       failure.windowMs,
       failure.banMs,
+      this.#banChannel,
     ]);
+    // This instance's own announcement may come after the next connection from the address.
+    if (row.banned === true) this.#holdBan(failure.address, failure.banMs);
     return row.banned === true;
   }
 
@@ -628,6 +734,8 @@ class PostgresSharedState implements SharedStateV1 {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    await this.#banWatchStarting;
+    this.#stopWatchingBans(this.#banWatch);
     try {
       await this.#settle(true);
       // What this instance still holds goes at once rather than after its lease.
@@ -723,6 +831,7 @@ class PostgresSharedState implements SharedStateV1 {
       for (const [name, held] of this.#slots) void this.#releaseGrants(this.#unusedGrants(name, held, true));
       // Settles the leases and ends the idle ones, and applies what waited.
       await this.#settle(true);
+      await this.#checkBanWatch();
       if (this.#beats % 10 === 0) {
         for (const text of this.#statements.tidy) {
           await this.#pool.query(text.includes('$1') ? { text, values: [Math.max(this.#longestWindowMs, 86_400_000)] } : text);
@@ -730,6 +839,20 @@ class PostgresSharedState implements SharedStateV1 {
       }
     } catch (error) {
       this.#logger.warn({ error: messageOf(error) }, 'shared state: heartbeat failed; PostgreSQL is not answering');
+    }
+  }
+
+  /** The ban watch answers (a connection that went silent would miss bans), or it starts again. */
+  async #checkBanWatch(): Promise<void> {
+    const watch = this.#banWatch;
+    if (watch === undefined) {
+      await this.#watchBans();
+      return;
+    }
+    try {
+      await watch.query('SELECT 1');
+    } catch (error) {
+      this.#stopWatchingBans(watch, error instanceof Error ? error : new Error(String(error)));
     }
   }
 

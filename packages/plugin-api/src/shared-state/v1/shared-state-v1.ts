@@ -36,6 +36,11 @@ export interface SharedStateV1 {
    * parallel calls on several instances never take more than `limit` together. `limit` undefined means no limit;
    * 0 refuses every call. For scope `address` a banned address (see `recordLoginFailure`) is refused as `banned`
    * and takes no slot. Throws `SharedStateUnavailableError` when the store cannot answer.
+   *
+   * A store whose calls cost a round trip may take slots in blocks while the count is far from the limit, and serve
+   * later calls from them: the slots an instance holds unused then count as taken until it gives them back (at the
+   * latest a few seconds after they were last used). Near the limit every slot must be counted alone, so a limit is
+   * never passed and only slightly early refused.
    */
   acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission>;
 
@@ -80,6 +85,9 @@ export interface SharedStateV1 {
    * - of `bytes`, as many as fit under `maxBytes` (all of them without `maxBytes`); the answer is that number, from
    *   0 to `bytes`.
    * Throws `SharedStateUnavailableError`.
+   *
+   * As with session slots, a store may reserve for an instance a block of the quota (a lease) while the usage is far
+   * from the limits, and serve reservations from it; near a limit it must answer exactly as above.
    */
   reserveQuota(request: QuotaReservationRequest): Promise<number | undefined>;
 
@@ -103,6 +111,19 @@ export interface SharedStateV1 {
 
   /** The upload that took the lock ended. Never rejects (see the rules above). */
   releaseUploadLock(username: string, path: string): Promise<void>;
+
+  /**
+   * Admin API (optional): the addresses banned now, each with the end of its ban, and the failed logins recorded per
+   * address within the last `windowMs`. A store that cannot list them leaves it out. Throws
+   * `SharedStateUnavailableError`.
+   */
+  listDefenderState?(windowMs: number): Promise<DefenderState>;
+
+  /**
+   * Admin API (optional): lifts the ban of `address` on every instance and forgets its failed logins; resolves false
+   * when it was not banned. Throws `SharedStateUnavailableError`.
+   */
+  liftBan?(address: string): Promise<boolean>;
 
   /** Readiness probe (`/readyz`): resolves when the store answers, rejects when it cannot. */
   checkHealth?(): Promise<void>;
@@ -128,6 +149,14 @@ export interface LoginFailure {
   readonly maxFailuresPerUser: number;
   readonly windowMs: number;
   readonly banMs: number;
+}
+
+/** The answer of `listDefenderState`. */
+export interface DefenderState {
+  /** Addresses banned now; `until` is when the ban ends (milliseconds since the epoch, the store's clock). */
+  readonly bans: readonly { readonly address: string; readonly until: number }[];
+  /** Addresses with failed logins within the window asked for, and how many. */
+  readonly failures: readonly { readonly address: string; readonly count: number }[];
 }
 
 /** What one user's files take. */
