@@ -37,6 +37,8 @@ export interface StartServerOptions {
    * workers. Ignored with another `sharedState` (a store every process reaches already).
    */
   readonly memorySharedState?: SharedState;
+  /** Wraps the shared state the config names (`postgres`): a worker also counts its connections with its primary. */
+  readonly extendSharedState?: (store: SharedState) => SharedState;
   /**
    * False: with `metricsPort` set, the metrics are collected but the caller serves them (a worker process, whose
    * primary serves the whole server's); no listener is opened. Default true.
@@ -67,7 +69,9 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
   );
   const certificate = config.tls === undefined ? undefined : await readCertificatePair(config.tls);
   const tls = config.tls === undefined ? undefined : tlsOptions(config.tls, certificate!, config.implicitFtpsPort);
-  const sharedState = (await loadSharedState(config, environment(`shared-state-${config.sharedState}`))) ?? options.memorySharedState;
+  const loadedSharedState = await loadSharedState(config, environment(`shared-state-${config.sharedState}`));
+  const sharedState =
+    loadedSharedState === undefined ? options.memorySharedState : (options.extendSharedState?.(loadedSharedState) ?? loadedSharedState);
   const parts = {
     // Timing decorators only when metrics are on: the plugins the engine sees are otherwise the loaded ones.
     authenticator: metrics === undefined ? authenticator : timeAuthenticator(authenticator, metrics.authCallDuration),
