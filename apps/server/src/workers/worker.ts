@@ -5,6 +5,7 @@ import { loadConfig } from '../config.ts';
 import { createLogger } from '../logging.ts';
 import { startServer, type StartedServer } from '../start-server.ts';
 import { IpcSharedState } from './ipc-shared-state.ts';
+import { ServerSessionCount } from './server-session-count.ts';
 import {
   isWorkerQuery,
   isWorkerRetire,
@@ -32,7 +33,8 @@ const crashCloseTimeoutMs = 1_000;
  * A worker: a full engine with the config its primary runs (read again from the file, so a rolling restart applies a
  * changed config), listening on the primary's shared control and implicit-TLS sockets. Its passive listeners are its
  * own (exclusive), so a session's data connections reach the worker of its control connection. Session counts, bans,
- * quotas and locks are asked of the primary, unless the config names a store every process reaches (`postgres`).
+ * quotas and locks are asked of the primary, unless the config names a store every process reaches (`postgres`); the
+ * primary then still counts the connections of every worker against `maxSessions`.
  */
 export async function runWorker(configFile: string | undefined): Promise<void> {
   const inherited = process.env[workerDefaultsVariable];
@@ -45,7 +47,12 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
   const id = cluster.worker?.id ?? 0;
   const logger = createLogger(config.logLevel).child({ worker: id });
   const port = parentPort();
-  const started = await startServer(config, logger, { memorySharedState: new IpcSharedState(port), observabilityListener: false });
+  const primaryState = new IpcSharedState(port);
+  const started = await startServer(config, logger, {
+    memorySharedState: primaryState,
+    extendSharedState: (store) => new ServerSessionCount(store, primaryState),
+    observabilityListener: false,
+  });
   port.subscribe((message) => {
     if (!isWorkerQuery(message)) return;
     void answerQuery(message.kind, started, logger).then((value) => {
