@@ -39,6 +39,7 @@ export type {
   SessionScope,
   SessionAdmission,
   LoginFailure,
+  DefenderState,
   QuotaUsage,
   QuotaReservationRequest,
   QuotaChange,

@@ -1,3 +1,4 @@
+import type { DefenderState } from '@ftp/plugin-api';
 import type { Session } from './session/session.ts';
 
 /** Which way a transfer's data moves: listings go to the client like downloads. */
@@ -108,4 +109,21 @@ export interface DefenderAccess {
    * one banned the address. Rejects with `SharedStateUnavailableError`.
    */
   recordFailedLogin(address: string, username: string): Promise<boolean>;
+  /**
+   * The addresses banned now and the failed logins within the defender's window, per address; undefined when the
+   * shared state cannot list them (or the defender is off). Rejects with `SharedStateUnavailableError`.
+   */
+  state(): Promise<DefenderState | undefined>;
+  /**
+   * Lifts the ban of `address` (on every instance of the shared state) and forgets its failures: `not-banned` when it
+   * was not banned, `unsupported` when the shared state cannot lift bans. Rejects with `SharedStateUnavailableError`.
+   */
+  liftBan(address: string): Promise<'lifted' | 'not-banned' | 'unsupported'>;
+  /** This server's allow list: the configured entries, then those added by `allow`. Empty when the defender is off. */
+  readonly allowList: readonly string[];
+  /**
+   * Exempts an address or CIDR block from the defender on this server until it stops. Throws `InvalidOptionError`
+   * for anything else, or when the defender is off.
+   */
+  allow(entry: string): void;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import type { SessionAdmission } from '@ftp/plugin-api';
+import { InvalidOptionError, type SessionAdmission } from '@ftp/plugin-api';
 import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
 import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
 import { ControlConnection } from './connection.ts';
@@ -403,11 +403,24 @@ const countedEvents: ReadonlySet<string> = new Set(['login', 'login-failed', 'up
 
 function defenderAccess(limits: ServerLimits): DefenderAccess {
   const defender = limits.defender;
+  const state = limits.sharedState;
   return {
     enabled: defender !== undefined,
-    isBanned: async (address) => defender !== undefined && (await limits.sharedState.isBanned(normalizeAddress(address))),
+    isBanned: async (address) => defender !== undefined && (await state.isBanned(normalizeAddress(address))),
     recordFailedLogin: async (address, username) =>
       defender !== undefined && (await defender.recordFailure(normalizeAddress(address), username)),
+    state: async () => (defender === undefined ? undefined : state.listDefenderState?.(defender.windowMs)),
+    liftBan: async (address) => {
+      if (state.liftBan === undefined) return 'unsupported';
+      return (await state.liftBan(normalizeAddress(address))) ? 'lifted' : 'not-banned';
+    },
+    get allowList() {
+      return defender?.allowList ?? [];
+    },
+    allow: (entry) => {
+      if (defender === undefined) throw new InvalidOptionError('defender', 'the defender is off: there is no allow list');
+      defender.allow(entry);
+    },
   };
 }
 

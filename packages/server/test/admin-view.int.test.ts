@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { PassThrough, Readable } from 'node:stream';
-import type { AuthenticatorV1 } from '@ftp/plugin-api';
+import type { AuthenticatorV1, SharedStateV1 } from '@ftp/plugin-api';
+import { createMemorySharedState } from '@ftp/server';
 import { Client } from 'basic-ftp';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { createFsStorage } from '@ftp/storage-fs';
@@ -148,6 +149,52 @@ describe('defender access', () => {
     expect(await server.defender.isBanned('127.0.0.1')).toBe(true);
     const refused = await rawSession(port);
     expect((await refused.read()).code).toBe(421);
+  });
+
+  it('lists bans and failure counts, lifts a ban (FTP admits the address again) and adds to the allow list', async () => {
+    const { server, port } = await startServer({ defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0, allowList: ['10.0.0.0/8'] } });
+    await server.defender.recordFailedLogin('192.0.2.7', 'admin');
+    await server.defender.recordFailedLogin('127.0.0.1', 'admin');
+    await server.defender.recordFailedLogin('127.0.0.1', 'admin');
+    const state = await server.defender.state();
+    expect(state?.bans.map((ban) => ban.address)).toEqual(['127.0.0.1']);
+    expect(state?.bans[0]?.until).toBeGreaterThan(Date.now());
+    expect(state?.failures).toEqual([{ address: '192.0.2.7', count: 1 }]);
+    expect((await (await rawSession(port)).read()).code).toBe(421);
+
+    expect(await server.defender.liftBan('127.0.0.1')).toBe('lifted');
+    expect(await server.defender.liftBan('127.0.0.1')).toBe('not-banned');
+    expect((await (await rawSession(port)).read()).code).toBe(220);
+    expect((await server.defender.state())?.bans).toEqual([]);
+
+    server.defender.allow('127.0.0.1');
+    expect(server.defender.allowList).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    for (let attempt = 0; attempt < 3; attempt++) expect(await server.defender.recordFailedLogin('127.0.0.1', 'admin')).toBe(false);
+    expect(await server.defender.isBanned('127.0.0.1')).toBe(false);
+    expect(() => server.defender.allow('not an address')).toThrow(/"not an address" is not an IP address or CIDR block/);
+  });
+
+  it('says so when the shared state cannot list or lift bans', async () => {
+    const memory = createMemorySharedState();
+    // The contract's required methods only, as a store that predates the optional ones.
+    const plain: SharedStateV1 = {
+      specificationVersion: 'v1',
+      name: 'plain',
+      acquireSession: (...args) => memory.acquireSession(...args),
+      releaseSession: (...args) => memory.releaseSession(...args),
+      isBanned: (...args) => memory.isBanned(...args),
+      recordLoginFailure: (...args) => memory.recordLoginFailure(...args),
+      quotaUsage: (...args) => memory.quotaUsage(...args),
+      setQuotaUsage: (...args) => memory.setQuotaUsage(...args),
+      reserveQuota: (...args) => memory.reserveQuota(...args),
+      commitQuota: (...args) => memory.commitQuota(...args),
+      releaseQuota: (...args) => memory.releaseQuota(...args),
+      acquireUploadLock: (...args) => memory.acquireUploadLock(...args),
+      releaseUploadLock: (...args) => memory.releaseUploadLock(...args),
+    };
+    const { server } = await startServer({ sharedState: plain });
+    expect(await server.defender.state()).toBeUndefined();
+    expect(await server.defender.liftBan('127.0.0.1')).toBe('unsupported');
   });
 
   it('counts nothing when the defender is off', async () => {

@@ -10,7 +10,9 @@ import type { DefenderOptions, ServerLogger } from '../server-options.ts';
 export class Defender {
   readonly failedLoginDelayMs: number;
   readonly #policy: { maxFailuresPerAddress: number; maxFailuresPerUser: number; windowMs: number; banMs: number };
-  readonly #allowList: readonly CidrRange[];
+  readonly #allowList: CidrRange[];
+  /** The allow list's entries as written, in the order of `#allowList`. */
+  readonly #allowEntries: string[];
   readonly #state: SharedStateV1;
   readonly #logger: ServerLogger;
 
@@ -22,11 +24,8 @@ export class Defender {
       banMs: options.banMs ?? 900_000,
     };
     this.failedLoginDelayMs = options.failedLoginDelayMs ?? 1000;
-    this.#allowList = (options.allowList ?? []).map((entry) => {
-      const range = parseCidr(entry);
-      if (range === undefined) throw new InvalidOptionError('defender.allowList', `"${entry}" is not an IP address or CIDR block`);
-      return range;
-    });
+    this.#allowEntries = [...(options.allowList ?? [])];
+    this.#allowList = this.#allowEntries.map((entry) => allowRange(entry, 'defender.allowList'));
     this.#state = state;
     this.#logger = logger;
   }
@@ -39,7 +38,34 @@ export class Defender {
     return banned;
   }
 
+  /** How long a failed login counts. */
+  get windowMs(): number {
+    return this.#policy.windowMs;
+  }
+
+  /** The allow list as written: the configured entries, then those added by `allow`. */
+  get allowList(): readonly string[] {
+    return [...this.#allowEntries];
+  }
+
+  /**
+   * Exempts `entry` (an address or CIDR block) from counting from now on, on this server until it stops (an operator's
+   * call, from the admin API; the configured list is not changed). Throws `InvalidOptionError` for anything else.
+   */
+  allow(entry: string): void {
+    const range = allowRange(entry, 'address');
+    if (this.#allowEntries.includes(entry)) return;
+    this.#allowEntries.push(entry);
+    this.#allowList.push(range);
+  }
+
   #isAllowed(address: string): boolean {
     return this.#allowList.some((range) => cidrContains(range, address));
   }
+}
+
+function allowRange(entry: string, option: string): CidrRange {
+  const range = parseCidr(entry);
+  if (range === undefined) throw new InvalidOptionError(option, `"${entry}" is not an IP address or CIDR block`);
+  return range;
 }

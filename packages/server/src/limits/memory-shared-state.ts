@@ -1,4 +1,5 @@
 import type {
+  DefenderState,
   LoginFailure,
   QuotaChange,
   QuotaReservationRequest,
@@ -158,6 +159,22 @@ export class MemorySharedState implements SharedStateV1 {
   releaseUploadLock(username: string, path: string): Promise<void> {
     this.#uploadLocks.delete(`${username}\0${path}`);
     return done;
+  }
+
+  listDefenderState(windowMs: number): Promise<DefenderState> {
+    const now = Date.now();
+    const bans = [...this.#bans].filter(([address]) => this.#isBanned(address)).map(([address, until]) => ({ address, until }));
+    const failures = [...this.#failuresByAddress]
+      .map(([address, times]) => ({ address, count: times.filter((time) => now - time < windowMs).length }))
+      .filter((entry) => entry.count > 0);
+    return Promise.resolve({ bans, failures });
+  }
+
+  liftBan(address: string): Promise<boolean> {
+    const wasBanned = this.#isBanned(address);
+    this.#bans.delete(address);
+    this.#failuresByAddress.delete(address);
+    return wasBanned ? yes : no;
   }
 
   #isBanned(address: string): boolean {
