@@ -10,6 +10,7 @@ import { streamEvents } from './event-stream.ts';
 import { ApiError, readJsonObject, sendEmpty, sendError, sendJson, stringField } from './http-io.ts';
 import { openApiDocument } from './openapi.ts';
 import { handleUsers } from './users-api.ts';
+import { handleDefender } from './defender-api.ts';
 import { pageCss, pageHtml, pageScript } from './web/page.ts';
 
 export interface AdminServerOptions {
@@ -147,6 +148,8 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
   if (route === 'GET /api/server') return sendJson(response, 200, serverView(server, context.version));
   if (route === 'GET /api/sessions') return sendJson(response, 200, { sessions: server.sessions().map(sessionView) });
   if (route === 'GET /api/events') return streamEvents(server, response, admin.expiresAt);
+  if (path === '/api/defender' || path === '/api/defender/allow-list' || /^\/api\/defender\/bans\/[^/]+$/.test(path))
+    return handleDefender(request, response, path, { server, audit: (action, details) => audit(context, admin, action, details) });
   if (path === '/api/users' || /^\/api\/users\/[^/]+$/.test(path))
     return handleUsers(request, response, path, {
       users: context.options.users,

@@ -92,6 +92,48 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/defender': {
+      get: {
+        summary: 'Bans, failed logins per address and the allow list',
+        operationId: 'defenderState',
+        responses: {
+          '200': { description: 'The defender', content: json('Defender') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
+    '/api/defender/bans/{address}': {
+      parameters: [{ name: 'address', in: 'path', required: true, schema: { type: 'string' } }],
+      delete: {
+        summary: 'Lift a ban (on every instance of the shared state) and forget its failed logins',
+        operationId: 'liftBan',
+        responses: {
+          '204': { description: 'Lifted' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '404': { description: 'The address is not banned', content: json('Error') },
+          '501': { description: 'The shared state cannot lift bans', content: json('Error') },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
+    '/api/defender/allow-list': {
+      post: {
+        summary: "Add an address or CIDR block to this server's allow list until it stops",
+        operationId: 'allowAddress',
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: object({ address: { type: 'string', minLength: 1, maxLength: 64 } }) } },
+        },
+        responses: {
+          '201': { description: 'The allow list now', content: json('AllowList') },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '415': { description: 'The body is not application/json', content: json('Error') },
+          '501': { description: 'The defender is off', content: json('Error') },
+        },
+      },
+    },
     '/api/users': {
       get: {
         summary: "The FTP users of the authenticator's user store",
@@ -260,6 +302,21 @@ export const openApiDocument = {
         additionalProperties: false,
       },
       UserChange: object({ password: { type: 'string', minLength: 1, maxLength: 1024 }, enabled: { type: 'boolean' } }, []),
+      Defender: object({
+        enabled: { type: 'boolean' },
+        bans: {
+          type: ['array', 'null'],
+          description: 'null when the shared state cannot list bans',
+          items: object({ address: { type: 'string' }, until: { type: 'string', format: 'date-time' } }),
+        },
+        failures: {
+          type: ['array', 'null'],
+          description: "Failed logins per address within the defender's window; null when the shared state cannot list them",
+          items: object({ address: { type: 'string' }, count: { type: 'integer', minimum: 1 } }),
+        },
+        allowList: { type: 'array', items: { type: 'string' } },
+      }),
+      AllowList: object({ allowList: { type: 'array', items: { type: 'string' } } }),
       SessionList: object({ sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } } }),
       Listener: object({
         kind: { type: 'string', enum: ['control', 'implicit-tls'] },

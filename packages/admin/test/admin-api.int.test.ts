@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { PassThrough, Readable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
+import { Client } from 'basic-ftp';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import type { AuthenticatorV1 } from '@ftp/plugin-api';
 import { createFsStorage } from '@ftp/storage-fs';
 import { createMemoryStorage } from '@ftp/server/testing';
 import { eventually, gatedSink, generateCertificate, rawSession, tempDirectory } from '@ftp/test-utils';
@@ -159,6 +161,66 @@ describe('sessions', () => {
     expect(await upload).not.toBe('completed');
     expect(log.join('\n')).toContain('421 Session ended by the administrator.');
     expect(await readdir(root)).toEqual([]);
+  });
+});
+
+describe('defender', () => {
+  /** Accepts the password "right" only. */
+  const onePassword: AuthenticatorV1 = {
+    specificationVersion: 'v1',
+    name: 'one password',
+    authenticate: async (request) =>
+      request.password === 'right' ? { outcome: 'accepted', user: { username: request.username } } : { outcome: 'rejected' },
+  };
+
+  /** One refused FTP login: 530, or 421 for the one that bans the address. */
+  async function failFtpLogin(port: number, reply = /530/): Promise<void> {
+    const client = new Client(10_000);
+    onTestFinished(() => client.close());
+    await client.connect('127.0.0.1', port);
+    await expect(client.login('mallory', 'guess')).rejects.toThrow(reply);
+    client.close();
+  }
+
+  it('lists a ban made by failed FTP logins, lifts it (FTP admits the address again) and adds to the allow list', async () => {
+    const { api, ftpPort, logs } = await startAdminFixture({
+      authenticator: onePassword,
+      defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0, allowList: ['10.0.0.0/8'] },
+    });
+    await api.login();
+    await failFtpLogin(ftpPort);
+    await failFtpLogin(ftpPort, /421/);
+    const listed = await api.request('GET', '/api/defender');
+    expect(listed.body).toMatchObject({ enabled: true, bans: [{ address: '127.0.0.1' }], failures: [], allowList: ['10.0.0.0/8'] });
+    expect((await (await rawSession(ftpPort)).read()).code).toBe(421);
+
+    expect((await api.request('DELETE', '/api/defender/bans/127.0.0.1')).status).toBe(204);
+    expect((await (await rawSession(ftpPort)).read()).code).toBe(220);
+    expect((await api.request('DELETE', '/api/defender/bans/127.0.0.1')).status).toBe(404);
+
+    await failFtpLogin(ftpPort);
+    expect((await api.request('GET', '/api/defender')).body).toMatchObject({ failures: [{ address: '127.0.0.1', count: 1 }] });
+    const allowed = await api.request('POST', '/api/defender/allow-list', { body: { address: '127.0.0.1' } });
+    expect(allowed.status).toBe(201);
+    expect(allowed.body).toEqual({ allowList: ['10.0.0.0/8', '127.0.0.1'] });
+    for (let attempt = 0; attempt < 3; attempt++) await failFtpLogin(ftpPort);
+    expect((await api.request('GET', '/api/defender')).body).toMatchObject({ bans: [] });
+    const bad = await api.request('POST', '/api/defender/allow-list', { body: { address: 'everyone' } });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { message: string }).message).toContain('"everyone" is not an IP address or CIDR block');
+
+    const actions = logs.filter((line) => line.message === 'admin action').map((line) => [line.fields.action, line.fields.address]);
+    expect(actions).toEqual([
+      ['defender.unban', '127.0.0.1'],
+      ['defender.allow', '127.0.0.1'],
+    ]);
+  });
+
+  it('says when the defender is off', async () => {
+    const { api } = await startAdminFixture({ defender: { enabled: false } });
+    await api.login();
+    expect((await api.request('GET', '/api/defender')).body).toEqual({ enabled: false, bans: null, failures: null, allowList: [] });
+    expect((await api.request('POST', '/api/defender/allow-list', { body: { address: '127.0.0.1' } })).status).toBe(501);
   });
 });
 
