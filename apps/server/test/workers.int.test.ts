@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -156,6 +158,23 @@ describe('ftp-server with workers: 2', () => {
     for (const client of [second, third, again]) client.close();
   }, 120_000);
 
+  it('holds maxSessions for the whole server, not per worker', async () => {
+    const { app, port } = await startApp({ authenticator: 'no-auth', storageConfig: { root: './data', createRoot: true }, maxSessions: 3 });
+    const clients = await Promise.all(Array.from({ length: 3 }, (_, index) => login(port, `full${index}`)));
+    const workers = new Set(await Promise.all(clients.map((_, index) => workerOf(app, `full${index}`))));
+    expect(workers).toEqual(new Set([1, 2]));
+    // Each worker has at most 2 sessions, below its own limit of 3: only the server's count refuses.
+    const refused = new Client(30_000);
+    await expect(refused.connect('127.0.0.1', port)).rejects.toThrow(/421/);
+    refused.close();
+    const disconnects = () => app.logLines.filter((line) => line.event === 'disconnect').length;
+    clients[0]!.close();
+    await eventually(() => disconnects() === 1, 'the first session to end');
+    const admitted = await login(port, 'admitted');
+    admitted.close();
+    for (const client of clients.slice(1)) client.close();
+  }, 120_000);
+
   it('a ban recorded by one worker refuses the address on the other', async () => {
     const passwordHash = await hashPassword('secret');
     const { app, port } = await startApp({
@@ -283,6 +302,52 @@ describe('ftp-server with workers: 2', () => {
     expect(checks.workers).toMatch(/worker 2 storage: /);
   }, 120_000);
 
+  it('applies a changed config on SIGHUP without downtime, and keeps the old workers when the new config does not start', async () => {
+    const config = { authenticator: 'no-auth', storageConfig: { root: './data', createRoot: true }, serverName: 'Before' };
+    const { app, port } = await startApp(config);
+    const held = await login(port, 'held');
+    await writeFile(join(directory, 'config.json'), JSON.stringify({ ftpPort: 0, workers: 2, ...config, serverName: 'After' }));
+    app.child.kill('SIGHUP');
+    await app.logLine((line) => line.msg === 'rolling restart done');
+    const greeting = new Client(30_000);
+    expect((await greeting.connect('127.0.0.1', port)).message).toContain('After');
+    greeting.close();
+    // The session opened before the restart goes on, on its retiring worker.
+    expect(await held.pwd()).toBe('/');
+    held.close();
+
+    // A config the new workers cannot run: the restart stops, the running workers keep serving.
+    await writeFile(join(directory, 'config.json'), JSON.stringify({ ftpPort: 0, workers: 2, ...config, storageConfig: { root: 7 } }));
+    app.child.kill('SIGHUP');
+    await app.logLine((line) => line.msg === 'rolling restart stopped: a new worker did not start; the old ones keep serving');
+    expect(app.stderr()).toMatch(/storageConfig\.root/);
+    const still = new Client(30_000);
+    expect((await still.connect('127.0.0.1', port)).message).toContain('After');
+    still.close();
+    expect(app.logLines.filter((line) => line.msg === 'worker exited unexpectedly; starting a replacement')).toEqual([]);
+  }, 120_000);
+
+  it('exits like one process when the control port is in use, leaving no worker behind', async () => {
+    const holder = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const held = (holder.address() as { port: number }).port;
+    try {
+      await writeFile(
+        join(directory, 'config.json'),
+        JSON.stringify({ ftpPort: held, workers: 2, authenticator: 'no-auth', storageConfig: { root: './data', createRoot: true } }),
+      );
+      const app = runCli(['--config', join(directory, 'config.json')], { cwd: directory });
+      expect(await app.closed).toBe(1);
+      expect(app.stderr()).toContain(`ftp-server: ftpPort ${held} on ftpAddr 127.0.0.1 is in use (EADDRINUSE)`);
+      const pids = app.logLines.filter((line) => line.msg === 'worker started').map((line) => line.workerPid as number);
+      expect(pids).toHaveLength(2);
+      for (const pid of pids) await eventually(() => !isRunning(pid), `worker ${pid} to exit`);
+    } finally {
+      holder.close();
+    }
+  }, 120_000);
+
   it('replaces a killed worker and logs it; the other worker serves meanwhile', async () => {
     const { app, port } = await startApp({ authenticator: 'no-auth', storageConfig: { root: './data', createRoot: true } });
     process.kill(await workerPid(app, 1), 'SIGKILL');
@@ -299,6 +364,15 @@ describe('ftp-server with workers: 2', () => {
     expect(seen).toEqual(new Set([2, 3]));
   }, 120_000);
 });
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Resolves once `count` promises were pushed onto `promises` and all of them resolved. */
 async function eventuallyAll(promises: Promise<void>[], count: number): Promise<void> {

@@ -19,6 +19,7 @@ const defaultMaxSessions = 1000;
 
 /** A replacement for a worker that failed before it listened waits this long, so a failing setup does not spin. */
 const replacementDelayMs = 1_000;
+const maximumReplacementDelayMs = 60_000;
 
 export interface PrimaryOptions {
   readonly config: AppConfig;
@@ -59,6 +60,8 @@ type WorkerPhase = 'starting' | 'serving' | 'retiring';
 interface WorkerEntry {
   readonly worker: Worker;
   phase: WorkerPhase;
+  /** Replaced when it exits unexpectedly: once it listened, or from the start when it replaces one. */
+  replaceable: boolean;
   readonly listening: Promise<WorkerListening>;
 }
 
@@ -87,7 +90,8 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   const environment: Record<string, string> = { [workerVariable]: '1' };
   if (options.defaultDocument !== undefined) environment[workerDefaultsVariable] = JSON.stringify(options.defaultDocument);
 
-  const fork = (): WorkerEntry => {
+  let failedStarts = 0;
+  const fork = (replaceable: boolean): WorkerEntry => {
     const worker = cluster.fork(environment);
     const port = workerPort(worker);
     const clientId = String(worker.id);
@@ -105,11 +109,16 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     });
     // Failures are read by whoever waits for the worker; one nobody waits for must not be an unhandled rejection.
     listening.catch(() => undefined);
-    const entry: WorkerEntry = { worker, phase: 'starting', listening };
+    const entry: WorkerEntry = { worker, phase: 'starting', listening, replaceable };
     entries.set(worker.id, entry);
-    void listening.then(() => {
-      if (entry.phase === 'starting') entry.phase = 'serving';
-    });
+    listening.then(
+      () => {
+        if (entry.phase === 'starting') entry.phase = 'serving';
+        entry.replaceable = true;
+        failedStarts = 0;
+      },
+      () => undefined,
+    );
     worker.once('exit', (code, signal) => {
       entries.delete(worker.id);
       // Whatever it held and did not give back (a crash) is given back now.
@@ -119,10 +128,21 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
         logger.info(ended, 'worker exited');
         return;
       }
-      const wasServing = entry.phase === 'serving';
-      logger.error(ended, 'worker exited unexpectedly; starting a replacement');
-      if (wasServing) replace();
-      else setTimeout(replace, replacementDelayMs).unref();
+      if (!entry.replaceable) {
+        // A first worker (the start fails) or a new one of a rolling restart (which stops; the old ones keep serving).
+        logger.error(ended, 'worker exited before it listened');
+        return;
+      }
+      if (entry.phase === 'serving') {
+        logger.error(ended, 'worker exited unexpectedly; starting a replacement');
+        replace();
+        return;
+      }
+      // A replacement that failed to start: the next waits longer each time, so a broken setup does not spin.
+      const delayMs = Math.min(maximumReplacementDelayMs, replacementDelayMs * 2 ** failedStarts);
+      failedStarts++;
+      logger.error({ ...ended, retryInMs: delayMs }, 'worker exited before it listened; starting a replacement later');
+      setTimeout(replace, delayMs);
     });
     logger.info({ worker: worker.id, workerPid: worker.process.pid }, 'worker started');
     return entry;
@@ -130,7 +150,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
 
   const replace = () => {
     if (closing !== undefined) return;
-    const entry = fork();
+    const entry = fork(true);
     entry.listening.then(
       () => logger.info({ worker: entry.worker.id }, 'replacement worker listening'),
       () => undefined,
@@ -144,7 +164,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     else entry.worker.process.kill('SIGTERM');
   };
 
-  const initial = Array.from({ length: options.workers }, fork);
+  const initial = Array.from({ length: options.workers }, () => fork(false));
   let listening: WorkerListening;
   try {
     [listening] = (await Promise.all(initial.map((entry) => entry.listening))) as [WorkerListening];
@@ -161,7 +181,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
       if (closing !== undefined) return;
       // A worker that exited meanwhile was replaced already.
       if (!entries.has(entry.worker.id) || entry.phase !== 'serving') continue;
-      const fresh = fork();
+      const fresh = fork(false);
       try {
         await fresh.listening;
       } catch (error) {
