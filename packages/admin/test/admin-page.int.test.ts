@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalAuthenticator } from '@ftp/server';
 import { createMemoryStorage } from '@ftp/server/testing';
-import { eventually, gatedSink, tempDirectory } from '@ftp/test-utils';
+import { eventually, gatedSink, rawSession, tempDirectory } from '@ftp/test-utils';
 import { adminName, adminPassword, ftpClient, startAdminFixture } from './support.ts';
 
 // The web admin page in a real headless Chromium (Debian's package, driven by playwright-core; `.ci/run` installs
@@ -102,6 +102,27 @@ describe('the web admin page', () => {
 
     await row.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => row.count()).toBe(0);
+  });
+
+  it('shows a ban made by failed FTP logins and lifts it: FTP admits the address again', async () => {
+    const { admin, ftp, ftpPort } = await startAdminFixture({ defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 } });
+    const page = await browser.newPage();
+    await logIn(page, admin.url);
+    await page.locator('#dashboard').waitFor();
+    // Failures from another front door count like FTP ones (the engine's public defender access).
+    await ftp.defender.recordFailedLogin('127.0.0.1', 'mallory');
+    await ftp.defender.recordFailedLogin('127.0.0.1', 'mallory');
+    expect((await (await rawSession(ftpPort)).read()).code).toBe(421);
+    const row = page.locator('#bans tbody tr[data-address="127.0.0.1"]');
+    await expect.poll(() => row.count(), { timeout: 10_000 }).toBe(1);
+    await row.getByRole('button', { name: 'Lift ban' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Lifted the ban of 127.0.0.1.');
+    expect((await (await rawSession(ftpPort)).read()).code).toBe(220);
+    await expect.poll(() => row.count()).toBe(0);
+
+    await page.getByLabel('Allow address or CIDR block').fill('192.0.2.0/24');
+    await page.getByRole('button', { name: 'Allow', exact: true }).click();
+    await expect.poll(() => page.locator('#allow-list').textContent()).toBe('Allow list: 192.0.2.0/24');
   });
 
   it('shows FTP data as text, never as markup', async () => {

@@ -38,6 +38,18 @@ export const pageHtml = `<!doctype html>
       <tbody></tbody>
     </table>
     <p id="no-sessions">No sessions.</p>
+    <h2>Bans</h2>
+    <p id="bans-unsupported" hidden>The shared state cannot list bans.</p>
+    <table id="bans">
+      <thead><tr><th>Address</th><th>Banned until</th><th></th></tr></thead>
+      <tbody></tbody>
+    </table>
+    <p id="no-bans">No bans.</p>
+    <p id="allow-list"></p>
+    <form id="allow-form" class="inline">
+      <label>Allow address or CIDR block <input name="address" required maxlength="64" placeholder="192.0.2.0/24"></label>
+      <button type="submit">Allow</button>
+    </form>
     <h2>Events</h2>
     <ol id="events"></ol>
   </section>
@@ -72,6 +84,7 @@ header nav a { color: #c9d3ff; }
 #users input[type=password] { width: 10rem; }
 #users td button { margin-right: 0.3rem; }
 #add-user-form { margin-top: 1rem; }
+form.inline { display: flex; align-items: end; gap: 0.6rem; max-width: none; margin-top: 0.5rem; }
 main { padding: 1rem 1.2rem; max-width: 72rem; }
 h2 { font-size: 1rem; margin: 1.4rem 0 0.5rem; }
 form { display: grid; gap: 0.7rem; max-width: 20rem; }
@@ -237,9 +250,14 @@ export const pageScript = `'use strict';
 
   async function refresh() {
     try {
-      const [server, sessions] = await Promise.all([api('GET', '/api/server'), api('GET', '/api/sessions')]);
+      const [server, sessions, defender] = await Promise.all([
+        api('GET', '/api/server'),
+        api('GET', '/api/sessions'),
+        api('GET', '/api/defender'),
+      ]);
       renderServer(await server.json());
       renderSessions((await sessions.json()).sessions);
+      renderDefender(await defender.json());
     } catch (error) {
       if (error.message !== 'logged out') notice('Cannot reach the server: ' + error.message, true);
     }
@@ -301,6 +319,37 @@ export const pageScript = `'use strict';
         return row;
       }),
     );
+  }
+
+  function renderDefender(defender) {
+    const bans = defender.bans;
+    byId('bans-unsupported').hidden = bans !== null;
+    byId('no-bans').hidden = bans === null || bans.length > 0;
+    byId('bans').hidden = bans === null || bans.length === 0;
+    byId('bans').querySelector('tbody').replaceChildren(
+      ...(bans || []).map((ban) => {
+        const row = element('tr');
+        row.dataset.address = ban.address;
+        const lift = element('button', 'Lift ban');
+        lift.type = 'button';
+        lift.addEventListener('click', () => liftBan(ban.address, lift));
+        const actions = element('td');
+        actions.append(lift);
+        row.append(element('td', ban.address), element('td', new Date(ban.until).toLocaleString()), actions);
+        return row;
+      }),
+    );
+    byId('allow-list').textContent = defender.enabled
+      ? 'Allow list: ' + (defender.allowList.length === 0 ? 'empty' : defender.allowList.join(', '))
+      : 'The defender is off.';
+    byId('allow-form').hidden = !defender.enabled;
+  }
+
+  async function liftBan(address, button) {
+    button.disabled = true;
+    const response = await api('DELETE', '/api/defender/bans/' + encodeURIComponent(address));
+    notice(response.status === 204 ? 'Lifted the ban of ' + address + '.' : (await response.json()).message, response.status !== 204);
+    refresh();
   }
 
   async function endSession(session, button) {
@@ -405,6 +454,16 @@ export const pageScript = `'use strict';
     } catch (error) {
       if (error.message !== 'logged out') notice('Could not add the user: ' + error.message, true);
     }
+  });
+
+  byId('allow-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const address = new FormData(event.target).get('address');
+    const response = await api('POST', '/api/defender/allow-list', { address });
+    const body = await response.json();
+    notice(response.status === 201 ? 'Allowed ' + address + '.' : body.message, response.status !== 201);
+    if (response.status === 201) event.target.reset();
+    refresh();
   });
 
   window.addEventListener('hashchange', showView);
