@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { InvalidOptionError, type SessionAdmission } from '@ftp/plugin-api';
+import { InvalidOptionError, type AuthenticatedUser, type QuotaUsage, type SessionAdmission, type StorageSessionV1 } from '@ftp/plugin-api';
 import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
 import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
 import { ControlConnection } from './connection.ts';
@@ -15,6 +15,7 @@ import type { SessionEnvironment } from './session/session-environment.ts';
 import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
 import { ServerLimits } from './limits/server-limits.ts';
+import { chrootStorage } from './users/chroot-storage.ts';
 import {
   describeSession,
   type DefenderAccess,
@@ -69,6 +70,18 @@ export interface FtpServer {
   endSessionsOf(username: string, reason?: string): Promise<number>;
   /** Listeners, sessions, passive ports and counters. */
   status(): ServerStatus;
+  /**
+   * What `username`'s files take as the shared state counts them (every instance's uploads included); undefined when
+   * they were never counted (no login of the user with a quota yet, no rescan). Rejects with
+   * `SharedStateUnavailableError`.
+   */
+  quotaUsage(username: string): Promise<QuotaUsage | undefined>;
+  /**
+   * Recounts `user`'s files from the storage, as SITE QUOTA RESCAN does, and sets the usage to that count. `user` is
+   * the user as the authenticator knows them (at least the name, and the root directory when they have one): the
+   * storage is opened for them outside any session. Rejects with `SharedStateUnavailableError` or the storage's error.
+   */
+  rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage>;
   /** The defender, for other front doors (an admin API) whose failed logins must count too. */
   readonly defender: DefenderAccess;
   on<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
@@ -187,6 +200,40 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       passivePortsInUse: this.#portPool.portsInUse,
       counters: { ...this.#counters },
     };
+  }
+
+  quotaUsage(username: string): Promise<QuotaUsage | undefined> {
+    return this.#limits.sharedState.quotaUsage(username);
+  }
+
+  async rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage> {
+    const lifetime = new AbortController();
+    const logger = this.#options.logger.child({ operation: 'quota rescan', username: user.username });
+    const context = {
+      sessionId: `rescan-${randomUUID()}`,
+      remoteAddress: '',
+      localAddress: '',
+      secure: false,
+      signal: lifetime.signal,
+      logger,
+    };
+    const connector = this.#options.storage;
+    let storage: StorageSessionV1 | undefined;
+    try {
+      // As a session opens it (Session.openStorage): a connector that does not apply the root directory gets the user
+      // without it, and the server confines the storage itself.
+      if (user.rootDirectory === undefined || connector.appliesRootDirectory === true) storage = await connector.openSession(user, context);
+      else {
+        const { rootDirectory, ...unconfined } = user;
+        storage = chrootStorage(await connector.openSession(unconfined, context), rootDirectory);
+      }
+      const account = this.#limits.quotaAccount(user.username);
+      await account.scan(storage, { signal: lifetime.signal }, true);
+      return await account.usage();
+    } finally {
+      lifetime.abort(new Error('quota rescan ended'));
+      await storage?.close?.().catch((error: unknown) => logger.warn({ error: String(error) }, 'storage session close failed'));
+    }
   }
 
   async listen(): Promise<ListeningAddress> {

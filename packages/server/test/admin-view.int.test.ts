@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import type { AuthenticatorV1, SharedStateV1 } from '@ftp/plugin-api';
 import { createMemorySharedState } from '@ftp/server';
@@ -136,6 +137,20 @@ describe('status()', () => {
     expect(status.startedAt).toBeLessThanOrEqual(Date.now());
     await server.close();
     expect(server.status().listeners).toEqual([]);
+  });
+});
+
+describe('quota usage and rescan', () => {
+  it("counts a user's files from the storage outside any session, within the user's root directory", async () => {
+    const root = await tempDirectory();
+    await mkdir(join(root, 'dir'));
+    await writeFile(join(root, 'a.txt'), 'abc');
+    await writeFile(join(root, 'dir', 'b.txt'), '12345');
+    const { server } = await startServer({ storage: createFsStorage({ root, fsync: false }) });
+    expect(await server.quotaUsage('carol')).toBeUndefined();
+    expect(await server.rescanQuota({ username: 'carol' })).toEqual({ bytes: 8, files: 2 });
+    expect(await server.quotaUsage('carol')).toEqual({ bytes: 8, files: 2 });
+    expect(await server.rescanQuota({ username: 'dan', rootDirectory: '/dir' })).toEqual({ bytes: 5, files: 1 });
   });
 });
 
