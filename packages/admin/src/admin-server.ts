@@ -11,6 +11,7 @@ import { ApiError, readJsonObject, sendEmpty, sendError, sendJson, stringField }
 import { openApiDocument } from './openapi.ts';
 import { handleUsers } from './users-api.ts';
 import { handleDefender } from './defender-api.ts';
+import { handleQuota } from './quota-api.ts';
 import { pageCss, pageHtml, pageScript } from './web/page.ts';
 
 export interface AdminServerOptions {
@@ -150,6 +151,12 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
   if (route === 'GET /api/events') return streamEvents(server, response, admin.expiresAt);
   if (path === '/api/defender' || path === '/api/defender/allow-list' || /^\/api\/defender\/bans\/[^/]+$/.test(path))
     return handleDefender(request, response, path, { server, audit: (action, details) => audit(context, admin, action, details) });
+  if (/^\/api\/quota\/[^/]+(\/rescan)?$/.test(path))
+    return handleQuota(request, response, path, {
+      users: context.options.users,
+      server,
+      audit: (action, details) => audit(context, admin, action, details),
+    });
   if (path === '/api/users' || /^\/api\/users\/[^/]+$/.test(path))
     return handleUsers(request, response, path, {
       users: context.options.users,

@@ -134,6 +134,32 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/quota/{username}': {
+      parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }],
+      get: {
+        summary: "What the user's files take, as the shared state counts them (every instance's uploads included)",
+        operationId: 'quotaUsage',
+        responses: {
+          '200': { description: 'The usage; null when never counted', content: json('Quota') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
+    '/api/quota/{username}/rescan': {
+      parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }],
+      post: {
+        summary: "Recount the user's files from the storage (within the user's root directory) and set the usage",
+        operationId: 'rescanQuota',
+        responses: {
+          '200': { description: 'The usage counted', content: json('Quota') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '404': { $ref: '#/components/responses/NotFound' },
+          '501': { $ref: '#/components/responses/NoUserStore' },
+          '503': { $ref: '#/components/responses/Unavailable' },
+        },
+      },
+    },
     '/api/users': {
       get: {
         summary: "The FTP users of the authenticator's user store",
@@ -315,6 +341,10 @@ export const openApiDocument = {
           items: object({ address: { type: 'string' }, count: { type: 'integer', minimum: 1 } }),
         },
         allowList: { type: 'array', items: { type: 'string' } },
+      }),
+      Quota: object({
+        username: { type: 'string' },
+        usage: { oneOf: [object({ bytes: count(), files: count() }), { type: 'null' }] },
       }),
       AllowList: object({ allowList: { type: 'array', items: { type: 'string' } } }),
       SessionList: object({ sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } } }),

@@ -1,9 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'basic-ftp';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { createLocalAuthenticator } from '@ftp/server';
+import { createFsStorage } from '@ftp/storage-fs';
 import { eventually, tempDirectory } from '@ftp/test-utils';
 import { adminName, ftpClient, startAdminFixture } from './support.ts';
 
@@ -37,6 +38,38 @@ async function canLogIn(port: number, user: string, password: string): Promise<b
     client.close();
   }
 }
+
+describe('quota', () => {
+  it("shows a user's usage and recounts it from the storage, within the user's root directory", async () => {
+    const directory = await tempDirectory();
+    await mkdir(join(directory, 'files', 'alice'), { recursive: true });
+    await writeFile(join(directory, 'files', 'alice', 'x.txt'), 'four');
+    await writeFile(join(directory, 'files', 'outside.txt'), 'not alice');
+    const usersFile = join(directory, 'users.json');
+    const passwordHash = await hashPassword('alice pw', { logCost: 10 });
+    await writeFile(usersFile, JSON.stringify({ users: [{ username: 'alice', passwordHash, rootDirectory: '/alice' }] }));
+    const authenticator = createLocalAuthenticator({ usersFile });
+    const { api, logs } = await startAdminFixture(
+      { authenticator, storage: createFsStorage({ root: join(directory, 'files'), fsync: false }) },
+      { users: authenticator.users },
+    );
+    await api.login();
+    expect((await api.request('GET', '/api/quota/alice')).body).toEqual({ username: 'alice', usage: null });
+    const rescanned = await api.request('POST', '/api/quota/alice/rescan');
+    expect(rescanned.status).toBe(200);
+    expect(rescanned.body).toEqual({ username: 'alice', usage: { bytes: 4, files: 1 } });
+    expect((await api.request('GET', '/api/quota/alice')).body).toEqual({ username: 'alice', usage: { bytes: 4, files: 1 } });
+    expect((await api.request('POST', '/api/quota/nobody/rescan')).status).toBe(404);
+    expect(logs.find((line) => line.fields.action === 'quota.rescan')?.fields).toMatchObject({ admin: adminName, username: 'alice' });
+  });
+
+  it('refuses a rescan without a user store, which alone knows the root directory', async () => {
+    const { api } = await startAdminFixture();
+    await api.login();
+    expect((await api.request('POST', '/api/quota/alice/rescan')).status).toBe(501);
+    expect((await api.request('GET', '/api/quota/alice')).status).toBe(200);
+  });
+});
 
 describe('users', () => {
   it('lists, adds a user who then logs in over FTP, changes the password for the next login, and deletes', async () => {
