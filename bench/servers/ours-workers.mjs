@@ -1,7 +1,7 @@
 // Our built CLI (apps/server/dist/main.js) with `workers` processes on one control port, as the benchmark runs it:
 // node ours-workers.mjs ROOT FSYNC, with BENCH_WORKERS (default 2). The config matches servers/ours.mjs (no-auth, fs,
 // limits out of the way) and logs warnings only, so the per-command log lines of the CLI cost nothing here; its
-// metrics listener tells when every worker serves.
+// metrics tell when every worker serves.
 // Prints the listening port on stdout once the server greets; SIGTERM stops the CLI (every worker) and exits.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -25,10 +25,11 @@ async function freePort() {
   return port;
 }
 
-/** True once `/readyz` of the primary passes: every worker listens and answers its checks. */
+/** True once the primary counts `workers` workers taking connections (its `ftp_workers` metric). */
 async function isReady(metricsPort) {
   try {
-    return (await fetch(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200;
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    return new RegExp(`^ftp_workers ${workers}$`, 'm').test(metrics);
   } catch {
     return false;
   }
@@ -58,8 +59,8 @@ const exited = once(child, 'exit');
 child.once('exit', (code) => {
   void rm(directory, { recursive: true, force: true }).finally(() => process.exit(code ?? 1));
 });
-// Every worker must listen before the first measurement, and a greeting comes from the first that does: /readyz of
-// the primary passes only once all of them serve (which turns metrics on, for every worker count alike).
+// Every worker must listen before the first measurement, and a greeting comes from the first that does: the
+// primary's metrics count those that serve (which turns metrics on, for every worker count alike).
 let ready = false;
 for (let attempt = 0; attempt < 200 && !ready; attempt++) {
   ready = await isReady(metricsPort);

@@ -9,7 +9,7 @@ const queryTimeoutMs = 3_000;
 export interface PrimaryObservabilityOptions {
   readonly host: string;
   readonly port: number;
-  /** The workers the config asks for: fewer serving makes `/readyz` fail. */
+  /** The workers the config asks for. */
   readonly workers: number;
   readonly logger: Logger;
   /** False once shutdown began. */
@@ -19,8 +19,8 @@ export interface PrimaryObservabilityOptions {
 /**
  * `/metrics` and `/readyz` of the whole server, served by the primary: the metrics are every worker's registry
  * aggregated (counters and gauges summed, e.g. `ftp_sessions_active` is the server's), plus the primary's own
- * `ftp_workers`; `/readyz` passes when the configured number of workers serve and each passes its own checks
- * (storage, authenticator, shared state).
+ * `ftp_workers`; `/readyz` passes while a worker serves and every worker passes its own checks (storage,
+ * authenticator, shared state).
  */
 export function startPrimaryObservability(running: RunningPrimary, options: PrimaryObservabilityOptions): Promise<ObservabilityServer> {
   const own = new Registry();
@@ -57,8 +57,8 @@ export function startPrimaryObservability(running: RunningPrimary, options: Prim
       {
         name: 'workers',
         check: async () => {
-          const serving = running.servingWorkers().length;
-          if (serving < options.workers) throw new Error(`${serving} of ${options.workers} workers serving`);
+          // While a crashed worker is replaced the others still serve: the machine stays in the balancer's pool.
+          if (running.servingWorkers().length === 0) throw new Error(`none of ${options.workers} workers serving`);
           const { answers, silent } = await running.query('readiness', queryTimeoutMs);
           const failures = answers.flatMap(({ worker, value }) =>
             Object.entries(value as Record<string, string>)

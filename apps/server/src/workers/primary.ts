@@ -36,7 +36,7 @@ export interface RunningPrimary {
   readonly listening: WorkerListening;
   /** The state the workers share: sessions of every worker, bans, quotas, locks. */
   readonly sharedState: SharedStateHost;
-  /** The workers serving now (not the ones stopping). */
+  /** The workers taking connections now (not the ones starting or retiring). */
   servingWorkers(): readonly Worker[];
   /**
    * Asks every worker that took connections (serving or retiring) for its metrics or readiness; the workers that did
@@ -212,7 +212,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     listening,
     query,
     sharedState: host,
-    servingWorkers: () => [...entries.values()].filter((entry) => entry.phase !== 'retiring').map((entry) => entry.worker),
+    servingWorkers: () => [...entries.values()].filter((entry) => entry.phase === 'serving').map((entry) => entry.worker),
     restart(reason) {
       if (restarting !== undefined) {
         logger.warn({ reason }, 'rolling restart already running');
