@@ -28,6 +28,8 @@ const defaultShutdownTimeoutMs = 30_000;
 
 /** How long a worker that hit an unexpected error gives its sessions to end (with 421) before it exits. */
 const crashCloseTimeoutMs = 1_000;
+/** The latest a worker that hit an unexpected error exits, its sessions ended or not. */
+const crashExitTimeoutMs = 5_000;
 
 /**
  * A worker: a full engine with the config its primary runs (read again from the file, so a rolling restart applies a
@@ -76,8 +78,9 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
       process.exit(exitCode);
     })();
   };
-  // Retiring (a rolling restart, the primary's shutdown): the shared sockets are closed for this worker at once, its
-  // sessions go on until their clients leave, and the ones left at `shutdownTimeoutMs` are ended with 421.
+  // Retiring (a rolling restart): the shared sockets are closed for this worker at once, its sessions go on until
+  // their clients leave, and the ones left at `shutdownTimeoutMs` are ended with 421. The primary's shutdown is a
+  // SIGTERM, as for one process.
   let retiring = false;
   port.subscribe((message) => {
     if (!isWorkerRetire(message) || retiring || stopping !== undefined) return;
@@ -114,6 +117,8 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
 function handleCrash(logger: Logger, stop: (reason: string) => void): void {
   const crash = (error: unknown) => {
     logger.fatal({ error: error instanceof Error ? (error.stack ?? error.message) : String(error) }, 'worker failed');
+    // Whatever the failure left behind (a close that never ends), the worker exits and is replaced.
+    setTimeout(() => process.exit(1), crashExitTimeoutMs).unref();
     stop('unexpected error');
   };
   process.on('uncaughtException', crash);
