@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { hashPassword } from '@ftp/server';
-import { eventually, generateCertificate, type LoggedProcess } from '@ftp/test-utils';
+import { eventually, generateCertificate, rawSession, type LoggedProcess } from '@ftp/test-utils';
 import { Client, enterPassiveModeIPv4, enterPassiveModeIPv6 } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertCliBuilt, isListeningLine, runCli } from './support/cli.ts';
@@ -346,6 +346,48 @@ describe('ftp-server with workers: 2', () => {
     } finally {
       holder.close();
     }
+  }, 120_000);
+
+  it('a worker that fails on an uncaught error ends its sessions with 421 and is replaced; the other serves on', async () => {
+    // An authenticator with a bug: the login of "crash" throws outside any promise the engine awaits.
+    await mkdir(join(directory, 'plugins'));
+    await writeFile(
+      join(directory, 'plugins', 'faulty.mjs'),
+      `export default async () => ({
+        specificationVersion: 'v1',
+        name: 'faulty',
+        async authenticate(request) {
+          if (request.username === 'crash') setImmediate(() => { throw new Error('a bug in the authenticator'); });
+          return { outcome: 'accepted', user: { username: request.username } };
+        },
+      });\n`,
+    );
+    const { app, port } = await startApp({ authenticator: './plugins/faulty.mjs', storageConfig: { root: './data', createRoot: true } });
+    const bystanders = await Promise.all(
+      Array.from({ length: 4 }, async (_, index) => {
+        const session = await rawSession(port);
+        expect((await session.read()).code).toBe(220);
+        await session.login(`bystander${index}`, 'x');
+        return { session, worker: await workerOf(app, `bystander${index}`) };
+      }),
+    );
+    expect(new Set(bystanders.map((bystander) => bystander.worker))).toEqual(new Set([1, 2]));
+    const crashing = await rawSession(port);
+    expect((await crashing.read()).code).toBe(220);
+    await crashing.command('USER crash');
+    await crashing.command('PASS x');
+    const failed = (await app.logLine((line) => line.msg === 'worker failed')).worker as number;
+    for (const { session, worker } of bystanders) {
+      if (worker === failed) {
+        expect((await session.read()).code).toBe(421);
+        await session.closed;
+      } else {
+        expect((await session.command('NOOP')).code).toBe(200);
+      }
+    }
+    const exited = await app.logLine((line) => line.msg === 'worker exited unexpectedly; starting a replacement');
+    expect(exited).toMatchObject({ worker: failed, code: 1 });
+    await app.logLine((line) => line.msg === 'replacement worker listening' && line.worker === 3);
   }, 120_000);
 
   it('replaces a killed worker and logs it; the other worker serves meanwhile', async () => {
