@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -125,6 +125,50 @@ describe('ftp-server with workers: 2', () => {
       expect(transfers).toHaveLength(6);
       for (const transfer of transfers) expect(transfer.worker).toBe(workers[index]);
     }
+  }, 120_000);
+
+  it('reads the PROXY header in the worker, and the data-peer check holds there: a session knows its real client', async () => {
+    const { app, port } = await startApp({
+      authenticator: 'no-auth',
+      storageConfig: { root: './data', createRoot: true },
+      proxyProtocol: { trustedSources: ['127.0.0.1'] },
+    });
+    await mkdir(join(directory, 'data'), { recursive: true });
+    await writeFile(join(directory, 'data', 'hello.txt'), 'hello from a worker');
+    // The balancer (127.0.0.1) names the client 127.0.0.9, which opens its data connections directly.
+    for (let index = 0; index < 4; index++) {
+      const session = await rawSession(port);
+      session.sendBytes(Buffer.from(`PROXY TCP4 127.0.0.9 127.0.0.1 ${40_000 + index} ${port}\r\n`));
+      expect((await session.read()).code).toBe(220);
+      await session.login(`proxied${index}`, 'x');
+      const passive = await session.command('PASV');
+      expect(passive.code).toBe(227);
+      const [p1, p2] = passive.text
+        .match(/(\d+),(\d+)\)/)!
+        .slice(1)
+        .map(Number) as [number, number];
+      const dataPort = p1 * 256 + p2;
+      if (index === 0) {
+        // A data connection from another address than the session's client is refused by the session's worker.
+        const foreign = connect({ host: '127.0.0.1', port: dataPort, localAddress: '127.0.0.1' });
+        foreign.on('error', () => undefined);
+        await once(foreign, 'close');
+      }
+      const data = connect({ host: '127.0.0.1', port: dataPort, localAddress: '127.0.0.9' });
+      const received: Buffer[] = [];
+      data.on('data', (chunk: Buffer) => received.push(chunk));
+      await once(data, 'connect');
+      expect((await session.command('RETR hello.txt')).code).toBe(150);
+      expect((await session.read()).code).toBe(226);
+      if (!data.closed) await once(data, 'close');
+      expect(Buffer.concat(received).toString()).toBe('hello from a worker');
+      session.close();
+    }
+    const connects = app.logLines.filter((line) => line.event === 'connect');
+    expect(connects.map((line) => line.remoteAddress)).toEqual(Array.from({ length: 4 }, () => '127.0.0.9'));
+    expect(new Set(connects.map((line) => line.worker))).toEqual(new Set([1, 2]));
+    const refusal = await app.logLine((line) => line.msg === 'data connection from a foreign address refused');
+    expect(refusal).toMatchObject({ peer: '127.0.0.1', expected: '127.0.0.9', worker: connects[0]!.worker });
   }, 120_000);
 
   it('holds the per-user and per-address session limits across both workers', async () => {
