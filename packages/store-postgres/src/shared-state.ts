@@ -21,7 +21,10 @@ import { sqlNames } from './sql-names.ts';
 export interface PostgresSharedStateOptions {
   /** `postgres://user:password@host:port/database`; a password left out is read from PGPASSWORD. */
   readonly connectionString?: string;
-  /** A pool made by the caller; `close()` then leaves it open. */
+  /**
+   * A pool made by the caller; `close()` then leaves it open. One of its connections stays with the shared state (it
+   * listens for bans on it) until `close()`, so end the pool after that.
+   */
   readonly pool?: PostgresPool;
   /** The schema of the tables (the users table's, by default). Default "ftp". */
   readonly schema?: string;
