@@ -53,8 +53,9 @@ const testOnlyImports: Record<string, readonly string[]> = {
   // The mounts' tests mount real directories and a real bucket into one tree served by a real server.
   'packages/storage-mounts': ['@ftp/server', '@ftp/storage-fs', '@ftp/storage-s3'],
   'packages/store-postgres': ['@ftp/server', '@ftp/storage-fs'],
-  // The admin API's tests end an upload to a real directory and find no partial file.
-  'packages/admin': ['@ftp/storage-fs'],
+  // The admin API's tests end an upload to a real directory and find no partial file, and manage the users of a real
+  // PostgreSQL user store.
+  'packages/admin': ['@ftp/storage-fs', '@ftp/store-postgres'],
 };
 
 /**

@@ -1,11 +1,13 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from 'basic-ftp';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { createLocalAuthenticator } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
+import { createPostgresAuthenticator } from '@ftp/store-postgres';
 import { eventually, tempDirectory } from '@ftp/test-utils';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from '@ftp/test-utils/postgres';
 import { adminName, ftpClient, startAdminFixture } from './support.ts';
 
 // The user routes over the `local` authenticator's users file (a real file, written atomically by its user store),
@@ -137,5 +139,26 @@ describe('users', () => {
     const answer = await api.request('GET', '/api/users');
     expect(answer.status).toBe(501);
     expect(answer.body).toMatchObject({ error: 'not_supported' });
+  });
+});
+
+describe.skipIf(postgresBin === undefined)(`users in PostgreSQL${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
+  let postgres: TestPostgres;
+  beforeAll(async () => {
+    postgres = await startPostgres();
+  }, 60_000);
+  afterAll(() => postgres?.destroy(), 60_000);
+
+  it('adds a user to the users table who logs in over FTP, disables and deletes them', async () => {
+    const authenticator = await createPostgresAuthenticator({ connectionString: await postgres.createDatabase() });
+    const { api, ftpPort } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users: authenticator.users });
+    await api.login();
+    expect((await api.request('POST', '/api/users', { body: { username: 'pat', password: 'pat pw' } })).status).toBe(201);
+    expect((await api.request('GET', '/api/users')).body).toMatchObject({ users: [{ username: 'pat', enabled: true }] });
+    expect(await canLogIn(ftpPort, 'pat', 'pat pw')).toBe(true);
+    expect((await api.request('PATCH', '/api/users/pat', { body: { enabled: false } })).status).toBe(200);
+    expect(await canLogIn(ftpPort, 'pat', 'pat pw')).toBe(false);
+    expect((await api.request('DELETE', '/api/users/pat')).status).toBe(204);
+    expect((await api.request('GET', '/api/users')).body).toEqual({ users: [] });
   });
 });
