@@ -46,6 +46,9 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
     cwd: process.cwd(),
     defaultDocument: inherited === undefined ? {} : (JSON.parse(inherited) as Record<string, unknown>),
   });
+  // Not for the processes this one starts (hooks, plugins): they are no workers, and need no password hash.
+  delete process.env[workerVariable];
+  delete process.env[workerDefaultsVariable];
   const id = cluster.worker?.id ?? 0;
   const logger = createLogger(config.logLevel).child({ worker: id });
   const port = parentPort();
