@@ -7,11 +7,11 @@ import { readCertificatePair, type TlsConfig } from './tls-config.ts';
 const defaultPollIntervalMs = 5_000;
 
 /**
- * Reloads the TLS certificate without a restart, on SIGHUP and when either file changes: sessions that start from then
+ * Reloads the TLS certificate (of the FTP server, and of the admin listener when it runs) without a restart, on SIGHUP and when either file changes: sessions that start from then
  * on use the new pair, running ones keep theirs. A pair that does not load is logged and the old one stays.
  */
 export function watchCertificate(
-  started: Pick<StartedServer, 'server'>,
+  started: Pick<StartedServer, 'server'> & Partial<Pick<StartedServer, 'admin'>>,
   config: TlsConfig,
   logger: Logger,
   pollIntervalMs = defaultPollIntervalMs,
@@ -20,7 +20,10 @@ export function watchCertificate(
   const reload = (reason: string) => {
     reloading = reloading.then(async () => {
       try {
-        started.server.setTlsCertificate(await readCertificatePair(config));
+        const pair = await readCertificatePair(config);
+        started.server.setTlsCertificate(pair);
+        // The admin listener speaks HTTPS with the same pair.
+        started.admin?.setTlsCertificate(pair);
         logger.info({ reason, certFile: config.certFile }, 'TLS certificate reloaded');
       } catch (error) {
         logger.error({ reason, error: (error as Error).message }, 'TLS certificate reload failed; keeping the previous one');

@@ -10,6 +10,7 @@ import { startObservabilityServer, type ObservabilityServer, type ReadinessProbe
 import { timeAuthenticator, timeStorage } from './plugin-timing.ts';
 import { createPreUploadHook } from './pre-upload-hook.ts';
 import { WebhookDispatcher } from './webhooks.ts';
+import type { AdminServer } from '@ftp/admin';
 import { startAdminListener } from './admin-listener.ts';
 
 /** A listening server and the address it is bound to. */
@@ -25,7 +26,7 @@ export interface StartedServer {
   /** The checks of `/readyz` besides the listener's own: storage, authenticator, shared state. */
   readonly readinessProbes: readonly ReadinessProbe[];
   /** The admin API and web page (`@ftp/admin`), when `admin` is set. */
-  readonly admin?: { readonly address: string; readonly port: number; readonly url: string };
+  readonly admin?: Pick<AdminServer, 'address' | 'port' | 'url' | 'setTlsCertificate'>;
   /** Graceful stop: the FTP server (transfers may finish), then queued webhooks, then the metrics listener. */
   close(): Promise<void>;
 }
@@ -149,7 +150,16 @@ export async function startServer(config: AppConfig, logger: Logger, options: St
     ...(observability === undefined ? {} : { metrics: { address: observability.address, port: observability.port } }),
     ...(metrics === undefined ? {} : { metricsRegistry: metrics.registry }),
     readinessProbes: probes,
-    ...(admin === undefined ? {} : { admin: { address: admin.address, port: admin.port, url: admin.url } }),
+    ...(admin === undefined
+      ? {}
+      : {
+          admin: {
+            address: admin.address,
+            port: admin.port,
+            url: admin.url,
+            setTlsCertificate: (pair: { cert: Buffer; key: Buffer }) => admin.setTlsCertificate(pair),
+          },
+        }),
     close: () => (closing ??= close()),
   };
 }

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { Client } from 'basic-ftp';
@@ -18,7 +18,7 @@ function call(url: string, ca: string, options: { method?: string; token?: strin
     const headers: Record<string, string> = {};
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
-    const request = httpsRequest(url, { method: options.method ?? 'GET', ca, headers }, (response) => {
+    const request = httpsRequest(url, { method: options.method ?? 'GET', ca, headers, agent: false }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -90,6 +90,15 @@ describe('ftp-server with admin', () => {
     onTestFinished(() => dave.close());
     await dave.access({ host: '127.0.0.1', port: listening.port as number, user: 'dave', password: 'dave pw' });
     expect(app.stdout()).not.toMatch(/admin secret|dave pw/);
+
+    // SIGHUP reloads the certificate of the admin listener with the FTP server's.
+    const renewed = await generateCertificate({ directory, prefix: 'new-' });
+    await rename(join(directory, 'new-key.pem'), join(directory, 'key.pem'));
+    await rename(join(directory, 'new-cert.pem'), join(directory, 'cert.pem'));
+    app.child.kill('SIGHUP');
+    await app.logLine((line) => line.msg === 'TLS certificate reloaded');
+    expect((await call(`${admin.url}api/server`, renewed.cert, { token })).status).toBe(200);
+    await expect(call(`${admin.url}api/server`, certificate.cert, { token })).rejects.toThrow();
   });
 
   it('refuses an admin account whose hash is not one, naming it, with the configuration exit code', async () => {
