@@ -133,6 +133,11 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
     response.end(method === 'HEAD' ? undefined : page.body);
     return;
   }
+  // A CORS preflight is never granted: no other origin may send the Authorization header or a JSON body here.
+  if (method === 'OPTIONS') {
+    request.resume();
+    throw new ApiError(405, 'method_not_allowed', 'cross-origin requests are not allowed');
+  }
   if (path === '/api/login') {
     if (method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'log in with POST');
     return login(request, response, context);

@@ -37,6 +37,20 @@ describe('login and access control', () => {
     expect((await api.request('GET', '/api/sessions')).status).toBe(200);
   });
 
+  it('grants no cross-origin request: a preflight gets 405 and no CORS header', async () => {
+    const { admin } = await startAdminFixture();
+    const response = await fetch(new URL('/api/login', admin.url), {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.invalid',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(response.status).toBe(405);
+    expect([...response.headers.keys()].filter((name) => name.startsWith('access-control-'))).toEqual([]);
+  });
+
   it('refuses a wrong password with 401, logs it with the name tried, and never logs the password', async () => {
     const { api, logs } = await startAdminFixture();
     const answer = await api.login(adminName, 'wrong password');
