@@ -219,6 +219,25 @@ describe('ftp-server with workers: 2', () => {
     for (const client of clients.slice(1)) client.close();
   }, 120_000);
 
+  it("holds a user's quota across both workers", async () => {
+    const { app, port } = await startApp({
+      authenticator: 'no-auth',
+      storageConfig: { root: './data/{user}', createRoot: true },
+      userDefaults: { quota: { maxFiles: 2 } },
+    });
+    const first = await login(port, 'carol');
+    const second = await login(port, 'carol');
+    await eventually(() => app.logLines.filter((line) => line.event === 'login').length === 2, 'both logins logged');
+    expect(new Set(app.logLines.filter((line) => line.event === 'login').map((line) => line.worker))).toEqual(new Set([1, 2]));
+    await first.uploadFrom(Readable.from([Buffer.from('one')]), 'one.txt');
+    await second.uploadFrom(Readable.from([Buffer.from('two')]), 'two.txt');
+    // The third file passes maxFiles whichever worker stores it.
+    await expect(first.uploadFrom(Readable.from([Buffer.from('three')]), 'three.txt')).rejects.toThrow(/552/);
+    await expect(second.uploadFrom(Readable.from([Buffer.from('three')]), 'three.txt')).rejects.toThrow(/552/);
+    first.close();
+    second.close();
+  }, 120_000);
+
   it('a ban recorded by one worker refuses the address on the other', async () => {
     const passwordHash = await hashPassword('secret');
     const { app, port } = await startApp({
@@ -253,6 +272,14 @@ describe('ftp-server with workers: 2', () => {
     );
     expect(refusers).toEqual(new Set([1, 2]));
     expect(refusers.has(3 - banningWorker)).toBe(true);
+    // The primary keeps the ban: workers started by a rolling restart refuse the address too.
+    app.child.kill('SIGHUP');
+    await app.logLine((line) => line.msg === 'rolling restart done');
+    const afterRestart = new Client(30_000);
+    await expect(afterRestart.access({ host: '127.0.0.1', port, user: 'alice', password: 'secret' })).rejects.toThrow(/421/);
+    afterRestart.close();
+    const lastRefusal = app.logLines.findLast((line) => line.msg === 'connection refused: address banned by the defender');
+    expect([3, 4]).toContain(lastRefusal?.worker);
   }, 120_000);
 
   it('replaces the workers one at a time on SIGHUP while 20 transfers run, and every transfer completes intact', async () => {
