@@ -56,7 +56,7 @@ function sink(onFirstBytes: () => void = () => undefined): { stream: Writable; d
   return { stream, data: () => Buffer.concat(chunks) };
 }
 
-async function login(port: number, user: string, options: { password?: string; secure?: boolean } = {}): Promise<Client> {
+async function login(port: number, user: string, options: { password?: string; secure?: boolean | 'implicit' } = {}): Promise<Client> {
   const client = new Client(30_000);
   await client.access({
     host: '127.0.0.1',
@@ -78,7 +78,7 @@ afterEach(async () => {
 });
 
 describe('ftp-server with workers: 2', () => {
-  it('spreads sessions over both workers, and every data connection reaches its session (PASV and EPSV, plain and TLS)', async () => {
+  it('spreads sessions over both workers, and every data connection reaches its session (PASV and EPSV, plain, explicit and implicit TLS)', async () => {
     await generateCertificate({ directory });
     // A small passive range both workers take ports from: a port one worker holds must not be shared with the other.
     const minPassivePort = 20_000 + Math.floor(Math.random() * 20_000);
@@ -88,16 +88,18 @@ describe('ftp-server with workers: 2', () => {
       minPassivePort,
       maxPassivePort: minPassivePort + 23,
       tls: { certFile: 'cert.pem', keyFile: 'key.pem' },
+      implicitFtpsPort: 0,
     });
-    const sessions = Array.from({ length: 8 }, (_, index) => ({
+    const implicitTlsPort = (await app.logLine(isListeningLine)).implicitTlsPort as number;
+    const sessions = Array.from({ length: 12 }, (_, index) => ({
       user: `user${index}`,
-      secure: index % 4 >= 2,
+      secure: ([false, true, 'implicit'] as const)[index % 3]!,
       mode: index % 2 === 0 ? enterPassiveModeIPv4 : enterPassiveModeIPv6,
       content: randomBytes(200_000 + index),
     }));
     await Promise.all(
       sessions.map(async (session) => {
-        const client = await login(port, session.user, { secure: session.secure });
+        const client = await login(session.secure === 'implicit' ? implicitTlsPort : port, session.user, { secure: session.secure });
         client.prepareTransfer = session.mode;
         try {
           for (let round = 0; round < 3; round++) {
