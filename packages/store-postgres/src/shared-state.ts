@@ -549,28 +549,42 @@ class PostgresSharedState implements SharedStateV1 {
       // A lease is only as good as this instance's own lease in the database: after a heartbeat that is late, the
       // others may have dropped it.
       if (lease.closing || performance.now() - this.#lastHeartbeat > this.#settings.leaseMs / 2) return false;
-      if (lease.bytes - lease.drawnBytes - lease.storedBytes >= bytes && lease.files - lease.drawnFiles - lease.storedFiles >= files) {
+      const freeBytes = lease.bytes - lease.drawnBytes - lease.storedBytes;
+      const freeFiles = lease.files - lease.drawnFiles - lease.storedFiles;
+      if (freeBytes >= bytes && freeFiles >= files) {
         lease.drawnBytes += bytes;
         lease.drawnFiles += files;
+        // Half a block left: more is asked for now, while uploads still draw, so that none waits for it.
+        if (lease.extending === undefined && (freeBytes - bytes < this.#leaseBlockBytes / 2 || freeFiles - files < leaseBlockFiles / 2)) {
+          void this.#startExtending(lease, 0, 0).catch(() => undefined);
+        }
         return true;
       }
-      if (lease.extending === undefined) {
-        lease.extending = this.#extendLease(lease, bytes, files).finally(() => {
-          lease.extending = undefined;
-        });
-      }
-      if (!(await lease.extending)) return false;
+      if (!(await (lease.extending ?? this.#startExtending(lease, bytes, files)))) return false;
     }
     return false;
   }
 
+  /** What a lease asks for at a time beyond the upload that asks, in bytes. */
+  get #leaseBlockBytes(): number {
+    return Math.max(this.quotaGrantBytes, 65_536) * leaseBlockGrants;
+  }
+
+  /** One extension of the lease at a time; the others wait for it. */
+  #startExtending(lease: QuotaLease, bytes: number, files: number): Promise<boolean> {
+    const extending = this.#extendLease(lease, bytes, files).finally(() => {
+      if (lease.extending === extending) lease.extending = undefined;
+    });
+    lease.extending = extending;
+    return extending;
+  }
+
   /** Asks the database for a block more of the lease (all or nothing); false near a limit or when the lease ended. */
   async #extendLease(lease: QuotaLease, bytes: number, files: number): Promise<boolean> {
-    const grantBytes = Math.max(this.quotaGrantBytes, 65_536);
     const values = [
       lease.username,
       lease.id,
-      bytes + grantBytes * leaseBlockGrants,
+      bytes + this.#leaseBlockBytes,
       files + leaseBlockFiles,
       lease.maxBytes,
       lease.maxFiles,
@@ -708,7 +722,7 @@ class PostgresSharedState implements SharedStateV1 {
   }
 
   #nearLimit(lease: QuotaLease, takenBytes: number, takenFiles: number): boolean {
-    const block = Math.max(this.quotaGrantBytes, 65_536) * leaseBlockGrants;
+    const block = this.#leaseBlockBytes;
     return (
       (lease.maxBytes !== null && lease.maxBytes - takenBytes < leaseRoomFactor * block) ||
       (lease.maxFiles !== null && lease.maxFiles - takenFiles < leaseRoomFactor * leaseBlockFiles)

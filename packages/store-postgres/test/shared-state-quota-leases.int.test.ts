@@ -43,6 +43,28 @@ describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefi
     expect(await peer.quotaUsage(alice)).toEqual({ bytes: uploads * 4_096, files: uploads });
   });
 
+  it('asks for more of a lease when half a block is left, before an upload has to wait for it', async () => {
+    const connectionString = await postgres.createDatabase();
+    const { pool, of } = countingPool(connectionString);
+    const state = await open({ pool });
+    const alice = `alice-${randomUUID()}`;
+    await state.setQuotaUsage(alice, { bytes: 0, files: 0 });
+    const uploads = async (count: number) => {
+      for (let index = 0; index < count; index++) {
+        const reservationId = randomUUID();
+        expect(await state.reserveQuota({ username: alice, reservationId, bytes: 0, files: 1, ...farLimits })).toBe(0);
+        await state.commitQuota({ username: alice, reservationId, bytes: 1, files: 1 });
+      }
+    };
+    // The first upload asks for the lease: 65 files, itself and a block of 64.
+    await uploads(1);
+    expect(of(/extendLease/)).toBe(1);
+    // Half a block on, the lease is extended while the uploads go on drawing from what is left.
+    await uploads(40);
+    expect(of(/extendLease/)).toBe(2);
+    expect(await state.quotaUsage(alice)).toEqual({ bytes: 41, files: 41 });
+  });
+
   it('never lets two instances with leases pass a file limit together, and grants all of it once the leases end', async () => {
     const connectionString = await postgres.createDatabase();
     // A heartbeat every second ends idle leases. (A lease much shorter would let a loaded machine miss heartbeats: the
