@@ -18,6 +18,7 @@ export type {
   UserStoreV1,
   StoredUser,
   NewStoredUser,
+  UserChanges,
 } from './authenticator/v1/authenticator-v1.ts';
 export { UserStoreError, type UserStoreErrorReason } from './authenticator/v1/user-store-error.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
@@ -47,7 +48,13 @@ export type {
 
 export { rootDirectorySegments } from './storage/v1/root-directory.ts';
 export { checksumAlgorithms, createChecksumDigest, isChecksumAlgorithm, type ChecksumDigest } from './storage/v1/checksum-digest.ts';
-export { parseUserProfile, userPermissionKeys, type UserProfile } from './authenticator/v1/user-profile.ts';
+export {
+  parseUserChanges,
+  parseUserProfile,
+  userChangeKeys,
+  userPermissionKeys,
+  type UserProfile,
+} from './authenticator/v1/user-profile.ts';
 
 import type { AuthenticatorV1 } from './authenticator/v1/authenticator-v1.ts';
 import type { StorageConnectorV1, StorageSessionV1 } from './storage/v1/storage-connector-v1.ts';

@@ -112,6 +112,11 @@ export interface StoredUser {
   readonly enabled: boolean;
   readonly homeDirectory?: string;
   readonly rootDirectory?: string;
+  /** The flags the store sets for the user; a flag left out follows the server's `userDefaults`, then its default. */
+  readonly permissions?: UserPermissions;
+  readonly directoryPermissions?: Readonly<Record<string, UserPermissions>>;
+  readonly quota?: UserQuota;
+  readonly bandwidth?: UserBandwidth;
   /**
    * False for a user the store shows but cannot change (the `local` authenticator's users written inline in the
    * server config rather than in its users file). Default true.
@@ -127,6 +132,20 @@ export interface NewStoredUser extends Omit<AuthenticatedUser, 'username'> {
   readonly password: string;
   /** Default true. */
   readonly enabled?: boolean;
+}
+
+/**
+ * A change of a user's profile (`UserStoreV1.updateUser`). Each key given replaces that fact whole (a `quota` of
+ * `{ maxBytes: 5 }` also removes a `maxFiles` set before); null removes it, so the server's defaults apply; a key left
+ * out keeps what the user has. Checked with `parseUserChanges` (user-profile.ts).
+ */
+export interface UserChanges {
+  readonly homeDirectory?: string | null;
+  readonly rootDirectory?: string | null;
+  readonly permissions?: UserPermissions | null;
+  readonly directoryPermissions?: Readonly<Record<string, UserPermissions>> | null;
+  readonly quota?: UserQuota | null;
+  readonly bandwidth?: UserBandwidth | null;
 }
 
 /**
@@ -161,6 +180,14 @@ export interface UserStoreV1 {
    * Setting the state a user already has is not an error. Throws "no-such-user" or "read-only-user".
    */
   setEnabled(username: string, enabled: boolean): Promise<void>;
+  /**
+   * Optional (a store without it keeps profiles as they were added; the admin API then answers 501 to a profile
+   * change): the admin API's `PATCH /api/users/{name}` with any of `UserChanges`. The store checks `changes` with
+   * `parseUserChanges` before anything is written, so a refused change leaves the user as it was; it applies at the
+   * user's next login, while sessions already open keep the profile they logged in with. Throws "invalid-user" naming
+   * the field (an unknown key, a bad value), "no-such-user" or "read-only-user".
+   */
+  updateUser?(username: string, changes: UserChanges): Promise<void>;
   /** Removes a user. Throws "no-such-user" or "read-only-user". */
   deleteUser(username: string): Promise<void>;
 }

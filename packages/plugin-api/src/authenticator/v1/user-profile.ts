@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '../../errors/plugin-errors.ts';
-import type { AuthenticatedUser, UserPermissions } from './authenticator-v1.ts';
+import type { AuthenticatedUser, UserChanges, UserPermissions } from './authenticator-v1.ts';
+import { UserStoreError } from './user-store-error.ts';
 
 /** Everything an accepted login may carry besides the user name. */
 export type UserProfile = Omit<AuthenticatedUser, 'username'>;
@@ -70,6 +71,44 @@ export function parseUserProfile(value: unknown, path: string, options: { readon
     }
   }
   return Object.freeze(profile);
+}
+
+/** The keys of `UserChanges`. */
+export const userChangeKeys: readonly (keyof UserChanges)[] = Object.freeze([
+  'homeDirectory',
+  'rootDirectory',
+  'permissions',
+  'directoryPermissions',
+  'quota',
+  'bandwidth',
+]);
+
+/**
+ * Checks a change of a user's profile (`UserStoreV1.updateUser`) from outside (an admin API body) and returns it as
+ * `UserChanges`: null values stay null (remove the fact), the others pass the checks of `parseUserProfile`. Throws
+ * `UserStoreError` with reason "invalid-user" naming the field (`quota.maxBytes: must be a whole number, 0 or
+ * more`), for an unknown key too.
+ */
+export function parseUserChanges(value: unknown): UserChanges {
+  if (!isRecord(value)) throw new UserStoreError('invalid-user', 'changes: must be an object');
+  const changes: Record<string, unknown> = {};
+  const facts: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined) continue;
+    if (!(userChangeKeys as readonly string[]).includes(key)) {
+      throw new UserStoreError('invalid-user', `${key}: unknown key (known: ${userChangeKeys.join(', ')})`);
+    }
+    if (item === null) changes[key] = null;
+    else facts[key] = item;
+  }
+  let profile: UserProfile;
+  try {
+    profile = parseUserProfile(facts, 'changes');
+  } catch (error) {
+    const message = error instanceof Error ? error.message.replace(/^changes\./, '') : String(error);
+    throw new UserStoreError('invalid-user', message, { cause: error });
+  }
+  return Object.freeze({ ...changes, ...profile }) as UserChanges;
 }
 
 function parsePermissions(value: unknown, path: string): UserPermissions {
