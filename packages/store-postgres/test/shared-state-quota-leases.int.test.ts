@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { SharedStateV1 } from '@ftp/plugin-api';
 import { eventually } from '@ftp/test-utils';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createPostgresSharedState } from '../src/index.ts';
+import { createPostgresPool, createPostgresSharedState } from '../src/index.ts';
 import { countingPool, losingAnswersPool } from './shared-state-pools.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
 
@@ -131,5 +131,43 @@ describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefi
     await peer.commitQuota({ username: bob, reservationId, bytes: 8, files: 1 });
     expect(await peer.quotaUsage(bob)).toEqual({ bytes: 108, files: 2 });
     expect(await state.quotaUsage(bob)).toEqual({ bytes: 108, files: 2 });
+  });
+
+  it('settles a lease while an extension holds the quota row, without a deadlock', async () => {
+    const connectionString = await postgres.createDatabase();
+    const { pool, of } = countingPool(connectionString);
+    const state = await open({ pool });
+    const alice = `alice-${randomUUID()}`;
+    await state.setQuotaUsage(alice, { bytes: 0, files: 0 });
+    const reservationId = randomUUID();
+    expect(await state.reserveQuota({ username: alice, reservationId, bytes: 0, files: 1, ...farLimits })).toBe(0);
+
+    // Another transaction does what an extension of the lease does: the user's row first, then the lease's.
+    const other = createPostgresPool({ connectionString });
+    onTestFinished(() => other.end());
+    const extension = await other.connect();
+    onTestFinished(() => extension.release(true));
+    await extension.query('BEGIN');
+    await extension.query('SELECT 1 FROM ftp.quota_usage WHERE username = $1 FOR UPDATE', [alice]);
+    // The upload ends: its settlement goes out and waits for the user's row.
+    await state.commitQuota({ username: alice, reservationId, bytes: 10, files: 1 });
+    await eventually(
+      async () =>
+        (
+          await postgres.query(
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`,
+            [],
+            connectionString,
+          )
+        ).rows[0].n === 1,
+      'the settlement to wait for the lock',
+    );
+    // Holding the user's row, the lease's is free to take: the settlement did not lock it first.
+    await extension.query(`SELECT 1 FROM ftp.quota_reservations WHERE username = $1 AND NOT committed FOR UPDATE`, [alice]);
+    await extension.query('COMMIT');
+
+    expect(await state.quotaUsage(alice)).toEqual({ bytes: 10, files: 1 });
+    // Applied the first time, not retried after PostgreSQL broke a deadlock by aborting it.
+    expect(of(/settleLease/)).toBe(1);
   });
 });
