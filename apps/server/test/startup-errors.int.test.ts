@@ -109,7 +109,7 @@ describe('startup errors a user can act on', () => {
     const result = await runApp({ ...base, storageConnector: 'ftp-storage-not-installed' });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /^ftp-server: configuration error: storageConnector: "ftp-storage-not-installed" is neither a built-in \(fs, s3\) nor a package installed in /m,
+      /^ftp-server: configuration error: storageConnector: "ftp-storage-not-installed" is neither a built-in \(fs, s3, mounts\) nor a package installed in /m,
     );
     expect(result.messages).not.toContain('listening');
   });
