@@ -108,6 +108,58 @@ describe('the local users file as a user store', () => {
     expect(await readdir(directory)).toEqual(['users.json']);
   });
 
+  it("changes a user's profile, which a running authenticator returns at the next login; null removes a fact", async () => {
+    const authenticator = createLocalAuthenticator({ usersFile });
+    const context = createTestPluginContext();
+    await store().updateUser?.('carol', {
+      permissions: { upload: false },
+      quota: { maxBytes: 1000, maxFiles: 3 },
+      bandwidth: { downloadBytesPerSecond: 4096 },
+      homeDirectory: null,
+    });
+    const result = await authenticator.authenticate({ username: 'carol', password: 'carol-password' }, context);
+    expect(result).toMatchObject({ outcome: 'accepted' });
+    const user = (result as unknown as { user: Record<string, unknown> }).user;
+    expect(user).toMatchObject({ permissions: { upload: false }, quota: { maxBytes: 1000, maxFiles: 3 } });
+    expect(user.homeDirectory).toBeUndefined();
+    expect(await store().getUser('carol')).toEqual({
+      username: 'carol',
+      enabled: true,
+      permissions: { upload: false },
+      quota: { maxBytes: 1000, maxFiles: 3 },
+      bandwidth: { downloadBytesPerSecond: 4096 },
+    });
+
+    await store().updateUser?.('carol', { quota: null, bandwidth: { uploadBytesPerSecond: 10 } });
+    const entry = JSON.parse(await readFile(usersFile, 'utf8')).users[0];
+    expect(entry.quota).toBeUndefined();
+    expect(entry.bandwidth).toEqual({ uploadBytesPerSecond: 10 });
+    expect(entry.permissions).toEqual({ upload: false });
+    expect(await outcome(authenticator, 'carol', 'carol-password')).toBe('accepted');
+  });
+
+  it('refuses a bad change naming the field, an unknown user and an inline user, leaving the file as it was', async () => {
+    const before = await readFile(usersFile, 'utf8');
+    const bad = await store()
+      .updateUser?.('carol', { quota: { maxBytes: -5 } })
+      .catch((thrown: unknown) => thrown);
+    expect((bad as UserStoreError).reason).toBe('invalid-user');
+    expect((bad as Error).message).toContain('quota.maxBytes');
+    const unknownKey = await store()
+      .updateUser?.('carol', { password: 'x' } as never)
+      .catch((thrown: unknown) => thrown);
+    expect((unknownKey as Error).message).toContain('password: unknown key');
+    expect(await reasonOf(store().updateUser?.('nobody', { quota: null }) ?? Promise.resolve())).toBe('no-such-user');
+    const inline = createLocalUserStore({
+      usersFile,
+      hashOptions,
+      inlineUsers: parseLocalUsers([{ username: 'alice', passwordHash: JSON.parse(before).users[0].passwordHash }], 'users'),
+    });
+    expect(await reasonOf(inline.updateUser?.('alice', { quota: null }) ?? Promise.resolve())).toBe('read-only-user');
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
   it('loses none of many concurrent adds, and a reader never sees a partly written file', async () => {
     const names = Array.from({ length: 16 }, (_, index) => `user${index}`);
     let writing = true;
@@ -121,7 +173,10 @@ describe('the local users file as a user store', () => {
     })();
     try {
       // Separate store objects, as separate `ftp-server users` processes would be: only the file lock orders them.
-      await Promise.all(names.map((username) => store().addUser({ username, password: `${username}-password` })));
+      await Promise.all([
+        ...names.map((username) => store().addUser({ username, password: `${username}-password` })),
+        store().updateUser?.('carol', { quota: { maxBytes: 7 } }),
+      ]);
     } finally {
       writing = false;
       await reader;
@@ -129,6 +184,7 @@ describe('the local users file as a user store', () => {
     expect(reads).toBeGreaterThan(0);
     const listed = (await store().listUsers()).map((user) => user.username);
     expect(listed).toEqual(['carol', ...names].sort());
+    expect((await store().getUser('carol'))?.quota).toEqual({ maxBytes: 7 });
     expect(await readdir(directory)).toEqual(['users.json']);
   });
 

@@ -2,7 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { FtpError, UserStoreError, type NewStoredUser, type StoredUser, type UserStoreV1 } from '@ftp/plugin-api';
+import {
+  FtpError,
+  type NewStoredUser,
+  parseUserChanges,
+  type StoredUser,
+  type UserChanges,
+  UserStoreError,
+  type UserStoreV1,
+} from '@ftp/plugin-api';
 import { hashPassword, type PasswordHashOptions } from '@ftp/plugin-api/password';
 import { parseUsersFile, type LocalUser } from './local-users.ts';
 
@@ -34,6 +42,8 @@ interface UsersDocument {
  * The rename is atomic (POSIX rename(2)): a reader sees the old file or the new one, never a part, and the rename
  * also releases the lock. The new file keeps the old one's mode (and owner, when run as root). A running server
  * reads the new file at its next login: the rename gives it a new inode, which the authenticator's reload notices.
+ * A profile change (`updateUser`) thus applies at the user's next login; the `local` authenticator does not
+ * re-validate sessions, so a session already open keeps the permissions, quota and bandwidth it logged in with.
  *
  * A lock left by a writer that died stays until removed by hand; a change then fails after `lockTimeoutMs` with a
  * message naming the lock file, rather than risk two writers.
@@ -155,6 +165,22 @@ export function createLocalUserStore(options: LocalUserStoreOptions): UserStoreV
       });
     },
 
+    async updateUser(username: string, changes: UserChanges): Promise<void> {
+      const checked = parseUserChanges(changes);
+      await update((entries) => {
+        const index = indexOf(entries, username);
+        return entries.map((entry, at) => {
+          if (at !== index) return entry;
+          const changed: FileEntry = { ...entry };
+          for (const [key, value] of Object.entries(checked)) {
+            if (value === null) delete changed[key];
+            else changed[key] = value;
+          }
+          return changed;
+        });
+      });
+    },
+
     async deleteUser(username: string): Promise<void> {
       await update((entries) => {
         const index = indexOf(entries, username);
@@ -233,6 +259,10 @@ function storedUser(user: LocalUser, writable: boolean): StoredUser {
     enabled: user.enabled,
     ...(user.profile.homeDirectory === undefined ? {} : { homeDirectory: user.profile.homeDirectory }),
     ...(user.profile.rootDirectory === undefined ? {} : { rootDirectory: user.profile.rootDirectory }),
+    ...(user.profile.permissions === undefined ? {} : { permissions: user.profile.permissions }),
+    ...(user.profile.directoryPermissions === undefined ? {} : { directoryPermissions: user.profile.directoryPermissions }),
+    ...(user.profile.quota === undefined ? {} : { quota: user.profile.quota }),
+    ...(user.profile.bandwidth === undefined ? {} : { bandwidth: user.profile.bandwidth }),
     ...(writable ? {} : { writable: false }),
   };
 }
