@@ -2,9 +2,14 @@ import {
   FtpError,
   InvalidOptionError,
   type NewStoredUser,
+  parseUserChanges,
   parseUserProfile,
   type StoredUser,
+  type UserBandwidth,
+  type UserChanges,
+  type UserPermissions,
   type UserProfile,
+  type UserQuota,
   UserStoreError,
   type UserStoreErrorReason,
   type UserStoreV1,
@@ -13,8 +18,10 @@ import { hashPassword, type PasswordHashOptions } from '@ftp/plugin-api/password
 import { parseStoredPasswordHash } from './password-verification.ts';
 import type { Queryable } from './postgres-pool.ts';
 import { sqlNames } from './sql-names.ts';
+import { profileColumns, profileFromRow } from './user-row.ts';
 
-// What a `ftp-server users` command needs, over a pool (or any connection): add, change the password, disable, list.
+// What a `ftp-server users` command needs, over a pool (or any connection): add, change the password or the profile,
+// disable, list.
 // Each is one statement; the schema must exist (`migrate`, or an authenticator that started once).
 
 /** An `InvalidOptionError` that also says which user-store refusal it is, for `createPostgresUserStore`. */
@@ -57,6 +64,11 @@ export interface UserSummary {
   readonly passwordAlgorithm: 'scrypt' | 'bcrypt' | 'argon2id' | 'unknown';
   readonly homeDirectory: string | null;
   readonly rootDirectory: string | null;
+  /** The flags set for the user (empty: the server's defaults apply). */
+  readonly permissions: UserPermissions;
+  readonly directoryPermissions: Readonly<Record<string, UserPermissions>>;
+  readonly quota: UserQuota | null;
+  readonly bandwidth: UserBandwidth | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -161,6 +173,46 @@ export async function deleteUser(database: Queryable, username: string, options:
   expectOneRow(result.rowCount, username);
 }
 
+/**
+ * Changes a user's profile (`UserChanges`: each key given replaces that fact, null removes it) in one statement. It
+ * applies at the user's next login on every instance; open sessions keep the profile they logged in with (their
+ * re-validation checks only the password, the enabled flag and the expiry). Throws `UserStoreError` "invalid-user"
+ * naming the field, and `InvalidOptionError` when there is no such user.
+ */
+export async function updateUser(
+  database: Queryable,
+  username: string,
+  changes: UserChanges,
+  options: UserAdminOptions = {},
+): Promise<void> {
+  const names = sqlNames(options.schema);
+  const checked = parseUserChanges(changes);
+  const values: unknown[] = [username];
+  const assignments: string[] = [];
+  const set = (column: string, value: unknown) => {
+    values.push(value);
+    assignments.push(`${column} = $${values.length}`);
+  };
+  if (checked.homeDirectory !== undefined) set('home_directory', checked.homeDirectory);
+  if (checked.rootDirectory !== undefined) set('root_directory', checked.rootDirectory);
+  // The permission columns are NOT NULL: removing the flags stores an empty object, which sets none.
+  if (checked.permissions !== undefined) set('permissions', JSON.stringify(checked.permissions ?? {}));
+  if (checked.directoryPermissions !== undefined) set('directory_permissions', JSON.stringify(checked.directoryPermissions ?? {}));
+  if (checked.quota !== undefined) {
+    set('quota_max_bytes', checked.quota?.maxBytes ?? null);
+    set('quota_max_files', checked.quota?.maxFiles ?? null);
+  }
+  if (checked.bandwidth !== undefined) {
+    set('upload_bytes_per_second', checked.bandwidth?.uploadBytesPerSecond ?? null);
+    set('download_bytes_per_second', checked.bandwidth?.downloadBytesPerSecond ?? null);
+  }
+  const result = await database.query(
+    `UPDATE ${names.users} SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE username = $1`,
+    values,
+  );
+  expectOneRow(result.rowCount, username);
+}
+
 /** Every user, by name; without password hashes. With `username`, that user only (an empty array when none). */
 export async function listUsers(
   database: Queryable,
@@ -169,7 +221,7 @@ export async function listUsers(
   const names = sqlNames(options.schema);
   const only = options.username === undefined ? '' : 'WHERE username = $1';
   const result = await database.query(
-    `SELECT username, enabled, expires_at, home_directory, root_directory, created_at, updated_at,
+    `SELECT username, enabled, expires_at, ${profileColumns}, created_at, updated_at,
        CASE WHEN password_hash LIKE '$scrypt$%' THEN 'scrypt'
             WHEN password_hash ~ '^\\$2[aby]\\$' THEN 'bcrypt'
             WHEN password_hash LIKE '$argon2id$%' THEN 'argon2id'
@@ -177,16 +229,23 @@ export async function listUsers(
      FROM ${names.users} ${only} ORDER BY username COLLATE "C"`,
     options.username === undefined ? [] : [options.username],
   );
-  return result.rows.map((row) => ({
-    username: row.username,
-    enabled: row.enabled,
-    expiresAt: row.expires_at,
-    passwordAlgorithm: row.password_algorithm,
-    homeDirectory: row.home_directory,
-    rootDirectory: row.root_directory,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  }));
+  return result.rows.map((row) => {
+    const profile = profileFromRow(row, row.username);
+    return {
+      username: row.username,
+      enabled: row.enabled,
+      expiresAt: row.expires_at,
+      passwordAlgorithm: row.password_algorithm,
+      homeDirectory: row.home_directory,
+      rootDirectory: row.root_directory,
+      permissions: profile.permissions ?? {},
+      directoryPermissions: profile.directoryPermissions ?? {},
+      quota: profile.quota ?? null,
+      bandwidth: profile.bandwidth ?? null,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  });
 }
 
 async function hashNewPassword(password: unknown, options: UserAdminOptions): Promise<string> {
@@ -219,6 +278,10 @@ export function createPostgresUserStore(database: Queryable, options: UserAdminO
     enabled: user.enabled,
     ...(user.homeDirectory === null ? {} : { homeDirectory: user.homeDirectory }),
     ...(user.rootDirectory === null ? {} : { rootDirectory: user.rootDirectory }),
+    ...(Object.keys(user.permissions).length === 0 ? {} : { permissions: user.permissions }),
+    ...(Object.keys(user.directoryPermissions).length === 0 ? {} : { directoryPermissions: user.directoryPermissions }),
+    ...(user.quota === null ? {} : { quota: user.quota }),
+    ...(user.bandwidth === null ? {} : { bandwidth: user.bandwidth }),
   });
   return Object.freeze({
     listUsers: () => asStoreCall(async () => (await listUsers(database, options)).map(summaryToStored)),
@@ -231,6 +294,7 @@ export function createPostgresUserStore(database: Queryable, options: UserAdminO
     setPassword: (username: string, password: string) => asStoreCall(() => setPassword(database, username, password, options)),
     setEnabled: (username: string, enabled: boolean) =>
       asStoreCall(() => (enabled ? enableUser : disableUser)(database, username, options)),
+    updateUser: (username: string, changes: UserChanges) => asStoreCall(() => updateUser(database, username, changes, options)),
     deleteUser: (username: string) => asStoreCall(() => deleteUser(database, username, options)),
   });
 }
@@ -239,6 +303,7 @@ async function asStoreCall<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
+    if (UserStoreError.isInstance(error)) throw error;
     if (error instanceof UserRefusal) throw new UserStoreError(error.reason, error.message, { cause: error });
     if (FtpError.isInstance(error) && error.code === 'FTP_ERR_INVALID_OPTION') {
       throw new UserStoreError('invalid-user', error.message, { cause: error });

@@ -22,7 +22,8 @@ export interface LoginRow extends UserProfileColumns {
   readonly expired: boolean;
 }
 
-const profileColumns =
+/** The profile's columns, in the order of `UserProfileColumns`. */
+export const profileColumns =
   'home_directory, root_directory, permissions, directory_permissions, quota_max_bytes, quota_max_files, ' +
   'upload_bytes_per_second, download_bytes_per_second, max_sessions, attributes';
 

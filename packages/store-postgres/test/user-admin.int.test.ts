@@ -140,6 +140,58 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
     expect(await users.getUser('grace')).toBeUndefined();
   });
 
+  it("changes a user's permissions, quota and bandwidth through the user store, seen by the next login; null removes", async () => {
+    const users = authenticator.users!;
+    await users.addUser({ username: 'judy', password: 'judy pw', quota: { maxFiles: 9 }, permissions: { delete: false } });
+    await users.updateUser!('judy', {
+      permissions: { upload: false },
+      quota: { maxBytes: 6_000_000_000 },
+      bandwidth: { uploadBytesPerSecond: 2048, downloadBytesPerSecond: 4096 },
+      homeDirectory: '/j',
+    });
+    const accepted = await login('judy', 'judy pw');
+    expect(accepted).toMatchObject({
+      outcome: 'accepted',
+      user: {
+        homeDirectory: '/j',
+        permissions: { upload: false },
+        quota: { maxBytes: 6_000_000_000 },
+        bandwidth: { uploadBytesPerSecond: 2048, downloadBytesPerSecond: 4096 },
+      },
+    });
+    expect((accepted as unknown as { user: { quota: object } }).user.quota).toEqual({ maxBytes: 6_000_000_000 });
+    expect(await users.getUser('judy')).toEqual({
+      username: 'judy',
+      enabled: true,
+      homeDirectory: '/j',
+      permissions: { upload: false },
+      quota: { maxBytes: 6_000_000_000 },
+      bandwidth: { uploadBytesPerSecond: 2048, downloadBytesPerSecond: 4096 },
+    });
+    await users.updateUser!('judy', { quota: null, bandwidth: null, permissions: null, homeDirectory: null });
+    expect(await users.getUser('judy')).toEqual({ username: 'judy', enabled: true });
+    const user = (await login('judy', 'judy pw')) as unknown as { user: Record<string, unknown> };
+    expect(user.user.quota).toBeUndefined();
+    expect(user.user.permissions).toEqual({});
+  });
+
+  it('refuses a bad profile change naming the field, and an unknown user, changing nothing', async () => {
+    const users = authenticator.users!;
+    await users.addUser({ username: 'ken', password: 'ken pw', quota: { maxBytes: 5 } });
+    const refusal = (work: Promise<unknown>) =>
+      work.then(
+        () => 'resolved',
+        (error: unknown) => (UserStoreError.isInstance(error) ? `${error.reason}: ${error.message}` : String(error)),
+      );
+    expect(await refusal(users.updateUser!('ken', { quota: { maxBytes: -1 } }))).toMatch(/^invalid-user: quota\.maxBytes/);
+    expect(await refusal(users.updateUser!('ken', { bandwidth: { uploadBytesPerSecond: 0 } }))).toMatch(
+      /^invalid-user: bandwidth\.uploadBytesPerSecond/,
+    );
+    expect(await refusal(users.updateUser!('ken', { maxSessions: 1 } as never))).toMatch(/^invalid-user: maxSessions: unknown key/);
+    expect(await refusal(users.updateUser!('nobody-here', { quota: null }))).toMatch(/^no-such-user/);
+    expect((await users.getUser('ken'))?.quota).toEqual({ maxBytes: 5 });
+  });
+
   it('refuses through the user store with the reason, and names an unreachable database as unavailable', async () => {
     const users = createPostgresUserStore(pool, { hashOptions });
     const reason = (work: Promise<unknown>) =>
