@@ -200,8 +200,12 @@ export const openApiDocument = {
         },
       },
       patch: {
-        summary: "Change a user's password or enabled flag; disabling ends the user's sessions (421)",
-        description: 'A new password applies at the next login; sessions already open go on.',
+        summary:
+          "Change a user's password, enabled flag, permissions, quota, bandwidth or directories; disabling ends the user's sessions (421)",
+        description:
+          'Each profile field given replaces that fact whole; null removes it (the server defaults apply). Every field is ' +
+          'checked before anything is written. A change applies at the next login; sessions already open keep what they ' +
+          'logged in with. The audit log names the changed fields, never their values nor the password.',
         operationId: 'changeUser',
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UserChange' } } } },
         responses: {
@@ -211,7 +215,10 @@ export const openApiDocument = {
           '404': { $ref: '#/components/responses/NotFound' },
           '409': { description: 'The user cannot be changed here (written in the server config)', content: json('Error') },
           '415': { description: 'The body is not application/json', content: json('Error') },
-          '501': { $ref: '#/components/responses/NoUserStore' },
+          '501': {
+            description: 'The authenticator keeps no users this server can change, or its store cannot change profiles',
+            content: json('Error'),
+          },
           '503': { $ref: '#/components/responses/Unavailable' },
         },
       },
@@ -308,8 +315,42 @@ export const openApiDocument = {
         writable: { type: 'boolean', description: 'false for a user written in the server config, which the API cannot change' },
         homeDirectory: { type: ['string', 'null'] },
         rootDirectory: { type: ['string', 'null'] },
+        permissions: { $ref: '#/components/schemas/Permissions' },
+        directoryPermissions: { $ref: '#/components/schemas/DirectoryPermissions' },
+        quota: { oneOf: [{ $ref: '#/components/schemas/QuotaLimits' }, { type: 'null' }], description: 'null: no limit' },
+        bandwidth: { oneOf: [{ $ref: '#/components/schemas/Bandwidth' }, { type: 'null' }], description: 'null: no limit' },
       }),
-      UserList: object({ users: { type: 'array', items: { $ref: '#/components/schemas/User' } } }),
+      UserList: object({
+        users: { type: 'array', items: { $ref: '#/components/schemas/User' } },
+        profileChanges: {
+          type: 'boolean',
+          description: 'Whether PATCH /api/users/{username} can change permissions, quota, bandwidth and directories here',
+        },
+      }),
+      Permissions: {
+        ...object(
+          {
+            list: { type: 'boolean' },
+            download: { type: 'boolean' },
+            upload: { type: 'boolean' },
+            overwrite: { type: 'boolean' },
+            delete: { type: 'boolean' },
+            rename: { type: 'boolean' },
+            makeDirectory: { type: 'boolean' },
+            setModifiedTime: { type: 'boolean' },
+            chmod: { type: 'boolean' },
+          },
+          [],
+        ),
+        description: "The flags set for the user; a flag left out follows the server's userDefaults, then true (chmod: false)",
+      },
+      DirectoryPermissions: {
+        type: 'object',
+        description: 'Permission overrides keyed by absolute directory path; the longest matching path wins',
+        additionalProperties: { $ref: '#/components/schemas/Permissions' },
+      },
+      QuotaLimits: object({ maxBytes: count(), maxFiles: count() }, []),
+      Bandwidth: object({ uploadBytesPerSecond: rate(), downloadBytesPerSecond: rate() }, []),
       NewUser: {
         type: 'object',
         required: ['username', 'password'],
@@ -327,7 +368,19 @@ export const openApiDocument = {
         },
         additionalProperties: false,
       },
-      UserChange: object({ password: { type: 'string', minLength: 1, maxLength: 1024 }, enabled: { type: 'boolean' } }, []),
+      UserChange: object(
+        {
+          password: { type: 'string', minLength: 1, maxLength: 1024 },
+          enabled: { type: 'boolean' },
+          homeDirectory: { type: ['string', 'null'], pattern: '^/' },
+          rootDirectory: { type: ['string', 'null'], pattern: '^/' },
+          permissions: { oneOf: [{ $ref: '#/components/schemas/Permissions' }, { type: 'null' }] },
+          directoryPermissions: { oneOf: [{ $ref: '#/components/schemas/DirectoryPermissions' }, { type: 'null' }] },
+          quota: { oneOf: [{ $ref: '#/components/schemas/QuotaLimits' }, { type: 'null' }] },
+          bandwidth: { oneOf: [{ $ref: '#/components/schemas/Bandwidth' }, { type: 'null' }] },
+        },
+        [],
+      ),
       Defender: object({
         enabled: { type: 'boolean' },
         bans: {
@@ -400,6 +453,10 @@ function json(schema: string) {
 
 function count() {
   return { type: 'integer', minimum: 0 } as const;
+}
+
+function rate() {
+  return { type: 'integer', minimum: 1, description: 'Bytes per second' } as const;
 }
 
 /** An object schema that allows no other property; every property is required unless `required` names fewer. */

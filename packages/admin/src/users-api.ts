@@ -1,5 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { FtpError, parseUserProfile, UserStoreError, type StoredUser, type UserStoreV1 } from '@ftp/plugin-api';
+import {
+  FtpError,
+  parseUserChanges,
+  parseUserProfile,
+  type StoredUser,
+  userChangeKeys,
+  UserStoreError,
+  type UserStoreV1,
+} from '@ftp/plugin-api';
 import type { FtpServer } from '@ftp/server';
 import { ApiError, readJsonObject, sendEmpty, sendJson, stringField } from './http-io.ts';
 
@@ -24,12 +32,16 @@ const newUserKeys = new Set([
   'maxSessions',
 ]);
 
-/** The fields a change may carry: the user store changes a password and the enabled flag of an existing user. */
-const changeKeys = new Set(['password', 'enabled']);
+/**
+ * The fields a change may carry: a password and the enabled flag, and the profile facts of `UserChanges` when the
+ * store has `updateUser`.
+ */
+const changeKeys = new Set<string>(['password', 'enabled', ...userChangeKeys]);
 
 /**
- * `/api/users` and `/api/users/{name}`: list, add, show, change (password, enabled), delete, over the authenticator's
- * user store. A disabled or deleted user's open sessions end at once (421); other changes apply at the next login.
+ * `/api/users` and `/api/users/{name}`: list, add, show, change (password, enabled, permissions, quota, bandwidth,
+ * directories), delete, over the authenticator's user store. A disabled or deleted user's open sessions end at once
+ * (421); other changes apply at the next login, while open sessions keep what they logged in with.
  */
 export async function handleUsers(request: IncomingMessage, response: ServerResponse, path: string, context: UsersContext): Promise<void> {
   const store = context.users;
@@ -44,7 +56,10 @@ export async function handleUsers(request: IncomingMessage, response: ServerResp
   const method = request.method ?? 'GET';
   try {
     if (path === '/api/users') {
-      if (method === 'GET') return sendJson(response, 200, { users: (await store.listUsers()).map(userView) });
+      if (method === 'GET') {
+        const users = (await store.listUsers()).map(userView);
+        return sendJson(response, 200, { users, profileChanges: store.updateUser !== undefined });
+      }
       if (method === 'POST') return await addUser(request, response, store, context);
       throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on the user list`);
     }
@@ -90,7 +105,19 @@ async function changeUser(
   refuseUnknown(body, changeKeys);
   const password = body.password === undefined ? undefined : stringField(body, 'password', 1024, 1);
   const enabled = optionalBoolean(body, 'enabled');
+  // Every field is checked before anything is written, so a refused request changes nothing.
+  const { password: _password, enabled: _enabled, ...profileFields } = body;
+  const changes = parseUserChanges(profileFields);
+  const changed = Object.keys(changes).sort();
+  if (changed.length > 0 && store.updateUser === undefined) {
+    throw new ApiError(501, 'not_supported', `this user store cannot change ${changed.join(', ')}: only the password and the enabled flag`);
+  }
   await existing(store, username);
+  if (changed.length > 0) {
+    await store.updateUser?.(username, changes);
+    // The names of the changed facts only; the values are in the users file or table.
+    context.audit('user.update', { username, fields: changed });
+  }
   if (password !== undefined) {
     await store.setPassword(username, password);
     context.audit('user.password', { username });
@@ -131,6 +158,10 @@ function userView(user: StoredUser) {
     writable: user.writable ?? true,
     homeDirectory: user.homeDirectory ?? null,
     rootDirectory: user.rootDirectory ?? null,
+    permissions: { ...user.permissions },
+    directoryPermissions: { ...user.directoryPermissions },
+    quota: user.quota === undefined ? null : { ...user.quota },
+    bandwidth: user.bandwidth === undefined ? null : { ...user.bandwidth },
   };
 }
 

@@ -1,7 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { Client } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import type { UserStoreV1 } from '@ftp/plugin-api';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { createLocalAuthenticator } from '@ftp/server';
 import { createFsStorage } from '@ftp/storage-fs';
@@ -77,7 +79,20 @@ describe('users', () => {
   it('lists, adds a user who then logs in over FTP, changes the password for the next login, and deletes', async () => {
     const { api, ftpPort, usersFile, logs } = await usersFileFixture();
     expect((await api.request('GET', '/api/users')).body).toEqual({
-      users: [{ username: 'alice', enabled: true, writable: true, homeDirectory: null, rootDirectory: null }],
+      users: [
+        {
+          username: 'alice',
+          enabled: true,
+          writable: true,
+          homeDirectory: null,
+          rootDirectory: null,
+          permissions: {},
+          directoryPermissions: {},
+          quota: null,
+          bandwidth: null,
+        },
+      ],
+      profileChanges: true,
     });
 
     const added = await api.request('POST', '/api/users', {
@@ -126,11 +141,94 @@ describe('users', () => {
     const badQuota = await api.request('POST', '/api/users', { body: { username: 'carol', password: 'x', quota: { maxBytes: -1 } } });
     expect(badQuota.status).toBe(400);
     expect((badQuota.body as { message: string }).message).toContain('quota.maxBytes');
-    const unknown = await api.request('PATCH', '/api/users/alice', { body: { quota: { maxBytes: 5 } } });
+    const unknown = await api.request('PATCH', '/api/users/alice', { body: { maxSessions: 5 } });
     expect(unknown.status).toBe(400);
-    expect((unknown.body as { message: string }).message).toContain('"quota"');
+    expect((unknown.body as { message: string }).message).toContain('"maxSessions"');
     expect((await api.request('PATCH', '/api/users/nobody', { body: { enabled: false } })).status).toBe(404);
     expect((await api.request('DELETE', '/api/users/nobody')).status).toBe(404);
+  });
+
+  it("changes a user's quota, permissions and bandwidth: the next login gets 552 over the quota and 550 without upload, an open session keeps its own", async () => {
+    const { api, ftpPort, usersFile, logs } = await usersFileFixture();
+    const before = await ftpClient(ftpPort, 'alice', 'alice pw');
+    const quota = await api.request('PATCH', '/api/users/alice', {
+      body: { quota: { maxBytes: 10 }, bandwidth: { downloadBytesPerSecond: 1_000_000 } },
+    });
+    expect(quota.status).toBe(200);
+    expect(quota.body).toMatchObject({ quota: { maxBytes: 10 }, bandwidth: { downloadBytesPerSecond: 1_000_000 }, permissions: {} });
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).toMatchObject({ quota: { maxBytes: 10 } });
+    const { client } = await ftpClient(ftpPort, 'alice', 'alice pw');
+    await expect(client.uploadFrom(Readable.from([Buffer.alloc(100)]), '/big.bin')).rejects.toThrow(/552/);
+    await client.uploadFrom(Readable.from([Buffer.from('small')]), '/small.bin');
+
+    const permissions = await api.request('PATCH', '/api/users/alice', { body: { permissions: { upload: false }, quota: null } });
+    expect(permissions.status).toBe(200);
+    expect(permissions.body).toMatchObject({ permissions: { upload: false }, quota: null });
+    expect((await api.request('GET', '/api/users/alice')).body).toMatchObject({
+      permissions: { upload: false },
+      quota: null,
+      bandwidth: { downloadBytesPerSecond: 1_000_000 },
+    });
+    const after = await ftpClient(ftpPort, 'alice', 'alice pw');
+    await expect(after.client.uploadFrom(Readable.from([Buffer.from('no')]), '/new.bin')).rejects.toThrow(/550/);
+    // The session opened before both changes keeps the profile it logged in with (the local authenticator does not
+    // re-validate sessions): no quota, upload allowed.
+    await before.client.uploadFrom(Readable.from([Buffer.alloc(100)]), '/before.bin');
+
+    const updates = logs.filter((line) => line.fields.action === 'user.update').map((line) => line.fields);
+    expect(updates).toEqual([
+      expect.objectContaining({ admin: adminName, username: 'alice', fields: ['bandwidth', 'quota'] }),
+      expect.objectContaining({ admin: adminName, username: 'alice', fields: ['permissions', 'quota'] }),
+    ]);
+  });
+
+  it('refuses a bad profile change naming the field and changes nothing of the request, the password included', async () => {
+    const { api, ftpPort, usersFile, logs } = await usersFileFixture();
+    const before = await readFile(usersFile, 'utf8');
+    for (const [body, field] of [
+      [{ password: 'new pw', quota: { maxBytes: -1 } }, 'quota.maxBytes'],
+      [{ bandwidth: { uploadBytesPerSecond: 0 } }, 'bandwidth.uploadBytesPerSecond'],
+      [{ permissions: { upload: 'no' } }, 'permissions.upload'],
+      [{ permissions: { teleport: true } }, 'permissions.teleport'],
+      [{ quota: { maxSize: 1 } }, 'quota.maxSize'],
+    ] as const) {
+      const answer = await api.request('PATCH', '/api/users/alice', { body });
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect((answer.body as { message: string }).message).toContain(field);
+    }
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect(await canLogIn(ftpPort, 'alice', 'alice pw')).toBe(true);
+    expect(logs.filter((line) => line.message === 'admin action')).toEqual([]);
+    expect(JSON.stringify(logs)).not.toContain('new pw');
+  });
+
+  it('answers 501 to a profile change when the user store has no updateUser, and still changes the password', async () => {
+    const directory = await tempDirectory();
+    const usersFile = join(directory, 'users.json');
+    await writeFile(
+      usersFile,
+      JSON.stringify({ users: [{ username: 'alice', passwordHash: await hashPassword('alice pw', { logCost: 10 }) }] }),
+    );
+    const authenticator = createLocalAuthenticator({ usersFile });
+    // A store as a third party may write it: everything but the optional updateUser.
+    const full = authenticator.users!;
+    const users: UserStoreV1 = {
+      listUsers: () => full.listUsers(),
+      getUser: (username) => full.getUser(username),
+      addUser: (user) => full.addUser(user),
+      setPassword: (username, password) => full.setPassword(username, password),
+      setEnabled: (username, enabled) => full.setEnabled(username, enabled),
+      deleteUser: (username) => full.deleteUser(username),
+    };
+    const { api, ftpPort } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users });
+    await api.login();
+    expect((await api.request('GET', '/api/users')).body).toMatchObject({ profileChanges: false });
+    const refused = await api.request('PATCH', '/api/users/alice', { body: { password: 'second pw', quota: { maxBytes: 1 } } });
+    expect(refused.status).toBe(501);
+    expect((refused.body as { message: string }).message).toContain('quota');
+    expect(await canLogIn(ftpPort, 'alice', 'alice pw')).toBe(true);
+    expect((await api.request('PATCH', '/api/users/alice', { body: { password: 'second pw' } })).status).toBe(200);
+    expect(await canLogIn(ftpPort, 'alice', 'second pw')).toBe(true);
   });
 
   it('answers 501 when the authenticator keeps no users', async () => {
@@ -159,6 +257,27 @@ describe.skipIf(postgresBin === undefined)(`users in PostgreSQL${postgresBin ===
     expect((await api.request('PATCH', '/api/users/pat', { body: { enabled: false } })).status).toBe(200);
     expect(await canLogIn(ftpPort, 'pat', 'pat pw')).toBe(false);
     expect((await api.request('DELETE', '/api/users/pat')).status).toBe(204);
-    expect((await api.request('GET', '/api/users')).body).toEqual({ users: [] });
+    expect((await api.request('GET', '/api/users')).body).toEqual({ users: [], profileChanges: true });
+  });
+
+  it("changes a user's quota and permissions in the users table: the next login gets 552 over the quota, 550 without upload", async () => {
+    const authenticator = await createPostgresAuthenticator({ connectionString: await postgres.createDatabase() });
+    onTestFinished(() => authenticator.close?.());
+    const { api, ftpPort, logs } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users: authenticator.users });
+    await api.login();
+    expect((await api.request('POST', '/api/users', { body: { username: 'quinn', password: 'quinn pw' } })).status).toBe(201);
+    const changed = await api.request('PATCH', '/api/users/quinn', { body: { quota: { maxBytes: 10, maxFiles: 5 } } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ quota: { maxBytes: 10, maxFiles: 5 }, permissions: {}, bandwidth: null });
+    const { client } = await ftpClient(ftpPort, 'quinn', 'quinn pw');
+    await expect(client.uploadFrom(Readable.from([Buffer.alloc(100)]), '/big.bin')).rejects.toThrow(/552/);
+    expect((await api.request('PATCH', '/api/users/quinn', { body: { permissions: { upload: false } } })).status).toBe(200);
+    expect((await api.request('GET', '/api/users/quinn')).body).toMatchObject({ permissions: { upload: false }, quota: { maxBytes: 10 } });
+    const after = await ftpClient(ftpPort, 'quinn', 'quinn pw');
+    await expect(after.client.uploadFrom(Readable.from([Buffer.from('x')]), '/x.bin')).rejects.toThrow(/550/);
+    expect(logs.filter((line) => line.fields.action === 'user.update').map((line) => line.fields.fields)).toEqual([
+      ['quota'],
+      ['permissions'],
+    ]);
   });
 });
