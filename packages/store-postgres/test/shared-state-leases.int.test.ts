@@ -4,6 +4,9 @@ import { SharedStateUnavailableError, type SharedStateV1 } from '@ftp/plugin-api
 import { eventually } from '@ftp/test-utils';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createPostgresPool, createPostgresSharedState } from '../src/index.ts';
+import { sharedStateStatements } from '../src/shared-state-statements.ts';
+import { sqlNames } from '../src/sql-names.ts';
+import { countingPool } from './shared-state-pools.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
 
 // What the contract kit cannot show: an instance that dies holding session slots, a quota reservation and an upload
@@ -48,6 +51,40 @@ describe.skipIf(postgresBin === undefined)(
       expect(await survivor.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
       expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(true);
       expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, maxFiles: 1 })).toBe(0);
+    });
+
+    it('forgets its blocks of slots and its quota lease once another instance has dropped them', async () => {
+      const connectionString = await postgres.createDatabase();
+      const { pool, of } = countingPool(connectionString);
+      // A heartbeat every 200 ms.
+      const state = await open({ pool, leaseMs: 600 });
+      const alice = `alice-${randomUUID()}`;
+      await state.setQuotaUsage(alice, { bytes: 0, files: 0 });
+      const limits = { maxBytes: 2 ** 40, maxFiles: 1_000_000 };
+      const upload = async () => {
+        const reservationId = randomUUID();
+        expect(await state.reserveQuota({ username: alice, reservationId, bytes: 0, files: 1, ...limits })).toBe(0);
+        await state.commitQuota({ username: alice, reservationId, bytes: 1, files: 1 });
+      };
+      expect(await state.acquireSession('user', alice, undefined)).toBe('acquired');
+      await upload();
+      const [grants, extensions] = [of(/acquireSession/), of(/extendLease/)];
+
+      // What another instance's sweep does to an instance it took for dead (its heartbeats were late).
+      const { rows } = await postgres.query('SELECT id FROM ftp.instances', [], connectionString);
+      expect(rows).toHaveLength(1);
+      await postgres.query(sharedStateStatements(sqlNames()).sweep, [600, rows[0].id], connectionString);
+      await eventually(
+        async () => (await postgres.query('SELECT 1 FROM ftp.instances', [], connectionString)).rows.length === 1,
+        'the instance to register again with its next heartbeat',
+      );
+
+      // Its block and its lease are gone from the database: it asks for new ones rather than serve from them.
+      expect(await state.acquireSession('user', alice, undefined)).toBe('acquired');
+      expect(of(/acquireSession/)).toBe(grants + 1);
+      await upload();
+      expect(of(/extendLease/)).toBe(extensions + 1);
+      expect(await state.quotaUsage(alice)).toEqual({ bytes: 2, files: 2 });
     });
 
     it('after an outage longer than the lease, drops nothing: the other instances could not send their heartbeat either', async () => {
