@@ -1,9 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { UserStoreV1 } from '@ftp/plugin-api';
+import { hashPassword } from '@ftp/plugin-api/password';
 import { createLocalAuthenticator } from '@ftp/server';
 import { createMemoryStorage } from '@ftp/server/testing';
 import { eventually, gatedSink, rawSession, tempDirectory } from '@ftp/test-utils';
@@ -102,6 +105,80 @@ describe('the web admin page', () => {
 
     await row.getByRole('button', { name: 'Delete' }).click();
     await expect.poll(() => row.count()).toBe(0);
+  });
+
+  it("edits a user's quota and permissions: the next FTP login gets 552 over the quota, then 550 without upload", async () => {
+    const directory = await tempDirectory();
+    const usersFile = join(directory, 'users.json');
+    await writeFile(
+      usersFile,
+      JSON.stringify({ users: [{ username: 'dave', passwordHash: await hashPassword('dave pw', { logCost: 10 }) }] }),
+    );
+    const authenticator = createLocalAuthenticator({ usersFile });
+    const { admin, ftpPort, logs } = await startAdminFixture(
+      { authenticator, defender: { enabled: false } },
+      { users: authenticator.users },
+    );
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await logIn(page, admin.url);
+    await page.getByRole('link', { name: 'Users' }).click();
+    const row = page.locator('#users tbody tr[data-username="dave"]');
+    await expect.poll(() => row.locator('td.quota').textContent()).toBe('no limit');
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const form = page.locator('#edit-user-form');
+    await form.getByLabel('Quota in bytes (empty: no limit)').fill('10');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Saved the changes of dave.');
+    await expect.poll(() => row.locator('td.quota').textContent()).toMatch(/10 B$/);
+    expect(await form.isHidden()).toBe(true);
+
+    const { client } = await ftpClient(ftpPort, 'dave', 'dave pw');
+    await expect(client.uploadFrom(Readable.from([Buffer.alloc(100)]), '/big.bin')).rejects.toThrow(/552/);
+    await client.uploadFrom(Readable.from([Buffer.from('four')]), '/small.bin');
+    // The usage the server counted, beside the limit, once the page reloads the users.
+    await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByRole('link', { name: 'Users' }).click();
+    await expect.poll(() => row.locator('td.quota').textContent()).toBe('4 B / 10 B');
+
+    await row.getByRole('button', { name: 'Edit' }).click();
+    expect(await form.getByLabel('Quota in bytes (empty: no limit)').inputValue()).toBe('10');
+    await form.getByLabel('Upload', { exact: true }).selectOption('deny');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Saved the changes of dave.');
+    const after = await ftpClient(ftpPort, 'dave', 'dave pw');
+    await expect(after.client.uploadFrom(Readable.from([Buffer.from('x')]), '/x.bin')).rejects.toThrow(/550/);
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).toMatchObject({
+      permissions: { upload: false },
+      quota: { maxBytes: 10 },
+    });
+    expect(logs.filter((line) => line.fields.action === 'user.update').map((line) => line.fields.fields)).toEqual([
+      ['bandwidth', 'permissions', 'quota'],
+      ['bandwidth', 'permissions', 'quota'],
+    ]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('hides the edit of a profile when the user store cannot change one', async () => {
+    const directory = await tempDirectory();
+    const usersFile = join(directory, 'users.json');
+    await writeFile(
+      usersFile,
+      JSON.stringify({ users: [{ username: 'dave', passwordHash: await hashPassword('dave pw', { logCost: 10 }) }] }),
+    );
+    const authenticator = createLocalAuthenticator({ usersFile });
+    const full = authenticator.users!;
+    const { updateUser: _updateUser, ...withoutUpdate } = full;
+    const users: UserStoreV1 = withoutUpdate;
+    const { admin } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users });
+    const page = await browser.newPage();
+    await logIn(page, admin.url);
+    await page.getByRole('link', { name: 'Users' }).click();
+    const row = page.locator('#users tbody tr[data-username="dave"]');
+    await expect.poll(() => row.getByRole('button', { name: 'Disable' }).count()).toBe(1);
+    expect(await row.getByRole('button', { name: 'Edit' }).count()).toBe(0);
   });
 
   it('shows a ban made by failed FTP logins and lifts it: FTP admits the address again', async () => {

@@ -57,9 +57,21 @@ export const pageHtml = `<!doctype html>
     <h2>Users</h2>
     <p id="users-unsupported" hidden>This server's authenticator keeps no users it can change.</p>
     <table id="users">
-      <thead><tr><th>User</th><th>Enabled</th><th>Home</th><th>New password</th><th></th></tr></thead>
+      <thead><tr><th>User</th><th>Enabled</th><th>Home</th><th>Quota</th><th>New password</th><th></th></tr></thead>
       <tbody></tbody>
     </table>
+    <form id="edit-user-form" hidden>
+      <h2 id="edit-user-title"></h2>
+      <fieldset id="edit-permissions">
+        <legend>Permissions (server default: as the server's userDefaults say)</legend>
+      </fieldset>
+      <label>Quota in bytes (empty: no limit) <input name="maxBytes" type="number" min="0"></label>
+      <label>Quota in files (empty: no limit) <input name="maxFiles" type="number" min="0"></label>
+      <label>Upload bytes per second (empty: no limit) <input name="uploadBytesPerSecond" type="number" min="1"></label>
+      <label>Download bytes per second (empty: no limit) <input name="downloadBytesPerSecond" type="number" min="1"></label>
+      <p class="hint">Changes apply at the user's next login; open sessions keep what they logged in with.</p>
+      <div class="buttons"><button type="submit">Save changes</button> <button type="button" id="edit-cancel">Cancel</button></div>
+    </form>
     <form id="add-user-form">
       <h2>Add a user</h2>
       <label>User name <input name="username" required maxlength="255" autocomplete="off"></label>
@@ -77,6 +89,8 @@ export const pageHtml = `<!doctype html>
 
 export const pageCss = `:root { font-family: system-ui, sans-serif; color: #1d2433; background: #f5f6f8; }
 body { margin: 0; }
+/* The forms below set display, which would otherwise show an element marked hidden. */
+[hidden] { display: none !important; }
 header { display: flex; align-items: center; gap: 1rem; padding: 0.6rem 1.2rem; background: #1d2433; color: #fff; }
 header h1 { font-size: 1.1rem; margin: 0; }
 header nav { flex: 1; display: flex; gap: 1rem; }
@@ -84,6 +98,11 @@ header nav a { color: #c9d3ff; }
 #users input[type=password] { width: 10rem; }
 #users td button { margin-right: 0.3rem; }
 #add-user-form { margin-top: 1rem; }
+#edit-user-form { margin-top: 1rem; background: #fff; border: 1px solid #d8dbe2; border-radius: 6px; padding: 0.8rem; max-width: 28rem; }
+#edit-permissions { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4rem 1rem; border: 1px solid #e3e5ea; }
+#edit-permissions legend { font-size: 0.85rem; color: #5b6478; }
+#edit-permissions label { grid-template-columns: 1fr auto; align-items: center; }
+.hint { font-size: 0.85rem; color: #5b6478; margin: 0; }
 form.inline { display: flex; align-items: end; gap: 0.6rem; max-width: none; margin-top: 0.5rem; }
 main { padding: 1rem 1.2rem; max-width: 72rem; }
 h2 { font-size: 1rem; margin: 1.4rem 0 0.5rem; }
@@ -186,13 +205,104 @@ export const pageScript = `'use strict';
       byId('users-unsupported').hidden = !unsupported;
       byId('users').hidden = unsupported;
       byId('add-user-form').hidden = unsupported;
-      if (!unsupported) renderUsers((await response.json()).users);
+      if (unsupported) byId('edit-user-form').hidden = true;
+      else {
+        const body = await response.json();
+        renderUsers(body.users, body.profileChanges);
+      }
     } catch (error) {
       if (error.message !== 'logged out') notice('Cannot load the users: ' + error.message, true);
     }
   }
 
-  function renderUsers(users) {
+  // The permission flags of a user (UserPermissions), in the order the edit form shows them.
+  const permissionFlags = [
+    ['list', 'List'],
+    ['download', 'Download'],
+    ['upload', 'Upload'],
+    ['overwrite', 'Overwrite'],
+    ['delete', 'Delete'],
+    ['rename', 'Rename'],
+    ['makeDirectory', 'Make directories'],
+    ['setModifiedTime', 'Set modified time'],
+    ['chmod', 'Change modes (chmod)'],
+  ];
+
+  function quotaLimit(quota) {
+    if (quota === null) return 'no limit';
+    const parts = [];
+    if (quota.maxBytes !== undefined) parts.push(formatBytes(quota.maxBytes));
+    if (quota.maxFiles !== undefined) parts.push(quota.maxFiles + ' files');
+    return parts.length === 0 ? 'no limit' : parts.join(' · ');
+  }
+
+  // The usage the server counts (GET /api/quota/{name}) beside the limit; the limit alone when never counted.
+  async function fillQuota(cell, user) {
+    const limit = quotaLimit(user.quota);
+    cell.textContent = limit;
+    try {
+      const response = await api('GET', '/api/quota/' + encodeURIComponent(user.username));
+      if (response.status !== 200) return;
+      const usage = (await response.json()).usage;
+      if (usage !== null) {
+        cell.dataset.usedBytes = String(usage.bytes);
+        cell.textContent = formatBytes(usage.bytes) + ' / ' + limit;
+      }
+    } catch {
+      // Logged out, or the shared state did not answer: the limit stays shown.
+    }
+  }
+
+  let editing;
+
+  function openEdit(user) {
+    editing = user.username;
+    const form = byId('edit-user-form');
+    byId('edit-user-title').textContent = 'Edit ' + user.username;
+    const fieldset = byId('edit-permissions');
+    fieldset.replaceChildren(
+      fieldset.querySelector('legend'),
+      ...permissionFlags.map(([flag, label]) => {
+        const select = element('select');
+        select.name = 'permission-' + flag;
+        // The label wraps the select, whose chosen option would otherwise become part of its name.
+        select.setAttribute('aria-label', label);
+        for (const [value, text] of [['', 'server default'], ['allow', 'allow'], ['deny', 'deny']]) {
+          const option = element('option', text);
+          option.value = value;
+          select.append(option);
+        }
+        const current = user.permissions[flag];
+        select.value = current === undefined ? '' : current ? 'allow' : 'deny';
+        const wrapper = element('label', label);
+        wrapper.append(select);
+        return wrapper;
+      }),
+    );
+    const quota = user.quota || {};
+    const bandwidth = user.bandwidth || {};
+    form.elements.maxBytes.value = quota.maxBytes === undefined ? '' : String(quota.maxBytes);
+    form.elements.maxFiles.value = quota.maxFiles === undefined ? '' : String(quota.maxFiles);
+    form.elements.uploadBytesPerSecond.value = bandwidth.uploadBytesPerSecond === undefined ? '' : String(bandwidth.uploadBytesPerSecond);
+    form.elements.downloadBytesPerSecond.value =
+      bandwidth.downloadBytesPerSecond === undefined ? '' : String(bandwidth.downloadBytesPerSecond);
+    form.hidden = false;
+    form.scrollIntoView({ block: 'nearest' });
+  }
+
+  // The limits of the form's fields named in keys: null when none is filled in (no limit), else the filled ones.
+  function limitsFrom(form, keys) {
+    const limits = {};
+    for (const key of keys) {
+      const value = form.get(key);
+      if (value !== '') limits[key] = Number(value);
+    }
+    return Object.keys(limits).length === 0 ? null : limits;
+  }
+
+  function renderUsers(users, profileChanges) {
+    const form = byId('edit-user-form');
+    if (!profileChanges || !users.some((user) => user.username === editing && user.writable)) form.hidden = true;
     byId('users').querySelector('tbody').replaceChildren(
       ...users.map((user) => {
         const row = element('tr');
@@ -214,11 +324,21 @@ export const pageScript = `'use strict';
         const remove = element('button', 'Delete');
         remove.type = 'button';
         remove.addEventListener('click', () => deleteUser(user.username));
+        const quotaCell = element('td', '', 'quota');
+        fillQuota(quotaCell, user);
         const passwordCell = element('td');
         passwordCell.append(password, setPassword);
         const actions = element('td');
-        if (user.writable) actions.append(toggle, remove);
-        else {
+        if (user.writable) {
+          // A store without profile changes (PATCH answers 501 for them) gets no Edit button.
+          if (profileChanges) {
+            const edit = element('button', 'Edit');
+            edit.type = 'button';
+            edit.addEventListener('click', () => openEdit(user));
+            actions.append(edit);
+          }
+          actions.append(toggle, remove);
+        } else {
           actions.textContent = 'in the server config';
           password.disabled = true;
           setPassword.disabled = true;
@@ -227,6 +347,7 @@ export const pageScript = `'use strict';
           element('td', user.username, 'user'),
           element('td', user.enabled ? 'yes' : 'no', 'enabled'),
           element('td', user.homeDirectory === null ? '' : user.homeDirectory),
+          quotaCell,
           passwordCell,
           actions,
         );
@@ -240,6 +361,7 @@ export const pageScript = `'use strict';
     const body = await response.json();
     notice(response.status === 200 ? done : body.message, response.status !== 200);
     loadUsers();
+    return response.status === 200;
   }
 
   async function deleteUser(username) {
@@ -454,6 +576,30 @@ export const pageScript = `'use strict';
     } catch (error) {
       if (error.message !== 'logged out') notice('Could not add the user: ' + error.message, true);
     }
+  });
+
+  byId('edit-user-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    const permissions = {};
+    for (const [flag] of permissionFlags) {
+      const value = form.get('permission-' + flag);
+      if (value !== '') permissions[flag] = value === 'allow';
+    }
+    const change = {
+      permissions,
+      quota: limitsFrom(form, ['maxBytes', 'maxFiles']),
+      bandwidth: limitsFrom(form, ['uploadBytesPerSecond', 'downloadBytesPerSecond']),
+    };
+    try {
+      if (await changeUser(editing, change, 'Saved the changes of ' + editing + '.')) byId('edit-user-form').hidden = true;
+    } catch (error) {
+      if (error.message !== 'logged out') notice('Could not save the changes: ' + error.message, true);
+    }
+  });
+
+  byId('edit-cancel').addEventListener('click', () => {
+    byId('edit-user-form').hidden = true;
   });
 
   byId('allow-form').addEventListener('submit', async (event) => {
