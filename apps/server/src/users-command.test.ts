@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { verifyPassword } from '@ftp/plugin-api/password';
+import { hashPassword, verifyPassword } from '@ftp/plugin-api/password';
 import { describe, expect, it } from 'vitest';
 import { parseCliArguments, UsageError } from './cli-arguments.ts';
 import { parseUsersArguments, runUsersCommand } from './users-command.ts';
@@ -48,6 +48,100 @@ describe('ftp-server users arguments', () => {
   ])('refuses %j naming the cause', (argv, message) => {
     expect(() => parseUsersArguments(argv)).toThrow(UsageError);
     expect(() => parseUsersArguments(argv)).toThrow(message);
+  });
+});
+
+describe('ftp-server users set', () => {
+  it('reads limits and permission flags', () => {
+    expect(
+      parseUsersArguments([
+        'users',
+        'set',
+        'bob',
+        '--quota-bytes',
+        '100',
+        '--download-bps',
+        'none',
+        '--deny',
+        'upload,delete',
+        '--default',
+        'chmod',
+      ]).request,
+    ).toEqual({
+      action: 'set',
+      username: 'bob',
+      settings: {
+        quota: { maxBytes: 100 },
+        bandwidth: { downloadBytesPerSecond: null },
+        permissions: { upload: false, delete: false, chmod: null },
+      },
+    });
+  });
+
+  it.each([
+    [['users', 'set', 'bob'], 'needs something to change'],
+    [['users', 'set', 'bob', '--quota-bytes', '1.5'], '--quota-bytes must be a whole number or "none"'],
+    [['users', 'set', 'bob', '--allow', 'fly'], '--allow: unknown permission "fly"'],
+    [['users', 'set', 'bob', '--allow', 'upload', '--deny', 'upload'], 'named twice'],
+    [['users', 'add', 'bob', '--quota-bytes', '1'], '--quota-bytes does not apply to "users add"'],
+  ])('refuses %j naming the cause', (argv, message) => {
+    expect(() => parseUsersArguments(argv)).toThrow(message);
+  });
+
+  it("changes a user's limits and flags in the users file, keeping what it is not given", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-set-'));
+    try {
+      const users = [
+        {
+          username: 'bob',
+          passwordHash: await hashPassword('bob pw', { logCost: 4 }),
+          quota: { maxFiles: 3 },
+          permissions: { chmod: true },
+        },
+      ];
+      await writeFile(join(directory, 'users.json'), JSON.stringify({ users }));
+      await writeFile(
+        join(directory, 'ftp.json'),
+        JSON.stringify({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, storageConfig: { root: 'files' } }),
+      );
+      const run = async (...args: string[]) => {
+        let shown = '';
+        const output = new PassThrough();
+        const errorOutput = new PassThrough();
+        for (const stream of [output, errorOutput]) stream.setEncoding('utf8').on('data', (chunk: string) => (shown += chunk));
+        const code = await runUsersCommand(['users', 'set', ...args, '--config', 'ftp.json'], {
+          streams: { input: new PassThrough(), output, errorOutput },
+          environment: {},
+          cwd: directory,
+        });
+        return { code, shown };
+      };
+      const read = async () => JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0];
+
+      expect(await run('bob', '--quota-bytes', '1000', '--upload-bps', '512', '--deny', 'upload')).toEqual({
+        code: 0,
+        shown: 'changed bandwidth, permissions, quota of "bob"\n',
+      });
+      expect(await read()).toMatchObject({
+        quota: { maxFiles: 3, maxBytes: 1000 },
+        bandwidth: { uploadBytesPerSecond: 512 },
+        permissions: { chmod: true, upload: false },
+      });
+      expect((await run('bob', '--quota-files', 'none', '--quota-bytes', 'none', '--default', 'chmod,upload')).code).toBe(0);
+      const after = await read();
+      expect(after.quota).toBeUndefined();
+      expect(after.permissions).toBeUndefined();
+      expect(after.bandwidth).toEqual({ uploadBytesPerSecond: 512 });
+
+      const bad = await run('bob', '--upload-bps', '0');
+      expect(bad.code).toBe(2);
+      expect(bad.shown).toContain('bandwidth.uploadBytesPerSecond');
+      const missing = await run('nobody', '--quota-bytes', '1');
+      expect(missing.code).toBe(1);
+      expect(missing.shown).toContain('no user "nobody"');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,6 +1,15 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { AuthenticationUnavailableError, type Authenticator, UserStoreError, type StoredUser, type UserStoreV1 } from '@ftp/plugin-api';
+import {
+  AuthenticationUnavailableError,
+  type Authenticator,
+  type StoredUser,
+  type UserChanges,
+  type UserPermissions,
+  UserStoreError,
+  type UserStoreV1,
+  userPermissionKeys,
+} from '@ftp/plugin-api';
 import { UsageError } from './cli-arguments.ts';
 import { loadConfig, namedConfigFile } from './config.ts';
 import { isConfigurationError } from './config-error.ts';
@@ -14,6 +23,8 @@ export const usersUsage = `Usage:
   ftp-server users passwd <name> [--password-stdin]                         set a user's password
   ftp-server users disable <name>                                           refuse the user's logins
   ftp-server users enable <name>                                            allow them again
+  ftp-server users set <name> [--quota-bytes N] [--quota-files N] [--upload-bps N] [--download-bps N]
+                              [--allow FLAGS] [--deny FLAGS] [--default FLAGS]  change limits and permissions
   ftp-server users delete <name>                                            remove a user
   ftp-server users list [--json]                                            list the users (never a password)
 
@@ -27,6 +38,11 @@ Options:
   --password-stdin     read the password from stdin (all of it, without its final line break); without it the
                        password is asked for twice without echo, which needs a terminal
   --json               list as a JSON array
+  --quota-bytes N      most bytes the user's files may take ("none": no limit); likewise --quota-files N
+  --upload-bps N       upload speed limit in bytes per second ("none": no limit); likewise --download-bps N
+  --allow FLAGS        permission flags to grant, comma-separated (${userPermissionKeys.join(', ')});
+  --deny FLAGS         to refuse; --default FLAGS to leave to the server's userDefaults again
+                       (\`users set\` keeps every limit and flag it is not given)
   -h, --help           show this text
 
 Exit codes: 0 done, 1 the store refused or failed (user exists, no such user, database down), 2 usage or
@@ -51,7 +67,26 @@ type UsersAction =
       readonly passwordStdin: boolean;
     }
   | { readonly action: 'passwd'; readonly username: string; readonly passwordStdin: boolean }
+  | { readonly action: 'set'; readonly username: string; readonly settings: ProfileSettings }
   | { readonly action: 'disable' | 'enable' | 'delete'; readonly username: string };
+
+/**
+ * What `users set` changes: a limit as a number, or null to remove it; permission flags to grant (true), refuse
+ * (false) or leave to the server's defaults (null). What is not named stays as the user has it.
+ */
+export interface ProfileSettings {
+  readonly quota?: Readonly<Record<'maxBytes' | 'maxFiles', number | null>>;
+  readonly bandwidth?: Readonly<Record<'uploadBytesPerSecond' | 'downloadBytesPerSecond', number | null>>;
+  readonly permissions?: Readonly<Record<string, boolean | null>>;
+}
+
+/** The `users set` options of limits, and where each goes. */
+const limitOptions = [
+  ['quota-bytes', 'quota', 'maxBytes'],
+  ['quota-files', 'quota', 'maxFiles'],
+  ['upload-bps', 'bandwidth', 'uploadBytesPerSecond'],
+  ['download-bps', 'bandwidth', 'downloadBytesPerSecond'],
+] as const;
 
 interface UsersArguments {
   readonly configFile: string | undefined;
@@ -71,6 +106,13 @@ function parseUsersOptions(args: string[]) {
       root: { type: 'string' },
       'password-stdin': { type: 'boolean' },
       json: { type: 'boolean' },
+      'quota-bytes': { type: 'string' },
+      'quota-files': { type: 'string' },
+      'upload-bps': { type: 'string' },
+      'download-bps': { type: 'string' },
+      allow: { type: 'string' },
+      deny: { type: 'string' },
+      default: { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -90,7 +132,7 @@ export function parseUsersArguments(argv: readonly string[]): UsersArguments {
   if (users !== 'users') throw new UsageError('expected the "users" command');
   const configFile = values.config;
   if (values.help === true) return { configFile, request: { action: 'help' } };
-  if (action === undefined) throw new UsageError('missing the action: add, passwd, disable, enable, delete or list');
+  if (action === undefined) throw new UsageError('missing the action: add, passwd, set, disable, enable, delete or list');
   const allowed: Record<string, readonly string[]> = {
     add: ['home', 'root', 'password-stdin'],
     passwd: ['password-stdin'],
@@ -98,6 +140,7 @@ export function parseUsersArguments(argv: readonly string[]): UsersArguments {
     enable: [],
     delete: [],
     list: ['json'],
+    set: ['quota-bytes', 'quota-files', 'upload-bps', 'download-bps', 'allow', 'deny', 'default'],
   };
   const options = allowed[action];
   if (options === undefined) throw new UsageError(`unknown action "${action}" (known: ${Object.keys(allowed).join(', ')})`);
@@ -129,7 +172,41 @@ export function parseUsersArguments(argv: readonly string[]): UsersArguments {
     };
   }
   if (action === 'passwd') return { configFile, request: { action, username, passwordStdin } };
+  if (action === 'set') return { configFile, request: { action, username, settings: parseSettings(values) } };
   return { configFile, request: { action: action as 'disable' | 'enable' | 'delete', username } };
+}
+
+function parseSettings(values: Record<string, string | boolean | undefined>): ProfileSettings {
+  const limits: Record<string, Record<string, number | null>> = {};
+  for (const [option, group, key] of limitOptions) {
+    const value = values[option];
+    if (typeof value !== 'string') continue;
+    if (value !== 'none' && !/^[0-9]+$/.test(value)) throw new UsageError(`--${option} must be a whole number or "none"`);
+    limits[group] = { ...limits[group], [key]: value === 'none' ? null : Number(value) };
+  }
+  const permissions: Record<string, boolean | null> = {};
+  for (const [option, setting] of [
+    ['allow', true],
+    ['deny', false],
+    ['default', null],
+  ] as const) {
+    const value = values[option];
+    if (typeof value !== 'string') continue;
+    for (const flag of value.split(',').map((item) => item.trim())) {
+      if (!(userPermissionKeys as readonly string[]).includes(flag)) {
+        throw new UsageError(`--${option}: unknown permission "${flag}" (known: ${userPermissionKeys.join(', ')})`);
+      }
+      if (flag in permissions) throw new UsageError(`the permission "${flag}" is named twice`);
+      permissions[flag] = setting;
+    }
+  }
+  const settings = { ...limits, ...(Object.keys(permissions).length === 0 ? {} : { permissions }) };
+  if (Object.keys(settings).length === 0) {
+    throw new UsageError(
+      '"users set" needs something to change: --quota-bytes, --quota-files, --upload-bps, --download-bps, --allow, --deny or --default',
+    );
+  }
+  return settings;
 }
 
 /**
@@ -214,6 +291,22 @@ async function runAction(request: Exclude<UsersAction, { action: 'help' }>, stor
       output.write(`changed the password of ${JSON.stringify(request.username)}\n`);
       return ExitCode.Success;
     }
+    case 'set': {
+      if (store.updateUser === undefined) {
+        throw new UsageError('the configured authenticator cannot change limits or permissions of its users');
+      }
+      const user = await store.getUser(request.username);
+      if (user === undefined) throw new UserStoreError('no-such-user', `no user ${JSON.stringify(request.username)}`);
+      // updateUser replaces a fact whole, so what is not named is carried over from the user as read just now.
+      const changes: Record<string, unknown> = {};
+      const { quota, bandwidth, permissions } = request.settings;
+      if (quota !== undefined) changes.quota = merged(user.quota, quota);
+      if (bandwidth !== undefined) changes.bandwidth = merged(user.bandwidth, bandwidth);
+      if (permissions !== undefined) changes.permissions = merged(user.permissions, permissions) as UserPermissions | null;
+      await store.updateUser(request.username, changes as UserChanges);
+      output.write(`changed ${Object.keys(changes).sort().join(', ')} of ${JSON.stringify(request.username)}\n`);
+      return ExitCode.Success;
+    }
     case 'disable':
     case 'enable':
       await store.setEnabled(request.username, request.action === 'enable');
@@ -239,6 +332,16 @@ async function readPassword(streams: CommandStreams, fromStdin: boolean): Promis
   }
   if (password === '') throw new UsageError('refusing an empty password');
   return password;
+}
+
+/** `current` with `settings` applied (null removes a key); null when nothing is left. */
+function merged<T extends object>(current: T | undefined, settings: Readonly<Record<string, unknown>>): T | null {
+  const result: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(settings)) {
+    if (value === null) delete result[key];
+    else result[key] = value;
+  }
+  return Object.keys(result).length === 0 ? null : (result as T);
 }
 
 function formatTable(users: readonly StoredUser[]): string {
