@@ -1,7 +1,8 @@
 // pnpm bench [--quick] [--rounds N] [--warmup N] [--metrics retr,stor,...,deep,s3] [--servers ours,vsftpd,...] [--profile] [--no-build]; BENCH_BASELINE=<checkout> adds its server as "baseline"; BENCH_NODE=<node binary> adds ours on that Node as "ours-node<major>"
 // Starts our built server and every peer found, drives them all with the same client in interleaved rounds, and
-// reports medians and ratios (ours / peer). node-floor and ours-postgres (ours with its shared state in a PostgreSQL
-// the bench starts) run only when --servers names them. The s3 metric runs our server over @ftp/storage-s3 against a
+// reports medians and ratios (ours / peer). node-floor, ours-postgres (ours with its shared state in a PostgreSQL
+// the bench starts), ours-quota (the same users in the in-memory state) and ours-workers1/ours-workers2 (the CLI with
+// that many worker processes) run only when --servers names them. The s3 metric runs our server over @ftp/storage-s3 against a
 // test S3 server beside the AWS SDK alone (bench/lib/s3.mjs). Results: bench/results/*.json; full runs also refresh
 // BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { metrics } from './lib/metrics.mjs';
-import { availableServers, nodeFloor, oursPostgres, oursWithoutFsync } from './lib/servers.mjs';
+import { availableServers, nodeFloor, oursPostgres, oursQuota, oursWithoutFsync, oursWorkers } from './lib/servers.mjs';
 import { startS3Bench } from './lib/s3.mjs';
 import { formatSummary, summarize, warmedMetrics } from './lib/report.mjs';
 
@@ -160,7 +161,7 @@ async function startAll(context) {
   if (!flags['no-fsync-variant']) candidates = [found[0], oursWithoutFsync, ...found.slice(1)];
   if (flags.servers !== undefined) {
     const wanted = flags.servers.split(',');
-    candidates = [...candidates, nodeFloor, oursPostgres].filter((server) => wanted.includes(server.name));
+    candidates = [...candidates, nodeFloor, oursPostgres, oursQuota, ...oursWorkers].filter((server) => wanted.includes(server.name));
   }
   const running = [];
   const failed = [...missing];

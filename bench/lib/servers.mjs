@@ -122,10 +122,13 @@ async function startOurs({
   name,
   script = join(benchDirectory, 'servers', 'ours.mjs'),
   node = process.execPath,
+  env = {},
 }) {
   const nodeArguments = profileArguments(profileDirectory);
   const gc = gcReporting(workDirectory, name);
-  const child = launch(node, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], { env: gc.env });
+  const child = launch(node, [...gcPreload, ...nodeArguments, script, dataDirectory, fsync ? 'fsync' : 'nofsync'], {
+    env: { ...gc.env, ...env },
+  });
   return started(name, child, portFromStdout(child), gc.extra);
 }
 
@@ -288,6 +291,31 @@ export function availableServers() {
  * PostgreSQL server of its own.
  */
 export const oursPostgres = { name: 'ours-postgres', start: startOursPostgres };
+
+/**
+ * Ours with the same users as ours-postgres (a quota each, so every upload reserves and commits) in the in-memory
+ * shared state: beside ours-postgres, the ratio is the cost of keeping the state in PostgreSQL alone. Started only when
+ * `--servers` names it.
+ */
+export const oursQuota = {
+  name: 'ours-quota',
+  start: (context) => startOurs({ ...context, fsync: true, name: 'ours-quota', env: { BENCH_QUOTA: '1' } }),
+};
+
+/**
+ * The built CLI with `workers` worker processes behind one control port (servers/ours-workers.mjs), for the gain of
+ * more cores: ours-workers1 and ours-workers2 run the same CLI and config but for the count. Started only when
+ * `--servers` names them. Their CPU figures are the whole process tree's (primary and workers).
+ */
+export const oursWorkers = [1, 2].map((workers) => ({
+  name: `ours-workers${workers}`,
+  start: async ({ dataDirectory }) => {
+    const child = launch(process.execPath, [join(benchDirectory, 'servers', 'ours-workers.mjs'), dataDirectory, 'fsync'], {
+      env: { ...process.env, BENCH_WORKERS: String(workers) },
+    });
+    return started(`ours-workers${workers}`, child, portFromStdout(child), {});
+  },
+}));
 
 /**
  * The bare Node.js reference (servers/node-floor.mjs): what Node.js alone costs for the exchanges of the 4 KiB files,

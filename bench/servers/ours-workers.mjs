@@ -25,11 +25,16 @@ async function freePort() {
   return port;
 }
 
-/** True once the primary counts `workers` workers taking connections (its `ftp_workers` metric). */
+/**
+ * True once the server takes connections: with workers, once the primary counts `workers` of them serving (its
+ * `ftp_workers` metric); a single process, which has no primary, once its metrics answer (it opens them after the
+ * control port).
+ */
 async function isReady(metricsPort) {
   try {
-    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    return new RegExp(`^ftp_workers ${workers}$`, 'm').test(metrics);
+    const response = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+    const metrics = await response.text();
+    return workers === 1 ? response.ok : new RegExp(`^ftp_workers ${workers}$`, 'm').test(metrics);
   } catch {
     return false;
   }
