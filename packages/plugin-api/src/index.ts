@@ -47,6 +47,7 @@ export type {
 } from './shared-state/v1/shared-state-v1.ts';
 
 export { rootDirectorySegments } from './storage/v1/root-directory.ts';
+export { confinedSession } from './storage/v1/confined-session.ts';
 export { checksumAlgorithms, createChecksumDigest, isChecksumAlgorithm, type ChecksumDigest } from './storage/v1/checksum-digest.ts';
 export {
   parseUserChanges,

@@ -171,7 +171,7 @@ export interface StorageConnectorV1 {
    * directory of the connector's storage, and no path, symlink or key can reach anything above it. Connectors that
    * can be escaped from a subdirectory by something other than a path (a file system's symlinks, a database's
    * references) must do this. Without it, the server confines such a user by prefixing every path with the
-   * `rootDirectory` (as `chrootStorage` does), which is a jail only where a path prefix is one (a flat key space).
+   * `rootDirectory` (as `confinedSession` does), which is a jail only where a path prefix is one (a flat key space).
    */
   readonly appliesRootDirectory?: true;
   /**
