@@ -110,6 +110,25 @@ export function sharedStateStatements(names: SqlNames) {
     /** $1 address. */
     isBanned: `SELECT EXISTS (SELECT 1 FROM ${bans} WHERE address = $1 AND until > now()) AS banned`,
 
+    /** The admin API's list: the bans in force, each with its end in ms since the epoch (the database's clock). */
+    defenderBans: `SELECT address, (extract(epoch FROM until) * 1000)::float8 AS until FROM ${bans} WHERE until > now() ORDER BY address`,
+
+    /** $1 window ms. The admin API's list: failed logins per address within the window. */
+    defenderFailures: `SELECT key AS address, count(*)::integer AS count FROM ${loginFailures}
+      WHERE scope = 'address' AND at > now() - $1::float8 * interval '1 millisecond' GROUP BY key ORDER BY key`,
+
+    /**
+     * $1 address, $2 the channel bans are announced on. Lifts the address's ban and forgets its failed logins; the lift
+     * is announced ("lift <address>") so that instances holding the ban drop it at once.
+     */
+    liftBan: `WITH lifted AS (
+        DELETE FROM ${bans} WHERE address = $1 RETURNING until > now() AS in_force
+      ), forgotten AS (
+        DELETE FROM ${loginFailures} WHERE scope = 'address' AND key = $1
+      )
+      SELECT coalesce((SELECT bool_or(in_force) FROM lifted), false) AS lifted,
+        (SELECT count(pg_notify($2, 'lift ' || $1)) FROM lifted) AS announced`,
+
     /**
      * $1 address, $2 user name, $3 max per address, $4 max per user, $5 window ms, $6 ban ms, $7 the channel bans are
      * announced on (payload: the ban's ms, a space, the address).

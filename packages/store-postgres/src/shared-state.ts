@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  type DefenderState,
   type LoginFailure,
   type PluginLogger,
   type QuotaChange,
@@ -372,8 +373,12 @@ class PostgresSharedState implements SharedStateV1 {
       this.#logger.warn({ error: error.message }, 'shared state: stopped listening for bans; every connection is checked by PostgreSQL');
   }
 
-  /** A ban announced by `recordLoginFailure` on any instance: "<ms> <address>". */
+  /** A ban announced by `recordLoginFailure` on any instance ("<ms> <address>"), or lifted by `liftBan` ("lift <address>"). */
   #noteBan(payload: string): void {
+    if (payload.startsWith('lift ')) {
+      this.#bans.delete(payload.slice(5));
+      return;
+    }
     const space = payload.indexOf(' ');
     const ms = Number(payload.slice(0, space));
     if (space > 0 && Number.isFinite(ms)) this.#holdBan(payload.slice(space + 1), ms);
@@ -442,6 +447,31 @@ class PostgresSharedState implements SharedStateV1 {
     // This instance's own announcement may come after the next connection from the address.
     if (row.banned === true) this.#holdBan(failure.address, failure.banMs);
     return row.banned === true;
+  }
+
+  async listDefenderState(windowMs: number): Promise<DefenderState> {
+    if (this.#closed) throw new SharedStateUnavailableError('the shared state is closed');
+    let bans: Record<string, unknown>[];
+    let failures: Record<string, unknown>[];
+    try {
+      [bans, failures] = await Promise.all([
+        this.#pool.query(this.#statement('defenderBans', [])).then((result) => result.rows),
+        this.#pool.query(this.#statement('defenderFailures', [windowMs])).then((result) => result.rows),
+      ]);
+    } catch (error) {
+      throw this.#unavailable(error);
+    }
+    return {
+      bans: bans.map((row) => ({ address: String(row.address), until: Number(row.until) })),
+      failures: failures.map((row) => ({ address: String(row.address), count: Number(row.count) })),
+    };
+  }
+
+  async liftBan(address: string): Promise<boolean> {
+    const row = await this.#ask('liftBan', [address, this.#banChannel]);
+    // This instance's own announcement may come after the next connection from the address.
+    this.#bans.delete(address);
+    return row.lifted === true;
   }
 
   async quotaUsage(username: string): Promise<QuotaUsage | undefined> {

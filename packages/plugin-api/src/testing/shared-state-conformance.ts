@@ -155,6 +155,39 @@ export function runSharedStateConformance(
       expect(await state().isBanned(unique('192.0.2.1'))).toBe(false);
     });
 
+    it.skipIf(skipped.has('defender'))(
+      'defender: lists bans with their end and failed logins per address, and lifts a ban (listDefenderState, liftBan)',
+      async (context) => {
+        const { listDefenderState, liftBan } = state();
+        if (listDefenderState === undefined || liftBan === undefined) {
+          context.skip('the store has no listDefenderState and liftBan (optional)');
+          return;
+        }
+        const banned = unique('192.0.2.1');
+        const failing = unique('192.0.2.2');
+        const before = Date.now();
+        expect(await state().recordLoginFailure(failure(banned, unique('alice'), { maxFailuresPerAddress: 1, banMs: 600_000 }))).toBe(true);
+        for (let attempt = 0; attempt < 2; attempt++) {
+          expect(await state().recordLoginFailure(failure(failing, unique(`bob${attempt}`)))).toBe(false);
+        }
+        const listed = await listDefenderState.call(state(), 600_000);
+        const ban = listed.bans.find((entry) => entry.address === banned);
+        // The store's clock, not this process's: a minute's leeway either way.
+        expect(ban?.until).toBeGreaterThan(before + 600_000 - 60_000);
+        expect(ban?.until).toBeLessThan(Date.now() + 600_000 + 60_000);
+        expect(listed.bans.some((entry) => entry.address === failing)).toBe(false);
+        expect(listed.failures.find((entry) => entry.address === failing)?.count).toBe(2);
+
+        expect(await liftBan.call(state(), banned)).toBe(true);
+        expect(await state().isBanned(banned)).toBe(false);
+        expect(await state().acquireSession('address', banned, 10)).toBe('acquired');
+        expect((await listDefenderState.call(state(), 600_000)).bans.some((entry) => entry.address === banned)).toBe(false);
+        expect(await liftBan.call(state(), failing)).toBe(false);
+        expect((await listDefenderState.call(state(), 600_000)).failures.some((entry) => entry.address === failing)).toBe(false);
+      },
+      timeout,
+    );
+
     check('defender', 'a ban ends after its time, and failures older than the window are not counted', async () => {
       const address = unique('192.0.2.1');
       expect(await state().recordLoginFailure(failure(address, unique('alice'), { maxFailuresPerAddress: 1, banMs: 50 }))).toBe(true);
@@ -319,6 +352,29 @@ export function runSharedStateConformance(
       expect(await peer.recordLoginFailure(failure(address, unique('alice'), policy))).toBe(true);
       expect(await state().isBanned(address)).toBe(true);
       expect(await state().acquireSession('address', address, 5)).toBe('banned');
+    });
+
+    checkWithPeer('a ban lifted on one instance admits the address on the other', async (peer) => {
+      if (state().liftBan === undefined) return;
+      const address = unique('192.0.2.7');
+      // Far from its limit, an address may be admitted by an instance that learns of bans and their lifting as they are
+      // made: bounded waits (5 s at most) for the news to arrive; nothing is asserted about how long it took.
+      const admissionOn = async (instance: SharedStateV1, awaited: string) => {
+        let admission = await instance.acquireSession('address', address, 10_000);
+        for (let waited = 0; admission !== awaited && waited < 5_000; waited += 25) {
+          await delay(25);
+          if (admission === 'acquired') await instance.releaseSession('address', address);
+          admission = await instance.acquireSession('address', address, 10_000);
+        }
+        return admission;
+      };
+      // The address is known to this instance first, so that it may admit it from a block of slots of its own.
+      expect(await state().acquireSession('address', address, 10_000)).toBe('acquired');
+      await state().releaseSession('address', address);
+      expect(await peer.recordLoginFailure(failure(address, unique('mallory'), { maxFailuresPerAddress: 1 }))).toBe(true);
+      expect(await admissionOn(state(), 'banned')).toBe('banned');
+      expect(await peer.liftBan!(address)).toBe(true);
+      expect(await admissionOn(state(), 'acquired')).toBe('acquired');
     });
 
     checkWithPeer('quota usage and locks are one across instances', async (peer) => {
