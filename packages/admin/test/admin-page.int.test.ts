@@ -147,6 +147,8 @@ describe('the web admin page', () => {
     expect(await form.getByLabel('Quota in bytes (empty: no limit)').inputValue()).toBe('10');
     await form.getByLabel('Upload', { exact: true }).selectOption('deny');
     await form.getByRole('button', { name: 'Save changes' }).click();
+    // The notice still reads as after the first save, so it cannot tell that this one landed: the form closes when it has.
+    await expect.poll(() => form.isHidden()).toBe(true);
     await expect.poll(() => page.locator('#notice').textContent()).toBe('Saved the changes of dave.');
     const after = await ftpClient(ftpPort, 'dave', 'dave pw');
     await expect(after.client.uploadFrom(Readable.from([Buffer.from('x')]), '/x.bin')).rejects.toThrow(/550/);
