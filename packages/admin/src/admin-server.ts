@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { InvalidOptionError, SharedStateUnavailableError } from '@ftp/plugin-api';
 import type { UserStoreV1 } from '@ftp/plugin-api';
-import type { FtpServer, ServerLogger } from '@ftp/server';
+import type { ServerLogger } from '@ftp/server';
+import type { AdminTarget, RestartOutcome } from './admin-target.ts';
 import { AdminLogins, type AdminAccount, type AdminToken } from './admin-login.ts';
 import { serverView, sessionView } from './api-views.ts';
 import { streamEvents } from './event-stream.ts';
@@ -15,8 +16,8 @@ import { handleQuota } from './quota-api.ts';
 import { pageCss, pageHtml, pageScript } from './web/page.ts';
 
 export interface AdminServerOptions {
-  /** The FTP server to show and steer. */
-  readonly server: FtpServer;
+  /** The FTP server to show and steer: an `FtpServer`, or a view over several processes. */
+  readonly server: AdminTarget;
   readonly accounts: readonly AdminAccount[];
   /**
    * The FTP users to list, add and change: the authenticator's user store (`AuthenticatorV1.users`), when it keeps
@@ -35,6 +36,11 @@ export interface AdminServerOptions {
   readonly version?: string;
   /** How long a login's token stays valid. Default 15 minutes. */
   readonly tokenTtlMs?: number;
+  /**
+   * Replaces the server's worker processes one at a time (`POST /api/server/restart`), resolving once the last one was
+   * replaced. Without it (one process: nothing to replace but the process itself) the route answers 501.
+   */
+  readonly restart?: (reason: string) => Promise<RestartOutcome>;
 }
 
 /** The running admin listener. */
@@ -151,8 +157,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
     return sendEmpty(response, 204);
   }
   if (route === 'GET /api/openapi.json') return sendJson(response, 200, openApiDocument);
-  if (route === 'GET /api/server') return sendJson(response, 200, serverView(server, context.version));
-  if (route === 'GET /api/sessions') return sendJson(response, 200, { sessions: server.sessions().map(sessionView) });
+  if (route === 'GET /api/server') return sendJson(response, 200, serverView(await server.status(), server, context.version));
+  if (path === '/api/server/restart') return restart(request, response, context, admin);
+  if (route === 'GET /api/sessions') return sendJson(response, 200, { sessions: (await server.sessions()).map(sessionView) });
   if (route === 'GET /api/events') return streamEvents(server, response, admin.expiresAt);
   if (path === '/api/defender' || path === '/api/defender/allow-list' || /^\/api\/defender\/bans\/[^/]+$/.test(path))
     return handleDefender(request, response, path, { server, audit: (action, details) => audit(context, admin, action, details) });
@@ -172,20 +179,41 @@ async function handle(request: IncomingMessage, response: ServerResponse, contex
   if (sessionId !== undefined) {
     const id = decodeURIComponent(sessionId);
     if (method === 'GET') {
-      const session = server.session(id);
+      const session = await server.session(id);
       if (session === undefined) throw new ApiError(404, 'not_found', `no session ${id}`);
       return sendJson(response, 200, sessionView(session));
     }
     if (method === 'DELETE') {
-      const session = server.session(id);
+      const session = await server.session(id);
       if (session === undefined) throw new ApiError(404, 'not_found', `no session ${id}`);
       audit(context, admin, 'session.end', { sessionId: id, username: session.username, remoteAddress: session.remoteAddress });
-      await server.endSession(id, `Session ended by the administrator.`);
+      // False: it ended meanwhile (or its process did not answer); either way it is not listed any more or was not ours.
+      if (!(await server.endSession(id, `Session ended by the administrator.`))) throw new ApiError(404, 'not_found', `no session ${id}`);
       return sendEmpty(response, 204);
     }
     throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on a session`);
   }
   throw new ApiError(404, 'not_found', `no resource ${path}`);
+}
+
+/**
+ * `POST /api/server/restart`: a rolling restart of the worker processes, answered once every worker was replaced (a
+ * new one listens before its old one stops taking connections; the old one's sessions and transfers go on). One
+ * process cannot replace itself without dropping its listeners: 501 says so, and what to do instead.
+ */
+async function restart(request: IncomingMessage, response: ServerResponse, context: RequestContext, admin: AdminToken): Promise<void> {
+  request.resume();
+  if ((request.method ?? 'GET') !== 'POST') throw new ApiError(405, 'method_not_allowed', 'restart with POST');
+  const { restart: restartWorkers } = context.options;
+  if (restartWorkers === undefined)
+    throw new ApiError(
+      501,
+      'not_supported',
+      'the server runs as one process (workers: 1): there are no worker processes to replace; restart the service instead',
+    );
+  audit(context, admin, 'server.restart', {});
+  const outcome = await restartWorkers(`admin ${admin.username}`);
+  sendJson(response, 200, { replaced: outcome.replaced, complete: outcome.complete });
 }
 
 /** The holder of the request's bearer token; throws `ApiError` 401 without a valid one. */

@@ -1,4 +1,5 @@
-import type { FtpServer, SessionInfo } from '@ftp/server';
+import type { SessionInfo } from '@ftp/server';
+import type { AdminStatus, AdminTarget } from './admin-target.ts';
 
 /** A session as the API shows it (the `Session` schema): times as ISO 8601, absent values as null. */
 export function sessionView(session: SessionInfo) {
@@ -25,8 +26,7 @@ export function sessionView(session: SessionInfo) {
 }
 
 /** The `ServerStatus` schema. */
-export function serverView(server: FtpServer, version: string) {
-  const status = server.status();
+export function serverView(status: AdminStatus, server: AdminTarget, version: string) {
   return {
     version,
     startedAt: new Date(status.startedAt).toISOString(),
@@ -36,5 +36,13 @@ export function serverView(server: FtpServer, version: string) {
     passivePortsInUse: status.passivePortsInUse,
     defenderEnabled: server.defender.enabled,
     counters: { ...status.counters },
+    workers:
+      status.workers?.map(({ id, pid, answered, sessions, passivePortsInUse }) => ({
+        id,
+        pid: pid ?? null,
+        answered,
+        sessions,
+        passivePortsInUse,
+      })) ?? null,
   };
 }

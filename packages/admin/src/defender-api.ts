@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { FtpError } from '@ftp/plugin-api';
-import type { FtpServer } from '@ftp/server';
+import type { AdminTarget } from './admin-target.ts';
 import { ApiError, readJsonObject, sendEmpty, sendJson, stringField } from './http-io.ts';
 
 /** What a defender route needs: the server and the audit line. */
 export interface DefenderContext {
-  readonly server: FtpServer;
+  readonly server: AdminTarget;
   audit(action: string, details: Record<string, unknown>): void;
 }
 
@@ -37,7 +37,7 @@ export async function handleDefender(
     const address = stringField(body, 'address', 64, 1);
     if (!defender.enabled) throw new ApiError(501, 'not_supported', 'the defender is off: there is no allow list');
     try {
-      defender.allow(address);
+      await defender.allow(address);
     } catch (error) {
       if (FtpError.isInstance(error) && error.code === 'FTP_ERR_INVALID_OPTION') throw new ApiError(400, 'bad_request', error.message);
       throw error;

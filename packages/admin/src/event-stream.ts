@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { CommandEvent, FtpServer, FtpServerEvents } from '@ftp/server';
+import type { CommandEvent, FtpServerEvents } from '@ftp/server';
+import type { AdminTarget } from './admin-target.ts';
 
 /** The server events the stream forwards under their own names. */
 const forwarded = ['connect', 'disconnect', 'login', 'login-failed', 'upload', 'download'] as const;
@@ -12,7 +13,7 @@ const heartbeatMs = 15_000;
  * the token expires (`until`) or the admin server closes. A command answered 4xx or 5xx by a logged-in session is
  * sent as an `error` event.
  */
-export function streamEvents(server: FtpServer, response: ServerResponse, until: number): void {
+export function streamEvents(server: AdminTarget, response: ServerResponse, until: number): void {
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-store',

@@ -61,6 +61,21 @@ export const openApiDocument = {
         },
       },
     },
+    '/api/server/restart': {
+      post: {
+        summary:
+          'Rolling restart: replaces the worker processes one at a time (each new one listens before its old one stops taking connections; running sessions and transfers finish on the old one), reading the config file again; answered once the last one was replaced',
+        operationId: 'restartServer',
+        responses: {
+          '200': { description: 'The workers were replaced (or the restart stopped: `complete` false)', content: json('RestartOutcome') },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '501': {
+            description: 'The server runs as one process (`workers` 1): there is no worker to replace; restart the service instead',
+            content: json('Error'),
+          },
+        },
+      },
+    },
     '/api/sessions': {
       get: {
         summary: 'The connected sessions with their running transfers',
@@ -424,6 +439,25 @@ export const openApiDocument = {
         passivePortsInUse: count(),
         defenderEnabled: { type: 'boolean' },
         counters: { $ref: '#/components/schemas/Counters' },
+        workers: {
+          description:
+            "Each worker process's share (`workers` 2 or more); a worker that did not answer in time is listed with `answered` false and left out of the totals. Null for one process",
+          oneOf: [{ type: 'array', items: { $ref: '#/components/schemas/Worker' } }, { type: 'null' }],
+        },
+      }),
+      Worker: object({
+        id: { type: 'integer', minimum: 1 },
+        pid: { type: ['integer', 'null'] },
+        answered: { type: 'boolean' },
+        sessions: count(),
+        passivePortsInUse: count(),
+      }),
+      RestartOutcome: object({
+        replaced: { ...count(), description: 'How many worker processes were replaced' },
+        complete: {
+          type: 'boolean',
+          description: 'False when a new worker did not start: the restart stopped there and the old workers left keep serving',
+        },
       }),
       Event: {
         type: 'object',

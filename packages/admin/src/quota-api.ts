@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { QuotaUsage, UserStoreV1 } from '@ftp/plugin-api';
-import type { FtpServer } from '@ftp/server';
+import type { AdminTarget } from './admin-target.ts';
 import { ApiError, sendJson } from './http-io.ts';
 
 /** What a quota route needs. */
 export interface QuotaContext {
   readonly users: UserStoreV1 | undefined;
-  readonly server: FtpServer;
+  readonly server: AdminTarget;
   audit(action: string, details: Record<string, unknown>): void;
 }
 

@@ -8,13 +8,13 @@ import {
   UserStoreError,
   type UserStoreV1,
 } from '@ftp/plugin-api';
-import type { FtpServer } from '@ftp/server';
+import type { AdminTarget } from './admin-target.ts';
 import { ApiError, readJsonObject, sendEmpty, sendJson, stringField } from './http-io.ts';
 
 /** What a user route needs: the store, the server (to end a disabled user's sessions) and the audit line. */
 export interface UsersContext {
   readonly users: UserStoreV1 | undefined;
-  readonly server: FtpServer;
+  readonly server: AdminTarget;
   audit(action: string, details: Record<string, unknown>): void;
 }
 

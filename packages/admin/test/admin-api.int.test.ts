@@ -255,6 +255,34 @@ describe('server and events', () => {
     });
   });
 
+  it('restarts the worker processes through the given restart, with an audit line; without one (one process) answers 501', async () => {
+    const reasons: string[] = [];
+    const { api, logs } = await startAdminFixture(
+      {},
+      {
+        restart: async (reason) => {
+          reasons.push(reason);
+          return { replaced: 2, complete: true };
+        },
+      },
+    );
+    await api.login();
+    expect((await api.request('GET', '/api/server/restart')).status).toBe(405);
+    const answer = await api.request('POST', '/api/server/restart');
+    expect(answer).toMatchObject({ status: 200, body: { replaced: 2, complete: true } });
+    expect(reasons).toEqual([`admin ${adminName}`]);
+    const audit = logs.find((line) => line.message === 'admin action' && line.fields.action === 'server.restart');
+    expect(audit?.fields.admin).toBe(adminName);
+    // One process: nothing to replace but itself.
+    const single = await startAdminFixture();
+    await single.api.login();
+    const refused = await single.api.request('POST', '/api/server/restart');
+    expect(refused).toMatchObject({ status: 501, body: { error: 'not_supported' } });
+    expect((refused.body as { message: string }).message).toMatch(/one process/);
+    expect(single.logs.some((line) => line.fields.action === 'server.restart')).toBe(false);
+    expect((await single.api.request('GET', '/api/server')).body).toMatchObject({ workers: null });
+  });
+
   it('serves the OpenAPI document it is checked against', async () => {
     const { api } = await startAdminFixture();
     await api.login();

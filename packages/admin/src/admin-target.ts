@@ -1,0 +1,62 @@
+import type { AuthenticatedUser, DefenderState, QuotaUsage } from '@ftp/plugin-api';
+import type { FtpServerEvents, ServerStatus, SessionInfo } from '@ftp/server';
+
+/**
+ * What the admin API reads and steers: one `FtpServer` satisfies it as it is, and a server of several processes (the
+ * CLI's workers) implements it over its IPC channels. A method may answer at once or with a promise.
+ */
+export interface AdminTarget {
+  /** The connected sessions of the whole server. */
+  sessions(): readonly SessionInfo[] | Promise<readonly SessionInfo[]>;
+  /** One connected session; undefined when none has that id. */
+  session(id: string): SessionInfo | undefined | Promise<SessionInfo | undefined>;
+  /** Ends the session `id` (421 with `reason`); true once it is gone, false when no session has that id. */
+  endSession(id: string, reason?: string): Promise<boolean>;
+  /** Ends every session logged in as `username`; resolves with their number. */
+  endSessionsOf(username: string, reason?: string): Promise<number>;
+  /** Listeners, sessions, passive ports and counters, with each process's share when there are several. */
+  status(): AdminStatus | Promise<AdminStatus>;
+  /** The usage the shared state counts for `username`; undefined when never counted. */
+  quotaUsage(username: string): Promise<QuotaUsage | undefined>;
+  /** Recounts `user`'s files from the storage and sets the usage to that count. */
+  rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage>;
+  readonly defender: AdminDefender;
+  on<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): unknown;
+  off<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): unknown;
+}
+
+/** `ServerStatus`, with the share of each worker process when the server runs several. */
+export interface AdminStatus extends ServerStatus {
+  readonly workers?: readonly WorkerStatus[];
+}
+
+/** One worker process of a server of several. */
+export interface WorkerStatus {
+  /** The primary's number for the worker (`worker` in the log lines). */
+  readonly id: number;
+  readonly pid: number | undefined;
+  /** False when it did not answer in time: its sessions and counts are missing from the totals. */
+  readonly answered: boolean;
+  readonly sessions: number;
+  readonly passivePortsInUse: number;
+}
+
+/** The defender as the admin API uses it (`DefenderAccess` of `@ftp/server` satisfies it). */
+export interface AdminDefender {
+  readonly enabled: boolean;
+  isBanned(address: string): Promise<boolean>;
+  recordFailedLogin(address: string, username: string): Promise<boolean>;
+  state(): Promise<DefenderState | undefined>;
+  liftBan(address: string): Promise<'lifted' | 'not-banned' | 'unsupported'>;
+  readonly allowList: readonly string[];
+  /** Throws (or rejects with) `InvalidOptionError` for an entry that is no address or CIDR block. */
+  allow(entry: string): void | Promise<void>;
+}
+
+/** The outcome of a rolling restart asked for by `POST /api/server/restart`. */
+export interface RestartOutcome {
+  /** How many worker processes were replaced. */
+  readonly replaced: number;
+  /** False when a new worker did not start: the restart stopped there and the old workers left keep serving. */
+  readonly complete: boolean;
+}
