@@ -52,6 +52,26 @@ runSharedStateConformance('workers over IPC', async () => {
 });
 
 describe('IpcSharedState and SharedStateHost', () => {
+  it("lists and lifts a ban one worker recorded through another worker's channel", async () => {
+    const host = new SharedStateHost();
+    const banning = attachedWorker(host, 'one').state;
+    const other = attachedWorker(host, 'two').state;
+    const failure = {
+      address: '192.0.2.7',
+      username: 'alice',
+      maxFailuresPerAddress: 1,
+      maxFailuresPerUser: 10,
+      windowMs: 60_000,
+      banMs: 60_000,
+    };
+    expect(await banning.recordLoginFailure(failure)).toBe(true);
+    const state = await other.listDefenderState(60_000);
+    expect(state.bans.map((ban) => ban.address)).toEqual(['192.0.2.7']);
+    expect(await other.liftBan('192.0.2.7')).toBe(true);
+    expect(await banning.isBanned('192.0.2.7')).toBe(false);
+    expect(await other.liftBan('192.0.2.7')).toBe(false);
+  });
+
   it('gives back what an exited worker held: session slots, quota reservations and upload locks', async () => {
     const host = new SharedStateHost();
     const crashed = attachedWorker(host, 'one').state;

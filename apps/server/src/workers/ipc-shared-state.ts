@@ -1,4 +1,5 @@
 import type {
+  DefenderState,
   LoginFailure,
   QuotaChange,
   QuotaReservationRequest,
@@ -74,6 +75,14 @@ export class IpcSharedState implements SharedStateV1 {
 
   recordLoginFailure(failure: LoginFailure): Promise<boolean> {
     return this.#ask('recordLoginFailure', { ...failure });
+  }
+
+  listDefenderState(windowMs: number): Promise<DefenderState> {
+    return this.#ask('listDefenderState', { windowMs });
+  }
+
+  liftBan(address: string): Promise<boolean> {
+    return this.#ask('liftBan', { address });
   }
 
   async quotaUsage(username: string): Promise<QuotaUsage | undefined> {

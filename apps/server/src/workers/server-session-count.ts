@@ -1,4 +1,5 @@
 import type {
+  DefenderState,
   LoginFailure,
   QuotaChange,
   QuotaReservationRequest,
@@ -21,10 +22,16 @@ export class ServerSessionCount implements SharedStateV1 {
   readonly #store: SharedStateV1;
   readonly #primary: SharedStateV1;
 
+  /** The store's, when it has them: the bans and failures are the store's, not the primary's. */
+  readonly listDefenderState?: (windowMs: number) => Promise<DefenderState>;
+  readonly liftBan?: (address: string) => Promise<boolean>;
+
   constructor(store: SharedStateV1, primary: SharedStateV1) {
     this.#store = store;
     this.#primary = primary;
     this.name = store.name;
+    if (store.listDefenderState !== undefined) this.listDefenderState = (windowMs) => store.listDefenderState!(windowMs);
+    if (store.liftBan !== undefined) this.liftBan = (address) => store.liftBan!(address);
     // The contract's default when a store leaves it out.
     this.quotaGrantBytes = store.quotaGrantBytes ?? 0;
   }

@@ -105,6 +105,10 @@ export class SharedStateHost {
         return state.isBanned((parameters as { address: string }).address);
       case 'recordLoginFailure':
         return state.recordLoginFailure(parameters as unknown as LoginFailure);
+      case 'listDefenderState':
+        return state.listDefenderState?.((parameters as { windowMs: number }).windowMs);
+      case 'liftBan':
+        return state.liftBan?.((parameters as { address: string }).address);
       case 'quotaUsage':
         return state.quotaUsage((parameters as { username: string }).username);
       case 'setQuotaUsage': {

@@ -21,6 +21,8 @@ export type SharedStateMethod =
   | 'releaseQuota'
   | 'acquireUploadLock'
   | 'releaseUploadLock'
+  | 'listDefenderState'
+  | 'liftBan'
   | 'ping';
 
 export interface SharedStateRequest {
