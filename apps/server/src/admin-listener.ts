@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { startAdminServer, type AdminServer } from '@ftp/admin';
+import { startAdminServer, type AdminServer, type AdminTarget, type RestartOutcome } from '@ftp/admin';
 import type { UserStoreV1 } from '@ftp/plugin-api';
-import type { FtpServer } from '@ftp/server';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config.ts';
 
@@ -11,18 +10,20 @@ export interface AdminParts {
   readonly certificate: { readonly cert: Buffer; readonly key: Buffer } | undefined;
   /** The authenticator's user store, when it keeps one (`local` with a users file, PostgreSQL). */
   readonly users: UserStoreV1 | undefined;
+  /** The rolling restart of the worker processes (`POST /api/server/restart`); none for one process. */
+  readonly restart?: (reason: string) => Promise<RestartOutcome>;
 }
 
 /**
- * Starts the admin API and web page (`@ftp/admin`) over `server` when the config has an `admin` section: HTTPS with
- * the FTPS certificate when `tls` is set, plain HTTP otherwise. Its lines (logins, every change with the admin's name)
+ * Starts the admin API and web page (`@ftp/admin`) over `server` (the engine, or the primary's view of every worker)
+ * when the config has an `admin` section: HTTPS with the FTPS certificate when `tls` is set, plain HTTP otherwise. Its lines (logins, every change with the admin's name)
  * carry component "admin".
  */
 export async function startAdminListener(
   config: AppConfig,
-  server: FtpServer,
+  server: AdminTarget,
   logger: Logger,
-  { certificate, users }: AdminParts,
+  { certificate, users, restart }: AdminParts,
 ): Promise<AdminServer | undefined> {
   const admin = config.admin;
   if (admin === undefined) return undefined;
@@ -34,6 +35,7 @@ export async function startAdminListener(
     port: admin.port,
     version: await cliVersion(),
     users,
+    ...(restart === undefined ? {} : { restart }),
     ...(admin.tokenTtlMs === undefined ? {} : { tokenTtlMs: admin.tokenTtlMs }),
     ...(certificate === undefined ? {} : { tls: certificate }),
   });

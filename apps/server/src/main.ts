@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { parseCliArguments, usage, UsageError } from './cli-arguments.ts';
 import { loadConfig, namedConfigFile, type AppConfig } from './config.ts';
-import { ConfigError, isConfigurationError } from './config-error.ts';
+import { isConfigurationError } from './config-error.ts';
 import { createDefaultSetup, type DefaultSetup } from './default-config.ts';
 import { runHashPassword } from './hash-password-command.ts';
 import { runUsersCommand } from './users-command.ts';
@@ -56,8 +56,6 @@ async function main(argv: readonly string[]): Promise<number | undefined> {
   );
   const workers = workerCount(config.workers);
   if (workers > 1) {
-    // Each worker sees only its own sessions: an admin page over one of them would show a part as the whole.
-    if (config.admin !== undefined) throw new ConfigError('admin', 'is not available with more than one worker process (workers)');
     await startPrimary({ config, logger, workers, ...(setup === undefined ? {} : { defaultDocument: setup.document }) });
     return undefined;
   }

@@ -115,18 +115,26 @@ describe('ftp-server with admin', () => {
     expect(app.stderr()).toContain('admin.accounts[0].passwordHash');
   });
 
-  it('refuses admin with more than one worker process', async () => {
+  it('answers POST /api/server/restart with 501 in one process: it has no worker processes to replace', async () => {
     const directory = await tempDirectory();
     const config = {
       ftpPort: 0,
-      workers: 2,
       authenticator: 'no-auth',
       storageConfig: { root: '.' },
       admin: { port: 0, accounts: [{ username: 'ops', passwordHash: await hashPassword('x', { logCost: 10 }) }] },
     };
     await writeFile(join(directory, 'config.json'), JSON.stringify(config));
     const app = runCli(['--config', join(directory, 'config.json')]);
-    expect(await app.closed).toBe(2);
-    expect(app.stderr()).toMatch(/admin.*worker/);
+    const url = ((await app.logLine(isListeningLine)).admin as { url: string }).url;
+    const login = await fetch(new URL('/api/login', url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'ops', password: 'x' }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const restart = await fetch(new URL('/api/server/restart', url), { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(restart.status).toBe(501);
+    expect(await restart.json()).toEqual({ error: 'not_supported', message: expect.stringMatching(/one process.*restart the service/) });
+    expect(app.logLines.some((line) => line.action === 'server.restart')).toBe(false);
   });
 });

@@ -54,13 +54,55 @@ export function parentPort(): MessagePort {
   };
 }
 
-/** What the primary asks each worker to serve `/metrics` and `/readyz` for the whole server. */
-export type WorkerQueryKind = 'metrics' | 'readiness';
+/**
+ * What the primary asks a worker: its metrics and readiness, to serve `/metrics` and `/readyz` for the whole server,
+ * and what the admin API shows and steers (`admin-…`, answered as an `AdminAnswer`).
+ */
+export type WorkerQueryKind = 'metrics' | 'readiness' | AdminQueryKind;
+
+/** The admin API's questions to a worker; their parameters travel in `WorkerQuery.parameters`. */
+export type AdminQueryKind =
+  | 'admin-sessions'
+  | 'admin-session'
+  | 'admin-end-session'
+  | 'admin-end-sessions-of'
+  | 'admin-status'
+  | 'admin-quota-usage'
+  | 'admin-rescan-quota'
+  | 'admin-defender-state'
+  | 'admin-is-banned'
+  | 'admin-record-failed-login'
+  | 'admin-lift-ban'
+  | 'admin-allow';
 
 export interface WorkerQuery {
   readonly tag: 'ftp-server/worker-query';
   readonly id: number;
   readonly kind: WorkerQueryKind;
+  readonly parameters?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A worker's answer to an admin query: its value, or the error it met with its stable code (e.g.
+ * `FTP_ERR_INVALID_OPTION`), so the primary can answer the admin as one process would. JSON has no undefined: an
+ * absent value is null.
+ */
+export type AdminAnswer =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly message: string; readonly code?: string; readonly option?: string };
+
+/**
+ * A server event of a worker, sent to the primary when the config has an `admin` section (its event stream shows
+ * every worker's), with the fields the stream shows.
+ */
+export interface WorkerEvent {
+  readonly tag: 'ftp-server/worker-event';
+  readonly event: string;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export function isWorkerEvent(message: unknown): message is WorkerEvent {
+  return typeof message === 'object' && message !== null && (message as { tag?: unknown }).tag === 'ftp-server/worker-event';
 }
 
 /**

@@ -39,14 +39,31 @@ export interface RunningPrimary {
   /** The workers taking connections now (not the ones starting or retiring). */
   servingWorkers(): readonly Worker[];
   /**
-   * Asks every worker that took connections (serving or retiring) for its metrics or readiness; the workers that did
-   * not answer within `timeoutMs` are listed in `silent`.
+   * Asks every worker that took connections (serving or retiring), or only `options.worker`, a question (`kind` with
+   * `options.parameters`); the workers that did not answer within `timeoutMs` are listed in `silent`.
    */
-  query(kind: WorkerQueryKind, timeoutMs: number): Promise<WorkerAnswers>;
-  /** Replaces the workers one at a time; resolves when the last one was replaced (or the restart failed). */
-  restart(reason: string): Promise<void>;
+  query(kind: WorkerQueryKind, timeoutMs: number, options?: QueryOptions): Promise<WorkerAnswers>;
+  /**
+   * Replaces the workers one at a time; resolves when the last one was replaced, or when a new one did not start
+   * (`complete` false: the old ones left keep serving). A call while one runs joins it.
+   */
+  restart(reason: string): Promise<RestartOutcome>;
   /** Stops every worker as one process stops (SIGTERM); resolves once they all exited. */
   close(): Promise<void>;
+}
+
+export interface QueryOptions {
+  readonly parameters?: Readonly<Record<string, unknown>>;
+  /** Asks only this worker (by id), whatever its phase. */
+  readonly worker?: number;
+}
+
+/** What a rolling restart did. */
+export interface RestartOutcome {
+  /** How many old workers were replaced. */
+  readonly replaced: number;
+  /** False when a new worker did not start, or the primary began to stop, before every old one was replaced. */
+  readonly complete: boolean;
 }
 
 /** The answers to one `query`. */
@@ -86,7 +103,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
   const host = new SharedStateHost({ maxSessions: config.maxSessions ?? defaultMaxSessions });
   const entries = new Map<number, WorkerEntry>();
   let closing: Promise<void> | undefined;
-  let restarting: Promise<void> | undefined;
+  let restarting: Promise<RestartOutcome> | undefined;
   const environment: Record<string, string> = { [workerVariable]: '1' };
   if (options.defaultDocument !== undefined) environment[workerDefaultsVariable] = JSON.stringify(options.defaultDocument);
 
@@ -174,11 +191,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
     throw error;
   }
 
-  const restart = async (reason: string) => {
+  const restart = async (reason: string): Promise<RestartOutcome> => {
     const old = [...entries.values()].filter((entry) => entry.phase === 'serving');
     logger.info({ reason, workers: old.length }, 'rolling restart');
+    let replaced = 0;
     for (const entry of old) {
-      if (closing !== undefined) return;
+      if (closing !== undefined) return { replaced, complete: false };
       // A worker that exited meanwhile was replaced already.
       if (!entries.has(entry.worker.id) || entry.phase !== 'serving') continue;
       const fresh = fork(false);
@@ -189,17 +207,23 @@ export async function runPrimary(options: PrimaryOptions): Promise<RunningPrimar
           { reason, error: (error as Error).message },
           'rolling restart stopped: a new worker did not start; the old ones keep serving',
         );
-        return;
+        return { replaced, complete: false };
       }
       retire(entry, reason);
+      replaced++;
     }
-    logger.info({ reason }, 'rolling restart done');
+    logger.info({ reason, replaced }, 'rolling restart done');
+    return { replaced, complete: true };
   };
 
   let nextQueryId = 1;
-  const query = async (kind: WorkerQueryKind, timeoutMs: number): Promise<WorkerAnswers> => {
-    const asked = [...entries.values()].filter((entry) => entry.phase !== 'starting' && entry.worker.isConnected());
-    const results = await Promise.all(asked.map((entry) => askWorker(entry.worker, kind, nextQueryId++, timeoutMs)));
+  const query = async (kind: WorkerQueryKind, timeoutMs: number, options: QueryOptions = {}): Promise<WorkerAnswers> => {
+    const asked = [...entries.values()].filter((entry) =>
+      options.worker === undefined ? entry.phase !== 'starting' && entry.worker.isConnected() : entry.worker.id === options.worker,
+    );
+    const results = await Promise.all(
+      asked.map((entry) => askWorker(entry.worker, { kind, id: nextQueryId++, parameters: options.parameters }, timeoutMs)),
+    );
     return {
       answers: asked.flatMap((entry, index) =>
         results[index]!.answered ? [{ worker: entry.worker.id, value: results[index]!.value }] : [],
@@ -263,8 +287,7 @@ function workerPort(worker: Worker): MessagePort {
 /** Sends one query to `worker`; its answer, or `answered: false` when none came in time (or the worker went away). */
 function askWorker(
   worker: Worker,
-  kind: WorkerQueryKind,
-  id: number,
+  { kind, id, parameters }: { kind: WorkerQueryKind; id: number; parameters: Readonly<Record<string, unknown>> | undefined },
   timeoutMs: number,
 ): Promise<{ readonly answered: boolean; readonly value?: unknown }> {
   return new Promise((resolve) => {
@@ -281,7 +304,7 @@ function askWorker(
     const timer = setTimeout(onExit, timeoutMs);
     worker.on('message', onMessage);
     worker.once('exit', onExit);
-    const message: WorkerQuery = { tag: 'ftp-server/worker-query', id, kind };
+    const message: WorkerQuery = { tag: 'ftp-server/worker-query', id, kind, ...(parameters === undefined ? {} : { parameters }) };
     workerPort(worker).send(message, onExit);
   });
 }

@@ -1,12 +1,14 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import type { ObservabilityServer } from '../observability-server.ts';
+import { startPrimaryAdmin, type PrimaryAdmin } from './primary-admin.ts';
 import { startPrimaryObservability } from './primary-observability.ts';
 import { runPrimary, type PrimaryOptions, type RunningPrimary } from './primary.ts';
 
 /**
- * Runs the primary of `workers` processes as the app: logs `listening` once the first workers listen, replaces the
- * workers one at a time on SIGHUP (`systemctl reload`), and on SIGTERM/SIGINT lets every worker finish its sessions
+ * Runs the primary of `workers` processes as the app: logs `listening` once the first workers listen, serves the
+ * admin API over every worker when the config has `admin`, replaces the workers one at a time on SIGHUP (`systemctl
+ * reload`) or the admin's `POST /api/server/restart`, and on SIGTERM/SIGINT lets every worker finish its sessions
  * before exiting 0; a second signal ends the workers at once.
  */
 export async function startPrimary(options: PrimaryOptions): Promise<RunningPrimary> {
@@ -30,19 +32,30 @@ export async function startPrimary(options: PrimaryOptions): Promise<RunningPrim
       throw error;
     }
   }
-  signals.attach(running, observability);
+  let admin: PrimaryAdmin | undefined;
+  if (config.admin !== undefined) {
+    try {
+      admin = await startPrimaryAdmin(running, config, logger);
+    } catch (error) {
+      await observability?.close();
+      await running.close();
+      throw error;
+    }
+  }
+  signals.attach(running, observability, admin);
   const { address, port, implicitTlsPort } = running.listening;
   const metrics = observability === undefined ? undefined : { address: observability.address, port: observability.port };
-  logger.info({ address, port, implicitTlsPort, metrics, workers: options.workers }, 'listening');
+  logger.info({ address, port, implicitTlsPort, metrics, admin: admin?.server, workers: options.workers }, 'listening');
   return running;
 }
 
 function handlePrimarySignals(logger: Logger): {
-  attach(running: RunningPrimary, observability: ObservabilityServer | undefined): void;
+  attach(running: RunningPrimary, observability: ObservabilityServer | undefined, admin: PrimaryAdmin | undefined): void;
   isClosing(): boolean;
 } {
   let running: RunningPrimary | undefined;
   let observability: ObservabilityServer | undefined;
+  let admin: PrimaryAdmin | undefined;
   let isClosing = false;
   const onStop = (signal: NodeJS.Signals) => {
     if (isClosing || running === undefined) {
@@ -54,23 +67,34 @@ function handlePrimarySignals(logger: Logger): {
       process.exit(1);
     }
     isClosing = true;
+    const workers = running;
     logger.info({ signal }, 'shutting down');
-    void running.close().then(async () => {
-      await observability?.close();
-      logger.info({}, 'stopped');
-      process.exit(0);
-    });
+    // The admin listener first: its event streams would otherwise stay open to the end.
+    const stopped = (admin?.close() ?? Promise.resolve()).catch((error: unknown) =>
+      logger.error({ error: (error as Error).message }, 'admin listener close failed'),
+    );
+    void stopped
+      .then(() => workers.close())
+      .then(async () => {
+        await observability?.close();
+        logger.info({}, 'stopped');
+        process.exit(0);
+      });
   };
   process.on('SIGTERM', onStop);
   process.on('SIGINT', onStop);
   process.on('SIGHUP', () => {
     if (running === undefined) logger.warn({ signal: 'SIGHUP' }, 'no restart while the workers start');
-    else if (!isClosing) void running.restart('SIGHUP');
+    else if (!isClosing) {
+      void admin?.reloadCertificate();
+      void running.restart('SIGHUP');
+    }
   });
   return {
-    attach: (started, listener) => {
+    attach: (started, listener, adminListener) => {
       running = started;
       observability = listener;
+      admin = adminListener;
     },
     isClosing: () => isClosing,
   };

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
 import { watchCertificate } from '../certificate-reload.ts';
-import { loadConfig } from '../config.ts';
+import { loadConfig, type AppConfig } from '../config.ts';
 import { createLogger } from '../logging.ts';
 import { startServer, type StartedServer } from '../start-server.ts';
 import { IpcSharedState } from './ipc-shared-state.ts';
@@ -17,6 +17,7 @@ import {
   type WorkerQueryKind,
 } from './lifecycle-messages.ts';
 import { runReadinessProbes } from '../observability-server.ts';
+import { answerAdminQuery, forwardEvents } from './worker-admin.ts';
 
 /** Whether this process is a worker the primary of `runPrimary` started. */
 export function isServerWorker(environment: NodeJS.ProcessEnv = process.env): boolean {
@@ -53,14 +54,17 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
   const logger = createLogger(config.logLevel).child({ worker: id });
   const port = parentPort();
   const primaryState = new IpcSharedState(port);
-  const started = await startServer(config, logger, {
+  // The admin listener is the primary's, over every worker: a worker opens none, and sends its events there.
+  const serverConfig = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'admin')) as AppConfig;
+  const started = await startServer(serverConfig, logger, {
     memorySharedState: primaryState,
     extendSharedState: (store) => new ServerSessionCount(store, primaryState),
     observabilityListener: false,
   });
+  if (config.admin !== undefined) forwardEvents(started.server, port);
   port.subscribe((message) => {
     if (!isWorkerQuery(message)) return;
-    void answerQuery(message.kind, started, logger).then((value) => {
+    void answerQuery(message.kind, message.parameters ?? {}, started, logger).then((value) => {
       const answer: WorkerAnswer = { tag: 'ftp-server/worker-answer', id: message.id, value };
       port.send(answer, () => undefined);
     });
@@ -130,9 +134,16 @@ function handleCrash(logger: Logger, stop: (reason: string) => void): void {
 
 /**
  * The primary serves `/metrics` and `/readyz` for the whole server (a worker opens no listener for them): it asks
- * each worker for its registry, as JSON it can aggregate, and for its readiness checks.
+ * each worker for its registry, as JSON it can aggregate, and for its readiness checks. Its admin listener asks for
+ * the worker's sessions, status and defender.
  */
-async function answerQuery(kind: WorkerQueryKind, started: StartedServer, logger: Logger): Promise<unknown> {
+async function answerQuery(
+  kind: WorkerQueryKind,
+  parameters: Readonly<Record<string, unknown>>,
+  started: StartedServer,
+  logger: Logger,
+): Promise<unknown> {
   if (kind === 'metrics') return started.metricsRegistry === undefined ? [] : started.metricsRegistry.getMetricsAsJSON();
-  return runReadinessProbes(started.readinessProbes, logger);
+  if (kind === 'readiness') return runReadinessProbes(started.readinessProbes, logger);
+  return answerAdminQuery(kind, parameters, started.server);
 }
