@@ -229,6 +229,36 @@ describe('ftp-server with workers: 2 and admin', () => {
     expect([...byWorker.keys()].sort()).toEqual([1, 2]);
   }, 120_000);
 
+  it('exempts an address added to the allow list on both workers, and on the workers of a rolling restart', async () => {
+    const { app, port, admin } = await startApp({ maxLoginAttempts: 5, defender: { maxFailuresPerIp: 1, failedLoginDelayMs: 0 } });
+    const added = await admin.call('/api/defender/allow-list', { method: 'POST', body: { address: '127.0.0.1' } });
+    expect(added).toEqual({ status: 201, body: { allowList: ['127.0.0.1'] } });
+    expect((await admin.call('/api/defender/allow-list', { method: 'POST', body: { address: 'not an address' } })).status).toBe(400);
+    /** Fails one login on a new connection (one failure bans an address that is not exempt); the failing worker. */
+    const failLogin = async (attempt: number) => {
+      const client = new Client(30_000);
+      onTestFinished(() => client.close());
+      await client.connect('127.0.0.1', port);
+      await client.send(`USER attempt${attempt}`);
+      await expect(client.send('PASS wrong')).rejects.toThrow(/530/);
+      client.close();
+      const failed = await app.logLine((line) => line.event === 'login-failed' && line.attemptedUsername === `attempt${attempt}`);
+      return failed.worker as number;
+    };
+    const failing = new Set<number>();
+    for (let attempt = 0; attempt < 6 && failing.size < 2; attempt++) failing.add(await failLogin(attempt));
+    expect(failing).toEqual(new Set([1, 2]));
+    expect((await admin.call('/api/defender')).body).toMatchObject({ bans: [], allowList: ['127.0.0.1'] });
+    expect([...(await clientsOnBothWorkers(app, port)).keys()].sort()).toEqual([1, 2]);
+
+    expect((await admin.call('/api/server/restart', { method: 'POST' })).body).toEqual({ replaced: 2, complete: true });
+    const renewed = new Set<number>();
+    for (let attempt = 10; attempt < 16 && renewed.size < 2; attempt++) renewed.add(await failLogin(attempt));
+    expect(renewed).toEqual(new Set([3, 4]));
+    expect((await admin.call('/api/defender')).body).toMatchObject({ bans: [] });
+    await login(port, 'alice');
+  }, 120_000);
+
   it('POST /api/server/restart replaces both workers while a download completes intact', async () => {
     const { app, port, admin } = await startApp({ shutdownTimeoutMs: 300_000 });
     // Larger than what loopback socket buffers hold, and read only once the restart answered: it cannot end before.
