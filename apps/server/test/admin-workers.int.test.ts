@@ -6,10 +6,11 @@ import { Writable } from 'node:stream';
 import { openApiDocument } from '@ftp/admin';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { eventually, type LoggedProcess } from '@ftp/test-utils';
+import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from '@ftp/test-utils/postgres';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { Client } from 'basic-ftp';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { assertCliBuilt, isListeningLine, runCli } from './support/cli.ts';
 
 // The built CLI with `workers: 2` and an `admin` section: the primary serves the admin API over both workers' sessions,
@@ -298,6 +299,40 @@ describe('ftp-server with workers: 2 and admin', () => {
     expect([3, 4]).toContain(await workerOf(app, 'bob'));
   }, 180_000);
 });
+
+describe.skipIf(postgresBin === undefined)(
+  `ftp-server with workers: 2, admin and the shared state in PostgreSQL${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`,
+  () => {
+    let postgres: TestPostgres;
+    beforeAll(async () => {
+      postgres = await startPostgres();
+    }, 60_000);
+    afterAll(() => postgres?.destroy(), 60_000);
+
+    it('lists and lifts a ban kept in the database; the address is admitted again on both workers', async () => {
+      const connectionString = await postgres.createDatabase();
+      const { app, port, admin } = await startApp({
+        sharedState: 'postgres',
+        sharedStateConfig: { connectionString },
+        maxLoginAttempts: 5,
+        defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 },
+      });
+      const client = new Client(30_000);
+      onTestFinished(() => client.close());
+      await client.connect('127.0.0.1', port);
+      await client.send('USER alice');
+      await expect(client.send('PASS wrong')).rejects.toThrow(/530/);
+      await client.send('USER alice');
+      await expect(client.send('PASS wrong')).rejects.toThrow(/421/);
+      client.close();
+      const defender = await admin.call('/api/defender');
+      expect((defender.body as { bans: { address: string }[] }).bans.map((ban) => ban.address)).toEqual(['127.0.0.1']);
+      expect((await admin.call('/api/defender/bans/127.0.0.1', { method: 'DELETE' })).status).toBe(204);
+      expect((await admin.call('/api/defender')).body).toMatchObject({ bans: [] });
+      expect([...(await clientsOnBothWorkers(app, port)).keys()].sort()).toEqual([1, 2]);
+    }, 120_000);
+  },
+);
 
 /** The token of a fresh login of `ops` (the event stream is read with fetch directly). */
 async function tokenOf(admin: Admin): Promise<string> {
