@@ -204,6 +204,33 @@ describe('ftp-server with workers: 2 and admin', () => {
     }
   }, 120_000);
 
+  it('reports a worker that does not answer and answers with the others, without waiting for it', async () => {
+    const { app, port, admin } = await startApp();
+    const byWorker = await clientsOnBothWorkers(app, port);
+    const pid = (await app.logLine((line) => line.msg === 'worker started' && line.worker === 2)).workerPid as number;
+    // Stopped, not ended: its sessions stay open but it cannot answer the primary.
+    process.kill(pid, 'SIGSTOP');
+    onTestFinished(() => {
+      try {
+        process.kill(pid, 'SIGCONT');
+      } catch {
+        // It exited already.
+      }
+    });
+    const status = (await admin.call('/api/server')).body as { sessions: number; workers: { id: number; answered: boolean }[] };
+    expect(status.workers.map((worker) => [worker.id, worker.answered])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
+    const listed = (await admin.call('/api/sessions')).body as { sessions: SessionView[] };
+    expect(listed.sessions.map((session) => session.username)).toContain(byWorker.get(1)!.username);
+    expect(listed.sessions.map((session) => session.username)).not.toContain(byWorker.get(2)!.username);
+    expect(await app.logLine((line) => line.msg === 'admin: workers did not answer in time')).toMatchObject({ workers: [2] });
+    process.kill(pid, 'SIGCONT');
+    const again = (await admin.call('/api/sessions')).body as { sessions: SessionView[] };
+    expect(again.sessions.map((session) => session.username)).toContain(byWorker.get(2)!.username);
+  }, 120_000);
+
   it('lists a ban made on one worker, lifts it, and the address is admitted again on both workers', async () => {
     const { app, port, admin } = await startApp({ maxLoginAttempts: 5, defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 } });
     const client = new Client(30_000);
