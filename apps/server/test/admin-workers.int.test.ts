@@ -231,6 +231,27 @@ describe('ftp-server with workers: 2 and admin', () => {
     expect(again.sessions.map((session) => session.username)).toContain(byWorker.get(2)!.username);
   }, 120_000);
 
+  it("adds a user through the primary's user store who logs in on both workers; deleting it ends its sessions on both", async () => {
+    const { app, port, admin } = await startApp();
+    const added = await admin.call('/api/users', { method: 'POST', body: { username: 'zoe', password: 'secret' } });
+    expect(added.status).toBe(201);
+    const sessions: { client: Client; log: string[] }[] = [];
+    const workers = new Set<number>();
+    for (let attempt = 0; attempt < 6 && workers.size < 2; attempt++) {
+      sessions.push(await login(port, 'zoe'));
+      await eventually(
+        () => app.logLines.filter((line) => line.event === 'login' && line.username === 'zoe').length === sessions.length,
+        'the login line',
+      );
+      workers.add(app.logLines.filter((line) => line.event === 'login' && line.username === 'zoe').at(-1)!.worker as number);
+    }
+    expect(workers).toEqual(new Set([1, 2]));
+    expect((await admin.call('/api/users/zoe', { method: 'DELETE' })).status).toBe(204);
+    expect(await app.logLine((line) => line.action === 'user.sessions-ended')).toMatchObject({ admin: 'ops', sessions: sessions.length });
+    for (const { log } of sessions)
+      await eventually(() => log.join('\n').includes('421 Your account was removed.'), "the 421 at zoe's client");
+  }, 120_000);
+
   it('lists a ban made on one worker, lifts it, and the address is admitted again on both workers', async () => {
     const { app, port, admin } = await startApp({ maxLoginAttempts: 5, defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 } });
     const client = new Client(30_000);
