@@ -252,6 +252,17 @@ describe('ftp-server with workers: 2 and admin', () => {
       await eventually(() => log.join('\n').includes('421 Your account was removed.'), "the 421 at zoe's client");
   }, 120_000);
 
+  it("rescans a user's quota on a worker and reads the usage from the shared state", async () => {
+    const { admin } = await startApp();
+    await writeFile(join(directory, 'data', 'a.bin'), randomBytes(1000));
+    await writeFile(join(directory, 'data', 'b.bin'), randomBytes(234));
+    expect(await admin.call('/api/quota/alice')).toEqual({ status: 200, body: { username: 'alice', usage: null } });
+    const rescanned = await admin.call('/api/quota/alice/rescan', { method: 'POST' });
+    expect(rescanned).toEqual({ status: 200, body: { username: 'alice', usage: { bytes: 1234, files: 2 } } });
+    expect((await admin.call('/api/quota/alice')).body).toEqual({ username: 'alice', usage: { bytes: 1234, files: 2 } });
+    expect((await admin.call('/api/quota/nobody/rescan', { method: 'POST' })).status).toBe(404);
+  }, 120_000);
+
   it('lists a ban made on one worker, lifts it, and the address is admitted again on both workers', async () => {
     const { app, port, admin } = await startApp({ maxLoginAttempts: 5, defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 } });
     const client = new Client(30_000);
