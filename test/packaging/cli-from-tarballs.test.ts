@@ -16,7 +16,7 @@ import { installProject, isListeningLine, packageNamed, packPackage, run, runOrT
 // @ftp/auth-http, @ftp/store-postgres) are not installed with it: a config that names one works once the user
 // installs it, and says which package to install until then.
 
-const cliPackages = ['@ftp/cli', '@ftp/server', '@ftp/plugin-api', '@ftp/protocol', '@ftp/storage-fs'];
+const cliPackages = ['@ftp/cli', '@ftp/server', '@ftp/plugin-api', '@ftp/protocol', '@ftp/storage-fs', '@ftp/storage-mounts', '@ftp/admin'];
 const optionalPackages = ['@ftp/auth-http', '@ftp/storage-s3', '@ftp/store-postgres'];
 const installTimeout = 300_000;
 const cliVersion = packageNamed('@ftp/cli')!.manifest.version;
