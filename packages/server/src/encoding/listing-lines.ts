@@ -1,4 +1,4 @@
-import type { Buffer } from 'node:buffer';
+import { isAscii, type Buffer } from 'node:buffer';
 import type { WireCharset } from './wire-charset.ts';
 
 /** Writes an entry's line and CRLF at `offset` and returns the offset after it, or -1 when `target` lacks the room. */
@@ -28,7 +28,7 @@ export function linesInCharset<Entry extends { readonly name: string }>(
     firstSkipped: undefined as string | undefined,
     encode(entry: Entry, target: Buffer, offset: number): number {
       const end = encode(entry, target, offset);
-      if (end === -1 || isAscii(target, offset, end)) return end;
+      if (end === -1 || isAscii(target.subarray(offset, end))) return end;
       if (charset.encodeName(entry.name) === undefined) {
         lines.skipped++;
         lines.firstSkipped ??= entry.name;
@@ -42,9 +42,4 @@ export function linesInCharset<Entry extends { readonly name: string }>(
     },
   };
   return lines;
-}
-
-function isAscii(bytes: Buffer, start: number, end: number): boolean {
-  for (let index = start; index < end; index++) if (bytes[index]! >= 0x80) return false;
-  return true;
 }
