@@ -18,19 +18,8 @@ export interface UsersContext {
   audit(action: string, details: Record<string, unknown>): void;
 }
 
-/** The fields a new user may carry besides its name and password (`NewStoredUser`). */
-const newUserKeys = new Set([
-  'username',
-  'password',
-  'enabled',
-  'homeDirectory',
-  'rootDirectory',
-  'permissions',
-  'directoryPermissions',
-  'quota',
-  'bandwidth',
-  'maxSessions',
-]);
+/** The fields a new user may carry (`NewStoredUser`): its name, password and enabled flag, and the profile facts. */
+const newUserKeys = new Set<string>(['username', 'password', 'enabled', ...userChangeKeys, 'maxSessions']);
 
 /**
  * The fields a change may carry: a password and the enabled flag, and the profile facts of `UserChanges` when the
