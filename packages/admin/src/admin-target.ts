@@ -1,5 +1,5 @@
-import type { AuthenticatedUser, DefenderState, QuotaUsage } from '@ftp/plugin-api';
-import type { FtpServerEvents, ServerStatus, SessionInfo } from '@ftp/server';
+import type { AuthenticatedUser, QuotaUsage } from '@ftp/plugin-api';
+import type { DefenderAccess, FtpServerEvents, ServerStatus, SessionInfo } from '@ftp/server';
 
 /**
  * What the admin API reads and steers: one `FtpServer` satisfies it as it is, and a server of several processes (the
@@ -41,14 +41,11 @@ export interface WorkerStatus {
   readonly passivePortsInUse: number;
 }
 
-/** The defender as the admin API uses it (`DefenderAccess` of `@ftp/server` satisfies it). */
-export interface AdminDefender {
-  readonly enabled: boolean;
-  isBanned(address: string): Promise<boolean>;
-  recordFailedLogin(address: string, username: string): Promise<boolean>;
-  state(): Promise<DefenderState | undefined>;
-  liftBan(address: string): Promise<'lifted' | 'not-banned' | 'unsupported'>;
-  readonly allowList: readonly string[];
+/**
+ * The defender as the admin API uses it: `DefenderAccess` of `@ftp/server`, whose `allow` may also answer with a promise
+ * (a server of several processes adds the entry in each).
+ */
+export interface AdminDefender extends Omit<DefenderAccess, 'allow'> {
   /** Throws (or rejects with) `InvalidOptionError` for an entry that is no address or CIDR block. */
   allow(entry: string): void | Promise<void>;
 }
