@@ -16,12 +16,18 @@ import type { TransferRange } from '../session/session-state.ts';
 /** RFC 3659 §5.4: a REST offset the file cannot honour. */
 const invalidRestReply = 554;
 
-/** The file's size for REST+RETR, refusing a directory (550) and an offset beyond the end (554) before 150. */
-async function sizeForResume(context: CommandContext, path: string, offset: number): Promise<number> {
+/** The size of the file RETR reads from a point (REST or RANG), refusing a directory (550) before 150. */
+async function fileSizeForRead(context: CommandContext, path: string): Promise<number> {
   const entry = await context.storage().stat(path, context.callOptions());
   if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
-  if (offset > entry.size) throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
   return entry.size;
+}
+
+/** The file's size for REST+RETR, refusing a directory (550) and an offset beyond the end (554) before 150. */
+async function sizeForResume(context: CommandContext, path: string, offset: number): Promise<number> {
+  const size = await fileSizeForRead(context, path);
+  if (offset > size) throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
+  return size;
 }
 
 /** For a connector whose `read` reports no size: stat, so the 150 reply still announces it (none if stat fails). */
@@ -35,25 +41,39 @@ function announcedSize(context: CommandContext, path: string): Promise<number | 
     );
 }
 
-/** RANG+RETR: exactly the range's bytes, checked against the file before any data channel opens. */
-async function retrieveRange(context: LoggedInCommandContext, path: string, range: TransferRange): Promise<void> {
+/** What RETR sends: the file from `offset`, only `length` bytes of it for a range; `size` is the file's, if known yet. */
+interface ReadSpan {
+  readonly offset: number;
+  readonly length?: number;
+  readonly size?: number | undefined;
+}
+
+/**
+ * RETR's transfer of `span`. `countText` ends the 150 with the byte count, given the file's size as known once it is
+ * open (the span's, else the storage's read, else a stat).
+ */
+async function sendFile(
+  context: LoggedInCommandContext,
+  path: string,
+  span: ReadSpan,
+  countText: (size: number | undefined) => string,
+): Promise<void> {
   const storage = context.storage();
-  const entry = await storage.stat(path, context.callOptions());
-  if (entry.type === 'directory') throw new StorageError('EISDIR', 'is a directory', { path });
-  const length = rangeEndIn(range, entry.size) - range.first;
   const limiters = context.limits.limitersFor(context.state.user.username, 'download');
   const ascii = context.state.transferType === 'A';
+  let size = span.size;
   await sendToClient(context, {
     command: 'RETR',
     path,
     ascii,
     emitDownload: true,
-    // "(n bytes)" last, as clients read it from a 150 (Python's ftplib, for one), counts the range's bytes.
-    openingText: () =>
-      `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)}, bytes ${range.first}-${range.first + length - 1} (${length} bytes).`,
+    openingText: () => `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)}${countText(size)}.`,
+    // A throttled download is sent in slices of each chunk, so a chunk's buffer is not free after one write: the
+    // pool is only lent when the chunks go to the socket whole.
     openSource: async (signal, bufferPool) => {
-      const source = await storage.read(path, { offset: range.first, signal, ...(limiters.length === 0 ? { bufferPool } : {}) });
-      return throttle(firstBytes(source, length), limiters, signal);
+      const source = await storage.read(path, { offset: span.offset, signal, ...(limiters.length === 0 ? { bufferPool } : {}) });
+      size ??= source.size ?? (await announcedSize(context, path));
+      return throttle(span.length === undefined ? source : firstBytes(source, span.length), limiters, signal);
     },
   });
 }
@@ -95,29 +115,23 @@ export const fileCommands = [
       const range = context.takeTransferRange();
       const path = context.resolvePath(argument);
       context.requirePermission('download', path);
-      if (range !== undefined) return retrieveRange(context, path, range);
-      const offset = context.state.restartOffset;
-      const storage = context.storage();
-      const limiters = context.limits.limitersFor(context.state.user.username, 'download');
+      if (range !== undefined) {
+        // RANG: exactly the range's bytes, checked against the file before any data channel opens. "(n bytes)" last,
+        // as clients read it from a 150 (Python's ftplib, for one), counts the range's bytes.
+        const size = await fileSizeForRead(context, path);
+        const length = rangeEndIn(range, size) - range.first;
+        return sendFile(
+          context,
+          path,
+          { offset: range.first, length, size },
+          () => `, bytes ${range.first}-${range.last} (${length} bytes)`,
+        );
+      }
       // A resume is checked against the file before any data channel opens (RFC 3659 §5.4: 554). Without REST the
       // storage's read refuses a missing file or a directory itself (the contract asks it to), so no stat is made.
-      let size = offset > 0 ? await sizeForResume(context, path, offset) : undefined;
-      const ascii = context.state.transferType === 'A';
-      await sendToClient(context, {
-        command: 'RETR',
-        path,
-        ascii,
-        emitDownload: true,
-        openingText: () =>
-          `Opening ${ascii ? 'ASCII' : 'BINARY'} mode data connection for ${baseName(path)}${size === undefined ? '' : ` (${size - offset} bytes)`}.`,
-        // A throttled download is sent in slices of each chunk, so a chunk's buffer is not free after one write: the
-        // pool is only lent when the chunks go to the socket whole.
-        openSource: async (signal, bufferPool) => {
-          const source = await storage.read(path, { offset, signal, ...(limiters.length === 0 ? { bufferPool } : {}) });
-          size ??= source.size ?? (await announcedSize(context, path));
-          return throttle(source, limiters, signal);
-        },
-      });
+      const offset = context.state.restartOffset;
+      const size = offset > 0 ? await sizeForResume(context, path, offset) : undefined;
+      await sendFile(context, path, { offset, size }, (known) => (known === undefined ? '' : ` (${known - offset} bytes)`));
     },
   }),
   defineCommand({
