@@ -1,27 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { LoginFailure, SharedStateV1 } from '@ftp/plugin-api';
+import type { LoginFailure } from '@ftp/plugin-api';
 import { eventually } from '@ftp/test-utils';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createPostgresSharedState } from '../src/index.ts';
+import { expect, it } from 'vitest';
 import { countingPool } from './shared-state-pools.ts';
-import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
+import { describeSharedState } from './shared-state-suite.ts';
 
 // Connections from an address far from its limit are admitted from an instance's own blocks of slots, with the ban
 // checked there: against the bans every instance announces as it makes them. When the instance cannot listen for
 // them, the database checks every connection again.
 
-describe.skipIf(postgresBin === undefined)(`shared state bans${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
-  let postgres: TestPostgres;
-  beforeAll(async () => {
-    postgres = await startPostgres();
-  }, 60_000);
-  afterAll(() => postgres?.destroy(), 60_000);
-
-  const open = async (options: Parameters<typeof createPostgresSharedState>[0]): Promise<SharedStateV1> => {
-    const state = await createPostgresSharedState(options);
-    onTestFinished(() => state.close?.());
-    return state;
-  };
+describeSharedState('shared state bans', ({ postgres, open }) => {
   const ban = (address: string): LoginFailure => ({
     address,
     username: `mallory-${randomUUID()}`,
@@ -33,7 +21,7 @@ describe.skipIf(postgresBin === undefined)(`shared state bans${postgresBin === u
   const farLimit = 10_000;
 
   it('admits connections far from the limit from blocks, and refuses them once another instance bans the address', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
     const state = await open({ pool });
     const peer = await open({ connectionString });
@@ -53,7 +41,7 @@ describe.skipIf(postgresBin === undefined)(`shared state bans${postgresBin === u
   });
 
   it('has the database check every connection while it cannot listen for bans', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
     const state = await open({ pool });
     const peer = await open({ connectionString });
@@ -61,7 +49,7 @@ describe.skipIf(postgresBin === undefined)(`shared state bans${postgresBin === u
     expect(await state.acquireSession('address', address, farLimit)).toBe('acquired');
 
     // The listening connections (both instances') go, as when a proxy drops them; the notifications of bans with them.
-    const terminated = await postgres.query(
+    const terminated = await postgres().query(
       `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE '%AS remaining FROM%'`,
       [],
       connectionString,

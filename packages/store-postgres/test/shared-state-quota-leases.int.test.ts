@@ -1,31 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import type { SharedStateV1 } from '@ftp/plugin-api';
 import { eventually } from '@ftp/test-utils';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createPostgresPool, createPostgresSharedState } from '../src/index.ts';
+import { expect, it, onTestFinished } from 'vitest';
+import { createPostgresPool } from '../src/index.ts';
 import { countingPool, losingAnswersPool } from './shared-state-pools.ts';
-import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
+import { describeSharedState } from './shared-state-suite.ts';
 
 // Quota leases: far from a limit, an instance reserves a block of the user's quota and serves uploads from it without
 // a round trip, settling what they stored in batches. Every instance still sees the usage, the instances together
 // never pass a limit, near it every upload reserves exactly, and a settlement retried after a lost answer applies once.
 
-describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
-  let postgres: TestPostgres;
-  beforeAll(async () => {
-    postgres = await startPostgres();
-  }, 60_000);
-  afterAll(() => postgres?.destroy(), 60_000);
-
-  const open = async (options: Parameters<typeof createPostgresSharedState>[0]): Promise<SharedStateV1> => {
-    const state = await createPostgresSharedState(options);
-    onTestFinished(() => state.close?.());
-    return state;
-  };
+describeSharedState('quota leases', ({ postgres, open }) => {
   const farLimits = { maxBytes: 2 ** 40, maxFiles: 1_000_000 };
 
   it('serves many small uploads from one lease, and every instance sees what they stored', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
     const state = await open({ pool });
     const peer = await open({ connectionString });
@@ -44,7 +33,7 @@ describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefi
   });
 
   it('asks for more of a lease when half a block is left, before an upload has to wait for it', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
     const state = await open({ pool });
     const alice = `alice-${randomUUID()}`;
@@ -66,7 +55,7 @@ describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefi
   });
 
   it('never lets two instances with leases pass a file limit together, and grants all of it once the leases end', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     // A heartbeat every second ends idle leases. (A lease much shorter would let a loaded machine miss heartbeats: the
     // other instance then drops everything this one holds, as for a crash, and may grant it again.)
     const settings = { connectionString, leaseMs: 3_000 };
@@ -111,7 +100,7 @@ describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefi
   });
 
   it('applies a settlement retried after its answer was lost once, and a second commit of an upload not at all', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, losses } = losingAnswersPool(connectionString, /settleLease/);
     const state = await open({ pool });
     const peer = await open({ connectionString });
@@ -134,7 +123,7 @@ describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefi
   });
 
   it('settles a lease while an extension holds the quota row, without a deadlock', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
     const state = await open({ pool });
     const alice = `alice-${randomUUID()}`;
@@ -154,7 +143,7 @@ describe.skipIf(postgresBin === undefined)(`quota leases${postgresBin === undefi
     await eventually(
       async () =>
         (
-          await postgres.query(
+          await postgres().query(
             `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%unnest%'`,
             [],
             connectionString,

@@ -1,30 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import type { SharedStateV1 } from '@ftp/plugin-api';
 import { eventually } from '@ftp/test-utils';
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createPostgresSharedState } from '../src/index.ts';
+import { expect, it } from 'vitest';
 import { countingPool, losingAnswersPool } from './shared-state-pools.ts';
-import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
+import { describeSharedState } from './shared-state-suite.ts';
 
 // Releases the database applied but whose answer never came back (the connection broke on the way): the shared state
 // retries them, and a retry must free nothing a second time. And the slots of a user without a session limit, taken
 // in blocks: fewer round trips, and what a block holds unused goes back to the count.
 
-describe.skipIf(postgresBin === undefined)(`shared state releases${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
-  let postgres: TestPostgres;
-  beforeAll(async () => {
-    postgres = await startPostgres();
-  }, 60_000);
-  afterAll(() => postgres?.destroy(), 60_000);
-
-  const open = async (options: Parameters<typeof createPostgresSharedState>[0]): Promise<SharedStateV1> => {
-    const state = await createPostgresSharedState(options);
-    onTestFinished(() => state.close?.());
-    return state;
-  };
-
+describeSharedState('shared state releases', ({ postgres, open }) => {
   it('frees one slot for a session release retried after its answer was lost', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, losses } = losingAnswersPool(connectionString, /releaseSession/);
     const state = await open({ pool });
     const peer = await open({ connectionString });
@@ -44,7 +30,7 @@ describe.skipIf(postgresBin === undefined)(`shared state releases${postgresBin =
   });
 
   it('takes the slots of a user without a limit in blocks, and gives back what a block holds unused', async () => {
-    const connectionString = await postgres.createDatabase();
+    const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
     // A heartbeat every 100 ms gives back the unused slots.
     const state = await open({ pool, leaseMs: 300 });
