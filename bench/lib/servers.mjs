@@ -133,17 +133,17 @@ async function startOurs({
 }
 
 /** Our server with its shared state in a PostgreSQL of its own, started and stopped with it. */
-async function startOursPostgres({ dataDirectory, workDirectory, profileDirectory }) {
+async function startOursPostgres(context) {
   const bin = findPostgresBin();
   if (bin === undefined) throw new Error('PostgreSQL is not installed (apt-get install postgresql)');
   const postgres = await startBenchPostgres(bin);
   try {
-    const gc = gcReporting(workDirectory, 'ours-postgres');
-    const script = join(benchDirectory, 'servers', 'ours.mjs');
-    const child = launch(process.execPath, [...gcPreload, ...profileArguments(profileDirectory), script, dataDirectory, 'fsync'], {
-      env: { ...gc.env, BENCH_POSTGRES_URL: postgres.connectionString },
+    const server = await startOurs({
+      ...context,
+      fsync: true,
+      name: 'ours-postgres',
+      env: { BENCH_POSTGRES_URL: postgres.connectionString },
     });
-    const server = await started('ours-postgres', child, portFromStdout(child), gc.extra);
     return {
       ...server,
       stop: async () => {
