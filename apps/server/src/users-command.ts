@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import {
-  AuthenticationUnavailableError,
   type Authenticator,
   type StoredUser,
   type UserChanges,
@@ -140,7 +139,7 @@ export function parseUsersArguments(argv: readonly string[]): UsersArguments {
     enable: [],
     delete: [],
     list: ['json'],
-    set: ['quota-bytes', 'quota-files', 'upload-bps', 'download-bps', 'allow', 'deny', 'default'],
+    set: [...limitOptions.map(([option]) => option), 'allow', 'deny', 'default'],
   };
   const options = allowed[action];
   if (options === undefined) throw new UsageError(`unknown action "${action}" (known: ${Object.keys(allowed).join(', ')})`);
@@ -248,7 +247,7 @@ export async function runUsersCommand(argv: readonly string[], where: UsersComma
     });
   } catch (error) {
     if (isConfigurationError(error)) return fail(ExitCode.Configuration, `configuration error: ${(error as Error).message}`);
-    if (AuthenticationUnavailableError.isInstance(error)) return fail(ExitCode.Failure, error.message);
+    // An authentication service that cannot be reached (AuthenticationUnavailableError) is a failure like any other.
     return fail(ExitCode.Failure, messageOf(error));
   }
 
