@@ -1,55 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createLocalAuthenticator, hashPassword } from '@ftp/server';
-import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory } from '@ftp/test-utils';
-import { sha256, startServer } from './support/index.ts';
+import { ftplibFixture as fixture } from './support/ftplib.ts';
+import { sha256 } from './support/index.ts';
 
 // RANG (draft-bryan-ftp-range) with a real client over real sockets on the file-system storage: Python's ftplib sends
-// RANG with sendcmd and does the transfer itself (python/range_client.py prints what it saw as JSON).
-
-const script = fileURLToPath(new URL('./python/range_client.py', import.meta.url));
-const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const user = 'alice';
-const password = 'correct horse';
-// A cheap hash: this test is about the protocol, not about password cost.
-const passwordHash = await hashPassword(password, { logCost: 4 });
-
-interface Fixture {
-  readonly root: string;
-  readonly local: string;
-  run(scenario: string, ...scenarioArguments: (string | number)[]): Promise<Record<string, unknown>>;
-}
-
-async function fixture(): Promise<Fixture> {
-  const root = await tempDirectory('ftp-range-root-');
-  const local = await tempDirectory('ftp-range-local-');
-  const { port } = await startServer({
-    storage: createFsStorage({ root, fsync: false }),
-    authenticator: createLocalAuthenticator({ users: [{ username: user, passwordHash }] }),
-  });
-  const run = (scenario: string, ...scenarioArguments: (string | number)[]) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const argv = [script, scenario, '127.0.0.1', String(port), user, password, ...scenarioArguments.map(String)];
-      execFile(python, argv, { timeout: 60_000, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(stdout) as Record<string, unknown>;
-        } catch {
-          reject(new Error(`range_client ${scenario} printed no JSON (${String(error)}): ${stdout}${stderr}`));
-          return;
-        }
-        if (error !== null || parsed.error !== undefined) reject(new Error(`range_client ${scenario}: ${String(parsed.error ?? error)}`));
-        else resolve(parsed);
-      });
-    });
-  return { root, local, run };
-}
+// RANG with sendcmd and does the transfer itself (the range scenarios of python/ftplib_client.py print what it saw).
 
 describe('RANG with Python ftplib on the file-system storage', () => {
   it('RETR sends exactly the bytes of the range, which the 150 counts, and the next RETR the whole file', async () => {

@@ -1,56 +1,12 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createLocalAuthenticator, hashPassword } from '@ftp/server';
-import { createFsStorage } from '@ftp/storage-fs';
-import { tempDirectory } from '@ftp/test-utils';
-import { sha256, startServer } from './support/index.ts';
+import { ftplibFixture as fixture } from './support/ftplib.ts';
+import { sha256 } from './support/index.ts';
 
 // Python's standard ftplib as a second, independent client: it does what basic-ftp cannot (active mode, ASCII
 // transfers, REST+STOR, ABOR, NLST, STAT, MLST, STOU). Each scenario of python/ftplib_client.py prints JSON.
-
-const script = fileURLToPath(new URL('./python/ftplib_client.py', import.meta.url));
-const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const user = 'alice';
-const password = 'correct horse';
-// A cheap hash: this test is about the protocol, not about password cost.
-const passwordHash = await hashPassword(password, { logCost: 4 });
-
-interface Fixture {
-  readonly root: string;
-  readonly local: string;
-  run(scenario: string, ...scenarioArguments: (string | number)[]): Promise<Record<string, unknown>>;
-}
-
-/** A server with file-system storage on a temp dir, the local authenticator, and a temp dir for client-side files. */
-async function fixture(): Promise<Fixture> {
-  const root = await tempDirectory('ftp-ftplib-root-');
-  const local = await tempDirectory('ftp-ftplib-local-');
-  const { port } = await startServer({
-    storage: createFsStorage({ root, fsync: false }),
-    authenticator: createLocalAuthenticator({ users: [{ username: user, passwordHash }] }),
-  });
-  const run = (scenario: string, ...scenarioArguments: (string | number)[]) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      const argv = [script, scenario, '127.0.0.1', String(port), user, password, ...scenarioArguments.map(String)];
-      execFile(python, argv, { timeout: 60_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(stdout) as Record<string, unknown>;
-        } catch {
-          reject(new Error(`ftplib ${scenario} printed no JSON (${String(error)}): ${stdout}${stderr}`));
-          return;
-        }
-        if (error !== null || parsed.error !== undefined) reject(new Error(`ftplib ${scenario}: ${String(parsed.error ?? error)}`));
-        else resolve(parsed);
-      });
-    });
-  return { root, local, run };
-}
 
 describe('Python ftplib against the server', () => {
   it('uploads and downloads in active mode (PORT), byte-exact', async () => {
@@ -98,7 +54,7 @@ describe('Python ftplib against the server', () => {
   });
 
   it('parses STAT and STAT <dir> as multi-line replies', async () => {
-    const { root, run } = await fixture();
+    const { user, root, run } = await fixture();
     await mkdir(join(root, 'pub'));
     await writeFile(join(root, 'pub', 'listed.txt'), 'abc');
     const result = await run('stat', 'pub');

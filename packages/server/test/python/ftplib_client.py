@@ -2,8 +2,9 @@
 
 Usage: ftplib_client.py <scenario> <host> <port> <user> <password> [scenario arguments...]
 
-Each scenario is a function below; the Node test (ftplib.int.test.ts) checks the printed facts against the files on
-disk. Errors are printed as {"error": "..."} with exit status 1, so the test shows what went wrong.
+Each scenario is a function below; the Node tests (ftplib.int.test.ts, byte-range.int.test.ts) check the printed facts
+against the files on disk. ftplib has no RANG of its own: the range scenarios send it with sendcmd, as a client that
+knows draft-bryan-ftp-range would, and the transfer that follows is ftplib's own. Errors are printed as {"error": "..."} with exit status 1, so the test shows what went wrong.
 """
 
 import ftplib
@@ -150,6 +151,59 @@ def append_upload(ftp, remote_name, content):
     return {'final': final}
 
 
+def counted_download(ftp, command):
+    """RETR through ntransfercmd, which also reads the byte count the 150 reply announces."""
+    connection, announced = ftp.ntransfercmd(command)
+    chunks = []
+    with connection:
+        while True:
+            chunk = connection.recv(65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    final = ftp.voidresp()
+    return b''.join(chunks), announced, final
+
+
+def range_download(ftp, remote_name, first, last):
+    """RANG then RETR: the range's bytes; the RETR after it sends the whole file again (the range is used up)."""
+    ftp.voidcmd('TYPE I')
+    rang = ftp.sendcmd('RANG %s %s' % (first, last))
+    data, announced, final = counted_download(ftp, 'RETR ' + remote_name)
+    whole, _, _ = counted_download(ftp, 'RETR ' + remote_name)
+    return {
+        'rang': rang,
+        'announced': announced,
+        'final': final,
+        'bytes': len(data),
+        'sha256': sha256_of(data),
+        'sliceOfWhole': data == whole[int(first):int(last) + 1],
+        'wholeBytes': len(whole),
+    }
+
+
+def range_hash(ftp, remote_name, first, last):
+    """RANG then HASH; then the same range downloaded, hashed here with hashlib, to compare with the server's digest."""
+    ftp.voidcmd('TYPE I')
+    rang = ftp.sendcmd('RANG %s %s' % (first, last))
+    hashed = ftp.sendcmd('HASH ' + remote_name)
+    ftp.sendcmd('RANG %s %s' % (first, last))
+    data, _, _ = counted_download(ftp, 'RETR ' + remote_name)
+    return {'rang': rang, 'hash': hashed, 'downloadedSha256': sha256_of(data), 'downloadedBytes': len(data)}
+
+
+def range_upload(ftp, remote_name, first, last, local_path):
+    """RANG then STOR of a local file; a refusal (before or after 150) is reported as its reply, not as a failure."""
+    ftp.voidcmd('TYPE I')
+    rang = ftp.sendcmd('RANG %s %s' % (first, last))
+    try:
+        with open(local_path, 'rb') as handle:
+            final = ftp.storbinary('STOR ' + remote_name, handle)
+    except (ftplib.error_perm, ftplib.error_temp) as refusal:
+        final = str(refusal)
+    return {'rang': rang, 'final': final, 'noop': ftp.sendcmd('NOOP')}
+
+
 SCENARIOS = {
     'active-roundtrip': active_roundtrip,
     'eprt-download': eprt_download,
@@ -162,6 +216,9 @@ SCENARIOS = {
     'abort': abort_download,
     'stou': unique_upload,
     'appe': append_upload,
+    'range-download': range_download,
+    'range-hash': range_hash,
+    'range-upload': range_upload,
 }
 
 
