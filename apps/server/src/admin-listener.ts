@@ -16,8 +16,8 @@ export interface AdminParts {
 
 /**
  * Starts the admin API and web page (`@ftp/admin`) over `server` (the engine, or the primary's view of every worker)
- * when the config has an `admin` section: HTTPS with the FTPS certificate when `tls` is set, plain HTTP otherwise. Its lines (logins, every change with the admin's name)
- * carry component "admin".
+ * when the config has an `admin` section: HTTPS with the FTPS certificate when `tls` is set, plain HTTP otherwise. Its
+ * lines (logins, every change with the admin's name) carry component "admin".
  */
 export async function startAdminListener(
   config: AppConfig,

@@ -7,8 +7,9 @@ import { readCertificatePair, type TlsConfig } from './tls-config.ts';
 const defaultPollIntervalMs = 5_000;
 
 /**
- * Reloads the TLS certificate (of the FTP server, and of the admin listener when it runs) without a restart, on SIGHUP and when either file changes: sessions that start from then
- * on use the new pair, running ones keep theirs. A pair that does not load is logged and the old one stays.
+ * Reloads the TLS certificate (of the FTP server, and of the admin listener when it runs) without a restart, on SIGHUP
+ * and when either file changes: sessions that start from then on use the new pair, running ones keep theirs. A pair
+ * that does not load is logged and the old one stays.
  */
 export function watchCertificate(
   started: Pick<StartedServer, 'server'> & Partial<Pick<StartedServer, 'admin'>>,
