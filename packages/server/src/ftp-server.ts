@@ -15,7 +15,7 @@ import type { SessionEnvironment } from './session/session-environment.ts';
 import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
 import { ServerLimits } from './limits/server-limits.ts';
-import { chrootStorage } from './users/chroot-storage.ts';
+import { openUserStorage } from './users/chroot-storage.ts';
 import {
   describeSession,
   type DefenderAccess,
@@ -217,16 +217,9 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
       signal: lifetime.signal,
       logger,
     };
-    const connector = this.#options.storage;
     let storage: StorageSessionV1 | undefined;
     try {
-      // As a session opens it (Session.openStorage): a connector that does not apply the root directory gets the user
-      // without it, and the server confines the storage itself.
-      if (user.rootDirectory === undefined || connector.appliesRootDirectory === true) storage = await connector.openSession(user, context);
-      else {
-        const { rootDirectory, ...unconfined } = user;
-        storage = chrootStorage(await connector.openSession(unconfined, context), rootDirectory);
-      }
+      storage = await openUserStorage(this.#options.storage, user, context);
       const account = this.#limits.quotaAccount(user.username);
       await account.scan(storage, { signal: lifetime.signal }, true);
       return await account.usage();

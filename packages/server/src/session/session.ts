@@ -17,7 +17,7 @@ import type { ServerLogger } from '../server-options.ts';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
 import type { TlsPolicy } from '../tls/tls-material.ts';
-import { chrootStorage } from '../users/chroot-storage.ts';
+import { openUserStorage } from '../users/chroot-storage.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
 import type { CommandContext, CommandSettings, ConnectionFacts, SessionFacts, TransferHandle } from './command-context.ts';
 import type { CommandTable } from './define-command.ts';
@@ -526,16 +526,9 @@ export class Session implements DispatchTarget {
     return this.#environment.options.authenticator.authenticate(request, this.pluginContext());
   }
 
-  /**
-   * See `CommandContext.openStorage`. A connector that does not apply the root directory itself must not see it
-   * either: it would nest the user's root twice, since the server prefixes every path with it.
-   */
+  /** See `CommandContext.openStorage`; confined to the user's root directory as `openUserStorage` says. */
   openStorage(user: AuthenticatedUser): Promise<StorageSessionV1> {
-    const connector = this.#environment.options.storage;
-    if (user.rootDirectory === undefined || connector.appliesRootDirectory === true)
-      return connector.openSession(user, this.pluginContext());
-    const { rootDirectory, ...unconfined } = user;
-    return connector.openSession(unconfined, this.pluginContext()).then((storage) => chrootStorage(storage, rootDirectory));
+    return openUserStorage(this.#environment.options.storage, user, this.pluginContext());
   }
 
   /**

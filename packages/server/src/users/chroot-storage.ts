@@ -1,4 +1,4 @@
-import { confinedSession, type StorageSessionV1 } from '@ftp/plugin-api';
+import { confinedSession, type AuthenticatedUser, type PluginContext, type StorageConnector, type StorageSessionV1 } from '@ftp/plugin-api';
 import { resolveVirtualPath } from '@ftp/protocol';
 
 /**
@@ -8,4 +8,19 @@ import { resolveVirtualPath } from '@ftp/protocol';
  */
 export function chrootStorage(inner: StorageSessionV1, rootDirectory: string): StorageSessionV1 {
   return confinedSession(inner, resolveVirtualPath('/', rootDirectory));
+}
+
+/**
+ * Opens `connector`'s storage for `user`, confined to the user's root directory: by the connector when it applies it
+ * itself, else here. A connector that does not apply the root directory must not see it either: it would nest the
+ * user's root twice, since the confinement prefixes every path with it.
+ */
+export async function openUserStorage(
+  connector: StorageConnector,
+  user: AuthenticatedUser,
+  context: PluginContext,
+): Promise<StorageSessionV1> {
+  if (user.rootDirectory === undefined || connector.appliesRootDirectory === true) return connector.openSession(user, context);
+  const { rootDirectory, ...unconfined } = user;
+  return chrootStorage(await connector.openSession(unconfined, context), rootDirectory);
 }
