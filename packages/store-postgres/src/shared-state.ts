@@ -307,19 +307,11 @@ class PostgresSharedState implements SharedStateV1 {
   #roomForBlocks(name: string, limit: number | undefined): boolean {
     if (limit === undefined) return true;
     if (limit < leaseRoomFactor * sessionBlock) return false;
-    const nearUntil = this.#sessionsNearLimitUntil.get(name);
-    if (nearUntil === undefined) return true;
-    if (performance.now() < nearUntil) return false;
-    this.#sessionsNearLimitUntil.delete(name);
-    return true;
+    return !stillBefore(this.#sessionsNearLimitUntil, name);
   }
 
   #bannedHere(address: string): boolean {
-    const until = this.#bans.get(address);
-    if (until === undefined) return false;
-    if (performance.now() < until) return true;
-    this.#bans.delete(address);
-    return false;
+    return stillBefore(this.#bans, address);
   }
 
   /**
@@ -542,11 +534,7 @@ class PostgresSharedState implements SharedStateV1 {
     const maxBytes = request.maxBytes ?? null;
     const maxFiles = request.maxFiles ?? null;
     const key = `${request.username}\u0000${maxBytes}\u0000${maxFiles}`;
-    const nearUntil = this.#nearLimitUntil.get(key);
-    if (nearUntil !== undefined) {
-      if (performance.now() < nearUntil) return undefined;
-      this.#nearLimitUntil.delete(key);
-    }
+    if (stillBefore(this.#nearLimitUntil, key)) return undefined;
     let lease = this.#leases.get(key);
     if (lease === undefined) {
       lease = {
@@ -932,6 +920,15 @@ function checkSharedStateOptions(options: PostgresSharedStateOptions): Settings 
     leaseMs: wholeNumber(options.leaseMs, 'leaseMs', 30_000, 30, 3_600_000),
     quotaGrantBytes: wholeNumber(options.quotaGrantBytes, 'quotaGrantBytes', 1_048_576, 0, 2 ** 40),
   };
+}
+
+/** Whether the time (performance.now()) `untilByKey` holds for `key` is still ahead; one that has passed is dropped. */
+function stillBefore(untilByKey: Map<string, number>, key: string): boolean {
+  const until = untilByKey.get(key);
+  if (until === undefined) return false;
+  if (performance.now() < until) return true;
+  untilByKey.delete(key);
+  return false;
 }
 
 function messageOf(error: unknown): string {
