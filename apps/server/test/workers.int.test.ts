@@ -330,7 +330,8 @@ describe('ftp-server with workers: 2', () => {
         client.close();
       }
     });
-    await eventuallyAll(started, 20);
+    await eventually(() => started.length === 20, 'all 20 transfers to start', 30_000);
+    await Promise.all(started);
     app.child.kill('SIGHUP');
     await Promise.all([1, 2].map((id) => app.logLine((line) => line.msg === 'worker retiring' && line.worker === id)));
     expect(app.logLines.filter((line) => line.event === 'upload' || line.event === 'download')).toEqual([]);
@@ -497,10 +498,4 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** Resolves once `count` promises were pushed onto `promises` and all of them resolved. */
-async function eventuallyAll(promises: Promise<void>[], count: number): Promise<void> {
-  for (let round = 0; round < 600 && promises.length < count; round++) await new Promise((resolve) => setTimeout(resolve, 50));
-  await Promise.all(promises);
 }
