@@ -1,6 +1,6 @@
 /**
  * FTP reply codes by name. Every code of RFC 959 §4.2.2 plus the security extensions (RFC 2228, RFC 4217) and
- * extended addressing (RFC 2428). Refer to codes by name in server code; a bare number is for tests only.
+ * extended addressing (RFC 2428), and RFC 3659's restart refusal. Refer to codes by name in server code; a bare number is for tests only.
  */
 export const ReplyCode = {
   /** 110 Restart marker reply (RFC 959 §4.2.2). */
@@ -103,6 +103,8 @@ export const ReplyCode = {
   ExceededStorageAllocation: 552,
   /** 553 Requested action not taken: file name not allowed (RFC 959 §4.2.2). */
   FileNameNotAllowed: 553,
+  /** 554 Requested action not taken: invalid REST parameter (RFC 3659 §5.4). */
+  InvalidRestartPoint: 554,
 } as const;
 
 /** Any of the named reply codes in {@link ReplyCode}. */
@@ -163,4 +165,5 @@ export const standardReplyText: Readonly<Record<ReplyCode, string>> = {
   551: 'Requested action aborted: page type unknown.',
   552: 'Exceeded storage allocation.',
   553: 'File name not allowed.',
+  554: 'Requested action not taken: invalid REST parameter.',
 };

@@ -62,6 +62,7 @@ describe('ReplyCode', () => {
     ['NetworkProtocolNotSupported', 522],
     ['ProtectionLevelNotSupported', 536],
     ['FileNameNotAllowed', 553],
+    ['InvalidRestartPoint', 554],
   ] as const)('names %s as %d', (name, code) => {
     expect(ReplyCode[name]).toBe(code);
   });

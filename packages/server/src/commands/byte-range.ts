@@ -34,9 +34,6 @@ export function parseTransferRange(argument: string): TransferRange | typeof res
   return { first, last };
 }
 
-/** RFC 3659 §5.4: a restart point (here the start of a range) the file cannot honour. */
-const invalidRestartReply = 554;
-
 /**
  * RETR and HASH of a range: the range's end (excluded, as `ByteRange` counts it) in a file of `size` bytes. The range
  * is sent or hashed exactly or not at all: one that goes beyond the file's last byte is 554 before any data connection
@@ -45,7 +42,7 @@ const invalidRestartReply = 554;
 export function rangeEndIn(range: TransferRange, size: number): number {
   if (range.last >= size) {
     throw new ReplyError(
-      invalidRestartReply,
+      ReplyCode.InvalidRestartPoint,
       `Byte range ${range.first}-${range.last} goes beyond the last byte of the file (${size} bytes).`,
     );
   }
@@ -64,7 +61,10 @@ export function checkRangeUpload(range: TransferRange, existingSize: number | un
   const size = existingSize ?? 0;
   if (range.first > size) {
     const file = existingSize === undefined ? 'there is no such file yet' : `the file has ${size} bytes`;
-    throw new ReplyError(invalidRestartReply, `Byte range ${range.first}-${range.last} starts beyond the end of the file (${file}).`);
+    throw new ReplyError(
+      ReplyCode.InvalidRestartPoint,
+      `Byte range ${range.first}-${range.last} starts beyond the end of the file (${file}).`,
+    );
   }
   if (size > range.last + 1) {
     throw new ReplyError(

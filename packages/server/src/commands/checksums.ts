@@ -7,9 +7,6 @@ import { rangeEndIn } from './byte-range.ts';
 import { checksumOfRange, type ByteRange, type RangeChecksum } from './content-checksum.ts';
 import { requireFile } from './path-checks.ts';
 
-/** RFC 3659 §5.4: a REST offset the file cannot honour. */
-const invalidRestReply = 554;
-
 /**
  * The FEAT line of HASH (draft-bryan-ftpext-hash-02 §3.1): every algorithm, separated by ";", the selected one marked
  * with "*".
@@ -102,7 +99,7 @@ export const checksumCommands = [
       const start = context.state.restartOffset;
       const result = await checksumOf(context, context.resolvePath(argument), algorithm, (size) => {
         if (range !== undefined) return { start: range.first, end: rangeEndIn(range, size) };
-        if (start > size) throw new ReplyError(invalidRestReply, `Restart offset ${start} is beyond the end of the file.`);
+        if (start > size) throw new ReplyError(ReplyCode.InvalidRestartPoint, `Restart offset ${start} is beyond the end of the file.`);
         return { start, end: size };
       });
       // draft-bryan-ftpext-hash-02 §3.3: "213 <algorithm> <start>-<end> <hash> <pathname>", end excluded.

@@ -13,9 +13,6 @@ import { checkBeforeUpload } from './before-upload.ts';
 import { checkRangeUpload, fillingRange, firstBytes, parseTransferRange, rangeEndIn, resetRange } from './byte-range.ts';
 import type { TransferRange } from '../session/session-state.ts';
 
-/** RFC 3659 §5.4: a REST offset the file cannot honour. */
-const invalidRestReply = 554;
-
 /** The size of the file RETR reads from a point (REST or RANG), refusing a directory (550) before 150. */
 async function fileSizeForRead(context: CommandContext, path: string): Promise<number> {
   const entry = await context.storage().stat(path, context.callOptions());
@@ -26,7 +23,7 @@ async function fileSizeForRead(context: CommandContext, path: string): Promise<n
 /** The file's size for REST+RETR, refusing a directory (550) and an offset beyond the end (554) before 150. */
 async function sizeForResume(context: CommandContext, path: string, offset: number): Promise<number> {
   const size = await fileSizeForRead(context, path);
-  if (offset > size) throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
+  if (offset > size) throw new ReplyError(ReplyCode.InvalidRestartPoint, `Restart offset ${offset} is beyond the end of the file.`);
   return size;
 }
 
@@ -147,7 +144,7 @@ export const fileCommands = [
       const offset = context.state.restartOffset;
       const existing = await checkUploadTarget(context, path);
       if (offset > 0 && (existing === undefined || offset > existing.size)) {
-        throw new ReplyError(invalidRestReply, `Restart offset ${offset} is beyond the end of the file.`);
+        throw new ReplyError(ReplyCode.InvalidRestartPoint, `Restart offset ${offset} is beyond the end of the file.`);
       }
       const storage = context.storage();
       await checkBeforeUpload(context, 'STOR', path);
