@@ -31,8 +31,8 @@ import { SessionPluginContext } from './session-plugin-context.ts';
 /** The session's only way out: the connection module implements it over a socket, tests over an array. */
 export interface SessionIo {
   /**
-   * Writes one formatted reply: a string in UTF-8, or the bytes of a session in a legacy charset. Replies of one turn of the event loop may leave together; with `leaveNow` this one,
-   * and any held before it, leave at once.
+   * Writes one formatted reply: a string in UTF-8, or the bytes of a session in a legacy charset. Replies of one turn
+   * of the event loop may leave together; with `leaveNow` this one, and any held before it, leave at once.
    */
   send(text: string | Uint8Array, leaveNow: boolean): void;
   /** Lets the replies written so far leave now rather than at the end of the turn. */
