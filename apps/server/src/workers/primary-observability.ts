@@ -32,12 +32,11 @@ export function startPrimaryObservability(running: RunningPrimary, options: Prim
       this.set(running.servingWorkers().length);
     },
   });
-  new Gauge({
+  const unanswered = new Gauge({
     name: 'ftp_workers_unanswered',
     help: 'Worker processes whose metrics did not come in time for this scrape (their counts are missing from it)',
     registers: [own],
   });
-  const unanswered = own.getSingleMetric('ftp_workers_unanswered') as Gauge;
   const registry = {
     contentType: own.contentType,
     async metrics(): Promise<string> {
