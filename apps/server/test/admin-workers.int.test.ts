@@ -58,6 +58,8 @@ function checkAgainstDocument(method: string, path: string, status: number, body
 interface Admin {
   call(path: string, options?: { method?: string; body?: unknown }): Promise<{ status: number; body: unknown }>;
   readonly url: string;
+  /** The token of `ops`'s login (the event stream is read with fetch directly). */
+  readonly token: string;
 }
 
 /** Logs in as `ops` and returns a caller whose every answer is checked against the document. */
@@ -79,7 +81,7 @@ async function adminOf(url: string): Promise<Admin> {
   const login = await raw('/api/login', { method: 'POST', body: { username: 'ops', password: 'admin secret' } });
   expect(login.status).toBe(200);
   const token = (login.body as { token: string }).token;
-  return { url, call: (path, options = {}) => raw(path, { ...options, token }) };
+  return { url, token, call: (path, options = {}) => raw(path, { ...options, token }) };
 }
 
 interface RunningApp {
@@ -142,6 +144,18 @@ async function clientsOnBothWorkers(app: LoggedProcess, port: number) {
   throw new Error('six sessions all landed on one worker');
 }
 
+/** Fails alice's login twice on one connection: the second failure bans 127.0.0.1 (`maxFailuresPerIp: 2`) with 421. */
+async function banLoopback(port: number): Promise<void> {
+  const client = new Client(30_000);
+  onTestFinished(() => client.close());
+  await client.connect('127.0.0.1', port);
+  await client.send('USER alice');
+  await expect(client.send('PASS wrong')).rejects.toThrow(/530/);
+  await client.send('USER alice');
+  await expect(client.send('PASS wrong')).rejects.toThrow(/421/);
+  client.close();
+}
+
 interface SessionView {
   readonly id: string;
   readonly username: string | null;
@@ -153,7 +167,7 @@ describe('ftp-server with workers: 2 and admin', () => {
     const events = new AbortController();
     onTestFinished(() => events.abort());
     const stream = await fetch(new URL('/api/events', admin.url), {
-      headers: { authorization: `Bearer ${await tokenOf(admin)}` },
+      headers: { authorization: `Bearer ${admin.token}` },
       signal: events.signal,
     });
     expect(stream.status).toBe(200);
@@ -265,14 +279,7 @@ describe('ftp-server with workers: 2 and admin', () => {
 
   it('lists a ban made on one worker, lifts it, and the address is admitted again on both workers', async () => {
     const { app, port, admin } = await startApp({ maxLoginAttempts: 5, defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 } });
-    const client = new Client(30_000);
-    onTestFinished(() => client.close());
-    await client.connect('127.0.0.1', port);
-    await client.send('USER alice');
-    await expect(client.send('PASS wrong')).rejects.toThrow(/530/);
-    await client.send('USER alice');
-    await expect(client.send('PASS wrong')).rejects.toThrow(/421/);
-    client.close();
+    await banLoopback(port);
 
     const defender = await admin.call('/api/defender');
     expect(defender.status).toBe(200);
@@ -376,14 +383,7 @@ describe.skipIf(postgresBin === undefined)(
         maxLoginAttempts: 5,
         defender: { maxFailuresPerIp: 2, failedLoginDelayMs: 0 },
       });
-      const client = new Client(30_000);
-      onTestFinished(() => client.close());
-      await client.connect('127.0.0.1', port);
-      await client.send('USER alice');
-      await expect(client.send('PASS wrong')).rejects.toThrow(/530/);
-      await client.send('USER alice');
-      await expect(client.send('PASS wrong')).rejects.toThrow(/421/);
-      client.close();
+      await banLoopback(port);
       const defender = await admin.call('/api/defender');
       expect((defender.body as { bans: { address: string }[] }).bans.map((ban) => ban.address)).toEqual(['127.0.0.1']);
       expect((await admin.call('/api/defender/bans/127.0.0.1', { method: 'DELETE' })).status).toBe(204);
@@ -392,16 +392,6 @@ describe.skipIf(postgresBin === undefined)(
     }, 120_000);
   },
 );
-
-/** The token of a fresh login of `ops` (the event stream is read with fetch directly). */
-async function tokenOf(admin: Admin): Promise<string> {
-  const response = await fetch(new URL('/api/login', admin.url), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: 'ops', password: 'admin secret' }),
-  });
-  return ((await response.json()) as { token: string }).token;
-}
 
 /** Reads `response`'s body as it comes; the returned function gives what arrived so far. */
 function readText(response: Response): () => string {
