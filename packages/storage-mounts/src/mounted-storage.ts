@@ -6,26 +6,19 @@ import {
   type PluginContext,
   type StorageConnectorV1,
   type StorageSessionV1,
+  type UserMount,
 } from '@ftp/plugin-api';
 import { openConfinedSession } from './confined-session.ts';
 import { normaliseMountPath } from './mount-paths.ts';
 import { MountedSession, type OpenedMount } from './mounted-session.ts';
 
-/** One mount of the tree every user gets. */
-export interface MountOptions {
+/**
+ * One mount of the tree every user gets: a `UserMount` whose connector may also be given itself. At "/" the user's own
+ * `rootDirectory` applies inside the mount's `rootDirectory`.
+ */
+export interface MountOptions extends Omit<UserMount, 'connector'> {
   /** The connector serving it, or the name of one in `connectors`. */
   readonly connector: StorageConnectorV1 | string;
-  /**
-   * The directory of the connector's storage that appears at the mount point, as a jail; "{user}" stands for the user
-   * name ("/archive/{user}"). Default: the connector's own root (its root directory, its bucket prefix). At "/" the
-   * user's own `rootDirectory` applies inside it.
-   */
-  readonly rootDirectory?: string;
-  /**
-   * Whether RNFR/RNTO may move a file between this mount and another, by copying it through the target's atomic
-   * upload and deleting the source once the copy is stored. Default true; false answers such a move 553.
-   */
-  readonly crossMountRename?: boolean;
 }
 
 export interface MountedStorageOptions {
