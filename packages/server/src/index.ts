@@ -37,6 +37,7 @@ export type {
 } from './server-events.ts';
 export * from './authenticators/index.ts';
 export { createMemorySharedState } from './limits/memory-shared-state.ts';
+export { defaultMaxSessions } from './resolve-options.ts';
 export {
   FtpError,
   StorageError,

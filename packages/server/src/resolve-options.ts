@@ -43,6 +43,9 @@ function checkPlugin(option: 'authenticator' | 'storage' | 'sharedState', plugin
   }
 }
 
+/** `maxSessions` when the options set none: the sessions the whole server takes at once (the workers' primary counts them too). */
+export const defaultMaxSessions = 1000;
+
 /** Applies defaults and validates; throws `InvalidOptionError` or `PluginVersionError` naming the bad option. */
 export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions {
   refuseUnknownOptionKeys(options);
@@ -84,7 +87,7 @@ export function resolveOptions(options: FtpServerOptions): ResolvedServerOptions
     passive: { minPort, maxPort, addresses },
     requireDataPeerMatch: options.requireDataPeerMatch ?? true,
     allowActiveMode: options.allowActiveMode ?? true,
-    maxSessions: checkInteger('maxSessions', options.maxSessions ?? 1000, 1, 1_000_000),
+    maxSessions: checkInteger('maxSessions', options.maxSessions ?? defaultMaxSessions, 1, 1_000_000),
     maxSessionsPerIp: checkInteger('maxSessionsPerIp', options.maxSessionsPerIp ?? 50, 1, 1_000_000),
     loginTimeoutMs: checkInteger('loginTimeoutMs', options.loginTimeoutMs ?? 60_000, 1, 86_400_000),
     idleTimeoutMs: checkInteger('idleTimeoutMs', options.idleTimeoutMs ?? 900_000, 1, 86_400_000),

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import { defaultMaxSessions } from '@ftp/server';
 import type { AppConfig } from '../config.ts';
 import {
   isWorkerAnswer,
@@ -13,9 +14,6 @@ import {
 } from './lifecycle-messages.ts';
 import { SharedStateHost } from './shared-state-host.ts';
 import type { MessagePort } from './shared-state-messages.ts';
-
-/** The engine's default of `maxSessions`, which the primary enforces across the workers when the config sets none. */
-const defaultMaxSessions = 1000;
 
 /** A replacement for a worker that failed before it listened waits this long, so a failing setup does not spin. */
 const replacementDelayMs = 1_000;
