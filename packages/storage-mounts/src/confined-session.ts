@@ -2,7 +2,6 @@ import {
   confinedSession,
   rootDirectorySegments,
   StorageError,
-  storageError,
   type AuthenticatedUser,
   type PluginContext,
   type StorageConnectorV1,
