@@ -10,9 +10,8 @@ import type { DefenderOptions, ServerLogger } from '../server-options.ts';
 export class Defender {
   readonly failedLoginDelayMs: number;
   readonly #policy: { maxFailuresPerAddress: number; maxFailuresPerUser: number; windowMs: number; banMs: number };
-  readonly #allowList: CidrRange[];
-  /** The allow list's entries as written, in the order of `#allowList`. */
-  readonly #allowEntries: string[];
+  /** The allow list: each entry as written, and the addresses it covers. */
+  readonly #allowList: Array<{ readonly entry: string; readonly range: CidrRange }>;
   readonly #state: SharedStateV1;
   readonly #logger: ServerLogger;
 
@@ -24,8 +23,7 @@ export class Defender {
       banMs: options.banMs ?? 900_000,
     };
     this.failedLoginDelayMs = options.failedLoginDelayMs ?? 1000;
-    this.#allowEntries = [...(options.allowList ?? [])];
-    this.#allowList = this.#allowEntries.map((entry) => allowRange(entry, 'defender.allowList'));
+    this.#allowList = (options.allowList ?? []).map((entry) => ({ entry, range: allowRange(entry, 'defender.allowList') }));
     this.#state = state;
     this.#logger = logger;
   }
@@ -45,7 +43,7 @@ export class Defender {
 
   /** The allow list as written: the configured entries, then those added by `allow`. */
   get allowList(): readonly string[] {
-    return [...this.#allowEntries];
+    return this.#allowList.map(({ entry }) => entry);
   }
 
   /**
@@ -54,13 +52,11 @@ export class Defender {
    */
   allow(entry: string): void {
     const range = allowRange(entry, 'address');
-    if (this.#allowEntries.includes(entry)) return;
-    this.#allowEntries.push(entry);
-    this.#allowList.push(range);
+    if (!this.#allowList.some((allowed) => allowed.entry === entry)) this.#allowList.push({ entry, range });
   }
 
   #isAllowed(address: string): boolean {
-    return this.#allowList.some((range) => cidrContains(range, address));
+    return this.#allowList.some(({ range }) => cidrContains(range, address));
   }
 }
 
