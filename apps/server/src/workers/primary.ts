@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
+import type { RestartOutcome } from '@ftp/admin';
 import { defaultMaxSessions } from '@ftp/server';
 import type { AppConfig } from '../config.ts';
 import {
@@ -54,14 +55,6 @@ export interface QueryOptions {
   readonly parameters?: Readonly<Record<string, unknown>>;
   /** Asks only this worker (by id), whatever its phase. */
   readonly worker?: number;
-}
-
-/** What a rolling restart did. */
-export interface RestartOutcome {
-  /** How many old workers were replaced. */
-  readonly replaced: number;
-  /** False when a new worker did not start, or the primary began to stop, before every old one was replaced. */
-  readonly complete: boolean;
 }
 
 /** The answers to one `query`. */
