@@ -171,7 +171,7 @@ async function handleOpts(context: CommandContext, argument: string): Promise<vo
  * switches command lines, replies and listings to UTF-8 from the next command on, and OFF switches them back.
  */
 function optsUtf8(context: CommandContext, value: string): void {
-  const legacy = context.state.legacyCharset;
+  const legacy = context.settings.encoding;
   if (legacy === undefined) {
     if (value === 'OFF') throw new ReplyError(ReplyCode.ParameterNotImplemented, 'UTF8 cannot be turned off.');
     context.reply(ReplyCode.CommandOkay, 'Always in UTF8 mode.');

@@ -12,6 +12,7 @@ import type { MlstFact } from '@ftp/protocol';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { FtpServerEvents } from '../server-events.ts';
 import type { AnonymousOptions, BeforeUploadHook, ServerLogger, UserDefaults } from '../server-options.ts';
+import type { WireCharset } from '../encoding/wire-charset.ts';
 import type { TlsPolicy } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
@@ -36,6 +37,8 @@ export interface CommandSettings {
   readonly beforeUpload: BeforeUploadHook | undefined;
   /** The storage connector's name, for logs. */
   readonly storageName: string;
+  /** The `encoding` option: the legacy charset of a session until OPTS UTF8 ON; undefined for UTF-8. */
+  readonly encoding: WireCharset | undefined;
 }
 
 /** Facts about the control connection. */
@@ -64,7 +67,6 @@ export type SessionFacts = Readonly<
     | 'extendedPassiveOnly'
     | 'mlstFacts'
     | 'hashAlgorithm'
-    | 'legacyCharset'
     | 'wireCharset'
     | 'protectionBufferSizeSet'
     | 'dataProtection'

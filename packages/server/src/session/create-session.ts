@@ -70,6 +70,7 @@ function settingsOf(options: ResolvedServerOptions): CommandSettings {
       userDefaults: options.userDefaults,
       beforeUpload: options.beforeUpload,
       storageName: options.storage.name,
+      encoding: options.encoding,
     });
     settingsByOptions.set(options, settings);
   }

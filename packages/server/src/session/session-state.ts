@@ -68,11 +68,9 @@ export class SessionState {
   mlstFacts: ReadonlySet<MlstFact> = defaultMlstFacts;
   /** OPTS HASH: the algorithm HASH uses (draft-bryan-ftpext-hash-02 §3.2). */
   hashAlgorithm: ChecksumAlgorithm = defaultHashAlgorithm;
-  /** The server's legacy charset (the `encoding` option), undefined for UTF-8. Kept across REIN. */
-  legacyCharset: WireCharset | undefined;
   /**
-   * The charset of command lines, replies and listing names now: `legacyCharset` until OPTS UTF8 ON, then undefined
-   * (UTF-8, RFC 2640 §3.1).
+   * The charset of command lines, replies and listing names now: the server's legacy charset (the `encoding` option)
+   * until OPTS UTF8 ON, then undefined (UTF-8, RFC 2640 §3.1). The session sets it at start and at REIN.
    */
   wireCharset: WireCharset | undefined;
   /** The control connection is protected by TLS (implicit, or after AUTH TLS). Kept across REIN. */
@@ -102,6 +100,5 @@ export class SessionState {
     this.extendedPassiveOnly = false;
     this.mlstFacts = defaultMlstFacts;
     this.hashAlgorithm = defaultHashAlgorithm;
-    this.wireCharset = this.legacyCharset;
   }
 }

@@ -107,7 +107,7 @@ export class Session implements DispatchTarget {
       this.#state.protectionBufferSizeSet = true;
       this.#state.dataProtection = 'P';
     }
-    this.#state.legacyCharset = this.#state.wireCharset = environment.options.encoding;
+    this.#state.wireCharset = environment.options.encoding;
   }
 
   /** Sets the context of an implicit-TLS session, created by the listener before the handshake. */
@@ -416,6 +416,7 @@ export class Session implements DispatchTarget {
     const storage = this.#state.storage;
     if (this.#state.user !== undefined) this.#environment.limits.releaseSession(this.#state.user.username);
     this.#state.reset();
+    this.#state.wireCharset = this.#environment.options.encoding;
     this.#loginDeadline = Date.now() + this.#environment.options.loginTimeoutMs;
     // A new login deadline: the timer is made anew after this command.
     this.#clearTimer();
@@ -495,7 +496,7 @@ export class Session implements DispatchTarget {
   }
 
   useUtf8(on: boolean): void {
-    this.#state.wireCharset = on ? undefined : this.#state.legacyCharset;
+    this.#state.wireCharset = on ? undefined : this.#environment.options.encoding;
   }
 
   limitToEpsv(): void {
