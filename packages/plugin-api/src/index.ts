@@ -22,7 +22,8 @@ export type {
 } from './authenticator/v1/authenticator-v1.ts';
 export { UserStoreError, type UserStoreErrorReason } from './authenticator/v1/user-store-error.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
-export type { UserMount, UserMounts } from './storage/v1/user-mounts.ts';
+export type { MountQuota, UserMount, UserMounts } from './storage/v1/user-mounts.ts';
+export type { QuotaFolder } from './storage/v1/quota-folder.ts';
 export type {
   StorageConnectorV1,
   StorageSessionV1,

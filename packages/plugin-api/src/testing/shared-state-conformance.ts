@@ -5,7 +5,15 @@ import { findPluginShapeProblem } from '../plugin-shape.ts';
 import type { LoginFailure, SharedStateV1 } from '../shared-state/v1/shared-state-v1.ts';
 
 /** The groups of checks `runSharedStateConformance` runs; name them in `skip` to leave them out. */
-export type SharedStateConformanceCheck = 'shape' | 'sessions' | 'defender' | 'quota' | 'atomicity' | 'upload-locks' | 'instances';
+export type SharedStateConformanceCheck =
+  | 'shape'
+  | 'sessions'
+  | 'defender'
+  | 'quota'
+  | 'quota-folders'
+  | 'atomicity'
+  | 'upload-locks'
+  | 'instances';
 
 /** What the factory given to `runSharedStateConformance` returns for one test. */
 export interface SharedStateConformanceSubject {
@@ -34,7 +42,7 @@ const lenient = { maxFailuresPerAddress: 1_000, maxFailuresPerUser: 1_000, windo
 /**
  * Registers a vitest `describe` block that checks a shared state against the guarantees documented on
  * `SharedStateV1`: session slots per user and per address with their limits, failed logins and bans with expiry,
- * quota reservations, commits and releases, upload locks, and atomicity: many parallel reservations or session slots
+ * quota reservations, commits and releases (of quota folders too, for a store with `countsQuotaFolders`), upload locks, and atomicity: many parallel reservations or session slots
  * against one limit never pass it together. With a `peer`, the same checks run across two instances of one store.
  *
  * Every test uses names of its own (a random suffix), so a store that keeps data between tests (a database) needs no
@@ -375,6 +383,68 @@ export function runSharedStateConformance(
       expect(await admissionOn(state(), 'banned')).toBe('banned');
       expect(await peer.liftBan!(address)).toBe(true);
       expect(await admissionOn(state(), 'acquired')).toBe('acquired');
+    });
+
+    /** A quota-folder check, skipped for a store that does not count quota folders (`countsQuotaFolders`). */
+    const checkFolders = (title: string, body: (peer: SharedStateV1 | undefined) => Promise<void>) =>
+      it.skipIf(skipped.has('quota-folders'))(
+        `quota-folders: ${title}`,
+        async (context) => {
+          if (state().countsQuotaFolders !== true) {
+            context.skip('the store does not count quota folders (countsQuotaFolders)');
+            return;
+          }
+          await body(current().peer);
+        },
+        timeout,
+      );
+
+    checkFolders('a folder and a user of the same name are two accounts', async () => {
+      const name = unique('team');
+      expect(await state().quotaUsage(name, name)).toBeUndefined();
+      await state().setQuotaUsage(name, { bytes: 100, files: 1 });
+      expect(await state().quotaUsage(name, name)).toBeUndefined();
+      await state().setQuotaUsage(name, { bytes: 7, files: 2 }, name);
+      await state().commitQuota({ username: name, bytes: -3, files: -1, folder: name });
+      expect(await state().quotaUsage(name, name)).toEqual({ bytes: 4, files: 1 });
+      expect(await state().quotaUsage(name)).toEqual({ bytes: 100, files: 1 });
+      await state().commitQuota({ username: name, bytes: 5, files: 1 });
+      expect(await state().quotaUsage(name, name)).toEqual({ bytes: 4, files: 1 });
+      expect(await state().quotaUsage(name)).toEqual({ bytes: 105, files: 2 });
+    });
+
+    checkFolders('users share a folder: its limits count every user\'s usage and reservations, not theirs', async () => {
+      const [alice, bob, team] = [unique('alice'), unique('bob'), unique('team')];
+      const limits = { maxBytes: 1_000, maxFiles: 3, folder: team };
+      await state().setQuotaUsage(alice, { bytes: 0, files: 0 });
+      await state().setQuotaUsage(bob, { bytes: 0, files: 0 }, team);
+      const first = randomUUID();
+      expect(await state().reserveQuota({ username: alice, reservationId: first, bytes: 600, files: 1, ...limits })).toBe(600);
+      const second = randomUUID();
+      expect(await state().reserveQuota({ username: bob, reservationId: second, bytes: 600, files: 1, ...limits })).toBe(400);
+      // Alice's own account is untouched by the folder's reservations.
+      expect(await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 900, files: 1, maxBytes: 900, maxFiles: 1 })).toBe(900);
+      await state().commitQuota({ username: alice, reservationId: first, bytes: 500, files: 1, folder: team });
+      expect(await state().quotaUsage(bob, team)).toEqual({ bytes: 500, files: 1 });
+      expect(await state().quotaUsage(alice)).toEqual({ bytes: 0, files: 0 });
+      expect(await state().reserveQuota({ username: bob, reservationId: randomUUID(), bytes: 0, files: 1, ...limits })).toBe(0);
+      expect(await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...limits })).toBeUndefined();
+      // A release ends the reservation in the folder's account: its bytes are free again.
+      await state().releaseQuota(bob, second);
+      expect(await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 1_000, files: 0, ...limits })).toBe(500);
+    });
+
+    checkWithPeer('quota folders are one across instances', async (peer) => {
+      if (state().countsQuotaFolders !== true || skipped.has('quota-folders')) return;
+      const [alice, team] = [unique('alice'), unique('team')];
+      await state().setQuotaUsage(alice, { bytes: 10, files: 1 }, team);
+      expect(await peer.quotaUsage(alice, team)).toEqual({ bytes: 10, files: 1 });
+      expect(await peer.quotaUsage(alice)).toBeUndefined();
+      const id = randomUUID();
+      expect(await peer.reserveQuota({ username: alice, reservationId: id, bytes: 50, files: 1, maxBytes: 100, folder: team })).toBe(50);
+      expect(await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 50, files: 0, maxBytes: 100, folder: team })).toBe(40);
+      await peer.commitQuota({ username: alice, reservationId: id, bytes: 5, files: 1, folder: team });
+      expect(await state().quotaUsage(alice, team)).toEqual({ bytes: 15, files: 2 });
     });
 
     checkWithPeer('quota usage and locks are one across instances', async (peer) => {

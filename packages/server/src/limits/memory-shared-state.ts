@@ -21,7 +21,8 @@ interface QuotaEntry {
 }
 
 interface Reservation {
-  readonly username: string;
+  /** The account it was made in. */
+  readonly entry: QuotaEntry;
   bytes: number;
   files: number;
 }
@@ -50,11 +51,13 @@ export class MemorySharedState implements SharedStateV1 {
   readonly specificationVersion = 'v1';
   readonly name = 'memory';
   readonly quotaGrantBytes = 0;
+  readonly countsQuotaFolders = true;
   readonly #sessions = { user: new Map<string, number>(), address: new Map<string, number>() };
   readonly #failuresByAddress: FailureLog = new Map();
   readonly #failuresByUser: FailureLog = new Map();
   readonly #bans = new Map<string, number>();
   readonly #quotas = new Map<string, QuotaEntry>();
+  readonly #folderQuotas = new Map<string, QuotaEntry>();
   readonly #reservations = new Map<string, Reservation>();
   readonly #uploadLocks = new Set<string>();
 
@@ -101,13 +104,13 @@ export class MemorySharedState implements SharedStateV1 {
     return yes;
   }
 
-  quotaUsage(username: string): Promise<QuotaUsage | undefined> {
-    const entry = this.#quotas.get(username);
+  quotaUsage(username: string, folder?: string): Promise<QuotaUsage | undefined> {
+    const entry = folder === undefined ? this.#quotas.get(username) : this.#folderQuotas.get(folder);
     return Promise.resolve(entry?.counted === true ? { bytes: entry.bytes, files: entry.files } : undefined);
   }
 
-  setQuotaUsage(username: string, usage: QuotaUsage): Promise<void> {
-    const entry = this.#quota(username);
+  setQuotaUsage(username: string, usage: QuotaUsage, folder?: string): Promise<void> {
+    const entry = this.#quota(username, folder);
     entry.bytes = usage.bytes;
     entry.files = usage.files;
     entry.counted = true;
@@ -115,7 +118,7 @@ export class MemorySharedState implements SharedStateV1 {
   }
 
   reserveQuota(request: QuotaReservationRequest): Promise<number | undefined> {
-    const entry = this.#quota(request.username);
+    const entry = this.#quota(request.username, request.folder);
     if (request.maxFiles !== undefined && request.files > 0 && entry.files + entry.reservedFiles + request.files > request.maxFiles) {
       return Promise.resolve(undefined);
     }
@@ -123,7 +126,7 @@ export class MemorySharedState implements SharedStateV1 {
     const granted = Math.min(request.bytes, room);
     let reservation = this.#reservations.get(request.reservationId);
     if (reservation === undefined) {
-      reservation = { username: request.username, bytes: 0, files: 0 };
+      reservation = { entry, bytes: 0, files: 0 };
       this.#reservations.set(request.reservationId, reservation);
     }
     reservation.bytes += granted;
@@ -138,7 +141,7 @@ export class MemorySharedState implements SharedStateV1 {
       // Unknown: committed (or released) before; a second commit changes nothing.
       if (!this.#endReservation(change.reservationId)) return done;
     }
-    const entry = this.#quota(change.username);
+    const entry = this.#quota(change.username, change.folder);
     entry.bytes = Math.max(0, entry.bytes + change.bytes);
     entry.files = Math.max(0, entry.files + change.files);
     return done;
@@ -186,11 +189,13 @@ export class MemorySharedState implements SharedStateV1 {
     return false;
   }
 
-  #quota(username: string): QuotaEntry {
-    let entry = this.#quotas.get(username);
+  #quota(username: string, folder: string | undefined): QuotaEntry {
+    const accounts = folder === undefined ? this.#quotas : this.#folderQuotas;
+    const key = folder ?? username;
+    let entry = accounts.get(key);
     if (entry === undefined) {
       entry = { bytes: 0, files: 0, reservedBytes: 0, reservedFiles: 0, counted: false };
-      this.#quotas.set(username, entry);
+      accounts.set(key, entry);
     }
     return entry;
   }
@@ -199,7 +204,7 @@ export class MemorySharedState implements SharedStateV1 {
     const reservation = this.#reservations.get(reservationId);
     if (reservation === undefined) return false;
     this.#reservations.delete(reservationId);
-    const entry = this.#quota(reservation.username);
+    const { entry } = reservation;
     entry.reservedBytes = Math.max(0, entry.reservedBytes - reservation.bytes);
     entry.reservedFiles = Math.max(0, entry.reservedFiles - reservation.files);
     return true;

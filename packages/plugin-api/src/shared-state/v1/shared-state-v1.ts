@@ -29,6 +29,12 @@ export interface SharedStateV1 {
    * in memory leaves it 0, so reservations follow the data exactly. Default 0.
    */
   readonly quotaGrantBytes?: number;
+  /**
+   * True when the store keeps quota folders' accounts (the `folder` argument of the quota methods) apart from users'
+   * accounts. The server refuses the login (421) of a user whose tree has a quota folder (`StorageSessionV1.quotaFolders`)
+   * on a store without it, rather than count the folder's files against the wrong limits.
+   */
+  readonly countsQuotaFolders?: boolean;
 
   /**
    * Connect (scope `address`, before the greeting) and PASS (scope `user`, once the login is accepted). Takes one
@@ -65,15 +71,19 @@ export interface SharedStateV1 {
   /**
    * PASS of a user with a quota, SITE QUOTA. The usage last set by `setQuotaUsage` and changed by `commitQuota`
    * since, or undefined when the user's files were never counted. Throws `SharedStateUnavailableError`.
+   *
+   * Every quota method counts in one account: the user's, or with `folder` (a store with `countsQuotaFolders`) the
+   * quota folder of that name, which every user whose tree has it shares; `username` then only says who asks. A
+   * folder's account and a user's of the same name are two accounts.
    */
-  quotaUsage(username: string): Promise<QuotaUsage | undefined>;
+  quotaUsage(username: string, folder?: string): Promise<QuotaUsage | undefined>;
 
   /**
    * PASS (the first login of a user with a quota whose files were never counted) and SITE QUOTA RESCAN: sets the
    * usage to what the server counted in the storage; reservations of running uploads stay. Throws
    * `SharedStateUnavailableError`.
    */
-  setQuotaUsage(username: string, usage: QuotaUsage): Promise<void>;
+  setQuotaUsage(username: string, usage: QuotaUsage, folder?: string): Promise<void>;
 
   /**
    * STOR, STOU, APPE of a user with a quota: before any data moves (with `files` 1 for a new file), then again each
@@ -99,7 +109,10 @@ export interface SharedStateV1 {
    */
   commitQuota(change: QuotaChange): Promise<void>;
 
-  /** An upload refused before it started (a busy lock, a failed data connection): ends the reservation unused. Never rejects. */
+  /**
+   * An upload refused before it started (a busy lock, a failed data connection): ends the reservation unused, in
+   * whichever account it was made. Never rejects.
+   */
   releaseQuota(username: string, reservationId: string): Promise<void>;
 
   /**
@@ -159,7 +172,7 @@ export interface DefenderState {
   readonly failures: readonly { readonly address: string; readonly count: number }[];
 }
 
-/** What one user's files take. */
+/** What the files of one account (a user's, or a quota folder's) take. */
 export interface QuotaUsage {
   readonly bytes: number;
   readonly files: number;
@@ -176,6 +189,8 @@ export interface QuotaReservationRequest {
   readonly files: number;
   readonly maxBytes?: number;
   readonly maxFiles?: number;
+  /** The quota folder whose account this is, rather than the user's (see `quotaUsage`). */
+  readonly folder?: string;
 }
 
 /** The argument of `commitQuota`: changes, negative for what was freed. */
@@ -185,4 +200,6 @@ export interface QuotaChange {
   readonly reservationId?: string;
   readonly bytes: number;
   readonly files: number;
+  /** The quota folder whose account changes, rather than the user's (see `quotaUsage`). */
+  readonly folder?: string;
 }

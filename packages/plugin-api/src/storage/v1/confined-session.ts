@@ -1,4 +1,5 @@
 import { storageError } from '../../errors/storage-error.ts';
+import type { QuotaFolder } from './quota-folder.ts';
 import type { StorageSessionV1 } from './storage-connector-v1.ts';
 
 /**
@@ -23,7 +24,7 @@ export function confinedSession(inner: StorageSessionV1, root: string): StorageS
     makeDirectory: (path, options) => inner.makeDirectory(inside(path), options),
     removeDirectory: (path, options) => inner.removeDirectory(inside(path), options),
   };
-  const { append, rename, setModifiedTime, checksum, setMode, freeSpace, close } = inner;
+  const { append, rename, setModifiedTime, checksum, setMode, freeSpace, quotaFolders, close } = inner;
   if (append) session.append = (path, data, options) => append.call(inner, inside(path), data, options);
   if (rename) session.rename = (from, to, options) => rename.call(inner, inside(from), inside(to), options);
   if (setModifiedTime) session.setModifiedTime = (path, time, options) => setModifiedTime.call(inner, inside(path), time, options);
@@ -35,6 +36,18 @@ export function confinedSession(inner: StorageSessionV1, root: string): StorageS
     };
   }
   if (freeSpace) session.freeSpace = (path, options) => freeSpace.call(inner, inside(path), options);
+  if (quotaFolders) {
+    // The folders as the caller sees them: the deepest folder holding `root` covers the whole jail, folders below
+    // `root` keep their place in it, and the others are out of reach.
+    session.quotaFolders = () => {
+      const folders = quotaFolders.call(inner);
+      const covering = folders
+        .filter((folder) => folder.path === '/' || folder.path === root || root.startsWith(`${folder.path}/`))
+        .reduce<QuotaFolder | undefined>((deepest, folder) => (deepest === undefined || folder.path.length > deepest.path.length ? folder : deepest), undefined);
+      const below = folders.filter((folder) => folder.path.startsWith(`${root}/`)).map((folder) => ({ ...folder, path: folder.path.slice(root.length) }));
+      return covering === undefined ? below : [{ ...covering, path: '/' }, ...below];
+    };
+  }
   if (close) session.close = () => close.call(inner);
   return session;
 }

@@ -1,6 +1,7 @@
 import type { AuthenticatedUser } from '../../authenticator/v1/authenticator-v1.ts';
 import type { PluginContext } from '../../plugin-context.ts';
 import type { FileEntry } from './file-entry.ts';
+import type { QuotaFolder } from './quota-folder.ts';
 
 /** Options every storage call takes. */
 export interface StorageCallOptions {
@@ -153,6 +154,14 @@ export interface StorageSessionV1 {
    * out of FEAT).
    */
   freeSpace?(path: string, options: StorageCallOptions): Promise<number>;
+
+  /**
+   * Optional: the parts of this session's tree whose files count against a quota of their own (see `QuotaFolder`).
+   * Read once at login. The server counts each folder's files (STOR, STOU, APPE, DELE, RNTO, the first count and
+   * SITE QUOTA RESCAN) in the shared state under the folder's name, against the folder's limits, and every other
+   * file against the user's `quota`. Without it, every file counts against the user.
+   */
+  quotaFolders?(): readonly QuotaFolder[];
 
   /** Called once when the session ends, after every transfer has settled. */
   close?(): Promise<void>;

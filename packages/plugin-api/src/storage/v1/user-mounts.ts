@@ -12,6 +12,24 @@ export interface UserMount {
   readonly rootDirectory?: string;
   /** Whether RNFR/RNTO may move a file between this mount and another by copying it (default true); 553 otherwise. */
   readonly crossMountRename?: boolean;
+  /**
+   * A quota of the mount's own: its files count against these limits, in the account `folder`, and not against the
+   * user's quota. Without it, the mount's files count against the user's quota like the rest of the tree.
+   */
+  readonly quota?: MountQuota;
+}
+
+/** The quota of a mount (a quota folder, see `QuotaFolder`). */
+export interface MountQuota {
+  /**
+   * The account's name: mounts with the same name share usage and limits, whichever users mount them (a folder
+   * several users see); "{user}" in it stands for the user name (one account per user, for a per-user prefix).
+   */
+  readonly folder: string;
+  /** Bytes the mount's files may take together; no limit when undefined. */
+  readonly maxBytes?: number;
+  /** Files the mount may hold; no limit when undefined. */
+  readonly maxFiles?: number;
 }
 
 /**
