@@ -1,25 +1,40 @@
 import type { FileEntry, StorageSessionV1 } from '@ftp/plugin-api';
-import { baseMlstFacts, mlstFactsOf, type MlstFact } from '@ftp/protocol';
+import { baseMlstFacts, defaultMlstFacts, mlstFactsOf, type MlstFact } from '@ftp/protocol';
 import type { CommandContext } from '../session/command-context.ts';
 
 /**
- * The MLST facts each storage session supplies (RFC 3659 §7.8: FEAT must offer only facts the listings carry), learnt
- * from the first entry the server gets from it. The v1 storage contract has no place where a connector could declare
- * them, and a connector supplies `mode` and `uniqueId` for all of its entries or for none: the file system has an
- * inode and permission bits for everything, S3 for nothing. Weak, so the facts go with the storage session.
+ * The MLST facts each storage session has shown (RFC 3659 §7.8: FEAT offers the facts the server supports), learnt
+ * from the entries the server gets from it: the first one sets the base facts and those it has, and each later one
+ * adds those it has. The v1 storage contract has no place where a connector could declare them, and one storage can
+ * mix entries with and without them: a tree of mounts has a disk (an inode and permission bits for everything) next
+ * to S3 (nothing). So the set only grows, and an entry without a fact leaves it out of its line (RFC 3659 §7.5).
+ * Weak, so the facts go with the storage session.
  */
-const learntFacts = new WeakMap<StorageSessionV1, ReadonlySet<MlstFact>>();
+const learntFacts = new WeakMap<StorageSessionV1, Set<MlstFact>>();
 
-/** The facts this session offers: those its storage supplies, or only the base facts before login or before it showed one. */
+/** The facts this session offers: those its storage has shown, or only the base facts before login or before it showed one. */
 export function offeredMlstFacts(context: CommandContext): ReadonlySet<MlstFact> {
   const storage = context.state.storage;
   return (storage === undefined ? undefined : learntFacts.get(storage)) ?? baseMlstFacts;
 }
 
-/** Learns the storage's facts from `entry`, an entry the command got from it anyway, unless they are known. */
+/**
+ * Adds the facts of `entry`, an entry the command got from the storage anyway, to those the storage has shown. Cheap
+ * enough for every entry of a listing: nothing is allocated after the first entry, and once every supported fact is
+ * known the entry is not even looked at.
+ */
 export function noteMlstFacts(context: CommandContext, entry: FileEntry): void {
   const storage = context.state.storage;
-  if (storage !== undefined && !learntFacts.has(storage)) learntFacts.set(storage, mlstFactsOf(entry));
+  if (storage === undefined) return;
+  const facts = learntFacts.get(storage);
+  if (facts === undefined) {
+    learntFacts.set(storage, mlstFactsOf(entry));
+    return;
+  }
+  if (facts.size === defaultMlstFacts.size) return;
+  // The optional facts as `mlstFactsOf` reads them, without the set it would make for each entry.
+  if (entry.uniqueId !== undefined) facts.add('unique');
+  if (entry.mode !== undefined) facts.add('unix.mode');
 }
 
 /**
@@ -36,7 +51,7 @@ export async function learnMlstFacts(context: CommandContext): Promise<void> {
   }
 }
 
-/** The facts MLSD and MLST write: those the client selected (all by default; OPTS MLST) that the storage supplies. */
+/** The facts MLSD and MLST write: those the client selected (all by default; OPTS MLST) that the storage has shown. */
 export function writtenMlstFacts(context: CommandContext): ReadonlySet<MlstFact> {
   const offered = offeredMlstFacts(context);
   const selected = context.state.mlstFacts;
