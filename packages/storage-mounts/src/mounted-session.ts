@@ -4,6 +4,7 @@ import {
   storageError,
   type ChecksumAlgorithm,
   type FileEntry,
+  type QuotaFolder,
   type ReadOptions,
   type ReadSource,
   type StorageCallOptions,
@@ -63,8 +64,13 @@ export class MountedSession implements StorageSessionV1 {
   declare checksum?: (path: string, algorithm: ChecksumAlgorithm, options: StorageCallOptions) => Promise<string>;
   declare setMode?: (path: string, mode: number, options: StorageCallOptions) => Promise<void>;
   declare freeSpace?: (path: string, options: StorageCallOptions) => Promise<number>;
+  declare quotaFolders?: () => readonly QuotaFolder[];
 
-  constructor(mounts: readonly OpenedMount[]) {
+  /**
+   * `quotaFolders`: the mounts with a quota of their own, at their mount points. Without any, the session has no
+   * `quotaFolders` method, so every file counts against the user as before.
+   */
+  constructor(mounts: readonly OpenedMount[], quotaFolders: readonly QuotaFolder[] = []) {
     this.#mounts = [...mounts].sort((a, b) => b.path.length - a.path.length);
     const directories = new Set<string>();
     for (const { path } of mounts) {
@@ -80,6 +86,10 @@ export class MountedSession implements StorageSessionV1 {
     if (offered('checksum')) this.checksum = (path, algorithm, options) => this.#checksum(path, algorithm, options);
     if (offered('setMode')) this.setMode = (path, mode, options) => this.#setMode(path, mode, options);
     if (offered('freeSpace')) this.freeSpace = (path, options) => this.#freeSpace(path, options);
+    if (quotaFolders.length > 0) {
+      const folders = Object.freeze(quotaFolders.map((folder) => Object.freeze({ ...folder })));
+      this.quotaFolders = () => folders;
+    }
   }
 
   /** The mount serving `path`, and the path as that mount sees it. */

@@ -3,13 +3,16 @@ import {
   InvalidOptionError,
   StorageError,
   type AuthenticatedUser,
+  type MountQuota,
   type PluginContext,
+  type QuotaFolder,
   type StorageConnectorV1,
   type StorageSessionV1,
   type UserMount,
 } from '@ftp/plugin-api';
 import { openConfinedSession } from './confined-session.ts';
 import { normaliseMountPath } from './mount-paths.ts';
+import { checkedMountQuota, isPathSegment, namesFolder, sameLimits } from './mount-quota.ts';
 import { MountedSession, type OpenedMount } from './mounted-session.ts';
 
 /**
@@ -43,6 +46,8 @@ interface MountDefinition {
   readonly connector: StorageConnectorV1;
   readonly rootDirectory: string | undefined;
   readonly crossMountRename: boolean;
+  /** Its quota folder, the name still a template ("{user}" not yet replaced). */
+  readonly quota: MountQuota | undefined;
 }
 
 /**
@@ -68,6 +73,7 @@ export function createMountedStorage(options: MountedStorageOptions): StorageCon
     defaults.set(mountPath, definitionOf(mountPath, value, connectors, `mounts.${path}`));
   }
   if (!defaults.has('/')) throw new InvalidOptionError('mounts', 'must mount "/", the root of every user\'s tree');
+  checkOperatorQuotas(defaults);
   const every = [...new Set([...connectors.values(), ...[...defaults.values()].map((mount) => mount.connector)])];
 
   return {
@@ -77,7 +83,9 @@ export function createMountedStorage(options: MountedStorageOptions): StorageCon
     appliesRootDirectory: true,
     async openSession(user: AuthenticatedUser, context: PluginContext): Promise<StorageSessionV1> {
       const mounts = new Map(defaults);
-      for (const mount of userMounts(user, connectors)) mounts.set(mount.path, mount);
+      const added = userMounts(user, connectors);
+      for (const mount of added) mounts.set(mount.path, mount);
+      const quotaFolders = quotaFoldersOf([...mounts.values()], added, [...defaults.values()], user.username);
       const opening = [...mounts.values()].map(async (mount): Promise<OpenedMount> => {
         const session = await openConfinedSession(mount.connector, user, mountRootOf(mount, user), context);
         return { path: mount.path, session, crossMountRename: mount.crossMountRename };
@@ -89,7 +97,7 @@ export function createMountedStorage(options: MountedStorageOptions): StorageCon
         await Promise.allSettled(opened.map((mount) => mount.session.close?.()));
         throw failed.reason;
       }
-      return new MountedSession(opened);
+      return new MountedSession(opened, quotaFolders);
     },
     async checkHealth(): Promise<void> {
       await Promise.all(every.map((connector) => connector.checkHealth?.()));
@@ -118,7 +126,10 @@ function definitionOf(
   option: string,
 ): MountDefinition {
   if (typeof value !== 'string' && (typeof value !== 'object' || value === null)) {
-    throw new InvalidOptionError(option, 'a mount is a connector, the name of one, or { connector, rootDirectory, crossMountRename }');
+    throw new InvalidOptionError(
+      option,
+      'a mount is a connector, the name of one, or { connector, rootDirectory, crossMountRename, quota }',
+    );
   }
   const spec: MountOptions = typeof value === 'string' || 'openSession' in value ? { connector: value } : value;
   let connector: StorageConnectorV1;
@@ -135,7 +146,71 @@ function definitionOf(
   if (spec.crossMountRename !== undefined && typeof spec.crossMountRename !== 'boolean') {
     throw new InvalidOptionError(`${option}.crossMountRename`, 'must be true or false');
   }
-  return { path, connector, rootDirectory: spec.rootDirectory, crossMountRename: spec.crossMountRename ?? true };
+  const quota = checkedMountQuota(spec.quota, `${option}.quota`);
+  return { path, connector, rootDirectory: spec.rootDirectory, crossMountRename: spec.crossMountRename ?? true, quota };
+}
+
+/**
+ * One quota folder has one set of limits (the server checks each upload against the limits the session names, so
+ * two would let one user fill what the other meant to bound): two of the operator's mounts that name one folder, for
+ * any user, with other limits are a mistake at start.
+ */
+function checkOperatorQuotas(mounts: ReadonlyMap<string, MountDefinition>): void {
+  const quotas = [...mounts.values()].flatMap((mount) => (mount.quota === undefined ? [] : [{ path: mount.path, quota: mount.quota }]));
+  for (const [index, { path, quota }] of quotas.entries()) {
+    const other = quotas
+      .slice(0, index)
+      .find(
+        (earlier) =>
+          !sameLimits(earlier.quota, quota) &&
+          (namesFolder(earlier.quota.folder, quota.folder) || namesFolder(quota.folder, earlier.quota.folder)),
+      );
+    if (other !== undefined) {
+      throw new InvalidOptionError(
+        `mounts.${path}.quota`,
+        `names the folder "${quota.folder}" of the mount ${other.path} with other limits; one folder has one set of limits`,
+      );
+    }
+  }
+}
+
+/**
+ * The quota folders of one user's tree: each mount with a quota at its mount point, "{user}" in the folder's name
+ * replaced. A folder that the session's mounts, or a user record's mount and any of the operator's mounts, give two
+ * sets of limits refuses the session (`EACCES`), as the user record's other mistakes do.
+ */
+function quotaFoldersOf(
+  mounts: readonly MountDefinition[],
+  added: readonly MountDefinition[],
+  operatorMounts: readonly MountDefinition[],
+  username: string,
+): QuotaFolder[] {
+  const refuse = (reason: string): never => {
+    throw new StorageError('EACCES', `the mounts of user ${JSON.stringify(username)}: ${reason}`, { path: '/' });
+  };
+  for (const { path, quota } of added) {
+    if (quota === undefined) continue;
+    const name = withUserName(quota.folder, username);
+    const operator = operatorMounts.find(
+      (candidate) => candidate.quota !== undefined && namesFolder(candidate.quota.folder, name) && !sameLimits(candidate.quota, quota),
+    );
+    if (operator !== undefined) refuse(`${path} gives the quota folder "${name}" other limits than the mount ${operator.path}`);
+  }
+  const folders: QuotaFolder[] = [];
+  for (const mount of mounts) {
+    if (mount.quota === undefined) continue;
+    const { maxBytes, maxFiles } = mount.quota;
+    const folder: QuotaFolder = {
+      name: withUserName(mount.quota.folder, username),
+      path: mount.path,
+      ...(maxBytes === undefined ? {} : { maxBytes }),
+      ...(maxFiles === undefined ? {} : { maxFiles }),
+    };
+    const other = folders.find((earlier) => earlier.name === folder.name && !sameLimits(earlier, folder));
+    if (other !== undefined) refuse(`the quota folder "${folder.name}" has other limits at ${other.path} than at ${folder.path}`);
+    folders.push(folder);
+  }
+  return folders;
 }
 
 /**
@@ -175,7 +250,7 @@ function mountRootOf(mount: MountDefinition, user: AuthenticatedUser): string | 
 /** `template` with "{user}" replaced; a user name that is not one path segment refuses the session. */
 function withUserName(template: string, username: string): string {
   if (!template.includes('{user}')) return template;
-  if (username === '' || username === '.' || username === '..' || /[/\\\0]/.test(username)) {
+  if (!isPathSegment(username)) {
     throw new StorageError('EACCES', `user name ${JSON.stringify(username)} cannot name a directory`, { path: '/' });
   }
   return template.replaceAll('{user}', username);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { FtpError, type AuthenticatedUser, type StorageConnectorV1, type StorageSessionV1 } from '@ftp/plugin-api';
+import { FtpError, StorageError, type AuthenticatedUser, type StorageConnectorV1, type StorageSessionV1 } from '@ftp/plugin-api';
 import {
   bytesFrom,
   chunksOf,
@@ -315,5 +315,157 @@ describe('options', () => {
     expect(() => createMountedStorage({ mounts: { '/': 'local' } })).toThrow(/names the connector "local", which is not in connectors/);
     expect(() => createMountedStorage({ mounts: { '/': { connector: {} as StorageConnectorV1 } } })).toThrow(/mounts\.\/\.connector/);
     expect(() => createMountedStorage({ mounts: { '/': 42 as unknown as string } })).toThrow(/mounts\.\/: a mount is a connector/);
+  });
+});
+
+describe('quota folders', () => {
+  const storage = async (options: Omit<MountedStorageOptions, 'connectors'>) => {
+    const team = await tempDirectory('storage-mounts-team-');
+    const connector = createMountedStorage({ connectors: { team: createFsStorage({ root: team }) }, ...options });
+    onTestFinished(() => connector.close?.());
+    return connector;
+  };
+  const open = async (connector: StorageConnectorV1, user: AuthenticatedUser) => {
+    const session = await connector.openSession(user, createTestPluginContext());
+    onTestFinished(() => session.close?.());
+    return session;
+  };
+  const disk = async () => createFsStorage({ root: await tempDirectory('storage-mounts-disk-') });
+
+  it('names each mount with a quota at its mount point, "{user}" in the folder replaced by the user name', async () => {
+    const connector = await storage({
+      mounts: {
+        '/': await disk(),
+        '/archive': { connector: await disk(), quota: { folder: 'archive-{user}', maxBytes: 1000 } },
+        '/shared': { connector: 'team', quota: { folder: 'team', maxFiles: 5 } },
+        '/shared/plain': await disk(),
+      },
+    });
+    const alice = await open(connector, { username: 'alice' });
+    expect(alice.quotaFolders?.()).toEqual([
+      { name: 'archive-alice', path: '/archive', maxBytes: 1000 },
+      { name: 'team', path: '/shared', maxFiles: 5 },
+    ]);
+    const bob = await open(connector, {
+      username: 'bob',
+      attributes: {
+        mounts: { '/projects': { connector: 'team', rootDirectory: '/projects', quota: { folder: 'projects', maxBytes: 0, maxFiles: 0 } } },
+      },
+    });
+    expect(bob.quotaFolders?.()).toEqual([
+      { name: 'archive-bob', path: '/archive', maxBytes: 1000 },
+      { name: 'team', path: '/shared', maxFiles: 5 },
+      { name: 'projects', path: '/projects', maxBytes: 0, maxFiles: 0 },
+    ]);
+  });
+
+  it('offers no quotaFolders method when no mount of the session has a quota', async () => {
+    const connector = await storage({ mounts: { '/': await disk(), '/archive': await disk() } });
+    expect((await open(connector, { username: 'alice' })).quotaFolders).toBeUndefined();
+    const withQuota = await open(connector, {
+      username: 'bob',
+      attributes: { mounts: { '/team': { connector: 'team', quota: { folder: 'team' } } } },
+    });
+    expect(withQuota.quotaFolders?.()).toEqual([{ name: 'team', path: '/team' }]);
+    // A user record's mount without a quota that replaces one with a quota leaves its files to the user's quota.
+    const replacing = await storage({ mounts: { '/': await disk(), '/archive': { connector: await disk(), quota: { folder: 'a' } } } });
+    expect((await open(replacing, { username: 'carol', attributes: { mounts: { '/archive': 'team' } } })).quotaFolders).toBeUndefined();
+  });
+
+  it("names the operator's quota option at fault, and one folder given two sets of limits", async () => {
+    const fs = await disk();
+    const failure = (mounts: MountedStorageOptions['mounts']) => {
+      try {
+        createMountedStorage({ mounts });
+      } catch (error) {
+        return error instanceof Error ? `${error.name} ${error.message}` : String(error);
+      }
+      return 'accepted';
+    };
+    expect(failure({ '/': fs, '/a': { connector: fs, quota: { folder: '' } } })).toBe(
+      "InvalidOptionError mounts./a.quota.folder: must be a non-empty string, the name of the quota's account",
+    );
+    expect(failure({ '/': fs, '/a': { connector: fs, quota: { folder: 'a', maxBytes: -5 } } })).toBe(
+      'InvalidOptionError mounts./a.quota.maxBytes: must be a non-negative integer',
+    );
+    expect(failure({ '/': fs, '/a': { connector: fs, quota: 'a' as never } })).toBe(
+      'InvalidOptionError mounts./a.quota: a quota is { folder, maxBytes?, maxFiles? }',
+    );
+    expect(failure({ '/': fs, '/a': { connector: fs, quota: { folder: 'a', maxFile: 3 } as never } })).toBe(
+      'InvalidOptionError mounts./a.quota.maxFile: is not an option of a quota (folder, maxBytes, maxFiles)',
+    );
+    expect(
+      failure({
+        '/': fs,
+        '/a': { connector: fs, quota: { folder: 'team', maxBytes: 10 } },
+        '/b': { connector: fs, quota: { folder: 'team', maxBytes: 20 } },
+      }),
+    ).toBe(
+      'InvalidOptionError mounts./b.quota: names the folder "team" of the mount /a with other limits; one folder has one set of limits',
+    );
+    expect(
+      failure({
+        '/': fs,
+        '/a': { connector: fs, quota: { folder: 'x-{user}' } },
+        '/b': { connector: fs, quota: { folder: 'x-alice', maxFiles: 1 } },
+      }),
+    ).toMatch(/^InvalidOptionError mounts\.\/b\.quota: names the folder "x-alice" of the mount \/a with other limits/);
+    // The same limits are one folder seen at two mount points.
+    expect(
+      failure({
+        '/': fs,
+        '/a': { connector: fs, quota: { folder: 'team', maxBytes: 10 } },
+        '/b': { connector: fs, quota: { folder: 'team', maxBytes: 10 } },
+      }),
+    ).toBe('accepted');
+  });
+
+  it("refuses the session of a user record whose quota cannot be read or gives an operator's folder other limits", async () => {
+    const connector = await storage({
+      mounts: {
+        '/': await disk(),
+        '/archive': { connector: await disk(), quota: { folder: 'archive-{user}', maxBytes: 1000 } },
+        '/shared': { connector: 'team', quota: { folder: 'team', maxFiles: 5 } },
+      },
+    });
+    const refusals: [unknown, string][] = [
+      [{ folder: '' }, 'quota.folder: must be a non-empty string'],
+      [{ folder: 'mine', maxFiles: -1 }, 'quota.maxFiles: must be a non-negative integer'],
+      [{ folder: 'mine', limit: 1 }, 'quota.limit: is not an option of a quota'],
+      [[], 'quota: a quota is'],
+      [{ folder: 'team', maxFiles: 6 }, '/mine gives the quota folder "team" other limits than the mount /shared'],
+      [{ folder: 'team' }, '/mine gives the quota folder "team" other limits than the mount /shared'],
+      [{ folder: 'archive-{user}', maxBytes: 1 }, '/mine gives the quota folder "archive-alice" other limits than the mount /archive'],
+      // Another user's per-user folder is the same account too.
+      [{ folder: 'archive-bob' }, '/mine gives the quota folder "archive-bob" other limits than the mount /archive'],
+    ];
+    for (const [quota, reason] of refusals) {
+      const user = { username: 'alice', attributes: { mounts: { '/mine': { connector: 'team', quota } } } };
+      const refused = await connector.openSession(user, createTestPluginContext()).then(
+        () => 'opened',
+        (error: unknown) => error,
+      );
+      expect(StorageError.isInstance(refused) && refused.storageCode, JSON.stringify(quota)).toBe('EACCES');
+      expect((refused as Error).message, JSON.stringify(quota)).toContain(reason);
+    }
+    // The operator's limits, restated, are the same account.
+    const same = await open(connector, {
+      username: 'alice',
+      attributes: { mounts: { '/mine': { connector: 'team', quota: { folder: 'team', maxFiles: 5 } } } },
+    });
+    expect(same.quotaFolders?.().map((folder) => `${folder.name}@${folder.path}`)).toEqual([
+      'archive-alice@/archive',
+      'team@/shared',
+      'team@/mine',
+    ]);
+  });
+
+  it('gives no session to a user whose name cannot stand for "{user}" in a folder name', async () => {
+    const connector = await storage({
+      mounts: { '/': await disk(), '/archive': { connector: await disk(), quota: { folder: 'archive-{user}' } } },
+    });
+    for (const username of ['..', 'a/b', 'a\\b']) {
+      expect(await storageCodeOf(() => connector.openSession({ username }, createTestPluginContext())), username).toBe('EACCES');
+    }
   });
 });
