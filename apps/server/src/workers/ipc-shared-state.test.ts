@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { SharedStateUnavailableError } from '@ftp/plugin-api';
+import { SharedStateUnavailableError, type SharedStateV1 } from '@ftp/plugin-api';
 import { runSharedStateConformance } from '@ftp/plugin-api/testing';
+import { createMemorySharedState } from '@ftp/server';
 import { describe, expect, it } from 'vitest';
 import { IpcSharedState } from './ipc-shared-state.ts';
 import { SharedStateHost } from './shared-state-host.ts';
@@ -40,22 +41,34 @@ function channel(): { worker: MessagePort; primary: MessagePort; close(): void; 
   };
 }
 
-function attachedWorker(host: SharedStateHost, id: string, options: { requestTimeoutMs?: number } = {}) {
+async function attachedWorker(host: SharedStateHost, id: string, options: { requestTimeoutMs?: number } = {}) {
   const pair = channel();
   host.attach(id, pair.primary);
-  return { state: new IpcSharedState(pair.worker, options), pair };
+  return { state: await IpcSharedState.connect(pair.worker, options), pair };
 }
 
+/** The in-memory state as a store made before quota folders: the same calls, without `countsQuotaFolders`. */
+function withoutQuotaFolders(state: SharedStateV1): SharedStateV1 {
+  return new Proxy(state, {
+    get(target, property) {
+      if (property === 'countsQuotaFolders') return undefined;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+// The primary keeps the in-memory state, which counts quota folders: the `quota-folders` checks run through IPC too.
 runSharedStateConformance('workers over IPC', async () => {
   const host = new SharedStateHost();
-  return { state: attachedWorker(host, 'one').state, peer: attachedWorker(host, 'two').state };
+  return { state: (await attachedWorker(host, 'one')).state, peer: (await attachedWorker(host, 'two')).state };
 });
 
 describe('IpcSharedState and SharedStateHost', () => {
   it("lists and lifts a ban one worker recorded through another worker's channel", async () => {
     const host = new SharedStateHost();
-    const banning = attachedWorker(host, 'one').state;
-    const other = attachedWorker(host, 'two').state;
+    const banning = (await attachedWorker(host, 'one')).state;
+    const other = (await attachedWorker(host, 'two')).state;
     const failure = {
       address: '192.0.2.7',
       username: 'alice',
@@ -72,16 +85,19 @@ describe('IpcSharedState and SharedStateHost', () => {
     expect(await other.liftBan('192.0.2.7')).toBe(false);
   });
 
-  it('gives back what an exited worker held: session slots, quota reservations and upload locks', async () => {
+  it("gives back what an exited worker held: session slots, quota reservations (a folder's too) and upload locks", async () => {
     const host = new SharedStateHost();
-    const crashed = attachedWorker(host, 'one').state;
-    const other = attachedWorker(host, 'two').state;
+    const crashed = (await attachedWorker(host, 'one')).state;
+    const other = (await attachedWorker(host, 'two')).state;
     expect(await crashed.acquireSession('user', 'alice', 1)).toBe('acquired');
     expect(await crashed.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
     expect(await crashed.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 100, files: 1, maxBytes: 100 })).toBe(100);
+    const team = { maxBytes: 100, folder: 'team' };
+    expect(await crashed.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 100, files: 1, ...team })).toBe(100);
     expect(await crashed.acquireUploadLock('alice', '/a')).toBe(true);
     expect(await other.acquireSession('user', 'alice', 1)).toBe('limit-reached');
     expect(await other.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 100, files: 0, maxBytes: 100 })).toBe(0);
+    expect(await other.reserveQuota({ username: 'bob', reservationId: randomUUID(), bytes: 100, files: 0, ...team })).toBe(0);
     expect(await other.acquireUploadLock('alice', '/a')).toBe(false);
 
     host.detach('one');
@@ -89,13 +105,46 @@ describe('IpcSharedState and SharedStateHost', () => {
     expect(await other.acquireSession('user', 'alice', 1)).toBe('acquired');
     expect(await other.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
     expect(await other.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 100, files: 0, maxBytes: 100 })).toBe(100);
+    expect(await other.reserveQuota({ username: 'bob', reservationId: randomUUID(), bytes: 100, files: 0, ...team })).toBe(100);
     expect(await other.acquireUploadLock('alice', '/a')).toBe(true);
+  });
+
+  it('declares countsQuotaFolders as the primary does: true over the in-memory state, which counts them', async () => {
+    const state = (await attachedWorker(new SharedStateHost(), 'one')).state;
+    expect(state.countsQuotaFolders).toBe(true);
+    await state.setQuotaUsage('alice', { bytes: 1, files: 1 }, 'team');
+    expect(await state.quotaUsage('alice', 'team')).toEqual({ bytes: 1, files: 1 });
+    expect(await state.quotaUsage('alice')).toBeUndefined();
+  });
+
+  it("never claims quota folders when the primary's state does not count them, and the primary refuses folder calls", async () => {
+    const host = new SharedStateHost({ state: withoutQuotaFolders(createMemorySharedState()) });
+    expect(host.countsQuotaFolders).toBe(false);
+    const state = (await attachedWorker(host, 'one')).state;
+    expect(state.countsQuotaFolders).toBe(false);
+    await expect(state.quotaUsage('alice', 'team')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    await expect(state.setQuotaUsage('alice', { bytes: 1, files: 1 }, 'team')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    await expect(
+      state.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 1, files: 1, folder: 'team' }),
+    ).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    // The user's own account works as before.
+    await state.setQuotaUsage('alice', { bytes: 1, files: 1 });
+    expect(await state.quotaUsage('alice')).toEqual({ bytes: 1, files: 1 });
+  });
+
+  it('a state made without connect claims no quota folders, and connect fails closed when the primary does not answer', async () => {
+    const host = new SharedStateHost();
+    const pair = channel();
+    host.attach('one', pair.primary);
+    expect(new IpcSharedState(pair.worker).countsQuotaFolders).toBe(false);
+    pair.drop(true);
+    await expect(IpcSharedState.connect(pair.worker, { requestTimeoutMs: 50 })).rejects.toBeInstanceOf(SharedStateUnavailableError);
   });
 
   it('a late release from a worker that does not hold the slot or the lock frees nothing of another worker', async () => {
     const host = new SharedStateHost();
-    const holder = attachedWorker(host, 'one').state;
-    const stranger = attachedWorker(host, 'two').state;
+    const holder = (await attachedWorker(host, 'one')).state;
+    const stranger = (await attachedWorker(host, 'two')).state;
     expect(await holder.acquireSession('user', 'alice', 1)).toBe('acquired');
     expect(await holder.acquireUploadLock('alice', '/a')).toBe(true);
     await stranger.releaseSession('user', 'alice');
@@ -106,8 +155,8 @@ describe('IpcSharedState and SharedStateHost', () => {
 
   it('counts the connections of every worker against the whole server maxSessions, and frees them on release or exit', async () => {
     const host = new SharedStateHost({ maxSessions: 3 });
-    const one = attachedWorker(host, 'one').state;
-    const two = attachedWorker(host, 'two').state;
+    const one = (await attachedWorker(host, 'one')).state;
+    const two = (await attachedWorker(host, 'two')).state;
     const answers = await Promise.all(
       Array.from({ length: 8 }, (_, index) => (index % 2 === 0 ? one : two).acquireSession('address', `192.0.2.${index}`, 10)),
     );
@@ -128,7 +177,7 @@ describe('IpcSharedState and SharedStateHost', () => {
 
   it('a banned address is told banned even when the server is full', async () => {
     const host = new SharedStateHost({ maxSessions: 1 });
-    const one = attachedWorker(host, 'one').state;
+    const one = (await attachedWorker(host, 'one')).state;
     expect(await one.acquireSession('address', '192.0.2.1', 10)).toBe('acquired');
     const policy = { maxFailuresPerAddress: 1, maxFailuresPerUser: 100, windowMs: 60_000, banMs: 60_000 };
     expect(await one.recordLoginFailure({ ...policy, address: '192.0.2.2', username: 'bob' })).toBe(true);
@@ -138,7 +187,7 @@ describe('IpcSharedState and SharedStateHost', () => {
 
   it('fails closed when the primary does not answer: takes reject with SharedStateUnavailableError, releases resolve', async () => {
     const host = new SharedStateHost();
-    const { state, pair } = attachedWorker(host, 'one', { requestTimeoutMs: 50 });
+    const { state, pair } = await attachedWorker(host, 'one', { requestTimeoutMs: 50 });
     pair.drop(true);
     const refused = state.acquireSession('address', '192.0.2.1', 1);
     await expect(refused).rejects.toBeInstanceOf(SharedStateUnavailableError);
@@ -151,7 +200,7 @@ describe('IpcSharedState and SharedStateHost', () => {
 
   it('fails closed at once when the channel is closed', async () => {
     const host = new SharedStateHost();
-    const { state, pair } = attachedWorker(host, 'one', { requestTimeoutMs: 60_000 });
+    const { state, pair } = await attachedWorker(host, 'one', { requestTimeoutMs: 60_000 });
     await state.checkHealth();
     pair.close();
     await expect(state.acquireUploadLock('alice', '/a')).rejects.toBeInstanceOf(SharedStateUnavailableError);

@@ -14,6 +14,7 @@ import {
   sharedStateReplyTag,
   sharedStateRequestTag,
   type MessagePort,
+  type SharedStateDescription,
   type SharedStateMethod,
   type SharedStateReply,
 } from './shared-state-messages.ts';
@@ -36,6 +37,9 @@ interface Pending {
  * time or the channel is closed (the server then fails closed). A call that gives something back never rejects: the
  * channel keeps the order of messages, and when the channel is gone the primary gives back everything this worker
  * held as it sees the worker exit.
+ *
+ * Create it with `connect`, which learns from the primary what its state declares (`countsQuotaFolders`); one made
+ * with `new` declares nothing beyond the contract's defaults.
  */
 export class IpcSharedState implements SharedStateV1 {
   readonly specificationVersion = 'v1';
@@ -47,6 +51,24 @@ export class IpcSharedState implements SharedStateV1 {
   readonly #unsubscribe: () => void;
   #nextId = 1;
   #closed = false;
+  #countsQuotaFolders = false;
+
+  /**
+   * A worker's state over `port`, declaring what the primary's state declares: quota folders are claimed only when
+   * the primary's store keeps them apart, since the server trusts the claim to count a folder's files in an account
+   * of its own. Rejects with `SharedStateUnavailableError` when the primary does not answer.
+   */
+  static async connect(port: MessagePort, options: IpcSharedStateOptions = {}): Promise<IpcSharedState> {
+    const state = new IpcSharedState(port, options);
+    try {
+      const description = await state.#ask<Partial<SharedStateDescription> | null | undefined>('describe', {});
+      state.#countsQuotaFolders = description?.countsQuotaFolders === true;
+    } catch (error) {
+      await state.close();
+      throw error;
+    }
+    return state;
+  }
 
   constructor(port: MessagePort, options: IpcSharedStateOptions = {}) {
     this.#port = port;
@@ -59,6 +81,11 @@ export class IpcSharedState implements SharedStateV1 {
       clearTimeout(pending.timer);
       pending.resolve(message);
     });
+  }
+
+  /** The primary's state keeps quota folders' accounts apart from users' (learnt by `connect`). */
+  get countsQuotaFolders(): boolean {
+    return this.#countsQuotaFolders;
   }
 
   acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission> {
@@ -85,13 +112,13 @@ export class IpcSharedState implements SharedStateV1 {
     return this.#ask('liftBan', { address });
   }
 
-  async quotaUsage(username: string): Promise<QuotaUsage | undefined> {
-    // JSON has no undefined: a user never counted comes back without a value.
-    return (await this.#ask<QuotaUsage | null | undefined>('quotaUsage', { username })) ?? undefined;
+  async quotaUsage(username: string, folder?: string): Promise<QuotaUsage | undefined> {
+    // JSON has no undefined: an account never counted comes back without a value, and no folder is no field.
+    return (await this.#ask<QuotaUsage | null | undefined>('quotaUsage', { username, folder })) ?? undefined;
   }
 
-  setQuotaUsage(username: string, usage: QuotaUsage): Promise<void> {
-    return this.#ask('setQuotaUsage', { username, usage: { bytes: usage.bytes, files: usage.files } });
+  setQuotaUsage(username: string, usage: QuotaUsage, folder?: string): Promise<void> {
+    return this.#ask('setQuotaUsage', { username, usage: { bytes: usage.bytes, files: usage.files }, folder });
   }
 
   async reserveQuota(request: QuotaReservationRequest): Promise<number | undefined> {

@@ -51,6 +51,18 @@ describe('ServerSessionCount', () => {
     expect(await two.acquireSession('address', '192.0.2.3', 5)).toBe('acquired');
   });
 
+  it("declares countsQuotaFolders as the store does, whatever the primary's state counts", async () => {
+    const host = new SharedStateHost();
+    const counting = new ServerSessionCount(createMemorySharedState(), connect(host, 'one'));
+    expect(counting.countsQuotaFolders).toBe(true);
+    const store = createMemorySharedState();
+    // A store made before quota folders: the same calls, without the flag.
+    const older = new Proxy(store, {
+      get: (target, property) => (property === 'countsQuotaFolders' ? undefined : Reflect.get(target, property, target)),
+    });
+    expect(new ServerSessionCount(older, connect(host, 'two')).countsQuotaFolders).toBe(false);
+  });
+
   it("a store's refusal gives the primary's slot back", async () => {
     const host = new SharedStateHost({ maxSessions: 10 });
     const store = createMemorySharedState();

@@ -19,6 +19,8 @@ export class ServerSessionCount implements SharedStateV1 {
   readonly specificationVersion = 'v1';
   readonly name: string;
   readonly quotaGrantBytes: number;
+  /** The store's: quota folders are counted there, never by the primary. */
+  readonly countsQuotaFolders: boolean;
   readonly #store: SharedStateV1;
   readonly #primary: SharedStateV1;
 
@@ -34,6 +36,7 @@ export class ServerSessionCount implements SharedStateV1 {
     if (store.liftBan !== undefined) this.liftBan = (address) => store.liftBan!(address);
     // The contract's default when a store leaves it out.
     this.quotaGrantBytes = store.quotaGrantBytes ?? 0;
+    this.countsQuotaFolders = store.countsQuotaFolders === true;
   }
 
   async acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission> {
@@ -64,12 +67,12 @@ export class ServerSessionCount implements SharedStateV1 {
     return this.#store.recordLoginFailure(failure);
   }
 
-  quotaUsage(username: string): Promise<QuotaUsage | undefined> {
-    return this.#store.quotaUsage(username);
+  quotaUsage(username: string, folder?: string): Promise<QuotaUsage | undefined> {
+    return this.#store.quotaUsage(username, folder);
   }
 
-  setQuotaUsage(username: string, usage: QuotaUsage): Promise<void> {
-    return this.#store.setQuotaUsage(username, usage);
+  setQuotaUsage(username: string, usage: QuotaUsage, folder?: string): Promise<void> {
+    return this.#store.setQuotaUsage(username, usage, folder);
   }
 
   reserveQuota(request: QuotaReservationRequest): Promise<number | undefined> {

@@ -4,6 +4,7 @@ import {
   isSharedStateRequest,
   sharedStateReplyTag,
   type MessagePort,
+  type SharedStateDescription,
   type SharedStateReply,
   type SharedStateRequest,
 } from './shared-state-messages.ts';
@@ -14,6 +15,7 @@ interface Holdings {
   readonly sessions: Map<string, number>;
   /** Of the `address` slots, how many count against the whole server's `maxSessions`. */
   serverSessions: number;
+  /** Quota reservations by id, with the user who made them (in their account or a quota folder's). */
   readonly reservations: Map<string, string>;
   readonly uploadLocks: Set<string>;
 }
@@ -24,6 +26,8 @@ export interface SharedStateHostOptions {
    * take on connect. Undefined: no limit beyond each worker's own.
    */
   readonly maxSessions?: number;
+  /** The state kept for the workers. Default: a new in-memory state (`createMemorySharedState`). */
+  readonly state?: SharedStateV1;
 }
 
 /**
@@ -33,7 +37,7 @@ export interface SharedStateHostOptions {
  * `detach`, so the others are not locked out.
  */
 export class SharedStateHost {
-  readonly #state: SharedStateV1 = createMemorySharedState();
+  readonly #state: SharedStateV1;
   readonly #maxSessions: number | undefined;
   readonly #holdings = new Map<string, Holdings>();
   readonly #unsubscribes = new Map<string, () => void>();
@@ -41,6 +45,12 @@ export class SharedStateHost {
 
   constructor(options: SharedStateHostOptions = {}) {
     this.#maxSessions = options.maxSessions;
+    this.#state = options.state ?? createMemorySharedState();
+  }
+
+  /** Whether the state keeps quota folders' accounts apart from users' (the workers' states declare the same). */
+  get countsQuotaFolders(): boolean {
+    return this.#state.countsQuotaFolders === true;
   }
 
   /** Sessions of every worker together. */
@@ -94,9 +104,15 @@ export class SharedStateHost {
     const holdings = this.#holdings.get(clientId);
     if (holdings === undefined) throw new Error('worker detached');
     const state = this.#state;
+    if ((parameters as { folder?: unknown }).folder !== undefined && !this.countsQuotaFolders) {
+      // A state without folder accounts would count the folder's files in the user's: refused rather than miscounted.
+      throw new Error("the primary's shared state does not count quota folders");
+    }
     switch (method) {
       case 'ping':
         return undefined;
+      case 'describe':
+        return { countsQuotaFolders: this.countsQuotaFolders } satisfies SharedStateDescription;
       case 'acquireSession':
         return this.#acquireSession(holdings, parameters as { scope: SessionScope; key: string; limit?: number });
       case 'releaseSession':
@@ -109,11 +125,13 @@ export class SharedStateHost {
         return state.listDefenderState?.((parameters as { windowMs: number }).windowMs);
       case 'liftBan':
         return state.liftBan?.((parameters as { address: string }).address);
-      case 'quotaUsage':
-        return state.quotaUsage((parameters as { username: string }).username);
+      case 'quotaUsage': {
+        const { username, folder } = parameters as { username: string; folder?: string };
+        return state.quotaUsage(username, folder);
+      }
       case 'setQuotaUsage': {
-        const { username, usage } = parameters as { username: string; usage: QuotaUsage };
-        return state.setQuotaUsage(username, usage);
+        const { username, usage, folder } = parameters as { username: string; usage: QuotaUsage; folder?: string };
+        return state.setQuotaUsage(username, usage, folder);
       }
       case 'reserveQuota': {
         const request = parameters as unknown as QuotaReservationRequest;
@@ -127,6 +145,7 @@ export class SharedStateHost {
         return state.commitQuota(change);
       }
       case 'releaseQuota': {
+        // By id alone: the state ends the reservation in whichever account (the user's or a folder's) it was made.
         const { username, reservationId } = parameters as { username: string; reservationId: string };
         this.#disownReservation(reservationId);
         return state.releaseQuota(username, reservationId);

@@ -8,8 +8,12 @@
 export const sharedStateRequestTag = 'ftp-server/shared-state-request';
 export const sharedStateReplyTag = 'ftp-server/shared-state-reply';
 
-/** The methods of `SharedStateV1` a worker asks the primary to run, plus `ping` for `checkHealth`. */
+/**
+ * The methods of `SharedStateV1` a worker asks the primary to run, plus `ping` for `checkHealth` and `describe`, asked
+ * once at start, answered with a `SharedStateDescription`.
+ */
 export type SharedStateMethod =
+  | 'describe'
   | 'acquireSession'
   | 'releaseSession'
   | 'isBanned'
@@ -24,6 +28,11 @@ export type SharedStateMethod =
   | 'listDefenderState'
   | 'liftBan'
   | 'ping';
+
+/** What a worker's state declares as the primary's does (see the same fields of `SharedStateV1`). */
+export interface SharedStateDescription {
+  readonly countsQuotaFolders: boolean;
+}
 
 export interface SharedStateRequest {
   readonly tag: typeof sharedStateRequestTag;

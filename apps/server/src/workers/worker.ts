@@ -53,7 +53,7 @@ export async function runWorker(configFile: string | undefined): Promise<void> {
   const id = cluster.worker?.id ?? 0;
   const logger = createLogger(config.logLevel).child({ worker: id });
   const port = parentPort();
-  const primaryState = new IpcSharedState(port);
+  const primaryState = await IpcSharedState.connect(port);
   // The admin listener is the primary's, over every worker: a worker opens none, and sends its events there.
   const serverConfig = Object.fromEntries(Object.entries(config).filter(([key]) => key !== 'admin')) as AppConfig;
   const started = await startServer(serverConfig, logger, {
