@@ -1,21 +1,44 @@
 import type { PluginConfig, PluginEnvironment, StorageConnector } from '@ftp/plugin-api';
 import { z } from 'zod';
 import { ConfigError, withConfigKeyPrefix } from './config-error.ts';
-import { anyObject, flag, mapOf, nonEmptyText, virtualPath } from './config-fields.ts';
+import { anyObject, flag, integer, mapOf, nonEmptyText, virtualPath } from './config-fields.ts';
 import { builtInStorageSchemas } from './config-plugin-schemas.ts';
 import { checkWithSchema, formatPath, type ConfigPath, type SchemaProblem } from './config-problems.ts';
 
-/** One mount of `storageConfig.mounts`: the name of a connector of `connectors`, or the mount with its options. */
-const mountSchema = z.union(
-  [
-    nonEmptyText(),
-    z.strictObject({
+/** The message of an object schema given something else than an object (its other problems keep theirs). */
+function unlessObject(text: string) {
+  return {
+    error: (issue: { readonly code?: string; readonly input?: unknown }) =>
+      issue.code === 'invalid_type' && issue.input !== undefined ? text : undefined,
+  };
+}
+
+/** A mount's own quota (`MountQuota` of `@ftp/plugin-api`): its files count in the account `folder`. */
+const mountQuotaSchema = z.strictObject(
+  {
+    folder: nonEmptyText("must be a non-empty string, the name of the quota's account"),
+    maxBytes: integer(0, Number.MAX_SAFE_INTEGER).exactOptional(),
+    maxFiles: integer(0, Number.MAX_SAFE_INTEGER).exactOptional(),
+  },
+  unlessObject('must be { folder, maxBytes?, maxFiles? }'),
+);
+
+/**
+ * One mount of `storageConfig.mounts`: the name of a connector of `connectors`, or the mount with its options. A name
+ * is read as `{ connector }`, so a problem inside the options is reported at its own key rather than as a mount that
+ * matches neither form.
+ */
+const mountSchema = z.preprocess(
+  (value) => (typeof value === 'string' && value !== '' ? { connector: value } : value),
+  z.strictObject(
+    {
       connector: nonEmptyText(),
       rootDirectory: virtualPath().exactOptional(),
       crossMountRename: flag().exactOptional(),
-    }),
-  ],
-  { error: 'must be a connector name or { connector, rootDirectory, crossMountRename }' },
+      quota: mountQuotaSchema.exactOptional(),
+    },
+    unlessObject('must be a connector name or { connector, rootDirectory?, crossMountRename?, quota? }'),
+  ),
 );
 
 /** `storageConfig` of `mounts` (`MountedStorageOptions` of `@ftp/storage-mounts`, connectors given by config). */

@@ -4,6 +4,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { Client, FTPError } from 'basic-ftp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { silentLogger } from '@ftp/plugin-api';
+import { createTestPluginContext } from '@ftp/plugin-api/testing';
 import { hashPassword } from '@ftp/server';
 import { tempDirectory } from '@ftp/test-utils';
 import { deletePrefix, listKeys, startTestS3, type TestS3 } from '@ftp/test-utils/s3';
@@ -115,5 +116,60 @@ describe('the mounts storage connector in the app', () => {
     expect((nested as ConfigError).key).toBe('storageConfig.connectors.inner.storageConnector');
     const missing = await failureOf({ mounts: { '/': 'home' } });
     expect((missing as ConfigError).key).toBe('storageConfig.connectors');
+  });
+
+  it("checks each mount's quota, naming the key, and passes it to the mounts", async () => {
+    const root = await tempDirectory('app-mounts-quota-');
+    await mkdir(join(root, 'archive'));
+    const environment = { logger: silentLogger, configDirectory: root };
+    const connectors = {
+      home: { storageConnector: 'fs', storageConfig: { root: '.' } },
+      archive: { storageConnector: 'fs', storageConfig: { root: 'archive' } },
+    };
+    const problemsOf = (mounts: Record<string, unknown>) =>
+      loadStorageConnector('mounts', { connectors, mounts }, environment).then(
+        () => [],
+        (error: unknown) => (error as ConfigError).problems.map((problem) => `${problem.key}: ${problem.reason}`),
+      );
+    expect(await problemsOf({ '/': 'home', '/a': { connector: 'archive', quota: { maxBytes: 10, maxbytes: 5 } } })).toEqual([
+      'storageConfig.mounts["/a"].quota.folder: is required',
+      'storageConfig.mounts["/a"].quota.maxbytes: unknown key; did you mean "maxBytes"?',
+    ]);
+    expect(await problemsOf({ '/': 'home', '/a': { connector: 'archive', quota: { folder: '', maxBytes: -1, maxFiles: 1.5 } } })).toEqual([
+      'storageConfig.mounts["/a"].quota.folder: must be a non-empty string, the name of the quota\'s account, got ""',
+      `storageConfig.mounts["/a"].quota.maxBytes: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got -1`,
+      `storageConfig.mounts["/a"].quota.maxFiles: must be an integer from 0 to ${Number.MAX_SAFE_INTEGER}, got 1.5`,
+    ]);
+    expect(await problemsOf({ '/': 'home', '/a': { connector: 'archive', quota: 'team' } })).toEqual([
+      'storageConfig.mounts["/a"].quota: must be { folder, maxBytes?, maxFiles? }, got "team"',
+    ]);
+    expect(await problemsOf({ '/': 'home', '/a': { connector: 'archive', rootDirectory: 5 } })).toEqual([
+      'storageConfig.mounts["/a"].rootDirectory: must be an absolute virtual path such as "/incoming", got 5',
+    ]);
+    expect(await problemsOf({ '/': 'home', '/a': 42 })).toEqual([
+      'storageConfig.mounts["/a"]: must be a connector name or { connector, rootDirectory?, crossMountRename?, quota? }, got 42',
+    ]);
+    expect(
+      await problemsOf({
+        '/': 'home',
+        '/a': { connector: 'archive', quota: { folder: 'team', maxBytes: 10 } },
+        '/b': { connector: 'archive', quota: { folder: 'team', maxBytes: 20 } },
+      }),
+    ).toEqual([
+      'storageConfig.mounts./b.quota: names the folder "team" of the mount /a with other limits; one folder has one set of limits',
+    ]);
+
+    const connector = await loadStorageConnector(
+      'mounts',
+      {
+        connectors,
+        mounts: { '/': 'home', '/archive': { connector: 'archive', quota: { folder: 'archive-{user}', maxBytes: 4096, maxFiles: 3 } } },
+      },
+      environment,
+    );
+    onTestFinished(() => connector.close?.());
+    const session = await connector.openSession({ username: 'alice' }, createTestPluginContext());
+    onTestFinished(() => session.close?.());
+    expect(session.quotaFolders?.()).toEqual([{ name: 'archive-alice', path: '/archive', maxBytes: 4096, maxFiles: 3 }]);
   });
 });
