@@ -15,6 +15,7 @@ import type { SessionEnvironment } from './session/session-environment.ts';
 import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
 import { ServerLimits } from './limits/server-limits.ts';
+import { SessionQuota } from './limits/session-quota.ts';
 import { openUserStorage } from './users/chroot-storage.ts';
 import {
   describeSession,
@@ -77,7 +78,8 @@ export interface FtpServer {
    */
   quotaUsage(username: string): Promise<QuotaUsage | undefined>;
   /**
-   * Recounts `user`'s files from the storage, as SITE QUOTA RESCAN does, and sets the usage to that count. `user` is
+   * Recounts `user`'s files from the storage, as SITE QUOTA RESCAN does (the files of quota folders apart, each folder
+   * of the user's tree recounted too), and sets the usage to that count. `user` is
    * the user as the authenticator knows them (at least the name, and the root directory when they have one): the
    * storage is opened for them outside any session. Rejects with `SharedStateUnavailableError` or the storage's error.
    */
@@ -220,9 +222,13 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     let storage: StorageSessionV1 | undefined;
     try {
       storage = await openUserStorage(this.#options.storage, user, context);
-      const account = this.#limits.quotaAccount(user.username);
-      await account.scan(storage, { signal: lifetime.signal }, true);
-      return await account.usage();
+      const folders = storage.quotaFolders?.() ?? [];
+      if (folders.length > 0 && this.#limits.sharedState.countsQuotaFolders !== true) {
+        throw new Error('the storage names quota folders, and the shared state does not count them (countsQuotaFolders)');
+      }
+      // The user's account counts what no quota folder does; the folders of the user's tree are recounted with it.
+      await new SessionQuota(user.username, {}, folders, this.#limits).scan(storage, { signal: lifetime.signal }, true);
+      return await this.#limits.userAccount(user.username).usage();
     } finally {
       lifetime.abort(new Error('quota rescan ended'));
       await storage?.close?.().catch((error: unknown) => logger.warn({ error: String(error) }, 'storage session close failed'));

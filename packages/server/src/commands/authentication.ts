@@ -5,10 +5,12 @@ import {
   StorageError,
   type AuthenticatedUser,
   type AuthenticationResult,
+  type QuotaFolder,
   type SessionRevalidation,
   type StorageSessionV1,
 } from '@ftp/plugin-api';
 import { ReplyCode, resolveVirtualPath } from '@ftp/protocol';
+import { SessionQuota } from '../limits/session-quota.ts';
 import type { CommandContext } from '../session/command-context.ts';
 import { anonymousPermissions, resolveEffectiveUser } from '../users/effective-user.ts';
 import { defineCommand } from '../session/define-command.ts';
@@ -143,11 +145,17 @@ async function completeLogin(
     limits.releaseSession(user.username);
     return;
   }
-  context.login(effective, storage, revalidation);
-  if (effective.quota !== undefined) {
-    const account = limits.quotaAccount(user.username);
-    await loginStateCall(() => account.scan(storage, context.callOptions()));
+  const folders = quotaFoldersOf(context, storage);
+  if (folders === undefined) {
+    limits.releaseSession(user.username);
+    await storage.close?.().catch(() => undefined);
+    context.closeAfter(ReplyCode.ServiceNotAvailable, 'Quota accounting not available, closing control connection.');
+    return;
   }
+  const quota =
+    effective.quota === undefined && folders.length === 0 ? undefined : new SessionQuota(user.username, effective.quota, folders, limits);
+  context.login(effective, storage, quota, revalidation);
+  if (quota !== undefined) await loginStateCall(() => quota.scan(storage, context.callOptions()));
   context.changeDirectory(await homeDirectory(context, user));
   context.logger.debug({ username: user.username, storage: context.settings.storageName }, 'login');
   context.emit('login', {});
@@ -165,6 +173,45 @@ async function loginStateCall<T>(call: () => Promise<T>): Promise<T> {
     if (!SharedStateUnavailableError.isInstance(error)) throw error;
     throw new AuthenticationUnavailableError('the shared state did not answer the login', { cause: error });
   }
+}
+
+/**
+ * The quota folders of the user's tree, or undefined (logged) when they cannot be counted: a shared state that does not
+ * keep folders' accounts, or a folder the storage describes wrongly. The login is then refused rather than the folder's
+ * files counted against limits the operator did not set for them.
+ */
+function quotaFoldersOf(context: CommandContext, storage: StorageSessionV1): readonly QuotaFolder[] | undefined {
+  const folders = storage.quotaFolders?.() ?? [];
+  if (folders.length === 0) return folders;
+  const sharedState = context.limits.sharedState;
+  if (sharedState.countsQuotaFolders !== true) {
+    context.logger.error(
+      { sharedState: sharedState.name, folders: folders.map((folder) => folder.name) },
+      'the storage names quota folders, and the shared state does not count them (countsQuotaFolders): login refused',
+    );
+    return undefined;
+  }
+  const wrong = folders.find((folder) => !isQuotaFolder(folder));
+  if (wrong !== undefined) {
+    context.logger.error(
+      { folder: String(wrong.name), path: String(wrong.path) },
+      'the storage names a quota folder it describes wrongly: login refused',
+    );
+    return undefined;
+  }
+  return folders;
+}
+
+function isQuotaFolder(folder: QuotaFolder): boolean {
+  const limit = (value: unknown) => value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
+  return (
+    typeof folder.name === 'string' &&
+    folder.name !== '' &&
+    typeof folder.path === 'string' &&
+    resolveVirtualPath('/', folder.path) === folder.path &&
+    limit(folder.maxBytes) &&
+    limit(folder.maxFiles)
+  );
 }
 
 async function openStorage(context: CommandContext, user: AuthenticatedUser): Promise<StorageSessionV1 | undefined> {

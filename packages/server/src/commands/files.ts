@@ -4,7 +4,8 @@ import { baseName, formatMachineTime, joinVirtualPath, parentPath, parseMachineT
 import { ReplyError } from '../errors/server-errors.ts';
 import type { CommandContext, LoggedInCommandContext } from '../session/command-context.ts';
 import { capabilityOf, defineCommand } from '../session/define-command.ts';
-import { fileSize, type QuotaAccount } from '../limits/quota-accounts.ts';
+import { fileSize } from '../limits/quota-accounts.ts';
+import { SessionQuota, type QuotaScope } from '../limits/session-quota.ts';
 import { throttle } from '../limits/rate-limiter.ts';
 import { sendToClient } from './transfer.ts';
 import { requireDirectory, requireFile, requireMovableDirectory, requireStaysUnreadable } from './path-checks.ts';
@@ -221,10 +222,10 @@ export const fileCommands = [
     async handle(context, argument) {
       const path = context.resolvePath(argument);
       context.requirePermission('delete', path);
-      const account = quotaAccount(context);
-      const size = account === undefined ? undefined : await fileSize(context.storage(), path, context.callOptions());
+      const scope = context.state.quota?.scopeOf(path);
+      const size = scope === undefined ? undefined : await fileSize(context.storage(), path, context.callOptions());
       await context.storage().delete(path, context.callOptions());
-      await account?.removed(size);
+      await scope?.account.removed(size);
       context.emit('delete', { path });
       context.reply(ReplyCode.FileActionOkay, 'File deleted.');
     },
@@ -263,9 +264,15 @@ export const fileCommands = [
       const replaced = await fileSize(context.storage(), to, context.callOptions());
       // Renaming onto a file replaces its content, as STOR over it would: it takes the same overwrite permission.
       if (replaced !== undefined) context.requirePermission('overwrite', to);
-      await capabilityOf(context.storage(), 'rename')(from, to, context.callOptions());
-      // Renaming over a file removes it: the quota usage loses that file.
-      await quotaAccount(context)?.removed(replaced);
+      const source = context.state.quota?.scopeOf(from);
+      const target = context.state.quota?.scopeOf(to);
+      if (SessionQuota.sameAccount(source, target)) {
+        await capabilityOf(context.storage(), 'rename')(from, to, context.callOptions());
+        // Renaming over a file removes it: the quota usage loses that file.
+        await target?.account.removed(replaced);
+      } else {
+        await moveBetweenAccounts(context, { from, to, replaced, source, target });
+      }
       context.emit('rename', { from, to });
       context.reply(ReplyCode.FileActionOkay, 'Rename successful.');
     },
@@ -357,8 +364,39 @@ export const fileCommands = [
   }),
 ];
 
-/** The quota usage of the logged-in user, when the user has a quota. */
-function quotaAccount(context: LoggedInCommandContext): QuotaAccount | undefined {
-  const user = context.state.effectiveUser;
-  return user.quota === undefined ? undefined : context.limits.quotaAccount(user.user.username);
+/** An RNTO whose source and target count in different quota accounts. */
+interface MoveBetweenAccounts {
+  readonly from: string;
+  readonly to: string;
+  /** The size of the file the move replaces, or undefined when there is none. */
+  readonly replaced: number | undefined;
+  readonly source: QuotaScope | undefined;
+  readonly target: QuotaScope | undefined;
+}
+
+/**
+ * RNTO into or out of a quota folder: the file's size leaves the source's account and enters the target's, whose limits
+ * it must fit before anything moves (552, as an upload of it would get). Once the rename ended, whatever happened to
+ * it, each account takes the real change from the storage, as an upload's does. A directory would carry files the
+ * accounts cannot see without walking it, so it does not move between accounts (553).
+ */
+async function moveBetweenAccounts(context: LoggedInCommandContext, move: MoveBetweenAccounts): Promise<void> {
+  const { from, to, replaced, source, target } = move;
+  const storage = context.storage();
+  const entry = await storage.stat(from, context.callOptions());
+  if (entry.type === 'directory') {
+    throw new ReplyError(ReplyCode.FileNameNotAllowed, 'Cannot move a directory into or out of a quota folder.');
+  }
+  const reservation = target === undefined ? undefined : await target.account.beginUpload(target.limits, to, replaced === undefined);
+  try {
+    await reservation?.reserveBytes(entry.size - (replaced ?? 0), to);
+    await capabilityOf(storage, 'rename')(from, to, context.callOptions());
+  } finally {
+    const [sourceAfter, targetAfter] = await Promise.all([
+      fileSize(storage, from, context.callOptions()).catch(() => entry.size),
+      fileSize(storage, to, context.callOptions()).catch(() => replaced),
+    ]);
+    reservation?.settle(replaced, targetAfter);
+    if (sourceAfter === undefined) await source?.account.removed(entry.size);
+  }
 }

@@ -123,22 +123,33 @@ export const informationCommands = [
   }),
 ];
 
-/** SITE QUOTA [RESCAN]: the user's usage and limits; RESCAN recounts the files from the storage first. */
+/**
+ * SITE QUOTA [RESCAN]: the usage and limits of each account counting the user's tree (the user's own, and each quota
+ * folder's); RESCAN recounts their files from the storage first. A user whose tree has no quota folder gets one line.
+ */
 async function siteQuota(context: CommandContext, rescan: boolean): Promise<void> {
   const user = context.state.effectiveUser;
   if (user === undefined) throw new ReplyError(ReplyCode.NotLoggedIn, 'Please login with USER and PASS.');
-  if (user.quota === undefined) {
+  const quota = context.state.quota;
+  if (quota === undefined) {
     context.reply(ReplyCode.CommandOkay, 'No quota for this user.');
     return;
   }
-  const account = context.limits.quotaAccount(user.user.username);
-  if (rescan) await account.scan(context.storage(), context.callOptions(), true);
-  const usage = await account.usage();
+  if (rescan) await quota.scan(context.storage(), context.callOptions(), true);
+  const scopes = quota.scopes();
+  const usages = await Promise.all(scopes.map((scope) => scope.account.usage()));
   const limit = (value: number | undefined) => (value === undefined ? 'unlimited' : String(value));
-  context.reply(
-    ReplyCode.CommandOkay,
-    `Quota: ${usage.bytes} of ${limit(user.quota.maxBytes)} bytes, ${usage.files} of ${limit(user.quota.maxFiles)} files.`,
-  );
+  const lines = scopes.map((scope, index) => {
+    const usage = usages[index]!;
+    const counted = `${usage.bytes} of ${limit(scope.limits.maxBytes)} bytes, ${usage.files} of ${limit(scope.limits.maxFiles)} files.`;
+    return scope.folder === undefined ? `Quota: ${counted}` : `Quota of folder ${scope.folder.name} at ${scope.folder.path}: ${counted}`;
+  });
+  if (lines.length === 1 && scopes[0]!.folder === undefined) {
+    context.reply(ReplyCode.CommandOkay, lines[0]!);
+    return;
+  }
+  if (user.quota === undefined) lines.unshift('No quota for the files outside the quota folders.');
+  context.reply(ReplyCode.CommandOkay, [...lines, 'End of quota.']);
 }
 
 async function handleOpts(context: CommandContext, argument: string): Promise<void> {

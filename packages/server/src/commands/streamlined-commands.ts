@@ -8,20 +8,26 @@ import { requireDirectory } from './path-checks.ts';
 const clientNameLimit = 200;
 
 /**
- * AVBL has an answer where the storage knows its free space or the user has a byte quota (then at least what the quota
- * leaves is known, on S3 too). Before login neither is known, so FEAT leaves it out; FEAT and the command read this
- * one test, so they never disagree.
+ * AVBL has an answer where the storage knows its free space or a byte quota counts the tree (the user's, or a quota
+ * folder's: then at least what the quota leaves is known, on S3 too). Before login neither is known, so FEAT leaves it
+ * out; FEAT and the command read this one test, so they never disagree.
  */
 function canAnswerAvbl(context: CommandContext): boolean {
-  return hasCapability(context.state.storage, 'freeSpace') || context.state.effectiveUser?.quota?.maxBytes !== undefined;
+  return (
+    hasCapability(context.state.storage, 'freeSpace') ||
+    (context.state.quota?.scopes().some((scope) => scope.limits.maxBytes !== undefined) ?? false)
+  );
 }
 
-/** What the user's byte quota leaves (maxBytes minus what the user's files take), or undefined without one. */
-async function quotaLeft(context: LoggedInCommandContext): Promise<number | undefined> {
-  const user = context.state.effectiveUser;
-  const maxBytes = user.quota?.maxBytes;
-  if (maxBytes === undefined) return undefined;
-  const usage = await context.limits.quotaAccount(user.user.username).usage();
+/**
+ * What the byte quota of the account counting `path` leaves (maxBytes minus what the account's files take), or
+ * undefined without one.
+ */
+async function quotaLeft(context: LoggedInCommandContext, path: string): Promise<number | undefined> {
+  const scope = context.state.quota?.scopeOf(path);
+  const maxBytes = scope?.limits.maxBytes;
+  if (scope === undefined || maxBytes === undefined) return undefined;
+  const usage = await scope.account.usage();
   return Math.max(0, maxBytes - usage.bytes);
 }
 
@@ -36,14 +42,17 @@ export const streamlinedCommands = [
     async handle(context, argument) {
       if (!canAnswerAvbl(context)) throw new ReplyError(ReplyCode.CommandNotImplemented, 'AVBL is not supported by this storage.');
       // The directory asked, or the current one: what can still be stored there is the smaller of the storage's free
-      // space and what the user's quota leaves, whichever of the two is known.
+      // space and what the quota counting it leaves, whichever of the two is known.
       const path = context.resolvePath(argument.trim());
       context.requirePermission('list', path);
       const storage = context.storage();
       const free = hasCapability(storage, 'freeSpace') ? await capabilityOf(storage, 'freeSpace')(path, context.callOptions()) : undefined;
       // freeSpace refuses what is not a directory (ENOENT, ENOTDIR); without it, the same check is made here.
       if (free === undefined) await requireDirectory(context, path);
-      const left = await quotaLeft(context);
+      const left = await quotaLeft(context, path);
+      if (free === undefined && left === undefined) {
+        throw new ReplyError(ReplyCode.CommandNotImplemented, 'AVBL is not supported for this directory.');
+      }
       context.reply(ReplyCode.FileStatus, String(Math.min(free ?? Number.POSITIVE_INFINITY, left ?? Number.POSITIVE_INFINITY)));
     },
   }),

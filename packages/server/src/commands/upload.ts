@@ -48,10 +48,11 @@ export interface UploadOptions {
 }
 
 /**
- * STOR, STOU, APPE with the user's limits: a new file beyond `maxFiles` is refused before any data moves; the
- * bytes are metered against `maxBytes` as they arrive (552 the moment it would be passed: the storage then drops the
- * upload, leaving nothing behind for a replace); the user's and the server's bandwidth limits pace the data. Once
- * the upload ends, successful or not, the quota usage takes the file's real new size from the storage.
+ * STOR, STOU, APPE with the limits of the account that counts the path (the user's quota, or the quota folder the path
+ * is in): a new file beyond `maxFiles` is refused before any data moves; the bytes are metered against `maxBytes` as
+ * they arrive (552 the moment it would be passed: the storage then drops the upload, leaving nothing behind for a
+ * replace); the user's and the server's bandwidth limits pace the data. Once the upload ends, successful or not, the
+ * quota usage takes the file's real new size from the storage.
  */
 export async function runUpload(context: LoggedInCommandContext, options: UploadOptions): Promise<void> {
   const user = context.state.effectiveUser;
@@ -62,11 +63,9 @@ export async function runUpload(context: LoggedInCommandContext, options: Upload
   }
   let settled: Promise<void> | undefined;
   try {
-    const quota = user.quota;
+    const scope = context.state.quota?.scopeOf(options.path);
     const upload =
-      quota === undefined
-        ? undefined
-        : await limits.quotaAccount(username).beginUpload(quota, options.path, options.existing === undefined);
+      scope === undefined ? undefined : await scope.account.beginUpload(scope.limits, options.path, options.existing === undefined);
     const limiters = limits.limitersFor(username, 'upload');
     try {
       await receiveFromClient(context, {

@@ -19,7 +19,7 @@ class LateCommits extends MemorySharedState {
 describe('QuotaAccount', () => {
   it('counts in its usage the uploads of this server that ended, though their commits have not landed yet', async () => {
     const state = new LateCommits();
-    const account = new QuotaAccount('alice', state);
+    const account = new QuotaAccount({ username: 'alice' }, state);
     await state.setQuotaUsage('alice', { bytes: 100, files: 1 });
     const upload = await account.beginUpload({ maxBytes: 1000 }, '/new.bin', true);
     const settled = upload.settle(undefined, 300);

@@ -7,19 +7,24 @@ import {
   type StorageSessionV1,
   type UserQuota,
 } from '@ftp/plugin-api';
-import { joinVirtualPath } from '@ftp/protocol';
 
 export type { QuotaUsage } from '@ftp/plugin-api';
 
+/** Whose account: a user's, or a quota folder's (which every user whose tree has it shares). */
+export interface QuotaOwner {
+  readonly username: string;
+  readonly folder?: string;
+}
+
 /**
- * The quota usage of one user, kept in the shared state so that every session of the user, on every server instance
- * of one store, counts against the same limits. Concurrent uploads cannot together pass a limit: an upload of a new
+ * The quota usage of one account, a user's or a quota folder's, kept in the shared state so that every session that
+ * counts in it, on every server instance of one store, counts against the same limits. Concurrent uploads cannot together pass a limit: an upload of a new
  * file reserves its file before any data moves, and every upload reserves its bytes as they arrive (`beginUpload`);
  * once the upload ends, the real change is taken from the storage and the reservation ended in one step (`settle`),
  * whatever happened to it.
  */
 export class QuotaAccount {
-  readonly #username: string;
+  readonly #owner: QuotaOwner;
   readonly #state: SharedStateV1;
   /** This server has seen the usage counted in the shared state: later logins need not ask again. */
   #counted = false;
@@ -27,24 +32,25 @@ export class QuotaAccount {
   /** Commits of this server's uploads still on their way to the shared state. */
   readonly #settling = new Set<Promise<void>>();
 
-  constructor(username: string, state: SharedStateV1) {
-    this.#username = username;
+  constructor(owner: QuotaOwner, state: SharedStateV1) {
+    this.#owner = owner;
     this.#state = state;
   }
 
   /**
-   * Counts the user's files when no server of the store has counted them yet (the first login of the user with a
-   * quota), or again when `force` (SITE QUOTA RESCAN). Throws `SharedStateUnavailableError`.
+   * Counts the account's files with `measure` when no server of the store has counted them yet (the first login of a
+   * session that counts in it), or again when `force` (SITE QUOTA RESCAN). Throws `SharedStateUnavailableError`.
    */
-  async scan(storage: StorageSessionV1, options: StorageCallOptions, force = false): Promise<void> {
+  async scan(measure: () => Promise<QuotaUsage>, force = false): Promise<void> {
     if (this.#counted && !force) return;
+    const { username, folder } = this.#owner;
     this.#scanning ??= (async () => {
       try {
-        if (!force && (await this.#state.quotaUsage(this.#username)) !== undefined) {
+        if (!force && (await this.#state.quotaUsage(username, folder)) !== undefined) {
           this.#counted = true;
           return;
         }
-        await this.#state.setQuotaUsage(this.#username, await measureUsage(storage, options));
+        await this.#state.setQuotaUsage(username, await measure(), folder);
         this.#counted = true;
       } finally {
         this.#scanning = undefined;
@@ -59,11 +65,11 @@ export class QuotaAccount {
    */
   async usage(): Promise<QuotaUsage> {
     if (this.#settling.size > 0) await Promise.all(this.#settling);
-    return (await this.#state.quotaUsage(this.#username)) ?? { bytes: 0, files: 0 };
+    return (await this.#state.quotaUsage(this.#owner.username, this.#owner.folder)) ?? { bytes: 0, files: 0 };
   }
 
   /**
-   * Before an upload's data moves: refuses a new file once `maxFiles` is reached (RFC 959 552), counting the new files
+   * Before an upload's data moves (or a file moves in from another account, RNTO): refuses a new file once `maxFiles` is reached (RFC 959 552), counting the new files
    * of uploads still running on any instance; otherwise reserves it (and, for a store that asks for it, a first share
    * of bytes). Every upload that passed ends with `settle`, which ends the reservation.
    */
@@ -71,26 +77,26 @@ export class QuotaAccount {
     const reservationId = randomUUID();
     const grantBytes = quota.maxBytes === undefined ? 0 : (this.#state.quotaGrantBytes ?? 0);
     const granted = await this.#state.reserveQuota({
-      username: this.#username,
+      ...this.#owner,
       reservationId,
       bytes: grantBytes,
       files: newFile ? 1 : 0,
       ...limitsOf(quota),
     });
     if (granted === undefined) throw new StorageError('EDQUOT', `file count quota of ${quota.maxFiles} reached`, { path });
-    return new UploadQuota(this.#username, this.#state, quota, reservationId, granted, this.#settling);
+    return new UploadQuota(this.#owner, this.#state, quota, reservationId, granted, this.#settling);
   }
 
-  /** A file of `size` bytes was removed (DELE, or replaced by RNTO); undefined when there was none. */
+  /** A file of `size` bytes was removed (DELE, moved to another account or replaced by RNTO); undefined when there was none. */
   async removed(size: number | undefined): Promise<void> {
     if (size === undefined) return;
-    await this.#state.commitQuota({ username: this.#username, bytes: -size, files: -1 });
+    await this.#state.commitQuota({ ...this.#owner, bytes: -size, files: -1 });
   }
 }
 
 /** The quota side of one running upload: its reservation, grown as data arrives, and ended by `settle`. */
 export class UploadQuota {
-  readonly #username: string;
+  readonly #owner: QuotaOwner;
   readonly #state: SharedStateV1;
   readonly #quota: UserQuota;
   readonly #reservationId: string;
@@ -99,14 +105,14 @@ export class UploadQuota {
   readonly #settling: Set<Promise<void>>;
 
   constructor(
-    username: string,
+    owner: QuotaOwner,
     state: SharedStateV1,
     quota: UserQuota,
     reservationId: string,
     granted: number,
     settling: Set<Promise<void>>,
   ) {
-    this.#username = username;
+    this.#owner = owner;
     this.#state = state;
     this.#quota = quota;
     this.#reservationId = reservationId;
@@ -135,6 +141,13 @@ export class UploadQuota {
     return metered();
   }
 
+  /** RNTO from another account: reserves the `bytes` a moved file brings at once; EDQUOT (552) when they do not fit. */
+  async reserveBytes(bytes: number, path: string): Promise<void> {
+    const maxBytes = this.#quota.maxBytes;
+    if (maxBytes === undefined || bytes <= this.#granted) return;
+    if (!(await this.#grow(bytes - this.#granted))) throw new StorageError('EDQUOT', `byte quota of ${maxBytes} exceeded`, { path });
+  }
+
   /**
    * The upload ended, successfully or not: applies the file's change of size (and existence) as found in the storage
    * now, and ends the reservation, in one call to the shared state (which never rejects). The account's `usage` waits
@@ -142,7 +155,7 @@ export class UploadQuota {
    */
   settle(before: number | undefined, after: number | undefined): Promise<void> {
     const commit = this.#state.commitQuota({
-      username: this.#username,
+      ...this.#owner,
       reservationId: this.#reservationId,
       bytes: (after ?? 0) - (before ?? 0),
       files: (after === undefined ? 0 : 1) - (before === undefined ? 0 : 1),
@@ -159,7 +172,7 @@ export class UploadQuota {
     const step = this.#state.quotaGrantBytes ?? 0;
     const wanted = step === 0 ? shortfall : Math.max(shortfall, step, this.#granted);
     const granted = await this.#state.reserveQuota({
-      username: this.#username,
+      ...this.#owner,
       reservationId: this.#reservationId,
       bytes: wanted,
       files: 0,
@@ -175,24 +188,6 @@ function limitsOf(quota: UserQuota): { maxBytes?: number; maxFiles?: number } {
     ...(quota.maxBytes === undefined ? {} : { maxBytes: quota.maxBytes }),
     ...(quota.maxFiles === undefined ? {} : { maxFiles: quota.maxFiles }),
   };
-}
-
-/** Walks the user's tree from "/" and sums file sizes; directories are listed one at a time. */
-async function measureUsage(storage: StorageSessionV1, options: StorageCallOptions): Promise<QuotaUsage> {
-  let bytes = 0;
-  let files = 0;
-  const pending = ['/'];
-  while (pending.length > 0) {
-    const directory = pending.pop()!;
-    for await (const entry of storage.list(directory, options)) {
-      if (entry.type === 'directory') pending.push(joinVirtualPath(directory, entry.name));
-      else {
-        bytes += entry.size;
-        files++;
-      }
-    }
-  }
-  return { bytes, files };
 }
 
 /** Size of the file at `path` now, or undefined when there is none (or it is a directory). */

@@ -3,6 +3,7 @@ import type { DefenderOptions, ServerLogger } from '../server-options.ts';
 import { Defender } from './defender.ts';
 import { MemorySharedState } from './memory-shared-state.ts';
 import { QuotaAccount } from './quota-accounts.ts';
+import type { QuotaAccounts } from './session-quota.ts';
 import { RateLimiter } from './rate-limiter.ts';
 
 interface UserEntry {
@@ -17,7 +18,7 @@ interface UserEntry {
  * `createFtpServer`. What several instances must agree on (session counts, failures and bans, quota usage, upload
  * locks) goes through the shared state, in memory unless the server was given another; bandwidth stays per process.
  */
-export class ServerLimits {
+export class ServerLimits implements QuotaAccounts {
   readonly defender: Defender | undefined;
   readonly sharedState: SharedStateV1;
   /** The default in-memory state, whose session slots are taken and given back without a promise. */
@@ -26,6 +27,7 @@ export class ServerLimits {
   /** This process's sessions of each user, for the bandwidth limiters they share. */
   readonly #users = new Map<string, UserEntry>();
   readonly #quotas = new Map<string, QuotaAccount>();
+  readonly #folderQuotas = new Map<string, QuotaAccount>();
   readonly #globalUpload: RateLimiter | undefined;
   readonly #globalDownload: RateLimiter | undefined;
 
@@ -98,12 +100,25 @@ export class ServerLimits {
     return [user, global].filter((item): item is RateLimiter => item !== undefined);
   }
 
-  /** The quota usage of `username`. */
-  quotaAccount(username: string): QuotaAccount {
+  /** The quota usage of `username`'s own account. */
+  userAccount(username: string): QuotaAccount {
     let account = this.#quotas.get(username);
     if (account === undefined) {
-      account = new QuotaAccount(username, this.sharedState);
+      account = new QuotaAccount({ username }, this.sharedState);
       this.#quotas.set(username, account);
+    }
+    return account;
+  }
+
+  /**
+   * The quota usage of the quota folder `folder`, one account for every user whose tree has it; `username` (the
+   * first user whose session asks on this server) only labels its calls to the shared state.
+   */
+  folderAccount(username: string, folder: string): QuotaAccount {
+    let account = this.#folderQuotas.get(folder);
+    if (account === undefined) {
+      account = new QuotaAccount({ username, folder }, this.sharedState);
+      this.#folderQuotas.set(folder, account);
     }
     return account;
   }

@@ -15,6 +15,7 @@ import type { AnonymousOptions, BeforeUploadHook, ServerLogger, UserDefaults } f
 import type { WireCharset } from '../encoding/wire-charset.ts';
 import type { TlsPolicy } from '../tls/tls-material.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
+import type { SessionQuota } from '../limits/session-quota.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
 import type { SessionState, TransferRange } from './session-state.ts';
 
@@ -60,6 +61,7 @@ export type SessionFacts = Readonly<
     | 'user'
     | 'effectiveUser'
     | 'storage'
+    | 'quota'
     | 'currentDirectory'
     | 'transferType'
     | 'restartOffset'
@@ -138,7 +140,12 @@ export interface CommandContext {
    * A login completed: the user (with the server's defaults applied), its storage and the authenticator's re-check
    * are set together, and the count of failed logins starts again.
    */
-  login(user: EffectiveUser, storage: StorageSessionV1, revalidation: SessionRevalidation | undefined): void;
+  login(
+    user: EffectiveUser,
+    storage: StorageSessionV1,
+    quota: SessionQuota | undefined,
+    revalidation: SessionRevalidation | undefined,
+  ): void;
   /** REIN: logs out and forgets the session state. */
   logout(): Promise<void>;
   /** CWD, CDUP, and the home directory at login. */
@@ -179,6 +186,7 @@ export type LoggedInFacts = SessionFacts & {
   readonly user: AuthenticatedUser;
   readonly effectiveUser: EffectiveUser;
   readonly storage: StorageSessionV1;
+  readonly quota: SessionQuota | undefined;
 };
 
 /** The context of a command whose table entry says `requiresLogin`: the dispatcher runs it only after a login. */

@@ -3,6 +3,7 @@ import type { SecureContext } from 'node:tls';
 import { defaultMlstFacts, type MlstFact } from '@ftp/protocol';
 import type { WireCharset } from '../encoding/wire-charset.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
+import type { SessionQuota } from '../limits/session-quota.ts';
 
 /** A transfer in progress (RETR, STOR, STOU, APPE, LIST, NLST, MLSD). */
 export interface ActiveTransfer {
@@ -50,6 +51,8 @@ export class SessionState {
   /** The user with the server's defaults applied: permissions by path, quota, bandwidth. */
   effectiveUser: EffectiveUser | undefined;
   storage: StorageSessionV1 | undefined;
+  /** The quota accounts of the user's tree; undefined when nothing in it is counted. */
+  quota: SessionQuota | undefined;
   revalidation: Revalidation | undefined;
   currentDirectory = '/';
   /** TYPE: 'A' converts line endings (RFC 959 §3.1.1.1), 'I' sends bytes as stored. */
@@ -91,6 +94,7 @@ export class SessionState {
     this.user = undefined;
     this.effectiveUser = undefined;
     this.storage = undefined;
+    this.quota = undefined;
     this.revalidation = undefined;
     this.currentDirectory = '/';
     this.transferType = 'A';

@@ -16,6 +16,7 @@ import type { FtpServerEvents } from '../server-events.ts';
 import type { ServerLogger } from '../server-options.ts';
 import type { DataChannels } from '../data-channel/data-channels.ts';
 import type { ServerLimits } from '../limits/server-limits.ts';
+import type { SessionQuota } from '../limits/session-quota.ts';
 import type { TlsPolicy } from '../tls/tls-material.ts';
 import { openUserStorage } from '../users/chroot-storage.ts';
 import type { EffectiveUser } from '../users/effective-user.ts';
@@ -444,11 +445,17 @@ export class Session implements DispatchTarget {
     return ++this.#state.loginAttempts;
   }
 
-  login(user: EffectiveUser, storage: StorageSessionV1, revalidation: SessionRevalidation | undefined): void {
+  login(
+    user: EffectiveUser,
+    storage: StorageSessionV1,
+    quota: SessionQuota | undefined,
+    revalidation: SessionRevalidation | undefined,
+  ): void {
     const state = this.#state;
     state.user = user.user;
     state.effectiveUser = user;
     state.storage = storage;
+    state.quota = quota;
     state.loginAttempts = 0;
     if (revalidation !== undefined) state.revalidation = { check: revalidation, validatedAt: Date.now() };
   }
