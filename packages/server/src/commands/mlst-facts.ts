@@ -19,9 +19,9 @@ export function offeredMlstFacts(context: CommandContext): ReadonlySet<MlstFact>
 }
 
 /**
- * Adds the facts of `entry`, an entry the command got from the storage anyway, to those the storage has shown. Cheap
- * enough for every entry of a listing: nothing is allocated after the first entry, and once every supported fact is
- * known the entry is not even looked at.
+ * Adds the facts of `entry`, an entry the command got from the storage anyway, to those the storage has shown. Fit to
+ * be called for every entry of a listing: it allocates nothing after the first entry, and once every supported fact
+ * is known it does not look at the entry.
  */
 export function noteMlstFacts(context: CommandContext, entry: FileEntry): void {
   const storage = context.state.storage;
