@@ -1,12 +1,15 @@
-import { chmod, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserStoreError, type AuthenticatorV1 } from '@ftp/plugin-api';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
+import { type LoggedProcess, spawnLogged } from '@ftp/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalAuthenticator } from './local-authenticator.ts';
-import { createLocalUserStore } from './local-user-store.ts';
+import { acquireUsersFileLock, createLocalUserStore, readLockState, removeLockDirectory } from './local-user-store.ts';
 import { parseLocalUsers } from './local-users.ts';
 
 // The local users file as a user store, on a real file system: what a change writes, that a running authenticator
@@ -188,15 +191,14 @@ describe('the local users file as a user store', () => {
     expect(await readdir(directory)).toEqual(['users.json']);
   });
 
-  it('waits for a held lock, then gives up naming it, without touching the file', async () => {
+  it('never breaks a lock file of an older version (no holder recorded): gives up saying how to remove it', async () => {
     await writeFile(`${usersFile}.lock`, '');
     const before = await readFile(usersFile, 'utf8');
-    const error = await store(100)
-      .setEnabled('carol', false)
-      .catch((thrown: unknown) => thrown);
-    expect((error as UserStoreError).reason).toBe('unavailable');
-    expect((error as Error).message).toContain(`${usersFile}.lock exists`);
+    const message = await failure(store(100).setEnabled('carol', false));
+    expect(message).toContain(`${usersFile}.lock exists and names no holder`);
+    expect(message).toContain(`delete it (rm -r ${usersFile}.lock)`);
     expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect(await readFile(`${usersFile}.lock`, 'utf8')).toBe('');
   });
 
   it('writes through a symbolic link to its target, keeping the link', async () => {
@@ -211,5 +213,171 @@ describe('the local users file as a user store', () => {
   it('is offered by the local authenticator only with a users file', async () => {
     expect(createLocalAuthenticator({ usersFile }).users).toBeDefined();
     expect(createLocalAuthenticator({ users: [] }).users).toBeUndefined();
+  });
+});
+
+// A writer killed while it holds the lock (SIGKILL, power loss) leaves it behind. These tests take the lock in real
+// child processes, through the built module (the same code as the sources above), and kill them by their PID.
+
+/** The built module, which a child process can import. CI builds before testing; locally: npx tsc -b packages/server. */
+const builtModule = fileURLToPath(new URL('../../dist/authenticators/local-user-store.js', import.meta.url));
+
+/** A child process that takes the lock of `file` and then waits forever, as a writer before it writes. */
+const lockingChild = `
+const [moduleFile, file] = process.argv.slice(1);
+const { acquireUsersFileLock } = await import(moduleFile);
+const lock = await acquireUsersFileLock(file, 10000);
+process.stdout.write(JSON.stringify({ locked: lock.holder.token, pid: process.pid }) + '\\n');
+setInterval(() => {}, 1 << 30);
+`;
+
+/** Spawns a child that holds the users file's lock; resolves once it holds it. */
+async function childHoldingLock(): Promise<{ child: LoggedProcess; token: string }> {
+  if (!existsSync(builtModule)) throw new Error(`${builtModule} is missing: build first with "npx tsc -b packages/server"`);
+  const child = spawnLogged(process.execPath, ['--input-type=module', '-e', lockingChild, builtModule, usersFile]);
+  const line = await child.logLine((entry) => typeof entry.locked === 'string');
+  expect(line.pid).toBe(child.child.pid);
+  return { child, token: line.locked as string };
+}
+
+/** Kills `child` with SIGKILL (by the PID this test started) and waits until it is gone. */
+async function killed(child: LoggedProcess): Promise<void> {
+  process.kill(child.child.pid!, 'SIGKILL');
+  await child.closed;
+  expect(child.child.signalCode).toBe('SIGKILL');
+}
+
+/** The PID of a process that has ended (a child that exits at once). */
+async function deadPid(): Promise<number> {
+  const child = spawnLogged(process.execPath, ['-e', '']);
+  expect(await child.closed).toBe(0);
+  return child.child.pid!;
+}
+
+/** A lock written as a writer writes it, with `record` as its holder's record. */
+async function writeLock(record: Record<string, unknown>): Promise<string> {
+  const token = 'ab'.repeat(16);
+  await mkdir(`${usersFile}.lock`);
+  await writeFile(
+    join(`${usersFile}.lock`, `holder-${token}.json`),
+    JSON.stringify({ token, since: '2026-01-02T03:04:05.000Z', ...record }),
+  );
+  return token;
+}
+
+/** This process's pid namespace and boot id, as a writer on this machine records them (Linux). */
+function thisMachine(): { pidNamespace?: string; bootId?: string } {
+  const read = (reader: () => string) => {
+    try {
+      return reader();
+    } catch {
+      return undefined;
+    }
+  };
+  const pidNamespace = read(() => readlinkSync('/proc/self/ns/pid'));
+  const bootId = read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+  return { ...(pidNamespace === undefined ? {} : { pidNamespace }), ...(bootId === undefined ? {} : { bootId }) };
+}
+
+async function failure(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  expect(UserStoreError.isInstance(error), String(error)).toBe(true);
+  expect((error as UserStoreError).reason).toBe('unavailable');
+  return (error as Error).message;
+}
+
+describe('the users file lock of a writer that died', () => {
+  it('is broken by the next change when its holder was killed while holding it', async () => {
+    const { child, token } = await childHoldingLock();
+    expect(await readLockState(`${usersFile}.lock`)).toMatchObject({
+      kind: 'held',
+      holder: { pid: child.child.pid, host: hostname(), token },
+    });
+    await killed(child);
+
+    // Within the default lock timeout: a lock that were not broken would fail this change.
+    await store().setEnabled('carol', false);
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0].enabled).toBe(false);
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('is not broken while its holder is alive: the change fails naming the holder, and the lock stays', async () => {
+    const { child, token } = await childHoldingLock();
+    const before = await readFile(usersFile, 'utf8');
+    const message = await failure(store(200).setEnabled('carol', false));
+    expect(message).toContain(`${usersFile}.lock is held by process ${child.child.pid} on ${hostname()} since 20`);
+    expect(message).toContain('which is still running');
+    expect(await readLockState(`${usersFile}.lock`)).toMatchObject({ kind: 'held', holder: { pid: child.child.pid, token } });
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect(await readdir(directory)).toEqual(['users.json', 'users.json.lock']);
+  });
+
+  it('is never broken when it names another host, even with a pid that does not exist here', async () => {
+    const pid = await deadPid();
+    await writeLock({ pid, host: 'elsewhere.example', ...thisMachine() });
+    const message = await failure(store(100).setEnabled('carol', false));
+    expect(message).toBe(
+      `${usersFile}.lock is held by process ${pid} on elsewhere.example since 2026-01-02T03:04:05.000Z: a lock from another host is never broken automatically; if that process is gone, delete it (rm -r ${usersFile}.lock)`,
+    );
+    expect((await readLockState(`${usersFile}.lock`)).kind).toBe('held');
+  });
+
+  it.skipIf(thisMachine().pidNamespace === undefined)('is never broken when it names another pid namespace of this host', async () => {
+    const pid = await deadPid();
+    await writeLock({ pid, host: hostname(), ...thisMachine(), pidNamespace: 'pid:[1]' });
+    expect(await failure(store(100).setEnabled('carol', false))).toContain('in another pid namespace (container)');
+    expect((await readLockState(`${usersFile}.lock`)).kind).toBe('held');
+  });
+
+  it.skipIf(thisMachine().bootId === undefined)('is broken when this host was restarted since it was taken', async () => {
+    // The holder's pid is alive now (this very process), but belongs to another boot: the holder is gone.
+    await writeLock({ pid: process.pid, host: hostname(), ...thisMachine(), bootId: '00000000-0000-0000-0000-000000000000' });
+    await store().setEnabled('carol', false);
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('is taken when a breaker died after emptying it (an empty lock directory is free)', async () => {
+    await mkdir(`${usersFile}.lock`);
+    await store().setEnabled('carol', false);
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('is broken once by concurrent changes that all found it stale, and none of their changes is lost', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const { child } = await childHoldingLock();
+      await killed(child);
+      const names = Array.from({ length: 6 }, (_, index) => `r${round}u${index}`);
+      // Separate store objects, as separate processes: each finds the dead holder's lock and breaks it.
+      await Promise.all(names.map((username) => store().addUser({ username, password: 'pw' })));
+      const listed = (await store().listUsers()).map((user) => user.username);
+      expect(listed).toEqual(expect.arrayContaining(names));
+    }
+    expect((await store().listUsers()).length).toBe(1 + 3 * 6);
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('is never confused with a newer lock by a breaker that comes late', async () => {
+    const { child, token: staleToken } = await childHoldingLock();
+    await killed(child);
+    await store().setEnabled('carol', false);
+    // A live writer (this process) holds the lock now.
+    const fresh = await acquireUsersFileLock(usersFile, 1_000);
+    try {
+      // What a second breaker of the old lock does once it gets to run: it removes only what carries the old token.
+      await removeLockDirectory(`${usersFile}.lock`, staleToken);
+      expect(await readLockState(`${usersFile}.lock`)).toMatchObject({
+        kind: 'held',
+        holder: { token: fresh.holder.token, pid: process.pid },
+      });
+      expect(await failure(store(100).setEnabled('carol', true))).toContain(`is held by process ${process.pid} on ${hostname()}`);
+    } finally {
+      await fresh.release();
+    }
+    await store().setEnabled('carol', true);
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).not.toHaveProperty('enabled');
+    expect(await readdir(directory)).toEqual(['users.json']);
   });
 });
