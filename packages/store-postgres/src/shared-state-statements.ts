@@ -15,8 +15,9 @@ export const leaseRoomFactor = 8;
  * Every time is the database's `now()`, never an instance's clock.
  */
 export function sharedStateStatements(names: SqlNames) {
-  const { instances, sessionCounts, instanceSessions, sessionSlots, loginFailures, bans, quotaUsage, quotaReservations, uploadLocks } =
-    names;
+  const { instances, sessionCounts, instanceSessions, sessionSlots, loginFailures, bans, uploadLocks } = names;
+  const users = userAccounts(names);
+  const folders = folderAccounts(names);
   return {
     /**
      * $1 instance id. Registers the instance, or renews its lease; `registered` is true when it had no row (its first
@@ -28,8 +29,8 @@ export function sharedStateStatements(names: SqlNames) {
     /**
      * $1 lease in ms, $2 an instance id that is dead whatever its lease (its own close), or null. Drops every instance
      * whose lease ran out, with what it held: its session slots are taken off the counts, its open quota reservations
-     * are marked dropped and taken off the reserved totals (a late commit of one still applies its usage), its upload
-     * locks go.
+     * (in users' accounts and in quota folders') are marked dropped and taken off the reserved totals (a late commit
+     * of one still applies its usage), its upload locks go.
      */
     sweep: `WITH dead AS (
         DELETE FROM ${instances} WHERE seen_at < now() - $1::float8 * interval '1 millisecond' OR id = $2 RETURNING id
@@ -44,15 +45,7 @@ export function sharedStateStatements(names: SqlNames) {
       ), sessions_freed AS (
         UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.count)
         FROM session_totals t WHERE c.scope = t.scope AND c.key = t.key RETURNING 1
-      ), reservations AS (
-        UPDATE ${quotaReservations} r SET dropped = true, updated_at = now()
-        FROM dead WHERE r.instance_id = dead.id AND NOT r.committed AND NOT r.dropped RETURNING r.username, r.bytes, r.files
-      ), reservation_totals AS (
-        SELECT username, sum(bytes) AS bytes, sum(files) AS files FROM reservations GROUP BY username
-      ), quota_freed AS (
-        UPDATE ${quotaUsage} q SET reserved_bytes = greatest(0, q.reserved_bytes - t.bytes), reserved_files = greatest(0, q.reserved_files - t.files)
-        FROM reservation_totals t WHERE q.username = t.username RETURNING 1
-      ), locks AS (
+      ), ${droppedReservations('user', users)}, ${droppedReservations('folder', folders)}, locks AS (
         DELETE FROM ${uploadLocks} l USING dead WHERE l.instance_id = dead.id RETURNING 1
       )
       SELECT (SELECT count(*) FROM dead)::integer AS instances`,
@@ -64,7 +57,8 @@ export function sharedStateStatements(names: SqlNames) {
       `DELETE FROM ${sessionCounts} WHERE count = 0`,
       `DELETE FROM ${instanceSessions} WHERE count = 0`,
       // Ended reservations are kept a day, so a commit retried after a lost answer is still recognised as done.
-      `DELETE FROM ${quotaReservations} WHERE committed AND updated_at < now() - interval '1 day'`,
+      `DELETE FROM ${users.reservations} WHERE committed AND updated_at < now() - interval '1 day'`,
+      `DELETE FROM ${folders.reservations} WHERE committed AND updated_at < now() - interval '1 day'`,
     ],
 
     /**
@@ -155,139 +149,12 @@ export function sharedStateStatements(names: SqlNames) {
         -- Every instance that serves address slots from its own blocks learns of the ban at once (see \`bansNotice\`).
         (SELECT count(pg_notify($7, ($6::float8)::text || ' ' || $1)) FROM banned) AS announced`,
 
-    /** $1 user name. */
-    quotaUsage: `SELECT used_bytes::float8 AS bytes, used_files::float8 AS files FROM ${quotaUsage} WHERE username = $1 AND counted`,
-
-    /** $1 user name, $2 bytes, $3 files. */
-    setQuotaUsage: `INSERT INTO ${quotaUsage} (username, used_bytes, used_files, counted) VALUES ($1, $2, $3, true)
-      ON CONFLICT (username) DO UPDATE SET used_bytes = $2, used_files = $3, counted = true`,
-
-    /** $1 user name. Makes the user's row, so that reservations have one to lock. */
-    createQuotaRow: `INSERT INTO ${quotaUsage} (username) VALUES ($1) ON CONFLICT (username) DO NOTHING`,
-
     /**
-     * $1 user name, $2 reservation id, $3 bytes, $4 files, $5 max bytes or null, $6 max files or null, $7 instance id.
-     * Answers `granted` null when the files do not fit (or the user has no row yet: `known` false).
+     * $1 reservation id. Ends the reservation unused, in whichever account it was made: a user's or a quota folder's
+     * (only one of the two has it).
      */
-    reserveQuota: `WITH reserved AS (
-        UPDATE ${quotaUsage} SET
-          last_grant = CASE WHEN $5::bigint IS NULL THEN $3::bigint ELSE least($3::bigint, greatest(0, $5::bigint - used_bytes - reserved_bytes)) END,
-          reserved_bytes = reserved_bytes + CASE WHEN $5::bigint IS NULL THEN $3::bigint ELSE least($3::bigint, greatest(0, $5::bigint - used_bytes - reserved_bytes)) END,
-          reserved_files = reserved_files + $4::bigint
-        WHERE username = $1 AND ($4::bigint = 0 OR $6::bigint IS NULL OR used_files + reserved_files + $4::bigint <= $6::bigint)
-        RETURNING last_grant
-      ), mine AS (
-        INSERT INTO ${quotaReservations} AS r (id, instance_id, username, bytes, files)
-        SELECT $2, $7, $1, last_grant, $4::bigint FROM reserved
-        ON CONFLICT (id) DO UPDATE SET bytes = r.bytes + excluded.bytes, files = r.files + excluded.files, updated_at = now()
-        RETURNING 1
-      )
-      SELECT (SELECT last_grant::float8 FROM reserved) AS granted, EXISTS (SELECT 1 FROM ${quotaUsage} WHERE username = $1) AS known`,
-
-    /**
-     * $1 user name, $2 reservation id, $3 bytes change, $4 files change, $5 instance id. Ends the reservation and
-     * applies the change once: a reservation already ended changes nothing; one a sweep dropped no longer counts as
-     * reserved but its change still applies; an id never seen is recorded as ended and applied.
-     */
-    commitReservation: `WITH previous AS (
-        SELECT 1 FROM ${quotaReservations} WHERE id = $2
-      ), ended AS (
-        UPDATE ${quotaReservations} SET committed = true, updated_at = now() WHERE id = $2 AND NOT committed
-        RETURNING CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
-      ), recorded AS (
-        INSERT INTO ${quotaReservations} (id, instance_id, username, committed, dropped)
-        SELECT $2, $5, $1, true, true WHERE NOT EXISTS (SELECT 1 FROM previous)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING 1
-      ), applied AS (
-        SELECT coalesce((SELECT bytes FROM ended), 0) AS bytes, coalesce((SELECT files FROM ended), 0) AS files,
-          EXISTS (SELECT 1 FROM ended) OR EXISTS (SELECT 1 FROM recorded) AS applies
-      )
-      UPDATE ${quotaUsage} q SET
-        used_bytes = greatest(0, q.used_bytes + $3::bigint),
-        used_files = greatest(0, q.used_files + $4::bigint),
-        reserved_bytes = greatest(0, q.reserved_bytes - applied.bytes),
-        reserved_files = greatest(0, q.reserved_files - applied.files)
-      FROM applied WHERE q.username = $1 AND applied.applies`,
-
-    /**
-     * $1 user name, $2 lease id, $3 bytes, $4 files, $5 max bytes or null, $6 max files or null, $7 instance id. Adds
-     * to an instance's quota lease (a reservation it serves uploads from) all that is asked or nothing: nothing once
-     * what is left under a limit is less than `leaseRoomFactor` times the ask, so leases exist only far from a limit
-     * and near it every upload reserves exactly. `granted` is false then, or when the lease has ended (a sweep
-     * dropped it), or the user has no row yet (`known` false).
-     */
-    extendLease: `WITH room AS (
-        SELECT 1 FROM ${quotaUsage}
-        WHERE username = $1
-          AND ($5::bigint IS NULL OR $5::bigint - used_bytes - reserved_bytes >= ${leaseRoomFactor} * $3::bigint)
-          AND ($6::bigint IS NULL OR $6::bigint - used_files - reserved_files >= ${leaseRoomFactor} * $4::bigint)
-          AND NOT EXISTS (SELECT 1 FROM ${quotaReservations} WHERE id = $2 AND (committed OR dropped))
-        FOR UPDATE
-      ), reserved AS (
-        UPDATE ${quotaUsage} q SET reserved_bytes = q.reserved_bytes + $3::bigint, reserved_files = q.reserved_files + $4::bigint
-        WHERE q.username = $1 AND EXISTS (SELECT 1 FROM room)
-        RETURNING 1
-      ), lease AS (
-        INSERT INTO ${quotaReservations} AS r (id, instance_id, username, bytes, files)
-        SELECT $2, $7, $1, $3::bigint, $4::bigint FROM reserved
-        ON CONFLICT (id) DO UPDATE SET bytes = r.bytes + excluded.bytes, files = r.files + excluded.files, updated_at = now()
-        RETURNING 1
-      )
-      SELECT EXISTS (SELECT 1 FROM reserved) AS granted, EXISTS (SELECT 1 FROM ${quotaUsage} WHERE username = $1) AS known`,
-
-    /**
-     * $1 user name, $2 settlement id, $3 lease id, $4 bytes change, $5 files change, $6 bytes and $7 files the
-     * uploads stored out of the lease, $8 whether the lease ends, $9 instance id, $10 the ids of the uploads settled.
-     * Applies the usage change of uploads served from the lease and takes what they stored off it (all of it when it
-     * ends), in one step and once: the settlement id, and each upload's, is recorded like an ended reservation, so a
-     * retry changes nothing and neither does a later commit of one of the uploads. A lease a sweep dropped no longer
-     * counts as reserved: nothing is taken off it, but the usage still applies. Answers the user's usage and
-     * reservations after it, so the instance can tell when a limit comes near.
-     */
-    settleLease: `WITH usage AS (
-        -- The user's row is locked before the lease's, as \`extendLease\` does, so the two never deadlock.
-        SELECT 1 FROM ${quotaUsage} WHERE username = $1 FOR UPDATE
-      ), fresh AS (
-        INSERT INTO ${quotaReservations} (id, instance_id, username, committed, dropped) VALUES ($2, $9, $1, true, true)
-        ON CONFLICT (id) DO NOTHING
-        RETURNING 1
-      ), uploads AS (
-        INSERT INTO ${quotaReservations} (id, instance_id, username, committed, dropped)
-        SELECT upload, $9, $1, true, true FROM unnest($10::text[]) AS upload WHERE EXISTS (SELECT 1 FROM fresh)
-        ON CONFLICT (id) DO NOTHING
-      ), held AS (
-        SELECT bytes, files FROM ${quotaReservations}
-        WHERE id = $3 AND NOT committed AND NOT dropped AND EXISTS (SELECT 1 FROM usage) AND EXISTS (SELECT 1 FROM fresh)
-        FOR UPDATE
-      ), taken AS (
-        SELECT CASE WHEN $8::boolean THEN bytes ELSE least($6::bigint, bytes) END AS bytes,
-          CASE WHEN $8::boolean THEN files ELSE least($7::bigint, files) END AS files
-        FROM held
-      ), lease AS (
-        UPDATE ${quotaReservations} r SET bytes = r.bytes - taken.bytes, files = r.files - taken.files,
-          committed = $8::boolean, updated_at = now()
-        FROM taken WHERE r.id = $3
-      )
-      UPDATE ${quotaUsage} q SET
-        used_bytes = greatest(0, q.used_bytes + $4::bigint),
-        used_files = greatest(0, q.used_files + $5::bigint),
-        reserved_bytes = greatest(0, q.reserved_bytes - coalesce((SELECT bytes FROM taken), 0)),
-        reserved_files = greatest(0, q.reserved_files - coalesce((SELECT files FROM taken), 0))
-      WHERE q.username = $1 AND EXISTS (SELECT 1 FROM fresh)
-      RETURNING (q.used_bytes + q.reserved_bytes)::float8 AS bytes, (q.used_files + q.reserved_files)::float8 AS files`,
-
-    /** $1 user name, $2 bytes change, $3 files change: DELE and RNTO, which have no reservation. */
-    changeUsage: `UPDATE ${quotaUsage} SET used_bytes = greatest(0, used_bytes + $2::bigint), used_files = greatest(0, used_files + $3::bigint)
-      WHERE username = $1`,
-
-    /** $1 reservation id. */
-    releaseReservation: `WITH ended AS (
-        UPDATE ${quotaReservations} SET committed = true, updated_at = now() WHERE id = $1 AND NOT committed
-        RETURNING username, CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
-      )
-      UPDATE ${quotaUsage} q SET reserved_bytes = greatest(0, q.reserved_bytes - e.bytes), reserved_files = greatest(0, q.reserved_files - e.files)
-      FROM ended e WHERE q.username = e.username`,
+    releaseReservation: `WITH ${endedReservation('user', users)}, ${endedReservation('folder', folders)}
+      SELECT 1`,
 
     /** $1 user name, $2 path, $3 instance id. */
     acquireUploadLock: `INSERT INTO ${uploadLocks} (username, path, instance_id) VALUES ($1, $2, $3) ON CONFLICT (username, path) DO NOTHING`,
@@ -301,3 +168,191 @@ export function sharedStateStatements(names: SqlNames) {
 }
 
 export type SharedStateStatements = ReturnType<typeof sharedStateStatements>;
+
+/** The tables of one kind of quota account, and the column that names the account in both. */
+interface QuotaAccountTables {
+  readonly usage: string;
+  readonly reservations: string;
+  readonly key: 'username' | 'folder';
+}
+
+function userAccounts(names: SqlNames): QuotaAccountTables {
+  return { usage: names.quotaUsage, reservations: names.quotaReservations, key: 'username' };
+}
+
+function folderAccounts(names: SqlNames): QuotaAccountTables {
+  return { usage: names.quotaFolderUsage, reservations: names.quotaFolderReservations, key: 'folder' };
+}
+
+/**
+ * The quota statements of one account, by its kind: `user` counts in a user's own account (the tables of version 2),
+ * `folder` in a quota folder's, which every user whose tree has the folder shares (version 4). Both kinds run the
+ * same statements on tables of the same shape, so reservations, leases and their settlements, and a dead instance's
+ * sweep keep a folder's limits exactly as a user's.
+ */
+export function quotaAccountStatements(names: SqlNames) {
+  return { user: accountStatements(userAccounts(names)), folder: accountStatements(folderAccounts(names)) };
+}
+
+export type QuotaAccountKind = keyof ReturnType<typeof quotaAccountStatements>;
+export type QuotaStatementName = keyof ReturnType<typeof accountStatements>;
+
+function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
+  return {
+    /** $1 account name. */
+    quotaUsage: `SELECT used_bytes::float8 AS bytes, used_files::float8 AS files FROM ${usage} WHERE ${key} = $1 AND counted`,
+
+    /** $1 account name, $2 bytes, $3 files. */
+    setQuotaUsage: `INSERT INTO ${usage} (${key}, used_bytes, used_files, counted) VALUES ($1, $2, $3, true)
+      ON CONFLICT (${key}) DO UPDATE SET used_bytes = $2, used_files = $3, counted = true`,
+
+    /** $1 account name. Makes the account's row, so that reservations have one to lock. */
+    createQuotaRow: `INSERT INTO ${usage} (${key}) VALUES ($1) ON CONFLICT (${key}) DO NOTHING`,
+
+    /**
+     * $1 account name, $2 reservation id, $3 bytes, $4 files, $5 max bytes or null, $6 max files or null, $7 instance id.
+     * Answers `granted` null when the files do not fit (or the account has no row yet: `known` false).
+     */
+    reserveQuota: `WITH reserved AS (
+        UPDATE ${usage} SET
+          last_grant = CASE WHEN $5::bigint IS NULL THEN $3::bigint ELSE least($3::bigint, greatest(0, $5::bigint - used_bytes - reserved_bytes)) END,
+          reserved_bytes = reserved_bytes + CASE WHEN $5::bigint IS NULL THEN $3::bigint ELSE least($3::bigint, greatest(0, $5::bigint - used_bytes - reserved_bytes)) END,
+          reserved_files = reserved_files + $4::bigint
+        WHERE ${key} = $1 AND ($4::bigint = 0 OR $6::bigint IS NULL OR used_files + reserved_files + $4::bigint <= $6::bigint)
+        RETURNING last_grant
+      ), mine AS (
+        INSERT INTO ${reservations} AS r (id, instance_id, ${key}, bytes, files)
+        SELECT $2, $7, $1, last_grant, $4::bigint FROM reserved
+        ON CONFLICT (id) DO UPDATE SET bytes = r.bytes + excluded.bytes, files = r.files + excluded.files, updated_at = now()
+        RETURNING 1
+      )
+      SELECT (SELECT last_grant::float8 FROM reserved) AS granted, EXISTS (SELECT 1 FROM ${usage} WHERE ${key} = $1) AS known`,
+
+    /**
+     * $1 account name, $2 reservation id, $3 bytes change, $4 files change, $5 instance id. Ends the reservation and
+     * applies the change once: a reservation already ended changes nothing; one a sweep dropped no longer counts as
+     * reserved but its change still applies; an id never seen is recorded as ended and applied.
+     */
+    commitReservation: `WITH previous AS (
+        SELECT 1 FROM ${reservations} WHERE id = $2
+      ), ended AS (
+        UPDATE ${reservations} SET committed = true, updated_at = now() WHERE id = $2 AND NOT committed
+        RETURNING CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
+      ), recorded AS (
+        INSERT INTO ${reservations} (id, instance_id, ${key}, committed, dropped)
+        SELECT $2, $5, $1, true, true WHERE NOT EXISTS (SELECT 1 FROM previous)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING 1
+      ), applied AS (
+        SELECT coalesce((SELECT bytes FROM ended), 0) AS bytes, coalesce((SELECT files FROM ended), 0) AS files,
+          EXISTS (SELECT 1 FROM ended) OR EXISTS (SELECT 1 FROM recorded) AS applies
+      )
+      UPDATE ${usage} q SET
+        used_bytes = greatest(0, q.used_bytes + $3::bigint),
+        used_files = greatest(0, q.used_files + $4::bigint),
+        reserved_bytes = greatest(0, q.reserved_bytes - applied.bytes),
+        reserved_files = greatest(0, q.reserved_files - applied.files)
+      FROM applied WHERE q.${key} = $1 AND applied.applies`,
+
+    /**
+     * $1 account name, $2 lease id, $3 bytes, $4 files, $5 max bytes or null, $6 max files or null, $7 instance id. Adds
+     * to an instance's quota lease (a reservation it serves uploads from) all that is asked or nothing: nothing once
+     * what is left under a limit is less than `leaseRoomFactor` times the ask, so leases exist only far from a limit
+     * and near it every upload reserves exactly. `granted` is false then, or when the lease has ended (a sweep
+     * dropped it), or the account has no row yet (`known` false).
+     */
+    extendLease: `WITH room AS (
+        SELECT 1 FROM ${usage}
+        WHERE ${key} = $1
+          AND ($5::bigint IS NULL OR $5::bigint - used_bytes - reserved_bytes >= ${leaseRoomFactor} * $3::bigint)
+          AND ($6::bigint IS NULL OR $6::bigint - used_files - reserved_files >= ${leaseRoomFactor} * $4::bigint)
+          AND NOT EXISTS (SELECT 1 FROM ${reservations} WHERE id = $2 AND (committed OR dropped))
+        FOR UPDATE
+      ), reserved AS (
+        UPDATE ${usage} q SET reserved_bytes = q.reserved_bytes + $3::bigint, reserved_files = q.reserved_files + $4::bigint
+        WHERE q.${key} = $1 AND EXISTS (SELECT 1 FROM room)
+        RETURNING 1
+      ), lease AS (
+        INSERT INTO ${reservations} AS r (id, instance_id, ${key}, bytes, files)
+        SELECT $2, $7, $1, $3::bigint, $4::bigint FROM reserved
+        ON CONFLICT (id) DO UPDATE SET bytes = r.bytes + excluded.bytes, files = r.files + excluded.files, updated_at = now()
+        RETURNING 1
+      )
+      SELECT EXISTS (SELECT 1 FROM reserved) AS granted, EXISTS (SELECT 1 FROM ${usage} WHERE ${key} = $1) AS known`,
+
+    /**
+     * $1 account name, $2 settlement id, $3 lease id, $4 bytes change, $5 files change, $6 bytes and $7 files the
+     * uploads stored out of the lease, $8 whether the lease ends, $9 instance id, $10 the ids of the uploads settled.
+     * Applies the usage change of uploads served from the lease and takes what they stored off it (all of it when it
+     * ends), in one step and once: the settlement id, and each upload's, is recorded like an ended reservation, so a
+     * retry changes nothing and neither does a later commit of one of the uploads. A lease a sweep dropped no longer
+     * counts as reserved: nothing is taken off it, but the usage still applies. Answers the account's usage and
+     * reservations after it, so the instance can tell when a limit comes near.
+     */
+    settleLease: `WITH usage AS (
+        -- The account's row is locked before the lease's, as \`extendLease\` does, so the two never deadlock.
+        SELECT 1 FROM ${usage} WHERE ${key} = $1 FOR UPDATE
+      ), fresh AS (
+        INSERT INTO ${reservations} (id, instance_id, ${key}, committed, dropped) VALUES ($2, $9, $1, true, true)
+        ON CONFLICT (id) DO NOTHING
+        RETURNING 1
+      ), uploads AS (
+        INSERT INTO ${reservations} (id, instance_id, ${key}, committed, dropped)
+        SELECT upload, $9, $1, true, true FROM unnest($10::text[]) AS upload WHERE EXISTS (SELECT 1 FROM fresh)
+        ON CONFLICT (id) DO NOTHING
+      ), held AS (
+        SELECT bytes, files FROM ${reservations}
+        WHERE id = $3 AND NOT committed AND NOT dropped AND EXISTS (SELECT 1 FROM usage) AND EXISTS (SELECT 1 FROM fresh)
+        FOR UPDATE
+      ), taken AS (
+        SELECT CASE WHEN $8::boolean THEN bytes ELSE least($6::bigint, bytes) END AS bytes,
+          CASE WHEN $8::boolean THEN files ELSE least($7::bigint, files) END AS files
+        FROM held
+      ), lease AS (
+        UPDATE ${reservations} r SET bytes = r.bytes - taken.bytes, files = r.files - taken.files,
+          committed = $8::boolean, updated_at = now()
+        FROM taken WHERE r.id = $3
+      )
+      UPDATE ${usage} q SET
+        used_bytes = greatest(0, q.used_bytes + $4::bigint),
+        used_files = greatest(0, q.used_files + $5::bigint),
+        reserved_bytes = greatest(0, q.reserved_bytes - coalesce((SELECT bytes FROM taken), 0)),
+        reserved_files = greatest(0, q.reserved_files - coalesce((SELECT files FROM taken), 0))
+      WHERE q.${key} = $1 AND EXISTS (SELECT 1 FROM fresh)
+      RETURNING (q.used_bytes + q.reserved_bytes)::float8 AS bytes, (q.used_files + q.reserved_files)::float8 AS files`,
+
+    /** $1 account name, $2 bytes change, $3 files change: DELE and RNTO, which have no reservation. */
+    changeUsage: `UPDATE ${usage} SET used_bytes = greatest(0, used_bytes + $2::bigint), used_files = greatest(0, used_files + $3::bigint)
+      WHERE ${key} = $1`,
+  };
+}
+
+/**
+ * CTEs of the sweep (after its `dead`): marks the open reservations of the dead instances in accounts of `kind`
+ * dropped, and takes them off the reserved totals.
+ */
+function droppedReservations(kind: string, { usage, reservations, key }: QuotaAccountTables): string {
+  return `${kind}_reservations AS (
+        UPDATE ${reservations} r SET dropped = true, updated_at = now()
+        FROM dead WHERE r.instance_id = dead.id AND NOT r.committed AND NOT r.dropped RETURNING r.${key} AS account, r.bytes, r.files
+      ), ${kind}_reservation_totals AS (
+        SELECT account, sum(bytes) AS bytes, sum(files) AS files FROM ${kind}_reservations GROUP BY account
+      ), ${kind}_quota_freed AS (
+        UPDATE ${usage} q SET reserved_bytes = greatest(0, q.reserved_bytes - t.bytes), reserved_files = greatest(0, q.reserved_files - t.files)
+        FROM ${kind}_reservation_totals t WHERE q.${key} = t.account RETURNING 1
+      )`;
+}
+
+/**
+ * CTEs of `releaseReservation`: ends reservation $1 unused if it is an open one in accounts of `kind`, and takes what
+ * it still reserved (nothing once a sweep dropped it) off the account's totals.
+ */
+function endedReservation(kind: string, { usage, reservations, key }: QuotaAccountTables): string {
+  return `${kind}_ended AS (
+        UPDATE ${reservations} SET committed = true, updated_at = now() WHERE id = $1 AND NOT committed
+        RETURNING ${key} AS account, CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
+      ), ${kind}_released AS (
+        UPDATE ${usage} q SET reserved_bytes = greatest(0, q.reserved_bytes - e.bytes), reserved_files = greatest(0, q.reserved_files - e.files)
+        FROM ${kind}_ended e WHERE q.${key} = e.account RETURNING 1
+      )`;
+}

@@ -15,7 +15,13 @@ import {
 import { migrate } from './migrations.ts';
 import { type CheckedConnectionOptions, checkConnectionOptions, poolFor, wholeNumber } from './options.ts';
 import type { PooledConnection, PostgresPool, SqlStatement } from './postgres-pool.ts';
-import { leaseRoomFactor, sharedStateStatements } from './shared-state-statements.ts';
+import {
+  leaseRoomFactor,
+  type QuotaAccountKind,
+  type QuotaStatementName,
+  quotaAccountStatements,
+  sharedStateStatements,
+} from './shared-state-statements.ts';
 import { sqlNames } from './sql-names.ts';
 
 /** Options of `createPostgresSharedState`. Give `connectionString`, or `pool` to share one (with the authenticator). */
@@ -110,6 +116,20 @@ interface Settings extends CheckedConnectionOptions {
 /** The statements run by name (all but the tidying ones, which run together). */
 type StatementName = Exclude<keyof ReturnType<typeof sharedStateStatements>, 'tidy'>;
 
+/**
+ * The account a quota call counts in: a user's own, or a quota folder's, which every user whose tree has the folder
+ * shares (see `SharedStateV1.quotaUsage`). The two kinds live in tables of their own, so a folder and a user of the
+ * same name are two accounts.
+ */
+interface QuotaAccount {
+  readonly kind: QuotaAccountKind;
+  readonly name: string;
+}
+
+function quotaAccount(username: string, folder: string | undefined): QuotaAccount {
+  return folder === undefined ? { kind: 'user', name: username } : { kind: 'folder', name: folder };
+}
+
 /** A release or commit that could not reach the database yet: applied in order once it can. */
 interface Deferred {
   readonly what: string;
@@ -119,15 +139,15 @@ interface Deferred {
 }
 
 /**
- * A block of one user's quota that this instance reserved in the database (a reservation of its own, `id`, dropped
- * by a sweep like any other if the instance dies) and serves uploads from without a round trip. What the uploads
- * stored is applied to the usage and taken off the lease together, a few milliseconds later, in one statement for
- * all of them (`settleLease`); until then the lease still reserves it, so the other instances see the user's files
- * as reserved, never as free.
+ * A block of one account's quota (a user's or a quota folder's) that this instance reserved in the database (a
+ * reservation of its own, `id`, dropped by a sweep like any other if the instance dies) and serves uploads from
+ * without a round trip. What the uploads stored is applied to the usage and taken off the lease together, a few
+ * milliseconds later, in one statement for all of them (`settleLease`); until then the lease still reserves it, so
+ * the other instances see the account's files as reserved, never as free.
  */
 interface QuotaLease {
   readonly key: string;
-  readonly username: string;
+  readonly account: QuotaAccount;
   readonly maxBytes: number | null;
   readonly maxFiles: number | null;
   readonly id: string;
@@ -193,12 +213,14 @@ class PostgresSharedState implements SharedStateV1 {
   readonly specificationVersion = 'v1';
   readonly name = 'postgres';
   readonly quotaGrantBytes: number;
+  readonly countsQuotaFolders = true;
   readonly #pool: PostgresPool;
   readonly #ownsPool: boolean;
   readonly #settings: Settings;
   readonly #logger: PluginLogger;
   readonly #instanceId = randomUUID();
   readonly #statements: ReturnType<typeof sharedStateStatements>;
+  readonly #quotaStatements: ReturnType<typeof quotaAccountStatements>;
   readonly #prefix: string;
   readonly #deferred: Deferred[] = [];
   /** Ids of session grants to give back, in one statement however many there are. */
@@ -212,11 +234,11 @@ class PostgresSharedState implements SharedStateV1 {
   /** The bans in force as announced (address to performance.now() expiry); only read while `#banWatch` is set. */
   readonly #bans = new Map<string, number>();
   readonly #banChannel: string;
-  /** The open quota leases, by user and limits. */
+  /** The open quota leases, by account and limits. */
   readonly #leases = new Map<string, QuotaLease>();
   /** Leases that stopped serving uploads and end once their last one has. */
   readonly #closing = new Set<QuotaLease>();
-  /** Users and limits found near a limit, and until when (performance.now()) their uploads reserve exactly. */
+  /** Accounts and limits found near a limit, and until when (performance.now()) their uploads reserve exactly. */
   readonly #nearLimitUntil = new Map<string, number>();
   readonly #uploads = new Map<string, UploadReservation>();
   /** Uploads served from a lease whose commit is not settled yet: a second commit of one changes nothing. */
@@ -236,7 +258,9 @@ class PostgresSharedState implements SharedStateV1 {
     this.#settings = settings;
     this.#logger = logger;
     this.quotaGrantBytes = settings.quotaGrantBytes;
-    this.#statements = sharedStateStatements(sqlNames(settings.schema));
+    const names = sqlNames(settings.schema);
+    this.#statements = sharedStateStatements(names);
+    this.#quotaStatements = quotaAccountStatements(names);
     this.#prefix = `ftp-shared-${settings.schema}`;
     // A channel name is an identifier: 63 bytes at most (the schema is a plain identifier, so it needs no escaping).
     this.#banChannel = `ftp_bans_${settings.schema}`.slice(0, 63);
@@ -466,21 +490,23 @@ class PostgresSharedState implements SharedStateV1 {
     return row.lifted === true;
   }
 
-  async quotaUsage(username: string): Promise<QuotaUsage | undefined> {
+  async quotaUsage(username: string, folder?: string): Promise<QuotaUsage | undefined> {
     // What this instance's uploads stored counts once settled: settle it first.
     await this.#settle(false);
-    const row = await this.#ask('quotaUsage', [username], true);
+    const account = quotaAccount(username, folder);
+    const row = await this.#askQuota(account, 'quotaUsage', [account.name], true);
     return row === undefined ? undefined : { bytes: Number(row.bytes), files: Number(row.files) };
   }
 
-  async setQuotaUsage(username: string, usage: QuotaUsage): Promise<void> {
+  async setQuotaUsage(username: string, usage: QuotaUsage, folder?: string): Promise<void> {
     // The count includes the files of ended uploads: their change must land before it, not after.
     await this.#settle(false);
-    await this.#ask('setQuotaUsage', [username, usage.bytes, usage.files], true);
+    const account = quotaAccount(username, folder);
+    await this.#askQuota(account, 'setQuotaUsage', [account.name, usage.bytes, usage.files], true);
   }
 
   /**
-   * From the user's lease when it has room (no round trip), else by asking for more lease (a round trip now and
+   * From the account's lease when it has room (no round trip), else by asking for more lease (a round trip now and
    * then), else, near a limit, exactly in the database as the contract describes.
    */
   async reserveQuota(request: QuotaReservationRequest): Promise<number | undefined> {
@@ -508,8 +534,9 @@ class PostgresSharedState implements SharedStateV1 {
   }
 
   async #reserveExactly(request: QuotaReservationRequest): Promise<number | undefined> {
+    const account = quotaAccount(request.username, request.folder);
     const values = [
-      request.username,
+      account.name,
       request.reservationId,
       request.bytes,
       request.files,
@@ -517,29 +544,30 @@ class PostgresSharedState implements SharedStateV1 {
       request.maxFiles ?? null,
       this.#instanceId,
     ];
-    let row = await this.#ask('reserveQuota', values);
+    let row = await this.#askQuota(account, 'reserveQuota', values);
     if (row.known !== true) {
-      // The user's row is made once, then the reservation asked again: two round trips, on the first upload only.
-      await this.#ask('createQuotaRow', [request.username], true);
-      row = await this.#ask('reserveQuota', values);
+      // The account's row is made once, then the reservation asked again: two round trips, on the first upload only.
+      await this.#askQuota(account, 'createQuotaRow', [account.name], true);
+      row = await this.#askQuota(account, 'reserveQuota', values);
     }
     return row.granted === null || row.granted === undefined ? undefined : Number(row.granted);
   }
 
   /**
-   * The user's open lease under these limits (one per set of limits, so a changed limit never uses an older lease);
-   * none for a while after the user was found near a limit.
+   * The account's open lease under these limits (one per set of limits, so a changed limit never uses an older lease);
+   * none for a while after the account was found near a limit.
    */
   #leaseFor(request: QuotaReservationRequest): QuotaLease | undefined {
     const maxBytes = request.maxBytes ?? null;
     const maxFiles = request.maxFiles ?? null;
-    const key = `${request.username}\u0000${maxBytes}\u0000${maxFiles}`;
+    const account = quotaAccount(request.username, request.folder);
+    const key = `${account.kind}\u0000${account.name}\u0000${maxBytes}\u0000${maxFiles}`;
     if (stillBefore(this.#nearLimitUntil, key)) return undefined;
     let lease = this.#leases.get(key);
     if (lease === undefined) {
       lease = {
         key,
-        username: request.username,
+        account,
         maxBytes,
         maxFiles,
         id: randomUUID(),
@@ -600,7 +628,7 @@ class PostgresSharedState implements SharedStateV1 {
   /** Asks the database for a block more of the lease (all or nothing); false near a limit or when the lease ended. */
   async #extendLease(lease: QuotaLease, bytes: number, files: number): Promise<boolean> {
     const values = [
-      lease.username,
+      lease.account.name,
       lease.id,
       bytes + this.#leaseBlockBytes,
       files + leaseBlockFiles,
@@ -608,10 +636,10 @@ class PostgresSharedState implements SharedStateV1 {
       lease.maxFiles,
       this.#instanceId,
     ];
-    let row = await this.#ask('extendLease', values);
+    let row = await this.#askQuota(lease.account, 'extendLease', values);
     if (row.known !== true) {
-      await this.#ask('createQuotaRow', [lease.username], true);
-      row = await this.#ask('extendLease', values);
+      await this.#askQuota(lease.account, 'createQuotaRow', [lease.account.name], true);
+      row = await this.#askQuota(lease.account, 'extendLease', values);
     }
     if (row.granted !== true) {
       // Near a limit, or the lease ended: uploads reserve exactly for a heartbeat's time, then a lease is tried again.
@@ -633,8 +661,9 @@ class PostgresSharedState implements SharedStateV1 {
   }
 
   commitQuota(change: QuotaChange): Promise<void> {
+    const account = quotaAccount(change.username, change.folder);
     if (change.reservationId === undefined) {
-      return this.#apply('quota commit', this.#statement('changeUsage', [change.username, change.bytes, change.files]));
+      return this.#apply('quota commit', this.#quotaStatement(account, 'changeUsage', [account.name, change.bytes, change.files]));
     }
     // A second commit of an upload served from a lease, before its settlement landed: nothing to do. After, the
     // settlement has recorded the upload as ended, and `commitReservation` changes nothing either.
@@ -644,7 +673,13 @@ class PostgresSharedState implements SharedStateV1 {
     if (upload === undefined || upload.exact || lease === undefined) {
       return this.#apply(
         'quota commit',
-        this.#statement('commitReservation', [change.username, change.reservationId, change.bytes, change.files, this.#instanceId]),
+        this.#quotaStatement(account, 'commitReservation', [
+          account.name,
+          change.reservationId,
+          change.bytes,
+          change.files,
+          this.#instanceId,
+        ]),
       );
     }
     lease.changeBytes += change.bytes;
@@ -661,6 +696,7 @@ class PostgresSharedState implements SharedStateV1 {
   releaseQuota(_username: string, reservationId: string): Promise<void> {
     const upload = this.#endUpload(reservationId);
     if (upload !== undefined && !upload.exact) return Promise.resolve();
+    // The reservation is ended in whichever account it was made, found by its id.
     return this.#apply('quota release', this.#statement('releaseReservation', [reservationId]));
   }
 
@@ -702,8 +738,8 @@ class PostgresSharedState implements SharedStateV1 {
       const ends = (lease.closing || idle) && lease.uploads === 0 && lease.extending === undefined;
       if (lease.settledUploads.length === 0 && !ends) continue;
       const uploads = lease.settledUploads;
-      const statement = this.#statement('settleLease', [
-        lease.username,
+      const statement = this.#quotaStatement(lease.account, 'settleLease', [
+        lease.account.name,
         randomUUID(),
         lease.id,
         lease.changeBytes,
@@ -786,11 +822,20 @@ class PostgresSharedState implements SharedStateV1 {
   }
 
   /** One acquiring statement; its first row (required unless `optional`), or `SharedStateUnavailableError`. */
-  async #ask(name: StatementName, values: unknown[], optional = false) {
+  #ask(name: StatementName, values: unknown[], optional = false) {
+    return this.#askStatement(name, this.#statement(name, values), optional);
+  }
+
+  /** One acquiring quota statement in `account`, as `#ask`. */
+  #askQuota(account: QuotaAccount, name: QuotaStatementName, values: unknown[], optional = false) {
+    return this.#askStatement(name, this.#quotaStatement(account, name, values), optional);
+  }
+
+  async #askStatement(name: string, statement: SqlStatement, optional: boolean) {
     if (this.#closed) throw new SharedStateUnavailableError('the shared state is closed');
     let rows: Record<string, unknown>[];
     try {
-      rows = (await this.#pool.query(this.#statement(name, values))).rows;
+      rows = (await this.#pool.query(statement)).rows;
     } catch (error) {
       throw this.#unavailable(error);
     }
@@ -905,6 +950,12 @@ class PostgresSharedState implements SharedStateV1 {
   #statement(name: StatementName, values: unknown[]): SqlStatement {
     // Named, so each connection prepares a statement once and then only binds and runs it.
     return { name: `${this.#prefix}-${name}`, text: this.#statements[name], values };
+  }
+
+  /** A quota statement of the account's kind, named apart from the other kind's (a name is one prepared text). */
+  #quotaStatement(account: QuotaAccount, name: QuotaStatementName, values: unknown[]): SqlStatement {
+    const prepared = account.kind === 'user' ? `${this.#prefix}-${name}` : `${this.#prefix}-${account.kind}-${name}`;
+    return { name: prepared, text: this.#quotaStatements[account.kind][name], values };
   }
 
   #unavailable(error: unknown): SharedStateUnavailableError {

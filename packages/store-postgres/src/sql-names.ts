@@ -19,6 +19,9 @@ export interface SqlNames {
   readonly bans: string;
   readonly quotaUsage: string;
   readonly quotaReservations: string;
+  /** The accounts of quota folders and their reservations: as the two above, keyed by the folder's name. */
+  readonly quotaFolderUsage: string;
+  readonly quotaFolderReservations: string;
   readonly uploadLocks: string;
 }
 
@@ -48,6 +51,8 @@ export function sqlNames(schema: string = defaultSchema, option = 'schema'): Sql
     bans: `${quotedSchema}.bans`,
     quotaUsage: `${quotedSchema}.quota_usage`,
     quotaReservations: `${quotedSchema}.quota_reservations`,
+    quotaFolderUsage: `${quotedSchema}.quota_folder_usage`,
+    quotaFolderReservations: `${quotedSchema}.quota_folder_reservations`,
     uploadLocks: `${quotedSchema}.upload_locks`,
   };
 }

@@ -1,7 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { AuthenticationUnavailableError } from '@ftp/plugin-api';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPostgresAuthenticator, createPostgresPool, hashPassword, migrate, schemaVersion } from '../src/index.ts';
+import {
+  createPostgresAuthenticator,
+  createPostgresPool,
+  createPostgresSharedState,
+  hashPassword,
+  migrate,
+  schemaVersion,
+} from '../src/index.ts';
+import { migrateUpTo } from '../src/migrations.ts';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from './support/postgres.ts';
 
 describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
@@ -34,7 +43,7 @@ describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === u
   it('reports which versions it applied, into the schema it is given', async () => {
     const pool = createPostgresPool({ connectionString: postgres.connectionString });
     try {
-      expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [1, 2, 3] });
+      expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [1, 2, 3, 4] });
       expect(await migrate(pool, { schema: 'Custom_Schema' })).toEqual({ applied: [] });
       const tables = await postgres.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'Custom_Schema' ORDER BY tablename`);
       expect(tables.rows.map((row) => row.tablename)).toEqual([
@@ -42,6 +51,8 @@ describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === u
         'instance_sessions',
         'instances',
         'login_failures',
+        'quota_folder_reservations',
+        'quota_folder_usage',
         'quota_reservations',
         'quota_usage',
         'schema_migrations',
@@ -52,6 +63,54 @@ describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === u
       ]);
     } finally {
       await pool.end();
+    }
+  });
+
+  it("brings a database of version 3 to quota folders with its users' quota accounts and reservations intact", async () => {
+    const database = await postgres.createDatabase();
+    const pool = createPostgresPool({ connectionString: database });
+    const alice = `alice-${randomUUID()}`;
+    const upload = randomUUID();
+    try {
+      expect(await migrateUpTo(pool, {}, 3)).toEqual({ applied: [1, 2, 3] });
+      // What a release with the schema of version 3 left: alice's counted usage, and an upload of hers still running
+      // (on an instance that is alive) with 2,000 bytes and a file reserved.
+      await postgres.query(
+        `INSERT INTO ftp.quota_usage (username, used_bytes, used_files, reserved_bytes, reserved_files, counted)
+        VALUES ($1, 1000, 2, 2000, 1, true)`,
+        [alice],
+        database,
+      );
+      await postgres.query(
+        `INSERT INTO ftp.quota_reservations (id, instance_id, username, bytes, files) VALUES ($1, 'an older instance', $2, 2000, 1)`,
+        [upload, alice],
+        database,
+      );
+      expect(await migrate(pool)).toEqual({ applied: [4] });
+    } finally {
+      await pool.end();
+    }
+
+    const state = await createPostgresSharedState({ connectionString: database });
+    try {
+      expect(await state.quotaUsage(alice)).toEqual({ bytes: 1_000, files: 2 });
+      // The running upload still holds its reservation: 7,000 bytes of 10,000 are left.
+      expect(await state.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 9_000, files: 0, maxBytes: 10_000 })).toBe(
+        7_000,
+      );
+      // A folder of alice's name is another account, never counted yet.
+      expect(await state.quotaUsage(alice, alice)).toBeUndefined();
+      // The upload made before the migration ends in alice's account: its usage applies and its reservation goes.
+      await state.commitQuota({ username: alice, reservationId: upload, bytes: 1_500, files: 1 });
+      expect(await state.quotaUsage(alice)).toEqual({ bytes: 2_500, files: 3 });
+      const rows = await postgres.query(
+        'SELECT reserved_bytes::int AS bytes, reserved_files::int AS files FROM ftp.quota_usage WHERE username = $1',
+        [alice],
+        database,
+      );
+      expect(rows.rows).toEqual([{ bytes: 7_000, files: 0 }]);
+    } finally {
+      await state.close?.();
     }
   });
 

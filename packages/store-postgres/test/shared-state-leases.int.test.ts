@@ -20,15 +20,19 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
     const doomedPool = createPostgresPool({ connectionString });
     const doomed = await open({ pool: doomedPool, leaseMs: 300 });
     const survivor = await open({ connectionString, leaseMs: 300 });
-    const alice = `alice-${randomUUID()}`;
+    const [alice, team] = [`alice-${randomUUID()}`, `team-${randomUUID()}`];
+    const inTeam = { maxFiles: 1, folder: team };
     await survivor.setQuotaUsage(alice, { bytes: 0, files: 0 });
+    await survivor.setQuotaUsage(alice, { bytes: 0, files: 0 }, team);
     expect(await doomed.acquireSession('user', alice, 1)).toBe('acquired');
     expect(await doomed.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
     expect(await doomed.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, maxFiles: 1 })).toBe(0);
+    expect(await doomed.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...inTeam })).toBe(0);
     expect(await doomed.acquireUploadLock(alice, '/log.txt')).toBe(true);
 
     expect(await survivor.acquireSession('user', alice, 1)).toBe('limit-reached');
     expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(false);
+    expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...inTeam })).toBeUndefined();
     // Not awaited: the pool ends once the instance gives back the connection it listens for bans on, at its close.
     void doomedPool.end();
 
@@ -36,6 +40,8 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
     expect(await survivor.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
     expect(await survivor.acquireUploadLock(alice, '/log.txt')).toBe(true);
     expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, maxFiles: 1 })).toBe(0);
+    // The quota folder's reservation went with the instance too.
+    expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...inTeam })).toBe(0);
   });
 
   it('forgets its blocks of slots and its quota lease once another instance has dropped them', async () => {
@@ -110,12 +116,19 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
     const connectionString = await postgres().createDatabase();
     const state = await open({ connectionString, connectTimeoutMs: 500 });
     const other = await open({ connectionString });
-    const bob = `bob-${randomUUID()}`;
+    const [bob, team] = [`bob-${randomUUID()}`, `team-${randomUUID()}`];
     await state.setQuotaUsage(bob, { bytes: 1_000, files: 1 });
     const upload = randomUUID();
     expect(await state.reserveQuota({ username: bob, reservationId: upload, bytes: 5_000, files: 1, maxBytes: 10_000, maxFiles: 5 })).toBe(
       5_000,
     );
+    // Bob's uploads into a quota folder, counted in the folder's account: one that ends storing data and one refused
+    // before it started.
+    const teamLimits = { maxBytes: 10_000, maxFiles: 5, folder: team };
+    await state.setQuotaUsage(bob, { bytes: 200, files: 1 }, team);
+    const [teamUpload, teamRefused] = [randomUUID(), randomUUID()];
+    expect(await state.reserveQuota({ username: bob, reservationId: teamUpload, bytes: 4_000, files: 1, ...teamLimits })).toBe(4_000);
+    expect(await state.reserveQuota({ username: bob, reservationId: teamRefused, bytes: 3_000, files: 1, ...teamLimits })).toBe(3_000);
     expect(await state.acquireSession('user', bob, 1)).toBe('acquired');
     expect(await state.acquireUploadLock(bob, '/a.bin')).toBe(true);
 
@@ -129,6 +142,9 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
       await state.releaseSession('user', bob);
       await state.releaseUploadLock(bob, '/a.bin');
       await state.commitQuota({ username: bob, bytes: -500, files: 0 });
+      await state.commitQuota({ username: bob, reservationId: teamUpload, bytes: 2_500, files: 1, folder: team });
+      await state.releaseQuota(bob, teamRefused);
+      await state.commitQuota({ username: bob, bytes: -100, files: -1, folder: team });
     } finally {
       await postgres().start();
     }
@@ -149,6 +165,13 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
     // The reservation ended with the commit: all but the usage is free again, and a repeated commit changes nothing.
     expect(await other.reserveQuota({ username: bob, reservationId: randomUUID(), bytes: 10_000, files: 0, maxBytes: 10_000 })).toBe(6_500);
     await state.commitQuota({ username: bob, reservationId: upload, bytes: 3_000, files: 1 });
+    expect(await other.quotaUsage(bob)).toEqual({ bytes: 3_500, files: 2 });
+
+    // The folder's commits and release were kept alike and applied once, to the folder's account and not to bob's.
+    expect(await other.quotaUsage(bob, team)).toEqual({ bytes: 2_600, files: 1 });
+    expect(await other.reserveQuota({ username: bob, reservationId: randomUUID(), bytes: 10_000, files: 0, ...teamLimits })).toBe(7_400);
+    await state.commitQuota({ username: bob, reservationId: teamUpload, bytes: 2_500, files: 1, folder: team });
+    expect(await other.quotaUsage(bob, team)).toEqual({ bytes: 2_600, files: 1 });
     expect(await other.quotaUsage(bob)).toEqual({ bytes: 3_500, files: 2 });
   });
 });

@@ -54,49 +54,78 @@ describeSharedState('quota leases', ({ postgres, open }) => {
     expect(await state.quotaUsage(alice)).toEqual({ bytes: 41, files: 41 });
   });
 
-  it('never lets two instances with leases pass a file limit together, and grants all of it once the leases end', async () => {
-    const connectionString = await postgres().createDatabase();
-    // A heartbeat every second ends idle leases. (A lease much shorter would let a loaded machine miss heartbeats: the
-    // other instance then drops everything this one holds, as for a crash, and may grant it again.)
-    const settings = { connectionString, leaseMs: 3_000 };
-    const [one, two] = [await open(settings), await open(settings)];
-    const alice = `alice-${randomUUID()}`;
-    await one.setQuotaUsage(alice, { bytes: 0, files: 0 });
-    const maxFiles = 1_000;
-    const reserve = (state: SharedStateV1, reservationId: string) =>
-      state.reserveQuota({ username: alice, reservationId, bytes: 0, files: 1, maxFiles });
-    const ids = Array.from({ length: 1_200 }, () => randomUUID());
-    const answers = await Promise.all(ids.map((id, index) => reserve(index % 2 === 0 ? one : two, id)));
-    const granted = answers.filter((answer) => answer !== undefined).length;
-    expect(granted).toBeLessThanOrEqual(maxFiles);
-    // Each upload stores its file.
-    await Promise.all(
-      ids.map((id, index) =>
-        answers[index] === undefined
-          ? undefined
-          : (index % 2 === 0 ? one : two).commitQuota({ username: alice, reservationId: id, bytes: 1, files: 1 }),
-      ),
-    );
-    expect(await one.quotaUsage(alice)).toEqual({ bytes: granted, files: granted });
+  // In a quota folder, the uploads of two users count together, in the folder's account.
+  for (const kind of ['user', 'quota folder'] as const) {
+    it(`never lets two instances with leases pass the file limit of a ${kind} together, and grants all of it once the leases end`, async () => {
+      const connectionString = await postgres().createDatabase();
+      // A heartbeat every second ends idle leases. (A lease much shorter would let a loaded machine miss heartbeats:
+      // the other instance then drops everything this one holds, as for a crash, and may grant it again.)
+      const settings = { connectionString, leaseMs: 3_000 };
+      const [one, two] = [await open(settings), await open(settings)];
+      const [alice, bob] = [`alice-${randomUUID()}`, `bob-${randomUUID()}`];
+      const folder = kind === 'quota folder' ? `team-${randomUUID()}` : undefined;
+      await one.setQuotaUsage(alice, { bytes: 0, files: 0 }, folder);
+      const maxFiles = 1_000;
+      const userOf = (index: number) => (folder !== undefined && index % 3 === 0 ? bob : alice);
+      const reserve = (state: SharedStateV1, reservationId: string, index = 0) =>
+        state.reserveQuota({ username: userOf(index), reservationId, bytes: 0, files: 1, maxFiles, folder });
+      const commit = (state: SharedStateV1, reservationId: string, index = 0) =>
+        state.commitQuota({ username: userOf(index), reservationId, bytes: 1, files: 1, folder });
+      const ids = Array.from({ length: 1_200 }, () => randomUUID());
+      const answers = await Promise.all(ids.map((id, index) => reserve(index % 2 === 0 ? one : two, id, index)));
+      const granted = answers.filter((answer) => answer !== undefined).length;
+      expect(granted).toBeLessThanOrEqual(maxFiles);
+      // Each upload stores its file.
+      await Promise.all(
+        ids.map((id, index) => (answers[index] === undefined ? undefined : commit(index % 2 === 0 ? one : two, id, index))),
+      );
+      expect(await one.quotaUsage(alice, folder)).toEqual({ bytes: granted, files: granted });
 
-    let total = granted;
-    await eventually(
-      async () => {
-        const state = total % 2 === 0 ? one : two;
-        const id = randomUUID();
-        if ((await reserve(state, id)) !== undefined) {
-          total++;
-          await state.commitQuota({ username: alice, reservationId: id, bytes: 1, files: 1 });
-        }
-        return total >= maxFiles;
-      },
-      'the whole file limit to be granted',
-      20_000,
-    );
-    expect(total).toBe(maxFiles);
-    expect(await reserve(one, randomUUID())).toBeUndefined();
-    expect(await reserve(two, randomUUID())).toBeUndefined();
-    expect(await two.quotaUsage(alice)).toEqual({ bytes: maxFiles, files: maxFiles });
+      let total = granted;
+      await eventually(
+        async () => {
+          const state = total % 2 === 0 ? one : two;
+          const id = randomUUID();
+          if ((await reserve(state, id, total)) !== undefined) {
+            await commit(state, id, total);
+            total++;
+          }
+          return total >= maxFiles;
+        },
+        'the whole file limit to be granted',
+        20_000,
+      );
+      expect(total).toBe(maxFiles);
+      expect(await reserve(one, randomUUID())).toBeUndefined();
+      expect(await reserve(two, randomUUID(), 3)).toBeUndefined();
+      expect(await two.quotaUsage(bob, folder)).toEqual(folder === undefined ? undefined : { bytes: maxFiles, files: maxFiles });
+      expect(await two.quotaUsage(alice, folder)).toEqual({ bytes: maxFiles, files: maxFiles });
+    });
+  }
+
+  it("serves the uploads of every user of a quota folder from one lease, into the folder's account alone", async () => {
+    const connectionString = await postgres().createDatabase();
+    const { pool, of } = countingPool(connectionString);
+    const state = await open({ pool });
+    const peer = await open({ connectionString });
+    const [alice, bob, team] = [`alice-${randomUUID()}`, `bob-${randomUUID()}`, `team-${randomUUID()}`];
+    await state.setQuotaUsage(alice, { bytes: 0, files: 0 }, team);
+    // A user of the folder's name, whose own account the folder's uploads never touch.
+    await state.setQuotaUsage(team, { bytes: 7, files: 1 });
+    const uploads = 40;
+    const grant = state.quotaGrantBytes ?? 0;
+    for (let index = 0; index < uploads; index++) {
+      const username = index % 2 === 0 ? alice : bob;
+      const reservationId = randomUUID();
+      expect(await state.reserveQuota({ username, reservationId, bytes: grant, files: 1, ...farLimits, folder: team })).toBe(grant);
+      await state.commitQuota({ username, reservationId, bytes: 4_096, files: 1, folder: team });
+    }
+    expect(of(/reserveQuota|extendLease/)).toBeLessThan(4);
+    expect(await state.quotaUsage(alice, team)).toEqual({ bytes: uploads * 4_096, files: uploads });
+    expect(await peer.quotaUsage(bob, team)).toEqual({ bytes: uploads * 4_096, files: uploads });
+    expect(await peer.quotaUsage(team)).toEqual({ bytes: 7, files: 1 });
+    expect(await peer.quotaUsage(alice)).toBeUndefined();
+    expect(await peer.quotaUsage(bob)).toBeUndefined();
   });
 
   it('applies a settlement retried after its answer was lost once, and a second commit of an upload not at all', async () => {
