@@ -413,7 +413,7 @@ export function runSharedStateConformance(
       expect(await state().quotaUsage(name)).toEqual({ bytes: 105, files: 2 });
     });
 
-    checkFolders('users share a folder: its limits count every user\'s usage and reservations, not theirs', async () => {
+    checkFolders("users share a folder: its limits count every user's usage and reservations, not theirs", async () => {
       const [alice, bob, team] = [unique('alice'), unique('bob'), unique('team')];
       const limits = { maxBytes: 1_000, maxFiles: 3, folder: team };
       await state().setQuotaUsage(alice, { bytes: 0, files: 0 });
@@ -423,7 +423,9 @@ export function runSharedStateConformance(
       const second = randomUUID();
       expect(await state().reserveQuota({ username: bob, reservationId: second, bytes: 600, files: 1, ...limits })).toBe(400);
       // Alice's own account is untouched by the folder's reservations.
-      expect(await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 900, files: 1, maxBytes: 900, maxFiles: 1 })).toBe(900);
+      expect(
+        await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 900, files: 1, maxBytes: 900, maxFiles: 1 }),
+      ).toBe(900);
       await state().commitQuota({ username: alice, reservationId: first, bytes: 500, files: 1, folder: team });
       expect(await state().quotaUsage(bob, team)).toEqual({ bytes: 500, files: 1 });
       expect(await state().quotaUsage(alice)).toEqual({ bytes: 0, files: 0 });
@@ -442,7 +444,9 @@ export function runSharedStateConformance(
       expect(await peer.quotaUsage(alice)).toBeUndefined();
       const id = randomUUID();
       expect(await peer.reserveQuota({ username: alice, reservationId: id, bytes: 50, files: 1, maxBytes: 100, folder: team })).toBe(50);
-      expect(await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 50, files: 0, maxBytes: 100, folder: team })).toBe(40);
+      expect(
+        await state().reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 50, files: 0, maxBytes: 100, folder: team }),
+      ).toBe(40);
       await peer.commitQuota({ username: alice, reservationId: id, bytes: 5, files: 1, folder: team });
       expect(await state().quotaUsage(alice, team)).toEqual({ bytes: 15, files: 2 });
     });

@@ -43,8 +43,13 @@ export function confinedSession(inner: StorageSessionV1, root: string): StorageS
       const folders = quotaFolders.call(inner);
       const covering = folders
         .filter((folder) => folder.path === '/' || folder.path === root || root.startsWith(`${folder.path}/`))
-        .reduce<QuotaFolder | undefined>((deepest, folder) => (deepest === undefined || folder.path.length > deepest.path.length ? folder : deepest), undefined);
-      const below = folders.filter((folder) => folder.path.startsWith(`${root}/`)).map((folder) => ({ ...folder, path: folder.path.slice(root.length) }));
+        .reduce<QuotaFolder | undefined>(
+          (deepest, folder) => (deepest === undefined || folder.path.length > deepest.path.length ? folder : deepest),
+          undefined,
+        );
+      const below = folders
+        .filter((folder) => folder.path.startsWith(`${root}/`))
+        .map((folder) => ({ ...folder, path: folder.path.slice(root.length) }));
       return covering === undefined ? below : [{ ...covering, path: '/' }, ...below];
     };
   }
