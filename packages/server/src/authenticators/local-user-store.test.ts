@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { UserStoreError, type AuthenticatorV1 } from '@ftp/plugin-api';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
-import { type LoggedProcess, spawnLogged } from '@ftp/test-utils';
+import { eventually, type LoggedProcess, spawnLogged } from '@ftp/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalAuthenticator } from './local-authenticator.ts';
 import { acquireUsersFileLock, createLocalUserStore, readLockState, removeLockDirectory } from './local-user-store.ts';
@@ -356,6 +356,41 @@ describe('the users file lock of a writer that died', () => {
       expect(listed).toEqual(expect.arrayContaining(names));
     }
     expect((await store().listUsers()).length).toBe(1 + 3 * 6);
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('is held by one of two concurrent breakers at a time, then by the other', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const { child } = await childHoldingLock();
+      await killed(child);
+      const log: string[] = [];
+      await Promise.all(
+        ['a', 'b'].map(async (name) => {
+          const lock = await acquireUsersFileLock(usersFile, 10_000);
+          log.push(`in ${name}`);
+          // Hold it across real I/O, giving the other breaker its turns to try.
+          for (let read = 0; read < 20; read += 1) await readFile(usersFile, 'utf8');
+          log.push(`out ${name}`);
+          await lock.release();
+        }),
+      );
+      expect([log[0], log[2]].map((entry) => entry?.slice(3)).sort()).toEqual(['a', 'b']);
+      expect(log).toEqual([log[0], `out ${log[0]!.slice(3)}`, log[2], `out ${log[2]!.slice(3)}`]);
+    }
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('leaves nothing of a writer killed while it waited for the lock, once a later change is made', async () => {
+    const holding = await childHoldingLock();
+    const waiting = spawnLogged(process.execPath, ['--input-type=module', '-e', lockingChild, builtModule, usersFile]);
+    // The waiter prepares its lock next to the held one before it waits.
+    const prepared = (name: string) => /^users\.json\.lock\.[0-9a-f]{32}$/.test(name);
+    await eventually(async () => (await readdir(directory)).some(prepared), "the waiting child's prepared lock");
+    await killed(waiting);
+    await killed(holding.child);
+    expect((await readdir(directory)).filter(prepared)).toHaveLength(1);
+
+    await store().setEnabled('carol', false);
     expect(await readdir(directory)).toEqual(['users.json']);
   });
 
