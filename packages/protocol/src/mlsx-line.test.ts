@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMode, type ListingEntry } from './listing-entry.ts';
+import type { ListingEntry } from './listing-entry.ts';
 import { formatMachineTime } from './machine-time.ts';
 import { defaultMlstFacts, supportedMlstFacts, type MlstFact } from './mlsx-facts.ts';
 import { createMlsxLineEncoder, createMlsxLineFormatter, formatMlsxLine, type MlsxLineOptions } from './mlsx-line.ts';
@@ -30,10 +30,10 @@ describe('formatMlsxLine', () => {
       expected: 'type=file;size=10;modify=20240101120000;perm=adfrw;unique=801g4a;UNIX.mode=0640; name',
     },
     {
-      name: 'a directory without a size and with the default mode',
+      name: 'a directory without a size, and an entry without a mode without UNIX.mode',
       entry: directory,
       options: { facts: defaultMlstFacts },
-      expected: 'type=dir;modify=20240101120000;UNIX.mode=0755; dir',
+      expected: 'type=dir;modify=20240101120000; dir',
     },
     {
       name: 'the current directory',
@@ -49,7 +49,7 @@ describe('formatMlsxLine', () => {
     },
     {
       name: 'a symlink as a file',
-      entry: { ...file, type: 'symlink' },
+      entry: { ...file, type: 'symlink', mode: 0o777 },
       options: { facts: new Set<MlstFact>(['type', 'size', 'unix.mode']) },
       expected: 'type=file;size=10;UNIX.mode=0777; name',
     },
@@ -81,7 +81,7 @@ describe('formatMlsxLine', () => {
       name: 'unsafe unique and perm values, left out',
       entry: { ...file, uniqueId: 'a;b' },
       options: { facts: defaultMlstFacts, perm: 'r; x' },
-      expected: 'type=file;size=10;modify=20240101120000;UNIX.mode=0644; name',
+      expected: 'type=file;size=10;modify=20240101120000; name',
     },
     {
       name: 'a name with spaces, semicolons and "=" kept as-is',
@@ -116,8 +116,8 @@ describe('createMlsxLineFormatter', () => {
     // An invalid perm is left out, and the next valid one is written again.
     expect(written[2]).toBe('type=dir;modify=20240101120000;UNIX.mode=0755; dir');
     expect(written[3]).toBe('type=file;size=10;modify=20240101120000;perm=r;UNIX.mode=0600; c');
-    // No perm at all: the fact is left out; the mode defaults as in LIST.
-    expect(written[4]).toBe('type=file;size=10;modify=20240101120000;UNIX.mode=0644; d');
+    // No perm and no mode: both facts are left out.
+    expect(written[4]).toBe('type=file;size=10;modify=20240101120000; d');
   });
 
   it('reads the facts once, when it is made', () => {
@@ -140,7 +140,7 @@ function referenceLine(entry: ListingEntry, facts: ReadonlySet<MlstFact>, perm?:
   if (facts.has('perm') && perm !== undefined && /^[acdeflmprw]*$/.test(perm)) line += `perm=${perm};`;
   const unique = entry.uniqueId;
   if (facts.has('unique') && unique !== undefined && /^[\x21-\x3a\x3c\x3e-\x7e]+$/.test(unique)) line += `unique=${unique};`;
-  if (facts.has('unix.mode')) line += `UNIX.mode=0${((entry.mode ?? defaultMode(entry.type)) & 0o7777).toString(8).padStart(3, '0')};`;
+  if (facts.has('unix.mode') && entry.mode !== undefined) line += `UNIX.mode=0${(entry.mode & 0o7777).toString(8).padStart(3, '0')};`;
   return `${line} ${encodeLineBreaks(entry.name)}`;
 }
 

@@ -1,5 +1,4 @@
 import { Buffer } from 'node:buffer';
-import { defaultMode } from './listing-entry.ts';
 import type { ListingEntry } from './listing-entry.ts';
 import { isMachineTimeRepresentable } from './machine-time.ts';
 import type { MlstFact } from './mlsx-facts.ts';
@@ -27,7 +26,8 @@ const permPattern = /^[acdeflmprw]*$/;
  * - size: files and symlinks only; RFC 3659 §7.5.7 leaves a directory's size undefined.
  * - modify: the UTC time-val (RFC 3659 §7.5.3), left out if the date cannot be written.
  * - perm: `options.perm` when given and valid; unique: the entry's uniqueId when given and valid.
- * - UNIX.mode: octal with a leading zero, e.g. "0644"; defaults as in LIST when the entry has no mode.
+ * - UNIX.mode: octal with a leading zero, e.g. "0644"; left out when the entry has no mode (RFC 3659 §7.5: a fact
+ *   a file does not have is omitted, not made up).
  *
  * Facts appear in `supportedMlstFacts` order. The name is written as it is, except that line breaks are
  * encoded (see `encodeLineBreaks`), since a fact line must stay one line.
@@ -128,8 +128,8 @@ export function createMlsxLineEncoder(facts: ReadonlySet<MlstFact>): MlsxLineEnc
       at += permBytes.length;
     }
     if (unique !== undefined) at = writeUnique(target, at, unique);
-    if (withMode) {
-      const mode = (entry.mode ?? defaultMode(entry.type)) & 0o7777;
+    if (withMode && entry.mode !== undefined) {
+      const mode = entry.mode & 0o7777;
       if (mode !== lastMode) {
         lastMode = mode;
         modeBytes = Buffer.from(`UNIX.mode=0${mode.toString(8).padStart(3, '0')};`, 'latin1');

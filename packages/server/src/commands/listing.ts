@@ -84,7 +84,8 @@ export const listingCommands = [
     opensDataConnection: true,
     argument: 'optional',
     syntax: 'MLSD [<sp> pathname]',
-    // FEAT learns the storage's facts first (`learnMlstFacts`), so this offers exactly what the lines will carry.
+    // FEAT learns the storage's facts first (`learnMlstFacts`): it offers the facts the session's entries have shown,
+    // and each line carries those of them its entry has.
     feature: (context) => formatMlstFeature(context.state.mlstFacts, offeredMlstFacts(context)),
     async handle(context, argument) {
       const path = context.resolvePath(argument);

@@ -7,13 +7,13 @@ export interface FileEntry {
   readonly size: number;
   readonly modifiedAt: Date;
   /**
-   * POSIX permission bits (e.g. 0o644), where the backend has them; LIST shows defaults otherwise. Give it for every
-   * entry or for none: the server offers the MLST fact "UNIX.mode" when the entries it sees have it.
+   * POSIX permission bits (e.g. 0o644), where the backend has them; LIST shows defaults otherwise. The server offers
+   * the MLST fact "UNIX.mode" once an entry of the session has it, and writes it for the entries that have it.
    */
   readonly mode?: number;
   /**
-   * A value unique to this file within the storage (RFC 3659 "unique" fact), where the backend has one. As for `mode`,
-   * for every entry or for none.
+   * A value unique to this file within the storage (RFC 3659 "unique" fact), where the backend has one; offered and
+   * written as `mode` is.
    */
   readonly uniqueId?: string;
 }
