@@ -108,6 +108,9 @@ describe('quota folders', () => {
     expect(lines).toContain('Quota: 1000 of unlimited bytes, 1 of 100 files.');
     expect(lines).toContain('Quota of folder team at /shared: 500 of 10000 bytes, 1 of unlimited files.');
     expect(lines).toContain('Quota of folder deep at /shared/deep: 300 of unlimited bytes, 1 of 10 files.');
+    // The user's account first, then the folders by path.
+    expect(lines.indexOf('Quota:')).toBeLessThan(lines.indexOf('folder team'));
+    expect(lines.indexOf('folder team')).toBeLessThan(lines.indexOf('folder deep'));
     await writeFile(join(root, 'shared', 'deep', 'u.bin'), randomBytes(50));
     const rescanned = (await session.command('SITE QUOTA RESCAN')).text;
     expect(rescanned).toContain('Quota: 1000 of unlimited bytes, 1 of 100 files.');

@@ -43,10 +43,14 @@ export class SessionQuota {
     return one?.account === other?.account;
   }
 
-  /** Every account of the tree, the user's first, each once (folders of one name in two places are one account). */
+  /**
+   * Every account of the tree, the user's first, then the folders by path, each once (a folder mounted in two places
+   * is one account, shown at its first path).
+   */
   scopes(): QuotaScope[] {
     const scopes: QuotaScope[] = this.#user === undefined ? [] : [this.#user];
-    for (const scope of this.#folders) if (!scopes.some((known) => known.account === scope.account)) scopes.push(scope);
+    const byPath = [...this.#folders].sort((one, other) => (one.folder!.path < other.folder!.path ? -1 : 1));
+    for (const scope of byPath) if (!scopes.some((known) => known.account === scope.account)) scopes.push(scope);
     return scopes;
   }
 
