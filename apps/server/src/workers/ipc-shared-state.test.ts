@@ -5,14 +5,21 @@ import { createMemorySharedState } from '@ftp/server';
 import { describe, expect, it } from 'vitest';
 import { IpcSharedState } from './ipc-shared-state.ts';
 import { SharedStateHost } from './shared-state-host.ts';
-import type { MessagePort } from './shared-state-messages.ts';
+import { isSharedStateRequest, type MessagePort } from './shared-state-messages.ts';
 
 /**
  * Two connected ends, as the cluster IPC channel is between a worker and the primary: each message is serialized as
  * JSON and arrives later, in order; once closed, sending fails.
  */
-function channel(): { worker: MessagePort; primary: MessagePort; close(): void; drop(dropping: boolean): void } {
+function channel(): {
+  worker: MessagePort;
+  primary: MessagePort;
+  close(): void;
+  drop(dropping: boolean): void;
+  asked(method: string): number;
+} {
   const listeners = { worker: new Set<(message: unknown) => void>(), primary: new Set<(message: unknown) => void>() };
+  const requests: string[] = [];
   let closed = false;
   let dropping = false;
   const end = (to: 'worker' | 'primary'): MessagePort => ({
@@ -22,6 +29,7 @@ function channel(): { worker: MessagePort; primary: MessagePort; close(): void; 
         return;
       }
       if (dropping) return;
+      if (isSharedStateRequest(message)) requests.push(message.method);
       const text = JSON.stringify(message);
       setImmediate(() => {
         for (const listener of listeners[to]) listener(JSON.parse(text));
@@ -38,6 +46,7 @@ function channel(): { worker: MessagePort; primary: MessagePort; close(): void; 
     primary: end('worker'),
     close: () => (closed = true),
     drop: (value) => (dropping = value),
+    asked: (method) => requests.filter((sent) => sent === method).length,
   };
 }
 
@@ -205,5 +214,74 @@ describe('IpcSharedState and SharedStateHost', () => {
     pair.close();
     await expect(state.acquireUploadLock('alice', '/a')).rejects.toBeInstanceOf(SharedStateUnavailableError);
     await expect(state.releaseUploadLock('alice', '/a')).resolves.toBeUndefined();
+  });
+});
+
+describe("a user's session slots in blocks", () => {
+  /** Takes `count` slots of `key` under `limit` on `state`, all at once; returns how many were acquired. */
+  const acquireMany = async (state: SharedStateV1, key: string, limit: number | undefined, count: number) =>
+    (await Promise.all(Array.from({ length: count }, () => state.acquireSession('user', key, limit)))).filter(
+      (answer) => answer === 'acquired',
+    ).length;
+
+  it('far from the limit, a worker serves logins from a block it took in one request', async () => {
+    const host = new SharedStateHost();
+    const { state, pair } = await attachedWorker(host, 'one');
+    expect(await acquireMany(state, 'alice', undefined, 10)).toBe(10);
+    for (let index = 0; index < 10; index++) await state.releaseSession('user', 'alice');
+    expect(await acquireMany(state, 'alice', 1_000, 10)).toBe(10);
+    expect(pair.asked('acquireSessionSlots')).toBe(1);
+    expect(pair.asked('releaseSession')).toBe(0);
+  });
+
+  it('never passes the limit: parallel logins on two workers take exactly the limit between them', async () => {
+    const host = new SharedStateHost();
+    const one = (await attachedWorker(host, 'one')).state;
+    const two = (await attachedWorker(host, 'two')).state;
+    const [onTheFirst, onTheSecond] = await Promise.all([acquireMany(one, 'alice', 64, 50), acquireMany(two, 'alice', 64, 50)]);
+    expect(onTheFirst + onTheSecond).toBe(64);
+    // Near the limit every slot is counted alone: one given back on either worker is free for the other at once.
+    await one.releaseSession('user', 'alice');
+    expect(await two.acquireSession('user', 'alice', 64)).toBe('acquired');
+    expect(await one.acquireSession('user', 'alice', 64)).toBe('limit-reached');
+  });
+
+  it('counts every slot alone under a limit too small for blocks', async () => {
+    const host = new SharedStateHost();
+    const { state, pair } = await attachedWorker(host, 'one');
+    const other = (await attachedWorker(host, 'two')).state;
+    expect(await acquireMany(state, 'alice', 63, 3)).toBe(3);
+    expect(pair.asked('acquireSessionSlots')).toBe(3);
+    expect(await acquireMany(other, 'alice', 63, 61)).toBe(60);
+  });
+
+  it("gives a block's unused slots back on close, and the primary gives back a crashed worker's whole block", async () => {
+    const host = new SharedStateHost();
+    const closing = (await attachedWorker(host, 'one')).state;
+    const crashing = (await attachedWorker(host, 'two')).state;
+    const other = (await attachedWorker(host, 'three')).state;
+    expect(await closing.acquireSession('user', 'alice', 100)).toBe('acquired');
+    await closing.releaseSession('user', 'alice');
+    expect(await crashing.acquireSession('user', 'alice', 100)).toBe('acquired');
+    await closing.close();
+    host.detach('two');
+    expect(await acquireMany(other, 'alice', 100, 101)).toBe(100);
+  });
+
+  it('gives the unused slots of a block back a few seconds after their last use', async () => {
+    const host = new SharedStateHost();
+    const idle = (await attachedWorker(host, 'one')).state;
+    const other = (await attachedWorker(host, 'two')).state;
+    expect(await idle.acquireSession('user', 'alice', 64)).toBe('acquired');
+    await idle.releaseSession('user', 'alice');
+    // The idle worker's block of 16 counts as taken until it goes back: 48 are left for the other.
+    expect(await acquireMany(other, 'alice', 64, 64)).toBe(48);
+    let taken = 48;
+    // Bounded wait (at most 10 s) for the block to come back; nothing is asserted about how long it took.
+    for (let attempt = 0; attempt < 100 && taken < 64; attempt++) {
+      if ((await other.acquireSession('user', 'alice', 64)) === 'acquired') taken++;
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(taken).toBe(64);
   });
 });

@@ -10,18 +10,48 @@ import type {
 } from '@ftp/plugin-api';
 import { SharedStateUnavailableError } from '@ftp/plugin-api';
 import {
+  blockRoomFactor,
   isSharedStateReply,
   sharedStateReplyTag,
   sharedStateRequestTag,
   type MessagePort,
   type SharedStateDescription,
   type SharedStateMethod,
+  type SessionSlotsGrant,
   type SharedStateReply,
 } from './shared-state-messages.ts';
 
 export interface IpcSharedStateOptions {
   /** A call the primary has not answered within this time rejects with `SharedStateUnavailableError`. Default 5000. */
   readonly requestTimeoutMs?: number;
+}
+
+/**
+ * A user's session slots taken at once while the user is far from the limit (or has none), then served without a
+ * round trip to the primary. Near the limit every slot is taken alone and given back at once, so the limit is counted
+ * exactly there; unused slots of a block go back once a whole block and as much again are unused, all of them
+ * `idleReturnMs` after the user's last login or logout here, and at `close`.
+ */
+const sessionBlock = 16;
+/** How long the unused slots of a block stay with a worker after the last use. */
+const idleReturnMs = 2_000;
+/** How long a user found near the limit has every slot counted alone. */
+const nearLimitMs = 2_000;
+
+/** The session slots of one user this worker holds in the primary's state. */
+interface HeldSlots {
+  /** Slots the primary counts for this worker. */
+  held: number;
+  /** Of them, the ones sessions use. */
+  used: number;
+  /** Requests on their way: the entry stays while any is, so every login of the user counts in this one. */
+  asking: number;
+  /** A block on its way, which other logins of the user wait for rather than asking again. */
+  granting: Promise<unknown> | undefined;
+  /** When a session last took or gave back one (performance.now()). */
+  lastUse: number;
+  /** The limit the last login was counted against. */
+  limit: number | undefined;
 }
 
 interface Pending {
@@ -38,6 +68,9 @@ interface Pending {
  * channel keeps the order of messages, and when the channel is gone the primary gives back everything this worker
  * held as it sees the worker exit.
  *
+ * A user's session slots are taken in blocks while the user is far from the limit (see `sessionBlock`), so most
+ * logins and logouts cost no round trip; an address's slot is always the primary's answer (bans, `maxSessions`).
+ *
  * Create it with `connect`, which learns from the primary what its state declares (`countsQuotaFolders`); one made
  * with `new` declares nothing beyond the contract's defaults.
  */
@@ -52,6 +85,10 @@ export class IpcSharedState implements SharedStateV1 {
   #nextId = 1;
   #closed = false;
   #countsQuotaFolders = false;
+  readonly #userSlots = new Map<string, HeldSlots>();
+  /** Users found near their limit, and until when (performance.now()) their slots are counted alone. */
+  readonly #nearLimitUntil = new Map<string, number>();
+  #idleSweep: NodeJS.Timeout | undefined;
 
   /**
    * A worker's state over `port`, declaring what the primary's state declares: quota folders are claimed only when
@@ -88,12 +125,115 @@ export class IpcSharedState implements SharedStateV1 {
     return this.#countsQuotaFolders;
   }
 
+  /**
+   * An address slot is always the primary's answer: it counts the connection against the whole server's
+   * `maxSessions` and refuses a banned address. A user's slot comes from a block this worker holds when it can.
+   */
   acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission> {
+    if (scope === 'user') return this.#acquireUserSlot(key, limit);
     return this.#ask('acquireSession', { scope, key, limit });
   }
 
   releaseSession(scope: SessionScope, key: string): Promise<void> {
+    if (scope === 'user') return this.#releaseUserSlot(key);
     return this.#tell('releaseSession', { scope, key });
+  }
+
+  async #acquireUserSlot(key: string, limit: number | undefined): Promise<SessionAdmission> {
+    let inBlocks = this.#roomForBlocks(key, limit);
+    let held = this.#userSlots.get(key);
+    while (inBlocks && held?.granting !== undefined) {
+      await held.granting.catch(() => undefined);
+      inBlocks = this.#roomForBlocks(key, limit);
+      held = this.#userSlots.get(key);
+    }
+    if (held !== undefined && held.used < held.held) {
+      held.used++;
+      held.lastUse = performance.now();
+      held.limit = limit;
+      return 'acquired';
+    }
+    if (held === undefined) {
+      held = { held: 0, used: 0, asking: 0, granting: undefined, lastUse: performance.now(), limit };
+      this.#userSlots.set(key, held);
+    }
+    held.limit = limit;
+    const asking = this.#ask<SessionSlotsGrant>('acquireSessionSlots', { key, limit, slots: inBlocks ? sessionBlock : 1 });
+    if (inBlocks) held.granting = asking;
+    held.asking++;
+    const settled = () => {
+      held.asking--;
+      if (held.granting === asking) held.granting = undefined;
+    };
+    let grant: SessionSlotsGrant;
+    try {
+      grant = await asking;
+    } catch (error) {
+      settled();
+      this.#forgetIfEmpty(key, held);
+      throw error;
+    }
+    settled();
+    if (inBlocks && grant.slots < sessionBlock) {
+      // No block fits: the user is near the limit, so the slots are counted alone for a while, and what this worker
+      // holds unused goes back now, for the other workers' logins.
+      this.#nearLimitUntil.set(key, performance.now() + nearLimitMs);
+    }
+    held.held += grant.slots;
+    if (grant.admission === 'acquired') {
+      held.used++;
+      held.lastUse = performance.now();
+    }
+    if (!inBlocks || grant.slots < sessionBlock) void this.#giveBack(key, held, held.held - held.used);
+    else this.#sweepIdleSlots();
+    this.#forgetIfEmpty(key, held);
+    return grant.admission;
+  }
+
+  #releaseUserSlot(key: string): Promise<void> {
+    const held = this.#userSlots.get(key);
+    // A slot this worker does not hold frees nothing, as the primary would answer.
+    if (held === undefined || held.used === 0) return Promise.resolve();
+    held.used--;
+    held.lastUse = performance.now();
+    const unused = held.held - held.used;
+    if (!this.#roomForBlocks(key, held.limit)) return this.#giveBack(key, held, unused);
+    return this.#giveBack(key, held, unused >= 2 * sessionBlock ? unused - sessionBlock : 0);
+  }
+
+  /** Whether a user's slots may be taken in blocks under `limit`: none, or one far enough (see `blockRoomFactor`). */
+  #roomForBlocks(key: string, limit: number | undefined): boolean {
+    if (limit !== undefined && limit < blockRoomFactor * sessionBlock) return false;
+    return !stillBefore(this.#nearLimitUntil, key);
+  }
+
+  /** Gives `count` of the slots `held` has back to the primary; never rejects. */
+  #giveBack(key: string, held: HeldSlots, count: number): Promise<void> {
+    if (count <= 0) return Promise.resolve();
+    held.held -= count;
+    this.#forgetIfEmpty(key, held);
+    return this.#tell('releaseSession', { scope: 'user', key, slots: count });
+  }
+
+  #forgetIfEmpty(key: string, held: HeldSlots): void {
+    if (held.held === 0 && held.used === 0 && held.asking === 0 && this.#userSlots.get(key) === held) this.#userSlots.delete(key);
+  }
+
+  /** While blocks are held, gives back every user's unused slots `idleReturnMs` after the user's last use. */
+  #sweepIdleSlots(): void {
+    if (this.#idleSweep !== undefined) return;
+    this.#idleSweep = setInterval(() => {
+      const now = performance.now();
+      for (const [key, held] of this.#userSlots) {
+        if (held.asking === 0 && now - held.lastUse >= idleReturnMs) void this.#giveBack(key, held, held.held - held.used);
+      }
+      if (this.#userSlots.size === 0) {
+        clearInterval(this.#idleSweep);
+        this.#idleSweep = undefined;
+      }
+    }, idleReturnMs / 2);
+    // The sweep must not keep a process alive that has nothing else to do.
+    this.#idleSweep.unref();
   }
 
   isBanned(address: string): Promise<boolean> {
@@ -146,6 +286,11 @@ export class IpcSharedState implements SharedStateV1 {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
+    clearInterval(this.#idleSweep);
+    this.#idleSweep = undefined;
+    // What sessions still use is given back by the primary as this worker exits; the unused slots go back now.
+    await Promise.all([...this.#userSlots].map(([key, held]) => this.#giveBack(key, held, held.held - held.used)));
     this.#closed = true;
     this.#unsubscribe();
     for (const [id, pending] of this.#pending) {
@@ -184,4 +329,13 @@ export class IpcSharedState implements SharedStateV1 {
       });
     });
   }
+}
+
+/** Whether `key` has a time in `untils` still to come; a past one is forgotten. */
+function stillBefore(untils: Map<string, number>, key: string): boolean {
+  const until = untils.get(key);
+  if (until === undefined) return false;
+  if (until > performance.now()) return true;
+  untils.delete(key);
+  return false;
 }

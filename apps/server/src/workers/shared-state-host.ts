@@ -1,11 +1,14 @@
 import { createMemorySharedState } from '@ftp/server';
 import type { LoginFailure, QuotaChange, QuotaReservationRequest, QuotaUsage, SessionScope, SharedStateV1 } from '@ftp/plugin-api';
 import {
+  blockRoomFactor,
   isSharedStateRequest,
+  maximumSessionBlock,
   sharedStateReplyTag,
   type MessagePort,
   type SharedStateDescription,
   type SharedStateReply,
+  type SessionSlotsGrant,
   type SharedStateRequest,
 } from './shared-state-messages.ts';
 
@@ -115,8 +118,10 @@ export class SharedStateHost {
         return { countsQuotaFolders: this.countsQuotaFolders } satisfies SharedStateDescription;
       case 'acquireSession':
         return this.#acquireSession(holdings, parameters as { scope: SessionScope; key: string; limit?: number });
+      case 'acquireSessionSlots':
+        return this.#acquireSessionSlots(holdings, parameters as { key: string; limit?: number; slots: number });
       case 'releaseSession':
-        return this.#releaseSession(holdings, parameters as { scope: SessionScope; key: string });
+        return this.#releaseSession(holdings, parameters as { scope: SessionScope; key: string; slots?: number });
       case 'isBanned':
         return state.isBanned((parameters as { address: string }).address);
       case 'recordLoginFailure':
@@ -188,24 +193,51 @@ export class SharedStateHost {
     return admission;
   }
 
+  /**
+   * A block of a user's session slots for a worker to serve its logins from (see `SessionSlotsGrant`). The block's
+   * slots are taken one at a time under a limit lowered by `blockRoomFactor - 1` blocks, so the state's own count
+   * decides whether the user is far enough from the limit, whatever store it is.
+   */
+  async #acquireSessionSlots(
+    holdings: Holdings,
+    { key, limit, slots }: { key: string; limit?: number; slots: number },
+  ): Promise<SessionSlotsGrant> {
+    const wanted = Number.isInteger(slots) ? Math.min(Math.max(slots, 1), maximumSessionBlock) : 1;
+    if (wanted > 1 && (limit === undefined || limit - (blockRoomFactor - 1) * wanted >= wanted)) {
+      const blockLimit = limit === undefined ? undefined : limit - (blockRoomFactor - 1) * wanted;
+      let taken = 0;
+      while (taken < wanted && (await this.#state.acquireSession('user', key, blockLimit)) === 'acquired') taken++;
+      if (taken === wanted && this.#isAttached(holdings)) {
+        const slot = slotKey('user', key);
+        holdings.sessions.set(slot, (holdings.sessions.get(slot) ?? 0) + wanted);
+        return { admission: 'acquired', slots: wanted };
+      }
+      for (let index = 0; index < taken; index++) await this.#state.releaseSession('user', key);
+    }
+    const admission = await this.#acquireSession(holdings, { scope: 'user', key, ...(limit === undefined ? {} : { limit }) });
+    return { admission, slots: admission === 'acquired' ? 1 : 0 };
+  }
+
   /** False once the worker was detached (its holdings given back) while one of its calls was being answered. */
   #isAttached(holdings: Holdings): boolean {
     for (const attached of this.#holdings.values()) if (attached === holdings) return true;
     return false;
   }
 
-  async #releaseSession(holdings: Holdings, { scope, key }: { scope: SessionScope; key: string }): Promise<void> {
+  async #releaseSession(holdings: Holdings, { scope, key, slots }: { scope: SessionScope; key: string; slots?: number }): Promise<void> {
     const slot = slotKey(scope, key);
     const held = holdings.sessions.get(slot);
     // A slot this worker does not hold (given back already) frees nothing: it would be another worker's.
     if (held === undefined) return;
-    if (held <= 1) holdings.sessions.delete(slot);
-    else holdings.sessions.set(slot, held - 1);
+    // Blocks are of user slots only: an address slot is one connection, given back alone.
+    const count = scope === 'user' && Number.isInteger(slots) ? Math.min(Math.max(slots ?? 1, 1), held) : 1;
+    if (held <= count) holdings.sessions.delete(slot);
+    else holdings.sessions.set(slot, held - count);
     if (scope === 'address') {
       holdings.serverSessions--;
       this.#serverSessions--;
     }
-    await this.#state.releaseSession(scope, key);
+    for (let index = 0; index < count; index++) await this.#state.releaseSession(scope, key);
   }
 
   #ownReservation(holdings: Holdings, reservationId: string, username: string): void {

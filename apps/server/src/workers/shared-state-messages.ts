@@ -1,3 +1,5 @@
+import type { SessionAdmission } from '@ftp/plugin-api';
+
 /**
  * The messages between a worker's shared state and the primary that keeps it, over the cluster IPC channel. They are
  * JSON (the channel's serialization): arguments travel as named fields, so an undefined limit stays undefined instead
@@ -15,6 +17,7 @@ export const sharedStateReplyTag = 'ftp-server/shared-state-reply';
 export type SharedStateMethod =
   | 'describe'
   | 'acquireSession'
+  | 'acquireSessionSlots'
   | 'releaseSession'
   | 'isBanned'
   | 'recordLoginFailure'
@@ -33,6 +36,26 @@ export type SharedStateMethod =
 export interface SharedStateDescription {
   readonly countsQuotaFolders: boolean;
 }
+
+/**
+ * A user's session slots taken as a block (`acquireSessionSlots`, parameters `key`, `limit`, `slots`): the primary
+ * grants all the slots asked for while the user is far from the limit (see `blockRoomFactor`), else one counted alone
+ * under the limit, else none (`admission` tells why). `releaseSession` gives back `slots` of them at once (default 1).
+ */
+export interface SessionSlotsGrant {
+  readonly admission: SessionAdmission;
+  readonly slots: number;
+}
+
+/**
+ * A block of slots is granted only while, once taken, at least `blockRoomFactor - 1` blocks are left under the limit:
+ * far from it. Nearer, every slot is counted alone, so a limit is never passed, and the slots workers hold unused
+ * refuse a login early only while they are held (less than two blocks a worker, a few seconds after their last use).
+ */
+export const blockRoomFactor = 4;
+
+/** The most slots one `acquireSessionSlots` takes. */
+export const maximumSessionBlock = 64;
 
 export interface SharedStateRequest {
   readonly tag: typeof sharedStateRequestTag;
