@@ -58,14 +58,7 @@ async function startCli(before: (directory: string) => Promise<void> = async () 
         home: { storageConnector: 'fs', storageConfig: { root: 'home/{user}', fsync: false } },
         archive: {
           storageConnector: 's3',
-          storageConfig: {
-            bucket: s3.bucket,
-            prefix: `${prefix}{user}/`,
-            endpoint: s3.endpoint,
-            region: s3.region,
-            forcePathStyle: s3.forcePathStyle,
-            credentials: { ...s3.credentials },
-          },
+          storageConfig: s3.options({ prefix: `${prefix}{user}/` }),
         },
         team: { storageConnector: 'fs', storageConfig: { root: 'team', fsync: false } },
       },

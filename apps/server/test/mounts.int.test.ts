@@ -53,14 +53,7 @@ describe('the mounts storage connector in the app', () => {
             home: { storageConnector: 'fs', storageConfig: { root: 'home/{user}', fsync: false } },
             archive: {
               storageConnector: 's3',
-              storageConfig: {
-                bucket: s3.bucket,
-                prefix: `${prefix}{user}/`,
-                endpoint: s3.endpoint,
-                region: s3.region,
-                forcePathStyle: s3.forcePathStyle,
-                credentials: { ...s3.credentials },
-              },
+              storageConfig: s3.options({ prefix: `${prefix}{user}/` }),
             },
             teams: { storageConnector: 'fs', storageConfig: { root: 'teams' } },
           },

@@ -22,16 +22,7 @@ const environment = { logger: silentLogger, configDirectory: process.cwd() };
 describe('the s3 storage connector in the app', () => {
   it('serves a bucket prefix per user over FTP from a plain JSON config', async () => {
     const base = `app-${Date.now()}`;
-    const config = {
-      bucket: s3.bucket,
-      prefix: `${base}/{user}/`,
-      endpoint: s3.endpoint,
-      region: s3.region,
-      forcePathStyle: s3.forcePathStyle,
-      credentials: { ...s3.credentials },
-      partSize: 5 * 1024 * 1024,
-      queueSize: 2,
-    };
+    const config = s3.options({ prefix: `${base}/{user}/`, partSize: 5 * 1024 * 1024, queueSize: 2 });
     const storage = await loadStorageConnector('s3', config, environment);
     const server = createFtpServer({ authenticator: createNoAuthAuthenticator(), storage, host: '127.0.0.1', port: 0 });
     const { port } = await server.listen();
