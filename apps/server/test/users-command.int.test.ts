@@ -1,9 +1,8 @@
-import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type LoggedProcess, spawnLogged } from '@ftp/test-utils';
+import { type LoggedProcess, spawnLogged, thisMachine, writeUsersFileLock } from '@ftp/test-utils';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from '@ftp/test-utils/postgres';
 import { Client, FTPError } from 'basic-ftp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -98,31 +97,6 @@ async function exerciseLifecycle(config: string, server: LoggedProcess, cwd: str
   expect(server.stdout() + server.stderr()).not.toMatch(/first secret|second secret|third secret/);
 }
 
-const lockToken = 'ab'.repeat(16);
-
-/** The users file's lock as a writer leaves it: a directory holding its holder's record. */
-async function writeLock(usersFile: string, record: Record<string, unknown>): Promise<void> {
-  await mkdir(`${usersFile}.lock`);
-  await writeFile(
-    join(`${usersFile}.lock`, `holder-${lockToken}.json`),
-    JSON.stringify({ token: lockToken, since: '2026-01-02T03:04:05.000Z', ...record }),
-  );
-}
-
-/** This process's pid namespace and boot id, as a writer on this machine records them (Linux). */
-function thisMachine(): { pidNamespace?: string; bootId?: string } {
-  const read = (reader: () => string) => {
-    try {
-      return reader();
-    } catch {
-      return undefined;
-    }
-  };
-  const pidNamespace = read(() => readlinkSync('/proc/self/ns/pid'));
-  const bootId = read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-  return { ...(pidNamespace === undefined ? {} : { pidNamespace }), ...(bootId === undefined ? {} : { bootId }) };
-}
-
 describe('ftp-server users with the local authenticator', () => {
   it('adds, changes, disables and enables a user of the users file, each applied at the next login', async () => {
     const usersFile = join(directory, 'users.json');
@@ -160,7 +134,7 @@ describe('ftp-server users with the local authenticator', () => {
     const usersFile = join(await realpath(directory), 'users.json');
     await writeFile(usersFile, JSON.stringify({ users: [] }));
     const config = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' } });
-    await writeLock(usersFile, { pid: 4242, host: 'elsewhere.example' });
+    const lockToken = await writeUsersFileLock(usersFile, { pid: 4242, host: 'elsewhere.example' });
     const result = await users(['add', 'alice', '--password-stdin', '--config', config], { input: 'pw' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
@@ -175,7 +149,7 @@ describe('ftp-server users with the local authenticator', () => {
     const config = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' } });
     const exited = spawnLogged(process.execPath, ['-e', '']);
     expect(await exited.closed).toBe(0);
-    await writeLock(join(directory, 'users.json'), { pid: exited.child.pid, host: hostname(), ...thisMachine() });
+    await writeUsersFileLock(join(directory, 'users.json'), { pid: exited.child.pid, host: hostname(), ...thisMachine() });
     const result = await users(['add', 'alice', '--password-stdin', '--config', config], { input: 'pw' });
     expect(result).toMatchObject({ code: 0, stdout: 'added user "alice"\n' });
     expect((await readdir(directory)).sort()).toEqual(['files', 'ftp.json', 'users.json']);

@@ -19,3 +19,4 @@ export { recordingLogger, alarmingLines, type LogLine, type TestLogger } from '.
 export { startIdentityServer, type IdentityServer, type ReceivedRequest } from './identity-server.ts';
 export { spawnLogged, type LoggedProcess, type LoggedProcessOptions } from './logged-process.ts';
 export { gatedSink, type GatedSink } from './gated-sink.ts';
+export { thisMachine, writeUsersFileLock } from './users-file-lock.ts';

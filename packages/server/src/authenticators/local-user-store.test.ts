@@ -1,12 +1,12 @@
-import { existsSync, readFileSync, readlinkSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserStoreError, type AuthenticatorV1 } from '@ftp/plugin-api';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
-import { eventually, type LoggedProcess, spawnLogged } from '@ftp/test-utils';
+import { eventually, type LoggedProcess, spawnLogged, thisMachine, writeUsersFileLock } from '@ftp/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalAuthenticator } from './local-authenticator.ts';
 import { acquireUsersFileLock, createLocalUserStore, readLockState, removeLockDirectory } from './local-user-store.ts';
@@ -254,31 +254,6 @@ async function deadPid(): Promise<number> {
   return child.child.pid!;
 }
 
-/** A lock written as a writer writes it, with `record` as its holder's record. */
-async function writeLock(record: Record<string, unknown>): Promise<string> {
-  const token = 'ab'.repeat(16);
-  await mkdir(`${usersFile}.lock`);
-  await writeFile(
-    join(`${usersFile}.lock`, `holder-${token}.json`),
-    JSON.stringify({ token, since: '2026-01-02T03:04:05.000Z', ...record }),
-  );
-  return token;
-}
-
-/** This process's pid namespace and boot id, as a writer on this machine records them (Linux). */
-function thisMachine(): { pidNamespace?: string; bootId?: string } {
-  const read = (reader: () => string) => {
-    try {
-      return reader();
-    } catch {
-      return undefined;
-    }
-  };
-  const pidNamespace = read(() => readlinkSync('/proc/self/ns/pid'));
-  const bootId = read(() => readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
-  return { ...(pidNamespace === undefined ? {} : { pidNamespace }), ...(bootId === undefined ? {} : { bootId }) };
-}
-
 async function failure(promise: Promise<unknown>): Promise<string> {
   const error = await promise.then(
     () => undefined,
@@ -317,7 +292,7 @@ describe('the users file lock of a writer that died', () => {
 
   it('is never broken when it names another host, even with a pid that does not exist here', async () => {
     const pid = await deadPid();
-    await writeLock({ pid, host: 'elsewhere.example', ...thisMachine() });
+    await writeUsersFileLock(usersFile, { pid, host: 'elsewhere.example', ...thisMachine() });
     const message = await failure(store(100).setEnabled('carol', false));
     expect(message).toBe(
       `${usersFile}.lock is held by process ${pid} on elsewhere.example since 2026-01-02T03:04:05.000Z: a lock from another host is never broken automatically; if that process is gone, delete it (rm -r ${usersFile}.lock)`,
@@ -327,14 +302,19 @@ describe('the users file lock of a writer that died', () => {
 
   it.skipIf(thisMachine().pidNamespace === undefined)('is never broken when it names another pid namespace of this host', async () => {
     const pid = await deadPid();
-    await writeLock({ pid, host: hostname(), ...thisMachine(), pidNamespace: 'pid:[1]' });
+    await writeUsersFileLock(usersFile, { pid, host: hostname(), ...thisMachine(), pidNamespace: 'pid:[1]' });
     expect(await failure(store(100).setEnabled('carol', false))).toContain('in another pid namespace (container)');
     expect((await readLockState(`${usersFile}.lock`)).kind).toBe('held');
   });
 
   it.skipIf(thisMachine().bootId === undefined)('is broken when this host was restarted since it was taken', async () => {
     // The holder's pid is alive now (this very process), but belongs to another boot: the holder is gone.
-    await writeLock({ pid: process.pid, host: hostname(), ...thisMachine(), bootId: '00000000-0000-0000-0000-000000000000' });
+    await writeUsersFileLock(usersFile, {
+      pid: process.pid,
+      host: hostname(),
+      ...thisMachine(),
+      bootId: '00000000-0000-0000-0000-000000000000',
+    });
     await store().setEnabled('carol', false);
     expect(await readdir(directory)).toEqual(['users.json']);
   });
@@ -383,15 +363,30 @@ describe('the users file lock of a writer that died', () => {
   it('leaves nothing of a writer killed while it waited for the lock, once a later change is made', async () => {
     const holding = await childHoldingLock();
     const waiting = spawnLogged(process.execPath, ['--input-type=module', '-e', lockingChild, builtModule, usersFile]);
-    // The waiter prepares its lock next to the held one before it waits.
+    // The waiter prepares its lock next to the held one, its record complete, before it waits.
     const prepared = (name: string) => /^users\.json\.lock\.[0-9a-f]{32}$/.test(name);
-    await eventually(async () => (await readdir(directory)).some(prepared), "the waiting child's prepared lock");
+    const waitingPrepared = async () => {
+      const name = (await readdir(directory)).find(prepared);
+      return name !== undefined && (await readLockState(join(directory, name))).kind === 'held';
+    };
+    await eventually(waitingPrepared, "the waiting child's prepared lock with its record");
     await killed(waiting);
     await killed(holding.child);
     expect((await readdir(directory)).filter(prepared)).toHaveLength(1);
 
     await store().setEnabled('carol', false);
     expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('removes a preparation without a record (a writer killed while preparing it) once it is a minute old, not before', async () => {
+    const old = join(directory, `users.json.lock.${'c'.repeat(32)}`);
+    const recent = join(directory, `users.json.lock.${'d'.repeat(32)}`);
+    await mkdir(old);
+    await mkdir(recent);
+    const twoMinutesAgo = new Date(Date.now() - 120_000);
+    await utimes(old, twoMinutesAgo, twoMinutesAgo);
+    await store().setEnabled('carol', false);
+    expect((await readdir(directory)).sort()).toEqual(['users.json', basename(recent)]);
   });
 
   it('is never confused with a newer lock by a breaker that comes late', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
-import { chown, mkdir, open, readdir, readFile, realpath, rename, rmdir, stat, unlink } from 'node:fs/promises';
+import { chown, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -414,7 +414,12 @@ function isStale(holder: UsersFileLockHolder): boolean {
   }
 }
 
-/** Prepared lock directories of writers killed while waiting, next to `lockPath`: removed when their writer is gone. */
+/**
+ * Prepared lock directories of writers killed while waiting, next to `lockPath`: removed when their writer is gone.
+ * One without a complete record is a writer killed while preparing it (which takes milliseconds): removed once it is
+ * a minute old. Removing a live writer's preparation only makes its rename onto the lock fail (the change then fails),
+ * never lets two writers in, so an age is safe here, unlike for the lock itself.
+ */
 async function removeAbandonedPreparations(lockPath: string): Promise<void> {
   const prefix = `${basename(lockPath)}.`;
   const names = await readdir(dirname(lockPath)).catch(() => [] as string[]);
@@ -422,9 +427,22 @@ async function removeAbandonedPreparations(lockPath: string): Promise<void> {
     if (!name.startsWith(prefix) || !/^[0-9a-f]{32}$/.test(name.slice(prefix.length))) continue;
     const directory = join(dirname(lockPath), name);
     const state = await readLockState(directory).catch(() => undefined);
-    if (state?.kind === 'held' && isStale(state.holder)) await removeLockDirectory(directory, state.holder.token).catch(() => undefined);
+    if (state?.kind === 'held') {
+      if (isStale(state.holder)) await removeLockDirectory(directory, state.holder.token).catch(() => undefined);
+      continue;
+    }
+    const modified = await stat(directory).then(
+      (entry) => entry.mtimeMs,
+      () => undefined,
+    );
+    if (modified !== undefined && Date.now() - modified > abandonedPreparationMs) {
+      await rm(directory, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 }
+
+/** How old a prepared lock directory without a complete record is before it counts as abandoned. */
+const abandonedPreparationMs = 60_000;
 
 function lockedMessage(lockPath: string, state: LockState): string {
   if (state.kind === 'free') return `${lockPath} kept changing hands: other changes of the users file are under way; try again`;
