@@ -69,6 +69,8 @@ export interface UserSummary {
   readonly directoryPermissions: Readonly<Record<string, UserPermissions>>;
   readonly quota: UserQuota | null;
   readonly bandwidth: UserBandwidth | null;
+  /** The facts for the storage connector (`AuthenticatedUser.attributes`, e.g. the mounts storage's `mounts`). */
+  readonly attributes: Readonly<Record<string, unknown>> | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -206,6 +208,7 @@ export async function updateUser(
     set('upload_bytes_per_second', checked.bandwidth?.uploadBytesPerSecond ?? null);
     set('download_bytes_per_second', checked.bandwidth?.downloadBytesPerSecond ?? null);
   }
+  if (checked.attributes !== undefined) set('attributes', checked.attributes === null ? null : JSON.stringify(checked.attributes));
   const result = await database.query(
     `UPDATE ${names.users} SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE username = $1`,
     values,
@@ -242,6 +245,7 @@ export async function listUsers(
       directoryPermissions: profile.directoryPermissions ?? {},
       quota: profile.quota ?? null,
       bandwidth: profile.bandwidth ?? null,
+      attributes: profile.attributes ?? null,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
@@ -282,6 +286,7 @@ export function createPostgresUserStore(database: Queryable, options: UserAdminO
     ...(Object.keys(user.directoryPermissions).length === 0 ? {} : { directoryPermissions: user.directoryPermissions }),
     ...(user.quota === null ? {} : { quota: user.quota }),
     ...(user.bandwidth === null ? {} : { bandwidth: user.bandwidth }),
+    ...(user.attributes === null ? {} : { attributes: user.attributes }),
   });
   return Object.freeze({
     listUsers: () => asStoreCall(async () => (await listUsers(database, options)).map(summaryToStored)),

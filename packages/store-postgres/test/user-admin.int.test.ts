@@ -175,6 +175,23 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
     expect(user.user.permissions).toEqual({});
   });
 
+  it("shows and changes a user's attributes through the user store (a JSON object, as the mounts storage reads them); null removes", async () => {
+    const users = authenticator.users!;
+    await users.addUser({ username: 'liam', password: 'liam pw', attributes: { prefix: 'l/' } });
+    expect(await users.getUser('liam')).toEqual({ username: 'liam', enabled: true, attributes: { prefix: 'l/' } });
+    const mounts = { '/team': { connector: 'team', quota: { folder: 'team', maxBytes: 100 } } };
+    await users.updateUser!('liam', { attributes: { mounts } });
+    expect(await login('liam', 'liam pw')).toMatchObject({ outcome: 'accepted', user: { attributes: { mounts } } });
+    expect((await users.listUsers()).find((user) => user.username === 'liam')?.attributes).toEqual({ mounts });
+    expect((await listUsers(pool, { username: 'liam' }))[0]?.attributes).toEqual({ mounts });
+    const refused = await users.updateUser!('liam', { attributes: { at: new Date(0) } }).catch((error: unknown) => error);
+    expect(UserStoreError.isInstance(refused) && refused.reason).toBe('invalid-user');
+    expect((await users.getUser('liam'))?.attributes).toEqual({ mounts });
+    await users.updateUser!('liam', { attributes: null });
+    expect(await users.getUser('liam')).toEqual({ username: 'liam', enabled: true });
+    expect(((await login('liam', 'liam pw')) as unknown as { user: Record<string, unknown> }).user.attributes).toBeUndefined();
+  });
+
   it('refuses a bad profile change naming the field, and an unknown user, changing nothing', async () => {
     const users = authenticator.users!;
     await users.addUser({ username: 'ken', password: 'ken pw', quota: { maxBytes: 5 } });

@@ -141,6 +141,25 @@ describe('the local users file as a user store', () => {
     expect(await outcome(authenticator, 'carol', 'carol-password')).toBe('accepted');
   });
 
+  it("shows and changes a user's attributes (the storage's facts, such as the mounts storage's), seen by the next login", async () => {
+    const authenticator = createLocalAuthenticator({ usersFile });
+    const mounts = { '/team': { connector: 'team', quota: { folder: 'team', maxBytes: 100 } } };
+    await store().updateUser?.('carol', { attributes: { mounts } });
+    expect(await store().getUser('carol')).toEqual({ username: 'carol', enabled: true, homeDirectory: '/c', attributes: { mounts } });
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0].attributes).toEqual({ mounts });
+    const result = await authenticator.authenticate({ username: 'carol', password: 'carol-password' }, createTestPluginContext());
+    expect(result).toMatchObject({ outcome: 'accepted', user: { attributes: { mounts } } });
+
+    const bad = await store()
+      .updateUser?.('carol', { attributes: { since: new Date(0) } })
+      .catch((thrown: unknown) => thrown);
+    expect((bad as UserStoreError).reason).toBe('invalid-user');
+    expect((bad as Error).message).toContain('attributes.since: must be JSON');
+    await store().updateUser?.('carol', { attributes: null });
+    expect(await store().getUser('carol')).toEqual({ username: 'carol', enabled: true, homeDirectory: '/c' });
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).not.toHaveProperty('attributes');
+  });
+
   it('refuses a bad change naming the field, an unknown user and an inline user, leaving the file as it was', async () => {
     const before = await readFile(usersFile, 'utf8');
     const bad = await store()

@@ -549,6 +549,7 @@ function storedUser(user: LocalUser, writable: boolean): StoredUser {
     ...(user.profile.directoryPermissions === undefined ? {} : { directoryPermissions: user.profile.directoryPermissions }),
     ...(user.profile.quota === undefined ? {} : { quota: user.profile.quota }),
     ...(user.profile.bandwidth === undefined ? {} : { bandwidth: user.profile.bandwidth }),
+    ...(user.profile.attributes === undefined ? {} : { attributes: user.profile.attributes }),
     ...(writable ? {} : { writable: false }),
   };
 }

@@ -118,6 +118,12 @@ export interface StoredUser {
   readonly quota?: UserQuota;
   readonly bandwidth?: UserBandwidth;
   /**
+   * The user's facts for the storage connector, as a login hands them over (`AuthenticatedUser.attributes`): the mounts
+   * storage reads the mounts a user record adds from `attributes.mounts`. A tool that opens the user's storage outside
+   * a login (the admin's quota rescan) passes them on, so it sees the tree the user's logins see.
+   */
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  /**
    * False for a user the store shows but cannot change (the `local` authenticator's users written inline in the
    * server config rather than in its users file). Default true.
    */
@@ -146,6 +152,11 @@ export interface UserChanges {
   readonly directoryPermissions?: Readonly<Record<string, UserPermissions>> | null;
   readonly quota?: UserQuota | null;
   readonly bandwidth?: UserBandwidth | null;
+  /**
+   * The facts for the storage connector (`AuthenticatedUser.attributes`), replaced whole: a JSON object, as the store
+   * writes it (the mounts storage reads the user's own mounts from `attributes.mounts`).
+   */
+  readonly attributes?: Readonly<Record<string, unknown>> | null;
 }
 
 /**

@@ -18,6 +18,10 @@ describe('parseUserChanges', () => {
     [{ homeDirectory: 'relative' }, 'homeDirectory: must be an absolute virtual path'],
     [{ password: 'x' }, 'password: unknown key'],
     [{ maxSessions: 3 }, 'maxSessions: unknown key'],
+    [{ attributes: ['mounts'] }, 'attributes: must be an object'],
+    [{ attributes: { mounts: { '/x': { quota: { maxBytes: Number.NaN } } } } }, 'attributes.mounts./x.quota.maxBytes: must be JSON'],
+    [{ attributes: { since: new Date(0) } }, 'attributes.since: must be JSON'],
+    [{ attributes: { list: [1, () => 2] } }, 'attributes.list[1]: must be JSON'],
   ])('refuses %j with reason invalid-user naming the field', (changes, message) => {
     let thrown: unknown;
     try {
@@ -28,6 +32,18 @@ describe('parseUserChanges', () => {
     expect(UserStoreError.isInstance(thrown)).toBe(true);
     expect((thrown as UserStoreError).reason).toBe('invalid-user');
     expect((thrown as UserStoreError).message).toContain(message);
+  });
+
+  it('keeps attributes that are a JSON object, whole, and null to remove them', () => {
+    const attributes = { mounts: { '/team': { connector: 'team', quota: { folder: 'team', maxBytes: 10 } } }, tags: ['a', 1, true, null] };
+    expect(parseUserChanges({ attributes })).toEqual({ attributes });
+    expect(parseUserChanges({ attributes: null })).toEqual({ attributes: null });
+  });
+
+  it('refuses attributes nested deeper than any record needs, a cycle among them', () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    expect(() => parseUserChanges({ attributes: cycle })).toThrow(/attributes(\.self)+: nested deeper than 32 levels/);
   });
 
   it('refuses what is not an object', () => {

@@ -81,6 +81,7 @@ export const userChangeKeys: readonly (keyof UserChanges)[] = Object.freeze([
   'directoryPermissions',
   'quota',
   'bandwidth',
+  'attributes',
 ]);
 
 /**
@@ -108,7 +109,21 @@ export function parseUserChanges(value: unknown): UserChanges {
     const message = error instanceof Error ? error.message.replace(/^changes\./, '') : String(error);
     throw new UserStoreError('invalid-user', message, { cause: error });
   }
+  // A store writes the attributes as JSON: what JSON cannot hold would be lost or changed on the way.
+  if (profile.attributes !== undefined) checkJson(profile.attributes, 'attributes', 0);
   return Object.freeze({ ...changes, ...profile }) as UserChanges;
+}
+
+/** Deeper than any record's facts need; also stops at a cycle. */
+const maxJsonDepth = 32;
+
+function checkJson(value: unknown, path: string, depth: number): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number' && Number.isFinite(value)) return;
+  const nested = Array.isArray(value) || (isRecord(value) && [Object.prototype, null].includes(Object.getPrototypeOf(value)));
+  if (!nested) throw new UserStoreError('invalid-user', `${path}: must be JSON (a string, finite number, boolean, null, array or object)`);
+  if (depth >= maxJsonDepth) throw new UserStoreError('invalid-user', `${path}: nested deeper than ${maxJsonDepth} levels`);
+  for (const [key, item] of Object.entries(value)) checkJson(item, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, depth + 1);
 }
 
 function parsePermissions(value: unknown, path: string): UserPermissions {
