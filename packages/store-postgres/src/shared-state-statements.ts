@@ -30,7 +30,8 @@ export function sharedStateStatements(names: SqlNames) {
      * $1 lease in ms, $2 an instance id that is dead whatever its lease (its own close), or null. Drops every instance
      * whose lease ran out, with what it held: its session slots are taken off the counts, its open quota reservations
      * (in users' accounts and in quota folders') are marked dropped and taken off the reserved totals (a late commit
-     * of one still applies its usage), its upload locks go.
+     * of one still applies its usage), its upload locks go. A quota folder's open reservations of an instance without a
+     * row go too: an instance of the release before quota folders sweeps a dead one without them.
      */
     sweep: `WITH dead AS (
         DELETE FROM ${instances} WHERE seen_at < now() - $1::float8 * interval '1 millisecond' OR id = $2 RETURNING id
@@ -45,7 +46,7 @@ export function sharedStateStatements(names: SqlNames) {
       ), sessions_freed AS (
         UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.count)
         FROM session_totals t WHERE c.scope = t.scope AND c.key = t.key RETURNING 1
-      ), ${droppedReservations('user', users)}, ${droppedReservations('folder', folders)}, locks AS (
+      ), ${droppedReservations('user', users)}, ${droppedReservations('folder', folders, instances)}, locks AS (
         DELETE FROM ${uploadLocks} l USING dead WHERE l.instance_id = dead.id RETURNING 1
       )
       SELECT (SELECT count(*) FROM dead)::integer AS instances`,
@@ -329,12 +330,18 @@ function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
 
 /**
  * CTEs of the sweep (after its `dead`): marks the open reservations of the dead instances in accounts of `kind`
- * dropped, and takes them off the reserved totals.
+ * dropped, and takes them off the reserved totals. With `orphansOf` (the instances' table), also those of instances
+ * that have no row any more: an instance of a release before this kind of account sweeps a dead instance's row
+ * without them, and they would otherwise stay reserved for good. (An instance makes its first reservation after its
+ * first heartbeat, so a live one has a row, unless a sweep dropped it with all it held.)
  */
-function droppedReservations(kind: string, { usage, reservations, key }: QuotaAccountTables): string {
+function droppedReservations(kind: string, { usage, reservations, key }: QuotaAccountTables, orphansOf?: string): string {
+  // The statement's snapshot still shows the rows `dead` deletes: those are matched by `dead` itself.
+  const gone = orphansOf === undefined ? '' : ` OR NOT EXISTS (SELECT 1 FROM ${orphansOf} i WHERE i.id = r.instance_id)`;
   return `${kind}_reservations AS (
         UPDATE ${reservations} r SET dropped = true, updated_at = now()
-        FROM dead WHERE r.instance_id = dead.id AND NOT r.committed AND NOT r.dropped RETURNING r.${key} AS account, r.bytes, r.files
+        WHERE NOT r.committed AND NOT r.dropped AND (r.instance_id IN (SELECT id FROM dead)${gone})
+        RETURNING r.${key} AS account, r.bytes, r.files
       ), ${kind}_reservation_totals AS (
         SELECT account, sum(bytes) AS bytes, sum(files) AS files FROM ${kind}_reservations GROUP BY account
       ), ${kind}_quota_freed AS (

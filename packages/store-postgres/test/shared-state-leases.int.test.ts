@@ -44,6 +44,32 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
     expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...inTeam })).toBe(0);
   });
 
+  it("drops a dead instance's quota folder reservations when an instance of the release before swept it", async () => {
+    const connectionString = await postgres().createDatabase();
+    // Heartbeats every 20 s: neither instance sweeps the other during the test; the sweeps are run below.
+    const doomedPool = createPostgresPool({ connectionString });
+    const doomed = await open({ pool: doomedPool, leaseMs: 60_000 });
+    const survivor = await open({ connectionString, leaseMs: 60_000 });
+    const [alice, team] = [`alice-${randomUUID()}`, `team-${randomUUID()}`];
+    const inTeam = { maxFiles: 1, folder: team };
+    await survivor.setQuotaUsage(alice, { bytes: 0, files: 0 }, team);
+    expect(await doomed.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...inTeam })).toBe(0);
+    const { rows } = await postgres().query(
+      'SELECT instance_id FROM ftp.quota_folder_reservations WHERE folder = $1',
+      [team],
+      connectionString,
+    );
+    // The instance dies: an instance of the release before (schema version 3, no quota folders) sweeps it, with what it
+    // knows of: the instance's row goes, its reservations in the folders' tables stay.
+    void doomedPool.end();
+    await postgres().query(sweepOfVersion3, [60_000, rows[0].instance_id], connectionString);
+    expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...inTeam })).toBeUndefined();
+
+    // The next sweep of this release drops what no instance holds any more.
+    await postgres().query(sharedStateStatements(sqlNames()).sweep, [60_000, null], connectionString);
+    expect(await survivor.reserveQuota({ username: alice, reservationId: randomUUID(), bytes: 0, files: 1, ...inTeam })).toBe(0);
+  });
+
   it('forgets its blocks of slots and its quota lease once another instance has dropped them', async () => {
     const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
@@ -175,3 +201,29 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
     expect(await other.quotaUsage(bob)).toEqual({ bytes: 3_500, files: 2 });
   });
 });
+
+/** The sweep of the release before quota folders (schema version 3), as its instances still run it. */
+const sweepOfVersion3 = `WITH dead AS (
+    DELETE FROM ftp.instances WHERE seen_at < now() - $1::float8 * interval '1 millisecond' OR id = $2 RETURNING id
+  ), slots AS (
+    DELETE FROM ftp.session_slots s USING dead WHERE s.instance_id = dead.id RETURNING s.scope, s.key, s.slots AS count
+  ), older_slots AS (
+    DELETE FROM ftp.instance_sessions s USING dead WHERE s.instance_id = dead.id RETURNING s.scope, s.key, s.count
+  ), session_totals AS (
+    SELECT scope, key, sum(count)::integer AS count FROM (SELECT * FROM slots UNION ALL SELECT * FROM older_slots) freed
+    GROUP BY scope, key
+  ), sessions_freed AS (
+    UPDATE ftp.session_counts c SET count = greatest(0, c.count - t.count)
+    FROM session_totals t WHERE c.scope = t.scope AND c.key = t.key RETURNING 1
+  ), reservations AS (
+    UPDATE ftp.quota_reservations r SET dropped = true, updated_at = now()
+    FROM dead WHERE r.instance_id = dead.id AND NOT r.committed AND NOT r.dropped RETURNING r.username, r.bytes, r.files
+  ), reservation_totals AS (
+    SELECT username, sum(bytes) AS bytes, sum(files) AS files FROM reservations GROUP BY username
+  ), quota_freed AS (
+    UPDATE ftp.quota_usage q SET reserved_bytes = greatest(0, q.reserved_bytes - t.bytes), reserved_files = greatest(0, q.reserved_files - t.files)
+    FROM reservation_totals t WHERE q.username = t.username RETURNING 1
+  ), locks AS (
+    DELETE FROM ftp.upload_locks l USING dead WHERE l.instance_id = dead.id RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM dead)::integer AS instances`;
