@@ -20,9 +20,33 @@ export interface AdminTarget {
   quotaUsage(username: string): Promise<QuotaUsage | undefined>;
   /** Recounts `user`'s files from the storage and sets the usage to that count. */
   rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage>;
+  /**
+   * Optional (`FtpServer.quotaReport`): `user`'s usage and the quota folders of the user's tree with theirs. Without
+   * it the quota view shows the usage alone and says the folders are unknown.
+   */
+  quotaReport?(user: AuthenticatedUser): Promise<AdminQuotaReport>;
   readonly defender: AdminDefender;
   on<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): unknown;
   off<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): unknown;
+}
+
+/** What `AdminTarget.quotaReport` answers (the `QuotaReport` of `FtpServer.quotaReport`). */
+export interface AdminQuotaReport {
+  /** The user's own account; undefined when never counted. */
+  readonly usage: QuotaUsage | undefined;
+  /** The quota folders of the user's tree, by path; undefined when the storage could not be opened for the user. */
+  readonly folders: readonly AdminQuotaFolder[] | undefined;
+  /** Why `folders` is undefined. */
+  readonly foldersError?: string;
+}
+
+/** One quota folder of a user's tree: its account's name, where it appears, its limits and its account's usage. */
+export interface AdminQuotaFolder {
+  readonly name: string;
+  readonly path: string;
+  readonly maxBytes?: number;
+  readonly maxFiles?: number;
+  readonly usage: QuotaUsage | undefined;
 }
 
 /** `ServerStatus`, with the share of each worker process when the server runs several. */

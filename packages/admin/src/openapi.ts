@@ -152,10 +152,15 @@ export const openApiDocument = {
     '/api/quota/{username}': {
       parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }],
       get: {
-        summary: "What the user's files take, as the shared state counts them (every instance's uploads included)",
+        summary:
+          "What the user's files take, as the shared state counts them (every instance's uploads included), and the quota folders of the user's tree with their limits and usage",
+        description:
+          "The folders are learnt by opening the user's storage as a login would, from the user store's record (root " +
+          'directory, attributes: the mounts storage adds the mounts of `attributes.mounts`). Without a user store, a ' +
+          'record or a storage that opens, the usage is still answered and `folders` is null, `foldersError` saying why.',
         operationId: 'quotaUsage',
         responses: {
-          '200': { description: 'The usage; null when never counted', content: json('Quota') },
+          '200': { description: 'The usage (null when never counted) and the quota folders', content: json('QuotaReport') },
           '401': { $ref: '#/components/responses/Unauthorized' },
           '503': { $ref: '#/components/responses/Unavailable' },
         },
@@ -164,7 +169,8 @@ export const openApiDocument = {
     '/api/quota/{username}/rescan': {
       parameters: [{ name: 'username', in: 'path', required: true, schema: { type: 'string' } }],
       post: {
-        summary: "Recount the user's files from the storage (within the user's root directory) and set the usage",
+        summary:
+          "Recount the user's files from the storage (the user's tree as a login sees it: root directory, attributes) and set the usage; each quota folder of the tree is recounted too",
         operationId: 'rescanQuota',
         responses: {
           '200': { description: 'The usage counted', content: json('Quota') },
@@ -216,7 +222,7 @@ export const openApiDocument = {
       },
       patch: {
         summary:
-          "Change a user's password, enabled flag, permissions, quota, bandwidth or directories; disabling ends the user's sessions (421)",
+          "Change a user's password, enabled flag, permissions, quota, bandwidth, directories or attributes; disabling ends the user's sessions (421)",
         description:
           'Each profile field given replaces that fact whole; null removes it (the server defaults apply). Every field is ' +
           'checked before anything is written. A change applies at the next login; sessions already open keep what they ' +
@@ -334,6 +340,7 @@ export const openApiDocument = {
         directoryPermissions: { $ref: '#/components/schemas/DirectoryPermissions' },
         quota: { oneOf: [{ $ref: '#/components/schemas/QuotaLimits' }, { type: 'null' }], description: 'null: no limit' },
         bandwidth: { oneOf: [{ $ref: '#/components/schemas/Bandwidth' }, { type: 'null' }], description: 'null: no limit' },
+        attributes: { $ref: '#/components/schemas/Attributes' },
       }),
       UserList: object({
         users: { type: 'array', items: { $ref: '#/components/schemas/User' } },
@@ -364,6 +371,13 @@ export const openApiDocument = {
         description: 'Permission overrides keyed by absolute directory path; the longest matching path wins',
         additionalProperties: { $ref: '#/components/schemas/Permissions' },
       },
+      Attributes: {
+        type: ['object', 'null'],
+        description:
+          "The user's facts for the storage connector (null: none), a JSON object: the mounts storage adds the mounts of " +
+          '`mounts` to the user\'s tree ({ "/path": "connector" or { connector, rootDirectory?, crossMountRename?, quota? } }); ' +
+          'a record whose mounts it cannot read gets no session',
+      },
       QuotaLimits: object({ maxBytes: count(), maxFiles: count() }, []),
       Bandwidth: object({ uploadBytesPerSecond: rate(), downloadBytesPerSecond: rate() }, []),
       NewUser: {
@@ -380,6 +394,7 @@ export const openApiDocument = {
           quota: object({ maxBytes: count(), maxFiles: count() }, []),
           bandwidth: object({ uploadBytesPerSecond: count(), downloadBytesPerSecond: count() }, []),
           maxSessions: count(),
+          attributes: { type: 'object' },
         },
         additionalProperties: false,
       },
@@ -393,6 +408,7 @@ export const openApiDocument = {
           directoryPermissions: { oneOf: [{ $ref: '#/components/schemas/DirectoryPermissions' }, { type: 'null' }] },
           quota: { oneOf: [{ $ref: '#/components/schemas/QuotaLimits' }, { type: 'null' }] },
           bandwidth: { oneOf: [{ $ref: '#/components/schemas/Bandwidth' }, { type: 'null' }] },
+          attributes: { $ref: '#/components/schemas/Attributes' },
         },
         [],
       ),
@@ -412,7 +428,28 @@ export const openApiDocument = {
       }),
       Quota: object({
         username: { type: 'string' },
-        usage: { oneOf: [object({ bytes: count(), files: count() }), { type: 'null' }] },
+        usage: { $ref: '#/components/schemas/QuotaUsage' },
+      }),
+      QuotaUsage: { oneOf: [object({ bytes: count(), files: count() }), { type: 'null' }], description: 'null: never counted' },
+      QuotaReport: object({
+        username: { type: 'string' },
+        usage: { $ref: '#/components/schemas/QuotaUsage' },
+        folders: {
+          description:
+            "The quota folders of the user's tree, by path: each counts its files in its own account (shared by every user whose tree has the folder) instead of the user's. Null when unknown",
+          oneOf: [{ type: 'array', items: { $ref: '#/components/schemas/QuotaFolder' } }, { type: 'null' }],
+        },
+        foldersError: {
+          type: ['string', 'null'],
+          description: 'Why `folders` is null (no user store, no such user, a storage that did not open)',
+        },
+      }),
+      QuotaFolder: object({
+        name: { type: 'string', description: "The folder's account" },
+        path: { type: 'string', description: "Where the folder appears in the user's tree" },
+        maxBytes: { type: ['integer', 'null'], minimum: 0, description: 'null: no limit' },
+        maxFiles: { type: ['integer', 'null'], minimum: 0, description: 'null: no limit' },
+        usage: { $ref: '#/components/schemas/QuotaUsage' },
       }),
       AllowList: object({ allowList: { type: 'array', items: { type: 'string' } } }),
       SessionList: object({ sessions: { type: 'array', items: { $ref: '#/components/schemas/Session' } } }),

@@ -29,7 +29,7 @@ const changeKeys = new Set<string>(['password', 'enabled', ...userChangeKeys]);
 
 /**
  * `/api/users` and `/api/users/{name}`: list, add, show, change (password, enabled, permissions, quota, bandwidth,
- * directories), delete, over the authenticator's user store. A disabled or deleted user's open sessions end at once
+ * directories, attributes), delete, over the authenticator's user store. A disabled or deleted user's open sessions end at once
  * (421); other changes apply at the next login, while open sessions keep what they logged in with.
  */
 export async function handleUsers(request: IncomingMessage, response: ServerResponse, path: string, context: UsersContext): Promise<void> {
@@ -151,6 +151,7 @@ function userView(user: StoredUser) {
     directoryPermissions: { ...user.directoryPermissions },
     quota: user.quota === undefined ? null : { ...user.quota },
     bandwidth: user.bandwidth === undefined ? null : { ...user.bandwidth },
+    attributes: user.attributes === undefined ? null : { ...user.attributes },
   };
 }
 

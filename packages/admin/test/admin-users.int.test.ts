@@ -58,20 +58,48 @@ describe('quota', () => {
       { users: authenticator.users },
     );
     await api.login();
-    expect((await api.request('GET', '/api/quota/alice')).body).toEqual({ username: 'alice', usage: null });
+    // The disk storage names no quota folders: the user's tree has none.
+    expect((await api.request('GET', '/api/quota/alice')).body).toEqual({
+      username: 'alice',
+      usage: null,
+      folders: [],
+      foldersError: null,
+    });
     const rescanned = await api.request('POST', '/api/quota/alice/rescan');
     expect(rescanned.status).toBe(200);
     expect(rescanned.body).toEqual({ username: 'alice', usage: { bytes: 4, files: 1 } });
-    expect((await api.request('GET', '/api/quota/alice')).body).toEqual({ username: 'alice', usage: { bytes: 4, files: 1 } });
+    expect((await api.request('GET', '/api/quota/alice')).body).toMatchObject({ username: 'alice', usage: { bytes: 4, files: 1 } });
     expect((await api.request('POST', '/api/quota/nobody/rescan')).status).toBe(404);
     expect(logs.find((line) => line.fields.action === 'quota.rescan')?.fields).toMatchObject({ admin: adminName, username: 'alice' });
   });
 
-  it('refuses a rescan without a user store, which alone knows the root directory', async () => {
+  it('refuses a rescan without a user store, which alone knows the root directory; the usage is shown, the folders unknown', async () => {
     const { api } = await startAdminFixture();
     await api.login();
     expect((await api.request('POST', '/api/quota/alice/rescan')).status).toBe(501);
-    expect((await api.request('GET', '/api/quota/alice')).status).toBe(200);
+    const shown = await api.request('GET', '/api/quota/alice');
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual({ username: 'alice', usage: null, folders: null, foldersError: expect.stringContaining('no user store') });
+  });
+
+  it('shows the usage of a user the user store does not have, and says why the folders are unknown', async () => {
+    const directory = await tempDirectory();
+    await writeFile(join(directory, 'x.txt'), 'four');
+    const usersFile = join(directory, 'users.json');
+    await writeFile(usersFile, JSON.stringify({ users: [] }));
+    const authenticator = createLocalAuthenticator({ usersFile });
+    const { api, ftp } = await startAdminFixture(
+      { authenticator, storage: createFsStorage({ root: directory, fsync: false }) },
+      { users: authenticator.users },
+    );
+    await api.login();
+    await ftp.rescanQuota({ username: 'ghost' });
+    expect((await api.request('GET', '/api/quota/ghost')).body).toEqual({
+      username: 'ghost',
+      usage: { bytes: 4 + (await readFile(usersFile)).length, files: 2 },
+      folders: null,
+      foldersError: 'no user "ghost" in the user store',
+    });
   });
 });
 
@@ -90,6 +118,7 @@ describe('users', () => {
           directoryPermissions: {},
           quota: null,
           bandwidth: null,
+          attributes: null,
         },
       ],
       profileChanges: true,
@@ -131,6 +160,27 @@ describe('users', () => {
     expect(await canLogIn(ftpPort, 'alice', 'alice pw')).toBe(false);
     await api.request('PATCH', '/api/users/alice', { body: { enabled: true } });
     expect(await canLogIn(ftpPort, 'alice', 'alice pw')).toBe(true);
+  });
+
+  it("adds and changes a user's attributes (the storage's facts), as a JSON object replaced whole; null removes them", async () => {
+    const { api, usersFile, logs } = await usersFileFixture();
+    const mounts = { '/team': { connector: 'team', quota: { folder: 'team', maxBytes: 100 } } };
+    const added = await api.request('POST', '/api/users', { body: { username: 'bob', password: 'bob pw', attributes: { prefix: 'b/' } } });
+    expect(added.body).toMatchObject({ username: 'bob', attributes: { prefix: 'b/' } });
+    const changed = await api.request('PATCH', '/api/users/bob', { body: { attributes: { mounts } } });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ attributes: { mounts } });
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[1].attributes).toEqual({ mounts });
+    for (const attributes of [['mounts'], 'mounts: {}']) {
+      const refused = await api.request('PATCH', '/api/users/bob', { body: { attributes } });
+      expect(refused.status).toBe(400);
+      expect((refused.body as { message: string }).message).toContain('attributes: must be an object');
+    }
+    expect((await api.request('PATCH', '/api/users/bob', { body: { attributes: null } })).body).toMatchObject({ attributes: null });
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[1]).not.toHaveProperty('attributes');
+    const updates = logs.filter((line) => line.fields.action === 'user.update').map((line) => line.fields.fields);
+    expect(updates).toEqual([['attributes'], ['attributes']]);
+    expect(JSON.stringify(logs)).not.toContain('team');
   });
 
   it('names what is wrong: a taken name, a bad profile, an unknown field, an unknown user', async () => {
@@ -275,9 +325,13 @@ describe.skipIf(postgresBin === undefined)(`users in PostgreSQL${postgresBin ===
     expect((await api.request('GET', '/api/users/quinn')).body).toMatchObject({ permissions: { upload: false }, quota: { maxBytes: 10 } });
     const after = await ftpClient(ftpPort, 'quinn', 'quinn pw');
     await expect(after.client.uploadFrom(Readable.from([Buffer.from('x')]), '/x.bin')).rejects.toThrow(/550/);
+    const mounts = { '/team': { connector: 'team' } };
+    expect((await api.request('PATCH', '/api/users/quinn', { body: { attributes: { mounts } } })).status).toBe(200);
+    expect((await api.request('GET', '/api/users/quinn')).body).toMatchObject({ attributes: { mounts } });
     expect(logs.filter((line) => line.fields.action === 'user.update').map((line) => line.fields.fields)).toEqual([
       ['quota'],
       ['permissions'],
+      ['attributes'],
     ]);
   });
 });

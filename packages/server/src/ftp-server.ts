@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
-import { InvalidOptionError, type AuthenticatedUser, type QuotaUsage, type SessionAdmission, type StorageSessionV1 } from '@ftp/plugin-api';
+import {
+  InvalidOptionError,
+  type AuthenticatedUser,
+  type QuotaFolder,
+  type QuotaUsage,
+  type SessionAdmission,
+  type StorageSessionV1,
+} from '@ftp/plugin-api';
 import { formatReply, normalizeAddress, ReplyCode } from '@ftp/protocol';
 import { createCommandRegistry, type CommandRegistry } from './commands/registry.ts';
 import { ControlConnection } from './connection.ts';
@@ -37,6 +44,24 @@ export interface ListeningAddress {
 export interface CloseOptions {
   /** How long running transfers may go on before they are aborted. Default: the `shutdownTimeoutMs` option. */
   readonly timeoutMs?: number;
+}
+
+/** What `FtpServer.quotaReport` answers: a user's usage and the quota folders of the user's tree with theirs. */
+export interface QuotaReport {
+  /** The user's own account (`quotaUsage`): the files no quota folder counts; undefined when never counted. */
+  readonly usage: QuotaUsage | undefined;
+  /**
+   * The quota folders of the user's tree as the storage names them (`quotaFolders()`), by path; empty when it names
+   * none. Undefined when the storage could not be opened for the user: `foldersError` says why.
+   */
+  readonly folders: readonly QuotaFolderReport[] | undefined;
+  readonly foldersError?: string;
+}
+
+/** One quota folder of a user's tree with its account's usage (shared by every user whose tree has the folder). */
+export interface QuotaFolderReport extends QuotaFolder {
+  /** Undefined when never counted, or when the shared state does not count quota folders. */
+  readonly usage: QuotaUsage | undefined;
 }
 
 /** A running FTP server. Create it with `createFtpServer`. */
@@ -79,11 +104,19 @@ export interface FtpServer {
   quotaUsage(username: string): Promise<QuotaUsage | undefined>;
   /**
    * Recounts `user`'s files from the storage, as SITE QUOTA RESCAN does (the files of quota folders apart, each folder
-   * of the user's tree recounted too), and sets the usage to that count. `user` is
-   * the user as the authenticator knows them (at least the name, and the root directory when they have one): the
-   * storage is opened for them outside any session. Rejects with `SharedStateUnavailableError` or the storage's error.
+   * of the user's tree recounted too), and sets the usage to that count. `user` is the user as the authenticator
+   * knows them (the name, root and home directory and the attributes, from which a storage may build the user's tree,
+   * such as the mounts storage's `attributes.mounts`): the storage is opened for them outside any session. Rejects
+   * with `SharedStateUnavailableError` or the storage's error.
    */
   rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage>;
+  /**
+   * `user`'s usage and the quota folders of the user's tree, each with its limits and its account's usage: the storage
+   * is opened for `user` (as `rescanQuota` does) to learn which folders the tree has. A storage that cannot be opened
+   * leaves the folders unknown (`folders` undefined, `foldersError` naming the cause) rather than failing the report.
+   * Rejects with `SharedStateUnavailableError`.
+   */
+  quotaReport(user: AuthenticatedUser): Promise<QuotaReport>;
   /** The defender, for other front doors (an admin API) whose failed logins must count too. */
   readonly defender: DefenderAccess;
   on<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): this;
@@ -208,11 +241,53 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     return this.#limits.sharedState.quotaUsage(username);
   }
 
-  async rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage> {
+  rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage> {
+    return this.#withUserStorage(user, 'quota rescan', async (storage, signal) => {
+      const folders = storage.quotaFolders?.() ?? [];
+      if (folders.length > 0 && this.#limits.sharedState.countsQuotaFolders !== true) {
+        throw new Error('the storage names quota folders, and the shared state does not count them (countsQuotaFolders)');
+      }
+      // The user's account counts what no quota folder does; the folders of the user's tree are recounted with it.
+      await new SessionQuota(user.username, {}, folders, this.#limits).scan(storage, { signal }, true);
+      return await this.#limits.userAccount(user.username).usage();
+    });
+  }
+
+  async quotaReport(user: AuthenticatedUser): Promise<QuotaReport> {
+    const state = this.#limits.sharedState;
+    const usage = await state.quotaUsage(user.username);
+    let folders: readonly QuotaFolder[];
+    try {
+      folders = await this.#withUserStorage(user, 'quota report', async (storage) => [...(storage.quotaFolders?.() ?? [])]);
+    } catch (error) {
+      this.#options.logger.warn({ username: user.username, error: String(error) }, 'quota report: the quota folders are unknown');
+      const cause = error instanceof Error ? error.message : String(error);
+      return { usage, folders: undefined, foldersError: `the storage could not be opened for the user: ${cause}` };
+    }
+    // A state that does not count folders would answer the user's own account for one: no usage is shown instead.
+    const counted = state.countsQuotaFolders === true;
+    const reports = await Promise.all(
+      folders.map(async ({ name, path, maxBytes, maxFiles }) => ({
+        name,
+        path,
+        ...(maxBytes === undefined ? {} : { maxBytes }),
+        ...(maxFiles === undefined ? {} : { maxFiles }),
+        usage: counted ? await state.quotaUsage(user.username, name) : undefined,
+      })),
+    );
+    return { usage, folders: reports.sort((first, second) => (first.path < second.path ? -1 : first.path > second.path ? 1 : 0)) };
+  }
+
+  /** Runs `work` on `user`'s storage, opened outside any session for an operator's `operation`, then closes it. */
+  async #withUserStorage<T>(
+    user: AuthenticatedUser,
+    operation: string,
+    work: (storage: StorageSessionV1, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     const lifetime = new AbortController();
-    const logger = this.#options.logger.child({ operation: 'quota rescan', username: user.username });
+    const logger = this.#options.logger.child({ operation, username: user.username });
     const context = {
-      sessionId: `rescan-${randomUUID()}`,
+      sessionId: `${operation.replaceAll(' ', '-')}-${randomUUID()}`,
       remoteAddress: '',
       localAddress: '',
       secure: false,
@@ -222,15 +297,9 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
     let storage: StorageSessionV1 | undefined;
     try {
       storage = await openUserStorage(this.#options.storage, user, context);
-      const folders = storage.quotaFolders?.() ?? [];
-      if (folders.length > 0 && this.#limits.sharedState.countsQuotaFolders !== true) {
-        throw new Error('the storage names quota folders, and the shared state does not count them (countsQuotaFolders)');
-      }
-      // The user's account counts what no quota folder does; the folders of the user's tree are recounted with it.
-      await new SessionQuota(user.username, {}, folders, this.#limits).scan(storage, { signal: lifetime.signal }, true);
-      return await this.#limits.userAccount(user.username).usage();
+      return await work(storage, lifetime.signal);
     } finally {
-      lifetime.abort(new Error('quota rescan ended'));
+      lifetime.abort(new Error(`${operation} ended`));
       await storage?.close?.().catch((error: unknown) => logger.warn({ error: String(error) }, 'storage session close failed'));
     }
   }

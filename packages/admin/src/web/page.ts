@@ -98,6 +98,7 @@ header nav a { color: #c9d3ff; }
 #users input[type=password] { width: 10rem; }
 #users td button { margin-right: 0.3rem; }
 #add-user-form { margin-top: 1rem; }
+.quota-folders { margin: 0.2rem 0 0; padding-left: 1rem; font-size: 0.85rem; }
 #edit-user-form { margin-top: 1rem; background: #fff; border: 1px solid #d8dbe2; border-radius: 6px; padding: 0.8rem; max-width: 28rem; }
 #edit-permissions { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4rem 1rem; border: 1px solid #e3e5ea; }
 #edit-permissions legend { font-size: 0.85rem; color: #5b6478; }
@@ -236,17 +237,41 @@ export const pageScript = `'use strict';
     return parts.length === 0 ? 'no limit' : parts.join(' · ');
   }
 
-  // The usage the server counts (GET /api/quota/{name}) beside the limit; the limit alone when never counted.
+  function countFiles(files) {
+    return files + (files === 1 ? ' file' : ' files');
+  }
+
+  // One quota folder of the user's tree: its account, where it is, what it holds (when counted) and its limits.
+  function folderItem(folder) {
+    const limits = [];
+    if (folder.maxBytes !== null) limits.push(formatBytes(folder.maxBytes));
+    if (folder.maxFiles !== null) limits.push(countFiles(folder.maxFiles));
+    const limit = limits.length === 0 ? 'no limit' : limits.join(' · ');
+    const usage = folder.usage === null ? 'not counted yet' : formatBytes(folder.usage.bytes) + ' in ' + countFiles(folder.usage.files);
+    const item = element('li', 'Folder ' + folder.name + ' at ' + folder.path + ': ' + usage + ' / ' + limit);
+    item.dataset.folder = folder.name;
+    return item;
+  }
+
+  // The usage the server counts (GET /api/quota/{name}) beside the limit, the limit alone when never counted; below
+  // them the quota folders of the user's tree, whose files count in the folder's account instead.
   async function fillQuota(cell, user) {
     const limit = quotaLimit(user.quota);
     cell.textContent = limit;
     try {
       const response = await api('GET', '/api/quota/' + encodeURIComponent(user.username));
       if (response.status !== 200) return;
-      const usage = (await response.json()).usage;
+      const report = await response.json();
+      const usage = report.usage;
       if (usage !== null) {
         cell.dataset.usedBytes = String(usage.bytes);
         cell.textContent = formatBytes(usage.bytes) + ' / ' + limit;
+      }
+      if (report.folders === null) cell.append(element('div', 'Quota folders unknown: ' + report.foldersError, 'hint folders-unknown'));
+      else if (report.folders !== undefined && report.folders.length > 0) {
+        const list = element('ul', undefined, 'quota-folders');
+        list.append(...report.folders.map(folderItem));
+        cell.append(list);
       }
     } catch {
       // Logged out, or the shared state did not answer: the limit stays shown.
