@@ -227,9 +227,10 @@ describe("a user's session slots in blocks", () => {
   it('far from the limit, a worker serves logins from a block it took in one request', async () => {
     const host = new SharedStateHost();
     const { state, pair } = await attachedWorker(host, 'one');
-    expect(await acquireMany(state, 'alice', undefined, 10)).toBe(10);
-    for (let index = 0; index < 10; index++) await state.releaseSession('user', 'alice');
     expect(await acquireMany(state, 'alice', 1_000, 10)).toBe(10);
+    for (let index = 0; index < 10; index++) await state.releaseSession('user', 'alice');
+    // A higher limit (none) takes slots counted under a lower one.
+    expect(await acquireMany(state, 'alice', undefined, 10)).toBe(10);
     expect(pair.asked('acquireSessionSlots')).toBe(1);
     expect(pair.asked('releaseSession')).toBe(0);
   });
@@ -244,6 +245,17 @@ describe("a user's session slots in blocks", () => {
     await one.releaseSession('user', 'alice');
     expect(await two.acquireSession('user', 'alice', 64)).toBe('acquired');
     expect(await one.acquireSession('user', 'alice', 64)).toBe('limit-reached');
+  });
+
+  it('serves no login from a block taken under a higher limit than the one it is asked under', async () => {
+    const host = new SharedStateHost();
+    const state = (await attachedWorker(host, 'one')).state;
+    expect(await state.acquireSession('user', 'alice', 1_000)).toBe('acquired');
+    // The user's limit was lowered (a changed record): the block's unused slots were counted under the old one.
+    expect(await state.acquireSession('user', 'alice', 2)).toBe('acquired');
+    expect(await state.acquireSession('user', 'alice', 2)).toBe('limit-reached');
+    const other = (await attachedWorker(host, 'two')).state;
+    expect(await other.acquireSession('user', 'alice', 2)).toBe('limit-reached');
   });
 
   it('counts every slot alone under a limit too small for blocks', async () => {

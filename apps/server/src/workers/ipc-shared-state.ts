@@ -52,6 +52,8 @@ interface HeldSlots {
   lastUse: number;
   /** The limit the last login was counted against. */
   limit: number | undefined;
+  /** The highest limit the unused slots were counted under (Infinity: none); a login under a lower one asks afresh. */
+  countedUnder: number;
 }
 
 interface Pending {
@@ -148,13 +150,19 @@ export class IpcSharedState implements SharedStateV1 {
       held = this.#userSlots.get(key);
     }
     if (held !== undefined && held.used < held.held) {
-      held.used++;
-      held.lastUse = performance.now();
-      held.limit = limit;
-      return 'acquired';
+      if ((limit ?? Number.POSITIVE_INFINITY) >= held.countedUnder) {
+        held.used++;
+        held.lastUse = performance.now();
+        held.limit = limit;
+        return 'acquired';
+      }
+      // Counted under a higher limit than this login's (the user's limit was lowered): serving from them could pass
+      // the lower one, so they go back, and this login is counted afresh.
+      void this.#giveBack(key, held, held.held - held.used);
+      held = this.#userSlots.get(key);
     }
     if (held === undefined) {
-      held = { held: 0, used: 0, asking: 0, granting: undefined, lastUse: performance.now(), limit };
+      held = { held: 0, used: 0, asking: 0, granting: undefined, lastUse: performance.now(), limit, countedUnder: 0 };
       this.#userSlots.set(key, held);
     }
     held.limit = limit;
@@ -178,6 +186,10 @@ export class IpcSharedState implements SharedStateV1 {
       // No block fits: the user is near the limit, so the slots are counted alone for a while, and what this worker
       // holds unused goes back now, for the other workers' logins.
       this.#nearLimitUntil.set(key, performance.now() + nearLimitMs);
+    }
+    if (grant.slots > 0) {
+      const countedUnder = limit ?? Number.POSITIVE_INFINITY;
+      held.countedUnder = held.held === held.used ? countedUnder : Math.max(held.countedUnder, countedUnder);
     }
     held.held += grant.slots;
     if (grant.admission === 'acquired') {
