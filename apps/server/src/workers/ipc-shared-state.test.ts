@@ -17,11 +17,17 @@ function channel(): {
   close(): void;
   drop(dropping: boolean): void;
   asked(method: string): number;
+  /** Keeps the primary's answers from the worker until the returned function delivers them, in order. */
+  holdAnswers(): () => void;
 } {
   const listeners = { worker: new Set<(message: unknown) => void>(), primary: new Set<(message: unknown) => void>() };
   const requests: string[] = [];
   let closed = false;
   let dropping = false;
+  let held: string[] | undefined;
+  const deliver = (to: 'worker' | 'primary', text: string) => {
+    for (const listener of listeners[to]) listener(JSON.parse(text));
+  };
   const end = (to: 'worker' | 'primary'): MessagePort => ({
     send(message, onFailure) {
       if (closed) {
@@ -31,9 +37,11 @@ function channel(): {
       if (dropping) return;
       if (isSharedStateRequest(message)) requests.push(message.method);
       const text = JSON.stringify(message);
-      setImmediate(() => {
-        for (const listener of listeners[to]) listener(JSON.parse(text));
-      });
+      if (to === 'worker' && held !== undefined) {
+        held.push(text);
+        return;
+      }
+      setImmediate(() => deliver(to, text));
     },
     subscribe(listener) {
       listeners[to === 'worker' ? 'primary' : 'worker'].add(listener);
@@ -47,6 +55,14 @@ function channel(): {
     close: () => (closed = true),
     drop: (value) => (dropping = value),
     asked: (method) => requests.filter((sent) => sent === method).length,
+    holdAnswers: () => {
+      const answers: string[] = [];
+      held = answers;
+      return () => {
+        held = undefined;
+        for (const text of answers) deliver('worker', text);
+      };
+    },
   };
 }
 
@@ -207,6 +223,49 @@ describe('IpcSharedState and SharedStateHost', () => {
     await expect(state.commitQuota({ username: 'alice', reservationId: 'r', bytes: 1, files: 0 })).resolves.toBeUndefined();
   });
 
+  it('gives back what the primary granted after the worker stopped waiting: an address slot, an upload lock', async () => {
+    const host = new SharedStateHost({ maxSessions: 1 });
+    const { state: late, pair } = await attachedWorker(host, 'one', { requestTimeoutMs: 50 });
+    const other = (await attachedWorker(host, 'two')).state;
+    const deliverAnswers = pair.holdAnswers();
+    await expect(late.acquireSession('address', '192.0.2.1', 1)).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    await expect(late.acquireUploadLock('alice', '/a')).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    // The primary took both for this worker; its answers arrive after the worker gave up on them.
+    deliverAnswers();
+    // Whatever the late answers made the worker send is applied before this answer.
+    await late.checkHealth();
+    expect(await other.acquireSession('address', '192.0.2.1', 1)).toBe('acquired');
+    expect(await other.acquireUploadLock('alice', '/a')).toBe(true);
+  });
+
+  it("releases a quota reservation whose first call the worker stopped waiting for, and keeps one an upload's commit ends", async () => {
+    const host = new SharedStateHost();
+    const { state: late, pair } = await attachedWorker(host, 'one', { requestTimeoutMs: 50 });
+    const other = (await attachedWorker(host, 'two')).state;
+    const limits = { maxBytes: 100, folder: 'team' };
+    await other.setQuotaUsage('alice', { bytes: 0, files: 0 }, 'team');
+    // A running upload, whose later call to reserve more is answered late.
+    const running = randomUUID();
+    expect(await late.reserveQuota({ username: 'alice', reservationId: running, bytes: 10, files: 1, ...limits })).toBe(10);
+    let deliverAnswers = pair.holdAnswers();
+    await expect(late.reserveQuota({ username: 'alice', reservationId: running, bytes: 20, files: 0, ...limits })).rejects.toBeInstanceOf(
+      SharedStateUnavailableError,
+    );
+    deliverAnswers();
+    await late.checkHealth();
+    // Its commit ends the whole reservation and counts what it stored.
+    await late.commitQuota({ username: 'alice', reservationId: running, bytes: 25, files: 1, folder: 'team' });
+    expect(await other.quotaUsage('alice', 'team')).toEqual({ bytes: 25, files: 1 });
+    // An upload whose first call is answered late never started: nothing ends its reservation but the worker.
+    deliverAnswers = pair.holdAnswers();
+    await expect(
+      late.reserveQuota({ username: 'alice', reservationId: randomUUID(), bytes: 75, files: 1, ...limits }),
+    ).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    deliverAnswers();
+    await late.checkHealth();
+    expect(await other.reserveQuota({ username: 'bob', reservationId: randomUUID(), bytes: 75, files: 1, ...limits })).toBe(75);
+  });
+
   it('fails closed at once when the channel is closed', async () => {
     const host = new SharedStateHost();
     const { state, pair } = await attachedWorker(host, 'one', { requestTimeoutMs: 60_000 });
@@ -245,6 +304,18 @@ describe("a user's session slots in blocks", () => {
     await one.releaseSession('user', 'alice');
     expect(await two.acquireSession('user', 'alice', 64)).toBe('acquired');
     expect(await one.acquireSession('user', 'alice', 64)).toBe('limit-reached');
+  });
+
+  it("gives back a block the primary granted after the worker stopped waiting, so the user's limit is whole again", async () => {
+    const host = new SharedStateHost();
+    const { state: late, pair } = await attachedWorker(host, 'one', { requestTimeoutMs: 50 });
+    const other = (await attachedWorker(host, 'two')).state;
+    const deliverAnswers = pair.holdAnswers();
+    await expect(late.acquireSession('user', 'alice', 64)).rejects.toBeInstanceOf(SharedStateUnavailableError);
+    expect(pair.asked('acquireSessionSlots')).toBe(1);
+    deliverAnswers();
+    await late.checkHealth();
+    expect(await acquireMany(other, 'alice', 64, 65)).toBe(64);
   });
 
   it('serves no login from a block taken under a higher limit than the one it is asked under', async () => {

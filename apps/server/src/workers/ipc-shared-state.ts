@@ -66,9 +66,10 @@ interface Pending {
  * the workers of this machine, so their session counts, bans, quotas and upload locks are one server's.
  *
  * A call that reads or takes something rejects with `SharedStateUnavailableError` when the primary does not answer in
- * time or the channel is closed (the server then fails closed). A call that gives something back never rejects: the
- * channel keeps the order of messages, and when the channel is gone the primary gives back everything this worker
- * held as it sees the worker exit.
+ * time or the channel is closed (the server then fails closed); what the primary took for it anyway (a slot, a block,
+ * a lock, a new reservation) is given back as its late answer arrives. A call that gives something back never
+ * rejects: the channel keeps the order of messages, and when the channel is gone the primary gives back everything
+ * this worker held as it sees the worker exit.
  *
  * A user's session slots are taken in blocks while the user is far from the limit (see `sessionBlock`), so most
  * logins and logouts cost no round trip; an address's slot is always the primary's answer (bans, `maxSessions`).
@@ -83,6 +84,13 @@ export class IpcSharedState implements SharedStateV1 {
   readonly #port: MessagePort;
   readonly #timeoutMs: number;
   readonly #pending = new Map<number, Pending>();
+  /**
+   * Calls that took something and stopped waiting for the answer (a timeout): the primary may still take it for this
+   * worker, which then gives it back as the answer arrives, rather than hold it, unknown, until it exits.
+   */
+  readonly #abandoned = new Map<number, (value: unknown) => void>();
+  /** Quota reservations granted here: a later call for one adds to what its upload's commit or release ends. */
+  readonly #reservations = new Set<string>();
   readonly #unsubscribe: () => void;
   #nextId = 1;
   #closed = false;
@@ -115,7 +123,12 @@ export class IpcSharedState implements SharedStateV1 {
     this.#unsubscribe = port.subscribe((message) => {
       if (!isSharedStateReply(message)) return;
       const pending = this.#pending.get(message.id);
-      if (pending === undefined) return;
+      if (pending === undefined) {
+        const undo = this.#abandoned.get(message.id);
+        this.#abandoned.delete(message.id);
+        if (undo !== undefined && message.ok) undo(message.value);
+        return;
+      }
       this.#pending.delete(message.id);
       clearTimeout(pending.timer);
       pending.resolve(message);
@@ -133,7 +146,9 @@ export class IpcSharedState implements SharedStateV1 {
    */
   acquireSession(scope: SessionScope, key: string, limit: number | undefined): Promise<SessionAdmission> {
     if (scope === 'user') return this.#acquireUserSlot(key, limit);
-    return this.#ask('acquireSession', { scope, key, limit });
+    return this.#ask('acquireSession', { scope, key, limit }, (admission) => {
+      if (admission === 'acquired') void this.#tell('releaseSession', { scope, key });
+    });
   }
 
   releaseSession(scope: SessionScope, key: string): Promise<void> {
@@ -166,7 +181,10 @@ export class IpcSharedState implements SharedStateV1 {
       this.#userSlots.set(key, held);
     }
     held.limit = limit;
-    const asking = this.#ask<SessionSlotsGrant>('acquireSessionSlots', { key, limit, slots: inBlocks ? sessionBlock : 1 });
+    const asking = this.#ask<SessionSlotsGrant>('acquireSessionSlots', { key, limit, slots: inBlocks ? sessionBlock : 1 }, (grant) => {
+      const slots = (grant as Partial<SessionSlotsGrant> | null | undefined)?.slots ?? 0;
+      if (slots > 0) void this.#tell('releaseSession', { scope: 'user', key, slots });
+    });
     if (inBlocks) held.granting = asking;
     held.asking++;
     const settled = () => {
@@ -274,19 +292,33 @@ export class IpcSharedState implements SharedStateV1 {
   }
 
   async reserveQuota(request: QuotaReservationRequest): Promise<number | undefined> {
-    return (await this.#ask<number | null | undefined>('reserveQuota', { ...request })) ?? undefined;
+    const { username, reservationId } = request;
+    // A reservation's first call that failed has no upload to end it: one the primary made anyway is released. A
+    // later call only adds to a reservation the upload's commit ends (a release before it would void the commit).
+    const undo = this.#reservations.has(reservationId)
+      ? undefined
+      : (granted: unknown) => {
+          if (typeof granted === 'number') void this.#tell('releaseQuota', { username, reservationId });
+        };
+    const granted = (await this.#ask<number | null | undefined>('reserveQuota', { ...request }, undo)) ?? undefined;
+    if (granted !== undefined) this.#reservations.add(reservationId);
+    return granted;
   }
 
   commitQuota(change: QuotaChange): Promise<void> {
+    if (change.reservationId !== undefined) this.#reservations.delete(change.reservationId);
     return this.#tell('commitQuota', { ...change });
   }
 
   releaseQuota(username: string, reservationId: string): Promise<void> {
+    this.#reservations.delete(reservationId);
     return this.#tell('releaseQuota', { username, reservationId });
   }
 
   acquireUploadLock(username: string, path: string): Promise<boolean> {
-    return this.#ask('acquireUploadLock', { username, path });
+    return this.#ask('acquireUploadLock', { username, path }, (taken) => {
+      if (taken === true) void this.#tell('releaseUploadLock', { username, path });
+    });
   }
 
   releaseUploadLock(username: string, path: string): Promise<void> {
@@ -305,6 +337,8 @@ export class IpcSharedState implements SharedStateV1 {
     await Promise.all([...this.#userSlots].map(([key, held]) => this.#giveBack(key, held, held.held - held.used)));
     this.#closed = true;
     this.#unsubscribe();
+    // The primary gives back what they took as this worker exits.
+    this.#abandoned.clear();
     for (const [id, pending] of this.#pending) {
       clearTimeout(pending.timer);
       this.#pending.delete(id);
@@ -312,9 +346,12 @@ export class IpcSharedState implements SharedStateV1 {
     }
   }
 
-  /** A call whose answer counts: rejects with `SharedStateUnavailableError` when there is none. */
-  async #ask<T>(method: SharedStateMethod, parameters: Record<string, unknown>): Promise<T> {
-    const reply = await this.#request(method, parameters);
+  /**
+   * A call whose answer counts: rejects with `SharedStateUnavailableError` when there is none. `undoLate` gives back
+   * what an answer that arrives after the timeout took.
+   */
+  async #ask<T>(method: SharedStateMethod, parameters: Record<string, unknown>, undoLate?: (value: unknown) => void): Promise<T> {
+    const reply = await this.#request(method, parameters, undoLate);
     if (!reply.ok) throw new SharedStateUnavailableError(`the primary process did not answer ${method}: ${reply.error}`);
     return reply.value as T;
   }
@@ -324,13 +361,15 @@ export class IpcSharedState implements SharedStateV1 {
     await this.#request(method, parameters);
   }
 
-  #request(method: SharedStateMethod, parameters: Record<string, unknown>): Promise<SharedStateReply> {
+  #request(method: SharedStateMethod, parameters: Record<string, unknown>, undoLate?: (value: unknown) => void): Promise<SharedStateReply> {
     const id = this.#nextId++;
     const failed = (error: string): SharedStateReply => ({ tag: sharedStateReplyTag, id, ok: false, error });
     if (this.#closed) return Promise.resolve(failed('the shared state was closed'));
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
+        // The request is on its way or answered already: the primary may have taken something for this worker.
+        if (undoLate !== undefined) this.#abandoned.set(id, undoLate);
         resolve(failed(`no answer within ${this.#timeoutMs} ms`));
       }, this.#timeoutMs);
       this.#pending.set(id, { resolve, timer });
