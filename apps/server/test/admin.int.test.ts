@@ -215,6 +215,10 @@ describe('ftp-server with admin', () => {
         foldersError: expect.stringMatching(/^the storage could not be opened for the user: .*nowhere/),
       },
     });
+    expect(await call('quota/dave/rescan', { method: 'POST' })).toEqual({
+      status: 409,
+      body: { error: 'conflict', message: expect.stringMatching(/^the user's storage refused the rescan: .*nowhere/) },
+    });
 
     const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
     if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: install Debian's chromium (apt-get install chromium)`);

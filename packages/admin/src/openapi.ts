@@ -176,6 +176,11 @@ export const openApiDocument = {
           '200': { description: 'The usage counted', content: json('Quota') },
           '401': { $ref: '#/components/responses/Unauthorized' },
           '404': { $ref: '#/components/responses/NotFound' },
+          '409': {
+            description:
+              "The user's storage refused the user's tree (for example mounts of the record it cannot read); `message` names the cause",
+            content: json('Error'),
+          },
           '501': { $ref: '#/components/responses/NoUserStore' },
           '503': { $ref: '#/components/responses/Unavailable' },
         },

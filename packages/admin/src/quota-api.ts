@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AuthenticatedUser, type QuotaUsage, type StoredUser, UserStoreError, type UserStoreV1 } from '@ftp/plugin-api';
+import { type AuthenticatedUser, type QuotaUsage, StorageError, type StoredUser, UserStoreError, type UserStoreV1 } from '@ftp/plugin-api';
 import type { AdminQuotaReport, AdminTarget } from './admin-target.ts';
 import { ApiError, sendJson } from './http-io.ts';
 
@@ -30,9 +30,23 @@ export async function handleQuota(request: IncomingMessage, response: ServerResp
     throw new ApiError(501, 'not_supported', "a rescan needs the user store (to know the user's root directory and attributes)");
   const user = await context.users.getUser(username);
   if (user === undefined) throw new ApiError(404, 'not_found', `no user "${username}"`);
-  const usage = await context.server.rescanQuota(loginUser(user));
+  const usage = await rescanned(context.server, loginUser(user));
   context.audit('quota.rescan', { username, bytes: usage.bytes, files: usage.files });
   sendJson(response, 200, quotaView(username, usage));
+}
+
+/**
+ * The rescan's count; a storage that refuses the user's tree (a record's mounts it cannot read) or does not answer is
+ * named to the admin, as it is the record's or the backend's fault, not the API's.
+ */
+async function rescanned(server: AdminTarget, user: AuthenticatedUser): Promise<QuotaUsage> {
+  try {
+    return await server.rescanQuota(user);
+  } catch (error) {
+    if (!StorageError.isInstance(error)) throw error;
+    if (error.storageCode === 'EUNAVAILABLE') throw new ApiError(503, 'unavailable', `the user's storage did not answer: ${error.message}`);
+    throw new ApiError(409, 'conflict', `the user's storage refused the rescan: ${error.message}`);
+  }
 }
 
 /**
