@@ -351,6 +351,25 @@ describe("a user's session slots in blocks", () => {
     expect(await acquireMany(other, 'alice', 100, 101)).toBe(100);
   });
 
+  it('gives back the slots of a block that stay unused while the user keeps logging in and out on that worker', async () => {
+    const host = new SharedStateHost();
+    const busy = (await attachedWorker(host, 'one')).state;
+    const other = (await attachedWorker(host, 'two')).state;
+    expect(await busy.acquireSession('user', 'alice', 64)).toBe('acquired');
+    expect(await acquireMany(other, 'alice', 64, 63)).toBe(48);
+    let taken = 48;
+    // One session on the busy worker all along, ending and starting again; the other asks for the rest of the limit.
+    // Bounded wait (at most 10 s); nothing is asserted about how long it took.
+    for (let attempt = 0; attempt < 100 && taken < 63; attempt++) {
+      await busy.releaseSession('user', 'alice');
+      expect(await busy.acquireSession('user', 'alice', 64)).toBe('acquired');
+      if ((await other.acquireSession('user', 'alice', 64)) === 'acquired') taken++;
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(taken).toBe(63);
+    expect(await other.acquireSession('user', 'alice', 64)).toBe('limit-reached');
+  });
+
   it('gives the unused slots of a block back a few seconds after their last use', async () => {
     const host = new SharedStateHost();
     const idle = (await attachedWorker(host, 'one')).state;

@@ -29,11 +29,11 @@ export interface IpcSharedStateOptions {
 /**
  * A user's session slots taken at once while the user is far from the limit (or has none), then served without a
  * round trip to the primary. Near the limit every slot is taken alone and given back at once, so the limit is counted
- * exactly there; unused slots of a block go back once a whole block and as much again are unused, all of them
- * `idleReturnMs` after the user's last login or logout here, and at `close`.
+ * exactly there; unused slots of a block go back once a whole block and as much again are unused, those that stayed
+ * unused for `idleReturnMs` then (however busy the user is on this worker), and all of them at `close`.
  */
 const sessionBlock = 16;
-/** How long the unused slots of a block stay with a worker after the last use. */
+/** Every this often, the slots a worker held unused all the time since the last time go back. */
 const idleReturnMs = 2_000;
 /** How long a user found near the limit has every slot counted alone. */
 const nearLimitMs = 2_000;
@@ -48,8 +48,8 @@ interface HeldSlots {
   asking: number;
   /** A block on its way, which other logins of the user wait for rather than asking again. */
   granting: Promise<unknown> | undefined;
-  /** When a session last took or gave back one (performance.now()). */
-  lastUse: number;
+  /** The fewest of them unused since the last sweep (see `idleReturnMs`): that many stayed unused all along. */
+  unusedFloor: number;
   /** The limit the last login was counted against. */
   limit: number | undefined;
   /** The highest limit the unused slots were counted under (Infinity: none); a login under a lower one asks afresh. */
@@ -167,7 +167,7 @@ export class IpcSharedState implements SharedStateV1 {
     if (held !== undefined && held.used < held.held) {
       if ((limit ?? Number.POSITIVE_INFINITY) >= held.countedUnder) {
         held.used++;
-        held.lastUse = performance.now();
+        held.unusedFloor = Math.min(held.unusedFloor, held.held - held.used);
         held.limit = limit;
         return 'acquired';
       }
@@ -177,7 +177,7 @@ export class IpcSharedState implements SharedStateV1 {
       held = this.#userSlots.get(key);
     }
     if (held === undefined) {
-      held = { held: 0, used: 0, asking: 0, granting: undefined, lastUse: performance.now(), limit, countedUnder: 0 };
+      held = { held: 0, used: 0, asking: 0, granting: undefined, unusedFloor: 0, limit, countedUnder: 0 };
       this.#userSlots.set(key, held);
     }
     held.limit = limit;
@@ -210,10 +210,8 @@ export class IpcSharedState implements SharedStateV1 {
       held.countedUnder = held.held === held.used ? countedUnder : Math.max(held.countedUnder, countedUnder);
     }
     held.held += grant.slots;
-    if (grant.admission === 'acquired') {
-      held.used++;
-      held.lastUse = performance.now();
-    }
+    if (grant.admission === 'acquired') held.used++;
+    held.unusedFloor = Math.min(held.unusedFloor, held.held - held.used);
     if (!inBlocks || grant.slots < sessionBlock) void this.#giveBack(key, held, held.held - held.used);
     else this.#sweepIdleSlots();
     this.#forgetIfEmpty(key, held);
@@ -225,7 +223,6 @@ export class IpcSharedState implements SharedStateV1 {
     // A slot this worker does not hold frees nothing, as the primary would answer.
     if (held === undefined || held.used === 0) return Promise.resolve();
     held.used--;
-    held.lastUse = performance.now();
     const unused = held.held - held.used;
     if (!this.#roomForBlocks(key, held.limit)) return this.#giveBack(key, held, unused);
     return this.#giveBack(key, held, unused >= 2 * sessionBlock ? unused - sessionBlock : 0);
@@ -241,6 +238,7 @@ export class IpcSharedState implements SharedStateV1 {
   #giveBack(key: string, held: HeldSlots, count: number): Promise<void> {
     if (count <= 0) return Promise.resolve();
     held.held -= count;
+    held.unusedFloor = Math.min(held.unusedFloor, held.held - held.used);
     this.#forgetIfEmpty(key, held);
     return this.#tell('releaseSession', { scope: 'user', key, slots: count });
   }
@@ -249,19 +247,20 @@ export class IpcSharedState implements SharedStateV1 {
     if (held.held === 0 && held.used === 0 && held.asking === 0 && this.#userSlots.get(key) === held) this.#userSlots.delete(key);
   }
 
-  /** While blocks are held, gives back every user's unused slots `idleReturnMs` after the user's last use. */
+  /** While blocks are held, gives back every `idleReturnMs` each user's slots that were unused all that time. */
   #sweepIdleSlots(): void {
     if (this.#idleSweep !== undefined) return;
     this.#idleSweep = setInterval(() => {
-      const now = performance.now();
       for (const [key, held] of this.#userSlots) {
-        if (held.asking === 0 && now - held.lastUse >= idleReturnMs) void this.#giveBack(key, held, held.held - held.used);
+        if (held.asking > 0) continue;
+        void this.#giveBack(key, held, Math.min(held.unusedFloor, held.held - held.used));
+        held.unusedFloor = held.held - held.used;
       }
       if (this.#userSlots.size === 0) {
         clearInterval(this.#idleSweep);
         this.#idleSweep = undefined;
       }
-    }, idleReturnMs / 2);
+    }, idleReturnMs);
     // The sweep must not keep a process alive that has nothing else to do.
     this.#idleSweep.unref();
   }

@@ -50,7 +50,7 @@ export interface SessionSlotsGrant {
 /**
  * A block of slots is granted only while, once taken, at least `blockRoomFactor - 1` blocks are left under the limit:
  * far from it. Nearer, every slot is counted alone, so a limit is never passed, and the slots workers hold unused
- * refuse a login early only while they are held (less than two blocks a worker, a few seconds after their last use).
+ * refuse a login early only while they are held (less than two blocks a worker, a few seconds once unused).
  */
 export const blockRoomFactor = 4;
 
