@@ -190,6 +190,8 @@ interface HeldSlots {
   used: number;
   /** A grant on its way, which other acquirers of the key wait for rather than asking again. */
   granting: Promise<unknown> | undefined;
+  /** The highest limit the unused slots were counted under (Infinity: none); a call under a lower one asks afresh. */
+  countedUnder: number;
 }
 
 /**
@@ -288,15 +290,21 @@ class PostgresSharedState implements SharedStateV1 {
         held = this.#slots.get(name);
       }
       if (held !== undefined && held.used < held.held) {
-        if (scope === 'address' && this.#bannedHere(key)) return 'banned';
-        held.used++;
-        return 'acquired';
+        if ((limit ?? Number.POSITIVE_INFINITY) >= held.countedUnder) {
+          if (scope === 'address' && this.#bannedHere(key)) return 'banned';
+          held.used++;
+          return 'acquired';
+        }
+        // Counted under a higher limit than this call's (a lowered limit): serving from them could pass the lower
+        // one, so they go back, and this call is counted afresh.
+        void this.#releaseGrants(this.#unusedGrants(name, held, true));
+        held = this.#slots.get(name);
       }
     }
     const grant: SlotGrant = { id: randomUUID(), slots: inBlocks ? sessionBlock : 1 };
     const asking = this.#ask('acquireSession', [scope, key, limit ?? null, this.#instanceId, grant.id, grant.slots]);
     if (held === undefined) {
-      held = { grants: [], held: 0, used: 0, granting: undefined };
+      held = { grants: [], held: 0, used: 0, granting: undefined, countedUnder: 0 };
       this.#slots.set(name, held);
     }
     if (inBlocks) held.granting = asking;
@@ -320,6 +328,8 @@ class PostgresSharedState implements SharedStateV1 {
       await this.#releaseGrants(this.#unusedGrants(name, held, true));
       return this.acquireSession(scope, key, limit);
     }
+    const countedUnder = limit ?? Number.POSITIVE_INFINITY;
+    held.countedUnder = held.held === held.used ? countedUnder : Math.max(held.countedUnder, countedUnder);
     held.grants.push(grant);
     held.held += grant.slots;
     held.used++;

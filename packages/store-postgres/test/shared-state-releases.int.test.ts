@@ -29,6 +29,19 @@ describeSharedState('shared state releases', ({ postgres, open }) => {
     expect(await peer.acquireSession('user', alice, 2)).toBe('limit-reached');
   });
 
+  it('serves no session from a block taken under a higher limit than the one it is asked under', async () => {
+    const connectionString = await postgres().createDatabase();
+    // Heartbeats every 10 s: the block stays with the instance during the test.
+    const state = await open({ connectionString });
+    const peer = await open({ connectionString });
+    const alice = `alice-${randomUUID()}`;
+    expect(await state.acquireSession('user', alice, 1_000)).toBe('acquired');
+    for (let index = 0; index < 200; index++) expect(await peer.acquireSession('user', alice, 1_000)).toBe('acquired');
+    // The user's limit was lowered below the sessions the user has: no more are admitted, on either instance.
+    expect(await state.acquireSession('user', alice, 128)).toBe('limit-reached');
+    expect(await peer.acquireSession('user', alice, 128)).toBe('limit-reached');
+  });
+
   it('takes the slots of a user without a limit in blocks, and gives back what a block holds unused', async () => {
     const connectionString = await postgres().createDatabase();
     const { pool, of } = countingPool(connectionString);
