@@ -1,4 +1,11 @@
-export { createFtpServer, type FtpServer, type ListeningAddress, type CloseOptions } from './ftp-server.ts';
+export {
+  createFtpServer,
+  type FtpServer,
+  type ListeningAddress,
+  type CloseOptions,
+  type QuotaFolderReport,
+  type QuotaReport,
+} from './ftp-server.ts';
 export type {
   SessionInfo,
   TransferProgress,
