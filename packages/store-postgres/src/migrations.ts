@@ -231,6 +231,15 @@ export async function migrateUpTo(pool: PostgresPool, options: MigrateOptions, l
   return { applied };
 }
 
+/**
+ * The steps of this release the schema lacks (every one when it has no `schema_migrations` table yet). An instance
+ * that does not migrate refuses to start on such a schema: its statements name the tables those steps add.
+ */
+export async function missingSteps(database: Queryable, schema?: string): Promise<number[]> {
+  const known = await appliedVersions(database, sqlNames(schema));
+  return migrations.map((migration) => migration.version).filter((version) => known?.has(version) !== true);
+}
+
 /** The versions in `schema_migrations`, or undefined when that table does not exist yet. */
 async function appliedVersions(database: Queryable, names: SqlNames): Promise<Set<number> | undefined> {
   const table = await database.query('SELECT to_regclass($1) IS NOT NULL AS present', [names.migrations]);

@@ -12,7 +12,7 @@ import {
   type SharedStateV1,
   silentLogger,
 } from '@ftp/plugin-api';
-import { migrate } from './migrations.ts';
+import { migrate, missingSteps } from './migrations.ts';
 import { type CheckedConnectionOptions, checkConnectionOptions, poolFor, wholeNumber } from './options.ts';
 import type { PooledConnection, PostgresPool, SqlStatement } from './postgres-pool.ts';
 import {
@@ -98,6 +98,14 @@ export async function createPostgresSharedState(
   const state = new PostgresSharedState(pool, ownsPool, settings, logger);
   try {
     if (settings.migrate) await migrate(pool, { schema: settings.schema, logger });
+    else {
+      // Without the tables of a missing step, the sweep of dead instances and the release of a reservation would fail
+      // on every call, and the releases and commits queued after one would never apply.
+      const missing = await missingSteps(pool, settings.schema);
+      if (missing.length > 0) {
+        throw new Error(`the schema lacks version ${missing.join(', ')} of this release: run migrate, or start with "migrate" on`);
+      }
+    }
     await state.start();
   } catch (error) {
     if (ownsPool) await pool.end().catch(() => undefined);

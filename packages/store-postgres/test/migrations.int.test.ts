@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AuthenticationUnavailableError } from '@ftp/plugin-api';
+import { AuthenticationUnavailableError, SharedStateUnavailableError } from '@ftp/plugin-api';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -112,6 +112,27 @@ describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === u
     } finally {
       await state.close?.();
     }
+  });
+
+  it('with migrate off, refuses to open the shared state on a schema that lacks steps of this release', async () => {
+    const database = await postgres.createDatabase();
+    const pool = createPostgresPool({ connectionString: database });
+    try {
+      await migrateUpTo(pool, {}, 3);
+      // Its statements would name tables that are not there: the sweep of dead instances and every release of a quota
+      // reservation would fail, and the releases and commits queued after one would wait for good.
+      const refused = await createPostgresSharedState({ connectionString: database, migrate: false }).then(
+        (state) => state.close?.(),
+        (error: unknown) => error,
+      );
+      expect(SharedStateUnavailableError.isInstance(refused)).toBe(true);
+      expect(String(refused)).toMatch(/version 4.*migrate/);
+      await migrate(pool);
+    } finally {
+      await pool.end();
+    }
+    const state = await createPostgresSharedState({ connectionString: database, migrate: false });
+    await state.close?.();
   });
 
   it('starts as a role without CREATE rights once the schema exists, and refuses to start before', async () => {
