@@ -270,10 +270,10 @@ describe('ftp-server with workers: 2 and admin', () => {
     const { admin } = await startApp();
     await writeFile(join(directory, 'data', 'a.bin'), randomBytes(1000));
     await writeFile(join(directory, 'data', 'b.bin'), randomBytes(234));
-    // The workers' admin target cannot open a user's storage for the report: the folders are said to be unknown.
+    // A worker opens the user's storage for the report: a disk alone has no quota folders.
     expect(await admin.call('/api/quota/alice')).toEqual({
       status: 200,
-      body: { username: 'alice', usage: null, folders: null, foldersError: "this server cannot list the quota folders of a user's tree" },
+      body: { username: 'alice', usage: null, folders: [], foldersError: null },
     });
     const rescanned = await admin.call('/api/quota/alice/rescan', { method: 'POST' });
     expect(rescanned).toEqual({ status: 200, body: { username: 'alice', usage: { bytes: 1234, files: 2 } } });

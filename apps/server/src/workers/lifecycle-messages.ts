@@ -69,6 +69,7 @@ export type AdminQueryKind =
   | 'admin-status'
   | 'admin-quota-usage'
   | 'admin-rescan-quota'
+  | 'admin-quota-report'
   | 'admin-defender-state'
   | 'admin-is-banned'
   | 'admin-record-failed-login'

@@ -45,6 +45,8 @@ async function adminValue(kind: AdminQueryKind, parameters: Readonly<Record<stri
       return server.quotaUsage(text('username'));
     case 'admin-rescan-quota':
       return server.rescanQuota(parameters.user as AuthenticatedUser);
+    case 'admin-quota-report':
+      return server.quotaReport(parameters.user as AuthenticatedUser);
     case 'admin-defender-state':
       return server.defender.state();
     case 'admin-is-banned':

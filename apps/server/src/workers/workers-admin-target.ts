@@ -1,6 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
-import type { AdminDefender, AdminStatus, AdminTarget, WorkerStatus } from '@ftp/admin';
+import type { AdminDefender, AdminQuotaReport, AdminStatus, AdminTarget, WorkerStatus } from '@ftp/admin';
 import {
   InvalidOptionError,
   SharedStateUnavailableError,
@@ -134,6 +134,11 @@ export class WorkersAdminTarget extends EventEmitter implements AdminTarget {
 
   async rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage> {
     return (await this.#one('admin-rescan-quota', { user: { ...user } })) as QuotaUsage;
+  }
+
+  /** Any one worker opens the user's storage to learn the tree's quota folders; their usage is the shared state's. */
+  async quotaReport(user: AuthenticatedUser): Promise<AdminQuotaReport> {
+    return (await this.#one('admin-quota-report', { user: { ...user } })) as AdminQuotaReport;
   }
 
   /** Stops listening to the workers' messages. */
