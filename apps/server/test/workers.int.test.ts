@@ -437,6 +437,41 @@ describe('ftp-server with workers: 2', () => {
     }
   }, 120_000);
 
+  it('names metricsPort or admin.port like one process when the primary cannot listen there, leaving no worker behind', async () => {
+    const holder = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    const held = (holder.address() as { port: number }).port;
+    const adminAccounts = [{ username: 'admin', passwordHash: await hashPassword('admin password') }];
+    try {
+      for (const [extra, expected] of [
+        [{ metricsPort: held }, `ftp-server: metricsPort ${held} on metricsAddr 127.0.0.1 is in use (EADDRINUSE)`],
+        [
+          { admin: { port: held, accounts: adminAccounts } },
+          `ftp-server: admin.port ${held} on admin.address 127.0.0.1 is in use (EADDRINUSE)`,
+        ],
+      ] as const) {
+        await writeFile(
+          join(directory, 'config.json'),
+          JSON.stringify({
+            ftpPort: 0,
+            workers: 2,
+            authenticator: 'no-auth',
+            storageConfig: { root: './data', createRoot: true },
+            ...extra,
+          }),
+        );
+        const app = runCli(['--config', join(directory, 'config.json')], { cwd: directory });
+        expect(await app.closed).toBe(1);
+        expect(app.stderr()).toContain(expected);
+        const pids = app.logLines.filter((line) => line.msg === 'worker started').map((line) => line.workerPid as number);
+        for (const pid of pids) await eventually(() => !isRunning(pid), `worker ${pid} to exit`);
+      }
+    } finally {
+      holder.close();
+    }
+  }, 120_000);
+
   it('a worker that fails on an uncaught error ends its sessions with 421 and is replaced; the other serves on', async () => {
     // An authenticator with a bug: the login of "crash" throws outside any promise the engine awaits.
     await mkdir(join(directory, 'plugins'));

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import type { Logger } from 'pino';
+import { listenOrExplain } from '../listen-errors.ts';
 import type { ObservabilityServer } from '../observability-server.ts';
 import { startPrimaryAdmin, type PrimaryAdmin } from './primary-admin.ts';
 import { startPrimaryObservability } from './primary-observability.ts';
@@ -19,28 +20,33 @@ export async function startPrimary(options: PrimaryOptions): Promise<RunningPrim
   const { config } = options;
   let observability: ObservabilityServer | undefined;
   if (config.metricsPort !== undefined) {
-    try {
-      observability = await startPrimaryObservability(running, {
-        host: config.metricsAddr ?? '127.0.0.1',
-        port: config.metricsPort,
-        workers: options.workers,
-        logger,
-        isListening: () => !signals.isClosing(),
-      });
-    } catch (error) {
-      await running.close();
-      throw error;
-    }
+    const host = config.metricsAddr ?? '127.0.0.1';
+    // A port in use is explained as a single process explains it, naming the config key.
+    observability = await listenOrExplain(
+      () =>
+        startPrimaryObservability(running, {
+          host,
+          port: config.metricsPort!,
+          workers: options.workers,
+          logger,
+          isListening: () => !signals.isClosing(),
+        }),
+      [{ key: 'metricsPort', port: config.metricsPort }],
+      { key: 'metricsAddr', address: host },
+      () => running.close(),
+    );
   }
   let admin: PrimaryAdmin | undefined;
   if (config.admin !== undefined) {
-    try {
-      admin = await startPrimaryAdmin(running, config, logger);
-    } catch (error) {
-      await observability?.close();
-      await running.close();
-      throw error;
-    }
+    admin = await listenOrExplain(
+      () => startPrimaryAdmin(running, config, logger),
+      [{ key: 'admin.port', port: config.admin.port }],
+      { key: 'admin.address', address: config.admin.address ?? '127.0.0.1' },
+      async () => {
+        await observability?.close();
+        await running.close();
+      },
+    );
   }
   signals.attach(running, observability, admin);
   const { address, port, implicitTlsPort } = running.listening;
