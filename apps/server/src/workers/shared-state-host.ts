@@ -21,6 +21,8 @@ interface Holdings {
   /** Quota reservations by id, with the user who made them (in their account or a quota folder's). */
   readonly reservations: Map<string, string>;
   readonly uploadLocks: Set<string>;
+  /** Set when the worker went away and these were given back: a call answered after it must give back what it took. */
+  detached: boolean;
 }
 
 export interface SharedStateHostOptions {
@@ -64,7 +66,7 @@ export class SharedStateHost {
   /** Answers the requests of the worker `clientId` arriving on `port`, until `detach(clientId)`. */
   attach(clientId: string, port: MessagePort): void {
     if (this.#holdings.has(clientId)) throw new Error(`shared state client ${clientId} is attached already`);
-    this.#holdings.set(clientId, { sessions: new Map(), serverSessions: 0, reservations: new Map(), uploadLocks: new Set() });
+    this.#holdings.set(clientId, { sessions: new Map(), serverSessions: 0, reservations: new Map(), uploadLocks: new Set(), detached: false });
     const unsubscribe = port.subscribe((message) => {
       if (!isSharedStateRequest(message)) return;
       void this.#answer(clientId, message).then((reply) =>
@@ -82,6 +84,7 @@ export class SharedStateHost {
     const holdings = this.#holdings.get(clientId);
     if (holdings === undefined) return;
     this.#holdings.delete(clientId);
+    holdings.detached = true;
     for (const [slot, count] of holdings.sessions) {
       const [scope, key] = splitSlot<SessionScope>(slot);
       for (let index = 0; index < count; index++) void this.#state.releaseSession(scope, key);
@@ -220,8 +223,7 @@ export class SharedStateHost {
 
   /** False once the worker was detached (its holdings given back) while one of its calls was being answered. */
   #isAttached(holdings: Holdings): boolean {
-    for (const attached of this.#holdings.values()) if (attached === holdings) return true;
-    return false;
+    return !holdings.detached;
   }
 
   async #releaseSession(holdings: Holdings, { scope, key, slots }: { scope: SessionScope; key: string; slots?: number }): Promise<void> {
