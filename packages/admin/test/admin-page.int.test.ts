@@ -7,7 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { UserStoreV1 } from '@ftp/plugin-api';
 import { hashPassword } from '@ftp/plugin-api/password';
-import { createLocalAuthenticator } from '@ftp/server';
+import { createLocalAuthenticator, type FtpServerOptions } from '@ftp/server';
 import { createMemoryStorage } from '@ftp/server/testing';
 import { eventually, gatedSink, rawSession, tempDirectory } from '@ftp/test-utils';
 import { adminName, adminPassword, ftpClient, startAdminFixture } from './support.ts';
@@ -36,6 +36,29 @@ async function logIn(page: Page, url: string, password = adminPassword): Promise
   await form.getByLabel('Admin name').fill(adminName);
   await form.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/** A mount of a user record (attributes.mounts), as the mounts storage reads it. */
+const projectsMount = { connector: 'team', rootDirectory: '/projects/{user}', quota: { folder: 'team-{user}', maxBytes: 1000 } };
+
+/** A users file with dave (password "dave pw", one attribute the page does not edit) behind a real FTP and admin server. */
+async function usersFixture(ftpOptions: Partial<FtpServerOptions> = {}) {
+  const directory = await tempDirectory();
+  const usersFile = join(directory, 'users.json');
+  const dave = { username: 'dave', passwordHash: await hashPassword('dave pw', { logCost: 10 }), attributes: { note: 'kept' } };
+  await writeFile(usersFile, JSON.stringify({ users: [dave] }));
+  const authenticator = createLocalAuthenticator({ usersFile });
+  const fixture = await startAdminFixture({ authenticator, defender: { enabled: false }, ...ftpOptions }, { users: authenticator.users });
+  return { ...fixture, usersFile };
+}
+
+/** A logged-in page on the users view. */
+async function usersPage(url: string): Promise<Page> {
+  const page = await browser.newPage();
+  await logIn(page, url);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await page.locator('#users-view').waitFor();
+  return page;
 }
 
 describe('the web admin page', () => {
@@ -156,10 +179,128 @@ describe('the web admin page', () => {
       permissions: { upload: false },
       quota: { maxBytes: 10 },
     });
+    // The mounts were left as they were, so the attributes are not sent.
     expect(logs.filter((line) => line.fields.action === 'user.update').map((line) => line.fields.fields)).toEqual([
-      ['bandwidth', 'permissions', 'quota'],
-      ['bandwidth', 'permissions', 'quota'],
+      ['bandwidth', 'directoryPermissions', 'homeDirectory', 'permissions', 'quota'],
+      ['bandwidth', 'directoryPermissions', 'homeDirectory', 'permissions', 'quota'],
     ]);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("edits a user's home directory, directory permissions and mounts: the API shows them stored, the next FTP login lands in the home and gets 550 for an upload to the directory", async () => {
+    const { usersFile, admin, ftpPort, api } = await usersFixture({
+      storage: createMemoryStorage({ files: { '/incoming/readme.txt': 'hi', '/archive/old.txt': 'old' } }),
+    });
+    await api.login();
+    const page = await usersPage(admin.url);
+    const row = page.locator('#users tbody tr[data-username="dave"]');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const form = page.locator('#edit-user-form');
+    await form.getByLabel('Home directory (empty: server default)').fill('/incoming');
+    await form.getByRole('button', { name: 'Add a directory' }).click();
+    const directory = form.locator('.directory').last();
+    await directory.getByLabel('Directory path').fill('/archive');
+    await directory.getByLabel('Upload in the directory').selectOption('deny');
+    await form.getByLabel(/^Mounts/).fill(JSON.stringify({ '/projects': projectsMount }));
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => form.isHidden()).toBe(true);
+    expect(await page.locator('#notice').textContent()).toBe('Saved the changes of dave.');
+
+    const stored = await api.request('GET', '/api/users/dave');
+    expect(stored.body).toMatchObject({
+      homeDirectory: '/incoming',
+      directoryPermissions: { '/archive': { upload: false } },
+      // The attribute the page does not edit is kept beside the mounts.
+      attributes: { note: 'kept', mounts: { '/projects': projectsMount } },
+    });
+    expect((stored.body as { directoryPermissions: Record<string, unknown> }).directoryPermissions['/archive']).toEqual({ upload: false });
+    // The row, re-read from the API, shows what was stored.
+    await expect.poll(() => row.locator('td.home').textContent()).toBe('/incoming');
+    expect(await row.locator('td.tree li').allTextContents()).toEqual([
+      '/archive: upload denied',
+      'Mount /projects: team at /projects/{user}, quota folder team-{user}',
+    ]);
+
+    const { client } = await ftpClient(ftpPort, 'dave', 'dave pw');
+    expect(await client.pwd()).toBe('/incoming');
+    await client.uploadFrom(Readable.from([Buffer.from('new')]), '/incoming/new.txt');
+    await expect(client.uploadFrom(Readable.from([Buffer.from('x')]), '/archive/x.txt')).rejects.toThrow(/550/);
+
+    // Opened again, the form shows the stored facts; removing the directory and the mounts removes them.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    expect(await form.getByLabel('Home directory (empty: server default)').inputValue()).toBe('/incoming');
+    expect(await directory.getByLabel('Directory path').inputValue()).toBe('/archive');
+    expect(await directory.getByLabel('Upload in the directory').inputValue()).toBe('deny');
+    expect(JSON.parse(await form.getByLabel(/^Mounts/).inputValue())).toEqual({ '/projects': projectsMount });
+    await directory.getByRole('button', { name: 'Remove' }).click();
+    await form.getByLabel(/^Mounts/).fill('');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => form.isHidden()).toBe(true);
+    const after = (await api.request('GET', '/api/users/dave')).body;
+    expect(after).toMatchObject({ homeDirectory: '/incoming', directoryPermissions: {}, attributes: { note: 'kept' } });
+    expect((after as { attributes: unknown }).attributes).toEqual({ note: 'kept' });
+    expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).not.toHaveProperty('directoryPermissions');
+    await expect.poll(() => row.locator('td.tree li').count()).toBe(0);
+  });
+
+  it('refuses mounts that are not a JSON object on the page, and shows the server refusal beside the form: nothing changes, nothing typed is lost', async () => {
+    const { usersFile, admin, api, logs } = await usersFixture();
+    await api.login();
+    const before = await readFile(usersFile, 'utf8');
+    const page = await usersPage(admin.url);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    const row = page.locator('#users tbody tr[data-username="dave"]');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const form = page.locator('#edit-user-form');
+    const error = page.locator('#edit-user-error');
+    const mounts = form.getByLabel(/^Mounts/);
+    const save = form.getByRole('button', { name: 'Save changes' });
+
+    await mounts.fill('{ "/projects": ');
+    await save.click();
+    await expect.poll(() => error.textContent()).toMatch(/^Mounts: not valid JSON \(/);
+    await mounts.fill('["team"]');
+    await save.click();
+    await expect.poll(() => error.textContent()).toMatch(/^Mounts: must be a JSON object/);
+    await mounts.fill('{ "projects": "team" }');
+    await save.click();
+    await expect.poll(() => error.textContent()).toBe('Mounts: "projects" must be an absolute path such as "/projects".');
+    expect(await mounts.inputValue()).toBe('{ "projects": "team" }');
+
+    // Well-formed on the page, refused by the server (a relative directory): its message shows beside the form.
+    await mounts.fill(JSON.stringify({ '/projects': 'team' }));
+    await form.getByLabel('Home directory (empty: server default)').fill('/incoming');
+    await form.getByRole('button', { name: 'Add a directory' }).click();
+    const directory = form.locator('.directory').last();
+    await directory.getByLabel('Directory path').fill('archive');
+    await directory.getByLabel('Upload in the directory').selectOption('deny');
+    await save.click();
+    await expect.poll(() => error.textContent()).toBe('directoryPermissions: "archive" must be an absolute path');
+    expect(await form.isVisible()).toBe(true);
+    expect(await directory.getByLabel('Directory path').inputValue()).toBe('archive');
+    expect(await directory.getByLabel('Upload in the directory').inputValue()).toBe('deny');
+    expect(await form.getByLabel('Home directory (empty: server default)').inputValue()).toBe('/incoming');
+    expect(JSON.parse(await mounts.inputValue())).toEqual({ '/projects': 'team' });
+
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect((await api.request('GET', '/api/users/dave')).body).toMatchObject({
+      homeDirectory: null,
+      directoryPermissions: {},
+      attributes: { note: 'kept' },
+    });
+    expect(logs.filter((line) => line.fields.action === 'user.update')).toEqual([]);
+
+    // Corrected, the same form saves.
+    await directory.getByLabel('Directory path').fill('/archive');
+    await save.click();
+    await expect.poll(() => form.isHidden()).toBe(true);
+    expect(await error.textContent()).toBe('');
+    expect((await api.request('GET', '/api/users/dave')).body).toMatchObject({
+      homeDirectory: '/incoming',
+      directoryPermissions: { '/archive': { upload: false } },
+      attributes: { note: 'kept', mounts: { '/projects': 'team' } },
+    });
     expect(pageErrors).toEqual([]);
   });
 

@@ -57,19 +57,29 @@ export const pageHtml = `<!doctype html>
     <h2>Users</h2>
     <p id="users-unsupported" hidden>This server's authenticator keeps no users it can change.</p>
     <table id="users">
-      <thead><tr><th>User</th><th>Enabled</th><th>Home</th><th>Quota</th><th>New password</th><th></th></tr></thead>
+      <thead><tr><th>User</th><th>Enabled</th><th>Home</th><th>Directories and mounts</th><th>Quota</th><th>New password</th><th></th></tr></thead>
       <tbody></tbody>
     </table>
     <form id="edit-user-form" hidden>
       <h2 id="edit-user-title"></h2>
+      <label>Home directory (empty: server default) <input name="homeDirectory" placeholder="/" autocomplete="off"></label>
       <fieldset id="edit-permissions">
         <legend>Permissions (server default: as the server's userDefaults say)</legend>
       </fieldset>
+      <fieldset id="edit-directories">
+        <legend>Directory permissions (for a directory and below; inherited: as the permissions above)</legend>
+        <div id="edit-directory-list"></div>
+        <button type="button" id="add-directory">Add a directory</button>
+      </fieldset>
+      <label>Mounts (attributes.mounts as JSON: path to a connector name or { connector, rootDirectory, crossMountRename, quota }; empty: none)
+        <textarea name="mounts" rows="5" spellcheck="false" autocomplete="off" placeholder='{ "/projects": { "connector": "team", "rootDirectory": "/projects/{user}" } }'></textarea>
+      </label>
       <label>Quota in bytes (empty: no limit) <input name="maxBytes" type="number" min="0"></label>
       <label>Quota in files (empty: no limit) <input name="maxFiles" type="number" min="0"></label>
       <label>Upload bytes per second (empty: no limit) <input name="uploadBytesPerSecond" type="number" min="1"></label>
       <label>Download bytes per second (empty: no limit) <input name="downloadBytesPerSecond" type="number" min="1"></label>
       <p class="hint">Changes apply at the user's next login; open sessions keep what they logged in with.</p>
+      <p id="edit-user-error" class="error" role="alert"></p>
       <div class="buttons"><button type="submit">Save changes</button> <button type="button" id="edit-cancel">Cancel</button></div>
     </form>
     <form id="add-user-form">
@@ -102,7 +112,15 @@ header nav a { color: #c9d3ff; }
 #edit-user-form { margin-top: 1rem; background: #fff; border: 1px solid #d8dbe2; border-radius: 6px; padding: 0.8rem; max-width: 28rem; }
 #edit-permissions { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4rem 1rem; border: 1px solid #e3e5ea; }
 #edit-permissions legend { font-size: 0.85rem; color: #5b6478; }
-#edit-permissions label { grid-template-columns: 1fr auto; align-items: center; }
+#edit-permissions label, .directory label { grid-template-columns: 1fr auto; align-items: center; }
+#edit-directories { display: grid; gap: 0.5rem; border: 1px solid #e3e5ea; }
+#edit-directories legend { font-size: 0.85rem; color: #5b6478; }
+.directory { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4rem 1rem; border: 1px solid #e3e5ea; }
+.directory .directory-path { grid-column: 1 / -1; display: flex; align-items: center; gap: 0.6rem; }
+.directory .directory-path label { flex: 1; }
+#edit-user-form textarea { font: 0.85rem ui-monospace, monospace; padding: 0.35rem; resize: vertical; }
+#edit-user-error:empty { display: none; }
+.tree-list { margin: 0; padding-left: 1rem; font-size: 0.85rem; }
 .hint { font-size: 0.85rem; color: #5b6478; margin: 0; }
 form.inline { display: flex; align-items: end; gap: 0.6rem; max-width: none; margin-top: 0.5rem; }
 main { padding: 1rem 1.2rem; max-width: 72rem; }
@@ -278,32 +296,107 @@ export const pageScript = `'use strict';
     }
   }
 
+  function isObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+
+  // "upload denied, list allowed": the flags a set of permissions gives, in the edit form's order.
+  function describeFlags(flags) {
+    const given = permissionFlags
+      .filter(([flag]) => flags[flag] !== undefined)
+      .map(([flag, label]) => label.toLowerCase() + ' ' + (flags[flag] ? 'allowed' : 'denied'));
+    return given.length === 0 ? 'inherited' : given.join(', ');
+  }
+
+  // One mount of a user record (UserMounts): a connector's name, or { connector, rootDirectory?, crossMountRename?, quota? }.
+  function describeMount(path, mount) {
+    if (!isObject(mount)) return 'Mount ' + path + ': ' + String(mount);
+    let text = 'Mount ' + path + ': ' + String(mount.connector);
+    if (typeof mount.rootDirectory === 'string') text += ' at ' + mount.rootDirectory;
+    if (isObject(mount.quota)) text += ', quota folder ' + String(mount.quota.folder);
+    if (mount.crossMountRename === false) text += ', no moves to other mounts';
+    return text;
+  }
+
+  function mountsOf(user) {
+    return user.attributes === null ? undefined : user.attributes.mounts;
+  }
+
+  // The user's directory permissions and the mounts of the record, one line each.
+  function treeCell(user) {
+    const cell = element('td', '', 'tree');
+    const items = Object.entries(user.directoryPermissions).map(([path, flags]) => element('li', path + ': ' + describeFlags(flags)));
+    const mounts = mountsOf(user);
+    if (isObject(mounts)) items.push(...Object.entries(mounts).map(([path, mount]) => element('li', describeMount(path, mount))));
+    else if (mounts !== undefined) items.push(element('li', 'Mounts not readable: attributes.mounts is not an object'));
+    if (items.length > 0) {
+      const list = element('ul', undefined, 'tree-list');
+      list.append(...items);
+      cell.append(list);
+    }
+    return cell;
+  }
+
+  // A select of one permission flag: unset (the text given), allow or deny. The label wraps the select, whose chosen
+  // option would otherwise become part of its name, so the name is set apart.
+  function flagSelect(flag, label, current, unsetText, accessibleName) {
+    const select = element('select');
+    select.dataset.flag = flag;
+    select.setAttribute('aria-label', accessibleName);
+    for (const [value, text] of [['', unsetText], ['allow', 'allow'], ['deny', 'deny']]) {
+      const option = element('option', text);
+      option.value = value;
+      select.append(option);
+    }
+    select.value = current === undefined ? '' : current ? 'allow' : 'deny';
+    const wrapper = element('label', label);
+    wrapper.append(select);
+    return { wrapper, select };
+  }
+
+  // One directory of the form's directory permissions: its path, its flags (unset: inherited) and a button removing it.
+  function directoryRow(path, flags) {
+    const row = element('fieldset', undefined, 'directory');
+    const head = element('div', undefined, 'directory-path');
+    const pathLabel = element('label', 'Directory');
+    const input = element('input');
+    input.value = path;
+    input.placeholder = '/archive';
+    input.autocomplete = 'off';
+    input.setAttribute('aria-label', 'Directory path');
+    pathLabel.append(input);
+    const remove = element('button', 'Remove');
+    remove.type = 'button';
+    remove.addEventListener('click', () => row.remove());
+    head.append(pathLabel, remove);
+    row.append(head, ...permissionFlags.map(([flag, label]) => flagSelect(flag, label, flags[flag], 'inherited', label + ' in the directory').wrapper));
+    return row;
+  }
+
   let editing;
+  // The record's mounts when the form opened: the attributes are sent only when the mounts differ from them.
+  let editingMounts;
 
   function openEdit(user) {
     editing = user.username;
+    editingMounts = mountsOf(user);
     const form = byId('edit-user-form');
     byId('edit-user-title').textContent = 'Edit ' + user.username;
+    byId('edit-user-error').textContent = '';
+    form.elements.homeDirectory.value = user.homeDirectory === null ? '' : user.homeDirectory;
     const fieldset = byId('edit-permissions');
     fieldset.replaceChildren(
       fieldset.querySelector('legend'),
       ...permissionFlags.map(([flag, label]) => {
-        const select = element('select');
+        const { wrapper, select } = flagSelect(flag, label, user.permissions[flag], 'server default', label);
         select.name = 'permission-' + flag;
-        // The label wraps the select, whose chosen option would otherwise become part of its name.
-        select.setAttribute('aria-label', label);
-        for (const [value, text] of [['', 'server default'], ['allow', 'allow'], ['deny', 'deny']]) {
-          const option = element('option', text);
-          option.value = value;
-          select.append(option);
-        }
-        const current = user.permissions[flag];
-        select.value = current === undefined ? '' : current ? 'allow' : 'deny';
-        const wrapper = element('label', label);
-        wrapper.append(select);
         return wrapper;
       }),
     );
+    byId('edit-directory-list').replaceChildren(
+      ...Object.entries(user.directoryPermissions).map(([path, flags]) => directoryRow(path, flags)),
+    );
+    form.elements.mounts.value = editingMounts === undefined ? '' : JSON.stringify(editingMounts, null, 2);
     const quota = user.quota || {};
     const bandwidth = user.bandwidth || {};
     form.elements.maxBytes.value = quota.maxBytes === undefined ? '' : String(quota.maxBytes);
@@ -371,7 +464,8 @@ export const pageScript = `'use strict';
         row.append(
           element('td', user.username, 'user'),
           element('td', user.enabled ? 'yes' : 'no', 'enabled'),
-          element('td', user.homeDirectory === null ? '' : user.homeDirectory),
+          element('td', user.homeDirectory === null ? '' : user.homeDirectory, 'home'),
+          treeCell(user),
           quotaCell,
           passwordCell,
           actions,
@@ -603,24 +697,110 @@ export const pageScript = `'use strict';
     }
   });
 
+  // The directory permissions of the form's rows, null when there are none. A Map keeps a path such as "__proto__"
+  // an own key, for the server to refuse by name rather than the page dropping it.
+  function directoryPermissionsFrom() {
+    const directories = new Map();
+    for (const row of byId('edit-directory-list').querySelectorAll('.directory')) {
+      const path = row.querySelector('input').value;
+      const flags = {};
+      for (const select of row.querySelectorAll('select')) {
+        if (select.value !== '') flags[select.dataset.flag] = select.value === 'allow';
+      }
+      if (path === '') {
+        if (Object.keys(flags).length === 0) continue;
+        throw new Error('Directory permissions: a directory with permissions has no path.');
+      }
+      if (directories.has(path)) throw new Error('Directory permissions: ' + path + ' is listed twice.');
+      directories.set(path, flags);
+    }
+    return directories.size === 0 ? null : Object.fromEntries(directories);
+  }
+
+  // The mounts of the form's text (undefined when empty: none), checked for the shape the mounts storage reads; the
+  // connectors they name are checked at the user's next login.
+  function mountsFrom(text) {
+    if (text.trim() === '') return undefined;
+    let mounts;
+    try {
+      mounts = JSON.parse(text);
+    } catch (error) {
+      throw new Error('Mounts: not valid JSON (' + error.message + ').');
+    }
+    if (!isObject(mounts)) throw new Error('Mounts: must be a JSON object mapping each path to a connector name or { "connector": … }.');
+    for (const [path, mount] of Object.entries(mounts)) {
+      if (!path.startsWith('/')) throw new Error('Mounts: "' + path + '" must be an absolute path such as "/projects".');
+      const connector = isObject(mount) ? mount.connector : mount;
+      if (typeof connector !== 'string' || connector === '') {
+        throw new Error('Mounts: ' + path + ' must be a connector name or an object with "connector".');
+      }
+    }
+    return mounts;
+  }
+
+  // The record's attributes with the mounts replaced, from the record as it is now: the attributes are replaced
+  // whole, and the page keeps no other attribute in its form.
+  async function attributesWith(username, mounts) {
+    const response = await api('GET', '/api/users/' + encodeURIComponent(username));
+    const body = await response.json();
+    if (response.status !== 200) throw new Error(body.message);
+    const attributes = { ...(body.attributes || {}) };
+    if (mounts === undefined) delete attributes.mounts;
+    else attributes.mounts = mounts;
+    return Object.keys(attributes).length === 0 ? null : attributes;
+  }
+
   byId('edit-user-form').addEventListener('submit', async (event) => {
     event.preventDefault();
-    const form = new FormData(event.target);
+    const target = event.target;
+    const username = editing;
+    const form = new FormData(target);
+    const error = byId('edit-user-error');
+    error.textContent = '';
     const permissions = {};
     for (const [flag] of permissionFlags) {
       const value = form.get('permission-' + flag);
       if (value !== '') permissions[flag] = value === 'allow';
     }
-    const change = {
-      permissions,
-      quota: limitsFrom(form, ['maxBytes', 'maxFiles']),
-      bandwidth: limitsFrom(form, ['uploadBytesPerSecond', 'downloadBytesPerSecond']),
-    };
+    const home = form.get('homeDirectory');
+    let change;
+    let mounts;
     try {
-      if (await changeUser(editing, change, 'Saved the changes of ' + editing + '.')) byId('edit-user-form').hidden = true;
-    } catch (error) {
-      if (error.message !== 'logged out') notice('Could not save the changes: ' + error.message, true);
+      mounts = mountsFrom(form.get('mounts'));
+      change = {
+        homeDirectory: home === '' ? null : home,
+        permissions,
+        directoryPermissions: directoryPermissionsFrom(),
+        quota: limitsFrom(form, ['maxBytes', 'maxFiles']),
+        bandwidth: limitsFrom(form, ['uploadBytesPerSecond', 'downloadBytesPerSecond']),
+      };
+    } catch (problem) {
+      // Refused on the page: nothing was sent, the form keeps what was typed.
+      error.textContent = problem.message;
+      return;
     }
+    try {
+      if (JSON.stringify(mounts) !== JSON.stringify(editingMounts)) change.attributes = await attributesWith(username, mounts);
+      const response = await api('PATCH', '/api/users/' + encodeURIComponent(username), change);
+      const body = await response.json();
+      if (response.status !== 200) {
+        // The server's reason beside the form, which stays open with what was typed.
+        error.textContent = body.message;
+        notice(body.message, true);
+        return;
+      }
+      target.hidden = true;
+      notice('Saved the changes of ' + username + '.');
+      loadUsers();
+    } catch (problem) {
+      if (problem.message !== 'logged out') error.textContent = 'Could not save the changes: ' + problem.message;
+    }
+  });
+
+  byId('add-directory').addEventListener('click', () => {
+    const row = directoryRow('', {});
+    byId('edit-directory-list').append(row);
+    row.querySelector('input').focus();
   });
 
   byId('edit-cancel').addEventListener('click', () => {
