@@ -145,6 +145,261 @@ describe('ftp-server users set', () => {
   });
 });
 
+describe('ftp-server users set of directories, home and attributes; mount and unmount', () => {
+  it('reads home, root, directory permissions and the attributes file', () => {
+    expect(
+      parseUsersArguments([
+        'users',
+        'set',
+        'bob',
+        '--home',
+        '/in/',
+        '--root',
+        'none',
+        '--dir-deny',
+        '/archive=upload,delete',
+        '--dir-allow',
+        '/a=b=chmod',
+        '--dir-default',
+        '/archive=rename',
+        '--attributes-json',
+        '-',
+      ]).request,
+    ).toEqual({
+      action: 'set',
+      username: 'bob',
+      settings: {
+        homeDirectory: '/in',
+        rootDirectory: null,
+        directoryPermissions: { '/archive': { upload: false, delete: false, rename: null }, '/a=b': { chmod: true } },
+        attributesFrom: '-',
+      },
+    });
+    expect(parseUsersArguments(['users', 'set', 'bob', '--attributes-json', 'none']).request).toMatchObject({
+      settings: { attributesFrom: null },
+    });
+  });
+
+  it('reads a mount: the connector alone, or with its options', () => {
+    expect(parseUsersArguments(['users', 'mount', 'bob', '/team/', 'teams']).request).toEqual({
+      action: 'mount',
+      username: 'bob',
+      path: '/team',
+      mount: 'teams',
+    });
+    expect(
+      parseUsersArguments([
+        'users',
+        'mount',
+        'bob',
+        '/q',
+        'teams',
+        '--root',
+        '/red/{user}',
+        '--no-cross-mount-rename',
+        '--quota-folder',
+        'red-{user}',
+        '--quota-bytes',
+        '1000',
+        '--quota-files',
+        '0',
+      ]).request,
+    ).toEqual({
+      action: 'mount',
+      username: 'bob',
+      path: '/q',
+      mount: {
+        connector: 'teams',
+        rootDirectory: '/red/{user}',
+        crossMountRename: false,
+        quota: { folder: 'red-{user}', maxBytes: 1000, maxFiles: 0 },
+      },
+    });
+    expect(parseUsersArguments(['users', 'unmount', 'bob', '/q']).request).toEqual({ action: 'unmount', username: 'bob', path: '/q' });
+  });
+
+  it.each([
+    [['users', 'set', 'bob', '--home', 'in'], '--home must be an absolute path without "." or ".."'],
+    [['users', 'set', 'bob', '--home', '/in/../etc'], '(got "/in/../etc")'],
+    [['users', 'add', 'bob', '--home', '/./in'], '--home must be an absolute path'],
+    [['users', 'set', 'bob', '--dir-deny', '/archive'], '--dir-deny takes PATH=FLAGS'],
+    [['users', 'set', 'bob', '--dir-deny', 'archive=upload'], '--dir-deny must be an absolute path'],
+    [['users', 'set', 'bob', '--dir-allow', '/a=fly'], '--dir-allow: unknown permission "fly"'],
+    [['users', 'set', 'bob', '--dir-allow', '/a=upload', '--dir-deny', '/a/=upload'], 'the permission "upload" of /a is named twice'],
+    [['users', 'set', 'bob', '--attributes-json', ''], '--attributes-json needs a file'],
+    [['users', 'set', 'bob', '--quota-folder', 'x'], '--quota-folder does not apply to "users set"'],
+    [['users', 'mount', 'bob', '/team'], '"users mount" needs <name> <path> <connector> (missing <connector>)'],
+    [['users', 'mount', 'bob', 'team', 'teams'], '<path> must be an absolute path'],
+    [['users', 'mount', 'bob', '/a/../b', 'teams'], '<path> must be an absolute path without "." or ".."'],
+    [['users', 'mount', 'bob', '/t', 'teams', 'extra'], 'unexpected argument "extra"'],
+    [['users', 'mount', 'bob', '/t', 'teams', '--quota-bytes', '5'], '--quota-bytes of a mount needs --quota-folder NAME'],
+    [['users', 'mount', 'bob', '/t', 'teams', '--quota-folder', 'f', '--quota-files', 'none'], '--quota-files must be a whole number'],
+    [['users', 'mount', 'bob', '/t', 'teams', '--root', 'red'], '--root must be an absolute path'],
+    [['users', 'mount', 'bob', '/t', 'teams', '--home', '/x'], '--home does not apply to "users mount"'],
+    [['users', 'mount', 'bob', '/t', 'teams', '--cross-mount-rename'], "Unknown option '--cross-mount-rename'"],
+    [['users', 'unmount', 'bob'], '"users unmount" needs <name> <path> (missing <path>)'],
+    [['users', 'unmount', 'bob', '/t', '--root', '/x'], '--root does not apply to "users unmount"'],
+  ])('refuses %j naming the cause', (argv, message) => {
+    expect(() => parseUsersArguments(argv)).toThrow(UsageError);
+    expect(() => parseUsersArguments(argv)).toThrow(message);
+  });
+
+  it("changes a user's home, directory permissions, attributes and mounts in the users file, keeping the rest", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-mounts-'));
+    try {
+      const users = [
+        {
+          username: 'bob',
+          passwordHash: await hashPassword('bob pw', { logCost: 4 }),
+          homeDirectory: '/in',
+          directoryPermissions: { '/archive/': { rename: false }, '/pub': { upload: true } },
+          attributes: { tag: 'kept', mounts: { '/old': 'teams' } },
+        },
+      ];
+      await writeFile(join(directory, 'users.json'), JSON.stringify({ users }));
+      await writeFile(
+        join(directory, 'ftp.json'),
+        JSON.stringify({
+          authenticator: 'local',
+          authenticatorConfig: { usersFile: 'users.json' },
+          storageConnector: 'mounts',
+          storageConfig: {
+            connectors: { home: { storageConnector: 'fs', storageConfig: { root: 'files' } }, teams: { storageConnector: 'fs' } },
+            mounts: { '/': 'home', '/shared': { connector: 'teams', quota: { folder: 'team', maxBytes: 100 } } },
+          },
+        }),
+      );
+      const run = async (args: readonly string[], input = '') => {
+        let stdout = '';
+        let stderr = '';
+        const output = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+        const errorOutput = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        const code = await runUsersCommand(['users', ...args, '--config', 'ftp.json'], {
+          streams: { input: new PassThrough().end(input), output, errorOutput },
+          environment: {},
+          cwd: directory,
+        });
+        return { code, stdout, stderr };
+      };
+      const read = async () => JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0];
+
+      expect(
+        await run(['set', 'bob', '--home', '/pub', '--dir-deny', '/archive=upload,delete', '--dir-default', '/pub=upload']),
+      ).toMatchObject({ code: 0, stdout: 'changed directoryPermissions, homeDirectory of "bob"\n' });
+      expect(await read()).toMatchObject({
+        homeDirectory: '/pub',
+        directoryPermissions: { '/archive': { rename: false, upload: false, delete: false } },
+        attributes: { tag: 'kept', mounts: { '/old': 'teams' } },
+      });
+      expect((await read()).directoryPermissions).not.toHaveProperty('/pub');
+
+      // A mount is added to those the user has, the other attributes stay as they were.
+      expect(await run(['mount', 'bob', '/team', 'teams', '--root', '/red', '--no-cross-mount-rename'])).toMatchObject({
+        code: 0,
+        stdout: 'mounted "teams" at /team for "bob"\n',
+        stderr: '',
+      });
+      expect((await read()).attributes).toEqual({
+        tag: 'kept',
+        mounts: { '/old': 'teams', '/team': { connector: 'teams', rootDirectory: '/red', crossMountRename: false } },
+      });
+      expect((await run(['mount', 'bob', '/team/', 'home'])).code).toBe(0);
+      expect((await read()).attributes.mounts).toEqual({ '/old': 'teams', '/team': 'home' });
+      expect(await run(['unmount', 'bob', '/old'])).toMatchObject({ code: 0, stdout: 'removed the mount at /old of "bob"\n' });
+      expect((await read()).attributes).toEqual({ tag: 'kept', mounts: { '/team': 'home' } });
+
+      const table = await run(['list']);
+      expect(table.stdout).toBe('USER  STATE    HOME  ROOT  MOUNTS\nbob   enabled  /pub  -     /team=home\n');
+      const listed = JSON.parse((await run(['list', '--json'])).stdout);
+      expect(listed[0].attributes).toEqual({ tag: 'kept', mounts: { '/team': 'home' } });
+
+      // What the mounts storage would refuse at login is refused here, naming the cause, and nothing is written.
+      const before = await readFile(join(directory, 'users.json'), 'utf8');
+      const unknownConnector = await run(['mount', 'bob', '/x', 'archive']);
+      expect(unknownConnector.code).toBe(2);
+      expect(unknownConnector.stderr).toContain(
+        'the connector "archive" is not in the config\'s storageConfig.connectors (known: home, teams)',
+      );
+      const otherLimits = await run(['mount', 'bob', '/x', 'teams', '--quota-folder', 'team', '--quota-bytes', '5']);
+      expect(otherLimits.code).toBe(2);
+      expect(otherLimits.stderr).toContain('the quota folder "team" has other limits in the config\'s mount /shared (maxBytes 100)');
+      const noMount = await run(['unmount', 'bob', '/nowhere']);
+      expect(noMount).toMatchObject({ code: 1, stderr: 'ftp-server: user "bob" has no mount at /nowhere\n' });
+      const noUser = await run(['mount', 'nobody', '/x', 'teams']);
+      expect(noUser).toMatchObject({ code: 1, stderr: 'ftp-server: no user "nobody"\n' });
+      for (const [input, message] of [
+        ['[1]', 'stdin must hold a JSON object (such as {"mounts": {}}), not an array'],
+        ['"x"', 'not a string'],
+        ['{"mounts": ', 'stdin is not JSON'],
+        ['{"mounts": {"/x": {"connector": "teams", "rootDir": "/a"}}}', 'attributes.mounts./x.rootDir: unknown key'],
+        ['{"mounts": {"x": "teams"}}', 'attributes.mounts.x: the path must be absolute'],
+        [
+          '{"mounts": {"/x": {"connector": "teams", "quota": {"folder": ""}}}}',
+          'attributes.mounts./x.quota.folder must be a non-empty name',
+        ],
+        ['{"mounts": ["teams"]}', 'attributes.mounts must be an object'],
+      ]) {
+        const refused = await run(['set', 'bob', '--attributes-json', '-'], input);
+        expect(refused.code).toBe(2);
+        expect(refused.stderr).toContain(message);
+      }
+      const missingFile = await run(['set', 'bob', '--attributes-json', 'missing.json']);
+      expect(missingFile.code).toBe(2);
+      expect(missingFile.stderr).toContain('--attributes-json: cannot read missing.json');
+      expect(await readFile(join(directory, 'users.json'), 'utf8')).toBe(before);
+
+      // The whole attributes object, from a file relative to the working directory, then removed.
+      await writeFile(join(directory, 'attributes.json'), JSON.stringify({ prefix: 'b/', mounts: { '/t': { connector: 'teams' } } }));
+      expect(await run(['set', 'bob', '--attributes-json', 'attributes.json', '--home', 'none'])).toMatchObject({
+        code: 0,
+        stdout: 'changed attributes, homeDirectory of "bob"\n',
+      });
+      const replaced = await read();
+      expect(replaced.attributes).toEqual({ prefix: 'b/', mounts: { '/t': { connector: 'teams' } } });
+      expect(replaced.homeDirectory).toBeUndefined();
+      expect((await run(['unmount', 'bob', '/t'])).code).toBe(0);
+      expect((await read()).attributes).toEqual({ prefix: 'b/' });
+      expect((await run(['set', 'bob', '--attributes-json', 'none', '--dir-default', '/archive=rename,upload,delete'])).code).toBe(0);
+      const cleared = await read();
+      expect(cleared.attributes).toBeUndefined();
+      expect(cleared.directoryPermissions).toBeUndefined();
+      expect(cleared.passwordHash).toBe(users[0]!.passwordHash);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('writes a mount with another storage, saying on stderr that it applies with the mounts storage', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-mounts-fs-'));
+    try {
+      await writeFile(
+        join(directory, 'users.json'),
+        JSON.stringify({ users: [{ username: 'bob', passwordHash: await hashPassword('pw', { logCost: 4 }) }] }),
+      );
+      await writeFile(
+        join(directory, 'ftp.json'),
+        JSON.stringify({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, storageConfig: { root: 'files' } }),
+      );
+      let stderr = '';
+      const errorOutput = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const code = await runUsersCommand(['users', 'mount', 'bob', '/t', 'anything', '--config', 'ftp.json'], {
+        streams: { input: new PassThrough(), output: new PassThrough(), errorOutput },
+        environment: {},
+        cwd: directory,
+      });
+      expect(code).toBe(0);
+      expect(stderr).toBe(
+        'ftp-server: note: the configured storage (fs) does not read attributes.mounts; they apply with storageConnector "mounts"\n',
+      );
+      expect(JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0].attributes).toEqual({
+        mounts: { '/t': 'anything' },
+      });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('ftp-server users at a terminal', () => {
   it('asks for the password twice without echo, and stores only its hash', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'ftp-users-tty-'));

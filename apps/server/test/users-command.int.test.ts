@@ -114,7 +114,7 @@ describe('ftp-server users with the local authenticator', () => {
     expect((await users(['add', 'bob', '--root', '/b', '--password-stdin'], { input: 'pw', env })).code).toBe(0);
     const listed = await users(['list'], { env });
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(/^USER +STATE +HOME +ROOT\nbob +enabled +\/ +\/b\n$/);
+    expect(listed.stdout).toMatch(/^USER +STATE +HOME +ROOT +MOUNTS\nbob +enabled +\/ +\/b +-\n$/);
   });
 
   it('loses no user when several commands add at once', async () => {
