@@ -265,8 +265,19 @@ describe('the web admin page', () => {
     await expect.poll(() => error.textContent()).toMatch(/^Mounts: must be a JSON object/);
     await mounts.fill('{ "projects": "team" }');
     await save.click();
-    await expect.poll(() => error.textContent()).toBe('Mounts: "projects" must be an absolute path such as "/projects".');
+    await expect
+      .poll(() => error.textContent())
+      .toBe('Mounts: "projects" must be an absolute path without "." or "..", such as "/projects".');
     expect(await mounts.inputValue()).toBe('{ "projects": "team" }');
+    // A misspelt option would mount the connector's whole root; the mounts storage would refuse the bad limit at login.
+    await mounts.fill(JSON.stringify({ '/projects': { connector: 'team', rootDirectroy: '/p' } }));
+    await save.click();
+    await expect
+      .poll(() => error.textContent())
+      .toBe('Mounts: /projects.rootDirectroy is not an option of a mount (connector, rootDirectory, crossMountRename, quota).');
+    await mounts.fill(JSON.stringify({ '/projects': { connector: 'team', quota: { folder: 'team', maxBytes: -1 } } }));
+    await save.click();
+    await expect.poll(() => error.textContent()).toBe('Mounts: /projects.quota.maxBytes must be a whole number, 0 or more.');
 
     // Well-formed on the page, refused by the server (a relative directory): its message shows beside the form.
     await mounts.fill(JSON.stringify({ '/projects': 'team' }));

@@ -109,12 +109,13 @@ header nav a { color: #c9d3ff; }
 #users td button { margin-right: 0.3rem; }
 #add-user-form { margin-top: 1rem; }
 .quota-folders { margin: 0.2rem 0 0; padding-left: 1rem; font-size: 0.85rem; }
-#edit-user-form { margin-top: 1rem; background: #fff; border: 1px solid #d8dbe2; border-radius: 6px; padding: 0.8rem; max-width: 28rem; }
+#edit-user-form { margin-top: 1rem; background: #fff; border: 1px solid #d8dbe2; border-radius: 6px; padding: 0.8rem; max-width: 32rem; }
 #edit-permissions { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4rem 1rem; border: 1px solid #e3e5ea; }
 #edit-permissions legend { font-size: 0.85rem; color: #5b6478; }
 #edit-permissions label, .directory label { grid-template-columns: 1fr auto; align-items: center; }
 #edit-directories { display: grid; gap: 0.5rem; border: 1px solid #e3e5ea; }
 #edit-directories legend { font-size: 0.85rem; color: #5b6478; }
+#add-directory { justify-self: start; }
 .directory { display: grid; grid-template-columns: 1fr 1fr; gap: 0.4rem 1rem; border: 1px solid #e3e5ea; }
 .directory .directory-path { grid-column: 1 / -1; display: flex; align-items: center; gap: 0.6rem; }
 .directory .directory-path label { flex: 1; }
@@ -717,8 +718,9 @@ export const pageScript = `'use strict';
     return directories.size === 0 ? null : Object.fromEntries(directories);
   }
 
-  // The mounts of the form's text (undefined when empty: none), checked for the shape the mounts storage reads; the
-  // connectors they name are checked at the user's next login.
+  // The mounts of the form's text (undefined when empty: none), refused on the page for what the mounts storage would
+  // refuse the user's logins for (EACCES), short of the connectors' names, which only the storage knows. A key a mount
+  // does not know is refused too: a misspelt rootDirectory would otherwise mount the connector's whole root.
   function mountsFrom(text) {
     if (text.trim() === '') return undefined;
     let mounts;
@@ -729,13 +731,40 @@ export const pageScript = `'use strict';
     }
     if (!isObject(mounts)) throw new Error('Mounts: must be a JSON object mapping each path to a connector name or { "connector": … }.');
     for (const [path, mount] of Object.entries(mounts)) {
-      if (!path.startsWith('/')) throw new Error('Mounts: "' + path + '" must be an absolute path such as "/projects".');
-      const connector = isObject(mount) ? mount.connector : mount;
-      if (typeof connector !== 'string' || connector === '') {
-        throw new Error('Mounts: ' + path + ' must be a connector name or an object with "connector".');
+      const segments = path.slice(1).split('/');
+      if (segments.at(-1) === '') segments.pop();
+      if (!path.startsWith('/') || path.includes('\\0') || segments.some((segment) => ['', '.', '..'].includes(segment))) {
+        throw new Error('Mounts: "' + path + '" must be an absolute path without "." or "..", such as "/projects".');
       }
+      const problem = mountProblem(mount);
+      if (problem !== undefined) throw new Error('Mounts: ' + path + problem);
     }
     return mounts;
+  }
+
+  // What is wrong with one mount (UserMount, or a connector's name), as the end of a sentence; undefined when nothing.
+  function mountProblem(mount) {
+    if (typeof mount === 'string') return mount === '' ? ': the connector name is empty.' : undefined;
+    if (!isObject(mount) || typeof mount.connector !== 'string' || mount.connector === '') {
+      return ' must be a connector name or an object with "connector".';
+    }
+    const unknown = Object.keys(mount).find((key) => !['connector', 'rootDirectory', 'crossMountRename', 'quota'].includes(key));
+    if (unknown !== undefined) return '.' + unknown + ' is not an option of a mount (connector, rootDirectory, crossMountRename, quota).';
+    if (mount.rootDirectory !== undefined && typeof mount.rootDirectory !== 'string') return '.rootDirectory must be a string.';
+    if (mount.crossMountRename !== undefined && typeof mount.crossMountRename !== 'boolean') {
+      return '.crossMountRename must be true or false.';
+    }
+    const quota = mount.quota;
+    if (quota === undefined) return undefined;
+    if (!isObject(quota)) return '.quota must be { folder, maxBytes?, maxFiles? }.';
+    const unknownLimit = Object.keys(quota).find((key) => !['folder', 'maxBytes', 'maxFiles'].includes(key));
+    if (unknownLimit !== undefined) return '.quota.' + unknownLimit + ' is not an option of a quota (folder, maxBytes, maxFiles).';
+    if (typeof quota.folder !== 'string' || quota.folder === '') return '.quota.folder must be a non-empty string.';
+    for (const key of ['maxBytes', 'maxFiles']) {
+      const value = quota[key];
+      if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) return '.quota.' + key + ' must be a whole number, 0 or more.';
+    }
+    return undefined;
   }
 
   // The record's attributes with the mounts replaced, from the record as it is now: the attributes are replaced
