@@ -13,6 +13,24 @@ export const leaseRoomFactor = 8;
  * ON CONFLICT DO UPDATE) changes and evaluates its WHERE again on the newest version once it holds the lock, so two
  * instances that update one counter at once are serialised and neither can pass a limit the other already reached.
  * Every time is the database's `now()`, never an instance's clock.
+ *
+ * Lock order. A statement that locks several rows takes them in this order, so no two statements can each hold a row
+ * the other waits for (a deadlock, which PostgreSQL ends by aborting one of them):
+ * 1. instances, by id (only the sweep locks more than one);
+ * 2. session counters (`session_counts`), by scope then key; then the grants that hold part of them (`session_slots`,
+ *    and `instance_sessions` of releases before slot ids);
+ * 3. users' quota accounts (`quota_usage`), by name; then their reservations and leases;
+ * 4. quota folders' accounts (`quota_folder_usage`), by name; then their reservations and leases;
+ * 5. upload locks.
+ * An account row comes before any reservation in it, and a counter before any grant of it; a statement locks the
+ * account of each record it will change first (found from the record, whose account never changes), so two statements
+ * that both change a record both queue for its account first, and the second holds nothing the first needs. Among
+ * records that way there is no order to keep. A row a statement inserts under a new unique id (a grant, a
+ * settlement) is invisible to every other statement until it commits, so inserting it takes no lock anyone waits for.
+ * In a statement of several steps (CTEs), PostgreSQL runs a data-modifying step when it is first read, and the steps
+ * nothing reads after the main query, in no order it promises: a step that must lock after another reads it in its
+ * WHERE (`(SELECT count(*) FROM step) >= 0`, always true, evaluated once before any row). The defender's tables are
+ * apart: a ban before the failed logins of its address.
  */
 export function sharedStateStatements(names: SqlNames) {
   const { instances, sessionCounts, instanceSessions, sessionSlots, loginFailures, bans, uploadLocks } = names;
@@ -34,20 +52,33 @@ export function sharedStateStatements(names: SqlNames) {
      * row go too: an instance of the release before quota folders sweeps a dead one without them.
      */
     sweep: `WITH dead AS (
-        DELETE FROM ${instances} WHERE seen_at < now() - $1::float8 * interval '1 millisecond' OR id = $2 RETURNING id
+        DELETE FROM ${instances} WHERE id IN (
+          SELECT id FROM ${instances} WHERE seen_at < now() - $1::float8 * interval '1 millisecond' OR id = $2
+          ORDER BY id FOR UPDATE
+        ) RETURNING id
+      ), session_keys AS (
+        SELECT scope, key FROM ${sessionSlots} WHERE instance_id IN (SELECT id FROM dead)
+        UNION SELECT scope, key FROM ${instanceSessions} WHERE instance_id IN (SELECT id FROM dead)
+      ), counters AS (
+        SELECT 1 FROM ${sessionCounts} c WHERE (c.scope, c.key) IN (SELECT scope, key FROM session_keys)
+        ORDER BY c.scope, c.key FOR UPDATE OF c
       ), slots AS (
-        DELETE FROM ${sessionSlots} s USING dead WHERE s.instance_id = dead.id RETURNING s.scope, s.key, s.slots AS count
+        DELETE FROM ${sessionSlots} s USING dead WHERE s.instance_id = dead.id AND (SELECT count(*) FROM counters) >= 0
+        RETURNING s.scope, s.key, s.slots AS count
       ), older_slots AS (
         -- What instances of a release before the slot ids counted.
-        DELETE FROM ${instanceSessions} s USING dead WHERE s.instance_id = dead.id RETURNING s.scope, s.key, s.count
+        DELETE FROM ${instanceSessions} s USING dead WHERE s.instance_id = dead.id AND (SELECT count(*) FROM counters) >= 0
+        RETURNING s.scope, s.key, s.count
       ), session_totals AS (
         SELECT scope, key, sum(count)::integer AS count FROM (SELECT * FROM slots UNION ALL SELECT * FROM older_slots) freed
         GROUP BY scope, key
       ), sessions_freed AS (
         UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.count)
         FROM session_totals t WHERE c.scope = t.scope AND c.key = t.key RETURNING 1
-      ), ${droppedReservations('user', users)}, ${droppedReservations('folder', folders, instances)}, locks AS (
-        DELETE FROM ${uploadLocks} l USING dead WHERE l.instance_id = dead.id RETURNING 1
+      ), ${droppedReservations('user', users, 'sessions_freed')},
+      ${droppedReservations('folder', folders, 'user_quota_freed', instances)}, locks AS (
+        DELETE FROM ${uploadLocks} l USING dead WHERE l.instance_id = dead.id AND (SELECT count(*) FROM folder_quota_freed) >= 0
+        RETURNING 1
       )
       SELECT (SELECT count(*) FROM dead)::integer AS instances`,
 
@@ -55,7 +86,9 @@ export function sharedStateStatements(names: SqlNames) {
     tidy: [
       `DELETE FROM ${loginFailures} WHERE at < now() - $1::float8 * interval '1 millisecond'`,
       `DELETE FROM ${bans} WHERE until < now()`,
-      `DELETE FROM ${sessionCounts} WHERE count = 0`,
+      `DELETE FROM ${sessionCounts} WHERE (scope, key) IN (
+        SELECT scope, key FROM ${sessionCounts} WHERE count = 0 ORDER BY scope, key FOR UPDATE
+      )`,
       `DELETE FROM ${instanceSessions} WHERE count = 0`,
       // Ended reservations are kept a day, so a commit retried after a lost answer is still recognised as done.
       `DELETE FROM ${users.reservations} WHERE committed AND updated_at < now() - interval '1 day'`,
@@ -87,12 +120,17 @@ export function sharedStateStatements(names: SqlNames) {
 
     /**
      * $1 grant ids. Gives back the slots of each grant that still exists, in one statement for any number of them: a
-     * grant already given back (a retry after a lost answer) or dropped by a sweep frees nothing. Two instances that
-     * give back grants of the same keys at once may deadlock; PostgreSQL then rolls one statement back whole, and it
-     * is retried like any release the database did not take.
+     * grant already given back (a retry after a lost answer) or dropped by a sweep frees nothing. The counters are
+     * locked first, in order, so two instances that give back grants of the same keys at once queue for them rather
+     * than deadlock.
      */
-    releaseSessions: `WITH freed AS (
-        DELETE FROM ${sessionSlots} WHERE id = ANY($1::text[]) RETURNING scope, key, slots
+    releaseSessions: `WITH counters AS (
+        SELECT 1 FROM ${sessionCounts} c
+        WHERE (c.scope, c.key) IN (SELECT scope, key FROM ${sessionSlots} WHERE id = ANY($1::text[]))
+        ORDER BY c.scope, c.key FOR UPDATE OF c
+      ), freed AS (
+        DELETE FROM ${sessionSlots} WHERE id = ANY($1::text[]) AND (SELECT count(*) FROM counters) >= 0
+        RETURNING scope, key, slots
       ), totals AS (
         SELECT scope, key, sum(slots)::integer AS slots FROM freed GROUP BY scope, key
       )
@@ -234,14 +272,18 @@ function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
      * applies the change once: a reservation already ended changes nothing; one a sweep dropped no longer counts as
      * reserved but its change still applies; an id never seen is recorded as ended and applied.
      */
-    commitReservation: `WITH previous AS (
+    commitReservation: `WITH account AS (
+        -- The account's row before the reservation's (see the lock order).
+        SELECT 1 FROM ${usage} WHERE ${key} = $1 FOR UPDATE
+      ), previous AS (
         SELECT 1 FROM ${reservations} WHERE id = $2
       ), ended AS (
-        UPDATE ${reservations} SET committed = true, updated_at = now() WHERE id = $2 AND NOT committed
+        UPDATE ${reservations} SET committed = true, updated_at = now()
+        WHERE id = $2 AND NOT committed AND (SELECT count(*) FROM account) >= 0
         RETURNING CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
       ), recorded AS (
         INSERT INTO ${reservations} (id, instance_id, ${key}, committed, dropped)
-        SELECT $2, $5, $1, true, true WHERE NOT EXISTS (SELECT 1 FROM previous)
+        SELECT $2, $5, $1, true, true WHERE NOT EXISTS (SELECT 1 FROM previous) AND (SELECT count(*) FROM account) >= 0
         ON CONFLICT (id) DO NOTHING
         RETURNING 1
       ), applied AS (
@@ -291,10 +333,11 @@ function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
      * reservations after it, so the instance can tell when a limit comes near.
      */
     settleLease: `WITH usage AS (
-        -- The account's row is locked before the lease's, as \`extendLease\` does, so the two never deadlock.
+        -- The account's row before the lease's (see the lock order).
         SELECT 1 FROM ${usage} WHERE ${key} = $1 FOR UPDATE
       ), fresh AS (
-        INSERT INTO ${reservations} (id, instance_id, ${key}, committed, dropped) VALUES ($2, $9, $1, true, true)
+        INSERT INTO ${reservations} (id, instance_id, ${key}, committed, dropped)
+        SELECT $2, $9, $1, true, true WHERE (SELECT count(*) FROM usage) >= 0
         ON CONFLICT (id) DO NOTHING
         RETURNING 1
       ), uploads AS (
@@ -330,17 +373,23 @@ function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
 
 /**
  * CTEs of the sweep (after its `dead`): marks the open reservations of the dead instances in accounts of `kind`
- * dropped, and takes them off the reserved totals. With `orphansOf` (the instances' table), also those of instances
+ * dropped, and takes them off the reserved totals, once the step `after` has run. With `orphansOf` (the instances' table), also those of instances
  * that have no row any more: an instance of a release before this kind of account sweeps a dead instance's row
  * without them, and they would otherwise stay reserved for good. (An instance makes its first reservation after its
  * first heartbeat, so a live one has a row, unless a sweep dropped it with all it held.)
  */
-function droppedReservations(kind: string, { usage, reservations, key }: QuotaAccountTables, orphansOf?: string): string {
+function droppedReservations(kind: string, { usage, reservations, key }: QuotaAccountTables, after: string, orphansOf?: string): string {
   // The statement's snapshot still shows the rows `dead` deletes: those are matched by `dead` itself.
   const gone = orphansOf === undefined ? '' : ` OR NOT EXISTS (SELECT 1 FROM ${orphansOf} i WHERE i.id = r.instance_id)`;
-  return `${kind}_reservations AS (
+  const open = `NOT r.committed AND NOT r.dropped AND (r.instance_id IN (SELECT id FROM dead)${gone})`;
+  // The accounts first, in order (see the lock order above); the reservations' accounts never change.
+  return `${kind}_accounts AS (
+        SELECT 1 FROM ${usage} q WHERE q.${key} IN (SELECT r.${key} FROM ${reservations} r WHERE ${open})
+          AND (SELECT count(*) FROM ${after}) >= 0
+        ORDER BY q.${key} FOR UPDATE OF q
+      ), ${kind}_reservations AS (
         UPDATE ${reservations} r SET dropped = true, updated_at = now()
-        WHERE NOT r.committed AND NOT r.dropped AND (r.instance_id IN (SELECT id FROM dead)${gone})
+        WHERE ${open} AND (SELECT count(*) FROM ${kind}_accounts) >= 0
         RETURNING r.${key} AS account, r.bytes, r.files
       ), ${kind}_reservation_totals AS (
         SELECT account, sum(bytes) AS bytes, sum(files) AS files FROM ${kind}_reservations GROUP BY account
@@ -355,8 +404,13 @@ function droppedReservations(kind: string, { usage, reservations, key }: QuotaAc
  * it still reserved (nothing once a sweep dropped it) off the account's totals.
  */
 function endedReservation(kind: string, { usage, reservations, key }: QuotaAccountTables): string {
-  return `${kind}_ended AS (
-        UPDATE ${reservations} SET committed = true, updated_at = now() WHERE id = $1 AND NOT committed
+  return `${kind}_account AS (
+        -- The account's row before the reservation's (see the lock order).
+        SELECT 1 FROM ${usage} q WHERE q.${key} IN (SELECT r.${key} FROM ${reservations} r WHERE r.id = $1 AND NOT r.committed)
+        FOR UPDATE OF q
+      ), ${kind}_ended AS (
+        UPDATE ${reservations} SET committed = true, updated_at = now()
+        WHERE id = $1 AND NOT committed AND (SELECT count(*) FROM ${kind}_account) >= 0
         RETURNING ${key} AS account, CASE WHEN dropped THEN 0 ELSE bytes END AS bytes, CASE WHEN dropped THEN 0 ELSE files END AS files
       ), ${kind}_released AS (
         UPDATE ${usage} q SET reserved_bytes = greatest(0, q.reserved_bytes - e.bytes), reserved_files = greatest(0, q.reserved_files - e.files)

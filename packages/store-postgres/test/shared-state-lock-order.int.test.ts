@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto';
+import { eventually } from '@ftp/test-utils';
+import pg from 'pg';
+import { expect, it, onTestFinished } from 'vitest';
+import { migrate } from '../src/migrations.ts';
+import { type QuotaAccountKind, quotaAccountStatements, sharedStateStatements } from '../src/shared-state-statements.ts';
+import { sqlNames } from '../src/sql-names.ts';
+import { describeSharedState } from './shared-state-suite.ts';
+
+// The statements of the shared state take their row locks in one order (see shared-state-statements.ts), so no two of
+// them can deadlock. Each case interleaves two of them deterministically: a third transaction holds the account's
+// row, the first statement queues for it, the second runs up to where it waits for the row too, and the holder ends.
+// The first then takes the row; a second statement that had locked a reservation before the account (the other
+// order) would now wait for the first while the first waits for it, and PostgreSQL aborts one (40P01).
+
+const names = sqlNames();
+const statements = sharedStateStatements(names);
+const quota = quotaAccountStatements(names);
+
+/** A connection of its own, with its backend's pid (to see when it waits for a lock). */
+async function connection(connectionString: string) {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  onTestFinished(() => client.end());
+  const { rows } = await client.query('SELECT pg_backend_pid() AS pid');
+  return { client, pid: Number(rows[0].pid) };
+}
+
+/** What one quota statement of a live instance sends while another instance sweeps it, in an account of `kind`. */
+type Racer = (kind: QuotaAccountKind, held: Holdings) => { text: string; values: unknown[] };
+
+/** What the instance holds in the account when the race starts. */
+interface Holdings {
+  readonly instance: string;
+  readonly account: string;
+  /** An upload's exact reservation: 100 bytes, 1 file. */
+  readonly reservation: string;
+  /** The instance's lease: 1,000 bytes, 10 files. */
+  readonly lease: string;
+}
+
+const racers: Record<string, Racer> = {
+  'a settlement of its lease': (kind, held) => ({
+    text: quota[kind].settleLease,
+    values: [held.account, randomUUID(), held.lease, 100, 1, 100, 1, false, held.instance, [randomUUID()]],
+  }),
+  'an extension of its lease': (kind, held) => ({
+    text: quota[kind].extendLease,
+    values: [held.account, held.lease, 1_000, 10, null, null, held.instance],
+  }),
+  'more of an upload’s reservation': (kind, held) => ({
+    text: quota[kind].reserveQuota,
+    values: [held.account, held.reservation, 100, 0, null, null, held.instance],
+  }),
+  'the commit of an upload': (kind, held) => ({
+    text: quota[kind].commitReservation,
+    values: [held.account, held.reservation, 100, 1, held.instance],
+  }),
+  'the release of an upload’s reservation': (_kind, held) => ({
+    text: statements.releaseReservation,
+    values: [held.reservation],
+  }),
+};
+
+describeSharedState('lock order', ({ postgres }) => {
+  for (const kind of ['user', 'folder'] as const) {
+    for (const [what, racer] of Object.entries(racers)) {
+      for (const sweepFirst of [false, true]) {
+        it(`${what} in a ${kind}'s account and a sweep of the instance never deadlock (${sweepFirst ? 'sweep' : 'statement'} queued first)`, async () => {
+          const connectionString = await postgres().createDatabase();
+          const setup = new pg.Pool({ connectionString });
+          onTestFinished(() => setup.end());
+          await migrate(setup);
+          const held: Holdings = {
+            instance: randomUUID(),
+            account: `account-${randomUUID()}`,
+            reservation: randomUUID(),
+            lease: randomUUID(),
+          };
+          const account = quota[kind];
+          await setup.query(statements.heartbeat, [held.instance]);
+          await setup.query(account.setQuotaUsage, [held.account, 0, 0]);
+          await setup.query(account.reserveQuota, [held.account, held.reservation, 100, 1, null, null, held.instance]);
+          await setup.query(account.extendLease, [held.account, held.lease, 1_000, 10, null, null, held.instance]);
+
+          const [holder, first, second, watcher] = await Promise.all(Array.from({ length: 4 }, () => connection(connectionString)));
+          const waitsForLock = (pid: number, who: string) =>
+            eventually(async () => {
+              const { rows } = await watcher.client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid]);
+              return rows[0]?.wait_event_type === 'Lock';
+            }, `${who} to wait for a lock`);
+
+          const table = kind === 'user' ? names.quotaUsage : names.quotaFolderUsage;
+          const key = kind === 'user' ? 'username' : 'folder';
+          await holder.client.query('BEGIN');
+          await holder.client.query(`SELECT 1 FROM ${table} WHERE ${key} = $1 FOR UPDATE`, [held.account]);
+
+          const statement = racer(kind, held);
+          const sweep = { text: statements.sweep, values: [60_000, held.instance] };
+          const [firstStatement, secondStatement] = sweepFirst ? [sweep, statement] : [statement, sweep];
+          const firstRun = first.client.query(firstStatement.text, firstStatement.values);
+          firstRun.catch(() => undefined);
+          await waitsForLock(first.pid, 'the first statement');
+          const secondRun = second.client.query(secondStatement.text, secondStatement.values);
+          secondRun.catch(() => undefined);
+          await waitsForLock(second.pid, 'the second statement');
+          await holder.client.query('COMMIT');
+
+          const outcomes = await Promise.allSettled([firstRun, secondRun]);
+          const failures = outcomes.flatMap((outcome) =>
+            outcome.status === 'rejected' ? [`${(outcome.reason as { code?: string }).code}: ${String(outcome.reason)}`] : [],
+          );
+          expect(failures).toEqual([]);
+          // The sweep dropped the instance with what it held.
+          const { rows } = await setup.query(`SELECT count(*)::integer AS count FROM ${names.instances}`);
+          expect(rows[0].count).toBe(0);
+        });
+      }
+    }
+  }
+});
