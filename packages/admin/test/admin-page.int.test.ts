@@ -315,6 +315,32 @@ describe('the web admin page', () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("saves a user's other facts while the record keeps mounts the page would refuse, left as they were", async () => {
+    const { admin, api } = await usersFixture();
+    await api.login();
+    const oddMounts = { '/old': { connector: 'team', rootDirectroy: '/p' } };
+    expect((await api.request('PATCH', '/api/users/dave', { body: { attributes: { mounts: oddMounts } } })).status).toBe(200);
+    const page = await usersPage(admin.url);
+    const row = page.locator('#users tbody tr[data-username="dave"]');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const form = page.locator('#edit-user-form');
+    await form.getByLabel('Quota in bytes (empty: no limit)').fill('10');
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => form.isHidden()).toBe(true);
+    expect((await api.request('GET', '/api/users/dave')).body).toMatchObject({
+      quota: { maxBytes: 10 },
+      attributes: { mounts: oddMounts },
+    });
+
+    // Once touched, the mounts are checked: the misspelt option is named.
+    await row.getByRole('button', { name: 'Edit' }).click();
+    await form.getByLabel(/^Mounts/).fill(JSON.stringify({ ...oddMounts, '/new': 'team' }));
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect
+      .poll(() => page.locator('#edit-user-error').textContent())
+      .toBe('Mounts: /old.rootDirectroy is not an option of a mount (connector, rootDirectory, crossMountRename, quota).');
+  });
+
   it('hides the edit of a profile when the user store cannot change one', async () => {
     const directory = await tempDirectory();
     const usersFile = join(directory, 'users.json');

@@ -375,8 +375,10 @@ export const pageScript = `'use strict';
   }
 
   let editing;
-  // The record's mounts when the form opened: the attributes are sent only when the mounts differ from them.
+  // The record's mounts when the form opened, and their text in the form: the attributes are sent only when the
+  // mounts differ from them, so a record whose mounts the page would refuse can still have its other facts changed.
   let editingMounts;
+  let editingMountsText;
 
   function openEdit(user) {
     editing = user.username;
@@ -397,7 +399,8 @@ export const pageScript = `'use strict';
     byId('edit-directory-list').replaceChildren(
       ...Object.entries(user.directoryPermissions).map(([path, flags]) => directoryRow(path, flags)),
     );
-    form.elements.mounts.value = editingMounts === undefined ? '' : JSON.stringify(editingMounts, null, 2);
+    editingMountsText = editingMounts === undefined ? '' : JSON.stringify(editingMounts, null, 2);
+    form.elements.mounts.value = editingMountsText;
     const quota = user.quota || {};
     const bandwidth = user.bandwidth || {};
     form.elements.maxBytes.value = quota.maxBytes === undefined ? '' : String(quota.maxBytes);
@@ -792,10 +795,11 @@ export const pageScript = `'use strict';
       if (value !== '') permissions[flag] = value === 'allow';
     }
     const home = form.get('homeDirectory');
+    const mountsText = target.elements.mounts.value;
     let change;
-    let mounts;
+    let mounts = editingMounts;
     try {
-      mounts = mountsFrom(form.get('mounts'));
+      if (mountsText !== editingMountsText) mounts = mountsFrom(mountsText);
       change = {
         homeDirectory: home === '' ? null : home,
         permissions,
