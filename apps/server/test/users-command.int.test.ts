@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type LoggedProcess, spawnLogged, thisMachine, writeUsersFileLock } from '@ftp/test-utils';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from '@ftp/test-utils/postgres';
@@ -97,7 +98,143 @@ async function exerciseLifecycle(config: string, server: LoggedProcess, cwd: str
   expect(server.stdout() + server.stderr()).not.toMatch(/first secret|second secret|third secret/);
 }
 
+/** The mounts storage: every user's files at "/", and a connector of team directories that user records may mount. */
+const mountsStorage = {
+  storageConnector: 'mounts',
+  storageConfig: {
+    connectors: {
+      home: { storageConnector: 'fs', storageConfig: { root: './files', fsync: false } },
+      teams: { storageConnector: 'fs', storageConfig: { root: './teams', fsync: false } },
+    },
+    mounts: { '/': 'home' },
+  },
+};
+
+/** Logs in as alice and runs `use` on the session. */
+async function asAlice<T>(port: number, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client(10_000);
+  try {
+    await client.access({ host: '127.0.0.1', port, user: 'alice', password: 'alice secret' });
+    return await use(client);
+  } finally {
+    client.close();
+  }
+}
+
+async function downloaded(client: Client, path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  await client.downloadTo(
+    new PassThrough().on('data', (chunk: Buffer) => chunks.push(chunk)),
+    path,
+  );
+  return Buffer.concat(chunks).toString();
+}
+
+/**
+ * The reply to RETR of `path` that the server refuses: asked with a passive data port open that the client never
+ * connects to, so the refusal is read from the control connection alone (a client's download would race the data
+ * connection's close).
+ */
+async function refusedDownload(client: Client, path: string): Promise<number | string> {
+  await client.send('PASV');
+  return replyCodeOf(client.send(`RETR ${path}`));
+}
+
+async function replyCodeOf(action: Promise<unknown>): Promise<number | string> {
+  return action.then(
+    () => 'done',
+    (error: unknown) => (error instanceof FTPError ? error.code : Promise.reject(error)),
+  );
+}
+
+/**
+ * With the mounts storage: `users mount`, `set` (directory permissions, home) and `unmount` through the CLI, each seen
+ * by alice's next login on the running server.
+ */
+async function exerciseMounts(config: string, server: LoggedProcess, cwd: string): Promise<void> {
+  for (const team of ['red', 'blue']) await mkdir(join(directory, 'teams', team), { recursive: true });
+  await writeFile(join(directory, 'teams', 'red', 'plan.txt'), 'red plan');
+  const port = await listeningPort(server);
+  const run = (...args: string[]) => users([...args, '--config', config], { cwd });
+  expect((await users(['add', 'alice', '--password-stdin', '--config', config], { input: 'alice secret', cwd })).code).toBe(0);
+  const names = (client: Client) => client.list('/').then((entries) => entries.map((entry) => `${entry.name}:${entry.isDirectory}`).sort());
+  expect(await asAlice(port, names)).toEqual(['in:true']);
+
+  expect(await run('mount', 'alice', '/team', 'teams', '--root', '/red', '--no-cross-mount-rename')).toMatchObject({
+    code: 0,
+    stdout: 'mounted "teams" at /team for "alice"\n',
+  });
+  expect(
+    await run('mount', 'alice', '/quota', 'teams', '--root', '/blue', '--quota-folder', 'blue-{user}', '--quota-bytes', '1000'),
+  ).toMatchObject({
+    code: 0,
+  });
+  await asAlice(port, async (client) => {
+    expect(await names(client)).toEqual(['in:true', 'quota:true', 'team:true']);
+    expect(await downloaded(client, '/team/plan.txt')).toBe('red plan');
+    await client.uploadFrom(Readable.from([Buffer.from('mine')]), '/in/mine.txt');
+    // --no-cross-mount-rename: a move between the mount and the rest of the tree is refused.
+    expect(await replyCodeOf(client.rename('/in/mine.txt', '/team/mine.txt'))).toBe(553);
+    const quota = await client.send('SITE QUOTA');
+    expect(quota.message).toContain('Quota of folder blue-alice at /quota: 0 of 1000 bytes');
+  });
+  expect(await readFile(join(directory, 'files', 'in', 'mine.txt'), 'utf8')).toBe('mine');
+
+  expect(await run('set', 'alice', '--dir-deny', '/team=download', '--home', '/team')).toMatchObject({ code: 0 });
+  await asAlice(port, async (client) => {
+    expect(await client.pwd()).toBe('/team');
+    expect(await refusedDownload(client, '/team/plan.txt')).toBe(550);
+  });
+  const listed = await run('list', '--json');
+  expect(JSON.parse(listed.stdout)).toEqual([
+    {
+      username: 'alice',
+      enabled: true,
+      homeDirectory: '/team',
+      directoryPermissions: { '/team': { download: false } },
+      attributes: {
+        mounts: {
+          '/team': { connector: 'teams', rootDirectory: '/red', crossMountRename: false },
+          '/quota': { connector: 'teams', rootDirectory: '/blue', quota: { folder: 'blue-{user}', maxBytes: 1000 } },
+        },
+      },
+    },
+  ]);
+
+  expect((await run('set', 'alice', '--home', 'none', '--dir-default', '/team=download')).code).toBe(0);
+  expect(await run('unmount', 'alice', '/team')).toMatchObject({ code: 0, stdout: 'removed the mount at /team of "alice"\n' });
+  await asAlice(port, async (client) => {
+    expect(await client.pwd()).toBe('/');
+    expect(await names(client)).toEqual(['in:true', 'quota:true']);
+    expect(await refusedDownload(client, '/team/plan.txt')).toBe(550);
+  });
+
+  const unknown = await run('mount', 'alice', '/archive', 'archive');
+  expect(unknown.code).toBe(2);
+  expect(unknown.stderr).toBe(
+    'ftp-server: attributes.mounts./archive: the connector "archive" is not in the config\'s storageConfig.connectors (known: home, teams)\n',
+  );
+}
+
 describe('ftp-server users with the local authenticator', () => {
+  it("mounts a connector into a user's tree, changes its permissions and unmounts it, each seen by the next FTP login", async () => {
+    await writeFile(join(directory, 'users.json'), JSON.stringify({ users: [] }));
+    const config = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, ...mountsStorage });
+    const server = runCli(['--config', config]);
+    await exerciseMounts(config, server, directory);
+  });
+
+  it('reports an unknown option of mount or set with exit code 2, naming the option', async () => {
+    await writeFile(join(directory, 'users.json'), JSON.stringify({ users: [] }));
+    const config = await writeConfig({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, ...mountsStorage });
+    const unknown = await users(['mount', 'alice', '/t', 'teams', '--readonly', '--config', config]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^ftp-server: Unknown option '--readonly'/);
+    const misplaced = await users(['set', 'alice', '--quota-folder', 'f', '--config', config]);
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toMatch(/^ftp-server: --quota-folder does not apply to "users set"\n/);
+  });
+
   it('adds, changes, disables and enables a user of the users file, each applied at the next login', async () => {
     const usersFile = join(directory, 'users.json');
     await writeFile(usersFile, JSON.stringify({ users: [] }));
@@ -207,6 +344,21 @@ describe.skipIf(postgresBin === undefined)(
       await exerciseLifecycle(config, server, appDirectory);
       const rows = await postgres.query('SELECT password_hash FROM ftp.users WHERE username = $1', ['alice'], connectionString);
       expect(rows.rows[0].password_hash).toMatch(/^\$scrypt\$/);
+    });
+
+    it('mounts a connector into the tree of a user of the users table, seen by the next FTP login', async () => {
+      const connectionString = await postgres.createDatabase();
+      const config = await writeConfig({
+        authenticator: '@ftp/store-postgres',
+        authenticatorConfig: { connectionString },
+        ...mountsStorage,
+      });
+      const server = runCli(['--config', config], { cwd: appDirectory });
+      await exerciseMounts(config, server, appDirectory);
+      const rows = await postgres.query('SELECT attributes FROM ftp.users WHERE username = $1', ['alice'], connectionString);
+      expect(rows.rows[0].attributes).toEqual({
+        mounts: { '/quota': { connector: 'teams', rootDirectory: '/blue', quota: { folder: 'blue-{user}', maxBytes: 1000 } } },
+      });
     });
 
     it('exits 1 naming the database when it cannot be reached', async () => {
