@@ -53,9 +53,9 @@ const testOnlyImports: Record<string, readonly string[]> = {
   // The mounts' tests mount real directories and a real bucket into one tree served by a real server.
   'packages/storage-mounts': ['@ftp/server', '@ftp/storage-fs', '@ftp/storage-s3'],
   'packages/store-postgres': ['@ftp/server', '@ftp/storage-fs'],
-  // The admin API's tests end an upload to a real directory and find no partial file, and manage the users of a real
-  // PostgreSQL user store.
-  'packages/admin': ['@ftp/storage-fs', '@ftp/store-postgres'],
+  // The admin API's tests end an upload to a real directory and find no partial file, manage the users of a real
+  // PostgreSQL user store, and log in to a mount the page gave a user.
+  'packages/admin': ['@ftp/storage-fs', '@ftp/storage-mounts', '@ftp/store-postgres'],
 };
 
 /**

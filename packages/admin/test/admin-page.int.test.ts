@@ -9,6 +9,7 @@ import type { UserStoreV1 } from '@ftp/plugin-api';
 import { hashPassword } from '@ftp/plugin-api/password';
 import { createLocalAuthenticator, type FtpServerOptions } from '@ftp/server';
 import { createMemoryStorage } from '@ftp/server/testing';
+import { createMountedStorage } from '@ftp/storage-mounts';
 import { eventually, gatedSink, rawSession, tempDirectory } from '@ftp/test-utils';
 import { adminName, adminPassword, ftpClient, startAdminFixture } from './support.ts';
 
@@ -187,10 +188,13 @@ describe('the web admin page', () => {
     expect(pageErrors).toEqual([]);
   });
 
-  it("edits a user's home directory, directory permissions and mounts: the API shows them stored, the next FTP login lands in the home and gets 550 for an upload to the directory", async () => {
-    const { usersFile, admin, ftpPort, api } = await usersFixture({
-      storage: createMemoryStorage({ files: { '/incoming/readme.txt': 'hi', '/archive/old.txt': 'old' } }),
+  it("edits a user's home directory, directory permissions and mounts: the API shows them stored; the next FTP login lands in the home, gets 550 for an upload to the directory and sees the mount", async () => {
+    // The mounts storage, which reads the mounts a user record adds (attributes.mounts) at each login.
+    const storage = createMountedStorage({
+      mounts: { '/': createMemoryStorage({ files: { '/incoming/readme.txt': 'hi', '/archive/old.txt': 'old' } }) },
+      connectors: { team: createMemoryStorage({ files: { '/projects/dave/plan.txt': 'plan' } }) },
     });
+    const { usersFile, admin, ftpPort, api } = await usersFixture({ storage });
     await api.login();
     const page = await usersPage(admin.url);
     const row = page.locator('#users tbody tr[data-username="dave"]');
@@ -225,6 +229,8 @@ describe('the web admin page', () => {
     expect(await client.pwd()).toBe('/incoming');
     await client.uploadFrom(Readable.from([Buffer.from('new')]), '/incoming/new.txt');
     await expect(client.uploadFrom(Readable.from([Buffer.from('x')]), '/archive/x.txt')).rejects.toThrow(/550/);
+    expect((await client.list('/projects')).map((entry) => entry.name)).toEqual(['plan.txt']);
+    client.close();
 
     // Opened again, the form shows the stored facts; removing the directory and the mounts removes them.
     await row.getByRole('button', { name: 'Edit' }).click();
@@ -241,6 +247,8 @@ describe('the web admin page', () => {
     expect((after as { attributes: unknown }).attributes).toEqual({ note: 'kept' });
     expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).not.toHaveProperty('directoryPermissions');
     await expect.poll(() => row.locator('td.tree li').count()).toBe(0);
+    const again = await ftpClient(ftpPort, 'dave', 'dave pw');
+    await expect(again.client.list('/projects')).rejects.toThrow(/550/);
   });
 
   it('refuses mounts that are not a JSON object on the page, and shows the server refusal beside the form: nothing changes, nothing typed is lost', async () => {
