@@ -30,7 +30,9 @@ export const leaseRoomFactor = 8;
  * In a statement of several steps (CTEs), PostgreSQL runs a data-modifying step when it is first read, and the steps
  * nothing reads after the main query, in no order it promises: a step that must lock after another reads it in its
  * WHERE (`(SELECT count(*) FROM step) >= 0`, always true, evaluated once before any row). The defender's tables are
- * apart: a ban before the failed logins of its address.
+ * apart: a ban before the failed logins of its address. A statement PostgreSQL still aborts as a deadlock's victim
+ * (an instance of an earlier release, or an operator's transaction, keeps no such order) is run again by the shared
+ * state.
  */
 export function sharedStateStatements(names: SqlNames) {
   const { instances, sessionCounts, instanceSessions, sessionSlots, loginFailures, bans, uploadLocks } = names;

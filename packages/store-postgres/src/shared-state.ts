@@ -14,7 +14,7 @@ import {
 } from '@ftp/plugin-api';
 import { migrate, missingSteps } from './migrations.ts';
 import { type CheckedConnectionOptions, checkConnectionOptions, poolFor, wholeNumber } from './options.ts';
-import type { PooledConnection, PostgresPool, SqlStatement } from './postgres-pool.ts';
+import type { PooledConnection, PostgresPool, SqlResult, SqlStatement } from './postgres-pool.ts';
 import {
   leaseRoomFactor,
   type QuotaAccountKind,
@@ -489,8 +489,8 @@ class PostgresSharedState implements SharedStateV1 {
     let failures: Record<string, unknown>[];
     try {
       [bans, failures] = await Promise.all([
-        this.#pool.query(this.#statement('defenderBans', [])).then((result) => result.rows),
-        this.#pool.query(this.#statement('defenderFailures', [windowMs])).then((result) => result.rows),
+        this.#query(this.#statement('defenderBans', [])).then((result) => result.rows),
+        this.#query(this.#statement('defenderFailures', [windowMs])).then((result) => result.rows),
       ]);
     } catch (error) {
       throw this.#unavailable(error);
@@ -803,7 +803,7 @@ class PostgresSharedState implements SharedStateV1 {
 
   async acquireUploadLock(username: string, path: string): Promise<boolean> {
     try {
-      return (await this.#pool.query(this.#statement('acquireUploadLock', [username, path, this.#instanceId]))).rowCount === 1;
+      return (await this.#query(this.#statement('acquireUploadLock', [username, path, this.#instanceId]))).rowCount === 1;
     } catch (error) {
       throw this.#unavailable(error);
     }
@@ -828,7 +828,7 @@ class PostgresSharedState implements SharedStateV1 {
     try {
       await this.#settle(true);
       // What this instance still holds goes at once rather than after its lease.
-      await this.#pool.query(this.#statement('sweep', [this.#settings.leaseMs, this.#instanceId]));
+      await this.#query(this.#statement('sweep', [this.#settings.leaseMs, this.#instanceId]));
     } catch (error) {
       this.#logger.warn(
         { error: messageOf(error), pending: this.#deferred.length },
@@ -853,7 +853,7 @@ class PostgresSharedState implements SharedStateV1 {
     if (this.#closed) throw new SharedStateUnavailableError('the shared state is closed');
     let rows: Record<string, unknown>[];
     try {
-      rows = (await this.#pool.query(statement)).rows;
+      rows = (await this.#query(statement)).rows;
     } catch (error) {
       throw this.#unavailable(error);
     }
@@ -895,7 +895,7 @@ class PostgresSharedState implements SharedStateV1 {
           : this.#deferred[0]!;
       let rows: Record<string, unknown>[];
       try {
-        rows = (await this.#pool.query(next.statement)).rows;
+        rows = (await this.#query(next.statement)).rows;
       } catch (error) {
         const pending = this.#deferred.length + this.#grantsToRelease.length;
         if (pending === 1 || this.#beats % 12 === 0) {
@@ -915,14 +915,14 @@ class PostgresSharedState implements SharedStateV1 {
   async #beat(): Promise<void> {
     this.#beats++;
     try {
-      const beat = await this.#pool.query(this.#statement('heartbeat', [this.#instanceId]));
+      const beat = await this.#query(this.#statement('heartbeat', [this.#instanceId]));
       if (beat.rows[0]?.registered === true) this.#forgetHoldings();
       // After this instance itself could not reach the database for a lease, the others likely could not either: an
       // outage is not a crash, so they get a lease to send their heartbeat before any is dropped.
       const reachedAll = performance.now() - this.#lastHeartbeat < this.#settings.leaseMs;
       this.#lastHeartbeat = performance.now();
       if (reachedAll) {
-        const swept = await this.#pool.query(this.#statement('sweep', [this.#settings.leaseMs, null]));
+        const swept = await this.#query(this.#statement('sweep', [this.#settings.leaseMs, null]));
         const dropped = Number(swept.rows[0]?.instances ?? 0);
         if (dropped > 0) this.#logger.warn({ instances: dropped }, 'shared state: dropped what instances without a heartbeat held');
       }
@@ -932,7 +932,7 @@ class PostgresSharedState implements SharedStateV1 {
       await this.#checkBanWatch();
       if (this.#beats % 10 === 0) {
         for (const text of this.#statements.tidy) {
-          await this.#pool.query(text.includes('$1') ? { text, values: [Math.max(this.#longestWindowMs, 86_400_000)] } : text);
+          await this.#query(text.includes('$1') ? { text, values: [Math.max(this.#longestWindowMs, 86_400_000)] } : text);
         }
       }
     } catch (error) {
@@ -965,6 +965,23 @@ class PostgresSharedState implements SharedStateV1 {
     for (const lease of this.#leases.values()) this.#closeLease(lease);
   }
 
+  /**
+   * Runs one statement; again, up to `conflictAttempts` times in all, when PostgreSQL aborted it as the victim of a
+   * deadlock or a serialisation failure. Each statement is a transaction of its own, rolled back whole then, so
+   * running it again applies it once. The statements keep one lock order (see shared-state-statements.ts), but an
+   * instance of an earlier release, or an operator's transaction, may not: an upload or a login is not refused, and a
+   * release not held back to the next heartbeat, for a conflict a second try resolves.
+   */
+  async #query(statement: SqlStatement | string): Promise<SqlResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#pool.query(statement);
+      } catch (error) {
+        if (attempt >= conflictAttempts || !abortedForConflict(error)) throw error;
+      }
+    }
+  }
+
   #statement(name: StatementName, values: unknown[]): SqlStatement {
     // Named, so each connection prepares a statement once and then only binds and runs it.
     return { name: `${this.#prefix}-${name}`, text: this.#statements[name], values };
@@ -989,6 +1006,15 @@ function checkSharedStateOptions(options: PostgresSharedStateOptions): Settings 
     leaseMs: wholeNumber(options.leaseMs, 'leaseMs', 30_000, 30, 3_600_000),
     quotaGrantBytes: wholeNumber(options.quotaGrantBytes, 'quotaGrantBytes', 1_048_576, 0, 2 ** 40),
   };
+}
+
+/** How many times a statement PostgreSQL aborted for a conflict with another transaction is run in all. */
+const conflictAttempts = 3;
+
+/** PostgreSQL aborted the statement for a conflict with another transaction: a deadlock (40P01) or serialisation (40001). */
+function abortedForConflict(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
 }
 
 /** Whether the time (performance.now()) `untilByKey` holds for `key` is still ahead; one that has passed is dropped. */

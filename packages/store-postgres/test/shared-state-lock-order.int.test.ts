@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@ftp/test-utils';
 import pg from 'pg';
 import { expect, it, onTestFinished } from 'vitest';
+import { createPostgresPool } from '../src/index.ts';
 import { migrate } from '../src/migrations.ts';
 import { type QuotaAccountKind, quotaAccountStatements, sharedStateStatements } from '../src/shared-state-statements.ts';
 import { sqlNames } from '../src/sql-names.ts';
@@ -62,13 +63,56 @@ const racers: Record<string, Racer> = {
   }),
 };
 
-describeSharedState('lock order', ({ postgres }) => {
+describeSharedState('lock order', ({ postgres, open }) => {
+  it('runs a statement PostgreSQL aborted as a deadlock victim again: a further reservation is granted, not refused', async () => {
+    const connectionString = await postgres().createDatabase();
+    const state = await open({ connectionString });
+    const alice = `alice-${randomUUID()}`;
+    await state.setQuotaUsage(alice, { bytes: 0, files: 0 });
+    const [other, watcher] = await Promise.all([connection(connectionString), connection(connectionString)]);
+    // The shared state's statement (1 s, the default) looks for the deadlock before this transaction does.
+    await other.client.query("SET deadlock_timeout = '3s'");
+    // Near the file limit, every upload reserves exactly, in a reservation of its own.
+    const limits = { maxBytes: 1_000_000, maxFiles: 10 };
+    let victims = 0;
+    let rounds = 0;
+    // The other transaction must ask for the account while the statement still waits (before its deadlock check);
+    // when it asks later, it is the one aborted, and the round is run again.
+    for (; rounds < 5 && victims === 0; rounds++) {
+      const reservationId = randomUUID();
+      expect(await state.reserveQuota({ username: alice, reservationId, bytes: 0, files: 1, ...limits })).toBe(0);
+      // A transaction that keeps another lock order (an operator's, or an instance of an earlier release): the
+      // reservation's row, then the account's.
+      await other.client.query('BEGIN');
+      await other.client.query(`SELECT 1 FROM ${names.quotaReservations} WHERE id = $1 FOR UPDATE`, [reservationId]);
+      const more = state.reserveQuota({ username: alice, reservationId, bytes: 100, files: 0, ...limits });
+      more.catch(() => undefined);
+      await eventually(async () => {
+        const { rows } = await watcher.client.query(
+          "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'ftp-server' AND wait_event_type = 'Lock'",
+        );
+        return rows.length > 0;
+      }, 'the reservation to wait for its row');
+      // It holds the account's row: this transaction gets it only once PostgreSQL aborted the statement.
+      const accountLocked = await other.client.query(`SELECT 1 FROM ${names.quotaUsage} WHERE username = $1 FOR UPDATE`, [alice]).then(
+        () => true,
+        () => false,
+      );
+      await other.client.query(accountLocked ? 'COMMIT' : 'ROLLBACK');
+      if (accountLocked) victims++;
+      expect(await more).toBe(100);
+      await state.commitQuota({ username: alice, reservationId, bytes: 100, files: 1 });
+    }
+    expect(victims).toBe(1);
+    expect(await state.quotaUsage(alice)).toEqual({ bytes: 100 * rounds, files: rounds });
+  });
+
   for (const kind of ['user', 'folder'] as const) {
     for (const [what, racer] of Object.entries(racers)) {
       for (const sweepFirst of [false, true]) {
         it(`${what} in a ${kind}'s account and a sweep of the instance never deadlock (${sweepFirst ? 'sweep' : 'statement'} queued first)`, async () => {
           const connectionString = await postgres().createDatabase();
-          const setup = new pg.Pool({ connectionString });
+          const setup = createPostgresPool({ connectionString });
           onTestFinished(() => setup.end());
           await migrate(setup);
           const held: Holdings = {
