@@ -66,7 +66,13 @@ export class SharedStateHost {
   /** Answers the requests of the worker `clientId` arriving on `port`, until `detach(clientId)`. */
   attach(clientId: string, port: MessagePort): void {
     if (this.#holdings.has(clientId)) throw new Error(`shared state client ${clientId} is attached already`);
-    this.#holdings.set(clientId, { sessions: new Map(), serverSessions: 0, reservations: new Map(), uploadLocks: new Set(), detached: false });
+    this.#holdings.set(clientId, {
+      sessions: new Map(),
+      serverSessions: 0,
+      reservations: new Map(),
+      uploadLocks: new Set(),
+      detached: false,
+    });
     const unsubscribe = port.subscribe((message) => {
       if (!isSharedStateRequest(message)) return;
       void this.#answer(clientId, message).then((reply) =>
