@@ -33,6 +33,9 @@ afterEach(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
+/** A user's revision as the store shows it: an opaque token, quotable as an HTTP entity tag. */
+const revision = expect.stringMatching(/^[\x21\x23-\x7e]+$/);
+
 const store = (lockTimeoutMs?: number) =>
   createLocalUserStore({ usersFile, hashOptions, ...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }) });
 
@@ -78,7 +81,7 @@ describe('the local users file as a user store', () => {
     const authenticator = createLocalAuthenticator({ usersFile });
     await store().setEnabled('carol', false);
     expect(await outcome(authenticator, 'carol', 'carol-password')).toBe('rejected: user disabled');
-    expect(await store().getUser('carol')).toEqual({ username: 'carol', enabled: false, homeDirectory: '/c' });
+    expect(await store().getUser('carol')).toEqual({ username: 'carol', enabled: false, homeDirectory: '/c', revision });
     await store().setEnabled('carol', true);
     expect(await outcome(authenticator, 'carol', 'carol-password')).toBe('accepted');
     expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).not.toHaveProperty('enabled');
@@ -90,8 +93,8 @@ describe('the local users file as a user store', () => {
     await users.addUser({ username: 'bob', password: 'bob-password', enabled: false });
     expect(await users.listUsers()).toEqual([
       { username: 'alice', enabled: true, writable: false },
-      { username: 'bob', enabled: false },
-      { username: 'carol', enabled: true, homeDirectory: '/c' },
+      { username: 'bob', enabled: false, revision },
+      { username: 'carol', enabled: true, homeDirectory: '/c', revision },
     ]);
     await users.deleteUser('bob');
     expect((await users.listUsers()).map((user) => user.username)).toEqual(['alice', 'carol']);
@@ -131,6 +134,7 @@ describe('the local users file as a user store', () => {
       permissions: { upload: false },
       quota: { maxBytes: 1000, maxFiles: 3 },
       bandwidth: { downloadBytesPerSecond: 4096 },
+      revision,
     });
 
     await store().updateUser?.('carol', { quota: null, bandwidth: { uploadBytesPerSecond: 10 } });
@@ -145,7 +149,13 @@ describe('the local users file as a user store', () => {
     const authenticator = createLocalAuthenticator({ usersFile });
     const mounts = { '/team': { connector: 'team', quota: { folder: 'team', maxBytes: 100 } } };
     await store().updateUser?.('carol', { attributes: { mounts } });
-    expect(await store().getUser('carol')).toEqual({ username: 'carol', enabled: true, homeDirectory: '/c', attributes: { mounts } });
+    expect(await store().getUser('carol')).toEqual({
+      username: 'carol',
+      enabled: true,
+      homeDirectory: '/c',
+      attributes: { mounts },
+      revision,
+    });
     expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0].attributes).toEqual({ mounts });
     const result = await authenticator.authenticate({ username: 'carol', password: 'carol-password' }, createTestPluginContext());
     expect(result).toMatchObject({ outcome: 'accepted', user: { attributes: { mounts } } });
@@ -156,7 +166,7 @@ describe('the local users file as a user store', () => {
     expect((bad as UserStoreError).reason).toBe('invalid-user');
     expect((bad as Error).message).toContain('attributes.since: must be JSON');
     await store().updateUser?.('carol', { attributes: null });
-    expect(await store().getUser('carol')).toEqual({ username: 'carol', enabled: true, homeDirectory: '/c' });
+    expect(await store().getUser('carol')).toEqual({ username: 'carol', enabled: true, homeDirectory: '/c', revision });
     expect(JSON.parse(await readFile(usersFile, 'utf8')).users[0]).not.toHaveProperty('attributes');
   });
 
@@ -207,6 +217,47 @@ describe('the local users file as a user store', () => {
     const listed = (await store().listUsers()).map((user) => user.username);
     expect(listed).toEqual(['carol', ...names].sort());
     expect((await store().getUser('carol'))?.quota).toEqual({ maxBytes: 7 });
+    expect(await readdir(directory)).toEqual(['users.json']);
+  });
+
+  it('gives every change of a user a new revision, and a change of another user or a refused one keeps it', async () => {
+    const first = (await store().getUser('carol'))?.revision;
+    expect(first).toEqual(revision);
+    expect((await store().listUsers())[0]?.revision).toBe(first);
+    await store().addUser({ username: 'dave', password: 'dave-password' });
+    expect((await store().getUser('carol'))?.revision).toBe(first);
+    await store().setEnabled('carol', false);
+    const disabled = (await store().getUser('carol'))?.revision;
+    expect(disabled).not.toBe(first);
+    await store().setPassword('carol', 'other secret');
+    const renewed = (await store().getUser('carol'))?.revision;
+    expect(renewed).not.toBe(disabled);
+    await store().updateUser?.('carol', { quota: { maxBytes: 9 } }, { ifRevision: renewed! });
+    expect((await store().getUser('carol'))?.revision).not.toBe(renewed);
+    expect((await store().getUser('carol'))?.quota).toEqual({ maxBytes: 9 });
+  });
+
+  it('of two writers that read the same revision, exactly one writes; the other gets "conflict" and changes nothing', async () => {
+    const read = (await store().getUser('carol'))!.revision!;
+    // Separate store objects, as two `ftp-server users` processes or an admin and a command would be.
+    const outcomes = await Promise.allSettled([
+      store().updateUser!('carol', { quota: { maxBytes: 1 } }, { ifRevision: read }),
+      store().updateUser!('carol', { quota: { maxBytes: 2 } }, { ifRevision: read }),
+    ]);
+    const written = outcomes.filter((result) => result.status === 'fulfilled');
+    const refused = outcomes.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    expect(written).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    expect(UserStoreError.isInstance(refused[0]) && refused[0].reason).toBe('conflict');
+    expect((refused[0] as Error).message).toContain('was changed since it was read');
+    const winner = outcomes[0]!.status === 'fulfilled' ? 1 : 2;
+    expect((await store().getUser('carol'))?.quota).toEqual({ maxBytes: winner });
+
+    // A change made by hand in the file counts as well; a stale revision never writes.
+    const before = await readFile(usersFile, 'utf8');
+    expect(await reasonOf(store().updateUser!('carol', { quota: null }, { ifRevision: read }))).toBe('conflict');
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect(await reasonOf(store().updateUser!('nobody', { quota: null }, { ifRevision: read }))).toBe('no-such-user');
     expect(await readdir(directory)).toEqual(['users.json']);
   });
 

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { chown, mkdir, open, readdir, readFile, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -46,6 +46,10 @@ interface UsersDocument {
  * next login: the rename gives it a new inode, which the authenticator's reload notices. A profile change
  * (`updateUser`) thus applies at the user's next login; the `local` authenticator does not re-validate sessions, so a
  * session already open keeps the permissions, quota and bandwidth it logged in with.
+ *
+ * A user's `revision` is a hash of that user's entry as the file holds it, so it changes with any change of the entry
+ * (by this store or by hand) and with nothing else. `updateUser`'s `ifRevision` is compared under the lock, with the
+ * entry just read afresh, before the new file is written: no other change can land between the check and the write.
  *
  * The lock records its holder. A lock left by a writer that died on this host (SIGKILL, power loss) is broken by the
  * next change; any other (a live writer, a writer on another host, a lock of an older version) makes a change fail
@@ -107,9 +111,9 @@ export function createLocalUserStore(options: LocalUserStoreOptions): UserStoreV
 
   return Object.freeze({
     async listUsers(): Promise<StoredUser[]> {
-      const { users } = await read();
+      const { entries, users } = await read();
       const listed = [
-        ...[...users.values()].map((user) => storedUser(user, true)),
+        ...[...users.values()].map((user) => storedUser(user, true, revisionIn(entries, user.username))),
         ...[...inlineUsers.values()].map((user) => storedUser(user, false)),
       ];
       return listed.sort((left, right) => compareBytes(left.username, right.username));
@@ -118,8 +122,9 @@ export function createLocalUserStore(options: LocalUserStoreOptions): UserStoreV
     async getUser(username: string): Promise<StoredUser | undefined> {
       const inline = inlineUsers.get(username);
       if (inline !== undefined) return storedUser(inline, false);
-      const user = (await read()).users.get(username);
-      return user === undefined ? undefined : storedUser(user, true);
+      const { entries, users } = await read();
+      const user = users.get(username);
+      return user === undefined ? undefined : storedUser(user, true, revisionIn(entries, username));
     },
 
     async addUser(user: NewStoredUser): Promise<void> {
@@ -156,10 +161,19 @@ export function createLocalUserStore(options: LocalUserStoreOptions): UserStoreV
       });
     },
 
-    async updateUser(username: string, changes: UserChanges): Promise<void> {
+    async updateUser(username: string, changes: UserChanges, updateOptions: { readonly ifRevision?: string } = {}): Promise<void> {
       const checked = parseUserChanges(changes);
+      const { ifRevision } = updateOptions;
+      if (ifRevision !== undefined && typeof ifRevision !== 'string')
+        throw new UserStoreError('invalid-user', 'ifRevision: must be a string');
       await update((entries) => {
         const index = indexOf(entries, username);
+        if (ifRevision !== undefined && entryRevision(entries[index]!) !== ifRevision) {
+          throw new UserStoreError(
+            'conflict',
+            `user ${JSON.stringify(username)} was changed since it was read (revision ${ifRevision}); nothing was written: read it again`,
+          );
+        }
         return entries.map((entry, at) => {
           if (at !== index) return entry;
           const changed: FileEntry = { ...entry };
@@ -539,7 +553,22 @@ function parseDocument(text: string, file: string): UsersDocument {
   return { document, entries: document.users as FileEntry[], users };
 }
 
-function storedUser(user: LocalUser, writable: boolean): StoredUser {
+/** The revision of `username`'s entry among `entries` (the first entry of that name, as the file's parser keeps). */
+function revisionIn(entries: readonly FileEntry[], username: string): string | undefined {
+  const entry = entries.find((candidate) => candidate.username === username);
+  return entry === undefined ? undefined : entryRevision(entry);
+}
+
+/**
+ * A hash of the entry as stored (its JSON, keys in the file's order): a change of the file that leaves the entry as it
+ * was keeps its revision. SHA-256, shortened to 128 bits: a token to compare, not a secret (the password hash it
+ * covers is salted and never shown).
+ */
+function entryRevision(entry: FileEntry): string {
+  return createHash('sha256').update(JSON.stringify(entry)).digest('hex').slice(0, 32);
+}
+
+function storedUser(user: LocalUser, writable: boolean, revision?: string): StoredUser {
   return {
     username: user.username,
     enabled: user.enabled,
@@ -551,6 +580,7 @@ function storedUser(user: LocalUser, writable: boolean): StoredUser {
     ...(user.profile.bandwidth === undefined ? {} : { bandwidth: user.profile.bandwidth }),
     ...(user.profile.attributes === undefined ? {} : { attributes: user.profile.attributes }),
     ...(writable ? {} : { writable: false }),
+    ...(revision === undefined ? {} : { revision }),
   };
 }
 

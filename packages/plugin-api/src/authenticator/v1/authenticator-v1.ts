@@ -124,6 +124,14 @@ export interface StoredUser {
    */
   readonly attributes?: Readonly<Record<string, unknown>>;
   /**
+   * An opaque token of the user's record as stored, which changes whenever the record changes (any fact, the password,
+   * the enabled flag): read it with the user, then pass it as `updateUser`'s `ifRevision` so that the change is
+   * refused ("conflict") if another writer changed the user in between (optimistic concurrency, as HTTP's ETag and
+   * If-Match). Visible ASCII without `"` or spaces, so it can be quoted as an entity tag. Left out by a store that
+   * keeps no revisions.
+   */
+  readonly revision?: string;
+  /**
    * False for a user the store shows but cannot change (the `local` authenticator's users written inline in the
    * server config rather than in its users file). Default true.
    */
@@ -157,6 +165,19 @@ export interface UserChanges {
    * writes it (the mounts storage reads the user's own mounts from `attributes.mounts`).
    */
   readonly attributes?: Readonly<Record<string, unknown>> | null;
+}
+
+/** Options of `UserStoreV1.updateUser`. */
+export interface UpdateUserOptions {
+  /**
+   * Write only if the user's `revision` is still this one, checked in the same atomic step as the write (no other
+   * change can land between the check and the write); otherwise throw `UserStoreError` "conflict" and change nothing.
+   * A read-modify-write (read the user, change a fact from what was read, write it whole) passes the revision it read,
+   * and on "conflict" reads again and re-applies its change, so a concurrent change is never lost. A store that keeps
+   * no revisions refuses every `ifRevision` with "conflict" (it cannot tell that nothing changed, so it fails closed);
+   * callers pass one only when the user they read carried a `revision`.
+   */
+  readonly ifRevision?: string;
 }
 
 /**
@@ -196,9 +217,10 @@ export interface UserStoreV1 {
    * change): the admin API's `PATCH /api/users/{name}` with any of `UserChanges`. The store checks `changes` with
    * `parseUserChanges` before anything is written, so a refused change leaves the user as it was; it applies at the
    * user's next login, while sessions already open keep the profile they logged in with. Throws "invalid-user" naming
-   * the field (an unknown key, a bad value), "no-such-user" or "read-only-user".
+   * the field (an unknown key, a bad value), "no-such-user", "read-only-user", or "conflict" when
+   * `options.ifRevision` is given and the user's revision is another (see `UpdateUserOptions`).
    */
-  updateUser?(username: string, changes: UserChanges): Promise<void>;
+  updateUser?(username: string, changes: UserChanges, options?: UpdateUserOptions): Promise<void>;
   /** Removes a user. Throws "no-such-user" or "read-only-user". */
   deleteUser(username: string): Promise<void>;
 }

@@ -1,7 +1,10 @@
 import { FtpError, type FtpErrorOptions } from '../../errors/ftp-error.ts';
 
-/** Why a user store refused a call; stable, to match on. */
-export type UserStoreErrorReason = 'user-exists' | 'no-such-user' | 'read-only-user' | 'invalid-user' | 'unavailable';
+/**
+ * Why a user store refused a call; stable, to match on. "conflict": a conditional change (`updateUser`'s
+ * `ifRevision`) found the user changed since that revision was read; nothing was written.
+ */
+export type UserStoreErrorReason = 'user-exists' | 'no-such-user' | 'read-only-user' | 'invalid-user' | 'conflict' | 'unavailable';
 
 const brand = Symbol.for('@ftp/user-store-error');
 
