@@ -50,8 +50,9 @@ export function sharedStateStatements(names: SqlNames) {
      * $1 lease in ms, $2 an instance id that is dead whatever its lease (its own close), or null. Drops every instance
      * whose lease ran out, with what it held: its session slots are taken off the counts, its open quota reservations
      * (in users' accounts and in quota folders') are marked dropped and taken off the reserved totals (a late commit
-     * of one still applies its usage), its upload locks go. A quota folder's open reservations of an instance without a
-     * row go too: an instance of the release before quota folders sweeps a dead one without them.
+     * of one still applies its usage), its upload locks go. Open reservations of an instance without a row go too: an
+     * instance of the release before quota folders sweeps a dead one without its folders' reservations, and an instance
+     * a sweep took for dead may reserve before its next heartbeat registers it again.
      */
     sweep: `WITH dead AS (
         DELETE FROM ${instances} WHERE id IN (
@@ -77,7 +78,7 @@ export function sharedStateStatements(names: SqlNames) {
       ), sessions_freed AS (
         UPDATE ${sessionCounts} c SET count = greatest(0, c.count - t.count)
         FROM session_totals t WHERE c.scope = t.scope AND c.key = t.key RETURNING 1
-      ), ${droppedReservations('user', users, 'sessions_freed')},
+      ), ${droppedReservations('user', users, 'sessions_freed', instances)},
       ${droppedReservations('folder', folders, 'user_quota_freed', instances)}, locks AS (
         DELETE FROM ${uploadLocks} l USING dead WHERE l.instance_id = dead.id AND (SELECT count(*) FROM folder_quota_freed) >= 0
         RETURNING 1
@@ -252,7 +253,9 @@ function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
 
     /**
      * $1 account name, $2 reservation id, $3 bytes, $4 files, $5 max bytes or null, $6 max files or null, $7 instance id.
-     * Answers `granted` null when the files do not fit (or the account has no row yet: `known` false).
+     * Answers `granted` null when the files do not fit (or the account has no row yet: `known` false). A reservation
+     * a sweep dropped (its instance was taken for dead while the upload ran on) is opened again with what this call
+     * grants: the sweep took what it held off the account, and its commit takes off only what an open one holds.
      */
     reserveQuota: `WITH reserved AS (
         UPDATE ${usage} SET
@@ -264,7 +267,10 @@ function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
       ), mine AS (
         INSERT INTO ${reservations} AS r (id, instance_id, ${key}, bytes, files)
         SELECT $2, $7, $1, last_grant, $4::bigint FROM reserved
-        ON CONFLICT (id) DO UPDATE SET bytes = r.bytes + excluded.bytes, files = r.files + excluded.files, updated_at = now()
+        ON CONFLICT (id) DO UPDATE SET
+          bytes = CASE WHEN r.dropped THEN 0 ELSE r.bytes END + excluded.bytes,
+          files = CASE WHEN r.dropped THEN 0 ELSE r.files END + excluded.files,
+          dropped = false, instance_id = excluded.instance_id, updated_at = now()
         RETURNING 1
       )
       SELECT (SELECT last_grant::float8 FROM reserved) AS granted, EXISTS (SELECT 1 FROM ${usage} WHERE ${key} = $1) AS known`,
@@ -374,16 +380,16 @@ function accountStatements({ usage, reservations, key }: QuotaAccountTables) {
 }
 
 /**
- * CTEs of the sweep (after its `dead`): marks the open reservations of the dead instances in accounts of `kind`
- * dropped, and takes them off the reserved totals, once the step `after` has run. With `orphansOf` (the instances' table), also those of instances
- * that have no row any more: an instance of a release before this kind of account sweeps a dead instance's row
- * without them, and they would otherwise stay reserved for good. (An instance makes its first reservation after its
- * first heartbeat, so a live one has a row, unless a sweep dropped it with all it held.)
+ * CTEs of the sweep (after its `dead`), once its step `after` has run: marks dropped the open reservations in accounts
+ * of `kind` of the dead instances, and of instances that have no row in `instances` any more, and takes them off the
+ * reserved totals. Those without a row: an instance of a release before this kind of account sweeps a dead instance's
+ * row without them, and an instance a sweep dropped while it still ran may reserve before its heartbeat registers it
+ * again (an instance makes its first reservation after its first heartbeat); either would stay reserved for good.
  */
-function droppedReservations(kind: string, { usage, reservations, key }: QuotaAccountTables, after: string, orphansOf?: string): string {
+function droppedReservations(kind: string, { usage, reservations, key }: QuotaAccountTables, after: string, instances: string): string {
   // The statement's snapshot still shows the rows `dead` deletes: those are matched by `dead` itself.
-  const gone = orphansOf === undefined ? '' : ` OR NOT EXISTS (SELECT 1 FROM ${orphansOf} i WHERE i.id = r.instance_id)`;
-  const open = `NOT r.committed AND NOT r.dropped AND (r.instance_id IN (SELECT id FROM dead)${gone})`;
+  const open = `NOT r.committed AND NOT r.dropped
+          AND (r.instance_id IN (SELECT id FROM dead) OR NOT EXISTS (SELECT 1 FROM ${instances} i WHERE i.id = r.instance_id))`;
   // The accounts first, in order (see the lock order above); the reservations' accounts never change.
   return `${kind}_accounts AS (
         SELECT 1 FROM ${usage} q WHERE q.${key} IN (SELECT r.${key} FROM ${reservations} r WHERE ${open})

@@ -104,6 +104,38 @@ describeSharedState('shared state leases and outages', ({ postgres, open }) => {
     expect(await state.quotaUsage(alice)).toEqual({ bytes: 2, files: 2 });
   });
 
+  it('counts what an upload of an instance taken for dead reserves afterwards, and its commit gives that back', async () => {
+    const connectionString = await postgres().createDatabase();
+    const state = await open({ connectionString });
+    const alice = `alice-${randomUUID()}`;
+    await state.setQuotaUsage(alice, { bytes: 0, files: 0 });
+    const reserved = async () =>
+      (
+        await postgres().query(
+          'SELECT reserved_bytes::integer AS bytes, reserved_files::integer AS files FROM ftp.quota_usage WHERE username = $1',
+          [alice],
+          connectionString,
+        )
+      ).rows[0];
+    // Near its limits, an upload reserves exactly, in a reservation of its own.
+    const limits = { maxBytes: 10_000, maxFiles: 10 };
+    const reservationId = randomUUID();
+    expect(await state.reserveQuota({ username: alice, reservationId, bytes: 100, files: 1, ...limits })).toBe(100);
+
+    // What another instance's sweep does to an instance it took for dead (its heartbeats were late): the reservation
+    // no longer counts.
+    const { rows } = await postgres().query('SELECT id FROM ftp.instances', [], connectionString);
+    await postgres().query(sharedStateStatements(sqlNames()).sweep, [60_000, rows[0].id], connectionString);
+    expect(await reserved()).toEqual({ bytes: 0, files: 0 });
+
+    // The upload runs on and grows: what it reserves now counts, and its commit takes exactly that off again.
+    expect(await state.reserveQuota({ username: alice, reservationId, bytes: 200, files: 0, ...limits })).toBe(200);
+    expect(await reserved()).toEqual({ bytes: 200, files: 0 });
+    await state.commitQuota({ username: alice, reservationId, bytes: 300, files: 1 });
+    expect(await reserved()).toEqual({ bytes: 0, files: 0 });
+    expect(await state.quotaUsage(alice)).toEqual({ bytes: 300, files: 1 });
+  });
+
   it('after an outage longer than the lease, drops nothing: the other instances could not send their heartbeat either', async () => {
     const connectionString = await postgres().createDatabase();
     // A heartbeat every second.
