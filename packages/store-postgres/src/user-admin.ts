@@ -18,7 +18,7 @@ import { hashPassword, type PasswordHashOptions } from '@ftp/plugin-api/password
 import { parseStoredPasswordHash } from './password-verification.ts';
 import type { Queryable } from './postgres-pool.ts';
 import { sqlNames } from './sql-names.ts';
-import { profileColumns, profileFromRow } from './user-row.ts';
+import { profileColumns, profileFromRow, revisionExpression } from './user-row.ts';
 
 // What a `ftp-server users` command needs, over a pool (or any connection): add, change the password or the profile,
 // disable, list.
@@ -73,6 +73,20 @@ export interface UserSummary {
   readonly attributes: Readonly<Record<string, unknown>> | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
+  /**
+   * A token of the row as stored (`StoredUser.revision`): it changes with any change of the password, the enabled
+   * flag, the expiry or the profile; `updateUser`'s `ifRevision` writes only while it is still this one.
+   */
+  readonly revision: string;
+}
+
+/** Options of `updateUser`. */
+export interface UpdateUserOptions extends UserAdminOptions {
+  /**
+   * Write only if the user's `revision` is still this one (checked in the UPDATE's own WHERE clause, so no other
+   * change can land between the check and the write); otherwise throw `UserStoreError` "conflict", changing nothing.
+   */
+  readonly ifRevision?: string;
 }
 
 /**
@@ -179,16 +193,19 @@ export async function deleteUser(database: Queryable, username: string, options:
  * Changes a user's profile (`UserChanges`: each key given replaces that fact, null removes it) in one statement. It
  * applies at the user's next login on every instance; open sessions keep the profile they logged in with (their
  * re-validation checks only the password, the enabled flag and the expiry). Throws `UserStoreError` "invalid-user"
- * naming the field, and `InvalidOptionError` when there is no such user.
+ * naming the field, `InvalidOptionError` when there is no such user, and, with `ifRevision`, `UserStoreError`
+ * "conflict" when the user's revision is another.
  */
 export async function updateUser(
   database: Queryable,
   username: string,
   changes: UserChanges,
-  options: UserAdminOptions = {},
+  options: UpdateUserOptions = {},
 ): Promise<void> {
   const names = sqlNames(options.schema);
   const checked = parseUserChanges(changes);
+  const { ifRevision } = options;
+  if (ifRevision !== undefined && typeof ifRevision !== 'string') throw new UserStoreError('invalid-user', 'ifRevision: must be a string');
   const values: unknown[] = [username];
   const assignments: string[] = [];
   const set = (column: string, value: unknown) => {
@@ -209,11 +226,31 @@ export async function updateUser(
     set('download_bytes_per_second', checked.bandwidth?.downloadBytesPerSecond ?? null);
   }
   if (checked.attributes !== undefined) set('attributes', checked.attributes === null ? null : JSON.stringify(checked.attributes));
+  const assigned = [...assignments, 'updated_at = now()'].join(', ');
+  if (ifRevision === undefined) {
+    const result = await database.query(`UPDATE ${names.users} SET ${assigned} WHERE username = $1`, values);
+    expectOneRow(result.rowCount, username);
+    return;
+  }
+  values.push(ifRevision);
+  // The revision is compared in the UPDATE's WHERE clause: a concurrent UPDATE of the row makes this one wait for it,
+  // then re-evaluate the clause on the row it left (READ COMMITTED), so of two writers of one revision one writes.
+  // Whether the user exists at all tells "conflict" from "no-such-user", in the same statement.
   const result = await database.query(
-    `UPDATE ${names.users} SET ${[...assignments, 'updated_at = now()'].join(', ')} WHERE username = $1`,
+    `WITH changed AS (
+       UPDATE ${names.users} AS u SET ${assigned} WHERE u.username = $1 AND ${revisionExpression('u')} = $${values.length} RETURNING 1
+     )
+     SELECT (SELECT count(*) FROM changed)::integer AS changed, EXISTS (SELECT 1 FROM ${names.users} WHERE username = $1) AS present`,
     values,
   );
-  expectOneRow(result.rowCount, username);
+  const { changed, present } = result.rows[0] as { changed: number; present: boolean };
+  if (changed === 1) return;
+  if (!present) expectOneRow(0, username);
+  throw new UserRefusal(
+    'conflict',
+    'ifRevision',
+    `user ${JSON.stringify(username)} was changed since it was read (revision ${ifRevision}); nothing was written: read it again`,
+  );
 }
 
 /** Every user, by name; without password hashes. With `username`, that user only (an empty array when none). */
@@ -224,12 +261,12 @@ export async function listUsers(
   const names = sqlNames(options.schema);
   const only = options.username === undefined ? '' : 'WHERE username = $1';
   const result = await database.query(
-    `SELECT username, enabled, expires_at, ${profileColumns}, created_at, updated_at,
+    `SELECT username, enabled, expires_at, ${profileColumns}, created_at, updated_at, ${revisionExpression('u')} AS revision,
        CASE WHEN password_hash LIKE '$scrypt$%' THEN 'scrypt'
             WHEN password_hash ~ '^\\$2[aby]\\$' THEN 'bcrypt'
             WHEN password_hash LIKE '$argon2id$%' THEN 'argon2id'
             ELSE 'unknown' END AS password_algorithm
-     FROM ${names.users} ${only} ORDER BY username COLLATE "C"`,
+     FROM ${names.users} AS u ${only} ORDER BY username COLLATE "C"`,
     options.username === undefined ? [] : [options.username],
   );
   return result.rows.map((row) => {
@@ -248,6 +285,7 @@ export async function listUsers(
       attributes: profile.attributes ?? null,
       createdAt: row.created_at,
       updatedAt: row.updated_at,
+      revision: row.revision,
     };
   });
 }
@@ -272,7 +310,8 @@ function expectOneRow(rowCount: number | null, username: string): void {
 
 /**
  * The users table as a `UserStoreV1` (`ftp-server users`, the admin API), over the functions above. A change is one
- * statement, so concurrent changes never lose one another; every instance on the database applies it at the user's
+ * statement, so concurrent changes never lose one another; a read-modify-write passes the revision it read
+ * (`ifRevision`), compared by the UPDATE itself; every instance on the database applies it at the user's
  * next login, and sessions end at their next re-validation when the user is disabled, removed or given a new
  * password. Refusals throw `UserStoreError` with their reason; a database that does not answer, reason "unavailable".
  */
@@ -287,6 +326,7 @@ export function createPostgresUserStore(database: Queryable, options: UserAdminO
     ...(user.quota === null ? {} : { quota: user.quota }),
     ...(user.bandwidth === null ? {} : { bandwidth: user.bandwidth }),
     ...(user.attributes === null ? {} : { attributes: user.attributes }),
+    revision: user.revision,
   });
   return Object.freeze({
     listUsers: () => asStoreCall(async () => (await listUsers(database, options)).map(summaryToStored)),
@@ -299,7 +339,13 @@ export function createPostgresUserStore(database: Queryable, options: UserAdminO
     setPassword: (username: string, password: string) => asStoreCall(() => setPassword(database, username, password, options)),
     setEnabled: (username: string, enabled: boolean) =>
       asStoreCall(() => (enabled ? enableUser : disableUser)(database, username, options)),
-    updateUser: (username: string, changes: UserChanges) => asStoreCall(() => updateUser(database, username, changes, options)),
+    updateUser: (username: string, changes: UserChanges, updateOptions: { readonly ifRevision?: string } = {}) =>
+      asStoreCall(() =>
+        updateUser(database, username, changes, {
+          ...options,
+          ...(updateOptions.ifRevision === undefined ? {} : { ifRevision: updateOptions.ifRevision }),
+        }),
+      ),
     deleteUser: (username: string) => asStoreCall(() => deleteUser(database, username, options)),
   });
 }

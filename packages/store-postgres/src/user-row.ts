@@ -28,6 +28,23 @@ export const profileColumns =
   'upload_bytes_per_second, download_bytes_per_second, max_sessions, attributes';
 
 /**
+ * The SQL expression of a users row's revision (`StoredUser.revision`): a hash of what the row stores for the user (the
+ * password hash, the enabled flag, the expiry and the profile), so it changes with any change of these and survives a
+ * dump and restore (a row's xmin does not). Every value goes in as JSON, whose text is the same in every session
+ * (TimeZone and DateStyle do not reach it; the expiry goes in as seconds since the epoch). `updated_at` stays out:
+ * putting a row back as it was gives it its revision back, and a change made from that revision loses nothing.
+ */
+export function revisionExpression(row: string): string {
+  const columns = [
+    `${row}.password_hash`,
+    `${row}.enabled`,
+    `extract(epoch FROM ${row}.expires_at)`,
+    ...profileColumns.split(', ').map((column) => `${row}.${column}`),
+  ];
+  return `left(encode(sha256(convert_to(jsonb_build_array(${columns.join(', ')})::text, 'UTF8')), 'hex'), 32)`;
+}
+
+/**
  * The one statement of a login: everything about the user in one round trip. Expiry is decided by the database's
  * clock, so instances whose clocks differ still agree.
  */

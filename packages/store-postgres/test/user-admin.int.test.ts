@@ -18,6 +18,9 @@ import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from 
 
 // The functions a `ftp-server users` command is built on, against a real database, checked through the authenticator.
 
+/** A user's revision as the store shows it: an opaque token, quotable as an HTTP entity tag. */
+const revision = expect.stringMatching(/^[0-9a-f]{32}$/);
+
 describe.skipIf(postgresBin === undefined)(`user administration${postgresBin === undefined ? ` (${noPostgresReason})` : ''}`, () => {
   let postgres: TestPostgres;
   let pool: PostgresPool;
@@ -121,7 +124,7 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
   it("is the authenticator's user store: add, passwd, disable, enable, delete, each seen by the next login", async () => {
     const users = authenticator.users!;
     await users.addUser({ username: 'grace', password: 'graces password', homeDirectory: '/g' });
-    expect(await users.getUser('grace')).toEqual({ username: 'grace', enabled: true, homeDirectory: '/g' });
+    expect(await users.getUser('grace')).toEqual({ username: 'grace', enabled: true, homeDirectory: '/g', revision });
     expect((await login('grace', 'graces password')).outcome).toBe('accepted');
     await users.setPassword('grace', 'new one');
     expect((await login('grace', 'graces password')).outcome).toBe('rejected');
@@ -132,6 +135,7 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
       username: 'grace',
       enabled: false,
       homeDirectory: '/g',
+      revision,
     });
     await users.setEnabled('grace', true);
     expect((await login('grace', 'new one')).outcome).toBe('accepted');
@@ -167,9 +171,10 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
       permissions: { upload: false },
       quota: { maxBytes: 6_000_000_000 },
       bandwidth: { uploadBytesPerSecond: 2048, downloadBytesPerSecond: 4096 },
+      revision,
     });
     await users.updateUser!('judy', { quota: null, bandwidth: null, permissions: null, homeDirectory: null });
-    expect(await users.getUser('judy')).toEqual({ username: 'judy', enabled: true });
+    expect(await users.getUser('judy')).toEqual({ username: 'judy', enabled: true, revision });
     const user = (await login('judy', 'judy pw')) as unknown as { user: Record<string, unknown> };
     expect(user.user.quota).toBeUndefined();
     expect(user.user.permissions).toEqual({});
@@ -178,7 +183,7 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
   it("shows and changes a user's attributes through the user store (a JSON object, as the mounts storage reads them); null removes", async () => {
     const users = authenticator.users!;
     await users.addUser({ username: 'liam', password: 'liam pw', attributes: { prefix: 'l/' } });
-    expect(await users.getUser('liam')).toEqual({ username: 'liam', enabled: true, attributes: { prefix: 'l/' } });
+    expect(await users.getUser('liam')).toEqual({ username: 'liam', enabled: true, attributes: { prefix: 'l/' }, revision });
     const mounts = { '/team': { connector: 'team', quota: { folder: 'team', maxBytes: 100 } } };
     await users.updateUser!('liam', { attributes: { mounts } });
     expect(await login('liam', 'liam pw')).toMatchObject({ outcome: 'accepted', user: { attributes: { mounts } } });
@@ -188,8 +193,86 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
     expect(UserStoreError.isInstance(refused) && refused.reason).toBe('invalid-user');
     expect((await users.getUser('liam'))?.attributes).toEqual({ mounts });
     await users.updateUser!('liam', { attributes: null });
-    expect(await users.getUser('liam')).toEqual({ username: 'liam', enabled: true });
+    expect(await users.getUser('liam')).toEqual({ username: 'liam', enabled: true, revision });
     expect(((await login('liam', 'liam pw')) as unknown as { user: Record<string, unknown> }).user.attributes).toBeUndefined();
+  });
+
+  it('gives every change of a user a new revision: password, enabled flag, expiry, profile; another user keeps it', async () => {
+    const users = createPostgresUserStore(pool, { hashOptions });
+    await users.addUser({ username: 'mona', password: 'mona pw' });
+    const revisions = [(await users.getUser('mona'))!.revision];
+    const changes: (() => Promise<unknown>)[] = [
+      () => users.setPassword('mona', 'other pw'),
+      () => users.setEnabled('mona', false),
+      () => pool.query(`UPDATE ftp.users SET expires_at = now() + interval '1 day' WHERE username = 'mona'`),
+      () => users.updateUser!('mona', { attributes: { mounts: {} } }),
+      () => users.updateUser!('mona', { directoryPermissions: { '/in': { upload: false } } }),
+    ];
+    for (const change of changes) {
+      await users.addUser({ username: `other-${revisions.length}`, password: 'x' });
+      expect((await users.getUser('mona'))!.revision).toBe(revisions.at(-1));
+      await change();
+      revisions.push((await users.getUser('mona'))!.revision);
+    }
+    expect(new Set(revisions).size).toBe(revisions.length);
+    expect((await users.listUsers()).find((user) => user.username === 'mona')?.revision).toBe(revisions.at(-1));
+    // A session with another time zone and date style computes the same revision.
+    const other = createPostgresPool({
+      connectionString: `${postgres.connectionString}?options=-c%20TimeZone%3DAsia%2FTokyo%20-c%20DateStyle%3DSQL`,
+    });
+    try {
+      expect((await createPostgresUserStore(other).getUser('mona'))!.revision).toBe(revisions.at(-1));
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('of two writers that read the same revision, exactly one writes; the other gets "conflict" and changes nothing', async () => {
+    const first = createPostgresUserStore(pool, { hashOptions });
+    const second = createPostgresPool({ connectionString: postgres.connectionString });
+    try {
+      await first.addUser({ username: 'nina', password: 'nina pw', quota: { maxFiles: 1 } });
+      const read = (await first.getUser('nina'))!.revision!;
+      // Two stores on two pools, as two instances or an admin API and a command would be.
+      const outcomes = await Promise.allSettled([
+        first.updateUser!('nina', { quota: { maxFiles: 2 } }, { ifRevision: read }),
+        createPostgresUserStore(second).updateUser!('nina', { quota: { maxFiles: 3 } }, { ifRevision: read }),
+      ]);
+      const refused = outcomes.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+      expect(outcomes.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      expect(refused).toHaveLength(1);
+      expect(UserStoreError.isInstance(refused[0]) && refused[0].reason).toBe('conflict');
+      expect((refused[0] as Error).message).toContain('was changed since it was read');
+      const winner = outcomes[0]!.status === 'fulfilled' ? 2 : 3;
+      expect((await first.getUser('nina'))?.quota).toEqual({ maxFiles: winner });
+
+      // The row locked by another transaction that changes it: the conditional UPDATE waits, then finds it changed.
+      const current = (await first.getUser('nina'))!.revision!;
+      const holder = await second.connect();
+      try {
+        await holder.query('BEGIN');
+        await holder.query(`UPDATE ftp.users SET quota_max_files = 7 WHERE username = 'nina'`);
+        const waiting = first.updateUser!('nina', { quota: { maxFiles: 8 } }, { ifRevision: current }).then(
+          () => 'written',
+          (error: unknown) => (UserStoreError.isInstance(error) ? error.reason : String(error)),
+        );
+        await holder.query('COMMIT');
+        expect(await waiting).toBe('conflict');
+      } finally {
+        holder.release();
+      }
+      expect((await first.getUser('nina'))?.quota).toEqual({ maxFiles: 7 });
+      expect(
+        await first.updateUser!('nobody-here', { quota: null }, { ifRevision: current }).catch(
+          (error: unknown) => (error as UserStoreError).reason,
+        ),
+      ).toBe('no-such-user');
+      // The revision read now writes.
+      await first.updateUser!('nina', { quota: null }, { ifRevision: (await first.getUser('nina'))!.revision! });
+      expect((await first.getUser('nina'))?.quota).toBeUndefined();
+    } finally {
+      await second.end();
+    }
   });
 
   it('refuses a bad profile change naming the field, and an unknown user, changing nothing', async () => {
