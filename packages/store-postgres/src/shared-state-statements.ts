@@ -30,9 +30,10 @@ export const leaseRoomFactor = 8;
  * In a statement of several steps (CTEs), PostgreSQL runs a data-modifying step when it is first read, and the steps
  * nothing reads after the main query, in no order it promises: a step that must lock after another reads it in its
  * WHERE (`(SELECT count(*) FROM step) >= 0`, always true, evaluated once before any row). The defender's tables are
- * apart: a ban before the failed logins of its address. A statement PostgreSQL still aborts as a deadlock's victim
- * (an instance of an earlier release, or an operator's transaction, keeps no such order) is run again by the shared
- * state.
+ * apart: a ban before the failed logins of its address; the failed logins themselves are deleted in whatever order
+ * the plan reads them (by `liftBan`, `recordLoginFailure` and the tidying), which two of them could only conflict on
+ * in a rare race that a retry resolves. A statement PostgreSQL still aborts as a deadlock's victim (also an instance
+ * of an earlier release, or an operator's transaction, which keep no such order) is run again by the shared state.
  */
 export function sharedStateStatements(names: SqlNames) {
   const { instances, sessionCounts, instanceSessions, sessionSlots, loginFailures, bans, uploadLocks } = names;
@@ -195,7 +196,7 @@ export function sharedStateStatements(names: SqlNames) {
      * $1 reservation id. Ends the reservation unused, in whichever account it was made: a user's or a quota folder's
      * (only one of the two has it).
      */
-    releaseReservation: `WITH ${endedReservation('user', users)}, ${endedReservation('folder', folders)}
+    releaseReservation: `WITH ${endedReservation('user', users)}, ${endedReservation('folder', folders, 'user_released')}
       SELECT 1`,
 
     /** $1 user name, $2 path, $3 instance id. */
@@ -409,12 +410,13 @@ function droppedReservations(kind: string, { usage, reservations, key }: QuotaAc
 
 /**
  * CTEs of `releaseReservation`: ends reservation $1 unused if it is an open one in accounts of `kind`, and takes what
- * it still reserved (nothing once a sweep dropped it) off the account's totals.
+ * it still reserved (nothing once a sweep dropped it) off the account's totals; after the step `after`, if given.
  */
-function endedReservation(kind: string, { usage, reservations, key }: QuotaAccountTables): string {
+function endedReservation(kind: string, { usage, reservations, key }: QuotaAccountTables, after?: string): string {
+  const afterStep = after === undefined ? '' : ` AND (SELECT count(*) FROM ${after}) >= 0`;
   return `${kind}_account AS (
         -- The account's row before the reservation's (see the lock order).
-        SELECT 1 FROM ${usage} q WHERE q.${key} IN (SELECT r.${key} FROM ${reservations} r WHERE r.id = $1 AND NOT r.committed)
+        SELECT 1 FROM ${usage} q WHERE q.${key} IN (SELECT r.${key} FROM ${reservations} r WHERE r.id = $1 AND NOT r.committed)${afterStep}
         FOR UPDATE OF q
       ), ${kind}_ended AS (
         UPDATE ${reservations} SET committed = true, updated_at = now()
