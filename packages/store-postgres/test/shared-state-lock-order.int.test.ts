@@ -9,10 +9,11 @@ import { sqlNames } from '../src/sql-names.ts';
 import { describeSharedState } from './shared-state-suite.ts';
 
 // The statements of the shared state take their row locks in one order (see shared-state-statements.ts), so no two of
-// them can deadlock. Each case interleaves two of them deterministically: a third transaction holds the account's
-// row, the first statement queues for it, the second runs up to where it waits for the row too, and the holder ends.
-// The first then takes the row; a second statement that had locked a reservation before the account (the other
-// order) would now wait for the first while the first waits for it, and PostgreSQL aborts one (40P01).
+// them can deadlock. Each case interleaves two of them deterministically: a third transaction holds an account's row
+// (or a session counter's), the first statement queues for it, the second runs up to where it waits for the row too,
+// and the holder ends. The first then takes the row; a second statement that had locked a reservation (a grant)
+// before its account (its counter), the other order, would now wait for the first while the first waits for it, and
+// PostgreSQL aborts one (40P01).
 
 const names = sqlNames();
 const statements = sharedStateStatements(names);
@@ -106,6 +107,49 @@ describeSharedState('lock order', ({ postgres, open }) => {
     expect(victims).toBe(1);
     expect(await state.quotaUsage(alice)).toEqual({ bytes: 100 * rounds, files: rounds });
   });
+
+  for (const sweepFirst of [false, true]) {
+    it(`a release of an instance's session grants and a sweep of the instance never deadlock (${sweepFirst ? 'sweep' : 'release'} queued first)`, async () => {
+      const connectionString = await postgres().createDatabase();
+      const setup = createPostgresPool({ connectionString });
+      onTestFinished(() => setup.end());
+      await migrate(setup);
+      const instance = randomUUID();
+      const grants = [randomUUID(), randomUUID()];
+      await setup.query(statements.heartbeat, [instance]);
+      await setup.query(statements.acquireSession, ['user', 'alice', null, instance, grants[0], 1]);
+      await setup.query(statements.acquireSession, ['address', '192.0.2.1', null, instance, grants[1], 1]);
+
+      const [holder, first, second, watcher] = await Promise.all(Array.from({ length: 4 }, () => connection(connectionString)));
+      const waitsForLock = (pid: number, who: string) =>
+        eventually(async () => {
+          const { rows } = await watcher.client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid]);
+          return rows[0]?.wait_event_type === 'Lock';
+        }, `${who} to wait for a lock`);
+      await holder.client.query('BEGIN');
+      await holder.client.query(`SELECT 1 FROM ${names.sessionCounts} WHERE scope = 'user' AND key = 'alice' FOR UPDATE`);
+
+      const release = { text: statements.releaseSessions, values: [grants] };
+      const sweep = { text: statements.sweep, values: [60_000, instance] };
+      const [firstStatement, secondStatement] = sweepFirst ? [sweep, release] : [release, sweep];
+      const firstRun = first.client.query(firstStatement.text, firstStatement.values);
+      firstRun.catch(() => undefined);
+      await waitsForLock(first.pid, 'the first statement');
+      const secondRun = second.client.query(secondStatement.text, secondStatement.values);
+      secondRun.catch(() => undefined);
+      await waitsForLock(second.pid, 'the second statement');
+      await holder.client.query('COMMIT');
+
+      const outcomes = await Promise.allSettled([firstRun, secondRun]);
+      const failures = outcomes.flatMap((outcome) =>
+        outcome.status === 'rejected' ? [`${(outcome.reason as { code?: string }).code}: ${String(outcome.reason)}`] : [],
+      );
+      expect(failures).toEqual([]);
+      // Each grant was given back once, by one of the two.
+      const { rows } = await setup.query(`SELECT coalesce(sum(count), 0)::integer AS count FROM ${names.sessionCounts}`);
+      expect(rows[0].count).toBe(0);
+    });
+  }
 
   for (const kind of ['user', 'folder'] as const) {
     for (const [what, racer] of Object.entries(racers)) {
