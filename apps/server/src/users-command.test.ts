@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { hashPassword, verifyPassword } from '@ftp/plugin-api/password';
+import { eventually, thisMachine, writeUsersFileLock } from '@ftp/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parseCliArguments, UsageError } from './cli-arguments.ts';
 import { parseUsersArguments, runUsersCommand } from './users-command.ts';
@@ -394,6 +395,63 @@ describe('ftp-server users set of directories, home and attributes; mount and un
       expect(JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0].attributes).toEqual({
         mounts: { '/t': 'anything' },
       });
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('ftp-server users set, mount and unmount beside other writers', () => {
+  it('merges concurrent changes of one user: each command that read the user before another wrote reads it again', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-concurrent-'));
+    const usersFile = join(directory, 'users.json');
+    try {
+      const bob = { username: 'bob', passwordHash: await hashPassword('pw', { logCost: 4 }), attributes: { tag: 'kept' } };
+      await writeFile(usersFile, JSON.stringify({ users: [bob] }));
+      await writeFile(
+        join(directory, 'ftp.json'),
+        JSON.stringify({
+          authenticator: 'local',
+          authenticatorConfig: { usersFile: 'users.json' },
+          storageConnector: 'mounts',
+          storageConfig: { connectors: { home: { storageConnector: 'fs', storageConfig: { root: 'files' } } }, mounts: { '/': 'home' } },
+        }),
+      );
+      const run = async (args: readonly string[]) => {
+        let stderr = '';
+        const errorOutput = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+        // Each run loads its own authenticator, so each has a store object of its own, as separate processes would.
+        const code = await runUsersCommand(['users', ...args, '--config', 'ftp.json'], {
+          streams: { input: new PassThrough(), output: new PassThrough(), errorOutput },
+          environment: {},
+          cwd: directory,
+        });
+        return { code, stderr };
+      };
+
+      // The users file held locked (by this live process), so that every command reads bob, then waits to write:
+      // each has read the same bob once its lock preparation (users.json.lock.<token>) is there.
+      const token = await writeUsersFileLock(usersFile, { pid: process.pid, host: hostname(), ...thisMachine() });
+      const commands = [
+        ['mount', 'bob', '/a', 'home', '--root', '/a'],
+        ['mount', 'bob', '/b', 'home', '--root', '/b'],
+        ['set', 'bob', '--dir-deny', '/x=upload'],
+        ['set', 'bob', '--dir-deny', '/y=delete'],
+      ].map((args) => run(args));
+      await eventually(
+        async () => (await readdir(directory)).filter((name) => /^users\.json\.lock\.[0-9a-f]{32}$/.test(name)).length === commands.length,
+        'every command waiting for the users file lock',
+      );
+      // Released as a writer releases it: the record removed, the emptied directory is the next writer's to take.
+      await rm(join(`${usersFile}.lock`, `holder-${token}.json`));
+
+      expect(await Promise.all(commands)).toEqual(commands.map(() => ({ code: 0, stderr: '' })));
+      const [stored] = JSON.parse(await readFile(usersFile, 'utf8')).users;
+      expect(stored.attributes).toEqual({
+        tag: 'kept',
+        mounts: { '/a': { connector: 'home', rootDirectory: '/a' }, '/b': { connector: 'home', rootDirectory: '/b' } },
+      });
+      expect(stored.directoryPermissions).toEqual({ '/x': { upload: false }, '/y': { delete: false } });
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -19,6 +19,13 @@ import { type CommandStreams, promptHidden, readAll } from './hash-password-comm
 import { createLogger } from './logging.ts';
 import { loadAuthenticator } from './plugins.ts';
 
+/**
+ * How many times `users set`, `mount` and `unmount` read the user and try to write their change, while other writers
+ * keep changing the user in between: each try loses only to a change that was written, so as many concurrent writers
+ * of one user as this all get their change in.
+ */
+const changeAttempts = 5;
+
 /** The text printed by `ftp-server users --help`. */
 export const usersUsage = `Usage:
   ftp-server users add <name> [--home DIR] [--root DIR] [--password-stdin]   add a user
@@ -68,9 +75,9 @@ Options:
 Paths (DIR, PATH, <path>) are absolute virtual paths without "." or ".." segments. \`users mount\` sets the mount at
 <path> whole, replacing one there; mounts live in the user's attributes.mounts and apply with the "mounts" storage,
 whose storageConfig.connectors the connector must be one of. \`users set\`, \`mount\` and \`unmount\` read the user,
-then write the changed facts whole (all its mounts, for \`mount\`): the store has no conditional write, so a change of
-the same fact of the same user by another writer (the admin API, another command) between the two is lost. Change
-one user's mounts from one place at a time.
+then write the changed facts whole (all its mounts, for \`mount\`) only if the user is still as read (its revision);
+when another writer (the admin API, another command) changed the user in between, they read it again and apply
+their change to what it is now, up to ${changeAttempts} times, so concurrent changes are merged and none is lost.
 
 Exit codes: 0 done, 1 the store refused or failed (user exists, no such user, database down), 2 usage or
 configuration error.
@@ -533,7 +540,9 @@ async function runAction(request: Exclude<UsersAction, { action: 'help' }>, stor
   switch (request.action) {
     case 'list': {
       const users = await store.listUsers();
-      output.write(request.json ? `${JSON.stringify(users)}\n` : formatTable(users));
+      // The revisions are the store's tokens for conditional changes, not facts of the users.
+      const listed = users.map(({ revision: _revision, ...user }) => user);
+      output.write(request.json ? `${JSON.stringify(listed)}\n` : formatTable(listed));
       return ExitCode.Success;
     }
     case 'add': {
@@ -550,50 +559,50 @@ async function runAction(request: Exclude<UsersAction, { action: 'help' }>, stor
       return ExitCode.Success;
     }
     case 'set': {
-      const update = updaterOf(store);
       const { attributesFrom, ...settings } = request.settings;
-      // Read before the user is, so that the read and the write of the user stay as close together as they can.
+      // Read once, before the user is: stdin cannot be read again for another try.
       const attributes = attributesFrom === undefined ? undefined : await readAttributes(attributesFrom, context);
-      const user = await existingUser(store, request.username);
-      // updateUser replaces a fact whole, so what is not named is carried over from the user as read just now.
-      const changes: Record<string, unknown> = {};
-      const { homeDirectory, rootDirectory, quota, bandwidth, permissions, directoryPermissions } = settings;
-      if (homeDirectory !== undefined) changes.homeDirectory = homeDirectory;
-      if (rootDirectory !== undefined) changes.rootDirectory = rootDirectory;
-      if (quota !== undefined) changes.quota = merged(user.quota, quota);
-      if (bandwidth !== undefined) changes.bandwidth = merged(user.bandwidth, bandwidth);
-      if (permissions !== undefined) changes.permissions = merged(user.permissions, permissions) as UserPermissions | null;
-      if (directoryPermissions !== undefined)
-        changes.directoryPermissions = mergedDirectories(user.directoryPermissions, directoryPermissions);
-      if (attributes !== undefined) changes.attributes = attributes;
-      await update(request.username, changes as UserChanges);
+      const changes = await changeUser(store, request.username, (user) => {
+        // updateUser replaces a fact whole, so what is not named is carried over from the user as read just now.
+        const changes: Record<string, unknown> = {};
+        const { homeDirectory, rootDirectory, quota, bandwidth, permissions, directoryPermissions } = settings;
+        if (homeDirectory !== undefined) changes.homeDirectory = homeDirectory;
+        if (rootDirectory !== undefined) changes.rootDirectory = rootDirectory;
+        if (quota !== undefined) changes.quota = merged(user.quota, quota);
+        if (bandwidth !== undefined) changes.bandwidth = merged(user.bandwidth, bandwidth);
+        if (permissions !== undefined) changes.permissions = merged(user.permissions, permissions) as UserPermissions | null;
+        if (directoryPermissions !== undefined)
+          changes.directoryPermissions = mergedDirectories(user.directoryPermissions, directoryPermissions);
+        if (attributes !== undefined) changes.attributes = attributes;
+        return changes as UserChanges;
+      });
       output.write(`changed ${Object.keys(changes).sort().join(', ')} of ${JSON.stringify(request.username)}\n`);
       return ExitCode.Success;
     }
     case 'mount':
     case 'unmount': {
-      const update = updaterOf(store);
       if (request.action === 'mount') {
         checkUserMounts({ [request.path]: request.mount }, context.storage);
         noteUnreadMounts(context);
       }
-      const user = await existingUser(store, request.username);
-      const current = user.attributes?.mounts ?? {};
-      if (!isObject(current)) {
-        throw new Error(
-          `the attributes.mounts of ${JSON.stringify(request.username)} are not an object: replace them with --attributes-json`,
-        );
-      }
-      // A key written otherwise ("/team/") names the same mount as its normalised path: it is replaced or removed too.
-      const mounts = Object.fromEntries(Object.entries(current).filter(([path]) => normalisedVirtualPath(path) !== request.path));
-      if (request.action === 'unmount' && Object.keys(mounts).length === Object.keys(current).length) {
-        throw new Error(`user ${JSON.stringify(request.username)} has no mount at ${request.path}`);
-      }
-      if (request.action === 'mount') mounts[request.path] = request.mount;
-      // The other attributes are written back as read: the store replaces the attributes whole.
-      const { mounts: _mounts, ...others } = user.attributes ?? {};
-      const attributes = Object.keys(mounts).length === 0 ? others : { ...others, mounts };
-      await update(request.username, { attributes: Object.keys(attributes).length === 0 ? null : attributes });
+      await changeUser(store, request.username, (user) => {
+        const current = user.attributes?.mounts ?? {};
+        if (!isObject(current)) {
+          throw new Error(
+            `the attributes.mounts of ${JSON.stringify(request.username)} are not an object: replace them with --attributes-json`,
+          );
+        }
+        // A key written otherwise ("/team/") names the same mount as its normalised path: it is replaced or removed too.
+        const mounts = Object.fromEntries(Object.entries(current).filter(([path]) => normalisedVirtualPath(path) !== request.path));
+        if (request.action === 'unmount' && Object.keys(mounts).length === Object.keys(current).length) {
+          throw new Error(`user ${JSON.stringify(request.username)} has no mount at ${request.path}`);
+        }
+        if (request.action === 'mount') mounts[request.path] = request.mount;
+        // The other attributes are written back as read: the store replaces the attributes whole.
+        const { mounts: _mounts, ...others } = user.attributes ?? {};
+        const attributes = Object.keys(mounts).length === 0 ? others : { ...others, mounts };
+        return { attributes: Object.keys(attributes).length === 0 ? null : attributes };
+      });
       output.write(
         request.action === 'mount'
           ? `mounted ${JSON.stringify(typeof request.mount === 'string' ? request.mount : request.mount.connector)} at ${request.path} for ${JSON.stringify(request.username)}\n`
@@ -618,6 +627,33 @@ function updaterOf(store: UserStoreV1): NonNullable<UserStoreV1['updateUser']> {
   const { updateUser } = store;
   if (updateUser === undefined) throw new UsageError('the configured authenticator cannot change the profiles of its users');
   return updateUser.bind(store);
+}
+
+/**
+ * A read-modify-write of one user: reads the user, computes the changes from it (`change`, which may throw to refuse)
+ * and writes them only if the user is still as read (`ifRevision`); when another writer changed the user in between
+ * ("conflict"), reads it again and computes the changes afresh, up to `changeAttempts` times. Returns the changes
+ * written. A store that shows no revision cannot check; its user is written as read, as before revisions existed.
+ */
+async function changeUser(store: UserStoreV1, username: string, change: (user: StoredUser) => UserChanges): Promise<UserChanges> {
+  const update = updaterOf(store);
+  for (let attempt = 1; ; attempt += 1) {
+    const user = await existingUser(store, username);
+    const changes = change(user);
+    try {
+      await update(username, changes, ...(user.revision === undefined ? [] : [{ ifRevision: user.revision }]));
+      return changes;
+    } catch (error) {
+      if (!(UserStoreError.isInstance(error) && error.reason === 'conflict')) throw error;
+      if (attempt >= changeAttempts) {
+        throw new UserStoreError(
+          'conflict',
+          `user ${JSON.stringify(username)} was changed by other writers each of the ${changeAttempts} times it was read; nothing was written: try again`,
+          { cause: error },
+        );
+      }
+    }
+  }
 }
 
 async function existingUser(store: UserStoreV1, username: string): Promise<StoredUser> {
