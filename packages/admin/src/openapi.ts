@@ -202,7 +202,7 @@ export const openApiDocument = {
         operationId: 'addUser',
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/NewUser' } } } },
         responses: {
-          '201': { description: 'Added', content: json('User') },
+          '201': { description: 'Added', headers: { ETag: { $ref: '#/components/headers/UserETag' } }, content: json('User') },
           '400': { $ref: '#/components/responses/BadRequest' },
           '401': { $ref: '#/components/responses/Unauthorized' },
           '409': { description: 'The name is taken', content: json('Error') },
@@ -218,7 +218,7 @@ export const openApiDocument = {
         summary: 'One user',
         operationId: 'getUser',
         responses: {
-          '200': { description: 'The user', content: json('User') },
+          '200': { description: 'The user', headers: { ETag: { $ref: '#/components/headers/UserETag' } }, content: json('User') },
           '401': { $ref: '#/components/responses/Unauthorized' },
           '404': { $ref: '#/components/responses/NotFound' },
           '501': { $ref: '#/components/responses/NoUserStore' },
@@ -231,15 +231,37 @@ export const openApiDocument = {
         description:
           'Each profile field given replaces that fact whole; null removes it (the server defaults apply). Every field is ' +
           'checked before anything is written. A change applies at the next login; sessions already open keep what they ' +
-          'logged in with. The audit log names the changed fields, never their values nor the password.',
+          'logged in with. The audit log names the changed fields, never their values nor the password. ' +
+          'With `If-Match` (the ETag of GET, or `revision` of the user as read), the change is made only if the user is ' +
+          'still as read, checked by the user store in the write itself; otherwise 412 and nothing is changed: read the ' +
+          'user again and apply the change to it. Without `If-Match` the fields given are written whatever changed since.',
         operationId: 'changeUser',
+        parameters: [
+          {
+            name: 'If-Match',
+            in: 'header',
+            required: false,
+            description: 'The ETag of the user as read (a quoted revision), several separated by commas, or `*` (any existing user)',
+            schema: { type: 'string' },
+          },
+        ],
         requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/UserChange' } } } },
         responses: {
-          '200': { description: 'The user as changed', content: json('User') },
+          '200': {
+            description: 'The user as changed',
+            headers: { ETag: { $ref: '#/components/headers/UserETag' } },
+            content: json('User'),
+          },
           '400': { $ref: '#/components/responses/BadRequest' },
           '401': { $ref: '#/components/responses/Unauthorized' },
           '404': { $ref: '#/components/responses/NotFound' },
           '409': { description: 'The user cannot be changed here (written in the server config)', content: json('Error') },
+          '412': {
+            description:
+              'If-Match names another revision than the user has now (another writer changed it since it was read), or the ' +
+              'store keeps no revisions; nothing was changed. `error` is "conflict"',
+            content: json('Error'),
+          },
           '415': { description: 'The body is not application/json', content: json('Error') },
           '501': {
             description: 'The authenticator keeps no users this server can change, or its store cannot change profiles',
@@ -279,6 +301,12 @@ export const openApiDocument = {
   components: {
     securitySchemes: {
       bearer: { type: 'http', scheme: 'bearer', description: 'The token of POST /api/login' },
+    },
+    headers: {
+      UserETag: {
+        description: "The user's revision, quoted (absent when the user store keeps no revisions); send it as If-Match",
+        schema: { type: 'string' },
+      },
     },
     responses: {
       BadRequest: { description: 'The request is malformed; `message` names the fault', content: json('Error') },
@@ -346,6 +374,12 @@ export const openApiDocument = {
         quota: { oneOf: [{ $ref: '#/components/schemas/QuotaLimits' }, { type: 'null' }], description: 'null: no limit' },
         bandwidth: { oneOf: [{ $ref: '#/components/schemas/Bandwidth' }, { type: 'null' }], description: 'null: no limit' },
         attributes: { $ref: '#/components/schemas/Attributes' },
+        revision: {
+          type: ['string', 'null'],
+          description:
+            "A token of the user's record that changes whenever it changes (the ETag of GET /api/users/{username}, unquoted); " +
+            'null when the user store keeps no revisions',
+        },
       }),
       UserList: object({
         users: { type: 'array', items: { $ref: '#/components/schemas/User' } },

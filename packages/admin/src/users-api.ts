@@ -53,7 +53,7 @@ export async function handleUsers(request: IncomingMessage, response: ServerResp
       throw new ApiError(405, 'method_not_allowed', `${method} is not allowed on the user list`);
     }
     const username = decodeURIComponent(path.slice('/api/users/'.length));
-    if (method === 'GET') return sendJson(response, 200, userView(await existing(store, username)));
+    if (method === 'GET') return sendUser(response, 200, await existing(store, username));
     if (method === 'PATCH') return await changeUser(request, response, store, username, context);
     if (method === 'DELETE') {
       await store.deleteUser(username);
@@ -80,7 +80,7 @@ async function addUser(request: IncomingMessage, response: ServerResponse, store
   // The password never reaches the log: only the facts that were set are named.
   context.audit('user.add', { username, fields: Object.keys(facts).sort(), enabled: enabled ?? true });
   response.setHeader('location', `/api/users/${encodeURIComponent(username)}`);
-  sendJson(response, 201, userView(await existing(store, username)));
+  sendUser(response, 201, await existing(store, username));
 }
 
 async function changeUser(
@@ -101,9 +101,13 @@ async function changeUser(
   if (changed.length > 0 && store.updateUser === undefined) {
     throw new ApiError(501, 'not_supported', `this user store cannot change ${changed.join(', ')}: only the password and the enabled flag`);
   }
-  await existing(store, username);
+  const current = await existing(store, username);
+  // If-Match (RFC 9110 §13.1.1): the change is made only to the user as the client read it. The profile change is
+  // conditional in the store itself (ifRevision), so a writer between this read and the write is noticed too; the
+  // password and the enabled flag are set whole, from nothing the client read, and follow it.
+  const ifRevision = matchedRevision(request.headers['if-match'], current);
   if (changed.length > 0) {
-    await store.updateUser?.(username, changes);
+    await store.updateUser?.(username, changes, ...(ifRevision === undefined ? [] : [{ ifRevision }]));
     // The names of the changed facts only; the values are in the users file or table.
     context.audit('user.update', { username, fields: changed });
   }
@@ -119,7 +123,43 @@ async function changeUser(
       if (ended > 0) context.audit('user.sessions-ended', { username, sessions: ended });
     }
   }
-  sendJson(response, 200, userView(await existing(store, username)));
+  sendUser(response, 200, await existing(store, username));
+}
+
+/** A user's JSON with its revision as the ETag (RFC 9110 §8.8.3), for If-Match on a later PATCH. */
+function sendUser(response: ServerResponse, status: number, user: StoredUser): void {
+  if (user.revision !== undefined && entityTagText.test(user.revision)) response.setHeader('etag', `"${user.revision}"`);
+  sendJson(response, status, userView(user));
+}
+
+/** What an opaque entity tag may hold between its quotes (RFC 9110 §8.8.3: etagc). */
+const entityTagText = /^[\x21\x23-\x7e]+$/;
+
+/**
+ * The revision a PATCH must still find, from its If-Match header: undefined without the header or with "*" (any
+ * current user, and the user exists). Throws 412 when no tag of the list is the user's revision; a weak tag (W/)
+ * never matches (If-Match compares strongly), and neither does any tag of a user whose store keeps no revisions.
+ */
+function matchedRevision(header: string | string[] | undefined, user: StoredUser): string | undefined {
+  if (header === undefined) return undefined;
+  const value = Array.isArray(header) ? header.join(', ') : header;
+  if (value.trim() === '*') return undefined;
+  const tags = value.split(',').map((tag) => tag.trim());
+  if (tags.some((tag) => !/^(W\/)?"[\x21\x23-\x7e]*"$/.test(tag))) {
+    throw new ApiError(
+      400,
+      'bad_request',
+      'If-Match must be "*" or entity tags in double quotes, such as the ETag of GET /api/users/{username}',
+    );
+  }
+  if (user.revision !== undefined && tags.includes(`"${user.revision}"`)) return user.revision;
+  throw new ApiError(
+    412,
+    'conflict',
+    user.revision === undefined
+      ? `user "${user.username}" has no revision in this user store, so If-Match cannot hold; nothing was changed`
+      : `user "${user.username}" was changed since it was read (If-Match ${value}); nothing was changed: read it again`,
+  );
 }
 
 async function existing(store: UserStoreV1, username: string): Promise<StoredUser> {
@@ -152,6 +192,7 @@ function userView(user: StoredUser) {
     quota: user.quota === undefined ? null : { ...user.quota },
     bandwidth: user.bandwidth === undefined ? null : { ...user.bandwidth },
     attributes: user.attributes === undefined ? null : { ...user.attributes },
+    revision: user.revision ?? null,
   };
 }
 
@@ -168,6 +209,9 @@ function apiErrorOf(error: unknown): unknown {
         return new ApiError(409, 'read_only', error.message);
       case 'invalid-user':
         return new ApiError(400, 'bad_request', error.message);
+      case 'conflict':
+        // An If-Match the store found stale when it wrote: another writer came between the read and the write.
+        return new ApiError(412, 'conflict', error.message);
       case 'unavailable':
         return new ApiError(503, 'unavailable', error.message);
     }

@@ -119,6 +119,7 @@ describe('users', () => {
           quota: null,
           bandwidth: null,
           attributes: null,
+          revision: expect.stringMatching(/^[0-9a-f]{32}$/),
         },
       ],
       profileChanges: true,
@@ -181,6 +182,48 @@ describe('users', () => {
     const updates = logs.filter((line) => line.fields.action === 'user.update').map((line) => line.fields.fields);
     expect(updates).toEqual([['attributes'], ['attributes']]);
     expect(JSON.stringify(logs)).not.toContain('team');
+  });
+
+  it('answers the revision as an ETag and changes a user only under a matching If-Match: a stale one gets 412, nothing changed', async () => {
+    const { api, usersFile, logs } = await usersFileFixture();
+    const read = await api.request('GET', '/api/users/alice');
+    const etag = read.headers.get('etag');
+    expect(etag).toBe(`"${(read.body as { revision: string }).revision}"`);
+
+    // Another operator changes alice after this one read her.
+    const other = await api.request('PATCH', '/api/users/alice', { body: { quota: { maxFiles: 5 } } });
+    expect(other.status).toBe(200);
+    const now = other.headers.get('etag');
+    expect(now).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(now).not.toBe(etag);
+    expect(other.body).toMatchObject({ revision: now!.slice(1, -1) });
+
+    const before = await readFile(usersFile, 'utf8');
+    const stale = await api.request('PATCH', '/api/users/alice', {
+      body: { attributes: { mounts: { '/team': 'team' } }, enabled: false },
+      headers: { 'if-match': etag! },
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('was changed since it was read') });
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    // A weak tag never matches (If-Match compares strongly); a malformed header is refused naming it.
+    const weak = await api.request('PATCH', '/api/users/alice', { body: { quota: null }, headers: { 'if-match': `W/${now}` } });
+    expect(weak.status).toBe(412);
+    const malformed = await api.request('PATCH', '/api/users/alice', { body: { quota: null }, headers: { 'if-match': 'abc' } });
+    expect(malformed.status).toBe(400);
+    expect((malformed.body as { message: string }).message).toContain('If-Match');
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect(logs.filter((line) => line.fields.action === 'user.update')).toHaveLength(1);
+
+    // Read again, the change applies; one of several tags, and "*", match too.
+    const changed = await api.request('PATCH', '/api/users/alice', {
+      body: { attributes: { mounts: { '/team': 'team' } } },
+      headers: { 'if-match': `${etag}, ${now}` },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ quota: { maxFiles: 5 }, attributes: { mounts: { '/team': 'team' } } });
+    expect((await api.request('PATCH', '/api/users/alice', { body: { quota: null }, headers: { 'if-match': '*' } })).status).toBe(200);
+    expect((await api.request('GET', '/api/users/alice')).body).toMatchObject({ quota: null, attributes: { mounts: { '/team': 'team' } } });
   });
 
   it('names what is wrong: a taken name, a bad profile, an unknown field, an unknown user', async () => {
@@ -333,5 +376,30 @@ describe.skipIf(postgresBin === undefined)(`users in PostgreSQL${postgresBin ===
       ['permissions'],
       ['attributes'],
     ]);
+  });
+
+  it('refuses a PATCH of the users table with a stale If-Match (412), changing nothing; the ETag read now works', async () => {
+    const authenticator = await createPostgresAuthenticator({ connectionString: await postgres.createDatabase() });
+    onTestFinished(() => authenticator.close?.());
+    const { api } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users: authenticator.users });
+    await api.login();
+    expect((await api.request('POST', '/api/users', { body: { username: 'rita', password: 'rita pw' } })).status).toBe(201);
+    const etag = (await api.request('GET', '/api/users/rita')).headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect((await api.request('PATCH', '/api/users/rita', { body: { attributes: { mounts: { '/a': 'a' } } } })).status).toBe(200);
+    const stale = await api.request('PATCH', '/api/users/rita', {
+      body: { attributes: { mounts: { '/b': 'b' } } },
+      headers: { 'if-match': etag },
+    });
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ error: 'conflict' });
+    const current = await api.request('GET', '/api/users/rita');
+    expect(current.body).toMatchObject({ attributes: { mounts: { '/a': 'a' } } });
+    const merged = await api.request('PATCH', '/api/users/rita', {
+      body: { attributes: { mounts: { '/a': 'a', '/b': 'b' } } },
+      headers: { 'if-match': current.headers.get('etag')! },
+    });
+    expect(merged.status).toBe(200);
+    expect(merged.body).toMatchObject({ attributes: { mounts: { '/a': 'a', '/b': 'b' } } });
   });
 });
