@@ -349,6 +349,42 @@ describe('the web admin page', () => {
       .toBe('Mounts: /old.rootDirectroy is not an option of a mount (connector, rootDirectory, crossMountRename, quota).');
   });
 
+  it('tells the operator when the user was changed between opening the form and saving it, and shows the stored values: nothing is lost', async () => {
+    const { admin, api } = await usersFixture();
+    await api.login();
+    const page = await usersPage(admin.url);
+    const row = page.locator('#users tbody tr[data-username="dave"]');
+    await row.getByRole('button', { name: 'Edit' }).click();
+    const form = page.locator('#edit-user-form');
+    await form.getByLabel('Quota in bytes (empty: no limit)').fill('10');
+    await form.getByLabel(/^Mounts/).fill(JSON.stringify({ '/mine': 'team' }));
+
+    // Another operator (or the users command) changes dave while the form is open.
+    const theirs = { attributes: { note: 'kept', mounts: { '/theirs': 'team' } }, quota: { maxFiles: 7 } };
+    expect((await api.request('PATCH', '/api/users/dave', { body: theirs })).status).toBe(200);
+
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect
+      .poll(() => page.locator('#edit-user-error').textContent())
+      .toBe('dave was changed by someone else since the form was opened; the form now shows the stored values: make your changes again.');
+    expect(await page.locator('#notice').textContent()).toContain('dave was changed by someone else');
+    expect(await form.isHidden()).toBe(false);
+    // Nothing of the form was written; the form shows the user as stored now.
+    expect((await api.request('GET', '/api/users/dave')).body).toMatchObject({ quota: { maxFiles: 7 }, attributes: theirs.attributes });
+    expect(await form.getByLabel('Quota in bytes (empty: no limit)').inputValue()).toBe('');
+    expect(JSON.parse(await form.getByLabel(/^Mounts/).inputValue())).toEqual({ '/theirs': 'team' });
+
+    // Made again on the stored values, the change keeps the other operator's.
+    await form.getByLabel('Quota in bytes (empty: no limit)').fill('10');
+    await form.getByLabel(/^Mounts/).fill(JSON.stringify({ '/theirs': 'team', '/mine': 'team' }));
+    await form.getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => page.locator('#notice').textContent()).toBe('Saved the changes of dave.');
+    expect((await api.request('GET', '/api/users/dave')).body).toMatchObject({
+      quota: { maxBytes: 10, maxFiles: 7 },
+      attributes: { note: 'kept', mounts: { '/theirs': 'team', '/mine': 'team' } },
+    });
+  });
+
   it('hides the edit of a profile when the user store cannot change one', async () => {
     const directory = await tempDirectory();
     const usersFile = join(directory, 'users.json');

@@ -174,8 +174,8 @@ export const pageScript = `'use strict';
     return new Date(iso).toLocaleTimeString();
   }
 
-  async function api(method, path, body) {
-    const headers = { authorization: 'Bearer ' + token };
+  async function api(method, path, body, extraHeaders) {
+    const headers = { ...extraHeaders, authorization: 'Bearer ' + token };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     if (response.status === 401) {
@@ -375,6 +375,9 @@ export const pageScript = `'use strict';
   }
 
   let editing;
+  // The user as read when the form opened: its revision goes with the save (If-Match), so a change another operator
+  // (or the users command) made meanwhile is never overwritten with this form's stale values.
+  let editingUser;
   // The record's mounts when the form opened, and their text in the form: the attributes are sent only when the
   // mounts differ from them, so a record whose mounts the page would refuse can still have its other facts changed.
   let editingMounts;
@@ -382,6 +385,7 @@ export const pageScript = `'use strict';
 
   function openEdit(user) {
     editing = user.username;
+    editingUser = user;
     editingMounts = mountsOf(user);
     const form = byId('edit-user-form');
     byId('edit-user-title').textContent = 'Edit ' + user.username;
@@ -770,13 +774,10 @@ export const pageScript = `'use strict';
     return undefined;
   }
 
-  // The record's attributes with the mounts replaced, from the record as it is now: the attributes are replaced
-  // whole, and the page keeps no other attribute in its form.
-  async function attributesWith(username, mounts) {
-    const response = await api('GET', '/api/users/' + encodeURIComponent(username));
-    const body = await response.json();
-    if (response.status !== 200) throw new Error(body.message);
-    const attributes = { ...(body.attributes || {}) };
+  // The record's attributes as the form read them, with the mounts replaced: the attributes are replaced whole, the
+  // page keeps no other attribute in its form, and the save's If-Match makes sure they are still the record's.
+  function attributesWith(user, mounts) {
+    const attributes = { ...(user.attributes || {}) };
     if (mounts === undefined) delete attributes.mounts;
     else attributes.mounts = mounts;
     return Object.keys(attributes).length === 0 ? null : attributes;
@@ -813,9 +814,21 @@ export const pageScript = `'use strict';
       return;
     }
     try {
-      if (JSON.stringify(mounts) !== JSON.stringify(editingMounts)) change.attributes = await attributesWith(username, mounts);
-      const response = await api('PATCH', '/api/users/' + encodeURIComponent(username), change);
+      const user = editingUser;
+      if (JSON.stringify(mounts) !== JSON.stringify(editingMounts)) change.attributes = attributesWith(user, mounts);
+      // Without a revision (a store that keeps none) the change is sent as it is, as before revisions existed.
+      const condition = user.revision === null ? undefined : { 'if-match': '"' + user.revision + '"' };
+      const response = await api('PATCH', '/api/users/' + encodeURIComponent(username), change, condition);
       const body = await response.json();
+      if (response.status === 412) {
+        // Changed meanwhile: the form shows the user as stored now, nothing of the stale values is kept.
+        await reopenEdit(username);
+        const message = username + ' was changed by someone else since the form was opened; the form now shows the stored values: make your changes again.';
+        byId('edit-user-error').textContent = message;
+        notice(message, true);
+        loadUsers();
+        return;
+      }
       if (response.status !== 200) {
         // The server's reason beside the form, which stays open with what was typed.
         error.textContent = body.message;
@@ -829,6 +842,14 @@ export const pageScript = `'use strict';
       if (problem.message !== 'logged out') error.textContent = 'Could not save the changes: ' + problem.message;
     }
   });
+
+  // The form filled anew from the user as stored now.
+  async function reopenEdit(username) {
+    const response = await api('GET', '/api/users/' + encodeURIComponent(username));
+    const body = await response.json();
+    if (response.status !== 200) throw new Error(body.message);
+    openEdit(body);
+  }
 
   byId('add-directory').addEventListener('click', () => {
     const row = directoryRow('', {});
