@@ -3,7 +3,8 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { type LoggedProcess, spawnLogged, thisMachine, writeUsersFileLock } from '@ftp/test-utils';
+import { createPostgresPool } from '@ftp/store-postgres';
+import { eventually, type LoggedProcess, spawnLogged, thisMachine, writeUsersFileLock } from '@ftp/test-utils';
 import { noPostgresReason, postgresBin, startPostgres, type TestPostgres } from '@ftp/test-utils/postgres';
 import { Client, FTPError } from 'basic-ftp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -360,6 +361,54 @@ describe.skipIf(postgresBin === undefined)(
         mounts: { '/quota': { connector: 'teams', rootDirectory: '/blue', quota: { folder: 'blue-{user}', maxBytes: 1000 } } },
       });
     });
+
+    it('merges two users mount of different paths run at once: both mounts are in the users table afterwards', async () => {
+      const connectionString = await postgres.createDatabase();
+      const config = await writeConfig({
+        authenticator: '@ftp/store-postgres',
+        authenticatorConfig: { connectionString },
+        ...mountsStorage,
+      });
+      const run = (...args: string[]) => users([...args, '--config', config], { cwd: appDirectory });
+      expect(
+        (await users(['add', 'alice', '--password-stdin', '--config', config], { input: 'alice secret', cwd: appDirectory })).code,
+      ).toBe(0);
+      const pool = createPostgresPool({ connectionString });
+      const holder = await pool.connect();
+      try {
+        // alice's row locked (unchanged) by this transaction: both commands read alice, then wait in their UPDATE.
+        await holder.query('BEGIN');
+        await holder.query(`SELECT 1 FROM ftp.users WHERE username = 'alice' FOR UPDATE`);
+        const commands = [
+          run('mount', 'alice', '/red', 'teams', '--root', '/red'),
+          run('mount', 'alice', '/blue', 'teams', '--root', '/blue'),
+        ];
+        await eventually(
+          async () => {
+            const waiting = await pool.query(
+              `SELECT count(*)::integer AS waiting FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%UPDATE%'`,
+            );
+            return waiting.rows[0].waiting === 2;
+          },
+          'both commands waiting to write alice',
+          60_000,
+        );
+        await holder.query('COMMIT');
+        const finished = await Promise.all(commands);
+        expect(finished.map((result) => [result.code, result.stderr])).toEqual([
+          [0, ''],
+          [0, ''],
+        ]);
+      } finally {
+        holder.release();
+        await pool.end();
+      }
+      const rows = await postgres.query('SELECT attributes FROM ftp.users WHERE username = $1', ['alice'], connectionString);
+      expect(rows.rows[0].attributes).toEqual({
+        mounts: { '/red': { connector: 'teams', rootDirectory: '/red' }, '/blue': { connector: 'teams', rootDirectory: '/blue' } },
+      });
+    }, 120_000);
 
     it('exits 1 naming the database when it cannot be reached', async () => {
       const config = await writeConfig({
