@@ -233,8 +233,9 @@ export const openApiDocument = {
           'checked before anything is written. A change applies at the next login; sessions already open keep what they ' +
           'logged in with. The audit log names the changed fields, never their values nor the password. ' +
           'With `If-Match` (the ETag of GET, or `revision` of the user as read), the change is made only if the user is ' +
-          'still as read, checked by the user store in the write itself; otherwise 412 and nothing is changed: read the ' +
-          'user again and apply the change to it. Without `If-Match` the fields given are written whatever changed since.',
+          'still as read (for the profile fields, checked by the user store in the write itself); otherwise 412 and ' +
+          'nothing is changed: read the user again and apply the change to it. A store that keeps no revisions answers ' +
+          '412 to every If-Match but `*`. Without `If-Match` the fields given are written whatever changed since.',
         operationId: 'changeUser',
         parameters: [
           {

@@ -324,6 +324,48 @@ describe('users', () => {
     expect(await canLogIn(ftpPort, 'alice', 'second pw')).toBe(true);
   });
 
+  it('fails closed on If-Match with a user store that keeps no revisions: no ETag, 412, nothing changed; without If-Match it changes', async () => {
+    const directory = await tempDirectory();
+    const usersFile = join(directory, 'users.json');
+    await writeFile(
+      usersFile,
+      JSON.stringify({ users: [{ username: 'alice', passwordHash: await hashPassword('alice pw', { logCost: 10 }) }] }),
+    );
+    const authenticator = createLocalAuthenticator({ usersFile });
+    // A store written before revisions: it shows none, and its updateUser takes no options (it would ignore them).
+    const full = authenticator.users!;
+    const withoutRevision = <T extends { revision?: string } | undefined>(user: T) => {
+      if (user === undefined) return user;
+      const { revision: _revision, ...rest } = user;
+      return rest as T;
+    };
+    const users: UserStoreV1 = {
+      listUsers: async () => (await full.listUsers()).map(withoutRevision),
+      getUser: async (username) => withoutRevision(await full.getUser(username)),
+      addUser: (user) => full.addUser(user),
+      setPassword: (username, password) => full.setPassword(username, password),
+      setEnabled: (username, enabled) => full.setEnabled(username, enabled),
+      updateUser: (username, changes) => full.updateUser!(username, changes),
+      deleteUser: (username) => full.deleteUser(username),
+    };
+    const { api } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users });
+    await api.login();
+    const read = await api.request('GET', '/api/users/alice');
+    expect(read.headers.get('etag')).toBeNull();
+    expect(read.body).toMatchObject({ revision: null });
+    const before = await readFile(usersFile, 'utf8');
+    const refused = await api.request('PATCH', '/api/users/alice', {
+      body: { quota: { maxBytes: 1 } },
+      headers: { 'if-match': '"anything"' },
+    });
+    expect(refused.status).toBe(412);
+    expect((refused.body as { message: string }).message).toContain('has no revision');
+    expect(await readFile(usersFile, 'utf8')).toBe(before);
+    expect((await api.request('PATCH', '/api/users/alice', { body: { quota: { maxBytes: 1 } } })).body).toMatchObject({
+      quota: { maxBytes: 1 },
+    });
+  });
+
   it('answers 501 when the authenticator keeps no users', async () => {
     const { api } = await startAdminFixture();
     await api.login();
