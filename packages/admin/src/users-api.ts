@@ -158,7 +158,7 @@ function matchedRevision(header: string | string[] | undefined, user: StoredUser
     'conflict',
     user.revision === undefined
       ? `user "${user.username}" has no revision in this user store, so If-Match cannot hold; nothing was changed`
-      : `user "${user.username}" was changed since it was read (If-Match ${value}); nothing was changed: read it again`,
+      : `user "${user.username}" was changed since it was read (its revision is not the one of If-Match); nothing was changed: read it again`,
   );
 }
 
