@@ -19,6 +19,7 @@ export type {
   StoredUser,
   NewStoredUser,
   UserChanges,
+  UpdateUserOptions,
 } from './authenticator/v1/authenticator-v1.ts';
 export { UserStoreError, type UserStoreErrorReason } from './authenticator/v1/user-store-error.ts';
 export type { FileEntry } from './storage/v1/file-entry.ts';
