@@ -25,12 +25,18 @@ export class SessionQuota {
   readonly #user: QuotaScope | undefined;
   /** Deepest path first, so the first that covers a path is the one that counts it. */
   readonly #folders: readonly QuotaScope[];
+  /** What `scopes()` returns: the user's first, then the folders by path, each account once. */
+  readonly #scopes: readonly QuotaScope[];
 
   constructor(username: string, userQuota: UserQuota | undefined, folders: readonly QuotaFolder[], accounts: QuotaAccounts) {
     this.#user = userQuota === undefined ? undefined : { account: accounts.userAccount(username), limits: userQuota, folder: undefined };
     this.#folders = [...folders]
       .sort((one, other) => other.path.length - one.path.length)
       .map((folder) => ({ account: accounts.folderAccount(username, folder.name), limits: limitsOf(folder), folder }));
+    const scopes: QuotaScope[] = this.#user === undefined ? [] : [this.#user];
+    const byPath = [...this.#folders].sort((one, other) => (one.folder!.path < other.folder!.path ? -1 : 1));
+    for (const scope of byPath) if (!scopes.some((known) => known.account === scope.account)) scopes.push(scope);
+    this.#scopes = scopes;
   }
 
   /** The scope that counts the file at `path`; undefined when nothing counts it. */
@@ -47,11 +53,8 @@ export class SessionQuota {
    * Every account of the tree, the user's first, then the folders by path, each once (a folder mounted in two places
    * is one account, shown at its first path).
    */
-  scopes(): QuotaScope[] {
-    const scopes: QuotaScope[] = this.#user === undefined ? [] : [this.#user];
-    const byPath = [...this.#folders].sort((one, other) => (one.folder!.path < other.folder!.path ? -1 : 1));
-    for (const scope of byPath) if (!scopes.some((known) => known.account === scope.account)) scopes.push(scope);
-    return scopes;
+  scopes(): readonly QuotaScope[] {
+    return this.#scopes;
   }
 
   /**
