@@ -28,8 +28,42 @@ async function connection(connectionString: string) {
   return { client, pid: Number(rows[0].pid) };
 }
 
+interface Statement {
+  readonly text: string;
+  readonly values: unknown[];
+}
+
+/**
+ * Runs `first` then `second`, each on a connection of its own, while a third transaction holds the row `lock` takes:
+ * each is left waiting for a lock before the holder commits. Answers how each that failed failed (code: message).
+ */
+async function interleaved(connectionString: string, lock: Statement, [first, second]: [Statement, Statement]): Promise<string[]> {
+  const [holder, firstConnection, secondConnection, watcher] = await Promise.all(
+    Array.from({ length: 4 }, () => connection(connectionString)),
+  );
+  const waitsForLock = (pid: number, who: string) =>
+    eventually(async () => {
+      const { rows } = await watcher.client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid]);
+      return rows[0]?.wait_event_type === 'Lock';
+    }, `${who} to wait for a lock`);
+  await holder.client.query('BEGIN');
+  await holder.client.query(lock.text, lock.values);
+  const firstRun = firstConnection.client.query(first.text, first.values);
+  firstRun.catch(() => undefined);
+  await waitsForLock(firstConnection.pid, 'the first statement');
+  const secondRun = secondConnection.client.query(second.text, second.values);
+  secondRun.catch(() => undefined);
+  await waitsForLock(secondConnection.pid, 'the second statement');
+  await holder.client.query('COMMIT');
+
+  const outcomes = await Promise.allSettled([firstRun, secondRun]);
+  return outcomes.flatMap((outcome) =>
+    outcome.status === 'rejected' ? [`${(outcome.reason as { code?: string }).code}: ${String(outcome.reason)}`] : [],
+  );
+}
+
 /** What one quota statement of a live instance sends while another instance sweeps it, in an account of `kind`. */
-type Racer = (kind: QuotaAccountKind, held: Holdings) => { text: string; values: unknown[] };
+type Racer = (kind: QuotaAccountKind, held: Holdings) => Statement;
 
 /** What the instance holds in the account when the race starts. */
 interface Holdings {
@@ -120,31 +154,10 @@ describeSharedState('lock order', ({ postgres, open }) => {
       await setup.query(statements.acquireSession, ['user', 'alice', null, instance, grants[0], 1]);
       await setup.query(statements.acquireSession, ['address', '192.0.2.1', null, instance, grants[1], 1]);
 
-      const [holder, first, second, watcher] = await Promise.all(Array.from({ length: 4 }, () => connection(connectionString)));
-      const waitsForLock = (pid: number, who: string) =>
-        eventually(async () => {
-          const { rows } = await watcher.client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid]);
-          return rows[0]?.wait_event_type === 'Lock';
-        }, `${who} to wait for a lock`);
-      await holder.client.query('BEGIN');
-      await holder.client.query(`SELECT 1 FROM ${names.sessionCounts} WHERE scope = 'user' AND key = 'alice' FOR UPDATE`);
-
+      const counter = { text: `SELECT 1 FROM ${names.sessionCounts} WHERE scope = 'user' AND key = 'alice' FOR UPDATE`, values: [] };
       const release = { text: statements.releaseSessions, values: [grants] };
       const sweep = { text: statements.sweep, values: [60_000, instance] };
-      const [firstStatement, secondStatement] = sweepFirst ? [sweep, release] : [release, sweep];
-      const firstRun = first.client.query(firstStatement.text, firstStatement.values);
-      firstRun.catch(() => undefined);
-      await waitsForLock(first.pid, 'the first statement');
-      const secondRun = second.client.query(secondStatement.text, secondStatement.values);
-      secondRun.catch(() => undefined);
-      await waitsForLock(second.pid, 'the second statement');
-      await holder.client.query('COMMIT');
-
-      const outcomes = await Promise.allSettled([firstRun, secondRun]);
-      const failures = outcomes.flatMap((outcome) =>
-        outcome.status === 'rejected' ? [`${(outcome.reason as { code?: string }).code}: ${String(outcome.reason)}`] : [],
-      );
-      expect(failures).toEqual([]);
+      expect(await interleaved(connectionString, counter, sweepFirst ? [sweep, release] : [release, sweep])).toEqual([]);
       // Each grant was given back once, by one of the two.
       const { rows } = await setup.query(`SELECT coalesce(sum(count), 0)::integer AS count FROM ${names.sessionCounts}`);
       expect(rows[0].count).toBe(0);
@@ -171,34 +184,12 @@ describeSharedState('lock order', ({ postgres, open }) => {
           await setup.query(account.reserveQuota, [held.account, held.reservation, 100, 1, null, null, held.instance]);
           await setup.query(account.extendLease, [held.account, held.lease, 1_000, 10, null, null, held.instance]);
 
-          const [holder, first, second, watcher] = await Promise.all(Array.from({ length: 4 }, () => connection(connectionString)));
-          const waitsForLock = (pid: number, who: string) =>
-            eventually(async () => {
-              const { rows } = await watcher.client.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid]);
-              return rows[0]?.wait_event_type === 'Lock';
-            }, `${who} to wait for a lock`);
-
           const table = kind === 'user' ? names.quotaUsage : names.quotaFolderUsage;
           const key = kind === 'user' ? 'username' : 'folder';
-          await holder.client.query('BEGIN');
-          await holder.client.query(`SELECT 1 FROM ${table} WHERE ${key} = $1 FOR UPDATE`, [held.account]);
-
+          const accountRow = { text: `SELECT 1 FROM ${table} WHERE ${key} = $1 FOR UPDATE`, values: [held.account] };
           const statement = racer(kind, held);
           const sweep = { text: statements.sweep, values: [60_000, held.instance] };
-          const [firstStatement, secondStatement] = sweepFirst ? [sweep, statement] : [statement, sweep];
-          const firstRun = first.client.query(firstStatement.text, firstStatement.values);
-          firstRun.catch(() => undefined);
-          await waitsForLock(first.pid, 'the first statement');
-          const secondRun = second.client.query(secondStatement.text, secondStatement.values);
-          secondRun.catch(() => undefined);
-          await waitsForLock(second.pid, 'the second statement');
-          await holder.client.query('COMMIT');
-
-          const outcomes = await Promise.allSettled([firstRun, secondRun]);
-          const failures = outcomes.flatMap((outcome) =>
-            outcome.status === 'rejected' ? [`${(outcome.reason as { code?: string }).code}: ${String(outcome.reason)}`] : [],
-          );
-          expect(failures).toEqual([]);
+          expect(await interleaved(connectionString, accountRow, sweepFirst ? [sweep, statement] : [statement, sweep])).toEqual([]);
           // The sweep dropped the instance with what it held.
           const { rows } = await setup.query(`SELECT count(*)::integer AS count FROM ${names.instances}`);
           expect(rows[0].count).toBe(0);
