@@ -15,7 +15,8 @@ import { adminName, ftpClient, startAdminFixture } from './support.ts';
 // The user routes over the `local` authenticator's users file (a real file, written atomically by its user store),
 // with real FTP logins to show that a change applies at the next login and that a disabled user's session ends.
 
-async function usersFileFixture() {
+/** alice (password "alice pw") in a users file behind a real FTP and admin server; `storeOf` may narrow the user store. */
+async function usersFileFixture(storeOf: (users: UserStoreV1) => UserStoreV1 = (users) => users) {
   const directory = await tempDirectory();
   const usersFile = join(directory, 'users.json');
   await writeFile(
@@ -23,7 +24,7 @@ async function usersFileFixture() {
     JSON.stringify({ users: [{ username: 'alice', passwordHash: await hashPassword('alice pw', { logCost: 10 }) }] }),
   );
   const authenticator = createLocalAuthenticator({ usersFile });
-  const fixture = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users: authenticator.users });
+  const fixture = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users: storeOf(authenticator.users!) });
   await fixture.api.login();
   return { ...fixture, usersFile };
 }
@@ -296,25 +297,8 @@ describe('users', () => {
   });
 
   it('answers 501 to a profile change when the user store has no updateUser, and still changes the password', async () => {
-    const directory = await tempDirectory();
-    const usersFile = join(directory, 'users.json');
-    await writeFile(
-      usersFile,
-      JSON.stringify({ users: [{ username: 'alice', passwordHash: await hashPassword('alice pw', { logCost: 10 }) }] }),
-    );
-    const authenticator = createLocalAuthenticator({ usersFile });
     // A store as a third party may write it: everything but the optional updateUser.
-    const full = authenticator.users!;
-    const users: UserStoreV1 = {
-      listUsers: () => full.listUsers(),
-      getUser: (username) => full.getUser(username),
-      addUser: (user) => full.addUser(user),
-      setPassword: (username, password) => full.setPassword(username, password),
-      setEnabled: (username, enabled) => full.setEnabled(username, enabled),
-      deleteUser: (username) => full.deleteUser(username),
-    };
-    const { api, ftpPort } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users });
-    await api.login();
+    const { api, ftpPort } = await usersFileFixture(({ updateUser: _updateUser, ...withoutUpdate }) => withoutUpdate);
     expect((await api.request('GET', '/api/users')).body).toMatchObject({ profileChanges: false });
     const refused = await api.request('PATCH', '/api/users/alice', { body: { password: 'second pw', quota: { maxBytes: 1 } } });
     expect(refused.status).toBe(501);
@@ -325,31 +309,18 @@ describe('users', () => {
   });
 
   it('fails closed on If-Match with a user store that keeps no revisions: no ETag, 412, nothing changed; without If-Match it changes', async () => {
-    const directory = await tempDirectory();
-    const usersFile = join(directory, 'users.json');
-    await writeFile(
-      usersFile,
-      JSON.stringify({ users: [{ username: 'alice', passwordHash: await hashPassword('alice pw', { logCost: 10 }) }] }),
-    );
-    const authenticator = createLocalAuthenticator({ usersFile });
     // A store written before revisions: it shows none, and its updateUser takes no options (it would ignore them).
-    const full = authenticator.users!;
     const withoutRevision = <T extends { revision?: string } | undefined>(user: T) => {
       if (user === undefined) return user;
       const { revision: _revision, ...rest } = user;
       return rest as T;
     };
-    const users: UserStoreV1 = {
+    const { api, usersFile } = await usersFileFixture((full) => ({
+      ...full,
       listUsers: async () => (await full.listUsers()).map(withoutRevision),
       getUser: async (username) => withoutRevision(await full.getUser(username)),
-      addUser: (user) => full.addUser(user),
-      setPassword: (username, password) => full.setPassword(username, password),
-      setEnabled: (username, enabled) => full.setEnabled(username, enabled),
       updateUser: (username, changes) => full.updateUser!(username, changes),
-      deleteUser: (username) => full.deleteUser(username),
-    };
-    const { api } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users });
-    await api.login();
+    }));
     const read = await api.request('GET', '/api/users/alice');
     expect(read.headers.get('etag')).toBeNull();
     expect(read.body).toMatchObject({ revision: null });
