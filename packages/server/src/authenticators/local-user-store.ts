@@ -112,8 +112,10 @@ export function createLocalUserStore(options: LocalUserStoreOptions): UserStoreV
   return Object.freeze({
     async listUsers(): Promise<StoredUser[]> {
       const { entries, users } = await read();
+      // One pass over the entries, not a search of them for each user (the parser refused duplicate names).
+      const revisions = new Map(entries.map((entry) => [entry.username, entryRevision(entry)]));
       const listed = [
-        ...[...users.values()].map((user) => storedUser(user, true, revisionIn(entries, user.username))),
+        ...[...users.values()].map((user) => storedUser(user, true, revisions.get(user.username))),
         ...[...inlineUsers.values()].map((user) => storedUser(user, false)),
       ];
       return listed.sort((left, right) => compareBytes(left.username, right.username));
