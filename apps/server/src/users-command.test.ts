@@ -4,9 +4,47 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { hashPassword, verifyPassword } from '@ftp/plugin-api/password';
 import { eventually, thisMachine, writeUsersFileLock } from '@ftp/test-utils';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { parseCliArguments, UsageError } from './cli-arguments.ts';
 import { parseUsersArguments, runUsersCommand } from './users-command.ts';
+
+/**
+ * A temporary directory, removed after the test, holding `users` in `users.json` and `ftp.json`: the `local`
+ * authenticator over that file, with `config` (the storage, by default a directory "files").
+ */
+async function usersDirectory(
+  prefix: string,
+  users: readonly object[],
+  config: Readonly<Record<string, unknown>> = { storageConfig: { root: 'files' } },
+): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), prefix));
+  onTestFinished(() => rm(directory, { recursive: true, force: true }));
+  await writeFile(join(directory, 'users.json'), JSON.stringify({ users }));
+  await writeFile(
+    join(directory, 'ftp.json'),
+    JSON.stringify({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, ...config }),
+  );
+  return directory;
+}
+
+/** Runs `ftp-server users ...args --config ftp.json` in `directory` with `input` on stdin: its exit code and output. */
+async function runIn(directory: string, args: readonly string[], input = '') {
+  let stdout = '';
+  let stderr = '';
+  const output = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  const errorOutput = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const code = await runUsersCommand(['users', ...args, '--config', 'ftp.json'], {
+    streams: { input: new PassThrough().end(input), output, errorOutput },
+    environment: {},
+    cwd: directory,
+  });
+  return { code, stdout, stderr };
+}
+
+/** The first user of the directory's `users.json`, as written. */
+async function firstUser(directory: string) {
+  return JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0];
+}
 
 describe('ftp-server users arguments', () => {
   it('is chosen by the app wherever --config stands, with the whole line handed on', () => {
@@ -90,59 +128,34 @@ describe('ftp-server users set', () => {
   });
 
   it("changes a user's limits and flags in the users file, keeping what it is not given", async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-set-'));
-    try {
-      const users = [
-        {
-          username: 'bob',
-          passwordHash: await hashPassword('bob pw', { logCost: 4 }),
-          quota: { maxFiles: 3 },
-          permissions: { chmod: true },
-        },
-      ];
-      await writeFile(join(directory, 'users.json'), JSON.stringify({ users }));
-      await writeFile(
-        join(directory, 'ftp.json'),
-        JSON.stringify({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, storageConfig: { root: 'files' } }),
-      );
-      const run = async (...args: string[]) => {
-        let shown = '';
-        const output = new PassThrough();
-        const errorOutput = new PassThrough();
-        for (const stream of [output, errorOutput]) stream.setEncoding('utf8').on('data', (chunk: string) => (shown += chunk));
-        const code = await runUsersCommand(['users', 'set', ...args, '--config', 'ftp.json'], {
-          streams: { input: new PassThrough(), output, errorOutput },
-          environment: {},
-          cwd: directory,
-        });
-        return { code, shown };
-      };
-      const read = async () => JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0];
+    const directory = await usersDirectory('ftp-users-set-', [
+      { username: 'bob', passwordHash: await hashPassword('bob pw', { logCost: 4 }), quota: { maxFiles: 3 }, permissions: { chmod: true } },
+    ]);
+    const run = (...args: string[]) => runIn(directory, ['set', ...args]);
+    const read = () => firstUser(directory);
 
-      expect(await run('bob', '--quota-bytes', '1000', '--upload-bps', '512', '--deny', 'upload')).toEqual({
-        code: 0,
-        shown: 'changed bandwidth, permissions, quota of "bob"\n',
-      });
-      expect(await read()).toMatchObject({
-        quota: { maxFiles: 3, maxBytes: 1000 },
-        bandwidth: { uploadBytesPerSecond: 512 },
-        permissions: { chmod: true, upload: false },
-      });
-      expect((await run('bob', '--quota-files', 'none', '--quota-bytes', 'none', '--default', 'chmod,upload')).code).toBe(0);
-      const after = await read();
-      expect(after.quota).toBeUndefined();
-      expect(after.permissions).toBeUndefined();
-      expect(after.bandwidth).toEqual({ uploadBytesPerSecond: 512 });
+    expect(await run('bob', '--quota-bytes', '1000', '--upload-bps', '512', '--deny', 'upload')).toEqual({
+      code: 0,
+      stdout: 'changed bandwidth, permissions, quota of "bob"\n',
+      stderr: '',
+    });
+    expect(await read()).toMatchObject({
+      quota: { maxFiles: 3, maxBytes: 1000 },
+      bandwidth: { uploadBytesPerSecond: 512 },
+      permissions: { chmod: true, upload: false },
+    });
+    expect((await run('bob', '--quota-files', 'none', '--quota-bytes', 'none', '--default', 'chmod,upload')).code).toBe(0);
+    const after = await read();
+    expect(after.quota).toBeUndefined();
+    expect(after.permissions).toBeUndefined();
+    expect(after.bandwidth).toEqual({ uploadBytesPerSecond: 512 });
 
-      const bad = await run('bob', '--upload-bps', '0');
-      expect(bad.code).toBe(2);
-      expect(bad.shown).toContain('bandwidth.uploadBytesPerSecond');
-      const missing = await run('nobody', '--quota-bytes', '1');
-      expect(missing.code).toBe(1);
-      expect(missing.shown).toContain('no user "nobody"');
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    const bad = await run('bob', '--upload-bps', '0');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('bandwidth.uploadBytesPerSecond');
+    const missing = await run('nobody', '--quota-bytes', '1');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no user "nobody"');
   });
 });
 
@@ -246,253 +259,183 @@ describe('ftp-server users set of directories, home and attributes; mount and un
   });
 
   it("changes a user's home, directory permissions, attributes and mounts in the users file, keeping the rest", async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-mounts-'));
-    try {
-      const users = [
-        {
-          username: 'bob',
-          passwordHash: await hashPassword('bob pw', { logCost: 4 }),
-          homeDirectory: '/in',
-          directoryPermissions: { '/archive/': { rename: false }, '/pub': { upload: true } },
-          attributes: { tag: 'kept', mounts: { '/old': 'teams' } },
-        },
-      ];
-      await writeFile(join(directory, 'users.json'), JSON.stringify({ users }));
-      await writeFile(
-        join(directory, 'ftp.json'),
-        JSON.stringify({
-          authenticator: 'local',
-          authenticatorConfig: { usersFile: 'users.json' },
-          storageConnector: 'mounts',
-          storageConfig: {
-            connectors: { home: { storageConnector: 'fs', storageConfig: { root: 'files' } }, teams: { storageConnector: 'fs' } },
-            mounts: { '/': 'home', '/shared': { connector: 'teams', quota: { folder: 'team', maxBytes: 100 } } },
-          },
-        }),
-      );
-      const run = async (args: readonly string[], input = '') => {
-        let stdout = '';
-        let stderr = '';
-        const output = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-        const errorOutput = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        const code = await runUsersCommand(['users', ...args, '--config', 'ftp.json'], {
-          streams: { input: new PassThrough().end(input), output, errorOutput },
-          environment: {},
-          cwd: directory,
-        });
-        return { code, stdout, stderr };
-      };
-      const read = async () => JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0];
-
-      expect(
-        await run(['set', 'bob', '--home', '/pub', '--dir-deny', '/archive=upload,delete', '--dir-default', '/pub=upload']),
-      ).toMatchObject({ code: 0, stdout: 'changed directoryPermissions, homeDirectory of "bob"\n' });
-      expect(await read()).toMatchObject({
-        homeDirectory: '/pub',
-        directoryPermissions: { '/archive': { rename: false, upload: false, delete: false } },
+    const users = [
+      {
+        username: 'bob',
+        passwordHash: await hashPassword('bob pw', { logCost: 4 }),
+        homeDirectory: '/in',
+        directoryPermissions: { '/archive/': { rename: false }, '/pub': { upload: true } },
         attributes: { tag: 'kept', mounts: { '/old': 'teams' } },
-      });
-      expect((await read()).directoryPermissions).not.toHaveProperty('/pub');
+      },
+    ];
+    const directory = await usersDirectory('ftp-users-mounts-', users, {
+      storageConnector: 'mounts',
+      storageConfig: {
+        connectors: { home: { storageConnector: 'fs', storageConfig: { root: 'files' } }, teams: { storageConnector: 'fs' } },
+        mounts: { '/': 'home', '/shared': { connector: 'teams', quota: { folder: 'team', maxBytes: 100 } } },
+      },
+    });
+    const run = (args: readonly string[], input = '') => runIn(directory, args, input);
+    const read = () => firstUser(directory);
 
-      // A mount is added to those the user has, the other attributes stay as they were.
-      expect(await run(['mount', 'bob', '/team', 'teams', '--root', '/red', '--no-cross-mount-rename'])).toMatchObject({
-        code: 0,
-        stdout: 'mounted "teams" at /team for "bob"\n',
-        stderr: '',
-      });
-      expect((await read()).attributes).toEqual({
-        tag: 'kept',
-        mounts: { '/old': 'teams', '/team': { connector: 'teams', rootDirectory: '/red', crossMountRename: false } },
-      });
-      expect((await run(['mount', 'bob', '/team/', 'home'])).code).toBe(0);
-      expect((await read()).attributes.mounts).toEqual({ '/old': 'teams', '/team': 'home' });
-      expect(await run(['unmount', 'bob', '/old'])).toMatchObject({ code: 0, stdout: 'removed the mount at /old of "bob"\n' });
-      expect((await read()).attributes).toEqual({ tag: 'kept', mounts: { '/team': 'home' } });
+    expect(
+      await run(['set', 'bob', '--home', '/pub', '--dir-deny', '/archive=upload,delete', '--dir-default', '/pub=upload']),
+    ).toMatchObject({ code: 0, stdout: 'changed directoryPermissions, homeDirectory of "bob"\n' });
+    expect(await read()).toMatchObject({
+      homeDirectory: '/pub',
+      directoryPermissions: { '/archive': { rename: false, upload: false, delete: false } },
+      attributes: { tag: 'kept', mounts: { '/old': 'teams' } },
+    });
+    expect((await read()).directoryPermissions).not.toHaveProperty('/pub');
 
-      const table = await run(['list']);
-      expect(table.stdout).toBe('USER  STATE    HOME  ROOT  MOUNTS\nbob   enabled  /pub  -     /team=home\n');
-      const listed = JSON.parse((await run(['list', '--json'])).stdout);
-      expect(listed[0].attributes).toEqual({ tag: 'kept', mounts: { '/team': 'home' } });
+    // A mount is added to those the user has, the other attributes stay as they were.
+    expect(await run(['mount', 'bob', '/team', 'teams', '--root', '/red', '--no-cross-mount-rename'])).toMatchObject({
+      code: 0,
+      stdout: 'mounted "teams" at /team for "bob"\n',
+      stderr: '',
+    });
+    expect((await read()).attributes).toEqual({
+      tag: 'kept',
+      mounts: { '/old': 'teams', '/team': { connector: 'teams', rootDirectory: '/red', crossMountRename: false } },
+    });
+    expect((await run(['mount', 'bob', '/team/', 'home'])).code).toBe(0);
+    expect((await read()).attributes.mounts).toEqual({ '/old': 'teams', '/team': 'home' });
+    expect(await run(['unmount', 'bob', '/old'])).toMatchObject({ code: 0, stdout: 'removed the mount at /old of "bob"\n' });
+    expect((await read()).attributes).toEqual({ tag: 'kept', mounts: { '/team': 'home' } });
 
-      // What the mounts storage would refuse at login is refused here, naming the cause, and nothing is written.
-      const before = await readFile(join(directory, 'users.json'), 'utf8');
-      const unknownConnector = await run(['mount', 'bob', '/x', 'archive']);
-      expect(unknownConnector.code).toBe(2);
-      expect(unknownConnector.stderr).toContain(
-        'the connector "archive" is not in the config\'s storageConfig.connectors (known: home, teams)',
-      );
-      const otherLimits = await run(['mount', 'bob', '/x', 'teams', '--quota-folder', 'team', '--quota-bytes', '5']);
-      expect(otherLimits.code).toBe(2);
-      expect(otherLimits.stderr).toContain('the quota folder "team" has other limits in the config\'s mount /shared (maxBytes 100)');
-      const noMount = await run(['unmount', 'bob', '/nowhere']);
-      expect(noMount).toMatchObject({ code: 1, stderr: 'ftp-server: user "bob" has no mount at /nowhere\n' });
-      const noUser = await run(['mount', 'nobody', '/x', 'teams']);
-      expect(noUser).toMatchObject({ code: 1, stderr: 'ftp-server: no user "nobody"\n' });
-      for (const [input, message] of [
-        ['[1]', 'stdin must hold a JSON object (such as {"mounts": {}}), not an array'],
-        ['"x"', 'not a string'],
-        ['{"mounts": ', 'stdin is not JSON'],
-        ['{"mounts": {"/x": {"connector": "teams", "rootDir": "/a"}}}', 'attributes.mounts./x.rootDir: unknown key'],
-        ['{"mounts": {"x": "teams"}}', 'attributes.mounts.x: the path must be absolute'],
-        [
-          '{"mounts": {"/x": {"connector": "teams", "quota": {"folder": ""}}}}',
-          'attributes.mounts./x.quota.folder must be a non-empty name',
-        ],
-        ['{"mounts": ["teams"]}', 'attributes.mounts must be an object'],
-      ]) {
-        const refused = await run(['set', 'bob', '--attributes-json', '-'], input);
-        expect(refused.code).toBe(2);
-        expect(refused.stderr).toContain(message);
-      }
-      const missingFile = await run(['set', 'bob', '--attributes-json', 'missing.json']);
-      expect(missingFile.code).toBe(2);
-      expect(missingFile.stderr).toContain('--attributes-json: cannot read missing.json');
-      expect(await readFile(join(directory, 'users.json'), 'utf8')).toBe(before);
+    const table = await run(['list']);
+    expect(table.stdout).toBe('USER  STATE    HOME  ROOT  MOUNTS\nbob   enabled  /pub  -     /team=home\n');
+    const listed = JSON.parse((await run(['list', '--json'])).stdout);
+    expect(listed[0].attributes).toEqual({ tag: 'kept', mounts: { '/team': 'home' } });
 
-      // The whole attributes object, from a file relative to the working directory, then removed.
-      await writeFile(join(directory, 'attributes.json'), JSON.stringify({ prefix: 'b/', mounts: { '/t': { connector: 'teams' } } }));
-      expect(await run(['set', 'bob', '--attributes-json', 'attributes.json', '--home', 'none'])).toMatchObject({
-        code: 0,
-        stdout: 'changed attributes, homeDirectory of "bob"\n',
-      });
-      const replaced = await read();
-      expect(replaced.attributes).toEqual({ prefix: 'b/', mounts: { '/t': { connector: 'teams' } } });
-      expect(replaced.homeDirectory).toBeUndefined();
-      expect((await run(['unmount', 'bob', '/t'])).code).toBe(0);
-      expect((await read()).attributes).toEqual({ prefix: 'b/' });
-      expect((await run(['set', 'bob', '--attributes-json', 'none', '--dir-default', '/archive=rename,upload,delete'])).code).toBe(0);
-      const cleared = await read();
-      expect(cleared.attributes).toBeUndefined();
-      expect(cleared.directoryPermissions).toBeUndefined();
-      expect(cleared.passwordHash).toBe(users[0]!.passwordHash);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
+    // What the mounts storage would refuse at login is refused here, naming the cause, and nothing is written.
+    const before = await readFile(join(directory, 'users.json'), 'utf8');
+    const unknownConnector = await run(['mount', 'bob', '/x', 'archive']);
+    expect(unknownConnector.code).toBe(2);
+    expect(unknownConnector.stderr).toContain(
+      'the connector "archive" is not in the config\'s storageConfig.connectors (known: home, teams)',
+    );
+    const otherLimits = await run(['mount', 'bob', '/x', 'teams', '--quota-folder', 'team', '--quota-bytes', '5']);
+    expect(otherLimits.code).toBe(2);
+    expect(otherLimits.stderr).toContain('the quota folder "team" has other limits in the config\'s mount /shared (maxBytes 100)');
+    const noMount = await run(['unmount', 'bob', '/nowhere']);
+    expect(noMount).toMatchObject({ code: 1, stderr: 'ftp-server: user "bob" has no mount at /nowhere\n' });
+    const noUser = await run(['mount', 'nobody', '/x', 'teams']);
+    expect(noUser).toMatchObject({ code: 1, stderr: 'ftp-server: no user "nobody"\n' });
+    for (const [input, message] of [
+      ['[1]', 'stdin must hold a JSON object (such as {"mounts": {}}), not an array'],
+      ['"x"', 'not a string'],
+      ['{"mounts": ', 'stdin is not JSON'],
+      ['{"mounts": {"/x": {"connector": "teams", "rootDir": "/a"}}}', 'attributes.mounts./x.rootDir: unknown key'],
+      ['{"mounts": {"x": "teams"}}', 'attributes.mounts.x: the path must be absolute'],
+      ['{"mounts": {"/x": {"connector": "teams", "quota": {"folder": ""}}}}', 'attributes.mounts./x.quota.folder must be a non-empty name'],
+      ['{"mounts": ["teams"]}', 'attributes.mounts must be an object'],
+    ]) {
+      const refused = await run(['set', 'bob', '--attributes-json', '-'], input);
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toContain(message);
     }
+    const missingFile = await run(['set', 'bob', '--attributes-json', 'missing.json']);
+    expect(missingFile.code).toBe(2);
+    expect(missingFile.stderr).toContain('--attributes-json: cannot read missing.json');
+    expect(await readFile(join(directory, 'users.json'), 'utf8')).toBe(before);
+
+    // The whole attributes object, from a file relative to the working directory, then removed.
+    await writeFile(join(directory, 'attributes.json'), JSON.stringify({ prefix: 'b/', mounts: { '/t': { connector: 'teams' } } }));
+    expect(await run(['set', 'bob', '--attributes-json', 'attributes.json', '--home', 'none'])).toMatchObject({
+      code: 0,
+      stdout: 'changed attributes, homeDirectory of "bob"\n',
+    });
+    const replaced = await read();
+    expect(replaced.attributes).toEqual({ prefix: 'b/', mounts: { '/t': { connector: 'teams' } } });
+    expect(replaced.homeDirectory).toBeUndefined();
+    expect((await run(['unmount', 'bob', '/t'])).code).toBe(0);
+    expect((await read()).attributes).toEqual({ prefix: 'b/' });
+    expect((await run(['set', 'bob', '--attributes-json', 'none', '--dir-default', '/archive=rename,upload,delete'])).code).toBe(0);
+    const cleared = await read();
+    expect(cleared.attributes).toBeUndefined();
+    expect(cleared.directoryPermissions).toBeUndefined();
+    expect(cleared.passwordHash).toBe(users[0]!.passwordHash);
   });
 
   it('writes a mount with another storage, saying on stderr that it applies with the mounts storage', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-mounts-fs-'));
-    try {
-      await writeFile(
-        join(directory, 'users.json'),
-        JSON.stringify({ users: [{ username: 'bob', passwordHash: await hashPassword('pw', { logCost: 4 }) }] }),
-      );
-      await writeFile(
-        join(directory, 'ftp.json'),
-        JSON.stringify({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, storageConfig: { root: 'files' } }),
-      );
-      let stderr = '';
-      const errorOutput = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-      const code = await runUsersCommand(['users', 'mount', 'bob', '/t', 'anything', '--config', 'ftp.json'], {
-        streams: { input: new PassThrough(), output: new PassThrough(), errorOutput },
-        environment: {},
-        cwd: directory,
-      });
-      expect(code).toBe(0);
-      expect(stderr).toBe(
-        'ftp-server: note: the configured storage (fs) does not read attributes.mounts; they apply with storageConnector "mounts"\n',
-      );
-      expect(JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users[0].attributes).toEqual({
-        mounts: { '/t': 'anything' },
-      });
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    const directory = await usersDirectory('ftp-users-mounts-fs-', [
+      { username: 'bob', passwordHash: await hashPassword('pw', { logCost: 4 }) },
+    ]);
+    const { code, stderr } = await runIn(directory, ['mount', 'bob', '/t', 'anything']);
+    expect(code).toBe(0);
+    expect(stderr).toBe(
+      'ftp-server: note: the configured storage (fs) does not read attributes.mounts; they apply with storageConnector "mounts"\n',
+    );
+    expect((await firstUser(directory)).attributes).toEqual({ mounts: { '/t': 'anything' } });
   });
 });
 
 describe('ftp-server users set, mount and unmount beside other writers', () => {
   it('merges concurrent changes of one user: each command that read the user before another wrote reads it again', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-concurrent-'));
+    const bob = { username: 'bob', passwordHash: await hashPassword('pw', { logCost: 4 }), attributes: { tag: 'kept' } };
+    const directory = await usersDirectory('ftp-users-concurrent-', [bob], {
+      storageConnector: 'mounts',
+      storageConfig: { connectors: { home: { storageConnector: 'fs', storageConfig: { root: 'files' } } }, mounts: { '/': 'home' } },
+    });
     const usersFile = join(directory, 'users.json');
-    try {
-      const bob = { username: 'bob', passwordHash: await hashPassword('pw', { logCost: 4 }), attributes: { tag: 'kept' } };
-      await writeFile(usersFile, JSON.stringify({ users: [bob] }));
-      await writeFile(
-        join(directory, 'ftp.json'),
-        JSON.stringify({
-          authenticator: 'local',
-          authenticatorConfig: { usersFile: 'users.json' },
-          storageConnector: 'mounts',
-          storageConfig: { connectors: { home: { storageConnector: 'fs', storageConfig: { root: 'files' } } }, mounts: { '/': 'home' } },
-        }),
-      );
-      const run = async (args: readonly string[]) => {
-        let stderr = '';
-        const errorOutput = new PassThrough().setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-        // Each run loads its own authenticator, so each has a store object of its own, as separate processes would.
-        const code = await runUsersCommand(['users', ...args, '--config', 'ftp.json'], {
-          streams: { input: new PassThrough(), output: new PassThrough(), errorOutput },
-          environment: {},
-          cwd: directory,
-        });
-        return { code, stderr };
-      };
+    // Each run loads its own authenticator, so each has a store object of its own, as separate processes would.
+    const run = async (args: readonly string[]) => {
+      const { code, stderr } = await runIn(directory, args);
+      return { code, stderr };
+    };
 
-      // The users file held locked (by this live process), so that every command reads bob, then waits to write:
-      // each has read the same bob once its lock preparation (users.json.lock.<token>) is there.
-      const token = await writeUsersFileLock(usersFile, { pid: process.pid, host: hostname(), ...thisMachine() });
-      const commands = [
-        ['mount', 'bob', '/a', 'home', '--root', '/a'],
-        ['mount', 'bob', '/b', 'home', '--root', '/b'],
-        ['set', 'bob', '--dir-deny', '/x=upload'],
-        ['set', 'bob', '--dir-deny', '/y=delete'],
-      ].map((args) => run(args));
-      await eventually(
-        async () => (await readdir(directory)).filter((name) => /^users\.json\.lock\.[0-9a-f]{32}$/.test(name)).length === commands.length,
-        'every command waiting for the users file lock',
-      );
-      // Released as a writer releases it: the record removed, the emptied directory is the next writer's to take.
-      await rm(join(`${usersFile}.lock`, `holder-${token}.json`));
+    // The users file held locked (by this live process), so that every command reads bob, then waits to write:
+    // each has read the same bob once its lock preparation (users.json.lock.<token>) is there.
+    const token = await writeUsersFileLock(usersFile, { pid: process.pid, host: hostname(), ...thisMachine() });
+    const commands = [
+      ['mount', 'bob', '/a', 'home', '--root', '/a'],
+      ['mount', 'bob', '/b', 'home', '--root', '/b'],
+      ['set', 'bob', '--dir-deny', '/x=upload'],
+      ['set', 'bob', '--dir-deny', '/y=delete'],
+    ].map((args) => run(args));
+    await eventually(
+      async () => (await readdir(directory)).filter((name) => /^users\.json\.lock\.[0-9a-f]{32}$/.test(name)).length === commands.length,
+      'every command waiting for the users file lock',
+    );
+    // Released as a writer releases it: the record removed, the emptied directory is the next writer's to take.
+    await rm(join(`${usersFile}.lock`, `holder-${token}.json`));
 
-      expect(await Promise.all(commands)).toEqual(commands.map(() => ({ code: 0, stderr: '' })));
-      const [stored] = JSON.parse(await readFile(usersFile, 'utf8')).users;
-      expect(stored.attributes).toEqual({
-        tag: 'kept',
-        mounts: { '/a': { connector: 'home', rootDirectory: '/a' }, '/b': { connector: 'home', rootDirectory: '/b' } },
-      });
-      expect(stored.directoryPermissions).toEqual({ '/x': { upload: false }, '/y': { delete: false } });
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    expect(await Promise.all(commands)).toEqual(commands.map(() => ({ code: 0, stderr: '' })));
+    const [stored] = JSON.parse(await readFile(usersFile, 'utf8')).users;
+    expect(stored.attributes).toEqual({
+      tag: 'kept',
+      mounts: { '/a': { connector: 'home', rootDirectory: '/a' }, '/b': { connector: 'home', rootDirectory: '/b' } },
+    });
+    expect(stored.directoryPermissions).toEqual({ '/x': { upload: false }, '/y': { delete: false } });
   });
 });
 
 describe('ftp-server users at a terminal', () => {
   it('asks for the password twice without echo, and stores only its hash', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'ftp-users-tty-'));
-    try {
-      await writeFile(join(directory, 'users.json'), JSON.stringify({ users: [] }));
-      await writeFile(
-        join(directory, 'ftp.json'),
-        JSON.stringify({ authenticator: 'local', authenticatorConfig: { usersFile: 'users.json' }, storageConfig: { root: 'files' } }),
-      );
-      const rawModes: boolean[] = [];
-      const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (mode: boolean) => rawModes.push(mode) });
-      const output = new PassThrough();
-      const errorOutput = new PassThrough();
-      let shown = '';
-      for (const stream of [output, errorOutput]) stream.setEncoding('utf8').on('data', (chunk: string) => (shown += chunk));
-      const running = runUsersCommand(['users', 'add', 'dora', '--config', 'ftp.json'], {
-        streams: { input, output, errorOutput },
-        environment: {},
-        cwd: directory,
-      });
-      // Typed key by key, as at a terminal in raw mode; the second line only once the first was read.
-      input.write('tty secret\r');
-      const asked = new Promise<string>((resolve) =>
-        errorOutput.on('data', (chunk: Buffer | string) => String(chunk).includes('Repeat') && resolve('asked again')),
-      );
-      // Should the command end before asking again, its exit code fails the test instead of a wait.
-      expect(await Promise.race([asked, running])).toBe('asked again');
-      input.write('tty secret\r');
-      expect(await running).toBe(0);
-      expect(rawModes).toEqual([true, false, true, false]);
-      expect(shown).not.toContain('tty secret');
-      const [user] = JSON.parse(await readFile(join(directory, 'users.json'), 'utf8')).users;
-      expect(await verifyPassword('tty secret', user.passwordHash)).toBe(true);
-    } finally {
-      await rm(directory, { recursive: true, force: true });
-    }
+    const directory = await usersDirectory('ftp-users-tty-', []);
+    const rawModes: boolean[] = [];
+    const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: (mode: boolean) => rawModes.push(mode) });
+    const output = new PassThrough();
+    const errorOutput = new PassThrough();
+    let shown = '';
+    for (const stream of [output, errorOutput]) stream.setEncoding('utf8').on('data', (chunk: string) => (shown += chunk));
+    const running = runUsersCommand(['users', 'add', 'dora', '--config', 'ftp.json'], {
+      streams: { input, output, errorOutput },
+      environment: {},
+      cwd: directory,
+    });
+    // Typed key by key, as at a terminal in raw mode; the second line only once the first was read.
+    input.write('tty secret\r');
+    const asked = new Promise<string>((resolve) =>
+      errorOutput.on('data', (chunk: Buffer | string) => String(chunk).includes('Repeat') && resolve('asked again')),
+    );
+    // Should the command end before asking again, its exit code fails the test instead of a wait.
+    expect(await Promise.race([asked, running])).toBe('asked again');
+    input.write('tty secret\r');
+    expect(await running).toBe(0);
+    expect(rawModes).toEqual([true, false, true, false]);
+    expect(shown).not.toContain('tty secret');
+    expect(await verifyPassword('tty secret', (await firstUser(directory)).passwordHash)).toBe(true);
   });
 });
