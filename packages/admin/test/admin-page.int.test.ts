@@ -42,14 +42,20 @@ async function logIn(page: Page, url: string, password = adminPassword): Promise
 /** A mount of a user record (attributes.mounts), as the mounts storage reads it. */
 const projectsMount = { connector: 'team', rootDirectory: '/projects/{user}', quota: { folder: 'team-{user}', maxBytes: 1000 } };
 
-/** A users file with dave (password "dave pw", one attribute the page does not edit) behind a real FTP and admin server. */
-async function usersFixture(ftpOptions: Partial<FtpServerOptions> = {}) {
+/**
+ * A users file with dave (password "dave pw", one attribute the page does not edit) behind a real FTP and admin server;
+ * `storeOf` may narrow the user store.
+ */
+async function usersFixture(ftpOptions: Partial<FtpServerOptions> = {}, storeOf: (users: UserStoreV1) => UserStoreV1 = (users) => users) {
   const directory = await tempDirectory();
   const usersFile = join(directory, 'users.json');
   const dave = { username: 'dave', passwordHash: await hashPassword('dave pw', { logCost: 10 }), attributes: { note: 'kept' } };
   await writeFile(usersFile, JSON.stringify({ users: [dave] }));
   const authenticator = createLocalAuthenticator({ usersFile });
-  const fixture = await startAdminFixture({ authenticator, defender: { enabled: false }, ...ftpOptions }, { users: authenticator.users });
+  const fixture = await startAdminFixture(
+    { authenticator, defender: { enabled: false }, ...ftpOptions },
+    { users: storeOf(authenticator.users!) },
+  );
   return { ...fixture, usersFile };
 }
 
@@ -132,17 +138,7 @@ describe('the web admin page', () => {
   });
 
   it("edits a user's quota and permissions: the next FTP login gets 552 over the quota, then 550 without upload", async () => {
-    const directory = await tempDirectory();
-    const usersFile = join(directory, 'users.json');
-    await writeFile(
-      usersFile,
-      JSON.stringify({ users: [{ username: 'dave', passwordHash: await hashPassword('dave pw', { logCost: 10 }) }] }),
-    );
-    const authenticator = createLocalAuthenticator({ usersFile });
-    const { admin, ftpPort, logs } = await startAdminFixture(
-      { authenticator, defender: { enabled: false } },
-      { users: authenticator.users },
-    );
+    const { admin, ftpPort, logs, usersFile } = await usersFixture();
     const page = await browser.newPage();
     const pageErrors: string[] = [];
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -386,20 +382,8 @@ describe('the web admin page', () => {
   });
 
   it('hides the edit of a profile when the user store cannot change one', async () => {
-    const directory = await tempDirectory();
-    const usersFile = join(directory, 'users.json');
-    await writeFile(
-      usersFile,
-      JSON.stringify({ users: [{ username: 'dave', passwordHash: await hashPassword('dave pw', { logCost: 10 }) }] }),
-    );
-    const authenticator = createLocalAuthenticator({ usersFile });
-    const full = authenticator.users!;
-    const { updateUser: _updateUser, ...withoutUpdate } = full;
-    const users: UserStoreV1 = withoutUpdate;
-    const { admin } = await startAdminFixture({ authenticator, defender: { enabled: false } }, { users });
-    const page = await browser.newPage();
-    await logIn(page, admin.url);
-    await page.getByRole('link', { name: 'Users' }).click();
+    const { admin } = await usersFixture({}, ({ updateUser: _updateUser, ...withoutUpdate }) => withoutUpdate);
+    const page = await usersPage(admin.url);
     const row = page.locator('#users tbody tr[data-username="dave"]');
     await expect.poll(() => row.getByRole('button', { name: 'Disable' }).count()).toBe(1);
     expect(await row.getByRole('button', { name: 'Edit' }).count()).toBe(0);
