@@ -989,8 +989,7 @@ class PostgresSharedState implements SharedStateV1 {
 
   /** A quota statement of the account's kind, named apart from the other kind's (a name is one prepared text). */
   #quotaStatement(account: QuotaAccount, name: QuotaStatementName, values: unknown[]): SqlStatement {
-    const prepared = account.kind === 'user' ? `${this.#prefix}-${name}` : `${this.#prefix}-${account.kind}-${name}`;
-    return { name: prepared, text: this.#quotaStatements[account.kind][name], values };
+    return { name: `${this.#prefix}-${account.kind}-${name}`, text: this.#quotaStatements[account.kind][name], values };
   }
 
   #unavailable(error: unknown): SharedStateUnavailableError {
