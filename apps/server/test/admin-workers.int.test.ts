@@ -11,7 +11,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { Client } from 'basic-ftp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
-import { assertCliBuilt, isListeningLine, runCli } from './support/cli.ts';
+import { assertCliBuilt, isListeningLine, runCli, workerOf, workerPid } from './support/cli.ts';
 
 // The built CLI with `workers: 2` and an `admin` section: the primary serves the admin API over both workers' sessions,
 // bans and restarts, as an operator runs it. Every answer is checked against the OpenAPI document.
@@ -115,11 +115,6 @@ async function startApp(config: Record<string, unknown> = {}): Promise<RunningAp
   return { app, port: listening.port as number, admin: await adminOf(url) };
 }
 
-/** The worker whose engine logged `username`'s login. */
-async function workerOf(app: LoggedProcess, username: string): Promise<number> {
-  return (await app.logLine((entry) => entry.event === 'login' && entry.username === username)).worker as number;
-}
-
 /** A logged-in client whose control-channel lines are kept in `log`. */
 async function login(port: number, user: string): Promise<{ client: Client; log: string[] }> {
   const client = new Client(30_000);
@@ -221,7 +216,7 @@ describe('ftp-server with workers: 2 and admin', () => {
   it('reports a worker that does not answer and answers with the others, without waiting for it', async () => {
     const { app, port, admin } = await startApp();
     const byWorker = await clientsOnBothWorkers(app, port);
-    const pid = (await app.logLine((line) => line.msg === 'worker started' && line.worker === 2)).workerPid as number;
+    const pid = await workerPid(app, 2);
     // Stopped, not ended: its sessions stay open but it cannot answer the primary.
     process.kill(pid, 'SIGSTOP');
     onTestFinished(() => {

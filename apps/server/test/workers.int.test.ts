@@ -9,7 +9,7 @@ import { hashPassword } from '@ftp/server';
 import { eventually, generateCertificate, rawSession, type LoggedProcess } from '@ftp/test-utils';
 import { Client, enterPassiveModeIPv4, enterPassiveModeIPv6 } from 'basic-ftp';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertCliBuilt, isListeningLine, runCli } from './support/cli.ts';
+import { assertCliBuilt, isListeningLine, runCli, workerOf, workerPid } from './support/cli.ts';
 
 // The built CLI with `workers: 2`: a primary and two worker processes on one control port, as an operator runs it.
 
@@ -26,17 +26,6 @@ async function startApp(config: Record<string, unknown>): Promise<RunningApp> {
   const listening = await app.logLine(isListeningLine);
   expect(listening.workers).toBe(2);
   return { app, port: listening.port as number };
-}
-
-/** The worker whose engine logged `username`'s login. */
-async function workerOf(app: LoggedProcess, username: string): Promise<number> {
-  const line = await app.logLine((entry) => entry.event === 'login' && entry.username === username);
-  return line.worker as number;
-}
-
-/** The pid of worker `id`, from the primary's `worker started` line. */
-async function workerPid(app: LoggedProcess, id: number): Promise<number> {
-  return (await app.logLine((line) => line.msg === 'worker started' && line.worker === id)).workerPid as number;
 }
 
 function sha256(data: Buffer): string {

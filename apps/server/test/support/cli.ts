@@ -35,3 +35,13 @@ export function isListeningLine(line: Record<string, unknown>): boolean {
 export async function listeningPort(app: LoggedProcess): Promise<number> {
   return (await app.logLine(isListeningLine)).port as number;
 }
+
+/** The worker (`workers` > 1) whose engine logged `username`'s login. */
+export async function workerOf(app: LoggedProcess, username: string): Promise<number> {
+  return (await app.logLine((entry) => entry.event === 'login' && entry.username === username)).worker as number;
+}
+
+/** The pid of worker `id`, from the primary's `worker started` line. */
+export async function workerPid(app: LoggedProcess, id: number): Promise<number> {
+  return (await app.logLine((line) => line.msg === 'worker started' && line.worker === id)).workerPid as number;
+}
