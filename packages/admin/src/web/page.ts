@@ -248,24 +248,21 @@ export const pageScript = `'use strict';
     ['chmod', 'Change modes (chmod)'],
   ];
 
-  function quotaLimit(quota) {
-    if (quota === null) return 'no limit';
-    const parts = [];
-    if (quota.maxBytes !== undefined) parts.push(formatBytes(quota.maxBytes));
-    if (quota.maxFiles !== undefined) parts.push(quota.maxFiles + ' files');
-    return parts.length === 0 ? 'no limit' : parts.join(' · ');
-  }
-
   function countFiles(files) {
     return files + (files === 1 ? ' file' : ' files');
   }
 
+  // "10 B · 5 files", or "no limit" when neither is set: a user's quota leaves a limit out, a quota folder's is null.
+  function limitText(maxBytes, maxFiles) {
+    const parts = [];
+    if (maxBytes !== undefined && maxBytes !== null) parts.push(formatBytes(maxBytes));
+    if (maxFiles !== undefined && maxFiles !== null) parts.push(countFiles(maxFiles));
+    return parts.length === 0 ? 'no limit' : parts.join(' · ');
+  }
+
   // One quota folder of the user's tree: its account, where it is, what it holds (when counted) and its limits.
   function folderItem(folder) {
-    const limits = [];
-    if (folder.maxBytes !== null) limits.push(formatBytes(folder.maxBytes));
-    if (folder.maxFiles !== null) limits.push(countFiles(folder.maxFiles));
-    const limit = limits.length === 0 ? 'no limit' : limits.join(' · ');
+    const limit = limitText(folder.maxBytes, folder.maxFiles);
     const usage = folder.usage === null ? 'not counted yet' : formatBytes(folder.usage.bytes) + ' in ' + countFiles(folder.usage.files);
     const item = element('li', 'Folder ' + folder.name + ' at ' + folder.path + ': ' + usage + ' / ' + limit);
     item.dataset.folder = folder.name;
@@ -275,7 +272,8 @@ export const pageScript = `'use strict';
   // The usage the server counts (GET /api/quota/{name}) beside the limit, the limit alone when never counted; below
   // them the quota folders of the user's tree, whose files count in the folder's account instead.
   async function fillQuota(cell, user) {
-    const limit = quotaLimit(user.quota);
+    const quota = user.quota || {};
+    const limit = limitText(quota.maxBytes, quota.maxFiles);
     cell.textContent = limit;
     try {
       const response = await api('GET', '/api/quota/' + encodeURIComponent(user.username));
@@ -287,7 +285,7 @@ export const pageScript = `'use strict';
         cell.textContent = formatBytes(usage.bytes) + ' / ' + limit;
       }
       if (report.folders === null) cell.append(element('div', 'Quota folders unknown: ' + report.foldersError, 'hint folders-unknown'));
-      else if (report.folders !== undefined && report.folders.length > 0) {
+      else if (report.folders.length > 0) {
         const list = element('ul', undefined, 'quota-folders');
         list.append(...report.folders.map(folderItem));
         cell.append(list);
@@ -374,19 +372,19 @@ export const pageScript = `'use strict';
     return row;
   }
 
-  let editing;
   // The user as read when the form opened: its revision goes with the save (If-Match), so a change another operator
   // (or the users command) made meanwhile is never overwritten with this form's stale values.
   let editingUser;
-  // The record's mounts when the form opened, and their text in the form: the attributes are sent only when the
-  // mounts differ from them, so a record whose mounts the page would refuse can still have its other facts changed.
-  let editingMounts;
-  let editingMountsText;
+
+  // The record's mounts as the form shows them. The attributes are sent only when the mounts differ from the record's,
+  // so a record whose mounts the page would refuse can still have its other facts changed.
+  function mountsTextOf(user) {
+    const mounts = mountsOf(user);
+    return mounts === undefined ? '' : JSON.stringify(mounts, null, 2);
+  }
 
   function openEdit(user) {
-    editing = user.username;
     editingUser = user;
-    editingMounts = mountsOf(user);
     const form = byId('edit-user-form');
     byId('edit-user-title').textContent = 'Edit ' + user.username;
     byId('edit-user-error').textContent = '';
@@ -403,8 +401,7 @@ export const pageScript = `'use strict';
     byId('edit-directory-list').replaceChildren(
       ...Object.entries(user.directoryPermissions).map(([path, flags]) => directoryRow(path, flags)),
     );
-    editingMountsText = editingMounts === undefined ? '' : JSON.stringify(editingMounts, null, 2);
-    form.elements.mounts.value = editingMountsText;
+    form.elements.mounts.value = mountsTextOf(user);
     const quota = user.quota || {};
     const bandwidth = user.bandwidth || {};
     form.elements.maxBytes.value = quota.maxBytes === undefined ? '' : String(quota.maxBytes);
@@ -428,7 +425,7 @@ export const pageScript = `'use strict';
 
   function renderUsers(users, profileChanges) {
     const form = byId('edit-user-form');
-    if (!profileChanges || !users.some((user) => user.username === editing && user.writable)) form.hidden = true;
+    if (!profileChanges || !users.some((user) => user.username === editingUser?.username && user.writable)) form.hidden = true;
     byId('users').querySelector('tbody').replaceChildren(
       ...users.map((user) => {
         const row = element('tr');
@@ -786,7 +783,8 @@ export const pageScript = `'use strict';
   byId('edit-user-form').addEventListener('submit', async (event) => {
     event.preventDefault();
     const target = event.target;
-    const username = editing;
+    const user = editingUser;
+    const username = user.username;
     const form = new FormData(target);
     const error = byId('edit-user-error');
     error.textContent = '';
@@ -798,9 +796,10 @@ export const pageScript = `'use strict';
     const home = form.get('homeDirectory');
     const mountsText = target.elements.mounts.value;
     let change;
-    let mounts = editingMounts;
+    const storedMounts = mountsOf(user);
+    let mounts = storedMounts;
     try {
-      if (mountsText !== editingMountsText) mounts = mountsFrom(mountsText);
+      if (mountsText !== mountsTextOf(user)) mounts = mountsFrom(mountsText);
       change = {
         homeDirectory: home === '' ? null : home,
         permissions,
@@ -814,8 +813,7 @@ export const pageScript = `'use strict';
       return;
     }
     try {
-      const user = editingUser;
-      if (JSON.stringify(mounts) !== JSON.stringify(editingMounts)) change.attributes = attributesWith(user, mounts);
+      if (JSON.stringify(mounts) !== JSON.stringify(storedMounts)) change.attributes = attributesWith(user, mounts);
       // Without a revision (a store that keeps none) the change is sent as it is, as before revisions existed.
       const condition = user.revision === null ? undefined : { 'if-match': '"' + user.revision + '"' };
       const response = await api('PATCH', '/api/users/' + encodeURIComponent(username), change, condition);
