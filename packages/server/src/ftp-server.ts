@@ -22,7 +22,7 @@ import type { SessionEnvironment } from './session/session-environment.ts';
 import { readProxyHeader, socketAddresses, type PeerAddresses } from './proxy/proxy-header.ts';
 import { TlsMaterial } from './tls/tls-material.ts';
 import { ServerLimits } from './limits/server-limits.ts';
-import { SessionQuota } from './limits/session-quota.ts';
+import { quotaFoldersProblem, SessionQuota } from './limits/session-quota.ts';
 import { openUserStorage } from './users/chroot-storage.ts';
 import {
   describeSession,
@@ -244,9 +244,8 @@ class FtpServerImplementation extends EventEmitter implements FtpServer {
   rescanQuota(user: AuthenticatedUser): Promise<QuotaUsage> {
     return this.#withUserStorage(user, 'quota rescan', async (storage, signal) => {
       const folders = storage.quotaFolders?.() ?? [];
-      if (folders.length > 0 && this.#limits.sharedState.countsQuotaFolders !== true) {
-        throw new Error('the storage names quota folders, and the shared state does not count them (countsQuotaFolders)');
-      }
+      const problem = quotaFoldersProblem(folders, this.#limits.sharedState);
+      if (problem !== undefined) throw new Error(problem.reason);
       // The user's account counts what no quota folder does; the folders of the user's tree are recounted with it.
       await new SessionQuota(user.username, {}, folders, this.#limits).scan(storage, { signal }, true);
       return await this.#limits.userAccount(user.username).usage();

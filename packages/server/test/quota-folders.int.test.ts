@@ -184,4 +184,13 @@ describe('quota folders', () => {
     expect((await session.command('USER frank')).code).toBe(331);
     expect((await session.command('PASS pw')).code).toBe(421);
   });
+
+  it("refuse an operator's rescan when the storage describes one wrongly, as they refuse the login", async () => {
+    const root = await tempDirectory();
+    const { server } = await startServer({
+      storage: diskWithQuotaFolders(root, [{ name: 'team', path: '/shared/../..' }]),
+      authenticator: profileAuthenticator({ frank: {} }),
+    });
+    await expect(server.rescanQuota({ username: 'frank' })).rejects.toThrow('describes wrongly');
+  });
 });

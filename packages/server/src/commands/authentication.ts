@@ -10,7 +10,7 @@ import {
   type StorageSessionV1,
 } from '@ftp/plugin-api';
 import { ReplyCode, resolveVirtualPath } from '@ftp/protocol';
-import { SessionQuota } from '../limits/session-quota.ts';
+import { quotaFoldersProblem, SessionQuota } from '../limits/session-quota.ts';
 import type { CommandContext } from '../session/command-context.ts';
 import { anonymousPermissions, resolveEffectiveUser } from '../users/effective-user.ts';
 import { defineCommand } from '../session/define-command.ts';
@@ -176,42 +176,15 @@ async function loginStateCall<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The quota folders of the user's tree, or undefined (logged) when they cannot be counted: a shared state that does not
- * keep folders' accounts, or a folder the storage describes wrongly. The login is then refused rather than the folder's
- * files counted against limits the operator did not set for them.
+ * The quota folders of the user's tree, or undefined (logged) when they cannot be counted (`quotaFoldersProblem`): the
+ * login is then refused.
  */
 function quotaFoldersOf(context: CommandContext, storage: StorageSessionV1): readonly QuotaFolder[] | undefined {
   const folders = storage.quotaFolders?.() ?? [];
-  if (folders.length === 0) return folders;
-  const sharedState = context.limits.sharedState;
-  if (sharedState.countsQuotaFolders !== true) {
-    context.logger.error(
-      { sharedState: sharedState.name, folders: folders.map((folder) => folder.name) },
-      'the storage names quota folders, and the shared state does not count them (countsQuotaFolders): login refused',
-    );
-    return undefined;
-  }
-  const wrong = folders.find((folder) => !isQuotaFolder(folder));
-  if (wrong !== undefined) {
-    context.logger.error(
-      { folder: String(wrong.name), path: String(wrong.path) },
-      'the storage names a quota folder it describes wrongly: login refused',
-    );
-    return undefined;
-  }
-  return folders;
-}
-
-function isQuotaFolder(folder: QuotaFolder): boolean {
-  const limit = (value: unknown) => value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
-  return (
-    typeof folder.name === 'string' &&
-    folder.name !== '' &&
-    typeof folder.path === 'string' &&
-    resolveVirtualPath('/', folder.path) === folder.path &&
-    limit(folder.maxBytes) &&
-    limit(folder.maxFiles)
-  );
+  const problem = quotaFoldersProblem(folders, context.limits.sharedState);
+  if (problem === undefined) return folders;
+  context.logger.error(problem.details, `${problem.reason}: login refused`);
+  return undefined;
 }
 
 async function openStorage(context: CommandContext, user: AuthenticatedUser): Promise<StorageSessionV1 | undefined> {

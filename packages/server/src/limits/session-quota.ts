@@ -1,5 +1,5 @@
-import type { QuotaFolder, QuotaUsage, StorageCallOptions, StorageSessionV1, UserQuota } from '@ftp/plugin-api';
-import { joinVirtualPath } from '@ftp/protocol';
+import type { QuotaFolder, QuotaUsage, SharedStateV1, StorageCallOptions, StorageSessionV1, UserQuota } from '@ftp/plugin-api';
+import { joinVirtualPath, resolveVirtualPath } from '@ftp/protocol';
 import type { QuotaAccount } from './quota-accounts.ts';
 
 /** The account that counts a file, and the limits it is held to. */
@@ -98,6 +98,47 @@ export class SessionQuota {
     }
     return { bytes, files };
   }
+}
+
+/** Why a storage's quota folders cannot be counted, and what the log names. */
+export interface QuotaFoldersProblem {
+  readonly reason: string;
+  readonly details: Record<string, unknown>;
+}
+
+/**
+ * Why `folders`, the quota folders a storage names, cannot be counted in `sharedState`: a shared state that does not
+ * keep folders' accounts, or a folder the storage describes wrongly; undefined when they can. Whoever meets a problem
+ * refuses (a login, a rescan) rather than count the folder's files against limits the operator did not set for them.
+ */
+export function quotaFoldersProblem(folders: readonly QuotaFolder[], sharedState: SharedStateV1): QuotaFoldersProblem | undefined {
+  if (folders.length === 0) return undefined;
+  if (sharedState.countsQuotaFolders !== true) {
+    return {
+      reason: 'the storage names quota folders, and the shared state does not count them (countsQuotaFolders)',
+      details: { sharedState: sharedState.name, folders: folders.map((folder) => folder.name) },
+    };
+  }
+  const wrong = folders.find((folder) => !isQuotaFolder(folder));
+  if (wrong !== undefined) {
+    return {
+      reason: 'the storage names a quota folder it describes wrongly',
+      details: { folder: String(wrong.name), path: String(wrong.path) },
+    };
+  }
+  return undefined;
+}
+
+function isQuotaFolder(folder: QuotaFolder): boolean {
+  const limit = (value: unknown) => value === undefined || (Number.isSafeInteger(value) && (value as number) >= 0);
+  return (
+    typeof folder.name === 'string' &&
+    folder.name !== '' &&
+    typeof folder.path === 'string' &&
+    resolveVirtualPath('/', folder.path) === folder.path &&
+    limit(folder.maxBytes) &&
+    limit(folder.maxFiles)
+  );
 }
 
 /** Whether the directory `root` holds `path` (or is it). */
