@@ -132,8 +132,11 @@ function sendUser(response: ServerResponse, status: number, user: StoredUser): v
   sendJson(response, status, userView(user));
 }
 
-/** What an opaque entity tag may hold between its quotes (RFC 9110 §8.8.3: etagc). */
-const entityTagText = /^[\x21\x23-\x7e]+$/;
+/** What an opaque entity tag may hold between its quotes (RFC 9110 §8.8.3: etagc, a comma included). */
+const entityTagChar = '[\\x21\\x23-\\x7e]';
+const entityTagText = new RegExp(`^${entityTagChar}+$`);
+/** One entity tag of an If-Match list and the comma or end after it; a comma between the quotes is the tag's own. */
+const entityTagItem = new RegExp(`\\s*(W/)?"(${entityTagChar}*)"\\s*(?:,\\s*|$)`, 'y');
 
 /**
  * The revision a PATCH must still find, from its If-Match header: undefined without the header or with "*" (any
@@ -144,15 +147,15 @@ function matchedRevision(header: string | string[] | undefined, user: StoredUser
   if (header === undefined) return undefined;
   const value = Array.isArray(header) ? header.join(', ') : header;
   if (value.trim() === '*') return undefined;
-  const tags = value.split(',').map((tag) => tag.trim());
-  if (tags.some((tag) => !/^(W\/)?"[\x21\x23-\x7e]*"$/.test(tag))) {
+  const tags = strongEntityTags(value);
+  if (tags === undefined) {
     throw new ApiError(
       400,
       'bad_request',
       'If-Match must be "*" or entity tags in double quotes, such as the ETag of GET /api/users/{username}',
     );
   }
-  if (user.revision !== undefined && tags.includes(`"${user.revision}"`)) return user.revision;
+  if (user.revision !== undefined && tags.includes(user.revision)) return user.revision;
   throw new ApiError(
     412,
     'conflict',
@@ -160,6 +163,18 @@ function matchedRevision(header: string | string[] | undefined, user: StoredUser
       ? `user "${user.username}" has no revision in this user store, so If-Match cannot hold; nothing was changed`
       : `user "${user.username}" was changed since it was read (its revision is not the one of If-Match); nothing was changed: read it again`,
   );
+}
+
+/** The opaque values of the strong tags of an If-Match list; undefined when the list is empty or malformed. */
+function strongEntityTags(list: string): string[] | undefined {
+  const tags: string[] = [];
+  entityTagItem.lastIndex = 0;
+  do {
+    const item = entityTagItem.exec(list);
+    if (item === null) return undefined;
+    if (item[1] === undefined) tags.push(item[2] ?? '');
+  } while (entityTagItem.lastIndex < list.length);
+  return tags;
 }
 
 async function existing(store: UserStoreV1, username: string): Promise<StoredUser> {

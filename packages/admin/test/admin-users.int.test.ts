@@ -337,6 +337,28 @@ describe('users', () => {
     });
   });
 
+  it("matches an If-Match tag whose revision holds a comma, which is the tag's own between its quotes", async () => {
+    // A store whose revisions carry a comma (visible ASCII, as the contract allows): here the file's, with ",v" added.
+    const withComma = <T extends { revision?: string } | undefined>(user: T) =>
+      user === undefined ? user : ({ ...user, revision: `${user.revision},v` } as T);
+    const { api } = await usersFileFixture((full) => ({
+      ...full,
+      getUser: async (username) => withComma(await full.getUser(username)),
+      updateUser: (username, changes, options) =>
+        full.updateUser!(username, changes, options?.ifRevision === undefined ? options : { ifRevision: options.ifRevision.slice(0, -2) }),
+    }));
+    const etag = (await api.request('GET', '/api/users/alice')).headers.get('etag')!;
+    expect(etag).toMatch(/^"[0-9a-f]{32},v"$/);
+    const changed = await api.request('PATCH', '/api/users/alice', {
+      body: { quota: { maxFiles: 3 } },
+      headers: { 'if-match': `"x", ${etag}` },
+    });
+    expect(changed.status).toBe(200);
+    expect(changed.body).toMatchObject({ quota: { maxFiles: 3 } });
+    const stale = await api.request('PATCH', '/api/users/alice', { body: { quota: null }, headers: { 'if-match': etag } });
+    expect(stale.status).toBe(412);
+  });
+
   it('answers 501 when the authenticator keeps no users', async () => {
     const { api } = await startAdminFixture();
     await api.login();
