@@ -77,6 +77,8 @@ describe('ftp-server users arguments', () => {
   it.each([
     [['users'], 'missing the action'],
     [['users', 'rename', 'bob'], 'unknown action "rename"'],
+    [['users', 'constructor', 'bob'], 'unknown action "constructor"'],
+    [['users', '__proto__', 'bob'], 'unknown action "__proto__"'],
     [['users', 'add'], '"users add" needs a user name'],
     [['users', 'disable', 'bob', 'carol'], 'unexpected argument "carol"'],
     [['users', 'list', 'bob'], 'unexpected argument "bob"'],

@@ -183,17 +183,27 @@ function parseUsersOptions(args: string[]) {
 
 type OptionValues = ReturnType<typeof parseUsersOptions>['values'];
 
-/** The positional arguments each action takes after its name, for the usage errors. */
-const actionArguments: Record<string, readonly string[]> = {
-  add: ['<name>'],
-  passwd: ['<name>'],
-  disable: ['<name>'],
-  enable: ['<name>'],
-  delete: ['<name>'],
-  list: [],
-  set: ['<name>'],
-  mount: ['<name>', '<path>', '<connector>'],
-  unmount: ['<name>', '<path>'],
+/** Each action: the positional arguments it takes after its name (for the usage errors) and the options it takes. */
+const actions: Readonly<Record<string, { readonly operands: readonly string[]; readonly options: readonly string[] }>> = {
+  add: { operands: ['<name>'], options: ['home', 'root', 'password-stdin'] },
+  passwd: { operands: ['<name>'], options: ['password-stdin'] },
+  disable: { operands: ['<name>'], options: [] },
+  enable: { operands: ['<name>'], options: [] },
+  delete: { operands: ['<name>'], options: [] },
+  list: { operands: [], options: ['json'] },
+  set: {
+    operands: ['<name>'],
+    options: [
+      ...limitOptions.map(([option]) => option),
+      ...permissionOptions.flatMap(([option]) => [option, `dir-${option}`]),
+      ...profileOptions,
+    ],
+  },
+  mount: {
+    operands: ['<name>', '<path>', '<connector>'],
+    options: ['root', 'no-cross-mount-rename', 'quota-folder', 'quota-bytes', 'quota-files'],
+  },
+  unmount: { operands: ['<name>', '<path>'], options: [] },
 };
 
 /** Parses the whole command line (`users` and options before it included). Throws `UsageError`. */
@@ -212,26 +222,10 @@ export function parseUsersArguments(argv: readonly string[]): UsersArguments {
   if (action === undefined) {
     throw new UsageError('missing the action: add, passwd, set, mount, unmount, disable, enable, delete or list');
   }
-  const allowed: Record<string, readonly string[]> = {
-    add: ['home', 'root', 'password-stdin'],
-    passwd: ['password-stdin'],
-    disable: [],
-    enable: [],
-    delete: [],
-    list: ['json'],
-    set: [
-      ...limitOptions.map(([option]) => option),
-      ...permissionOptions.flatMap(([option]) => [option, `dir-${option}`]),
-      ...profileOptions,
-    ],
-    mount: ['root', 'no-cross-mount-rename', 'quota-folder', 'quota-bytes', 'quota-files'],
-    unmount: [],
-  };
-  const options = allowed[action];
-  const expected = actionArguments[action];
-  if (options === undefined || expected === undefined) {
-    throw new UsageError(`unknown action "${action}" (known: ${Object.keys(allowed).join(', ')})`);
-  }
+  // Own keys only: "constructor" or "__proto__" is an unknown action, not one of Object's.
+  const known = Object.hasOwn(actions, action) ? actions[action] : undefined;
+  if (known === undefined) throw new UsageError(`unknown action "${action}" (known: ${Object.keys(actions).join(', ')})`);
+  const { operands: expected, options } = known;
   const misplaced = Object.keys(values).find((key) => key !== 'config' && !options.includes(key));
   if (misplaced !== undefined) throw new UsageError(`--${misplaced} does not apply to "users ${action}"`);
   if (action !== 'list' && (operands[0] === undefined || operands[0] === '')) throw new UsageError(`"users ${action}" needs a user name`);
