@@ -5,7 +5,7 @@ import type { QuotaFolder, SharedStateV1, StorageConnectorV1 } from '@ftp/plugin
 import { createFsStorage } from '@ftp/storage-fs';
 import { greetedRawSession, rawTransfer, tempDirectory, type RawSession } from '@ftp/test-utils';
 import { describe, expect, it } from 'vitest';
-import { createMemorySharedState } from '../src/index.ts';
+import { createMemorySharedState, type FtpServer } from '../src/index.ts';
 import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { startServer } from './support/index.ts';
 
@@ -33,6 +33,25 @@ function diskWithQuotaFolders(root: string, folders: readonly QuotaFolder[]): St
   };
 }
 
+/**
+ * A server on the disk at a new temp dir, with `directories` made in it, whose sessions name `folders` as quota folders
+ * and whose users have the given profiles.
+ */
+async function startWithFolders(
+  folders: readonly QuotaFolder[],
+  users: Parameters<typeof profileAuthenticator>[0],
+  options: { readonly directories?: readonly string[]; readonly sharedState?: SharedStateV1 } = {},
+): Promise<{ readonly root: string; readonly port: number; readonly server: FtpServer }> {
+  const root = await tempDirectory();
+  for (const directory of options.directories ?? []) await mkdir(join(root, directory), { recursive: true });
+  const { port, server } = await startServer({
+    storage: diskWithQuotaFolders(root, folders),
+    authenticator: profileAuthenticator(users),
+    ...(options.sharedState === undefined ? {} : { sharedState: options.sharedState }),
+  });
+  return { root, port, server };
+}
+
 async function quotaLines(session: RawSession): Promise<string> {
   const reply = await session.command('SITE QUOTA');
   expect(reply.code).toBe(200);
@@ -46,12 +65,11 @@ async function move(session: RawSession, from: string, to: string): Promise<numb
 
 describe('quota folders', () => {
   it('count a folder against its own limits, apart from the user quota, and leave no file behind a refused upload', async () => {
-    const root = await tempDirectory();
-    await mkdir(join(root, 'shared'));
-    const { port } = await startServer({
-      storage: diskWithQuotaFolders(root, [{ name: 'team', path: '/shared', maxBytes: 100_000 }]),
-      authenticator: profileAuthenticator({ bob: { quota: { maxBytes: 1_000_000 } } }),
-    });
+    const { root, port } = await startWithFolders(
+      [{ name: 'team', path: '/shared', maxBytes: 100_000 }],
+      { bob: { quota: { maxBytes: 1_000_000 } } },
+      { directories: ['shared'] },
+    );
     const session = await loginAs(port, 'bob');
     expect((await rawTransfer(session, 'STOR shared/big.bin', randomBytes(150_000))).final?.code).toBe(552);
     expect(await readdir(join(root, 'shared'))).toEqual([]);
@@ -68,13 +86,11 @@ describe('quota folders', () => {
   });
 
   it('share one account between the users whose trees have the folder', async () => {
-    const root = await tempDirectory();
-    await mkdir(join(root, 'shared'));
-    const folders = [{ name: 'team', path: '/shared', maxBytes: 100_000, maxFiles: 3 }];
-    const { port } = await startServer({
-      storage: diskWithQuotaFolders(root, folders),
-      authenticator: profileAuthenticator({ alice: {}, bob: {} }),
-    });
+    const { port } = await startWithFolders(
+      [{ name: 'team', path: '/shared', maxBytes: 100_000, maxFiles: 3 }],
+      { alice: {}, bob: {} },
+      { directories: ['shared'] },
+    );
     const alice = await loginAs(port, 'alice');
     const bob = await loginAs(port, 'bob');
     expect((await rawTransfer(alice, 'STOR shared/a.bin', randomBytes(70_000))).final?.code).toBe(226);
@@ -90,19 +106,14 @@ describe('quota folders', () => {
   });
 
   it('are counted apart by the first login, the deepest folder taking its files, and again by RESCAN', async () => {
-    const root = await tempDirectory();
-    await mkdir(join(root, 'shared', 'deep'), { recursive: true });
-    await writeFile(join(root, 'home.bin'), randomBytes(1_000));
-    await writeFile(join(root, 'shared', 's.bin'), randomBytes(500));
-    await writeFile(join(root, 'shared', 'deep', 't.bin'), randomBytes(300));
     const folders = [
       { name: 'team', path: '/shared', maxBytes: 10_000 },
       { name: 'deep', path: '/shared/deep', maxFiles: 10 },
     ];
-    const { port } = await startServer({
-      storage: diskWithQuotaFolders(root, folders),
-      authenticator: profileAuthenticator({ carol: { quota: { maxFiles: 100 } } }),
-    });
+    const { root, port } = await startWithFolders(folders, { carol: { quota: { maxFiles: 100 } } }, { directories: ['shared/deep'] });
+    await writeFile(join(root, 'home.bin'), randomBytes(1_000));
+    await writeFile(join(root, 'shared', 's.bin'), randomBytes(500));
+    await writeFile(join(root, 'shared', 'deep', 't.bin'), randomBytes(300));
     const session = await loginAs(port, 'carol');
     const lines = await quotaLines(session);
     expect(lines).toContain('Quota: 1000 of unlimited bytes, 1 of 100 files.');
@@ -118,13 +129,11 @@ describe('quota folders', () => {
   });
 
   it('take a file moved in by RNTO against their limits (552, the file left where it was) and give it back when it moves out', async () => {
-    const root = await tempDirectory();
-    await mkdir(join(root, 'shared'));
-    await mkdir(join(root, 'folder-of-files'));
-    const { port } = await startServer({
-      storage: diskWithQuotaFolders(root, [{ name: 'team', path: '/shared', maxBytes: 1_500 }]),
-      authenticator: profileAuthenticator({ dave: { quota: { maxBytes: 100_000 } } }),
-    });
+    const { root, port } = await startWithFolders(
+      [{ name: 'team', path: '/shared', maxBytes: 1_500 }],
+      { dave: { quota: { maxBytes: 100_000 } } },
+      { directories: ['shared', 'folder-of-files'] },
+    );
     const session = await loginAs(port, 'dave');
     expect((await rawTransfer(session, 'STOR a.bin', randomBytes(1_000))).final?.code).toBe(226);
     expect((await rawTransfer(session, 'STOR b.bin', randomBytes(1_000))).final?.code).toBe(226);
@@ -153,7 +162,6 @@ describe('quota folders', () => {
   });
 
   it('refuse the login (421) on a shared state that does not count them, rather than count them against the user', async () => {
-    const root = await tempDirectory();
     const memory = createMemorySharedState();
     const withoutFolders: SharedStateV1 = new Proxy(memory, {
       get(target, key) {
@@ -162,11 +170,13 @@ describe('quota folders', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const { port } = await startServer({
-      storage: diskWithQuotaFolders(root, [{ name: 'team', path: '/shared', maxBytes: 1 }]),
-      authenticator: profileAuthenticator({ erin: { quota: { maxBytes: 1_000 } } }),
-      sharedState: withoutFolders,
-    });
+    const { port } = await startWithFolders(
+      [{ name: 'team', path: '/shared', maxBytes: 1 }],
+      { erin: { quota: { maxBytes: 1_000 } } },
+      {
+        sharedState: withoutFolders,
+      },
+    );
     const session = await greetedRawSession(port);
     expect((await session.command('USER erin')).code).toBe(331);
     const refused = await session.command('PASS pw');
@@ -175,22 +185,14 @@ describe('quota folders', () => {
   });
 
   it('refuse the login when the storage describes one wrongly', async () => {
-    const root = await tempDirectory();
-    const { port } = await startServer({
-      storage: diskWithQuotaFolders(root, [{ name: 'team', path: 'relative', maxBytes: -1 }]),
-      authenticator: profileAuthenticator({ frank: {} }),
-    });
+    const { port } = await startWithFolders([{ name: 'team', path: 'relative', maxBytes: -1 }], { frank: {} });
     const session = await greetedRawSession(port);
     expect((await session.command('USER frank')).code).toBe(331);
     expect((await session.command('PASS pw')).code).toBe(421);
   });
 
   it("refuse an operator's rescan when the storage describes one wrongly, as they refuse the login", async () => {
-    const root = await tempDirectory();
-    const { server } = await startServer({
-      storage: diskWithQuotaFolders(root, [{ name: 'team', path: '/shared/../..' }]),
-      authenticator: profileAuthenticator({ frank: {} }),
-    });
+    const { server } = await startWithFolders([{ name: 'team', path: '/shared/../..' }], { frank: {} });
     await expect(server.rescanQuota({ username: 'frank' })).rejects.toThrow('describes wrongly');
   });
 });
