@@ -350,7 +350,16 @@ export const pageScript = `'use strict';
     select.value = current === undefined ? '' : current ? 'allow' : 'deny';
     const wrapper = element('label', label);
     wrapper.append(select);
-    return { wrapper, select };
+    return wrapper;
+  }
+
+  // The flags the selects within container set; an unset one is left out.
+  function flagsFrom(container) {
+    const flags = {};
+    for (const select of container.querySelectorAll('select')) {
+      if (select.value !== '') flags[select.dataset.flag] = select.value === 'allow';
+    }
+    return flags;
   }
 
   // One directory of the form's directory permissions: its path, its flags (unset: inherited) and a button removing it.
@@ -368,7 +377,7 @@ export const pageScript = `'use strict';
     remove.type = 'button';
     remove.addEventListener('click', () => row.remove());
     head.append(pathLabel, remove);
-    row.append(head, ...permissionFlags.map(([flag, label]) => flagSelect(flag, label, flags[flag], 'inherited', label + ' in the directory').wrapper));
+    row.append(head, ...permissionFlags.map(([flag, label]) => flagSelect(flag, label, flags[flag], 'inherited', label + ' in the directory')));
     return row;
   }
 
@@ -392,25 +401,21 @@ export const pageScript = `'use strict';
     const fieldset = byId('edit-permissions');
     fieldset.replaceChildren(
       fieldset.querySelector('legend'),
-      ...permissionFlags.map(([flag, label]) => {
-        const { wrapper, select } = flagSelect(flag, label, user.permissions[flag], 'server default', label);
-        select.name = 'permission-' + flag;
-        return wrapper;
-      }),
+      ...permissionFlags.map(([flag, label]) => flagSelect(flag, label, user.permissions[flag], 'server default', label)),
     );
     byId('edit-directory-list').replaceChildren(
       ...Object.entries(user.directoryPermissions).map(([path, flags]) => directoryRow(path, flags)),
     );
     form.elements.mounts.value = mountsTextOf(user);
-    const quota = user.quota || {};
-    const bandwidth = user.bandwidth || {};
-    form.elements.maxBytes.value = quota.maxBytes === undefined ? '' : String(quota.maxBytes);
-    form.elements.maxFiles.value = quota.maxFiles === undefined ? '' : String(quota.maxFiles);
-    form.elements.uploadBytesPerSecond.value = bandwidth.uploadBytesPerSecond === undefined ? '' : String(bandwidth.uploadBytesPerSecond);
-    form.elements.downloadBytesPerSecond.value =
-      bandwidth.downloadBytesPerSecond === undefined ? '' : String(bandwidth.downloadBytesPerSecond);
+    fillLimits(form, user.quota, ['maxBytes', 'maxFiles']);
+    fillLimits(form, user.bandwidth, ['uploadBytesPerSecond', 'downloadBytesPerSecond']);
     form.hidden = false;
     form.scrollIntoView({ block: 'nearest' });
+  }
+
+  // The form's fields named in keys from limits (null: no limit, each field empty), as limitsFrom reads them back.
+  function fillLimits(form, limits, keys) {
+    for (const key of keys) form.elements[key].value = limits === null || limits[key] === undefined ? '' : String(limits[key]);
   }
 
   // The limits of the form's fields named in keys: null when none is filled in (no limit), else the filled ones.
@@ -708,10 +713,7 @@ export const pageScript = `'use strict';
     const directories = new Map();
     for (const row of byId('edit-directory-list').querySelectorAll('.directory')) {
       const path = row.querySelector('input').value;
-      const flags = {};
-      for (const select of row.querySelectorAll('select')) {
-        if (select.value !== '') flags[select.dataset.flag] = select.value === 'allow';
-      }
+      const flags = flagsFrom(row);
       if (path === '') {
         if (Object.keys(flags).length === 0) continue;
         throw new Error('Directory permissions: a directory with permissions has no path.');
@@ -788,11 +790,7 @@ export const pageScript = `'use strict';
     const form = new FormData(target);
     const error = byId('edit-user-error');
     error.textContent = '';
-    const permissions = {};
-    for (const [flag] of permissionFlags) {
-      const value = form.get('permission-' + flag);
-      if (value !== '') permissions[flag] = value === 'allow';
-    }
+    const permissions = flagsFrom(byId('edit-permissions'));
     const home = form.get('homeDirectory');
     const mountsText = target.elements.mounts.value;
     let change;
