@@ -185,9 +185,7 @@ function quotaFoldersOf(
   operatorMounts: readonly MountDefinition[],
   username: string,
 ): QuotaFolder[] {
-  const refuse = (reason: string): never => {
-    throw new StorageError('EACCES', `the mounts of user ${JSON.stringify(username)}: ${reason}`, { path: '/' });
-  };
+  const refuse = (reason: string) => refuseMounts(username, reason);
   for (const { path, quota } of added) {
     if (quota === undefined) continue;
     const name = withUserName(quota.folder, username);
@@ -221,9 +219,7 @@ function quotaFoldersOf(
 function userMounts(user: AuthenticatedUser, connectors: ReadonlyMap<string, StorageConnectorV1>): MountDefinition[] {
   const value = user.attributes?.mounts;
   if (value === undefined) return [];
-  const refuse = (reason: string): never => {
-    throw new StorageError('EACCES', `the mounts of user ${JSON.stringify(user.username)}: ${reason}`, { path: '/' });
-  };
+  const refuse = (reason: string) => refuseMounts(user.username, reason);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return refuse('attributes.mounts is not an object');
   return Object.entries(value as Record<string, unknown>).map(([path, spec]) => {
     const mountPath = normaliseMountPath(path) ?? refuse(`${JSON.stringify(path)} is not an absolute path without "." or ".."`);
@@ -237,6 +233,11 @@ function userMounts(user: AuthenticatedUser, connectors: ReadonlyMap<string, Sto
       return refuse(error instanceof Error ? error.message : String(error));
     }
   });
+}
+
+/** Refuses the session of a user whose record's mounts are a mistake (`EACCES`, saying why). */
+function refuseMounts(username: string, reason: string): never {
+  throw new StorageError('EACCES', `the mounts of user ${JSON.stringify(username)}: ${reason}`, { path: '/' });
 }
 
 /** The directory of the mount's storage that is its root for `user`. */
