@@ -10,10 +10,13 @@ import { loginAs, profileAuthenticator } from './support/profiles.ts';
 import { startServer } from './support/index.ts';
 
 /**
- * The disk at `root`, whose sessions name `folders` as quota folders, as a storage that mounts stores with quotas of
- * their own does (this package cannot depend on one, so the folders are added to the disk's sessions here).
+ * The disk at `root`, whose sessions name `folders` as quota folders (or answer `quotaFolders` with the function), as a
+ * storage that mounts stores with quotas of their own does (this package cannot depend on one, so the folders are
+ * added to the disk's sessions here).
  */
-function diskWithQuotaFolders(root: string, folders: readonly QuotaFolder[]): StorageConnectorV1 {
+type FolderList = readonly QuotaFolder[] | (() => readonly QuotaFolder[]);
+
+function diskWithQuotaFolders(root: string, folders: FolderList): StorageConnectorV1 {
   const disk = createFsStorage({ root, fsync: false });
   return {
     specificationVersion: 'v1',
@@ -23,7 +26,7 @@ function diskWithQuotaFolders(root: string, folders: readonly QuotaFolder[]): St
       const session = await disk.openSession(user, context);
       return new Proxy(session, {
         get(target, key) {
-          if (key === 'quotaFolders') return () => folders;
+          if (key === 'quotaFolders') return typeof folders === 'function' ? folders : () => folders;
           const value: unknown = Reflect.get(target, key, target);
           return typeof value === 'function' ? value.bind(target) : value;
         },
@@ -38,7 +41,7 @@ function diskWithQuotaFolders(root: string, folders: readonly QuotaFolder[]): St
  * and whose users have the given profiles.
  */
 async function startWithFolders(
-  folders: readonly QuotaFolder[],
+  folders: FolderList,
   users: Parameters<typeof profileAuthenticator>[0],
   options: { readonly directories?: readonly string[]; readonly sharedState?: SharedStateV1 } = {},
 ): Promise<{ readonly root: string; readonly port: number; readonly server: FtpServer }> {
@@ -189,6 +192,21 @@ describe('quota folders', () => {
     const session = await greetedRawSession(port);
     expect((await session.command('USER frank')).code).toBe(331);
     expect((await session.command('PASS pw')).code).toBe(421);
+  });
+
+  it('refuse the login of a storage that throws naming them, and give the session back', async () => {
+    const throwing = () => {
+      throw new Error('the mounts table is unreadable');
+    };
+    const { port } = await startWithFolders(throwing, { frank: { maxSessions: 1 } });
+    // With one session allowed, the second login is refused for the folders too, not as a session the first kept.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const session = await greetedRawSession(port);
+      expect((await session.command('USER frank')).code).toBe(331);
+      const refused = await session.command('PASS pw');
+      expect(refused.code).toBe(421);
+      expect(refused.text).toContain('Quota accounting not available');
+    }
   });
 
   it("refuse an operator's rescan when the storage describes one wrongly, as they refuse the login", async () => {

@@ -176,11 +176,17 @@ async function loginStateCall<T>(call: () => Promise<T>): Promise<T> {
 }
 
 /**
- * The quota folders of the user's tree, or undefined (logged) when they cannot be counted (`quotaFoldersProblem`): the
- * login is then refused.
+ * The quota folders of the user's tree, or undefined (logged) when the storage cannot name them or they cannot be
+ * counted (`quotaFoldersProblem`): the login is then refused.
  */
 function quotaFoldersOf(context: CommandContext, storage: StorageSessionV1): readonly QuotaFolder[] | undefined {
-  const folders = storage.quotaFolders?.() ?? [];
+  let folders: readonly QuotaFolder[];
+  try {
+    folders = storage.quotaFolders?.() ?? [];
+  } catch (error) {
+    context.logger.error({ err: error }, 'the storage could not name its quota folders: login refused');
+    return undefined;
+  }
   const problem = quotaFoldersProblem(folders, context.limits.sharedState);
   if (problem === undefined) return folders;
   context.logger.error(problem.details, `${problem.reason}: login refused`);
