@@ -206,6 +206,8 @@ describe('users', () => {
     });
     expect(stale.status).toBe(412);
     expect(stale.body).toMatchObject({ error: 'conflict', message: expect.stringContaining('was changed since it was read') });
+    // The header is not echoed back into the message.
+    expect(JSON.stringify(stale.body)).not.toContain(etag!.slice(1, -1));
     expect(await readFile(usersFile, 'utf8')).toBe(before);
     // A weak tag never matches (If-Match compares strongly); a malformed header is refused naming it.
     const weak = await api.request('PATCH', '/api/users/alice', { body: { quota: null }, headers: { 'if-match': `W/${now}` } });
