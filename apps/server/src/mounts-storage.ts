@@ -26,9 +26,9 @@ const mountQuotaSchema = z.strictObject(
 /**
  * One mount of `storageConfig.mounts`: the name of a connector of `connectors`, or the mount with its options. A name
  * is read as `{ connector }`, so a problem inside the options is reported at its own key rather than as a mount that
- * matches neither form.
+ * matches neither form. The users command checks the mounts of a user record (`UserMounts`) with it too.
  */
-const mountSchema = z.preprocess(
+export const mountSchema = z.preprocess(
   (value) => (typeof value === 'string' && value !== '' ? { connector: value } : value),
   z.strictObject(
     {

@@ -332,7 +332,10 @@ describe('ftp-server users set of directories, home and attributes; mount and un
       ['{"mounts": ', 'stdin is not JSON'],
       ['{"mounts": {"/x": {"connector": "teams", "rootDir": "/a"}}}', 'attributes.mounts./x.rootDir: unknown key'],
       ['{"mounts": {"x": "teams"}}', 'attributes.mounts.x: the path must be absolute'],
-      ['{"mounts": {"/x": {"connector": "teams", "quota": {"folder": ""}}}}', 'attributes.mounts./x.quota.folder must be a non-empty name'],
+      [
+        '{"mounts": {"/x": {"connector": "teams", "quota": {"folder": ""}}}}',
+        'attributes.mounts./x.quota.folder: must be a non-empty string',
+      ],
       ['{"mounts": ["teams"]}', 'attributes.mounts must be an object'],
     ]) {
       const refused = await run(['set', 'bob', '--attributes-json', '-'], input);

@@ -6,6 +6,7 @@ import {
   type Authenticator,
   type StoredUser,
   type UserChanges,
+  type MountQuota,
   type UserMount,
   type UserPermissions,
   UserStoreError,
@@ -16,7 +17,9 @@ import { UsageError } from './cli-arguments.ts';
 import { loadConfig, namedConfigFile } from './config.ts';
 import { isConfigurationError } from './config-error.ts';
 import { type CommandStreams, promptHidden, readAll } from './hash-password-command.ts';
+import { checkWithSchema } from './config-problems.ts';
 import { createLogger } from './logging.ts';
+import { mountSchema } from './mounts-storage.ts';
 import { loadAuthenticator } from './plugins.ts';
 
 /**
@@ -405,40 +408,28 @@ function checkUserMounts(mounts: unknown, storage: StorageFacts): void {
   for (const [path, value] of Object.entries(mounts)) {
     const key = `${at}.${path}`;
     if (normalisedVirtualPath(path) === undefined) throw new UsageError(`${key}: the path must be absolute, without "." or ".."`);
-    const mount = typeof value === 'string' ? { connector: value } : value;
-    if (!isObject(mount))
-      throw new UsageError(`${key} must be a connector name or { connector, rootDirectory?, crossMountRename?, quota? }`);
-    const unknown = Object.keys(mount).find((name) => !['connector', 'rootDirectory', 'crossMountRename', 'quota'].includes(name));
-    if (unknown !== undefined)
-      throw new UsageError(`${key}.${unknown}: unknown key (known: connector, rootDirectory, crossMountRename, quota)`);
-    const { connector, rootDirectory, crossMountRename, quota } = mount;
-    if (typeof connector !== 'string' || connector === '') throw new UsageError(`${key}.connector must be a connector name`);
+    // The shape is the one the config's mounts have (`mountSchema`); what depends on the config is checked below.
+    const checked = checkWithSchema(mountSchema, value);
+    if (!checked.ok) {
+      throw new UsageError(
+        checked.problems.map((problem) => `${[key, ...problem.path.map(String)].join('.')}: ${problem.reason}`).join('; '),
+      );
+    }
+    const { connector, rootDirectory, quota } = checked.value;
     if (storage.storageConnector === 'mounts' && !storage.connectors.includes(connector)) {
       throw new UsageError(
         `${key}: the connector "${connector}" is not in the config's storageConfig.connectors (known: ${storage.connectors.join(', ') || 'none'})`,
       );
     }
-    if (rootDirectory !== undefined && (typeof rootDirectory !== 'string' || normalisedVirtualPath(rootDirectory) === undefined)) {
+    if (rootDirectory !== undefined && normalisedVirtualPath(rootDirectory) === undefined) {
       throw new UsageError(`${key}.rootDirectory must be an absolute path without "." or ".."`);
     }
-    if (crossMountRename !== undefined && typeof crossMountRename !== 'boolean') {
-      throw new UsageError(`${key}.crossMountRename must be true or false`);
-    }
-    if (quota !== undefined) checkMountQuota(quota, `${key}.quota`, storage);
+    if (quota !== undefined) checkQuotaFolderLimits(quota, `${key}.quota`, storage);
   }
 }
 
-function checkMountQuota(quota: unknown, key: string, storage: StorageFacts): void {
-  if (!isObject(quota)) throw new UsageError(`${key} must be { folder, maxBytes?, maxFiles? }`);
-  const unknown = Object.keys(quota).find((name) => !['folder', 'maxBytes', 'maxFiles'].includes(name));
-  if (unknown !== undefined) throw new UsageError(`${key}.${unknown}: unknown key (known: folder, maxBytes, maxFiles)`);
-  if (typeof quota.folder !== 'string' || quota.folder === '') throw new UsageError(`${key}.folder must be a non-empty name`);
-  for (const limit of ['maxBytes', 'maxFiles'] as const) {
-    const value = quota[limit];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
-      throw new UsageError(`${key}.${limit} must be a whole number, 0 or more`);
-    }
-  }
+/** One quota folder has one set of limits: those of the operator's mounts that name it, if any do. */
+function checkQuotaFolderLimits(quota: MountQuota, key: string, storage: StorageFacts): void {
   const other = storage.quotas.find(
     (mount) => mount.quota.folder === quota.folder && (mount.quota.maxBytes !== quota.maxBytes || mount.quota.maxFiles !== quota.maxFiles),
   );
