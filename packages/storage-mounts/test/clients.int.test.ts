@@ -122,7 +122,11 @@ print(json.dumps(replies))
 const ftplib = async (port: number, ...lines: string[]): Promise<string[]> =>
   JSON.parse(await run(python, ['-c', ftplibScript, String(port), password, JSON.stringify(lines)])) as string[];
 
-/** Uploads `size` random bytes to `path` with ftplib's storbinary and prints the final reply or the error. */
+/**
+ * Uploads `size` random bytes to `path` with ftplib's storbinary and prints the final reply or the error. A server
+ * that cuts the data connection while the client still sends may reset it before the client reads the reply: the
+ * reply is then still on the control connection, and read from there.
+ */
 const ftplibUpload = `
 import ftplib, io, os, sys
 port, password, path, size = int(sys.argv[1]), sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -130,7 +134,10 @@ ftp = ftplib.FTP()
 ftp.connect('127.0.0.1', port, timeout=30)
 ftp.login('alice', password)
 try:
-    print(ftp.storbinary('STOR ' + path, io.BytesIO(os.urandom(size))))
+    try:
+        print(ftp.storbinary('STOR ' + path, io.BytesIO(os.urandom(size))))
+    except (ConnectionResetError, BrokenPipeError):
+        print(ftp.getresp())
 except ftplib.all_errors as error:
     print(str(error))
 `;
