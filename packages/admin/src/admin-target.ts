@@ -1,5 +1,5 @@
 import type { AuthenticatedUser, QuotaUsage } from '@ftp/plugin-api';
-import type { DefenderAccess, FtpServerEvents, ServerStatus, SessionInfo } from '@ftp/server';
+import type { DefenderAccess, FtpServerEvents, QuotaFolderReport, QuotaReport, ServerStatus, SessionInfo } from '@ftp/server';
 
 /**
  * What the admin API reads and steers: one `FtpServer` satisfies it as it is, and a server of several processes (the
@@ -30,24 +30,11 @@ export interface AdminTarget {
   off<E extends keyof FtpServerEvents>(event: E, listener: (...payload: FtpServerEvents[E]) => void): unknown;
 }
 
-/** What `AdminTarget.quotaReport` answers (the `QuotaReport` of `FtpServer.quotaReport`). */
-export interface AdminQuotaReport {
-  /** The user's own account; undefined when never counted. */
-  readonly usage: QuotaUsage | undefined;
-  /** The quota folders of the user's tree, by path; undefined when the storage could not be opened for the user. */
-  readonly folders: readonly AdminQuotaFolder[] | undefined;
-  /** Why `folders` is undefined. */
-  readonly foldersError?: string;
-}
+/** What `AdminTarget.quotaReport` answers: the `QuotaReport` of `FtpServer.quotaReport`. */
+export type AdminQuotaReport = QuotaReport;
 
 /** One quota folder of a user's tree: its account's name, where it appears, its limits and its account's usage. */
-export interface AdminQuotaFolder {
-  readonly name: string;
-  readonly path: string;
-  readonly maxBytes?: number;
-  readonly maxFiles?: number;
-  readonly usage: QuotaUsage | undefined;
-}
+export type AdminQuotaFolder = QuotaFolderReport;
 
 /** `ServerStatus`, with the share of each worker process when the server runs several. */
 export interface AdminStatus extends ServerStatus {
