@@ -358,6 +358,14 @@ describe('ftp-server users set of directories, home and attributes; mount and un
     expect(replaced.homeDirectory).toBeUndefined();
     expect((await run(['unmount', 'bob', '/t'])).code).toBe(0);
     expect((await read()).attributes).toEqual({ prefix: 'b/' });
+    // A mount the record keys otherwise ("/n/") is the same mount: `unmount /n` removes it, `mount /n` replaces it.
+    const keyedOtherwise = JSON.stringify({ prefix: 'b/', mounts: { '/n/': 'home' } });
+    expect((await run(['set', 'bob', '--attributes-json', '-'], keyedOtherwise)).code).toBe(0);
+    expect((await run(['unmount', 'bob', '/n'])).code).toBe(0);
+    expect((await read()).attributes).toEqual({ prefix: 'b/' });
+    expect((await run(['set', 'bob', '--attributes-json', '-'], keyedOtherwise)).code).toBe(0);
+    expect((await run(['mount', 'bob', '/n', 'teams'])).code).toBe(0);
+    expect((await read()).attributes).toEqual({ prefix: 'b/', mounts: { '/n': 'teams' } });
     expect((await run(['set', 'bob', '--attributes-json', 'none', '--dir-default', '/archive=rename,upload,delete'])).code).toBe(0);
     const cleared = await read();
     expect(cleared.attributes).toBeUndefined();
