@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type InvalidOptionError, type AuthenticatorV1, UserStoreError } from '@ftp/plugin-api';
 import { createTestPluginContext } from '@ftp/plugin-api/testing';
+import { eventually } from '@ftp/test-utils';
 import { bcrypt } from 'hash-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -256,6 +257,13 @@ describe.skipIf(postgresBin === undefined)(`user administration${postgresBin ===
           () => 'written',
           (error: unknown) => (UserStoreError.isInstance(error) ? error.reason : String(error)),
         );
+        // The holder commits only once the conditional UPDATE waits for the row, so it re-evaluates its WHERE clause.
+        await eventually(async () => {
+          const { rows } = await pool.query(
+            "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%WITH changed AS%'",
+          );
+          return rows.length > 0;
+        }, 'the conditional UPDATE to wait for the row');
         await holder.query('COMMIT');
         expect(await waiting).toBe('conflict');
       } finally {
