@@ -81,6 +81,7 @@ describe.skipIf(postgresBin === undefined)(`schema migrations${postgresBin === u
         [alice],
         database,
       );
+      await postgres.query(`INSERT INTO ftp.instances (id) VALUES ('an older instance')`, [], database);
       await postgres.query(
         `INSERT INTO ftp.quota_reservations (id, instance_id, username, bytes, files) VALUES ($1, 'an older instance', $2, 2000, 1)`,
         [upload, alice],
