@@ -19,34 +19,39 @@ export async function startPrimary(options: PrimaryOptions): Promise<RunningPrim
   const running = await runPrimary(options);
   const { config } = options;
   let observability: ObservabilityServer | undefined;
-  if (config.metricsPort !== undefined) {
-    const host = config.metricsAddr ?? '127.0.0.1';
-    // A port in use is explained as a single process explains it, naming the config key.
-    observability = await listenOrExplain(
-      () =>
-        startPrimaryObservability(running, {
-          host,
-          port: config.metricsPort!,
-          workers: options.workers,
-          logger,
-          isListening: () => !signals.isClosing(),
-        }),
-      [{ key: 'metricsPort', port: config.metricsPort }],
-      { key: 'metricsAddr', address: host },
-      () => running.close(),
-    );
-  }
   let admin: PrimaryAdmin | undefined;
-  if (config.admin !== undefined) {
-    admin = await listenOrExplain(
-      () => startPrimaryAdmin(running, config, logger),
-      [{ key: 'admin.port', port: config.admin.port }],
-      { key: 'admin.address', address: config.admin.address ?? '127.0.0.1' },
-      async () => {
-        await observability?.close();
-        await running.close();
-      },
-    );
+  // Whatever stops the start (a port in use, explained as a single process explains it, or any other failure) closes
+  // what already runs: the workers, and the metrics listener before the admin's.
+  const nothingMore = async () => undefined;
+  try {
+    if (config.metricsPort !== undefined) {
+      const host = config.metricsAddr ?? '127.0.0.1';
+      observability = await listenOrExplain(
+        () =>
+          startPrimaryObservability(running, {
+            host,
+            port: config.metricsPort!,
+            workers: options.workers,
+            logger,
+            isListening: () => !signals.isClosing(),
+          }),
+        [{ key: 'metricsPort', port: config.metricsPort }],
+        { key: 'metricsAddr', address: host },
+        nothingMore,
+      );
+    }
+    if (config.admin !== undefined) {
+      admin = await listenOrExplain(
+        () => startPrimaryAdmin(running, config, logger),
+        [{ key: 'admin.port', port: config.admin.port }],
+        { key: 'admin.address', address: config.admin.address ?? '127.0.0.1' },
+        nothingMore,
+      );
+    }
+  } catch (error) {
+    await observability?.close();
+    await running.close();
+    throw error;
   }
   signals.attach(running, observability, admin);
   const { address, port, implicitTlsPort } = running.listening;
